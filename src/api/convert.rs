@@ -1,0 +1,71 @@
+//! Between netscript values and Rhai values: errors as catchable maps,
+//! arguments that accept a handle or a name.
+
+use rhai::{Dynamic, EvalAltResult, Map, NativeCallContext, Position};
+
+use crate::error::Error;
+
+/// The value a script catches: `#{ kind, message, errno, help }`.
+pub fn error_value(e: &Error) -> Dynamic {
+    let mut map = Map::new();
+    map.insert("kind".into(), e.kind.as_str().into());
+    map.insert("message".into(), e.message().into());
+    map.insert("errno".into(), e.errno.map_or(Dynamic::UNIT, |n| Dynamic::from_int(n as rhai::INT)));
+    map.insert("help".into(), e.help.clone().map_or(Dynamic::UNIT, Dynamic::from));
+    map.into()
+}
+
+/// Raise `e` at the position of the current call.
+pub fn raise(ctx: &NativeCallContext, e: Error) -> Box<EvalAltResult> {
+    raise_at(ctx.call_position(), e)
+}
+
+pub fn raise_at(pos: Position, e: Error) -> Box<EvalAltResult> {
+    EvalAltResult::ErrorRuntime(error_value(&e), pos).into()
+}
+
+pub type Res<T> = Result<T, Box<EvalAltResult>>;
+
+/// Attach the call position to any netscript result.
+pub trait OrRaise<T> {
+    fn or_raise(self, ctx: &NativeCallContext) -> Res<T>;
+}
+
+impl<T> OrRaise<T> for crate::error::Result<T> {
+    fn or_raise(self, ctx: &NativeCallContext) -> Res<T> {
+        self.map_err(|e| raise(ctx, e))
+    }
+}
+
+/// An integer argument that must fit a u32 (indexes, MTUs).
+pub fn to_u32(what: &str, n: rhai::INT) -> crate::error::Result<u32> {
+    u32::try_from(n).map_err(|_| Error::invalid(format!("use {n} as {what}"), format!("{what} must be between 0 and {}", u32::MAX)))
+}
+
+/// A namespace given as a `Netns` handle or as a name.
+pub fn ns_arg(what: &str, value: &Dynamic) -> crate::error::Result<crate::ns::Ns> {
+    if let Some(h) = value.clone().try_cast::<super::NetnsHandle>() {
+        return Ok(h.ns);
+    }
+    if let Some(name) = value.clone().into_immutable_string().ok() {
+        let ns = crate::ns::Ns::named(&name);
+        ns.open()?;
+        return Ok(ns);
+    }
+    Err(Error::invalid(
+        format!("use {} as {what}", value.type_name()),
+        format!("{what} must be a Netns or a namespace name"),
+    ))
+}
+
+/// Check an options map against the keys a function knows.
+pub fn check_options(action: &str, opts: &Map, known: &[&str]) -> crate::error::Result<()> {
+    for key in opts.keys() {
+        if !known.contains(&key.as_str()) {
+            let list = known.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ");
+            return Err(Error::invalid(action, format!("unknown option `{key}`"))
+                .with_help(format!("the options are {list}")));
+        }
+    }
+    Ok(())
+}

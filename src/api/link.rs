@@ -1,0 +1,84 @@
+//! The `link` module: creating and finding links (`ip link`).
+
+use rhai::{Array, Dynamic, Map, Module, NativeCallContext};
+
+use super::convert::{OrRaise, Res, check_options, ns_arg};
+use super::{LinkHandle, Net, func};
+use crate::ns::Ns;
+
+const VETH_DOC: &str = r#"
+Create a veth pair and return the `name` end (its `.peer` is the other).
+With options, each end is created directly in its namespace
+(`netns` for `name`, `peer_netns` for `peer_name`; each a Netns or a name,
+default the host), which is much faster than moving it afterwards.
+
+`ip link add NAME netns NS type veth peer name PEER netns PEER_NS`
+
+```rhai
+let r1 = netns::add("r1");
+let v = link::add_veth("veth1.1", "veth1.2");
+print(v.peer.name);                       // veth1.2
+let e = link::add_veth("eth0", "r1-eth0", #{ netns: r1 });
+print(e.netns.name);                      // r1
+print(e.peer.netns.name);                 // host
+```"#;
+
+pub fn module(net: &Net) -> Module {
+    let mut m = Module::new();
+
+    let n = net.clone();
+    func("add_veth", &["name: &str", "peer_name: &str", "Link"], VETH_DOC).set_into_module(
+        &mut m,
+        move |ctx: NativeCallContext<'_>, name: &str, peer: &str| -> Res<LinkHandle> {
+            let info = n.add_veth(&Ns::Host, name, &Ns::Host, peer).or_raise(&ctx)?;
+            Ok(LinkHandle::new(Ns::Host, info.index))
+        },
+    );
+
+    let n = net.clone();
+    func("add_veth", &["name: &str", "peer_name: &str", "options: Map", "Link"], VETH_DOC).set_into_module(
+        &mut m,
+        move |ctx: NativeCallContext<'_>, name: &str, peer: &str, opts: Map| -> Res<LinkHandle> {
+            check_options("create a veth pair", &opts, &["netns", "peer_netns"]).or_raise(&ctx)?;
+            let pick = |key: &str| opts.get(key).map_or(Ok(Ns::Host), |v| ns_arg(&format!("option `{key}`"), v));
+            let ns = pick("netns").or_raise(&ctx)?;
+            let peer_ns = pick("peer_netns").or_raise(&ctx)?;
+            let info = n.add_veth(&ns, name, &peer_ns, peer).or_raise(&ctx)?;
+            Ok(LinkHandle::new(ns, info.index))
+        },
+    );
+
+    let n = net.clone();
+    func("get", &["name: &str", "Link"], r#"
+The link called `name` in the host namespace (use `ns.link(name)` for
+another namespace). Fails with kind "not_found", naming the namespaces where
+a link of that name does exist.
+
+`ip link show NAME`
+
+```rhai
+let lo = link::get("lo");
+print(lo.index);   // 1
+```"#)
+    .set_into_module(&mut m, move |ctx: NativeCallContext<'_>, name: &str| -> Res<LinkHandle> {
+        let info = n.link_by_name(&Ns::Host, name).or_raise(&ctx)?;
+        Ok(LinkHandle::new(Ns::Host, info.index))
+    });
+
+    let n = net.clone();
+    func("list", &["Array"], r#"
+Every link in the host namespace, in index order.
+
+`ip link show`
+
+```rhai
+bridge::add("br0");
+for l in link::list() { print(`${l.name} ${l.kind}`); }   // lo loopback, br0 bridge
+```"#)
+    .set_into_module(&mut m, move |ctx: NativeCallContext<'_>| -> Res<Array> {
+        let links = n.links(&Ns::Host).or_raise(&ctx)?;
+        Ok(links.into_iter().map(|l| Dynamic::from(LinkHandle::new(Ns::Host, l.index))).collect())
+    });
+
+    m
+}

@@ -1,0 +1,70 @@
+//! The script surface: the only code that knows Rhai. One file per script
+//! module; every function is registered with its parameter names and its
+//! reference documentation (summary, `ip` equivalent, example).
+
+mod bridge;
+mod convert;
+mod handles;
+mod link;
+mod link_methods;
+mod netns;
+mod netns_methods;
+mod resolver;
+
+pub use convert::error_value;
+pub use handles::{LinkHandle, NetnsHandle};
+pub use resolver::{Resolver, STDLIB, stdlib_source_of};
+
+use std::rc::Rc;
+
+use rhai::{Engine, FuncRegistration, Module};
+
+use crate::netlink::Netlink;
+
+/// Shared by every registered function.
+pub type Net = Rc<Netlink>;
+
+/// Names of the script modules, in the order the reference lists them.
+pub const MODULES: &[&str] = &["netns", "link", "bridge"];
+
+/// An engine with the whole netscript API registered.
+pub fn engine(net: Net, script_dir: Option<std::path::PathBuf>) -> Engine {
+    let mut engine = Engine::new();
+    engine.set_max_expr_depths(256, 256);
+    engine.register_type_with_name::<NetnsHandle>("Netns");
+    engine.register_type_with_name::<LinkHandle>("Link");
+    engine.register_static_module("netns", netns::module(&net).into());
+    engine.register_static_module("link", link::module(&net).into());
+    engine.register_static_module("bridge", bridge::module(&net).into());
+    let mut methods = Module::new();
+    netns_methods::register(&mut methods, &net);
+    link_methods::register(&mut methods, &net);
+    engine.register_global_module(methods.into());
+    engine.set_module_resolver(Resolver::new(script_dir));
+    engine
+}
+
+/// A registration carrying docs: `doc` is Markdown whose first line is the
+/// summary; it should name the `ip` equivalent and hold a ```rhai example.
+pub(crate) fn func(name: &str, params: &[&str], doc: &str) -> FuncRegistration {
+    FuncRegistration::new(name)
+        .with_params_info(params)
+        .with_comments(doc_comments(doc))
+        .with_volatility(true)
+}
+
+/// A method or property: found without a module prefix.
+pub(crate) fn method(name: &str, params: &[&str], doc: &str) -> FuncRegistration {
+    func(name, params, doc).in_global_namespace()
+}
+
+pub(crate) fn getter(prop: &str, params: &[&str], doc: &str) -> FuncRegistration {
+    FuncRegistration::new_getter(prop)
+        .with_params_info(params)
+        .with_comments(doc_comments(doc))
+        .with_volatility(true)
+}
+
+fn doc_comments(doc: &str) -> Vec<String> {
+    doc.trim().lines().map(|l| if l.is_empty() { "///".to_string() } else { format!("/// {l}") }).collect()
+}

@@ -1,0 +1,205 @@
+//! Methods and properties of a `Netns` handle.
+
+use rhai::{Array, Dynamic, Map, Module, NativeCallContext};
+
+use super::convert::{OrRaise, Res};
+use super::{LinkHandle, Net, NetnsHandle, getter, method};
+use crate::error::Error;
+use crate::sys::{exec, ping};
+
+pub fn register(m: &mut Module, net: &Net) {
+    getter("name", &["ns: &mut Netns", "String"], r#"
+The namespace's name; "host" for `netns::host()`.
+
+```rhai
+let r1 = netns::add("r1");
+print(r1.name);   // r1
+```"#)
+    .set_into_module(m, |ns: &mut NetnsHandle| -> String { ns.ns.name().to_string() });
+
+    let n = net.clone();
+    method("link", &["ns: &mut Netns", "name: &str", "Link"], r#"
+The link called `name` in this namespace. Fails with kind "not_found", and
+names the namespaces where a link of that name does exist.
+
+`ip -n NS link show NAME`
+
+```rhai
+let r1 = netns::add("r1");
+let lo = r1.link("lo");
+print(lo.kind);   // loopback
+```"#)
+    .set_into_module(m, move |ctx: NativeCallContext<'_>, ns: &mut NetnsHandle, name: &str| -> Res<LinkHandle> {
+        let info = n.link_by_name(&ns.ns, name).or_raise(&ctx)?;
+        Ok(LinkHandle::new(ns.ns.clone(), info.index))
+    });
+
+    let n = net.clone();
+    method("links", &["ns: &mut Netns", "Array"], r#"
+Every link in this namespace, in index order.
+
+`ip -n NS link show`
+
+```rhai
+let r1 = netns::add("r1");
+link::add_veth("a", "b", #{ netns: r1, peer_netns: r1 });
+for l in r1.links() { print(l.name); }   // lo, b, a
+```"#)
+    .set_into_module(m, move |ctx: NativeCallContext<'_>, ns: &mut NetnsHandle| -> Res<Array> {
+        let links = n.links(&ns.ns).or_raise(&ctx)?;
+        Ok(links.into_iter().map(|l| Dynamic::from(LinkHandle::new(ns.ns.clone(), l.index))).collect())
+    });
+
+    let exec_doc = r#"
+Run a command inside this namespace and wait for it. `cmd` is a string,
+split into words like a shell line (quotes work, no shell runs), or an
+array of words. Returns `#{ status, stdout, stderr }`; a program that does
+not exist is an error of kind "not_found".
+
+`ip netns exec NS CMD...`
+
+```rhai
+let r1 = netns::add("r1");
+let out = r1.exec("ip -br link");
+print(out.status);   // 0
+print(out.stdout);   // lo  UNKNOWN ...
+let out = r1.exec(["sh", "-c", "exit 3"]);
+print(out.status);   // 3
+```"#;
+    let exec_params: &[&str] = &["ns: &mut Netns", "cmd: String", "Map"];
+    method("exec", exec_params, exec_doc).set_into_module(
+        m,
+        |ctx: NativeCallContext<'_>, ns: &mut NetnsHandle, cmd: &str| -> Res<Map> {
+            let argv = exec::split(cmd).or_raise(&ctx)?;
+            run(&ctx, ns, &argv)
+        },
+    );
+    method("exec", &["ns: &mut Netns", "cmd: Array", "Map"], exec_doc).set_into_module(
+        m,
+        |ctx: NativeCallContext<'_>, ns: &mut NetnsHandle, cmd: Array| -> Res<Map> {
+            let argv = cmd.into_iter().map(|w| w.to_string()).collect::<Vec<_>>();
+            run(&ctx, ns, &argv)
+        },
+    );
+
+    method("ping", &["ns: &mut Netns", "address: &str", "bool"], r#"
+Whether `address` answers an ICMP echo sent from this namespace (IPv4 or
+IPv6). Each echo waits 1 s for its reply; echoes are retried until 3 s have
+passed. Uses a raw socket inside the namespace; no `ping` binary needed.
+
+`ip netns exec NS ping -c 1 -W 1 ADDRESS`
+
+```rhai
+let r1 = netns::add("r1");
+r1.link("lo").addr_add("10.9.9.9/32");
+print(r1.ping("10.9.9.9"));    // true
+print(r1.ping("127.0.0.1"));   // true
+```"#)
+    .set_into_module(m, |ctx: NativeCallContext<'_>, ns: &mut NetnsHandle, address: &str| -> Res<bool> {
+        let ip = address.parse().map_err(|_| {
+            Error::invalid(format!("ping {address:?}"), format!("{address:?} is not an IPv4 or IPv6 address"))
+                .with_help("give an address like 10.0.0.2 or 2001:db8::2, without a prefix length")
+        });
+        let ip = ip.or_raise(&ctx)?;
+        let file = ns.ns.open().or_raise(&ctx)?;
+        ping::ping(&file, ip, ping::Timing::default()).map_err(|e| e.in_netns(ns.ns.name())).or_raise(&ctx)
+    });
+
+    let n = net.clone();
+    method("route_add", &["ns: &mut Netns", "destination: &str", "gateway: &str"], r#"
+Add a route in the main table: `destination` is "default" or a network
+prefix ("10.2.0.0/16", "2001:db8:2::/64"), reached via `gateway`.
+
+`ip -n NS route add DESTINATION via GATEWAY`
+
+```rhai
+let r1 = netns::add("r1");
+let l = link::add_veth("eth0", "peer0", #{ netns: r1 });
+l.addr_add("10.0.0.1/24");
+l.up();
+r1.route_add("default", "10.0.0.254");
+r1.route_add("10.2.0.0/16", "10.0.0.2");
+print(r1.routes());
+```"#)
+    .set_into_module(
+        m,
+        move |ctx: NativeCallContext<'_>, ns: &mut NetnsHandle, destination: &str, gateway: &str| -> Res<()> {
+            let gw = gateway.parse().map_err(|_| {
+                Error::invalid(format!("route via {gateway:?}"), format!("{gateway:?} is not an IPv4 or IPv6 address"))
+                    .with_help("the gateway is a plain address like 10.0.0.254, without a prefix length")
+            });
+            let gw = gw.or_raise(&ctx)?;
+            let dst = crate::cidr::parse_destination(destination, gw).or_raise(&ctx)?;
+            n.route_add(&ns.ns, dst, gw).or_raise(&ctx)
+        },
+    );
+
+    let n = net.clone();
+    method("routes", &["ns: &mut Netns", "Array"], r#"
+The routes of the main table, IPv4 then IPv6, each `#{ dst, gateway, dev }`:
+`dst` is "default" or a prefix, `gateway` and `dev` are strings or `()`.
+
+`ip -n NS route show; ip -n NS -6 route show`
+
+```rhai
+let r1 = netns::add("r1");
+r1.link("lo").addr_add("10.1.0.1/24");
+print(r1.routes());   // [#{dst: "10.1.0.0/24", gateway: (), dev: "lo"}]
+```"#)
+    .set_into_module(m, move |ctx: NativeCallContext<'_>, ns: &mut NetnsHandle| -> Res<Array> {
+        let routes = n.routes(&ns.ns).or_raise(&ctx)?;
+        let links = n.links(&ns.ns).or_raise(&ctx)?;
+        let name_of = |i: u32| links.iter().find(|l| l.index == i).map(|l| l.name.clone());
+        Ok(routes
+            .into_iter()
+            .map(|r| {
+                let mut map = Map::new();
+                let dst = r.dst.map_or("default".to_string(), crate::cidr::format);
+                map.insert("dst".into(), dst.into());
+                map.insert("gateway".into(), r.gateway.map_or(Dynamic::UNIT, |g| g.to_string().into()));
+                map.insert("dev".into(), r.dev.and_then(name_of).map_or(Dynamic::UNIT, Dynamic::from));
+                Dynamic::from_map(map)
+            })
+            .collect())
+    });
+
+    let n = net.clone();
+    method("del", &["ns: &mut Netns"], r#"
+Delete this namespace (see `netns::del`).
+
+`ip netns del NS`
+
+```rhai
+let r1 = netns::add("r1");
+r1.del();
+print(netns::exists("r1"));   // false
+```"#)
+    .set_into_module(m, move |ctx: NativeCallContext<'_>, ns: &mut NetnsHandle| -> Res<()> {
+        match &ns.ns {
+            crate::ns::Ns::Host => Err(super::convert::raise(
+                &ctx,
+                Error::invalid("delete the host namespace", "it is the namespace netscript runs in"),
+            )),
+            crate::ns::Ns::Named(name) => n.del_netns(name).or_raise(&ctx),
+        }
+    });
+
+    method("to_string", &["ns: &mut Netns", "String"], "Text form: `Netns(\"r1\")`.")
+        .set_into_module(m, |ns: &mut NetnsHandle| format!("Netns(\"{}\")", ns.ns.name()));
+    method("to_debug", &["ns: &mut Netns", "String"], "Debug form: `Netns(\"r1\")`.")
+        .set_into_module(m, |ns: &mut NetnsHandle| format!("Netns(\"{}\")", ns.ns.name()));
+    method("==", &["a: Netns", "b: Netns", "bool"], "Whether two handles name the same namespace.")
+        .set_into_module(m, |a: NetnsHandle, b: NetnsHandle| a == b);
+    method("!=", &["a: Netns", "b: Netns", "bool"], "Whether two handles name different namespaces.")
+        .set_into_module(m, |a: NetnsHandle, b: NetnsHandle| a != b);
+}
+
+fn run(ctx: &NativeCallContext, ns: &NetnsHandle, argv: &[String]) -> Res<Map> {
+    let file = ns.ns.open().or_raise(ctx)?;
+    let out = exec::exec(&file, ns.ns.name(), argv).or_raise(ctx)?;
+    let mut map = Map::new();
+    map.insert("status".into(), Dynamic::from_int(out.status as rhai::INT));
+    map.insert("stdout".into(), out.stdout.into());
+    map.insert("stderr".into(), out.stderr.into());
+    Ok(map)
+}

@@ -1,0 +1,101 @@
+//! Addresses with prefix lengths, parsed and checked the way `ip` does.
+
+use std::net::IpAddr;
+
+use crate::error::{Error, Result};
+
+/// An address and its prefix length: "10.0.0.1/24", "2001:db8::1/64".
+pub type Cidr = (IpAddr, u8);
+
+/// Parse "ADDR/LEN", or a bare "ADDR" meaning a host prefix (/32 or /128),
+/// as `ip addr add` does.
+pub fn parse(text: &str) -> Result<Cidr> {
+    let action = format!("use {text:?} as an address");
+    let (addr, len) = match text.split_once('/') {
+        Some((a, l)) => (a, Some(l)),
+        None => (text, None),
+    };
+    let ip: IpAddr = addr.trim().parse().map_err(|_| {
+        Error::invalid(action.clone(), format!("{addr:?} is not an IPv4 or IPv6 address"))
+            .with_help("write it like 10.0.0.1/24 or 2001:db8::1/64")
+    })?;
+    let max = if ip.is_ipv4() { 32 } else { 128 };
+    let len = match len {
+        None => max,
+        Some(l) => match l.parse::<u8>() {
+            Ok(n) if n <= max => n,
+            _ => {
+                return Err(Error::invalid(action, format!("the prefix length {l:?} is not a number from 0 to {max}"))
+                    .with_help(format!("an {} prefix length is 0..={max}", if ip.is_ipv4() { "IPv4" } else { "IPv6" })));
+            }
+        },
+    };
+    Ok((ip, len))
+}
+
+/// Parse a route destination: "default" or a network prefix whose host bits
+/// are zero. `family_of` picks the family of "default".
+pub fn parse_destination(text: &str, family_of: IpAddr) -> Result<Option<Cidr>> {
+    if text == "default" {
+        return Ok(None);
+    }
+    let (ip, len) = parse(text)?;
+    let network = network_of(ip, len);
+    if network != ip {
+        return Err(Error::invalid(
+            format!("use {text:?} as a route destination"),
+            "the address has host bits set for its prefix length",
+        )
+        .with_help(format!("did you mean \"{network}/{len}\"?")));
+    }
+    if ip.is_ipv4() != family_of.is_ipv4() {
+        return Err(Error::invalid(
+            format!("route {text} via {family_of}"),
+            "the destination and the gateway are of different IP versions",
+        ));
+    }
+    Ok(Some((ip, len)))
+}
+
+/// The address with everything past the prefix cleared.
+pub fn network_of(ip: IpAddr, len: u8) -> IpAddr {
+    match ip {
+        IpAddr::V4(v4) => {
+            let mask = if len == 0 { 0 } else { u32::MAX << (32 - u32::from(len)) };
+            IpAddr::V4((u32::from(v4) & mask).into())
+        }
+        IpAddr::V6(v6) => {
+            let mask = if len == 0 { 0 } else { u128::MAX << (128 - u32::from(len)) };
+            IpAddr::V6((u128::from(v6) & mask).into())
+        }
+    }
+}
+
+pub fn format((ip, len): Cidr) -> String {
+    format!("{ip}/{len}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_like_ip_addr_add() {
+        assert_eq!(format(parse("10.0.0.1/24").unwrap()), "10.0.0.1/24");
+        assert_eq!(format(parse("10.0.0.1").unwrap()), "10.0.0.1/32");
+        assert_eq!(format(parse("2001:db8::1/64").unwrap()), "2001:db8::1/64");
+        assert_eq!(parse("10.0.0.1/33").unwrap_err().kind, crate::error::Kind::Invalid);
+        assert!(parse("100.100.100.300/24").unwrap_err().reason.contains("not an IPv4"));
+        assert!(parse("10.0.0.1/x").is_err());
+    }
+
+    #[test]
+    fn destinations_must_be_networks() {
+        let gw: IpAddr = "10.0.0.1".parse().unwrap();
+        assert_eq!(parse_destination("default", gw).unwrap(), None);
+        assert_eq!(parse_destination("10.1.0.0/16", gw).unwrap().unwrap().1, 16);
+        let e = parse_destination("10.1.2.3/16", gw).unwrap_err();
+        assert_eq!(e.help.unwrap(), "did you mean \"10.1.0.0/16\"?");
+        assert!(parse_destination("2001:db8::/64", gw).is_err());
+    }
+}

@@ -1,0 +1,241 @@
+//! Turning Rhai errors into reports: which source, which span, what help.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+use miette::{LabeledSpan, NamedSource};
+use rhai::{Dynamic, EvalAltResult, Map, ParseError, Position};
+
+use super::report::Report;
+use super::span::{byte_offset, call_span};
+
+/// The texts errors may point into: the script itself, stdlib modules, and
+/// module files read on demand.
+pub struct Sources {
+    main_name: String,
+    main_text: String,
+    cache: RefCell<HashMap<String, String>>,
+}
+
+impl Sources {
+    pub fn new(main_name: &str, main_text: &str) -> Self {
+        Sources { main_name: main_name.into(), main_text: main_text.into(), cache: RefCell::default() }
+    }
+
+    pub fn main_name(&self) -> &str {
+        &self.main_name
+    }
+
+    fn text(&self, name: &str) -> Option<String> {
+        if name.is_empty() || name == self.main_name {
+            return Some(self.main_text.clone());
+        }
+        if let Some(code) = crate::api::stdlib_source_of(name) {
+            return Some(code.to_string());
+        }
+        if let Some(t) = self.cache.borrow().get(name) {
+            return Some(t.clone());
+        }
+        let text = std::fs::read_to_string(name).ok()?;
+        self.cache.borrow_mut().insert(name.into(), text.clone());
+        Some(text)
+    }
+
+    fn display_name(&self, name: &str) -> String {
+        if name.is_empty() { self.main_name.clone() } else { name.to_string() }
+    }
+}
+
+/// Where one frame of an error points: a source, a position, a label.
+struct Frame {
+    source: String,
+    pos: Position,
+    label: String,
+}
+
+/// A report for an error raised while running a script. `signatures` are
+/// the registered function signatures, used to suggest the right call.
+pub fn from_eval(err: &EvalAltResult, sources: &Sources, signatures: &[String]) -> Report {
+    let mut callers = Vec::new();
+    let mut source = sources.main_name().to_string();
+    let mut leaf = err;
+    loop {
+        match leaf {
+            EvalAltResult::ErrorInFunctionCall(name, fn_source, inner, pos) => {
+                callers.push(Frame { source: source.clone(), pos: *pos, label: format!("in this call to `{name}`") });
+                if !fn_source.is_empty() {
+                    source = fn_source.clone();
+                }
+                leaf = inner;
+            }
+            EvalAltResult::ErrorInModule(path, inner, pos) => {
+                callers.push(Frame { source: source.clone(), pos: *pos, label: format!("while importing \"{path}\"") });
+                source = module_source_name(path, &source);
+                leaf = inner;
+            }
+            _ => break,
+        }
+    }
+
+    let (message, code, help, label) = describe(leaf, signatures);
+    let mut report = Report {
+        message,
+        code,
+        help,
+        source: None,
+        labels: Vec::new(),
+        related: Vec::new(),
+    };
+    let here = Frame { source: source.clone(), pos: leaf.position(), label };
+    attach(&mut report, sources, &here, true);
+    for frame in callers.iter().rev() {
+        if frame.source == here.source {
+            attach(&mut report, sources, frame, false);
+        } else {
+            let mut caller = Report {
+                message: format!("called from {}", sources.display_name(&frame.source)),
+                code: "netscript::call_site".into(),
+                help: None,
+                source: None,
+                labels: Vec::new(),
+                related: Vec::new(),
+            };
+            attach(&mut caller, sources, frame, true);
+            report.related.push(caller);
+        }
+    }
+    report
+}
+
+/// A report for a script that does not compile.
+pub fn from_parse(err: &ParseError, sources: &Sources) -> Report {
+    let mut text = err.0.to_string();
+    if let Some(first) = text.get(0..1) {
+        text.replace_range(0..1, &first.to_lowercase());
+    }
+    let mut report = Report {
+        message: format!("syntax error: {text}"),
+        code: "netscript::syntax".into(),
+        help: parse_help(&err.0),
+        source: None,
+        labels: Vec::new(),
+        related: Vec::new(),
+    };
+    let frame = Frame { source: sources.main_name().to_string(), pos: err.1, label: "here".into() };
+    attach(&mut report, sources, &frame, true);
+    report
+}
+
+fn attach(report: &mut Report, sources: &Sources, frame: &Frame, primary: bool) {
+    let Some(text) = sources.text(&frame.source) else { return };
+    let (Some(line), Some(col)) = (frame.pos.line(), frame.pos.position().or(Some(1))) else { return };
+    let Some(offset) = byte_offset(&text, line, col) else { return };
+    let (start, len) = call_span(&text, offset);
+    let span = if primary {
+        LabeledSpan::new_primary_with_span(Some(frame.label.clone()), (start, len))
+    } else {
+        LabeledSpan::new_with_span(Some(frame.label.clone()), (start, len))
+    };
+    if report.source.is_none() {
+        report.source = Some(NamedSource::new(sources.display_name(&frame.source), text).with_language("rust"));
+    }
+    report.labels.push(span);
+}
+
+fn module_source_name(path: &str, importer: &str) -> String {
+    if crate::api::STDLIB.iter().any(|(n, _)| *n == path) {
+        return format!("<stdlib>/{path}.rhai");
+    }
+    let base = std::path::Path::new(importer).parent().unwrap_or(std::path::Path::new("."));
+    let file = if path.ends_with(".rhai") { path.to_string() } else { format!("{path}.rhai") };
+    base.join(file).to_string_lossy().into_owned()
+}
+
+/// (message, code, help, label) for the innermost error.
+fn describe(err: &EvalAltResult, signatures: &[String]) -> (String, String, Option<String>, String) {
+    use EvalAltResult as E;
+    match err {
+        E::ErrorRuntime(value, _) => match value.read_lock::<Map>() {
+            Some(map) if map.contains_key("message") && map.contains_key("kind") => {
+                let get = |k: &str| map.get(k).filter(|v| !v.is_unit()).map(Dynamic::to_string);
+                let kind = get("kind").unwrap_or_else(|| "os".into());
+                let label = match kind.as_str() {
+                    "exists" => "already exists",
+                    "not_found" => "not found",
+                    "permission" => "not permitted",
+                    "invalid" => "invalid argument",
+                    "busy" => "busy",
+                    "timeout" => "timed out",
+                    _ => "failed here",
+                };
+                (get("message").unwrap_or_default(), format!("netscript::{kind}"), get("help"), label.into())
+            }
+            _ => (
+                format!("uncaught exception: {value}"),
+                "netscript::throw".into(),
+                Some("catch it with `try { … } catch (e) { … }`".into()),
+                "thrown here".into(),
+            ),
+        },
+        E::ErrorFunctionNotFound(sig, _) => {
+            let name = sig.split([' ', '(']).next().unwrap_or(sig).trim();
+            let short = name.rsplit("::").next().unwrap_or(name);
+            let matches: Vec<&String> = signatures
+                .iter()
+                .filter(|s| {
+                    let fn_name = s.split('(').next().unwrap_or("");
+                    fn_name == name || fn_name.rsplit("::").next() == Some(short) && !name.contains("::")
+                })
+                .collect();
+            let help = if matches.is_empty() {
+                Some(format!("no function is called `{name}`; `netscript docs` lists them all"))
+            } else {
+                let list = matches.iter().map(|s| format!("  {s}")).collect::<Vec<_>>().join("\n");
+                Some(format!("the arguments do not match; `{short}` takes:\n{list}"))
+            };
+            (format!("no function matches the call {sig}"), "netscript::call".into(), help, "no such function for these arguments".into())
+        }
+        E::ErrorVariableNotFound(name, _) => {
+            let help = if crate::api::MODULES.contains(&name.as_str()) {
+                Some(format!("`{name}` is a module: call its functions as `{name}::name(...)`"))
+            } else {
+                Some(format!("declare it first with `let {name} = ...`"))
+            };
+            (format!("variable `{name}` is not defined"), "netscript::variable".into(), help, "not defined".into())
+        }
+        E::ErrorPropertyNotFound(prop, _) => (
+            format!("no property `{prop}` here"),
+            "netscript::property".into(),
+            Some("Link has name, index, kind, mtu, mac, netns, is_up, state, master, peer; Netns has name".into()),
+            "unknown property".into(),
+        ),
+        E::ErrorMismatchDataType(expected, actual, _) => (
+            format!("wrong type: expected {expected}, got {actual}"),
+            "netscript::type".into(),
+            None,
+            format!("this is {actual}"),
+        ),
+        E::ErrorTerminated(..) => ("interrupted".into(), "netscript::interrupted".into(), None, "stopped here".into()),
+        other => {
+            (strip_position(&other.to_string()), "netscript::script".into(), None, "here".into())
+        }
+    }
+}
+
+fn parse_help(err: &rhai::ParseErrorType) -> Option<String> {
+    use rhai::ParseErrorType as P;
+    match err {
+        P::MissingToken(token, _) => Some(format!("add the missing `{token}`")),
+        P::UnknownOperator(op) => Some(format!("`{op}` is not a Rhai operator")),
+        P::Reserved(word) => Some(format!("`{word}` is a reserved word; pick another name")),
+        _ => None,
+    }
+}
+
+/// Rhai's messages end in " (line L, position C)"; the report shows that.
+fn strip_position(text: &str) -> String {
+    match text.rfind(" (line ") {
+        Some(i) if text.ends_with(')') => text[..i].to_string(),
+        _ => text.to_string(),
+    }
+}

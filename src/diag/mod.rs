@@ -1,0 +1,10 @@
+//! Diagnostics: script errors as miette reports pointing into the source.
+//! The only code that renders.
+
+mod build;
+mod report;
+mod span;
+
+pub use build::{Sources, from_eval, from_parse};
+pub use report::{Report, render};
+pub use span::{byte_offset, call_span};

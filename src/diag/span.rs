@@ -1,0 +1,146 @@
+//! From Rhai positions (1-based line, 1-based character column, no length)
+//! to byte spans that cover the whole construct that failed.
+
+/// Byte offset of a 1-based line and 1-based character column. Columns
+/// count characters (a tab or an emoji is one column). Clamped to the end
+/// of the line, so a position just past the last character is valid.
+pub fn byte_offset(src: &str, line: usize, column: usize) -> Option<usize> {
+    let mut start = 0;
+    for (i, text) in src.split_inclusive('\n').enumerate() {
+        if i + 1 == line {
+            let body = text.strip_suffix('\n').unwrap_or(text);
+            let body = body.strip_suffix('\r').unwrap_or(body);
+            let within = body
+                .char_indices()
+                .nth(column.saturating_sub(1))
+                .map_or(body.len(), |(b, _)| b);
+            return Some(start + within);
+        }
+        start += text.len();
+    }
+    (line == src.split_inclusive('\n').count() + 1).then_some(src.len())
+}
+
+fn is_ident(c: char) -> bool {
+    c.is_alphanumeric() || c == '_'
+}
+
+/// The span (offset, length) of what starts at `offset`: a whole call with
+/// its arguments (`netns::add("r1")`, `.link("x")`), an identifier or
+/// property, or one character.
+pub fn call_span(src: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(src.len());
+    let rest = &src[offset..];
+    let Some(first) = rest.chars().next() else { return (offset, 0) };
+    let mut start = offset;
+    let mut end;
+    if first == '.' && rest[1..].starts_with(|c: char| is_ident(c)) {
+        end = offset + 1 + ident_len(&rest[1..]);
+    } else if is_ident(first) {
+        // Widen back over a `module::` path.
+        while let Some(before) = src[..start].strip_suffix("::") {
+            let seg = before.len() - before.chars().rev().take_while(|c| is_ident(*c)).map(char::len_utf8).sum::<usize>();
+            if seg == before.len() {
+                break;
+            }
+            start = seg;
+        }
+        end = offset + ident_len(rest);
+        while src[end..].starts_with("::") && src[end + 2..].starts_with(|c: char| is_ident(c)) {
+            end += 2 + ident_len(&src[end + 2..]);
+        }
+    } else {
+        return (offset, first.len_utf8());
+    }
+    let after = &src[end..];
+    let gap = after.len() - after.trim_start_matches([' ', '\t']).len();
+    if after[gap..].starts_with('(')
+        && let Some(close) = matching_paren(&src[end + gap..])
+    {
+        end += gap + close + 1;
+    }
+    (start, end - start)
+}
+
+fn ident_len(s: &str) -> usize {
+    s.chars().take_while(|c| is_ident(*c)).map(char::len_utf8).sum()
+}
+
+/// Offset of the ')' matching the '(' that `s` starts with, skipping
+/// strings and character literals.
+fn matching_paren(s: &str) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut chars = s.char_indices();
+    while let Some((i, c)) = chars.next() {
+        match c {
+            '(' | '[' | '{' => depth += 1,
+            ')' | ']' | '}' => {
+                depth = depth.checked_sub(1)?;
+                if depth == 0 {
+                    return (c == ')').then_some(i);
+                }
+            }
+            '"' | '`' | '\'' => {
+                let quote = c;
+                while let Some((_, c)) = chars.next() {
+                    if c == '\\' {
+                        chars.next();
+                    } else if c == quote {
+                        break;
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn columns_count_characters_not_bytes() {
+        let src = "let ü = \"é\"; netns::add(\"r1\")\n\tfoo()";
+        let off = byte_offset(src, 1, 14).unwrap();
+        assert_eq!(&src[off..off + 5], "netns");
+        // A tab is one column.
+        let off = byte_offset(src, 2, 2).unwrap();
+        assert_eq!(&src[off..], "foo()");
+    }
+
+    #[test]
+    fn shebang_line_keeps_offsets() {
+        let src = "//!/usr/bin/env netscript\nnetns::add(\"r1\");\n";
+        let off = byte_offset(src, 2, 1).unwrap();
+        assert_eq!(&src[off..off + 10], "netns::add");
+    }
+
+    #[test]
+    fn end_of_input_is_a_position() {
+        assert_eq!(byte_offset("ab\n", 2, 1), Some(3));
+        assert_eq!(byte_offset("ab", 1, 3), Some(2));
+        assert_eq!(byte_offset("ab", 5, 1), None);
+    }
+
+    #[test]
+    fn spans_cover_whole_calls() {
+        let src = r#"let x = netns::add("a(b)", #{ n: [1, 2] }); y"#;
+        let at = src.find("add").unwrap();
+        let (s, l) = call_span(src, at);
+        assert_eq!(&src[s..s + l], r#"netns::add("a(b)", #{ n: [1, 2] })"#);
+        let at = src.find("netns").unwrap();
+        let (s, l) = call_span(src, at);
+        assert_eq!(&src[s..s + l], r#"netns::add("a(b)", #{ n: [1, 2] })"#);
+        let src = "r1.link(\"é\").up()";
+        let (s, l) = call_span(src, 2);
+        assert_eq!(&src[s..s + l], ".link(\"é\")");
+        let (s, l) = call_span(src, 3);
+        assert_eq!(&src[s..s + l], "link(\"é\")");
+        let (s, l) = call_span("a + nope;", 4);
+        assert_eq!((s, l), (4, 4));
+        let (s, l) = call_span("a + ;", 4);
+        assert_eq!((s, l), (4, 1));
+    }
+}

@@ -1,0 +1,176 @@
+//! The reference documentation, generated from the doc comments every
+//! script function is registered with (`netscript docs`).
+
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+use serde_json::Value;
+
+/// One documented entry: a module function, a method or a property.
+#[derive(Clone, Debug)]
+pub struct Entry {
+    /// "netns", "link", "bridge", "Netns", "Link" or a stdlib module.
+    pub section: String,
+    /// How a script writes it: `netns::add(name)`, `ns.link(name)`, `l.mtu`.
+    pub usage: String,
+    /// Markdown, without comment markers.
+    pub doc: String,
+}
+
+impl Entry {
+    /// The ```rhai examples in the doc.
+    pub fn examples(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut current: Option<String> = None;
+        for line in self.doc.lines() {
+            match (&mut current, line.trim_start()) {
+                (None, "```rhai") => current = Some(String::new()),
+                (Some(code), "```") => {
+                    out.push(std::mem::take(code));
+                    current = None;
+                }
+                (Some(code), _) => {
+                    code.push_str(line);
+                    code.push('\n');
+                }
+                _ => {}
+            }
+        }
+        out
+    }
+}
+
+/// Every documented entry, sections in reference order.
+pub fn entries() -> Vec<Entry> {
+    let net = Rc::new(crate::netlink::Netlink::new().expect("netlink backend"));
+    let engine = crate::api::engine(net, None);
+    let json: Value = serde_json::from_str(&engine.gen_fn_metadata_to_json(false).expect("metadata"))
+        .expect("metadata is JSON");
+    let mut out = Vec::new();
+    for module in crate::api::MODULES {
+        let functions = json["modules"][module]["functions"].as_array().cloned().unwrap_or_default();
+        out.extend(dedup(functions.iter().map(|f| entry(module, f))));
+    }
+    let globals = json["functions"].as_array().cloned().unwrap_or_default();
+    let mut by_type: BTreeMap<String, Vec<Entry>> = BTreeMap::new();
+    for f in &globals {
+        let params = f["params"].as_array().cloned().unwrap_or_default();
+        let Some(first) = params.first().and_then(|p| p["type"].as_str()) else { continue };
+        let ty = first.trim_start_matches("&mut ").trim();
+        if ty == "Netns" || ty == "Link" {
+            by_type.entry(ty.to_string()).or_default().push(entry(ty, f));
+        }
+    }
+    for ty in ["Netns", "Link"] {
+        out.extend(dedup(by_type.remove(ty).unwrap_or_default()));
+    }
+    for (name, code) in crate::api::STDLIB {
+        out.extend(stdlib_entries(name, code));
+    }
+    out
+}
+
+fn dedup(entries: impl IntoIterator<Item = Entry>) -> Vec<Entry> {
+    let mut seen: Vec<Entry> = Vec::new();
+    for e in entries {
+        match seen.iter_mut().find(|s| s.doc == e.doc && !e.doc.is_empty()) {
+            Some(s) => {
+                if !s.usage.split('\n').any(|u| u == e.usage) {
+                    s.usage = format!("{}\n{}", s.usage, e.usage);
+                }
+            }
+            None => seen.push(e),
+        }
+    }
+    seen.sort_by(|a, b| a.usage.cmp(&b.usage));
+    seen
+}
+
+fn entry(section: &str, f: &Value) -> Entry {
+    let name = f["name"].as_str().unwrap_or_default();
+    let params: Vec<String> = f["params"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .map(|p| {
+            let n = p["name"].as_str().unwrap_or("_");
+            match p["type"].as_str() {
+                Some(t) => format!("{n}: {}", t.trim_start_matches('&').trim_start_matches("mut ")),
+                None => n.to_string(),
+            }
+        })
+        .collect();
+    let ret = f["returnType"].as_str().filter(|r| !r.is_empty() && *r != "()");
+    let arrow = ret.map(|r| format!(" -> {r}")).unwrap_or_default();
+    let receiver = if section == "Netns" { "ns" } else { "l" };
+    let usage = if let Some(prop) = name.strip_prefix("get$") {
+        format!("{receiver}.{prop}{arrow}")
+    } else if section == "Netns" || section == "Link" {
+        if name.chars().all(|c| !c.is_alphanumeric()) {
+            format!("a {name} b{arrow}")
+        } else {
+            format!("{receiver}.{name}({}){arrow}", params[1..].join(", "))
+        }
+    } else {
+        format!("{section}::{name}({}){arrow}", params.join(", "))
+    };
+    let doc = f["docComments"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|c| c.as_str())
+        .flat_map(|c| c.lines().map(str::to_string).collect::<Vec<_>>())
+        .map(|l| l.strip_prefix("///").map(|s| s.strip_prefix(' ').unwrap_or(s).to_string()).unwrap_or(l))
+        .collect::<Vec<_>>()
+        .join("\n");
+    Entry { section: section.to_string(), usage, doc }
+}
+
+/// Functions of a stdlib module, documented by their `///` comments.
+fn stdlib_entries(module: &str, code: &str) -> Vec<Entry> {
+    let mut out = Vec::new();
+    let mut doc: Vec<&str> = Vec::new();
+    for line in code.lines() {
+        let t = line.trim_start();
+        if let Some(d) = t.strip_prefix("///") {
+            doc.push(d.strip_prefix(' ').unwrap_or(d));
+        } else if let Some(sig) = t.strip_prefix("fn ") {
+            let sig = sig.split('{').next().unwrap_or(sig).trim();
+            out.push(Entry { section: module.to_string(), usage: format!("{module}::{sig}"), doc: doc.join("\n") });
+            doc.clear();
+        } else {
+            doc.clear();
+        }
+    }
+    out
+}
+
+/// The whole reference as Markdown (docs/reference.md).
+pub fn reference() -> String {
+    let mut md = String::from(
+        "# netscript reference\n\n\
+         Generated by `netscript docs` from the documentation each function is\n\
+         registered with; a test fails when this file is stale or an example fails.\n\
+         Every example runs as it is in a fresh sandbox (`netscript --sandbox`).\n",
+    );
+    let mut section = String::new();
+    for e in entries() {
+        if e.section != section {
+            section = e.section.clone();
+            let title = match section.as_str() {
+                "Netns" => "Netns handle (`ns`)".to_string(),
+                "Link" => "Link handle (`l`)".to_string(),
+                s if crate::api::STDLIB.iter().any(|(n, _)| *n == s) => {
+                    format!("stdlib `{s}` (`import \"{s}\" as {s};`)")
+                }
+                s => format!("module `{s}`"),
+            };
+            md.push_str(&format!("\n## {title}\n"));
+        }
+        let usage = e.usage.lines().map(|u| format!("`{u}`")).collect::<Vec<_>>().join("<br>");
+        md.push_str(&format!("\n### {usage}\n\n{}\n", e.doc.trim()));
+    }
+    md
+}

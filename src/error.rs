@@ -1,0 +1,164 @@
+//! The one error type every layer returns: what was attempted, on what, in
+//! which namespace, and why it failed. `api` turns it into a script error,
+//! `diag` renders it.
+
+use std::fmt;
+
+/// The error classes a script can match on (`e.kind`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Exists,
+    NotFound,
+    Permission,
+    Invalid,
+    Busy,
+    Timeout,
+    Os,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Exists => "exists",
+            Kind::NotFound => "not_found",
+            Kind::Permission => "permission",
+            Kind::Invalid => "invalid",
+            Kind::Busy => "busy",
+            Kind::Timeout => "timeout",
+            Kind::Os => "os",
+        }
+    }
+
+    /// Classify an errno the way a user thinks about it.
+    pub fn from_errno(errno: i32) -> Kind {
+        match errno {
+            libc::EEXIST | libc::ENOTEMPTY => Kind::Exists,
+            libc::ENOENT | libc::ENODEV | libc::ESRCH | libc::ENXIO => Kind::NotFound,
+            libc::EPERM | libc::EACCES => Kind::Permission,
+            libc::EINVAL | libc::ERANGE | libc::EAFNOSUPPORT | libc::EOPNOTSUPP => Kind::Invalid,
+            libc::EBUSY => Kind::Busy,
+            libc::ETIMEDOUT => Kind::Timeout,
+            _ => Kind::Os,
+        }
+    }
+}
+
+/// A failed operation, with enough context to say what went wrong without
+/// the script in front of you.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Error {
+    pub kind: Kind,
+    /// What was being done, as a verb phrase: "create namespace \"r1\"".
+    pub action: String,
+    /// The namespace the operation ran in, when it ran in one.
+    pub netns: Option<String>,
+    /// Why it failed: "it already exists".
+    pub reason: String,
+    pub errno: Option<i32>,
+    /// How to fix it, when we know.
+    pub help: Option<String>,
+}
+
+impl Error {
+    pub fn new(kind: Kind, action: impl Into<String>, reason: impl Into<String>) -> Self {
+        Error {
+            kind,
+            action: action.into(),
+            netns: None,
+            reason: reason.into(),
+            errno: None,
+            help: None,
+        }
+    }
+
+    /// An error from the kernel: the reason and kind come from the errno.
+    pub fn errno(action: impl Into<String>, errno: i32) -> Self {
+        let mut e = Error::new(Kind::from_errno(errno), action, errno_reason(errno));
+        e.errno = Some(errno);
+        if e.kind == Kind::Permission {
+            e.help = Some("needs root or CAP_NET_ADMIN, or try --sandbox".into());
+        }
+        e
+    }
+
+    pub fn from_io(action: impl Into<String>, err: &std::io::Error) -> Self {
+        match err.raw_os_error() {
+            Some(n) => Error::errno(action, n),
+            None => Error::new(Kind::Os, action, err.to_string()),
+        }
+    }
+
+    pub fn invalid(action: impl Into<String>, reason: impl Into<String>) -> Self {
+        Error::new(Kind::Invalid, action, reason)
+    }
+
+    pub fn not_found(action: impl Into<String>, reason: impl Into<String>) -> Self {
+        Error::new(Kind::NotFound, action, reason)
+    }
+
+    pub fn in_netns(mut self, netns: &str) -> Self {
+        if self.netns.is_none() {
+            self.netns = Some(netns.to_string());
+        }
+        self
+    }
+
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    /// Replace the help only if none was set by a more specific layer.
+    pub fn or_help(mut self, help: impl Into<String>) -> Self {
+        if self.help.is_none() {
+            self.help = Some(help.into());
+        }
+        self
+    }
+
+    /// The one-line message a script sees as `e.message`.
+    pub fn message(&self) -> String {
+        match &self.netns {
+            Some(ns) => format!("cannot {} in namespace \"{}\": {}", self.action, ns, self.reason),
+            None => format!("cannot {}: {}", self.action, self.reason),
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message())
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// Lower-case reason with the symbolic errno name, e.g. "file exists (EEXIST)".
+pub fn errno_reason(errno: i32) -> String {
+    let e = nix::errno::Errno::from_raw(errno);
+    let text = e.desc();
+    let mut text = text.to_string();
+    if let Some(first) = text.get(0..1) {
+        text.replace_range(0..1, &first.to_lowercase());
+    }
+    format!("{text} ({e:?})")
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errno_maps_to_kind_and_reason() {
+        let e = Error::errno("create namespace \"r1\"", libc::EEXIST).in_netns("host");
+        assert_eq!(e.kind, Kind::Exists);
+        assert_eq!(
+            e.message(),
+            "cannot create namespace \"r1\" in namespace \"host\": file exists (EEXIST)"
+        );
+        assert_eq!(Error::errno("x", libc::EPERM).kind.as_str(), "permission");
+        assert!(Error::errno("x", libc::EPERM).help.unwrap().contains("--sandbox"));
+    }
+}

@@ -1,0 +1,14 @@
+//! netscript: scriptable Linux network labs. Rhai scripts get namespaces,
+//! veth pairs, bridges, addresses, routes, commands and pings, all done
+//! through netlink.
+
+pub mod api;
+pub mod cidr;
+pub mod cli;
+pub mod diag;
+pub mod docs;
+pub mod error;
+pub mod netlink;
+pub mod ns;
+pub mod runner;
+pub mod sys;

@@ -1,0 +1,72 @@
+//! Opening, caching and closing the per-namespace netlink connections.
+
+use rtnetlink::Handle;
+use tokio::task::JoinHandle;
+
+use super::Netlink;
+use crate::error::{Error, Result};
+use crate::ns::Ns;
+use crate::sys::netns_fs::{self, NsId};
+
+/// A live rtnetlink connection whose socket was opened inside `id`.
+pub(super) struct Conn {
+    pub handle: Handle,
+    id: NsId,
+    task: JoinHandle<()>,
+}
+
+type Opened = std::io::Result<(
+    rtnetlink::proto::Connection<rtnetlink::packet_route::RouteNetlinkMessage>,
+    Handle,
+)>;
+
+impl Netlink {
+    /// The connection for `ns`, opened on first use. A cached connection is
+    /// reused only while the name still refers to the same namespace.
+    pub(super) fn handle(&self, ns: &Ns) -> Result<Handle> {
+        let file = ns.open()?;
+        let id = netns_fs::id_of(&file)?;
+        if let Some(conn) = self.conns.borrow().get(ns)
+            && conn.id == id
+        {
+            return Ok(conn.handle.clone());
+        }
+        self.forget(ns);
+        let rt = self.rt.handle().clone();
+        let opened = netns_fs::run_in(&file, move || open_socket(&rt))?;
+        self.adopt(ns, id, opened)
+    }
+
+    /// Create namespace `name` and its connection in one thread.
+    pub(super) fn create_with_conn(&self, name: &str) -> Result<()> {
+        let rt = self.rt.handle().clone();
+        let (file, opened) = netns_fs::create(name, move || open_socket(&rt))?;
+        let id = netns_fs::id_of(&file)?;
+        self.adopt(&Ns::Named(name.to_string()), id, opened).map(|_| ())
+    }
+
+    fn adopt(&self, ns: &Ns, id: NsId, opened: Opened) -> Result<Handle> {
+        let (connection, handle) =
+            opened.map_err(|e| Error::from_io("open a netlink socket", &e).in_netns(ns.name()))?;
+        let task = self.rt.spawn(connection);
+        self.conns.borrow_mut().insert(ns.clone(), Conn { handle: handle.clone(), id, task });
+        Ok(handle)
+    }
+
+    /// Close the connection of `ns`, so its socket no longer holds the
+    /// namespace alive.
+    pub(super) fn forget(&self, ns: &Ns) {
+        let conn = self.conns.borrow_mut().remove(ns);
+        if let Some(conn) = conn {
+            drop(conn.handle);
+            conn.task.abort();
+            let _ = self.block_on(conn.task);
+        }
+    }
+}
+
+fn open_socket(rt: &tokio::runtime::Handle) -> Opened {
+    let _guard = rt.enter();
+    let (connection, handle, _) = rtnetlink::new_connection()?;
+    Ok((connection, handle))
+}

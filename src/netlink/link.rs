@@ -1,0 +1,322 @@
+//! Links: the `ip link` verbs.
+
+use std::os::fd::AsRawFd;
+
+use rtnetlink::packet_route::RouteNetlinkMessage as M;
+use rtnetlink::packet_route::link::{
+    InfoData, InfoKind, InfoVeth, LinkAttribute, LinkFlags, LinkInfo as Nla, LinkLayerType,
+    LinkMessage,
+};
+use rtnetlink::{LinkMessageBuilder, LinkUnspec};
+
+use super::request::{self, CHANGE, CREATE, DUMP, GET};
+use super::{LinkInfo, Netlink};
+use crate::error::{Error, Kind, Result};
+use crate::ns::Ns;
+
+impl Netlink {
+    /// `ip -n NS link show NAME`
+    pub fn link_by_name(&self, ns: &Ns, name: &str) -> Result<LinkInfo> {
+        let mut msg = LinkMessage::default();
+        msg.attributes.push(LinkAttribute::IfName(name.to_string()));
+        match self.get_link(ns, msg) {
+            Ok(info) => Ok(info),
+            Err(errno) if errno == libc::ENODEV || errno == libc::ENOENT => {
+                let err = Error::not_found(format!("find link \"{name}\""), "no such link").in_netns(ns.name());
+                Err(self.hint_where_link_is(err, ns, name))
+            }
+            Err(errno) => Err(Error::errno(format!("find link \"{name}\""), errno).in_netns(ns.name())),
+        }
+    }
+
+    /// `ip -n NS link show` of one index. A missing index means the link was
+    /// deleted or moved away behind this handle's back.
+    pub fn link_by_index(&self, ns: &Ns, index: u32) -> Result<LinkInfo> {
+        let mut msg = LinkMessage::default();
+        msg.header.index = index;
+        self.get_link(ns, msg).map_err(|errno| {
+            let action = format!("find link #{index}");
+            if errno == libc::ENODEV {
+                Error::not_found(action, "the link no longer exists (deleted, or moved to another namespace outside this handle)")
+                    .in_netns(ns.name())
+            } else {
+                Error::errno(action, errno).in_netns(ns.name())
+            }
+        })
+    }
+
+    fn get_link(&self, ns: &Ns, msg: LinkMessage) -> std::result::Result<LinkInfo, i32> {
+        let handle = self.handle(ns).map_err(|e| e.errno.unwrap_or(libc::EIO))?;
+        let replies = self.block_on(request::send(&handle, M::GetLink(msg), GET))?;
+        replies.into_iter().find_map(parse_link).ok_or(libc::ENODEV)
+    }
+
+    /// `ip -n NS link show`
+    pub fn links(&self, ns: &Ns) -> Result<Vec<LinkInfo>> {
+        let handle = self.handle(ns)?;
+        let replies = self
+            .block_on(request::send(&handle, M::GetLink(LinkMessage::default()), DUMP))
+            .map_err(|e| Error::errno("list links", e).in_netns(ns.name()))?;
+        Ok(replies.into_iter().filter_map(parse_link).collect())
+    }
+
+    /// `ip -n NS link add NAME type veth peer name PEER netns PEER_NS`: both
+    /// ends are created where they belong, so nothing has to be moved.
+    pub fn add_veth(&self, ns: &Ns, name: &str, peer_ns: &Ns, peer: &str) -> Result<LinkInfo> {
+        let action = format!("create veth pair \"{name}\"/\"{peer}\"");
+        check_ifname(&action, name)?;
+        check_ifname(&action, peer)?;
+        if name == peer && ns == peer_ns {
+            return Err(Error::invalid(action, "both ends have the same name in the same namespace")
+                .with_help("give the peer another name, or create it in another namespace"));
+        }
+        let peer_file = peer_ns.open()?;
+        let mut peer_msg = LinkMessageBuilder::<LinkUnspec>::new().name(peer.to_string()).build();
+        if peer_ns != ns {
+            peer_msg.attributes.push(LinkAttribute::NetNsFd(peer_file.as_raw_fd()));
+        }
+        let msg = LinkMessageBuilder::<LinkUnspec>::new_with_info_kind(InfoKind::Veth)
+            .name(name.to_string())
+            .set_info_data(InfoData::Veth(InfoVeth::Peer(peer_msg)))
+            .build();
+        self.create_link(ns, msg, &action, name, Some((peer_ns, peer)))
+    }
+
+    /// `ip -n NS link add name NAME type bridge` (created down, like `ip`).
+    pub fn add_bridge(&self, ns: &Ns, name: &str) -> Result<LinkInfo> {
+        let action = format!("create bridge \"{name}\"");
+        check_ifname(&action, name)?;
+        let msg = LinkMessageBuilder::<LinkUnspec>::new_with_info_kind(InfoKind::Bridge)
+            .name(name.to_string())
+            .build();
+        self.create_link(ns, msg, &action, name, None)
+    }
+
+    fn create_link(
+        &self,
+        ns: &Ns,
+        msg: LinkMessage,
+        action: &str,
+        name: &str,
+        peer: Option<(&Ns, &str)>,
+    ) -> Result<LinkInfo> {
+        let handle = self.handle(ns)?;
+        if let Err(errno) = self.block_on(request::send(&handle, M::NewLink(msg), CREATE)) {
+            let mut err = Error::errno(action, errno).in_netns(ns.name());
+            if errno == libc::EEXIST {
+                let taken = match peer {
+                    Some((peer_ns, peer)) if self.link_by_name(ns, name).is_err() => {
+                        format!("\"{peer}\" already exists in namespace \"{}\"", peer_ns.name())
+                    }
+                    _ => format!("\"{name}\" already exists in namespace \"{}\"", ns.name()),
+                };
+                err.reason = format!("a link named {taken}");
+                err.help = Some("pick another name, or delete the existing link first".into());
+            }
+            return Err(err);
+        }
+        self.link_by_name(ns, name)
+    }
+
+    /// `ip link set dev X up|down`
+    pub fn set_up(&self, ns: &Ns, index: u32, up: bool) -> Result<()> {
+        let b = LinkUnspec::new_with_index(index);
+        let msg = if up { b.up() } else { b.down() }.build();
+        self.set_link(ns, index, msg, if up { "bring up" } else { "bring down" })
+    }
+
+    /// `ip link set dev X name NEW`
+    pub fn rename(&self, ns: &Ns, index: u32, new: &str) -> Result<()> {
+        check_ifname(&format!("rename a link to \"{new}\""), new)?;
+        let msg = LinkUnspec::new_with_index(index).name(new.to_string()).build();
+        self.set_link(ns, index, msg, &format!("rename to \"{new}\"")).map_err(|e| {
+            if e.errno == Some(libc::EEXIST) {
+                Error { reason: format!("a link named \"{new}\" already exists"), ..e }
+            } else {
+                e
+            }
+        })
+    }
+
+    /// `ip link set dev X mtu N`
+    pub fn set_mtu(&self, ns: &Ns, index: u32, mtu: u32) -> Result<()> {
+        let msg = LinkUnspec::new_with_index(index).mtu(mtu).build();
+        self.set_link(ns, index, msg, &format!("set mtu {mtu} on"))
+    }
+
+    /// `ip link set dev X master BRIDGE`, or `nomaster` with `None`.
+    pub fn set_master(&self, ns: &Ns, index: u32, master: Option<u32>) -> Result<()> {
+        let b = LinkUnspec::new_with_index(index);
+        let msg = match master {
+            Some(m) => b.controller(m),
+            None => b.nocontroller(),
+        }
+        .build();
+        self.set_link(ns, index, msg, if master.is_some() { "set the master of" } else { "release" })
+    }
+
+    /// `ip link set dev X netns TARGET`. Returns the link as it is now seen
+    /// in the target namespace (its index may have changed).
+    pub fn set_netns(&self, ns: &Ns, index: u32, target: &Ns) -> Result<LinkInfo> {
+        let before = self.link_by_index(ns, index)?;
+        if ns == target {
+            return Ok(before);
+        }
+        let file = target.open()?;
+        let mut msg = LinkMessage::default();
+        msg.header.index = index;
+        msg.attributes.push(LinkAttribute::NetNsFd(file.as_raw_fd()));
+        self.set_link(ns, index, msg, &format!("move to namespace \"{}\"", target.name()))
+            .map_err(|e| {
+                if e.errno == Some(libc::EEXIST) {
+                    Error {
+                        reason: format!("a link named \"{}\" already exists in namespace \"{}\"", before.name, target.name()),
+                        help: Some("rename one of them first".into()),
+                        ..e
+                    }
+                } else {
+                    e
+                }
+            })?;
+        self.link_by_name(target, &before.name)
+    }
+
+    /// `ip link del dev X`
+    pub fn del_link(&self, ns: &Ns, index: u32) -> Result<()> {
+        let mut msg = LinkMessage::default();
+        msg.header.index = index;
+        let handle = self.handle(ns)?;
+        self.block_on(request::send(&handle, M::DelLink(msg), CHANGE))
+            .map(|_| ())
+            .map_err(|errno| self.link_error(ns, index, "delete", errno))
+    }
+
+    fn set_link(&self, ns: &Ns, index: u32, msg: LinkMessage, verb: &str) -> Result<()> {
+        let handle = self.handle(ns)?;
+        self.block_on(request::send(&handle, M::SetLink(msg), CHANGE))
+            .map(|_| ())
+            .map_err(|errno| self.link_error(ns, index, verb, errno))
+    }
+
+    fn link_error(&self, ns: &Ns, index: u32, verb: &str, errno: i32) -> Error {
+        let what = match self.link_by_index(ns, index) {
+            Ok(l) => format!("link \"{}\"", l.name),
+            Err(_) => format!("link #{index}"),
+        };
+        let mut err = Error::errno(format!("{verb} {what}"), errno).in_netns(ns.name());
+        if errno == libc::ENODEV {
+            err.reason = "the link no longer exists".into();
+        }
+        err
+    }
+
+    /// Read a link back, which makes the kernel deliver its pending
+    /// carrier/operstate events now instead of in the next linkwatch batch
+    /// (up to a second later), so a bridge port forwards at once.
+    pub fn settle(&self, ns: &Ns, index: u32) {
+        let _ = self.link_by_index(ns, index);
+    }
+
+    /// Where the other end of a veth lives: its namespace and index there.
+    pub fn peer_of(&self, ns: &Ns, info: &LinkInfo) -> Result<Option<(Ns, u32)>> {
+        if info.kind != "veth" {
+            return Ok(None);
+        }
+        let Some(peer_index) = info.link else { return Ok(None) };
+        let Some(nsid) = info.link_netnsid else { return Ok(Some((ns.clone(), peer_index))) };
+        for candidate in Ns::all()? {
+            if &candidate != ns && self.nsid_of(ns, &candidate)? == Some(nsid) {
+                return Ok(Some((candidate, peer_index)));
+            }
+        }
+        Err(Error::not_found(
+            format!("find the peer of veth \"{}\"", info.name),
+            "its namespace has no name under /run/netns",
+        )
+        .in_netns(ns.name()))
+    }
+
+    fn hint_where_link_is(&self, err: Error, missing_in: &Ns, name: &str) -> Error {
+        let mut found = Vec::new();
+        for ns in Ns::all().unwrap_or_default() {
+            if &ns == missing_in {
+                continue;
+            }
+            let mut msg = LinkMessage::default();
+            msg.attributes.push(LinkAttribute::IfName(name.to_string()));
+            if self.get_link(&ns, msg).is_ok() {
+                found.push(format!("\"{}\"", ns.name()));
+            }
+        }
+        if found.is_empty() {
+            return err.with_help("list the links there with ns.links()");
+        }
+        let first = found[0].trim_matches('"').to_string();
+        let access = if first == "host" {
+            format!("link::get(\"{name}\")")
+        } else {
+            format!("netns::get(\"{first}\").link(\"{name}\")")
+        };
+        err.with_help(format!(
+            "a link named \"{name}\" exists in namespace {}: use {access}",
+            found.join(", ")
+        ))
+    }
+}
+
+/// Interface names follow the kernel's rules (IFNAMSIZ, no '/' or spaces).
+fn check_ifname(action: &str, name: &str) -> Result<()> {
+    let reason = if name.is_empty() {
+        "an interface name cannot be empty"
+    } else if name.len() > 15 {
+        "an interface name is at most 15 bytes (IFNAMSIZ)"
+    } else if name == "." || name == ".." || name.chars().any(|c| c == '/' || c == ':' || c.is_whitespace()) {
+        "an interface name cannot contain '/', ':' or spaces, or be \".\" or \"..\""
+    } else {
+        return Ok(());
+    };
+    Err(Error::new(Kind::Invalid, action, format!("\"{name}\": {reason}")))
+}
+
+fn parse_link(msg: M) -> Option<LinkInfo> {
+    let M::NewLink(msg) = msg else { return None };
+    let mut info = LinkInfo {
+        index: msg.header.index,
+        name: String::new(),
+        kind: String::new(),
+        mtu: 0,
+        mac: String::new(),
+        up: msg.header.flags.contains(LinkFlags::Up),
+        oper: "UNKNOWN".into(),
+        master: None,
+        link: None,
+        link_netnsid: None,
+    };
+    for attr in msg.attributes {
+        match attr {
+            LinkAttribute::IfName(n) => info.name = n,
+            LinkAttribute::Mtu(m) => info.mtu = m,
+            LinkAttribute::Address(a) => info.mac = format_mac(&a),
+            LinkAttribute::OperState(s) => info.oper = s.to_string().to_uppercase(),
+            LinkAttribute::Controller(m) if m != 0 => info.master = Some(m),
+            LinkAttribute::Link(l) if l != 0 => info.link = Some(l),
+            LinkAttribute::LinkNetNsId(id) if id >= 0 => info.link_netnsid = Some(id),
+            LinkAttribute::LinkInfo(infos) => {
+                for i in infos {
+                    if let Nla::Kind(kind) = i {
+                        info.kind = kind.to_string();
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    if info.kind.is_empty() {
+        info.kind = if msg.header.link_layer_type == LinkLayerType::Loopback { "loopback" } else { "device" }.into();
+    }
+    Some(info)
+}
+
+fn format_mac(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect::<Vec<_>>().join(":")
+}

@@ -1,0 +1,53 @@
+//! The rtnetlink backend: one netlink connection per namespace, opened on a
+//! thread that entered that namespace, cached until the namespace goes away.
+//! Every call is synchronous for the caller: it is driven to completion on a
+//! single-threaded tokio runtime.
+
+mod addr;
+mod conn;
+mod link;
+mod netns;
+mod request;
+mod route;
+mod types;
+
+pub use types::{LinkInfo, RouteInfo};
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+use crate::error::Result;
+use crate::ns::Ns;
+use conn::Conn;
+
+/// The backend every script call goes through.
+pub struct Netlink {
+    rt: tokio::runtime::Runtime,
+    conns: RefCell<HashMap<Ns, Conn>>,
+}
+
+impl Netlink {
+    /// Start the backend in the calling thread's namespace, which becomes
+    /// `host`.
+    pub fn new() -> Result<Netlink> {
+        Ns::remember_host()?;
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| crate::error::Error::from_io("start the netlink runtime", &e))?;
+        Ok(Netlink { rt, conns: RefCell::new(HashMap::new()) })
+    }
+
+    fn block_on<F: std::future::Future>(&self, fut: F) -> F::Output {
+        self.rt.block_on(fut)
+    }
+}
+
+impl Drop for Netlink {
+    fn drop(&mut self) {
+        let all: Vec<Ns> = self.conns.borrow().keys().cloned().collect();
+        for ns in all {
+            self.forget(&ns);
+        }
+    }
+}

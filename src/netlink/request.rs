@@ -1,0 +1,42 @@
+//! One netlink request, answered with its messages or an errno.
+
+use futures::StreamExt;
+use rtnetlink::Handle;
+use rtnetlink::packet_core::{
+    NLM_F_ACK, NLM_F_CREATE, NLM_F_DUMP, NLM_F_EXCL, NLM_F_REQUEST, NetlinkMessage, NetlinkPayload,
+};
+use rtnetlink::packet_route::RouteNetlinkMessage;
+
+/// Flags for a request that creates something and fails if it exists.
+pub const CREATE: u16 = NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL;
+/// Flags for a request that changes or deletes something.
+pub const CHANGE: u16 = NLM_F_REQUEST | NLM_F_ACK;
+/// Flags for a dump.
+pub const DUMP: u16 = NLM_F_REQUEST | NLM_F_DUMP;
+/// Flags for a get of one object.
+pub const GET: u16 = NLM_F_REQUEST;
+
+/// Send `msg` and collect the answers; a NACK becomes its errno.
+pub async fn send(
+    handle: &Handle,
+    msg: RouteNetlinkMessage,
+    flags: u16,
+) -> Result<Vec<RouteNetlinkMessage>, i32> {
+    let mut req = NetlinkMessage::from(msg);
+    req.header.flags = flags;
+    let mut handle = handle.clone();
+    let mut stream = handle.request(req).map_err(|_| libc::EIO)?;
+    let mut out = Vec::new();
+    while let Some(reply) = stream.next().await {
+        match reply.payload {
+            NetlinkPayload::InnerMessage(m) => out.push(m),
+            NetlinkPayload::Error(e) => match e.code {
+                Some(code) => return Err(-code.get()),
+                None => break,
+            },
+            NetlinkPayload::Done(_) => break,
+            _ => {}
+        }
+    }
+    Ok(out)
+}

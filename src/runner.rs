@@ -1,0 +1,151 @@
+//! Reading, compiling and running scripts, and reporting what went wrong.
+
+use std::io::{IsTerminal, Read};
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+
+use rhai::{Dynamic, Engine, EvalAltResult, Scope};
+
+use crate::cli::{Cli, Command};
+use crate::diag::{self, Report, Sources};
+use crate::netlink::Netlink;
+
+/// Exit statuses.
+pub const OK: i32 = 0;
+pub const FAILED: i32 = 1;
+pub const USAGE: i32 = 2;
+
+pub fn main(cli: Cli) -> i32 {
+    if cli.sandbox
+        && let Err(e) = crate::sys::sandbox::enter()
+    {
+        eprintln!("netscript: {e}");
+        if let Some(h) = e.help {
+            eprintln!("  help: {h}");
+        }
+        return FAILED;
+    }
+    match cli.command {
+        Some(Command::Check { files }) => check(&files),
+        Some(Command::Docs) => {
+            print!("{}", crate::docs::reference());
+            OK
+        }
+        None => {
+            let (name, text, dir) = match read_script(cli.file.as_deref()) {
+                Ok(s) => s,
+                Err(code) => return code,
+            };
+            run(&name, &text, dir, cli.args, cli.sandbox)
+        }
+    }
+}
+
+/// (display name, text, directory for imports), or an exit status.
+fn read_script(file: Option<&Path>) -> Result<(String, String, Option<PathBuf>), i32> {
+    match file {
+        Some(path) if path != Path::new("-") => match std::fs::read_to_string(path) {
+            Ok(text) => Ok((path.display().to_string(), text, path.parent().map(Path::to_path_buf))),
+            Err(e) => {
+                eprintln!("netscript: cannot read {}: {e}", path.display());
+                Err(USAGE)
+            }
+        },
+        _ => {
+            if file.is_none() && std::io::stdin().is_terminal() {
+                eprintln!("netscript: no script given (the interactive REPL is not built yet)");
+                eprintln!("  usage: netscript FILE [ARGS...], or pipe a script into netscript");
+                return Err(USAGE);
+            }
+            let mut text = String::new();
+            if let Err(e) = std::io::stdin().read_to_string(&mut text) {
+                eprintln!("netscript: cannot read the script from stdin: {e}");
+                return Err(USAGE);
+            }
+            Ok(("<stdin>".into(), text, None))
+        }
+    }
+}
+
+/// Replace a `#!` first line by a blank comment of the same length, so
+/// the compiler accepts it and every offset stays where it was. (Reports
+/// still show the original text.)
+pub fn blank_shebang(text: &str) -> String {
+    if !text.starts_with("#!") {
+        return text.to_string();
+    }
+    let end = text.find('\n').unwrap_or(text.len());
+    format!("//{}{}", " ".repeat(end.saturating_sub(2)), &text[end..])
+}
+
+fn check(files: &[PathBuf]) -> i32 {
+    let engine = Engine::new_raw();
+    let mut status = OK;
+    for file in files {
+        let original = match std::fs::read_to_string(file) {
+            Ok(t) => t,
+            Err(e) => {
+                eprintln!("netscript: cannot read {}: {e}", file.display());
+                status = USAGE;
+                continue;
+            }
+        };
+        let name = file.display().to_string();
+        match engine.compile(blank_shebang(&original)) {
+            Ok(_) => println!("ok  {name}"),
+            Err(e) => {
+                eprint!("{}", render(&diag::from_parse(&e, &Sources::new(&name, &original))));
+                status = USAGE;
+            }
+        }
+    }
+    status
+}
+
+/// Compile and run one script; print its errors; return the exit status.
+pub fn run(name: &str, text: &str, dir: Option<PathBuf>, args: Vec<String>, sandbox: bool) -> i32 {
+    let net = match Netlink::new() {
+        Ok(n) => Rc::new(n),
+        Err(e) => {
+            eprintln!("netscript: {e}");
+            return FAILED;
+        }
+    };
+    if sandbox && let Err(e) = net.set_up(&crate::ns::Ns::Host, 1, true) {
+        eprintln!("netscript: {e}");
+        return FAILED;
+    }
+    let code = blank_shebang(text);
+    let sources = Sources::new(name, text);
+    let engine = crate::api::engine(net, dir);
+    let mut ast = match engine.compile(&code) {
+        Ok(ast) => ast,
+        Err(e) => {
+            eprint!("{}", render(&diag::from_parse(&e, &sources)));
+            return USAGE;
+        }
+    };
+    ast.set_source(name);
+    let mut scope = Scope::new();
+    let args: rhai::Array = args.into_iter().map(Dynamic::from).collect();
+    scope.push_constant("ARGS", args);
+    match engine.run_ast_with_scope(&mut scope, &ast) {
+        Ok(()) => OK,
+        Err(e) => match *e {
+            EvalAltResult::Exit(value, _) => value.as_int().map_or(OK, |n| n as i32),
+            ref err => {
+                let signatures = engine.gen_fn_signatures(false);
+                eprint!("{}", render(&diag::from_eval(err, &sources, &signatures)));
+                FAILED
+            }
+        },
+    }
+}
+
+/// Draw a report for stderr: colour only on a terminal without NO_COLOR.
+pub fn render(report: &Report) -> String {
+    let tty = std::io::stderr().is_terminal();
+    let color = tty && std::env::var_os("NO_COLOR").is_none();
+    let width = std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()).filter(|_| tty).unwrap_or(100);
+    diag::render(report, color, width)
+}

@@ -1,0 +1,197 @@
+//! Named network namespaces, kept exactly as iproute2 keeps them: an empty
+//! file under /run/netns with the namespace bind-mounted on it, and
+//! /run/netns itself a shared mount so every mount namespace sees them.
+
+use std::fs::{File, OpenOptions};
+use std::os::fd::AsFd;
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use nix::mount::{MntFlags, MsFlags, mount, umount2};
+use nix::sched::{CloneFlags, setns, unshare};
+
+use crate::error::{Error, Kind, Result};
+
+pub const NETNS_DIR: &str = "/run/netns";
+const NSFS_MAGIC: i64 = 0x6e73_6673;
+
+/// Identity of a namespace: the (device, inode) pair of its nsfs file.
+pub type NsId = (u64, u64);
+
+pub fn path(name: &str) -> PathBuf {
+    PathBuf::from(NETNS_DIR).join(name)
+}
+
+/// The rules `ip netns add` applies to a name, plus "host", which netscript
+/// uses for the namespace it started in.
+pub fn validate_name(name: &str) -> Result<()> {
+    let action = format!("use \"{name}\" as a namespace name");
+    if name.is_empty() {
+        return Err(Error::invalid(action, "the name is empty"));
+    }
+    if name == "." || name == ".." || name.contains('/') || name.contains('\0') {
+        return Err(Error::invalid(action, "a name cannot contain '/' or be \".\" or \"..\""));
+    }
+    if name.len() >= 255 {
+        return Err(Error::invalid(action, "the name is longer than 254 bytes"));
+    }
+    if name == "host" {
+        return Err(Error::invalid(action, "\"host\" names the namespace netscript started in")
+            .with_help("pick another name; netns::host() is the starting namespace"));
+    }
+    Ok(())
+}
+
+pub fn exists(name: &str) -> bool {
+    validate_name(name).is_ok() && path(name).exists()
+}
+
+/// Names in /run/netns, in directory order: the order `ip netns list` prints.
+pub fn list() -> Result<Vec<String>> {
+    let entries = match std::fs::read_dir(NETNS_DIR) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(Error::from_io("list namespaces in /run/netns", &e)),
+    };
+    let mut names = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(|e| Error::from_io("list namespaces in /run/netns", &e))?;
+        if let Some(name) = entry.file_name().to_str() {
+            names.push(name.to_string());
+        }
+    }
+    Ok(names)
+}
+
+/// Open a named namespace, checking that the file really holds one (a
+/// leftover empty file from a failed `ip netns add` does not).
+pub fn open(name: &str) -> Result<File> {
+    validate_name(name)?;
+    let action = format!("open namespace \"{name}\"");
+    let file = File::open(path(name)).map_err(|e| match e.raw_os_error() {
+        Some(libc::ENOENT) => Error::not_found(action.clone(), "no such namespace")
+            .with_help("create it with netns::add, or list them with netns::list()"),
+        _ => Error::from_io(action.clone(), &e),
+    })?;
+    let fs = nix::sys::statfs::fstatfs(file.as_fd()).map_err(|e| Error::errno(action.clone(), e as i32))?;
+    if fs.filesystem_type().0 as i64 != NSFS_MAGIC {
+        return Err(Error::invalid(action, format!("{} is not a mounted namespace", path(name).display()))
+            .with_help(format!("a stale file: remove it with netns::del(\"{name}\")")));
+    }
+    Ok(file)
+}
+
+pub fn id_of(file: &File) -> Result<NsId> {
+    let meta = file.metadata().map_err(|e| Error::from_io("inspect a namespace", &e))?;
+    Ok((meta.dev(), meta.ino()))
+}
+
+/// The namespace of the calling thread.
+pub fn current() -> Result<File> {
+    File::open("/proc/thread-self/ns/net").map_err(|e| Error::from_io("open the current namespace", &e))
+}
+
+/// Run `f` on a short-lived thread that has entered namespace `ns`.
+pub fn run_in<T: Send>(ns: &File, f: impl FnOnce() -> T + Send) -> Result<T> {
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            setns(ns.as_fd(), CloneFlags::CLONE_NEWNET)
+                .map_err(|e| Error::errno("enter a network namespace", e as i32))?;
+            Ok(f())
+        })
+        .join()
+        .expect("namespace thread panicked")
+    })
+}
+
+/// Create namespace `name` like `ip netns add`, and run `f` inside it on the
+/// creating thread (no fork, no extra thread). Returns the namespace file.
+pub fn create<T: Send>(name: &str, f: impl FnOnce() -> T + Send) -> Result<(File, T)> {
+    validate_name(name)?;
+    let action = format!("create namespace \"{name}\"");
+    prepare_dir().map_err(|e| Error { action: action.clone(), ..e })?;
+    let target = path(name);
+    OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create_new(true)
+        .mode(0)
+        .open(&target)
+        .map_err(|e| match e.raw_os_error() {
+            Some(libc::EEXIST) => Error::errno(action.clone(), libc::EEXIST)
+                .with_help(format!("use netns::ensure(\"{name}\") to reuse it, or delete it first")),
+            _ => Error::from_io(action.clone(), &e),
+        })?;
+    let made = std::thread::scope(|s| {
+        s.spawn(|| -> Result<T> {
+            unshare(CloneFlags::CLONE_NEWNET).map_err(|e| Error::errno(action.clone(), e as i32))?;
+            mount(
+                Some("/proc/thread-self/ns/net"),
+                &target,
+                Some("none"),
+                MsFlags::MS_BIND,
+                None::<&str>,
+            )
+            .map_err(|e| Error::errno(action.clone(), e as i32))?;
+            Ok(f())
+        })
+        .join()
+        .expect("namespace thread panicked")
+    });
+    match made.and_then(|value| open(name).map(|file| (file, value))) {
+        Ok(done) => Ok(done),
+        Err(e) => {
+            let _ = umount2(&target, MntFlags::MNT_DETACH);
+            let _ = std::fs::remove_file(&target);
+            Err(e)
+        }
+    }
+}
+
+/// Remove a named namespace like `ip netns del`: unmount and unlink. The
+/// kernel frees it once nothing else holds it.
+pub fn delete(name: &str) -> Result<()> {
+    validate_name(name)?;
+    let action = format!("delete namespace \"{name}\"");
+    let target = path(name);
+    if !target.exists() {
+        return Err(Error::not_found(action, "no such namespace"));
+    }
+    let _ = umount2(&target, MntFlags::MNT_DETACH);
+    std::fs::remove_file(&target).map_err(|e| Error::from_io(action, &e))
+}
+
+static DIR_READY: AtomicBool = AtomicBool::new(false);
+
+/// Make /run/netns exist and be a shared mount, as iproute2 does, so
+/// namespaces mounted there are visible from every mount namespace.
+fn prepare_dir() -> Result<()> {
+    if DIR_READY.load(Ordering::Relaxed) {
+        return Ok(());
+    }
+    let action = "prepare /run/netns";
+    match std::fs::create_dir_all(NETNS_DIR) {
+        Ok(()) => {}
+        Err(e) => return Err(Error::from_io(action, &e)),
+    }
+    let shared = || {
+        mount(None::<&str>, NETNS_DIR, Some("none"), MsFlags::MS_SHARED | MsFlags::MS_REC, None::<&str>)
+    };
+    if let Err(err) = shared() {
+        if err != nix::errno::Errno::EINVAL {
+            return Err(Error::errno(action, err as i32));
+        }
+        mount(Some(NETNS_DIR), NETNS_DIR, Some("none"), MsFlags::MS_BIND | MsFlags::MS_REC, None::<&str>)
+            .map_err(|e| Error::errno(action, e as i32))?;
+        shared().map_err(|e| Error::errno(action, e as i32))?;
+    }
+    DIR_READY.store(true, Ordering::Relaxed);
+    Ok(())
+}
+
+/// Whether an error means the namespace is missing, for callers that treat
+/// a missing namespace as a normal answer.
+pub fn is_missing(e: &Error) -> bool {
+    e.kind == Kind::NotFound
+}

@@ -1,0 +1,168 @@
+//! ICMP echo from a raw socket opened inside a namespace: `ping -c 1`
+//! without the `ping` binary.
+
+use std::fs::File;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
+use std::os::fd::{AsFd, AsRawFd, FromRawFd, OwnedFd};
+use std::time::{Duration, Instant};
+
+use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
+
+use crate::error::{Error, Result};
+use crate::sys::netns_fs;
+
+/// How long one echo waits for its answer, and how long retries go on.
+#[derive(Clone, Copy, Debug)]
+pub struct Timing {
+    pub per_try: Duration,
+    pub deadline: Duration,
+}
+
+impl Default for Timing {
+    fn default() -> Self {
+        Timing { per_try: Duration::from_secs(1), deadline: Duration::from_secs(3) }
+    }
+}
+
+/// Send echo requests to `dst` from inside namespace `ns`; true as soon as
+/// one is answered. Each echo waits `per_try` for its reply; new echoes go
+/// out until `deadline` has passed.
+pub fn ping(ns: &File, dst: IpAddr, timing: Timing) -> Result<bool> {
+    let sock = netns_fs::run_in(ns, || open_socket(dst.is_ipv6()))??;
+    let id = (std::process::id() as u16) ^ next_sequence();
+    let start = Instant::now();
+    let mut seq: u16 = 0;
+    while start.elapsed() < timing.deadline {
+        seq = seq.wrapping_add(1);
+        let sent = Instant::now();
+        if let Err(errno) = send_echo(&sock, dst, id, seq) {
+            if errno == libc::ENETUNREACH {
+                return Ok(false);
+            }
+            std::thread::sleep(Duration::from_millis(50).min(timing.deadline.saturating_sub(start.elapsed())));
+            continue;
+        }
+        let try_ends = (sent + timing.per_try).min(start + timing.deadline);
+        if wait_reply(&sock, dst, id, try_ends)? {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+fn next_sequence() -> u16 {
+    use std::sync::atomic::{AtomicU16, Ordering};
+    static COUNTER: AtomicU16 = AtomicU16::new(0x5a5a);
+    COUNTER.fetch_add(0x1f1f, Ordering::Relaxed)
+}
+
+fn open_socket(v6: bool) -> Result<OwnedFd> {
+    let (family, proto) = if v6 { (libc::AF_INET6, libc::IPPROTO_ICMPV6) } else { (libc::AF_INET, libc::IPPROTO_ICMP) };
+    // SAFETY: plain socket(2) call; the returned descriptor is owned below.
+    let fd = unsafe { libc::socket(family, libc::SOCK_RAW | libc::SOCK_CLOEXEC | libc::SOCK_NONBLOCK, proto) };
+    if fd < 0 {
+        let errno = std::io::Error::last_os_error().raw_os_error().unwrap_or(libc::EIO);
+        return Err(Error::errno("open an ICMP socket", errno)
+            .with_help("ping needs root or CAP_NET_RAW, or try --sandbox"));
+    }
+    // SAFETY: fd is a fresh descriptor nobody else owns.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+}
+
+fn send_echo(sock: &OwnedFd, dst: IpAddr, id: u16, seq: u16) -> std::result::Result<(), i32> {
+    let mut packet = [0u8; 64];
+    packet[0] = if dst.is_ipv6() { 128 } else { 8 };
+    packet[4..6].copy_from_slice(&id.to_be_bytes());
+    packet[6..8].copy_from_slice(&seq.to_be_bytes());
+    for (i, b) in packet[8..].iter_mut().enumerate() {
+        *b = i as u8;
+    }
+    if dst.is_ipv4() {
+        let sum = checksum(&packet);
+        packet[2..4].copy_from_slice(&sum.to_be_bytes());
+    }
+    let addr = match dst {
+        IpAddr::V4(v4) => nix::sys::socket::SockaddrStorage::from(SocketAddr::V4(SocketAddrV4::new(v4, 0))),
+        IpAddr::V6(v6) => nix::sys::socket::SockaddrStorage::from(SocketAddr::V6(SocketAddrV6::new(v6, 0, 0, 0))),
+    };
+    nix::sys::socket::sendto(sock.as_raw_fd(), &packet, &addr, nix::sys::socket::MsgFlags::empty())
+        .map(|_| ())
+        .map_err(|e| e as i32)
+}
+
+fn wait_reply(sock: &OwnedFd, dst: IpAddr, id: u16, until: Instant) -> Result<bool> {
+    let mut buf = [0u8; 1500];
+    loop {
+        let left = until.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Ok(false);
+        }
+        let mut fds = [PollFd::new(sock.as_fd(), PollFlags::POLLIN)];
+        let ms = PollTimeout::try_from(left.as_millis().max(1) as i32).unwrap_or(PollTimeout::MAX);
+        match poll(&mut fds, ms) {
+            Ok(0) => return Ok(false),
+            Ok(_) => {}
+            Err(nix::errno::Errno::EINTR) => continue,
+            Err(e) => return Err(Error::errno("wait for an ICMP reply", e as i32)),
+        }
+        loop {
+            let (n, from) = match nix::sys::socket::recvfrom::<nix::sys::socket::SockaddrStorage>(sock.as_raw_fd(), &mut buf) {
+                Ok(r) => r,
+                Err(nix::errno::Errno::EAGAIN) => break,
+                Err(e) => return Err(Error::errno("receive an ICMP reply", e as i32)),
+            };
+            let source = from.and_then(|s| {
+                s.as_sockaddr_in()
+                    .map(|a| IpAddr::V4(Ipv4Addr::from(a.ip())))
+                    .or_else(|| s.as_sockaddr_in6().map(|a| IpAddr::V6(Ipv6Addr::from(a.ip()))))
+            });
+            if source == Some(dst) && is_our_reply(&buf[..n], dst.is_ipv6(), id) {
+                return Ok(true);
+            }
+        }
+    }
+}
+
+fn is_our_reply(packet: &[u8], v6: bool, id: u16) -> bool {
+    let icmp = if v6 {
+        packet
+    } else {
+        let header_len = usize::from(packet.first().map_or(0, |b| b & 0x0f)) * 4;
+        packet.get(header_len..).unwrap_or(&[])
+    };
+    let reply_type = if v6 { 129 } else { 0 };
+    icmp.len() >= 8 && icmp[0] == reply_type && icmp[1] == 0 && icmp[4..6] == id.to_be_bytes()
+}
+
+/// The Internet checksum (RFC 1071).
+fn checksum(data: &[u8]) -> u16 {
+    let mut sum: u32 = data
+        .chunks(2)
+        .map(|c| u32::from(u16::from_be_bytes([c[0], *c.get(1).unwrap_or(&0)])))
+        .sum();
+    while sum >> 16 != 0 {
+        sum = (sum & 0xffff) + (sum >> 16);
+    }
+    !(sum as u16)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn checksum_of_rfc1071_example() {
+        // The worked example of RFC 1071 section 3: sum 0xddf2, checksum 0x220d.
+        assert_eq!(checksum(&[0x00, 0x01, 0xf2, 0x03, 0xf4, 0xf5, 0xf6, 0xf7]), 0x220d);
+    }
+
+    #[test]
+    fn replies_are_matched_by_type_and_id() {
+        let mut v4 = vec![0x45u8; 20];
+        v4.extend_from_slice(&[0, 0, 0, 0, 0x12, 0x34, 0, 1]);
+        assert!(is_our_reply(&v4, false, 0x1234));
+        assert!(!is_our_reply(&v4, false, 0x1235));
+        assert!(is_our_reply(&[129, 0, 0, 0, 0x12, 0x34, 0, 1], true, 0x1234));
+        assert!(!is_our_reply(&[128, 0, 0, 0, 0x12, 0x34, 0, 1], true, 0x1234));
+    }
+}
