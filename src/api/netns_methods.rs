@@ -5,7 +5,7 @@ use rhai::{Array, Dynamic, Map, Module, NativeCallContext};
 use super::convert::{OrRaise, Res};
 use super::{LinkHandle, Net, NetnsHandle, getter, method};
 use crate::error::Error;
-use crate::sys::{exec, ping};
+use crate::sys::{exec, ping, sysctl};
 
 pub fn register(m: &mut Module, net: &Net) {
     getter("name", &["ns: &mut Netns", "String"], r#"
@@ -182,6 +182,56 @@ print(netns::exists("r1"));   // false
             )),
             crate::ns::Ns::Named(name) => n.del_netns(name).or_raise(&ctx),
         }
+    });
+
+    let sysctl_doc = r#"
+Read (`ns.sysctl(key)`) or set (`ns.sysctl(key, value)`) a network sysctl
+of this namespace. Only `net.*` keys, which belong to the namespace; the
+value is returned and given as a string (numbers are accepted too).
+
+`ip netns exec NS sysctl [-w] KEY[=VALUE]`
+
+```rhai
+let r1 = netns::add("r1");
+print(r1.sysctl("net.ipv4.ip_forward"));        // 0
+r1.sysctl("net.ipv4.ip_forward", 1);
+print(r1.sysctl("net.ipv4.ip_forward"));        // 1
+```"#;
+    method("sysctl", &["ns: &mut Netns", "key: &str", "String"], sysctl_doc).set_into_module(
+        m,
+        |ctx: NativeCallContext<'_>, ns: &mut NetnsHandle, key: &str| -> Res<String> {
+            let file = ns.ns.open().or_raise(&ctx)?;
+            sysctl::read(&file, key).map_err(|e| e.in_netns(ns.ns.name())).or_raise(&ctx)
+        },
+    );
+    method("sysctl", &["ns: &mut Netns", "key: &str", "value: Dynamic"], sysctl_doc).set_into_module(
+        m,
+        |ctx: NativeCallContext<'_>, ns: &mut NetnsHandle, key: &str, value: Dynamic| -> Res<()> {
+            let file = ns.ns.open().or_raise(&ctx)?;
+            let value = if value.is_bool() { (value.as_bool().unwrap_or(false) as u8).to_string() } else { value.to_string() };
+            sysctl::write(&file, key, &value).map_err(|e| e.in_netns(ns.ns.name())).or_raise(&ctx)
+        },
+    );
+
+    method("forwarding", &["ns: &mut Netns", "on: bool"], r#"
+Turn IP forwarding on or off for IPv4 and IPv6 in this namespace: what a
+router namespace needs.
+
+`ip netns exec NS sysctl -w net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1`
+
+```rhai
+let router = netns::add("router");
+router.forwarding(true);
+print(router.sysctl("net.ipv4.ip_forward"));            // 1
+print(router.sysctl("net.ipv6.conf.all.forwarding"));   // 1
+```"#)
+    .set_into_module(m, |ctx: NativeCallContext<'_>, ns: &mut NetnsHandle, on: bool| -> Res<()> {
+        let file = ns.ns.open().or_raise(&ctx)?;
+        let v = if on { "1" } else { "0" };
+        for key in ["net.ipv4.ip_forward", "net.ipv6.conf.all.forwarding"] {
+            sysctl::write(&file, key, v).map_err(|e| e.in_netns(ns.ns.name())).or_raise(&ctx)?;
+        }
+        Ok(())
     });
 
     method("to_string", &["ns: &mut Netns", "String"], "Text form: `Netns(\"r1\")`.")

@@ -7,7 +7,7 @@ use miette::{LabeledSpan, NamedSource};
 use rhai::{Dynamic, EvalAltResult, Map, ParseError, Position};
 
 use super::report::Report;
-use super::span::{byte_offset, call_span};
+use super::span::{byte_offset, call_span, token_span};
 
 /// The texts errors may point into: the script itself, stdlib modules, and
 /// module files read on demand.
@@ -51,6 +51,8 @@ struct Frame {
     source: String,
     pos: Position,
     label: String,
+    /// Syntax errors underline one token; run-time errors the whole call.
+    token_only: bool,
 }
 
 /// A report for an error raised while running a script. `signatures` are
@@ -62,14 +64,14 @@ pub fn from_eval(err: &EvalAltResult, sources: &Sources, signatures: &[String]) 
     loop {
         match leaf {
             EvalAltResult::ErrorInFunctionCall(name, fn_source, inner, pos) => {
-                callers.push(Frame { source: source.clone(), pos: *pos, label: format!("in this call to `{name}`") });
+                callers.push(Frame { source: source.clone(), pos: *pos, label: format!("in this call to `{name}`"), token_only: false });
                 if !fn_source.is_empty() {
                     source = fn_source.clone();
                 }
                 leaf = inner;
             }
             EvalAltResult::ErrorInModule(path, inner, pos) => {
-                callers.push(Frame { source: source.clone(), pos: *pos, label: format!("while importing \"{path}\"") });
+                callers.push(Frame { source: source.clone(), pos: *pos, label: format!("while importing \"{path}\""), token_only: false });
                 source = module_source_name(path, &source);
                 leaf = inner;
             }
@@ -86,7 +88,7 @@ pub fn from_eval(err: &EvalAltResult, sources: &Sources, signatures: &[String]) 
         labels: Vec::new(),
         related: Vec::new(),
     };
-    let here = Frame { source: source.clone(), pos: leaf.position(), label };
+    let here = Frame { source: source.clone(), pos: leaf.position(), label, token_only: false };
     attach(&mut report, sources, &here, true);
     for frame in callers.iter().rev() {
         if frame.source == here.source {
@@ -121,7 +123,7 @@ pub fn from_parse(err: &ParseError, sources: &Sources) -> Report {
         labels: Vec::new(),
         related: Vec::new(),
     };
-    let frame = Frame { source: sources.main_name().to_string(), pos: err.1, label: "here".into() };
+    let frame = Frame { source: sources.main_name().to_string(), pos: err.1, label: "here".into(), token_only: true };
     attach(&mut report, sources, &frame, true);
     report
 }
@@ -130,7 +132,7 @@ fn attach(report: &mut Report, sources: &Sources, frame: &Frame, primary: bool) 
     let Some(text) = sources.text(&frame.source) else { return };
     let (Some(line), Some(col)) = (frame.pos.line(), frame.pos.position().or(Some(1))) else { return };
     let Some(offset) = byte_offset(&text, line, col) else { return };
-    let (start, len) = call_span(&text, offset);
+    let (start, len) = if frame.token_only { token_span(&text, offset) } else { call_span(&text, offset) };
     let span = if primary {
         LabeledSpan::new_primary_with_span(Some(frame.label.clone()), (start, len))
     } else {
@@ -193,7 +195,7 @@ fn describe(err: &EvalAltResult, signatures: &[String]) -> (String, String, Opti
                 let list = matches.iter().map(|s| format!("  {s}")).collect::<Vec<_>>().join("\n");
                 Some(format!("the arguments do not match; `{short}` takes:\n{list}"))
             };
-            (format!("no function matches the call {sig}"), "netscript::call".into(), help, "no such function for these arguments".into())
+            (format!("no function matches the call {}", readable_signature(sig)), "netscript::call".into(), help, "no such function for these arguments".into())
         }
         E::ErrorVariableNotFound(name, _) => {
             let help = if crate::api::MODULES.contains(&name.as_str()) {
@@ -238,4 +240,17 @@ fn strip_position(text: &str) -> String {
         Some(i) if text.ends_with(')') => text[..i].to_string(),
         _ => text.to_string(),
     }
+}
+
+/// "link::add_veth (&str | ImmutableString | String, i64)" -> "link::add_veth(string, int)"
+fn readable_signature(sig: &str) -> String {
+    sig.replace(" (", "(")
+        .replace("&str | ImmutableString | String", "string")
+        .replace("ImmutableString", "string")
+        .replace("i64", "int")
+        .replace("f64", "float")
+        .replace("rhai::Map", "map")
+        .replace("rhai::Array", "array")
+        .replace("netscript::api::handles::NetnsHandle", "Netns")
+        .replace("netscript::api::handles::LinkHandle", "Link")
 }

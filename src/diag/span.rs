@@ -62,6 +62,33 @@ pub fn call_span(src: &str, offset: usize) -> (usize, usize) {
     (start, end - start)
 }
 
+/// The span of the single token at `offset`: an identifier, a string
+/// literal, or one character. For syntax errors, where calls may be broken.
+pub fn token_span(src: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(src.len());
+    let rest = &src[offset..];
+    match rest.chars().next() {
+        None => (offset, 0),
+        Some(c) if is_ident(c) => (offset, ident_len(rest)),
+        Some(q @ ('"' | '`')) => {
+            let mut escaped = false;
+            for (i, c) in rest.char_indices().skip(1) {
+                if escaped {
+                    escaped = false;
+                } else if c == '\\' {
+                    escaped = true;
+                } else if c == q {
+                    return (offset, i + 1);
+                } else if c == '\n' {
+                    break;
+                }
+            }
+            (offset, 1)
+        }
+        Some(c) => (offset, c.len_utf8()),
+    }
+}
+
 fn ident_len(s: &str) -> usize {
     s.chars().take_while(|c| is_ident(*c)).map(char::len_utf8).sum()
 }
@@ -142,5 +169,8 @@ mod tests {
         assert_eq!((s, l), (4, 4));
         let (s, l) = call_span("a + ;", 4);
         assert_eq!((s, l), (4, 1));
+        assert_eq!(token_span("print(x)", 0), (0, 5));
+        assert_eq!(token_span(r#"x "a\"é" y"#, 2), (2, 7));
+        assert_eq!(token_span("x ;", 2), (2, 1));
     }
 }

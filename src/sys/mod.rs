@@ -6,3 +6,4 @@ pub mod exec;
 pub mod netns_fs;
 pub mod ping;
 pub mod sandbox;
+pub mod sysctl;

@@ -1,0 +1,57 @@
+//! Network sysctls of one namespace, read and written through
+//! /proc/sys/net from a thread inside it (`ip netns exec NS sysctl`).
+
+use std::fs::File;
+
+use crate::error::{Error, Result};
+use crate::sys::netns_fs;
+
+/// "net.ipv4.ip_forward" -> "/proc/sys/net/ipv4/ip_forward". Only `net.`
+/// keys are per-namespace; anything else would change the whole machine.
+fn path_of(key: &str) -> Result<String> {
+    let action = format!("use sysctl {key:?}");
+    if !key.starts_with("net.") {
+        return Err(Error::invalid(action, "only net.* sysctls belong to a network namespace")
+            .with_help("other sysctls are machine-wide; netscript does not change them"));
+    }
+    if key.contains("..") || key.contains('\0') || key.ends_with('.') {
+        return Err(Error::invalid(action, "not a sysctl name"));
+    }
+    // Interface names may contain dots; sysctl(8) writes them with '/'.
+    let path: String = key.chars().map(|c| match c { '.' => '/', '/' => '.', c => c }).collect();
+    Ok(format!("/proc/sys/{path}"))
+}
+
+fn not_found(key: &str, e: &std::io::Error, action: String) -> Error {
+    if e.kind() == std::io::ErrorKind::NotFound {
+        Error::not_found(action, format!("no sysctl {key:?} in this namespace"))
+            .with_help("check the name with `sysctl -a | grep KEY`; some net.* keys exist only in the host namespace")
+    } else {
+        Error::from_io(action, e)
+    }
+}
+
+pub fn read(ns: &File, key: &str) -> Result<String> {
+    let path = path_of(key)?;
+    let action = format!("read sysctl {key}");
+    netns_fs::run_in(ns, || std::fs::read_to_string(&path))?
+        .map(|v| v.trim_end().to_string())
+        .map_err(|e| not_found(key, &e, action))
+}
+
+pub fn write(ns: &File, key: &str, value: &str) -> Result<()> {
+    let path = path_of(key)?;
+    let action = format!("set sysctl {key} = {value}");
+    netns_fs::run_in(ns, || std::fs::write(&path, value))?.map_err(|e| not_found(key, &e, action))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn only_network_keys() {
+        assert_eq!(super::path_of("net.ipv4.ip_forward").unwrap(), "/proc/sys/net/ipv4/ip_forward");
+        assert!(super::path_of("kernel.hostname").is_err());
+        assert_eq!(super::path_of("net.ipv4.conf.veth1/1.forwarding").unwrap(), "/proc/sys/net/ipv4/conf/veth1.1/forwarding");
+        assert!(super::path_of("net..x").is_err());
+    }
+}
