@@ -16,8 +16,11 @@ pub fn parse(text: &str) -> Result<Cidr> {
         None => (text, None),
     };
     let ip: IpAddr = addr.trim().parse().map_err(|_| {
-        Error::invalid(action.clone(), format!("{addr:?} is not an IPv4 or IPv6 address"))
-            .with_help("write it like 10.0.0.1/24 or 2001:db8::1/64")
+        Error::invalid(
+            action.clone(),
+            format!("{addr:?} is not an IPv4 or IPv6 address"),
+        )
+        .with_help("write it like 10.0.0.1/24 or 2001:db8::1/64")
     })?;
     let max = if ip.is_ipv4() { 32 } else { 128 };
     let len = match len {
@@ -25,8 +28,14 @@ pub fn parse(text: &str) -> Result<Cidr> {
         Some(l) => match l.parse::<u8>() {
             Ok(n) if n <= max => n,
             _ => {
-                return Err(Error::invalid(action, format!("the prefix length {l:?} is not a number from 0 to {max}"))
-                    .with_help(format!("an {} prefix length is 0..={max}", if ip.is_ipv4() { "IPv4" } else { "IPv6" })));
+                return Err(Error::invalid(
+                    action,
+                    format!("the prefix length {l:?} is not a number from 0 to {max}"),
+                )
+                .with_help(format!(
+                    "an {} prefix length is 0..={max}",
+                    if ip.is_ipv4() { "IPv4" } else { "IPv6" }
+                )));
             }
         },
     };
@@ -61,11 +70,19 @@ pub fn parse_destination(text: &str, family_of: IpAddr) -> Result<Option<Cidr>> 
 pub fn network_of(ip: IpAddr, len: u8) -> IpAddr {
     match ip {
         IpAddr::V4(v4) => {
-            let mask = if len == 0 { 0 } else { u32::MAX << (32 - u32::from(len)) };
+            let mask = if len == 0 {
+                0
+            } else {
+                u32::MAX << (32 - u32::from(len))
+            };
             IpAddr::V4((u32::from(v4) & mask).into())
         }
         IpAddr::V6(v6) => {
-            let mask = if len == 0 { 0 } else { u128::MAX << (128 - u32::from(len)) };
+            let mask = if len == 0 {
+                0
+            } else {
+                u128::MAX << (128 - u32::from(len))
+            };
             IpAddr::V6((u128::from(v6) & mask).into())
         }
     }
@@ -84,8 +101,16 @@ mod tests {
         assert_eq!(format(parse("10.0.0.1/24").unwrap()), "10.0.0.1/24");
         assert_eq!(format(parse("10.0.0.1").unwrap()), "10.0.0.1/32");
         assert_eq!(format(parse("2001:db8::1/64").unwrap()), "2001:db8::1/64");
-        assert_eq!(parse("10.0.0.1/33").unwrap_err().kind, crate::error::Kind::Invalid);
-        assert!(parse("100.100.100.300/24").unwrap_err().reason.contains("not an IPv4"));
+        assert_eq!(
+            parse("10.0.0.1/33").unwrap_err().kind,
+            crate::error::Kind::Invalid
+        );
+        assert!(
+            parse("100.100.100.300/24")
+                .unwrap_err()
+                .reason
+                .contains("not an IPv4")
+        );
         assert!(parse("10.0.0.1/x").is_err());
     }
 

@@ -44,21 +44,30 @@ impl Entry {
 pub fn entries() -> Vec<Entry> {
     let net = Rc::new(crate::netlink::Netlink::new().expect("netlink backend"));
     let engine = crate::api::engine(net, None);
-    let json: Value = serde_json::from_str(&engine.gen_fn_metadata_to_json(false).expect("metadata"))
-        .expect("metadata is JSON");
+    let json: Value =
+        serde_json::from_str(&engine.gen_fn_metadata_to_json(false).expect("metadata"))
+            .expect("metadata is JSON");
     let mut out = Vec::new();
     for module in crate::api::MODULES {
-        let functions = json["modules"][module]["functions"].as_array().cloned().unwrap_or_default();
+        let functions = json["modules"][module]["functions"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
         out.extend(dedup(functions.iter().map(|f| entry(module, f))));
     }
     let globals = json["functions"].as_array().cloned().unwrap_or_default();
     let mut by_type: BTreeMap<String, Vec<Entry>> = BTreeMap::new();
     for f in &globals {
         let params = f["params"].as_array().cloned().unwrap_or_default();
-        let Some(first) = params.first().and_then(|p| p["type"].as_str()) else { continue };
+        let Some(first) = params.first().and_then(|p| p["type"].as_str()) else {
+            continue;
+        };
         let ty = first.trim_start_matches("&mut ").trim();
         if ty == "Netns" || ty == "Link" {
-            by_type.entry(ty.to_string()).or_default().push(entry(ty, f));
+            by_type
+                .entry(ty.to_string())
+                .or_default()
+                .push(entry(ty, f));
         }
     }
     for ty in ["Netns", "Link"] {
@@ -73,7 +82,10 @@ pub fn entries() -> Vec<Entry> {
 fn dedup(entries: impl IntoIterator<Item = Entry>) -> Vec<Entry> {
     let mut seen: Vec<Entry> = Vec::new();
     for e in entries {
-        match seen.iter_mut().find(|s| s.doc == e.doc && !e.doc.is_empty()) {
+        match seen
+            .iter_mut()
+            .find(|s| s.doc == e.doc && !e.doc.is_empty())
+        {
             Some(s) => {
                 if !s.usage.split('\n').any(|u| u == e.usage) {
                     s.usage = format!("{}\n{}", s.usage, e.usage);
@@ -96,12 +108,17 @@ fn entry(section: &str, f: &Value) -> Entry {
         .map(|p| {
             let n = p["name"].as_str().unwrap_or("_");
             match p["type"].as_str() {
-                Some(t) => format!("{n}: {}", t.trim_start_matches('&').trim_start_matches("mut ")),
+                Some(t) => format!(
+                    "{n}: {}",
+                    t.trim_start_matches('&').trim_start_matches("mut ")
+                ),
                 None => n.to_string(),
             }
         })
         .collect();
-    let ret = f["returnType"].as_str().filter(|r| !r.is_empty() && *r != "()");
+    let ret = f["returnType"]
+        .as_str()
+        .filter(|r| !r.is_empty() && *r != "()");
     let arrow = ret.map(|r| format!(" -> {r}")).unwrap_or_default();
     let receiver = if section == "Netns" { "ns" } else { "l" };
     let usage = if let Some(prop) = name.strip_prefix("get$") {
@@ -122,10 +139,18 @@ fn entry(section: &str, f: &Value) -> Entry {
         .iter()
         .filter_map(|c| c.as_str())
         .flat_map(|c| c.lines().map(str::to_string).collect::<Vec<_>>())
-        .map(|l| l.strip_prefix("///").map(|s| s.strip_prefix(' ').unwrap_or(s).to_string()).unwrap_or(l))
+        .map(|l| {
+            l.strip_prefix("///")
+                .map(|s| s.strip_prefix(' ').unwrap_or(s).to_string())
+                .unwrap_or(l)
+        })
         .collect::<Vec<_>>()
         .join("\n");
-    Entry { section: section.to_string(), usage, doc }
+    Entry {
+        section: section.to_string(),
+        usage,
+        doc,
+    }
 }
 
 /// Functions of a stdlib module, documented by their `///` comments.
@@ -138,7 +163,11 @@ fn stdlib_entries(module: &str, code: &str) -> Vec<Entry> {
             doc.push(d.strip_prefix(' ').unwrap_or(d));
         } else if let Some(sig) = t.strip_prefix("fn ") {
             let sig = sig.split('{').next().unwrap_or(sig).trim();
-            out.push(Entry { section: module.to_string(), usage: format!("{module}::{sig}"), doc: doc.join("\n") });
+            out.push(Entry {
+                section: module.to_string(),
+                usage: format!("{module}::{sig}"),
+                doc: doc.join("\n"),
+            });
             doc.clear();
         } else {
             doc.clear();
@@ -169,7 +198,12 @@ pub fn reference() -> String {
             };
             md.push_str(&format!("\n## {title}\n"));
         }
-        let usage = e.usage.lines().map(|u| format!("`{u}`")).collect::<Vec<_>>().join("<br>");
+        let usage = e
+            .usage
+            .lines()
+            .map(|u| format!("`{u}`"))
+            .collect::<Vec<_>>()
+            .join("<br>");
         md.push_str(&format!("\n### {usage}\n\n{}\n", e.doc.trim()));
     }
     md

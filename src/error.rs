@@ -119,7 +119,10 @@ impl Error {
     /// The one-line message a script sees as `e.message`.
     pub fn message(&self) -> String {
         match &self.netns {
-            Some(ns) => format!("cannot {} in namespace \"{}\": {}", self.action, ns, self.reason),
+            Some(ns) => format!(
+                "cannot {} in namespace \"{}\": {}",
+                self.action, ns, self.reason
+            ),
             None => format!("cannot {}: {}", self.action, self.reason),
         }
     }
@@ -159,6 +162,11 @@ mod tests {
             "cannot create namespace \"r1\" in namespace \"host\": file exists (EEXIST)"
         );
         assert_eq!(Error::errno("x", libc::EPERM).kind.as_str(), "permission");
-        assert!(Error::errno("x", libc::EPERM).help.unwrap().contains("--sandbox"));
+        assert!(
+            Error::errno("x", libc::EPERM)
+                .help
+                .unwrap()
+                .contains("--sandbox")
+        );
     }
 }

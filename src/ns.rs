@@ -27,7 +27,11 @@ impl Ns {
     }
 
     pub fn named(name: &str) -> Ns {
-        if name == "host" { Ns::Host } else { Ns::Named(name.to_string()) }
+        if name == "host" {
+            Ns::Host
+        } else {
+            Ns::Named(name.to_string())
+        }
     }
 
     /// "host" for the starting namespace, otherwise its name.
@@ -43,7 +47,8 @@ impl Ns {
         match self {
             Ns::Host => {
                 let host = HOST.get().expect("Ns::remember_host was not called");
-                host.try_clone().map_err(|e| Error::from_io("open the host namespace", &e))
+                host.try_clone()
+                    .map_err(|e| Error::from_io("open the host namespace", &e))
             }
             Ns::Named(name) => netns_fs::open(name),
         }

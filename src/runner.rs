@@ -45,7 +45,11 @@ pub fn main(cli: Cli) -> i32 {
 fn read_script(file: Option<&Path>) -> Result<(String, String, Option<PathBuf>), i32> {
     match file {
         Some(path) if path != Path::new("-") => match std::fs::read_to_string(path) {
-            Ok(text) => Ok((path.display().to_string(), text, path.parent().map(Path::to_path_buf))),
+            Ok(text) => Ok((
+                path.display().to_string(),
+                text,
+                path.parent().map(Path::to_path_buf),
+            )),
             Err(e) => {
                 eprintln!("netscript: cannot read {}: {e}", path.display());
                 Err(USAGE)
@@ -94,7 +98,10 @@ fn check(files: &[PathBuf]) -> i32 {
         match engine.compile(blank_shebang(&original)) {
             Ok(_) => println!("ok  {name}"),
             Err(e) => {
-                eprint!("{}", render(&diag::from_parse(&e, &Sources::new(&name, &original))));
+                eprint!(
+                    "{}",
+                    render(&diag::from_parse(&e, &Sources::new(&name, &original)))
+                );
                 status = USAGE;
             }
         }
@@ -146,6 +153,10 @@ pub fn run(name: &str, text: &str, dir: Option<PathBuf>, args: Vec<String>, sand
 pub fn render(report: &Report) -> String {
     let tty = std::io::stderr().is_terminal();
     let color = tty && std::env::var_os("NO_COLOR").is_none();
-    let width = std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()).filter(|_| tty).unwrap_or(100);
+    let width = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .filter(|_| tty)
+        .unwrap_or(100);
     diag::render(report, color, width)
 }

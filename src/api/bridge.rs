@@ -39,7 +39,10 @@ pub fn module(net: &Net) -> Module {
         &mut m,
         move |ctx: NativeCallContext<'_>, name: &str, opts: Map| -> Res<LinkHandle> {
             check_options("create a bridge", &opts, &["netns"]).or_raise(&ctx)?;
-            let ns = opts.get("netns").map_or(Ok(Ns::Host), |v| ns_arg("option `netns`", v)).or_raise(&ctx)?;
+            let ns = opts
+                .get("netns")
+                .map_or(Ok(Ns::Host), |v| ns_arg("option `netns`", v))
+                .or_raise(&ctx)?;
             let info = n.add_bridge(&ns, name).or_raise(&ctx)?;
             Ok(LinkHandle::new(ns, info.index))
         },

@@ -10,8 +10,15 @@ pub fn error_value(e: &Error) -> Dynamic {
     let mut map = Map::new();
     map.insert("kind".into(), e.kind.as_str().into());
     map.insert("message".into(), e.message().into());
-    map.insert("errno".into(), e.errno.map_or(Dynamic::UNIT, |n| Dynamic::from_int(n as rhai::INT)));
-    map.insert("help".into(), e.help.clone().map_or(Dynamic::UNIT, Dynamic::from));
+    map.insert(
+        "errno".into(),
+        e.errno
+            .map_or(Dynamic::UNIT, |n| Dynamic::from_int(n as rhai::INT)),
+    );
+    map.insert(
+        "help".into(),
+        e.help.clone().map_or(Dynamic::UNIT, Dynamic::from),
+    );
     map.into()
 }
 
@@ -39,7 +46,12 @@ impl<T> OrRaise<T> for crate::error::Result<T> {
 
 /// An integer argument that must fit a u32 (indexes, MTUs).
 pub fn to_u32(what: &str, n: rhai::INT) -> crate::error::Result<u32> {
-    u32::try_from(n).map_err(|_| Error::invalid(format!("use {n} as {what}"), format!("{what} must be between 0 and {}", u32::MAX)))
+    u32::try_from(n).map_err(|_| {
+        Error::invalid(
+            format!("use {n} as {what}"),
+            format!("{what} must be between 0 and {}", u32::MAX),
+        )
+    })
 }
 
 /// A namespace given as a `Netns` handle or as a name.
@@ -47,7 +59,7 @@ pub fn ns_arg(what: &str, value: &Dynamic) -> crate::error::Result<crate::ns::Ns
     if let Some(h) = value.clone().try_cast::<super::NetnsHandle>() {
         return Ok(h.ns);
     }
-    if let Some(name) = value.clone().into_immutable_string().ok() {
+    if let Ok(name) = value.clone().into_immutable_string() {
         let ns = crate::ns::Ns::named(&name);
         ns.open()?;
         return Ok(ns);
@@ -62,7 +74,11 @@ pub fn ns_arg(what: &str, value: &Dynamic) -> crate::error::Result<crate::ns::Ns
 pub fn check_options(action: &str, opts: &Map, known: &[&str]) -> crate::error::Result<()> {
     for key in opts.keys() {
         if !known.contains(&key.as_str()) {
-            let list = known.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ");
+            let list = known
+                .iter()
+                .map(|k| format!("`{k}`"))
+                .collect::<Vec<_>>()
+                .join(", ");
             return Err(Error::invalid(action, format!("unknown option `{key}`"))
                 .with_help(format!("the options are {list}")));
         }

@@ -27,20 +27,35 @@ pub fn module(net: &Net) -> Module {
     let mut m = Module::new();
 
     let n = net.clone();
-    func("add_veth", &["name: &str", "peer_name: &str", "Link"], VETH_DOC).set_into_module(
+    func(
+        "add_veth",
+        &["name: &str", "peer_name: &str", "Link"],
+        VETH_DOC,
+    )
+    .set_into_module(
         &mut m,
         move |ctx: NativeCallContext<'_>, name: &str, peer: &str| -> Res<LinkHandle> {
-            let info = n.add_veth(&Ns::Host, name, &Ns::Host, peer).or_raise(&ctx)?;
+            let info = n
+                .add_veth(&Ns::Host, name, &Ns::Host, peer)
+                .or_raise(&ctx)?;
             Ok(LinkHandle::new(Ns::Host, info.index))
         },
     );
 
     let n = net.clone();
-    func("add_veth", &["name: &str", "peer_name: &str", "options: Map", "Link"], VETH_DOC).set_into_module(
+    func(
+        "add_veth",
+        &["name: &str", "peer_name: &str", "options: Map", "Link"],
+        VETH_DOC,
+    )
+    .set_into_module(
         &mut m,
         move |ctx: NativeCallContext<'_>, name: &str, peer: &str, opts: Map| -> Res<LinkHandle> {
             check_options("create a veth pair", &opts, &["netns", "peer_netns"]).or_raise(&ctx)?;
-            let pick = |key: &str| opts.get(key).map_or(Ok(Ns::Host), |v| ns_arg(&format!("option `{key}`"), v));
+            let pick = |key: &str| {
+                opts.get(key)
+                    .map_or(Ok(Ns::Host), |v| ns_arg(&format!("option `{key}`"), v))
+            };
             let ns = pick("netns").or_raise(&ctx)?;
             let peer_ns = pick("peer_netns").or_raise(&ctx)?;
             let info = n.add_veth(&ns, name, &peer_ns, peer).or_raise(&ctx)?;
@@ -49,7 +64,10 @@ pub fn module(net: &Net) -> Module {
     );
 
     let n = net.clone();
-    func("get", &["name: &str", "Link"], r#"
+    func(
+        "get",
+        &["name: &str", "Link"],
+        r#"
 The link called `name` in the host namespace (use `ns.link(name)` for
 another namespace). Fails with kind "not_found", naming the namespaces where
 a link of that name does exist.
@@ -59,14 +77,21 @@ a link of that name does exist.
 ```rhai
 let lo = link::get("lo");
 print(lo.index);   // 1
-```"#)
-    .set_into_module(&mut m, move |ctx: NativeCallContext<'_>, name: &str| -> Res<LinkHandle> {
-        let info = n.link_by_name(&Ns::Host, name).or_raise(&ctx)?;
-        Ok(LinkHandle::new(Ns::Host, info.index))
-    });
+```"#,
+    )
+    .set_into_module(
+        &mut m,
+        move |ctx: NativeCallContext<'_>, name: &str| -> Res<LinkHandle> {
+            let info = n.link_by_name(&Ns::Host, name).or_raise(&ctx)?;
+            Ok(LinkHandle::new(Ns::Host, info.index))
+        },
+    );
 
     let n = net.clone();
-    func("list", &["Array"], r#"
+    func(
+        "list",
+        &["Array"],
+        r#"
 Every link in the host namespace, in index order.
 
 `ip link show`
@@ -74,10 +99,14 @@ Every link in the host namespace, in index order.
 ```rhai
 bridge::add("br0");
 for l in link::list() { print(`${l.name} ${l.kind}`); }   // lo loopback, br0 bridge
-```"#)
+```"#,
+    )
     .set_into_module(&mut m, move |ctx: NativeCallContext<'_>| -> Res<Array> {
         let links = n.links(&Ns::Host).or_raise(&ctx)?;
-        Ok(links.into_iter().map(|l| Dynamic::from(LinkHandle::new(Ns::Host, l.index))).collect())
+        Ok(links
+            .into_iter()
+            .map(|l| Dynamic::from(LinkHandle::new(Ns::Host, l.index)))
+            .collect())
     });
 
     m

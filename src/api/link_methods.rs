@@ -14,15 +14,31 @@ pub fn register(m: &mut Module, net: &Net) {
     placement(m, net);
 
     let n = net.clone();
-    method("to_string", &["l: &mut Link", "String"], "Text form: `Link(\"eth0\" in r1)`.")
-        .set_into_module(m, move |l: &mut LinkHandle| display(&n, l));
+    method(
+        "to_string",
+        &["l: &mut Link", "String"],
+        "Text form: `Link(\"eth0\" in r1)`.",
+    )
+    .set_into_module(m, move |l: &mut LinkHandle| display(&n, l));
     let n = net.clone();
-    method("to_debug", &["l: &mut Link", "String"], "Debug form: `Link(\"eth0\" in r1)`.")
-        .set_into_module(m, move |l: &mut LinkHandle| display(&n, l));
-    method("==", &["a: Link", "b: Link", "bool"], "Whether two handles are the same link.")
-        .set_into_module(m, |a: LinkHandle, b: LinkHandle| a.same_link(&b));
-    method("!=", &["a: Link", "b: Link", "bool"], "Whether two handles are different links.")
-        .set_into_module(m, |a: LinkHandle, b: LinkHandle| !a.same_link(&b));
+    method(
+        "to_debug",
+        &["l: &mut Link", "String"],
+        "Debug form: `Link(\"eth0\" in r1)`.",
+    )
+    .set_into_module(m, move |l: &mut LinkHandle| display(&n, l));
+    method(
+        "==",
+        &["a: Link", "b: Link", "bool"],
+        "Whether two handles are the same link.",
+    )
+    .set_into_module(m, |a: LinkHandle, b: LinkHandle| a.same_link(&b));
+    method(
+        "!=",
+        &["a: Link", "b: Link", "bool"],
+        "Whether two handles are different links.",
+    )
+    .set_into_module(m, |a: LinkHandle, b: LinkHandle| !a.same_link(&b));
 }
 
 fn display(net: &Net, l: &LinkHandle) -> String {
@@ -38,31 +54,48 @@ fn info(net: &Net, ctx: &NativeCallContext, l: &LinkHandle) -> Res<LinkInfo> {
 
 fn properties(m: &mut Module, net: &Net) {
     let n = net.clone();
-    getter("name", &["l: &mut Link", "String"], r#"
+    getter(
+        "name",
+        &["l: &mut Link", "String"],
+        r#"
 The link's current name (it follows renames).
 
 ```rhai
 let l = link::add_veth("a", "b");
 l.rename("c");
 print(l.name);   // c
-```"#)
-    .set_into_module(m, move |ctx: NativeCallContext<'_>, l: &mut LinkHandle| -> Res<String> {
-        Ok(info(&n, &ctx, l)?.name)
-    });
+```"#,
+    )
+    .set_into_module(
+        m,
+        move |ctx: NativeCallContext<'_>, l: &mut LinkHandle| -> Res<String> {
+            Ok(info(&n, &ctx, l)?.name)
+        },
+    );
 
     let n = net.clone();
-    getter("index", &["l: &mut Link", "i64"], r#"
+    getter(
+        "index",
+        &["l: &mut Link", "i64"],
+        r#"
 The interface index in its namespace.
 
 ```rhai
 print(link::get("lo").index);   // 1
-```"#)
-    .set_into_module(m, move |ctx: NativeCallContext<'_>, l: &mut LinkHandle| -> Res<rhai::INT> {
-        Ok(info(&n, &ctx, l)?.index as rhai::INT)
-    });
+```"#,
+    )
+    .set_into_module(
+        m,
+        move |ctx: NativeCallContext<'_>, l: &mut LinkHandle| -> Res<rhai::INT> {
+            Ok(info(&n, &ctx, l)?.index as rhai::INT)
+        },
+    );
 
     let n = net.clone();
-    getter("kind", &["l: &mut Link", "String"], r#"
+    getter(
+        "kind",
+        &["l: &mut Link", "String"],
+        r#"
 The link type: "veth", "bridge", "loopback", "dummy", … ("device" when the
 kernel reports none, e.g. a physical NIC).
 
@@ -70,37 +103,58 @@ kernel reports none, e.g. a physical NIC).
 
 ```rhai
 print(bridge::add("br0").kind);   // bridge
-```"#)
-    .set_into_module(m, move |ctx: NativeCallContext<'_>, l: &mut LinkHandle| -> Res<String> {
-        Ok(info(&n, &ctx, l)?.kind)
-    });
+```"#,
+    )
+    .set_into_module(
+        m,
+        move |ctx: NativeCallContext<'_>, l: &mut LinkHandle| -> Res<String> {
+            Ok(info(&n, &ctx, l)?.kind)
+        },
+    );
 
     let n = net.clone();
-    getter("mtu", &["l: &mut Link", "i64"], r#"
+    getter(
+        "mtu",
+        &["l: &mut Link", "i64"],
+        r#"
 The MTU in bytes.
 
 ```rhai
 let l = link::add_veth("a", "b");
 print(l.mtu);   // 1500
-```"#)
-    .set_into_module(m, move |ctx: NativeCallContext<'_>, l: &mut LinkHandle| -> Res<rhai::INT> {
-        Ok(info(&n, &ctx, l)?.mtu as rhai::INT)
-    });
+```"#,
+    )
+    .set_into_module(
+        m,
+        move |ctx: NativeCallContext<'_>, l: &mut LinkHandle| -> Res<rhai::INT> {
+            Ok(info(&n, &ctx, l)?.mtu as rhai::INT)
+        },
+    );
 
     let n = net.clone();
-    getter("mac", &["l: &mut Link", "String"], r#"
+    getter(
+        "mac",
+        &["l: &mut Link", "String"],
+        r#"
 The hardware address, as "aa:bb:cc:dd:ee:ff".
 
 ```rhai
 let l = link::add_veth("a", "b");
 print(l.mac.len());   // 17
-```"#)
-    .set_into_module(m, move |ctx: NativeCallContext<'_>, l: &mut LinkHandle| -> Res<String> {
-        Ok(info(&n, &ctx, l)?.mac)
-    });
+```"#,
+    )
+    .set_into_module(
+        m,
+        move |ctx: NativeCallContext<'_>, l: &mut LinkHandle| -> Res<String> {
+            Ok(info(&n, &ctx, l)?.mac)
+        },
+    );
 
     let n = net.clone();
-    getter("is_up", &["l: &mut Link", "bool"], r#"
+    getter(
+        "is_up",
+        &["l: &mut Link", "bool"],
+        r#"
 The administrative state: true after `up()` (the `UP` flag of `ip link`).
 
 ```rhai
@@ -108,13 +162,20 @@ let l = link::add_veth("a", "b");
 print(l.is_up);   // false
 l.up();
 print(l.is_up);   // true
-```"#)
-    .set_into_module(m, move |ctx: NativeCallContext<'_>, l: &mut LinkHandle| -> Res<bool> {
-        Ok(info(&n, &ctx, l)?.up)
-    });
+```"#,
+    )
+    .set_into_module(
+        m,
+        move |ctx: NativeCallContext<'_>, l: &mut LinkHandle| -> Res<bool> {
+            Ok(info(&n, &ctx, l)?.up)
+        },
+    );
 
     let n = net.clone();
-    getter("state", &["l: &mut Link", "String"], r#"
+    getter(
+        "state",
+        &["l: &mut Link", "String"],
+        r#"
 The operational state as `ip link` prints it: "UP", "DOWN",
 "LOWERLAYERDOWN", "UNKNOWN", …
 
@@ -124,13 +185,20 @@ l.up();
 print(l.state);   // LOWERLAYERDOWN (the peer is still down)
 l.peer.up();
 print(l.state);   // UP
-```"#)
-    .set_into_module(m, move |ctx: NativeCallContext<'_>, l: &mut LinkHandle| -> Res<String> {
-        Ok(info(&n, &ctx, l)?.oper)
-    });
+```"#,
+    )
+    .set_into_module(
+        m,
+        move |ctx: NativeCallContext<'_>, l: &mut LinkHandle| -> Res<String> {
+            Ok(info(&n, &ctx, l)?.oper)
+        },
+    );
 
     let n = net.clone();
-    getter("netns", &["l: &mut Link", "Netns"], r#"
+    getter(
+        "netns",
+        &["l: &mut Link", "Netns"],
+        r#"
 The namespace the link is in now (it follows moves).
 
 ```rhai
@@ -138,14 +206,21 @@ let r1 = netns::add("r1");
 let l = link::add_veth("a", "b");
 l.set_netns(r1);
 print(l.netns.name);   // r1
-```"#)
-    .set_into_module(m, move |ctx: NativeCallContext<'_>, l: &mut LinkHandle| -> Res<NetnsHandle> {
-        info(&n, &ctx, l)?;
-        Ok(NetnsHandle { ns: l.ns() })
-    });
+```"#,
+    )
+    .set_into_module(
+        m,
+        move |ctx: NativeCallContext<'_>, l: &mut LinkHandle| -> Res<NetnsHandle> {
+            info(&n, &ctx, l)?;
+            Ok(NetnsHandle { ns: l.ns() })
+        },
+    );
 
     let n = net.clone();
-    getter("master", &["l: &mut Link", "Dynamic"], r#"
+    getter(
+        "master",
+        &["l: &mut Link", "Dynamic"],
+        r#"
 The name of the bridge this link is a port of, or `()`.
 
 `ip link show dev X` (the `master` field)
@@ -156,14 +231,23 @@ let l = link::add_veth("a", "b");
 print(l.master);   // ()
 l.set_master(br);
 print(l.master);   // br0
-```"#)
-    .set_into_module(m, move |ctx: NativeCallContext<'_>, l: &mut LinkHandle| -> Res<Dynamic> {
-        let Some(master) = info(&n, &ctx, l)?.master else { return Ok(Dynamic::UNIT) };
-        Ok(n.link_by_index(&l.ns(), master).or_raise(&ctx)?.name.into())
-    });
+```"#,
+    )
+    .set_into_module(
+        m,
+        move |ctx: NativeCallContext<'_>, l: &mut LinkHandle| -> Res<Dynamic> {
+            let Some(master) = info(&n, &ctx, l)?.master else {
+                return Ok(Dynamic::UNIT);
+            };
+            Ok(n.link_by_index(&l.ns(), master).or_raise(&ctx)?.name.into())
+        },
+    );
 
     let n = net.clone();
-    getter("peer", &["l: &mut Link", "Dynamic"], r#"
+    getter(
+        "peer",
+        &["l: &mut Link", "Dynamic"],
+        r#"
 The other end of a veth, in whatever namespace it is; `()` for other kinds.
 
 ```rhai
@@ -172,19 +256,26 @@ let v = link::add_veth("a", "b", #{ peer_netns: r1 });
 print(v.peer.name);         // b
 print(v.peer.netns.name);   // r1
 print(v.peer.peer.name);    // a
-```"#)
-    .set_into_module(m, move |ctx: NativeCallContext<'_>, l: &mut LinkHandle| -> Res<Dynamic> {
-        let me = info(&n, &ctx, l)?;
-        Ok(match n.peer_of(&l.ns(), &me).or_raise(&ctx)? {
-            Some((ns, index)) => Dynamic::from(LinkHandle::new(ns, index)),
-            None => Dynamic::UNIT,
-        })
-    });
+```"#,
+    )
+    .set_into_module(
+        m,
+        move |ctx: NativeCallContext<'_>, l: &mut LinkHandle| -> Res<Dynamic> {
+            let me = info(&n, &ctx, l)?;
+            Ok(match n.peer_of(&l.ns(), &me).or_raise(&ctx)? {
+                Some((ns, index)) => Dynamic::from(LinkHandle::new(ns, index)),
+                None => Dynamic::UNIT,
+            })
+        },
+    );
 }
 
 fn state_changes(m: &mut Module, net: &Net) {
     let n = net.clone();
-    method("up", &["l: &mut Link"], r#"
+    method(
+        "up",
+        &["l: &mut Link"],
+        r#"
 Bring the link up. Returns once the kernel has applied the change, so a
 bridge port is forwarding when the next call runs (no sleep needed).
 
@@ -194,20 +285,27 @@ bridge port is forwarding when the next call runs (no sleep needed).
 let l = link::add_veth("a", "b");
 l.up();
 print(l.is_up);   // true
-```"#)
-    .set_into_module(m, move |ctx: NativeCallContext<'_>, l: &mut LinkHandle| -> Res<()> {
-        n.set_up(&l.ns(), l.index(), true).or_raise(&ctx)?;
-        n.settle(&l.ns(), l.index());
-        if let Ok(me) = n.link_by_index(&l.ns(), l.index())
-            && let Ok(Some((peer_ns, peer))) = n.peer_of(&l.ns(), &me)
-        {
-            n.settle(&peer_ns, peer);
-        }
-        Ok(())
-    });
+```"#,
+    )
+    .set_into_module(
+        m,
+        move |ctx: NativeCallContext<'_>, l: &mut LinkHandle| -> Res<()> {
+            n.set_up(&l.ns(), l.index(), true).or_raise(&ctx)?;
+            n.settle(&l.ns(), l.index());
+            if let Ok(me) = n.link_by_index(&l.ns(), l.index())
+                && let Ok(Some((peer_ns, peer))) = n.peer_of(&l.ns(), &me)
+            {
+                n.settle(&peer_ns, peer);
+            }
+            Ok(())
+        },
+    );
 
     let n = net.clone();
-    method("down", &["l: &mut Link"], r#"
+    method(
+        "down",
+        &["l: &mut Link"],
+        r#"
 Bring the link down.
 
 `ip link set dev X down`
@@ -217,13 +315,20 @@ let l = link::add_veth("a", "b");
 l.up();
 l.down();
 print(l.is_up);   // false
-```"#)
-    .set_into_module(m, move |ctx: NativeCallContext<'_>, l: &mut LinkHandle| -> Res<()> {
-        n.set_up(&l.ns(), l.index(), false).or_raise(&ctx)
-    });
+```"#,
+    )
+    .set_into_module(
+        m,
+        move |ctx: NativeCallContext<'_>, l: &mut LinkHandle| -> Res<()> {
+            n.set_up(&l.ns(), l.index(), false).or_raise(&ctx)
+        },
+    );
 
     let n = net.clone();
-    method("rename", &["l: &mut Link", "name: &str"], r#"
+    method(
+        "rename",
+        &["l: &mut Link", "name: &str"],
+        r#"
 Rename the link; this handle (and copies of it) follow it.
 
 `ip link set dev X name NAME`
@@ -233,13 +338,20 @@ let r1 = netns::add("r1");
 let l = link::add_veth("veth1.1", "veth1.2", #{ netns: r1 });
 l.rename("eth0");
 print(r1.link("eth0") == l);   // true
-```"#)
-    .set_into_module(m, move |ctx: NativeCallContext<'_>, l: &mut LinkHandle, name: &str| -> Res<()> {
-        n.rename(&l.ns(), l.index(), name).or_raise(&ctx)
-    });
+```"#,
+    )
+    .set_into_module(
+        m,
+        move |ctx: NativeCallContext<'_>, l: &mut LinkHandle, name: &str| -> Res<()> {
+            n.rename(&l.ns(), l.index(), name).or_raise(&ctx)
+        },
+    );
 
     let n = net.clone();
-    method("set_mtu", &["l: &mut Link", "mtu: i64"], r#"
+    method(
+        "set_mtu",
+        &["l: &mut Link", "mtu: i64"],
+        r#"
 Set the MTU in bytes.
 
 `ip link set dev X mtu N`
@@ -248,14 +360,21 @@ Set the MTU in bytes.
 let l = link::add_veth("a", "b");
 l.set_mtu(9000);
 print(l.mtu);   // 9000
-```"#)
-    .set_into_module(m, move |ctx: NativeCallContext<'_>, l: &mut LinkHandle, mtu: rhai::INT| -> Res<()> {
-        let mtu = to_u32("an MTU", mtu).or_raise(&ctx)?;
-        n.set_mtu(&l.ns(), l.index(), mtu).or_raise(&ctx)
-    });
+```"#,
+    )
+    .set_into_module(
+        m,
+        move |ctx: NativeCallContext<'_>, l: &mut LinkHandle, mtu: rhai::INT| -> Res<()> {
+            let mtu = to_u32("an MTU", mtu).or_raise(&ctx)?;
+            n.set_mtu(&l.ns(), l.index(), mtu).or_raise(&ctx)
+        },
+    );
 
     let n = net.clone();
-    method("del", &["l: &mut Link"], r#"
+    method(
+        "del",
+        &["l: &mut Link"],
+        r#"
 Delete the link (for a veth, both ends go).
 
 `ip link del dev X`
@@ -264,15 +383,22 @@ Delete the link (for a veth, both ends go).
 let l = link::add_veth("a", "b");
 l.del();
 print(link::list().len());   // 1 (lo)
-```"#)
-    .set_into_module(m, move |ctx: NativeCallContext<'_>, l: &mut LinkHandle| -> Res<()> {
-        n.del_link(&l.ns(), l.index()).or_raise(&ctx)
-    });
+```"#,
+    )
+    .set_into_module(
+        m,
+        move |ctx: NativeCallContext<'_>, l: &mut LinkHandle| -> Res<()> {
+            n.del_link(&l.ns(), l.index()).or_raise(&ctx)
+        },
+    );
 }
 
 fn addresses(m: &mut Module, net: &Net) {
     let n = net.clone();
-    method("addrs", &["l: &mut Link", "Array"], r#"
+    method(
+        "addrs",
+        &["l: &mut Link", "Array"],
+        r#"
 The link's addresses as CIDR strings, IPv4 first, in the order `ip addr`
 shows them (including IPv6 link-local ones once the link is up).
 
@@ -283,14 +409,24 @@ let l = link::add_veth("a", "b");
 l.addr_add("10.0.0.1/24");
 l.addr_add("2001:db8::1/64");
 print(l.addrs());   // ["10.0.0.1/24", "2001:db8::1/64"]
-```"#)
-    .set_into_module(m, move |ctx: NativeCallContext<'_>, l: &mut LinkHandle| -> Res<Array> {
-        let addrs = n.addrs(&l.ns(), l.index()).or_raise(&ctx)?;
-        Ok(addrs.into_iter().map(|c| Dynamic::from(crate::cidr::format(c))).collect())
-    });
+```"#,
+    )
+    .set_into_module(
+        m,
+        move |ctx: NativeCallContext<'_>, l: &mut LinkHandle| -> Res<Array> {
+            let addrs = n.addrs(&l.ns(), l.index()).or_raise(&ctx)?;
+            Ok(addrs
+                .into_iter()
+                .map(|c| Dynamic::from(crate::cidr::format(c)))
+                .collect())
+        },
+    );
 
     let n = net.clone();
-    method("addr_add", &["l: &mut Link", "cidr: &str"], r#"
+    method(
+        "addr_add",
+        &["l: &mut Link", "cidr: &str"],
+        r#"
 Add an address, "ADDR/LEN" (a bare address means /32 or /128). IPv6
 addresses skip duplicate address detection, so they work at once.
 
@@ -300,14 +436,21 @@ addresses skip duplicate address detection, so they work at once.
 let l = link::add_veth("a", "b");
 l.addr_add("100.100.100.10/24");
 print(l.addrs());   // ["100.100.100.10/24"]
-```"#)
-    .set_into_module(m, move |ctx: NativeCallContext<'_>, l: &mut LinkHandle, cidr: &str| -> Res<()> {
-        let c = crate::cidr::parse(cidr).or_raise(&ctx)?;
-        n.addr_add(&l.ns(), l.index(), c).or_raise(&ctx)
-    });
+```"#,
+    )
+    .set_into_module(
+        m,
+        move |ctx: NativeCallContext<'_>, l: &mut LinkHandle, cidr: &str| -> Res<()> {
+            let c = crate::cidr::parse(cidr).or_raise(&ctx)?;
+            n.addr_add(&l.ns(), l.index(), c).or_raise(&ctx)
+        },
+    );
 
     let n = net.clone();
-    method("addr_del", &["l: &mut Link", "cidr: &str"], r#"
+    method(
+        "addr_del",
+        &["l: &mut Link", "cidr: &str"],
+        r#"
 Remove an address, given as it was added.
 
 `ip addr del CIDR dev X`
@@ -317,11 +460,15 @@ let l = link::add_veth("a", "b");
 l.addr_add("10.0.0.1/24");
 l.addr_del("10.0.0.1/24");
 print(l.addrs());   // []
-```"#)
-    .set_into_module(m, move |ctx: NativeCallContext<'_>, l: &mut LinkHandle, cidr: &str| -> Res<()> {
-        let c = crate::cidr::parse(cidr).or_raise(&ctx)?;
-        n.addr_del(&l.ns(), l.index(), c).or_raise(&ctx)
-    });
+```"#,
+    )
+    .set_into_module(
+        m,
+        move |ctx: NativeCallContext<'_>, l: &mut LinkHandle, cidr: &str| -> Res<()> {
+            let c = crate::cidr::parse(cidr).or_raise(&ctx)?;
+            n.addr_del(&l.ns(), l.index(), c).or_raise(&ctx)
+        },
+    );
 }
 
 fn placement(m: &mut Module, net: &Net) {
@@ -341,7 +488,12 @@ l.set_netns("host");
 print(l.netns.name);   // host
 ```"#;
     let n = net.clone();
-    method("set_netns", &["l: &mut Link", "ns: Netns | String"], netns_doc).set_into_module(
+    method(
+        "set_netns",
+        &["l: &mut Link", "ns: Netns | String"],
+        netns_doc,
+    )
+    .set_into_module(
         m,
         move |ctx: NativeCallContext<'_>, l: &mut LinkHandle, target: Dynamic| -> Res<()> {
             let target = ns_arg("the target namespace", &target).or_raise(&ctx)?;
@@ -371,9 +523,15 @@ print(l.master);           // br0
             if br.ns() != l.ns() {
                 let e = Error::invalid(
                     "set the master of a link",
-                    format!("the bridge is in namespace \"{}\" and the link in \"{}\"", br.ns().name(), l.ns().name()),
+                    format!(
+                        "the bridge is in namespace \"{}\" and the link in \"{}\"",
+                        br.ns().name(),
+                        l.ns().name()
+                    ),
                 )
-                .with_help("a port and its bridge must be in the same namespace: move one with set_netns");
+                .with_help(
+                    "a port and its bridge must be in the same namespace: move one with set_netns",
+                );
                 return Err(raise(&ctx, e));
             }
             set_master(&n, &ctx, l, br.index())
@@ -389,7 +547,10 @@ print(l.master);           // br0
     );
 
     let n = net.clone();
-    method("nomaster", &["l: &mut Link"], r#"
+    method(
+        "nomaster",
+        &["l: &mut Link"],
+        r#"
 Release the link from its bridge.
 
 `ip link set dev X nomaster`
@@ -400,14 +561,19 @@ let l = link::add_veth("a", "b");
 l.set_master(br);
 l.nomaster();
 print(l.master);   // ()
-```"#)
-    .set_into_module(m, move |ctx: NativeCallContext<'_>, l: &mut LinkHandle| -> Res<()> {
-        n.set_master(&l.ns(), l.index(), None).or_raise(&ctx)
-    });
+```"#,
+    )
+    .set_into_module(
+        m,
+        move |ctx: NativeCallContext<'_>, l: &mut LinkHandle| -> Res<()> {
+            n.set_master(&l.ns(), l.index(), None).or_raise(&ctx)
+        },
+    );
 }
 
 fn set_master(n: &Net, ctx: &NativeCallContext, l: &LinkHandle, bridge: u32) -> Res<()> {
-    n.set_master(&l.ns(), l.index(), Some(bridge)).or_raise(ctx)?;
+    n.set_master(&l.ns(), l.index(), Some(bridge))
+        .or_raise(ctx)?;
     n.settle(&l.ns(), l.index());
     n.settle(&l.ns(), bridge);
     Ok(())

@@ -66,5 +66,14 @@ pub(crate) fn getter(prop: &str, params: &[&str], doc: &str) -> FuncRegistration
 }
 
 fn doc_comments(doc: &str) -> Vec<String> {
-    doc.trim().lines().map(|l| if l.is_empty() { "///".to_string() } else { format!("/// {l}") }).collect()
+    doc.trim()
+        .lines()
+        .map(|l| {
+            if l.is_empty() {
+                "///".to_string()
+            } else {
+                format!("/// {l}")
+            }
+        })
+        .collect()
 }

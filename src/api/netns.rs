@@ -11,7 +11,10 @@ pub fn module(net: &Net) -> Module {
     let mut m = Module::new();
 
     let n = net.clone();
-    func("add", &["name: &str", "Netns"], r#"
+    func(
+        "add",
+        &["name: &str", "Netns"],
+        r#"
 Create a network namespace, visible to `ip netns list`, with its loopback up.
 Fails with kind "exists" if the name is taken.
 
@@ -20,14 +23,23 @@ Fails with kind "exists" if the name is taken.
 ```rhai
 let r1 = netns::add("r1");
 print(r1.name);   // r1
-```"#)
-    .set_into_module(&mut m, move |ctx: NativeCallContext<'_>, name: &str| -> Res<NetnsHandle> {
-        n.add_netns(name).or_raise(&ctx)?;
-        Ok(NetnsHandle { ns: Ns::Named(name.into()) })
-    });
+```"#,
+    )
+    .set_into_module(
+        &mut m,
+        move |ctx: NativeCallContext<'_>, name: &str| -> Res<NetnsHandle> {
+            n.add_netns(name).or_raise(&ctx)?;
+            Ok(NetnsHandle {
+                ns: Ns::Named(name.into()),
+            })
+        },
+    );
 
     let n = net.clone();
-    func("ensure", &["name: &str", "Netns"], r#"
+    func(
+        "ensure",
+        &["name: &str", "Netns"],
+        r#"
 Create a network namespace, or reuse it if it already exists.
 
 `ip netns add NAME` unless `ip netns list` shows it
@@ -36,17 +48,26 @@ Create a network namespace, or reuse it if it already exists.
 let a = netns::ensure("r1");
 let b = netns::ensure("r1");   // the same namespace, no error
 print(netns::list());          // ["r1"]
-```"#)
-    .set_into_module(&mut m, move |ctx: NativeCallContext<'_>, name: &str| -> Res<NetnsHandle> {
-        if !netns_fs::exists(name) {
-            n.add_netns(name).or_raise(&ctx)?;
-        } else {
-            netns_fs::open(name).or_raise(&ctx)?;
-        }
-        Ok(NetnsHandle { ns: Ns::Named(name.into()) })
-    });
+```"#,
+    )
+    .set_into_module(
+        &mut m,
+        move |ctx: NativeCallContext<'_>, name: &str| -> Res<NetnsHandle> {
+            if !netns_fs::exists(name) {
+                n.add_netns(name).or_raise(&ctx)?;
+            } else {
+                netns_fs::open(name).or_raise(&ctx)?;
+            }
+            Ok(NetnsHandle {
+                ns: Ns::Named(name.into()),
+            })
+        },
+    );
 
-    func("get", &["name: &str", "Netns"], r#"
+    func(
+        "get",
+        &["name: &str", "Netns"],
+        r#"
 A handle on an existing namespace (also one made by `ip netns add`).
 Fails with kind "not_found" if there is none.
 
@@ -56,17 +77,26 @@ Fails with kind "not_found" if there is none.
 netns::add("r1");
 let r1 = netns::get("r1");
 print(r1.links().len());   // 1 (lo)
-```"#)
-    .set_into_module(&mut m, |ctx: NativeCallContext<'_>, name: &str| -> Res<NetnsHandle> {
-        if name == "host" {
-            return Ok(NetnsHandle { ns: Ns::Host });
-        }
-        netns_fs::open(name).or_raise(&ctx)?;
-        Ok(NetnsHandle { ns: Ns::Named(name.into()) })
-    });
+```"#,
+    )
+    .set_into_module(
+        &mut m,
+        |ctx: NativeCallContext<'_>, name: &str| -> Res<NetnsHandle> {
+            if name == "host" {
+                return Ok(NetnsHandle { ns: Ns::Host });
+            }
+            netns_fs::open(name).or_raise(&ctx)?;
+            Ok(NetnsHandle {
+                ns: Ns::Named(name.into()),
+            })
+        },
+    );
 
     let n = net.clone();
-    func("del", &["name: &str"], r#"
+    func(
+        "del",
+        &["name: &str"],
+        r#"
 Delete a namespace. Its links go with it; veth pairs with an end elsewhere
 are removed before this returns.
 
@@ -76,12 +106,19 @@ are removed before this returns.
 netns::add("r1");
 netns::del("r1");
 print(netns::exists("r1"));   // false
-```"#)
-    .set_into_module(&mut m, move |ctx: NativeCallContext<'_>, name: &str| -> Res<()> {
-        n.del_netns(name).or_raise(&ctx)
-    });
+```"#,
+    )
+    .set_into_module(
+        &mut m,
+        move |ctx: NativeCallContext<'_>, name: &str| -> Res<()> {
+            n.del_netns(name).or_raise(&ctx)
+        },
+    );
 
-    func("exists", &["name: &str", "bool"], r#"
+    func(
+        "exists",
+        &["name: &str", "bool"],
+        r#"
 Whether a namespace of that name exists.
 
 `ip netns list | grep -qx NAME`
@@ -90,10 +127,16 @@ Whether a namespace of that name exists.
 print(netns::exists("r1"));   // false
 netns::add("r1");
 print(netns::exists("r1"));   // true
-```"#)
-    .set_into_module(&mut m, |name: &str| -> bool { name == "host" || netns_fs::exists(name) });
+```"#,
+    )
+    .set_into_module(&mut m, |name: &str| -> bool {
+        name == "host" || netns_fs::exists(name)
+    });
 
-    func("list", &["Array"], r#"
+    func(
+        "list",
+        &["Array"],
+        r#"
 Names of all named namespaces, in the order `ip netns list` shows them.
 
 `ip netns list`
@@ -102,13 +145,17 @@ Names of all named namespaces, in the order `ip netns list` shows them.
 netns::add("r1");
 netns::add("r2");
 print(netns::list());   // ["r2", "r1"] (directory order, like ip)
-```"#)
+```"#,
+    )
     .set_into_module(&mut m, |ctx: NativeCallContext<'_>| -> Res<Array> {
         let names = netns_fs::list().or_raise(&ctx)?;
         Ok(names.into_iter().map(Dynamic::from).collect())
     });
 
-    func("host", &["Netns"], r#"
+    func(
+        "host",
+        &["Netns"],
+        r#"
 The namespace netscript was started in (inside `--sandbox`, the sandbox's).
 Its name is "host".
 
@@ -118,7 +165,8 @@ plain `ip` without `-n`
 let h = netns::host();
 print(h.name);                 // host
 print(h.link("lo").is_up);     // true
-```"#)
+```"#,
+    )
     .set_into_module(&mut m, || NetnsHandle { ns: Ns::Host });
 
     m

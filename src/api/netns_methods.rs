@@ -8,17 +8,26 @@ use crate::error::Error;
 use crate::sys::{exec, ping, sysctl};
 
 pub fn register(m: &mut Module, net: &Net) {
-    getter("name", &["ns: &mut Netns", "String"], r#"
+    getter(
+        "name",
+        &["ns: &mut Netns", "String"],
+        r#"
 The namespace's name; "host" for `netns::host()`.
 
 ```rhai
 let r1 = netns::add("r1");
 print(r1.name);   // r1
-```"#)
-    .set_into_module(m, |ns: &mut NetnsHandle| -> String { ns.ns.name().to_string() });
+```"#,
+    )
+    .set_into_module(m, |ns: &mut NetnsHandle| -> String {
+        ns.ns.name().to_string()
+    });
 
     let n = net.clone();
-    method("link", &["ns: &mut Netns", "name: &str", "Link"], r#"
+    method(
+        "link",
+        &["ns: &mut Netns", "name: &str", "Link"],
+        r#"
 The link called `name` in this namespace. Fails with kind "not_found", and
 names the namespaces where a link of that name does exist.
 
@@ -28,14 +37,21 @@ names the namespaces where a link of that name does exist.
 let r1 = netns::add("r1");
 let lo = r1.link("lo");
 print(lo.kind);   // loopback
-```"#)
-    .set_into_module(m, move |ctx: NativeCallContext<'_>, ns: &mut NetnsHandle, name: &str| -> Res<LinkHandle> {
-        let info = n.link_by_name(&ns.ns, name).or_raise(&ctx)?;
-        Ok(LinkHandle::new(ns.ns.clone(), info.index))
-    });
+```"#,
+    )
+    .set_into_module(
+        m,
+        move |ctx: NativeCallContext<'_>, ns: &mut NetnsHandle, name: &str| -> Res<LinkHandle> {
+            let info = n.link_by_name(&ns.ns, name).or_raise(&ctx)?;
+            Ok(LinkHandle::new(ns.ns.clone(), info.index))
+        },
+    );
 
     let n = net.clone();
-    method("links", &["ns: &mut Netns", "Array"], r#"
+    method(
+        "links",
+        &["ns: &mut Netns", "Array"],
+        r#"
 Every link in this namespace, in index order.
 
 `ip -n NS link show`
@@ -44,11 +60,18 @@ Every link in this namespace, in index order.
 let r1 = netns::add("r1");
 link::add_veth("a", "b", #{ netns: r1, peer_netns: r1 });
 for l in r1.links() { print(l.name); }   // lo, b, a
-```"#)
-    .set_into_module(m, move |ctx: NativeCallContext<'_>, ns: &mut NetnsHandle| -> Res<Array> {
-        let links = n.links(&ns.ns).or_raise(&ctx)?;
-        Ok(links.into_iter().map(|l| Dynamic::from(LinkHandle::new(ns.ns.clone(), l.index))).collect())
-    });
+```"#,
+    )
+    .set_into_module(
+        m,
+        move |ctx: NativeCallContext<'_>, ns: &mut NetnsHandle| -> Res<Array> {
+            let links = n.links(&ns.ns).or_raise(&ctx)?;
+            Ok(links
+                .into_iter()
+                .map(|l| Dynamic::from(LinkHandle::new(ns.ns.clone(), l.index)))
+                .collect())
+        },
+    );
 
     let exec_doc = r#"
 Run a command inside this namespace and wait for it. `cmd` is a string,
@@ -82,7 +105,10 @@ print(out.status);   // 3
         },
     );
 
-    method("ping", &["ns: &mut Netns", "address: &str", "bool"], r#"
+    method(
+        "ping",
+        &["ns: &mut Netns", "address: &str", "bool"],
+        r#"
 Whether `address` answers an ICMP echo sent from this namespace (IPv4 or
 IPv6). Each echo waits 1 s for its reply; echoes are retried until 3 s have
 passed. Uses a raw socket inside the namespace; no `ping` binary needed.
@@ -94,19 +120,31 @@ let r1 = netns::add("r1");
 r1.link("lo").addr_add("10.9.9.9/32");
 print(r1.ping("10.9.9.9"));    // true
 print(r1.ping("127.0.0.1"));   // true
-```"#)
-    .set_into_module(m, |ctx: NativeCallContext<'_>, ns: &mut NetnsHandle, address: &str| -> Res<bool> {
-        let ip = address.parse().map_err(|_| {
-            Error::invalid(format!("ping {address:?}"), format!("{address:?} is not an IPv4 or IPv6 address"))
+```"#,
+    )
+    .set_into_module(
+        m,
+        |ctx: NativeCallContext<'_>, ns: &mut NetnsHandle, address: &str| -> Res<bool> {
+            let ip = address.parse().map_err(|_| {
+                Error::invalid(
+                    format!("ping {address:?}"),
+                    format!("{address:?} is not an IPv4 or IPv6 address"),
+                )
                 .with_help("give an address like 10.0.0.2 or 2001:db8::2, without a prefix length")
-        });
-        let ip = ip.or_raise(&ctx)?;
-        let file = ns.ns.open().or_raise(&ctx)?;
-        ping::ping(&file, ip, ping::Timing::default()).map_err(|e| e.in_netns(ns.ns.name())).or_raise(&ctx)
-    });
+            });
+            let ip = ip.or_raise(&ctx)?;
+            let file = ns.ns.open().or_raise(&ctx)?;
+            ping::ping(&file, ip, ping::Timing::default())
+                .map_err(|e| e.in_netns(ns.ns.name()))
+                .or_raise(&ctx)
+        },
+    );
 
     let n = net.clone();
-    method("route_add", &["ns: &mut Netns", "destination: &str", "gateway: &str"], r#"
+    method(
+        "route_add",
+        &["ns: &mut Netns", "destination: &str", "gateway: &str"],
+        r#"
 Add a route in the main table: `destination` is "default" or a network
 prefix ("10.2.0.0/16", "2001:db8:2::/64"), reached via `gateway`.
 
@@ -120,13 +158,23 @@ l.up();
 r1.route_add("default", "10.0.0.254");
 r1.route_add("10.2.0.0/16", "10.0.0.2");
 print(r1.routes());
-```"#)
+```"#,
+    )
     .set_into_module(
         m,
-        move |ctx: NativeCallContext<'_>, ns: &mut NetnsHandle, destination: &str, gateway: &str| -> Res<()> {
+        move |ctx: NativeCallContext<'_>,
+              ns: &mut NetnsHandle,
+              destination: &str,
+              gateway: &str|
+              -> Res<()> {
             let gw = gateway.parse().map_err(|_| {
-                Error::invalid(format!("route via {gateway:?}"), format!("{gateway:?} is not an IPv4 or IPv6 address"))
-                    .with_help("the gateway is a plain address like 10.0.0.254, without a prefix length")
+                Error::invalid(
+                    format!("route via {gateway:?}"),
+                    format!("{gateway:?} is not an IPv4 or IPv6 address"),
+                )
+                .with_help(
+                    "the gateway is a plain address like 10.0.0.254, without a prefix length",
+                )
             });
             let gw = gw.or_raise(&ctx)?;
             let dst = crate::cidr::parse_destination(destination, gw).or_raise(&ctx)?;
@@ -135,7 +183,10 @@ print(r1.routes());
     );
 
     let n = net.clone();
-    method("routes", &["ns: &mut Netns", "Array"], r#"
+    method(
+        "routes",
+        &["ns: &mut Netns", "Array"],
+        r#"
 The routes of the main table, IPv4 then IPv6, each `#{ dst, gateway, dev }`:
 `dst` is "default" or a prefix, `gateway` and `dev` are strings or `()`.
 
@@ -145,26 +196,39 @@ The routes of the main table, IPv4 then IPv6, each `#{ dst, gateway, dev }`:
 let r1 = netns::add("r1");
 r1.link("lo").addr_add("10.1.0.1/24");
 print(r1.routes());   // [#{dst: "10.1.0.0/24", gateway: (), dev: "lo"}]
-```"#)
-    .set_into_module(m, move |ctx: NativeCallContext<'_>, ns: &mut NetnsHandle| -> Res<Array> {
-        let routes = n.routes(&ns.ns).or_raise(&ctx)?;
-        let links = n.links(&ns.ns).or_raise(&ctx)?;
-        let name_of = |i: u32| links.iter().find(|l| l.index == i).map(|l| l.name.clone());
-        Ok(routes
-            .into_iter()
-            .map(|r| {
-                let mut map = Map::new();
-                let dst = r.dst.map_or("default".to_string(), crate::cidr::format);
-                map.insert("dst".into(), dst.into());
-                map.insert("gateway".into(), r.gateway.map_or(Dynamic::UNIT, |g| g.to_string().into()));
-                map.insert("dev".into(), r.dev.and_then(name_of).map_or(Dynamic::UNIT, Dynamic::from));
-                Dynamic::from_map(map)
-            })
-            .collect())
-    });
+```"#,
+    )
+    .set_into_module(
+        m,
+        move |ctx: NativeCallContext<'_>, ns: &mut NetnsHandle| -> Res<Array> {
+            let routes = n.routes(&ns.ns).or_raise(&ctx)?;
+            let links = n.links(&ns.ns).or_raise(&ctx)?;
+            let name_of = |i: u32| links.iter().find(|l| l.index == i).map(|l| l.name.clone());
+            Ok(routes
+                .into_iter()
+                .map(|r| {
+                    let mut map = Map::new();
+                    let dst = r.dst.map_or("default".to_string(), crate::cidr::format);
+                    map.insert("dst".into(), dst.into());
+                    map.insert(
+                        "gateway".into(),
+                        r.gateway.map_or(Dynamic::UNIT, |g| g.to_string().into()),
+                    );
+                    map.insert(
+                        "dev".into(),
+                        r.dev.and_then(name_of).map_or(Dynamic::UNIT, Dynamic::from),
+                    );
+                    Dynamic::from_map(map)
+                })
+                .collect())
+        },
+    );
 
     let n = net.clone();
-    method("del", &["ns: &mut Netns"], r#"
+    method(
+        "del",
+        &["ns: &mut Netns"],
+        r#"
 Delete this namespace (see `netns::del`).
 
 `ip netns del NS`
@@ -173,16 +237,23 @@ Delete this namespace (see `netns::del`).
 let r1 = netns::add("r1");
 r1.del();
 print(netns::exists("r1"));   // false
-```"#)
-    .set_into_module(m, move |ctx: NativeCallContext<'_>, ns: &mut NetnsHandle| -> Res<()> {
-        match &ns.ns {
-            crate::ns::Ns::Host => Err(super::convert::raise(
-                &ctx,
-                Error::invalid("delete the host namespace", "it is the namespace netscript runs in"),
-            )),
-            crate::ns::Ns::Named(name) => n.del_netns(name).or_raise(&ctx),
-        }
-    });
+```"#,
+    )
+    .set_into_module(
+        m,
+        move |ctx: NativeCallContext<'_>, ns: &mut NetnsHandle| -> Res<()> {
+            match &ns.ns {
+                crate::ns::Ns::Host => Err(super::convert::raise(
+                    &ctx,
+                    Error::invalid(
+                        "delete the host namespace",
+                        "it is the namespace netscript runs in",
+                    ),
+                )),
+                crate::ns::Ns::Named(name) => n.del_netns(name).or_raise(&ctx),
+            }
+        },
+    );
 
     let sysctl_doc = r#"
 Read (`ns.sysctl(key)`) or set (`ns.sysctl(key, value)`) a network sysctl
@@ -197,23 +268,44 @@ print(r1.sysctl("net.ipv4.ip_forward"));        // 0
 r1.sysctl("net.ipv4.ip_forward", 1);
 print(r1.sysctl("net.ipv4.ip_forward"));        // 1
 ```"#;
-    method("sysctl", &["ns: &mut Netns", "key: &str", "String"], sysctl_doc).set_into_module(
+    method(
+        "sysctl",
+        &["ns: &mut Netns", "key: &str", "String"],
+        sysctl_doc,
+    )
+    .set_into_module(
         m,
         |ctx: NativeCallContext<'_>, ns: &mut NetnsHandle, key: &str| -> Res<String> {
             let file = ns.ns.open().or_raise(&ctx)?;
-            sysctl::read(&file, key).map_err(|e| e.in_netns(ns.ns.name())).or_raise(&ctx)
+            sysctl::read(&file, key)
+                .map_err(|e| e.in_netns(ns.ns.name()))
+                .or_raise(&ctx)
         },
     );
-    method("sysctl", &["ns: &mut Netns", "key: &str", "value: Dynamic"], sysctl_doc).set_into_module(
+    method(
+        "sysctl",
+        &["ns: &mut Netns", "key: &str", "value: Dynamic"],
+        sysctl_doc,
+    )
+    .set_into_module(
         m,
         |ctx: NativeCallContext<'_>, ns: &mut NetnsHandle, key: &str, value: Dynamic| -> Res<()> {
             let file = ns.ns.open().or_raise(&ctx)?;
-            let value = if value.is_bool() { (value.as_bool().unwrap_or(false) as u8).to_string() } else { value.to_string() };
-            sysctl::write(&file, key, &value).map_err(|e| e.in_netns(ns.ns.name())).or_raise(&ctx)
+            let value = if value.is_bool() {
+                (value.as_bool().unwrap_or(false) as u8).to_string()
+            } else {
+                value.to_string()
+            };
+            sysctl::write(&file, key, &value)
+                .map_err(|e| e.in_netns(ns.ns.name()))
+                .or_raise(&ctx)
         },
     );
 
-    method("forwarding", &["ns: &mut Netns", "on: bool"], r#"
+    method(
+        "forwarding",
+        &["ns: &mut Netns", "on: bool"],
+        r#"
 Turn IP forwarding on or off for IPv4 and IPv6 in this namespace: what a
 router namespace needs.
 
@@ -224,24 +316,50 @@ let router = netns::add("router");
 router.forwarding(true);
 print(router.sysctl("net.ipv4.ip_forward"));            // 1
 print(router.sysctl("net.ipv6.conf.all.forwarding"));   // 1
-```"#)
-    .set_into_module(m, |ctx: NativeCallContext<'_>, ns: &mut NetnsHandle, on: bool| -> Res<()> {
-        let file = ns.ns.open().or_raise(&ctx)?;
-        let v = if on { "1" } else { "0" };
-        for key in ["net.ipv4.ip_forward", "net.ipv6.conf.all.forwarding"] {
-            sysctl::write(&file, key, v).map_err(|e| e.in_netns(ns.ns.name())).or_raise(&ctx)?;
-        }
-        Ok(())
-    });
+```"#,
+    )
+    .set_into_module(
+        m,
+        |ctx: NativeCallContext<'_>, ns: &mut NetnsHandle, on: bool| -> Res<()> {
+            let file = ns.ns.open().or_raise(&ctx)?;
+            let v = if on { "1" } else { "0" };
+            for key in ["net.ipv4.ip_forward", "net.ipv6.conf.all.forwarding"] {
+                sysctl::write(&file, key, v)
+                    .map_err(|e| e.in_netns(ns.ns.name()))
+                    .or_raise(&ctx)?;
+            }
+            Ok(())
+        },
+    );
 
-    method("to_string", &["ns: &mut Netns", "String"], "Text form: `Netns(\"r1\")`.")
-        .set_into_module(m, |ns: &mut NetnsHandle| format!("Netns(\"{}\")", ns.ns.name()));
-    method("to_debug", &["ns: &mut Netns", "String"], "Debug form: `Netns(\"r1\")`.")
-        .set_into_module(m, |ns: &mut NetnsHandle| format!("Netns(\"{}\")", ns.ns.name()));
-    method("==", &["a: Netns", "b: Netns", "bool"], "Whether two handles name the same namespace.")
-        .set_into_module(m, |a: NetnsHandle, b: NetnsHandle| a == b);
-    method("!=", &["a: Netns", "b: Netns", "bool"], "Whether two handles name different namespaces.")
-        .set_into_module(m, |a: NetnsHandle, b: NetnsHandle| a != b);
+    method(
+        "to_string",
+        &["ns: &mut Netns", "String"],
+        "Text form: `Netns(\"r1\")`.",
+    )
+    .set_into_module(m, |ns: &mut NetnsHandle| {
+        format!("Netns(\"{}\")", ns.ns.name())
+    });
+    method(
+        "to_debug",
+        &["ns: &mut Netns", "String"],
+        "Debug form: `Netns(\"r1\")`.",
+    )
+    .set_into_module(m, |ns: &mut NetnsHandle| {
+        format!("Netns(\"{}\")", ns.ns.name())
+    });
+    method(
+        "==",
+        &["a: Netns", "b: Netns", "bool"],
+        "Whether two handles name the same namespace.",
+    )
+    .set_into_module(m, |a: NetnsHandle, b: NetnsHandle| a == b);
+    method(
+        "!=",
+        &["a: Netns", "b: Netns", "bool"],
+        "Whether two handles name different namespaces.",
+    )
+    .set_into_module(m, |a: NetnsHandle, b: NetnsHandle| a != b);
 }
 
 fn run(ctx: &NativeCallContext, ns: &NetnsHandle, argv: &[String]) -> Res<Map> {

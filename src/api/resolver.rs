@@ -49,5 +49,8 @@ impl ModuleResolver for Resolver {
 /// The source of a stdlib module named by an AST source like "<stdlib>/lab.rhai".
 pub fn stdlib_source_of(source: &str) -> Option<&'static str> {
     let name = source.strip_prefix("<stdlib>/")?.strip_suffix(".rhai")?;
-    STDLIB.iter().find(|(n, _)| *n == name).map(|(_, code)| *code)
+    STDLIB
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, code)| *code)
 }

@@ -19,7 +19,11 @@ pub struct Sources {
 
 impl Sources {
     pub fn new(main_name: &str, main_text: &str) -> Self {
-        Sources { main_name: main_name.into(), main_text: main_text.into(), cache: RefCell::default() }
+        Sources {
+            main_name: main_name.into(),
+            main_text: main_text.into(),
+            cache: RefCell::default(),
+        }
     }
 
     pub fn main_name(&self) -> &str {
@@ -42,7 +46,11 @@ impl Sources {
     }
 
     fn display_name(&self, name: &str) -> String {
-        if name.is_empty() { self.main_name.clone() } else { name.to_string() }
+        if name.is_empty() {
+            self.main_name.clone()
+        } else {
+            name.to_string()
+        }
     }
 }
 
@@ -64,14 +72,24 @@ pub fn from_eval(err: &EvalAltResult, sources: &Sources, signatures: &[String]) 
     loop {
         match leaf {
             EvalAltResult::ErrorInFunctionCall(name, fn_source, inner, pos) => {
-                callers.push(Frame { source: source.clone(), pos: *pos, label: format!("in this call to `{name}`"), token_only: false });
+                callers.push(Frame {
+                    source: source.clone(),
+                    pos: *pos,
+                    label: format!("in this call to `{name}`"),
+                    token_only: false,
+                });
                 if !fn_source.is_empty() {
                     source = fn_source.clone();
                 }
                 leaf = inner;
             }
             EvalAltResult::ErrorInModule(path, inner, pos) => {
-                callers.push(Frame { source: source.clone(), pos: *pos, label: format!("while importing \"{path}\""), token_only: false });
+                callers.push(Frame {
+                    source: source.clone(),
+                    pos: *pos,
+                    label: format!("while importing \"{path}\""),
+                    token_only: false,
+                });
                 source = module_source_name(path, &source);
                 leaf = inner;
             }
@@ -88,7 +106,12 @@ pub fn from_eval(err: &EvalAltResult, sources: &Sources, signatures: &[String]) 
         labels: Vec::new(),
         related: Vec::new(),
     };
-    let here = Frame { source: source.clone(), pos: leaf.position(), label, token_only: false };
+    let here = Frame {
+        source: source.clone(),
+        pos: leaf.position(),
+        label,
+        token_only: false,
+    };
     attach(&mut report, sources, &here, true);
     for frame in callers.iter().rev() {
         if frame.source == here.source {
@@ -123,23 +146,39 @@ pub fn from_parse(err: &ParseError, sources: &Sources) -> Report {
         labels: Vec::new(),
         related: Vec::new(),
     };
-    let frame = Frame { source: sources.main_name().to_string(), pos: err.1, label: "here".into(), token_only: true };
+    let frame = Frame {
+        source: sources.main_name().to_string(),
+        pos: err.1,
+        label: "here".into(),
+        token_only: true,
+    };
     attach(&mut report, sources, &frame, true);
     report
 }
 
 fn attach(report: &mut Report, sources: &Sources, frame: &Frame, primary: bool) {
-    let Some(text) = sources.text(&frame.source) else { return };
-    let (Some(line), Some(col)) = (frame.pos.line(), frame.pos.position().or(Some(1))) else { return };
-    let Some(offset) = byte_offset(&text, line, col) else { return };
-    let (start, len) = if frame.token_only { token_span(&text, offset) } else { call_span(&text, offset) };
+    let Some(text) = sources.text(&frame.source) else {
+        return;
+    };
+    let (Some(line), Some(col)) = (frame.pos.line(), frame.pos.position().or(Some(1))) else {
+        return;
+    };
+    let Some(offset) = byte_offset(&text, line, col) else {
+        return;
+    };
+    let (start, len) = if frame.token_only {
+        token_span(&text, offset)
+    } else {
+        call_span(&text, offset)
+    };
     let span = if primary {
         LabeledSpan::new_primary_with_span(Some(frame.label.clone()), (start, len))
     } else {
         LabeledSpan::new_with_span(Some(frame.label.clone()), (start, len))
     };
     if report.source.is_none() {
-        report.source = Some(NamedSource::new(sources.display_name(&frame.source), text).with_language("rust"));
+        report.source =
+            Some(NamedSource::new(sources.display_name(&frame.source), text).with_language("rust"));
     }
     report.labels.push(span);
 }
@@ -148,13 +187,22 @@ fn module_source_name(path: &str, importer: &str) -> String {
     if crate::api::STDLIB.iter().any(|(n, _)| *n == path) {
         return format!("<stdlib>/{path}.rhai");
     }
-    let base = std::path::Path::new(importer).parent().unwrap_or(std::path::Path::new("."));
-    let file = if path.ends_with(".rhai") { path.to_string() } else { format!("{path}.rhai") };
+    let base = std::path::Path::new(importer)
+        .parent()
+        .unwrap_or(std::path::Path::new("."));
+    let file = if path.ends_with(".rhai") {
+        path.to_string()
+    } else {
+        format!("{path}.rhai")
+    };
     base.join(file).to_string_lossy().into_owned()
 }
 
 /// (message, code, help, label) for the innermost error.
-fn describe(err: &EvalAltResult, signatures: &[String]) -> (String, String, Option<String>, String) {
+fn describe(
+    err: &EvalAltResult,
+    signatures: &[String],
+) -> (String, String, Option<String>, String) {
     use EvalAltResult as E;
     match err {
         E::ErrorRuntime(value, _) => match value.read_lock::<Map>() {

@@ -31,7 +31,9 @@ fn is_ident(c: char) -> bool {
 pub fn call_span(src: &str, offset: usize) -> (usize, usize) {
     let offset = offset.min(src.len());
     let rest = &src[offset..];
-    let Some(first) = rest.chars().next() else { return (offset, 0) };
+    let Some(first) = rest.chars().next() else {
+        return (offset, 0);
+    };
     let mut start = offset;
     let mut end;
     if first == '.' && rest[1..].starts_with(|c: char| is_ident(c)) {
@@ -39,7 +41,13 @@ pub fn call_span(src: &str, offset: usize) -> (usize, usize) {
     } else if is_ident(first) {
         // Widen back over a `module::` path.
         while let Some(before) = src[..start].strip_suffix("::") {
-            let seg = before.len() - before.chars().rev().take_while(|c| is_ident(*c)).map(char::len_utf8).sum::<usize>();
+            let seg = before.len()
+                - before
+                    .chars()
+                    .rev()
+                    .take_while(|c| is_ident(*c))
+                    .map(char::len_utf8)
+                    .sum::<usize>();
             if seg == before.len() {
                 break;
             }
@@ -90,7 +98,10 @@ pub fn token_span(src: &str, offset: usize) -> (usize, usize) {
 }
 
 fn ident_len(s: &str) -> usize {
-    s.chars().take_while(|c| is_ident(*c)).map(char::len_utf8).sum()
+    s.chars()
+        .take_while(|c| is_ident(*c))
+        .map(char::len_utf8)
+        .sum()
 }
 
 /// Offset of the ')' matching the '(' that `s` starts with, skipping

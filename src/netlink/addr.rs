@@ -2,13 +2,13 @@
 
 use std::net::IpAddr;
 
+use rtnetlink::packet_route::AddressFamily;
 use rtnetlink::packet_route::RouteNetlinkMessage as M;
 use rtnetlink::packet_route::address::{AddressAttribute, AddressFlags, AddressMessage};
-use rtnetlink::packet_route::AddressFamily;
 
+use super::Netlink;
 use super::request::{self, CHANGE, CREATE, DUMP};
 use super::types::Cidr;
-use super::Netlink;
 use crate::error::{Error, Result};
 use crate::ns::Ns;
 
@@ -17,30 +17,59 @@ impl Netlink {
     pub fn addr_add(&self, ns: &Ns, index: u32, cidr: Cidr) -> Result<()> {
         let msg = addr_message(index, cidr, true);
         let handle = self.handle(ns)?;
-        self.block_on(request::send(&handle, M::NewAddress(msg), CREATE)).map(|_| ()).map_err(|errno| {
-            let e = Error::errno(format!("add address {}/{} to {}", cidr.0, cidr.1, self.link_label(ns, index)), errno)
+        self.block_on(request::send(&handle, M::NewAddress(msg), CREATE))
+            .map(|_| ())
+            .map_err(|errno| {
+                let e = Error::errno(
+                    format!(
+                        "add address {}/{} to {}",
+                        cidr.0,
+                        cidr.1,
+                        self.link_label(ns, index)
+                    ),
+                    errno,
+                )
                 .in_netns(ns.name());
-            if errno == libc::EEXIST {
-                Error { reason: "the link already has this address".into(), help: Some("check l.addrs() first, or addr_del it".into()), ..e }
-            } else {
-                e
-            }
-        })
+                if errno == libc::EEXIST {
+                    Error {
+                        reason: "the link already has this address".into(),
+                        help: Some("check l.addrs() first, or addr_del it".into()),
+                        ..e
+                    }
+                } else {
+                    e
+                }
+            })
     }
 
     /// `ip -n NS addr del ADDR/LEN dev X`
     pub fn addr_del(&self, ns: &Ns, index: u32, cidr: Cidr) -> Result<()> {
         let msg = addr_message(index, cidr, false);
         let handle = self.handle(ns)?;
-        self.block_on(request::send(&handle, M::DelAddress(msg), CHANGE)).map(|_| ()).map_err(|errno| {
-            let e = Error::errno(format!("delete address {}/{} from {}", cidr.0, cidr.1, self.link_label(ns, index)), errno)
+        self.block_on(request::send(&handle, M::DelAddress(msg), CHANGE))
+            .map(|_| ())
+            .map_err(|errno| {
+                let e = Error::errno(
+                    format!(
+                        "delete address {}/{} from {}",
+                        cidr.0,
+                        cidr.1,
+                        self.link_label(ns, index)
+                    ),
+                    errno,
+                )
                 .in_netns(ns.name());
-            if errno == libc::EADDRNOTAVAIL {
-                Error { kind: crate::error::Kind::NotFound, reason: "the link has no such address".into(), help: Some("l.addrs() lists the addresses it has".into()), ..e }
-            } else {
-                e
-            }
-        })
+                if errno == libc::EADDRNOTAVAIL {
+                    Error {
+                        kind: crate::error::Kind::NotFound,
+                        reason: "the link has no such address".into(),
+                        help: Some("l.addrs() lists the addresses it has".into()),
+                        ..e
+                    }
+                } else {
+                    e
+                }
+            })
     }
 
     /// `ip -n NS addr show dev X`: addresses in kernel order (IPv4 first).
@@ -100,7 +129,8 @@ fn addr_message(index: u32, (ip, len): Cidr, adding: bool) -> AddressMessage {
             msg.header.family = AddressFamily::Inet6;
             msg.attributes.push(AddressAttribute::Address(ip));
             if adding {
-                msg.attributes.push(AddressAttribute::Flags(AddressFlags::Nodad));
+                msg.attributes
+                    .push(AddressAttribute::Flags(AddressFlags::Nodad));
             }
         }
     }

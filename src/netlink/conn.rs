@@ -42,14 +42,22 @@ impl Netlink {
         let rt = self.rt.handle().clone();
         let (file, opened) = netns_fs::create(name, move || open_socket(&rt))?;
         let id = netns_fs::id_of(&file)?;
-        self.adopt(&Ns::Named(name.to_string()), id, opened).map(|_| ())
+        self.adopt(&Ns::Named(name.to_string()), id, opened)
+            .map(|_| ())
     }
 
     fn adopt(&self, ns: &Ns, id: NsId, opened: Opened) -> Result<Handle> {
         let (connection, handle) =
             opened.map_err(|e| Error::from_io("open a netlink socket", &e).in_netns(ns.name()))?;
         let task = self.rt.spawn(connection);
-        self.conns.borrow_mut().insert(ns.clone(), Conn { handle: handle.clone(), id, task });
+        self.conns.borrow_mut().insert(
+            ns.clone(),
+            Conn {
+                handle: handle.clone(),
+                id,
+                task,
+            },
+        );
         Ok(handle)
     }
 

@@ -22,10 +22,13 @@ impl Netlink {
         match self.get_link(ns, msg) {
             Ok(info) => Ok(info),
             Err(errno) if errno == libc::ENODEV || errno == libc::ENOENT => {
-                let err = Error::not_found(format!("find link \"{name}\""), "no such link").in_netns(ns.name());
+                let err = Error::not_found(format!("find link \"{name}\""), "no such link")
+                    .in_netns(ns.name());
                 Err(self.hint_where_link_is(err, ns, name))
             }
-            Err(errno) => Err(Error::errno(format!("find link \"{name}\""), errno).in_netns(ns.name())),
+            Err(errno) => {
+                Err(Error::errno(format!("find link \"{name}\""), errno).in_netns(ns.name()))
+            }
         }
     }
 
@@ -55,7 +58,11 @@ impl Netlink {
     pub fn links(&self, ns: &Ns) -> Result<Vec<LinkInfo>> {
         let handle = self.handle(ns)?;
         let replies = self
-            .block_on(request::send(&handle, M::GetLink(LinkMessage::default()), DUMP))
+            .block_on(request::send(
+                &handle,
+                M::GetLink(LinkMessage::default()),
+                DUMP,
+            ))
             .map_err(|e| Error::errno("list links", e).in_netns(ns.name()))?;
         Ok(replies.into_iter().filter_map(parse_link).collect())
     }
@@ -67,13 +74,20 @@ impl Netlink {
         check_ifname(&action, name)?;
         check_ifname(&action, peer)?;
         if name == peer && ns == peer_ns {
-            return Err(Error::invalid(action, "both ends have the same name in the same namespace")
-                .with_help("give the peer another name, or create it in another namespace"));
+            return Err(Error::invalid(
+                action,
+                "both ends have the same name in the same namespace",
+            )
+            .with_help("give the peer another name, or create it in another namespace"));
         }
         let peer_file = peer_ns.open()?;
-        let mut peer_msg = LinkMessageBuilder::<LinkUnspec>::new().name(peer.to_string()).build();
+        let mut peer_msg = LinkMessageBuilder::<LinkUnspec>::new()
+            .name(peer.to_string())
+            .build();
         if peer_ns != ns {
-            peer_msg.attributes.push(LinkAttribute::NetNsFd(peer_file.as_raw_fd()));
+            peer_msg
+                .attributes
+                .push(LinkAttribute::NetNsFd(peer_file.as_raw_fd()));
         }
         let msg = LinkMessageBuilder::<LinkUnspec>::new_with_info_kind(InfoKind::Veth)
             .name(name.to_string())
@@ -106,7 +120,10 @@ impl Netlink {
             if errno == libc::EEXIST {
                 let taken = match peer {
                     Some((peer_ns, peer)) if self.link_by_name(ns, name).is_err() => {
-                        format!("\"{peer}\" already exists in namespace \"{}\"", peer_ns.name())
+                        format!(
+                            "\"{peer}\" already exists in namespace \"{}\"",
+                            peer_ns.name()
+                        )
                     }
                     _ => format!("\"{name}\" already exists in namespace \"{}\"", ns.name()),
                 };
@@ -128,14 +145,20 @@ impl Netlink {
     /// `ip link set dev X name NEW`
     pub fn rename(&self, ns: &Ns, index: u32, new: &str) -> Result<()> {
         check_ifname(&format!("rename a link to \"{new}\""), new)?;
-        let msg = LinkUnspec::new_with_index(index).name(new.to_string()).build();
-        self.set_link(ns, index, msg, &format!("rename to \"{new}\"")).map_err(|e| {
-            if e.errno == Some(libc::EEXIST) {
-                Error { reason: format!("a link named \"{new}\" already exists"), ..e }
-            } else {
-                e
-            }
-        })
+        let msg = LinkUnspec::new_with_index(index)
+            .name(new.to_string())
+            .build();
+        self.set_link(ns, index, msg, &format!("rename to \"{new}\""))
+            .map_err(|e| {
+                if e.errno == Some(libc::EEXIST) {
+                    Error {
+                        reason: format!("a link named \"{new}\" already exists"),
+                        ..e
+                    }
+                } else {
+                    e
+                }
+            })
     }
 
     /// `ip link set dev X mtu N`
@@ -152,7 +175,16 @@ impl Netlink {
             None => b.nocontroller(),
         }
         .build();
-        self.set_link(ns, index, msg, if master.is_some() { "set the master of" } else { "release" })
+        self.set_link(
+            ns,
+            index,
+            msg,
+            if master.is_some() {
+                "set the master of"
+            } else {
+                "release"
+            },
+        )
     }
 
     /// `ip link set dev X netns TARGET`. Returns the link as it is now seen
@@ -165,19 +197,29 @@ impl Netlink {
         let file = target.open()?;
         let mut msg = LinkMessage::default();
         msg.header.index = index;
-        msg.attributes.push(LinkAttribute::NetNsFd(file.as_raw_fd()));
-        self.set_link(ns, index, msg, &format!("move to namespace \"{}\"", target.name()))
-            .map_err(|e| {
-                if e.errno == Some(libc::EEXIST) {
-                    Error {
-                        reason: format!("a link named \"{}\" already exists in namespace \"{}\"", before.name, target.name()),
-                        help: Some("rename one of them first".into()),
-                        ..e
-                    }
-                } else {
-                    e
+        msg.attributes
+            .push(LinkAttribute::NetNsFd(file.as_raw_fd()));
+        self.set_link(
+            ns,
+            index,
+            msg,
+            &format!("move to namespace \"{}\"", target.name()),
+        )
+        .map_err(|e| {
+            if e.errno == Some(libc::EEXIST) {
+                Error {
+                    reason: format!(
+                        "a link named \"{}\" already exists in namespace \"{}\"",
+                        before.name,
+                        target.name()
+                    ),
+                    help: Some("rename one of them first".into()),
+                    ..e
                 }
-            })?;
+            } else {
+                e
+            }
+        })?;
         self.link_by_name(target, &before.name)
     }
 
@@ -222,8 +264,12 @@ impl Netlink {
         if info.kind != "veth" {
             return Ok(None);
         }
-        let Some(peer_index) = info.link else { return Ok(None) };
-        let Some(nsid) = info.link_netnsid else { return Ok(Some((ns.clone(), peer_index))) };
+        let Some(peer_index) = info.link else {
+            return Ok(None);
+        };
+        let Some(nsid) = info.link_netnsid else {
+            return Ok(Some((ns.clone(), peer_index)));
+        };
         for candidate in Ns::all()? {
             if &candidate != ns && self.nsid_of(ns, &candidate)? == Some(nsid) {
                 return Ok(Some((candidate, peer_index)));
@@ -270,12 +316,21 @@ fn check_ifname(action: &str, name: &str) -> Result<()> {
         "an interface name cannot be empty"
     } else if name.len() > 15 {
         "an interface name is at most 15 bytes (IFNAMSIZ)"
-    } else if name == "." || name == ".." || name.chars().any(|c| c == '/' || c == ':' || c.is_whitespace()) {
+    } else if name == "."
+        || name == ".."
+        || name
+            .chars()
+            .any(|c| c == '/' || c == ':' || c.is_whitespace())
+    {
         "an interface name cannot contain '/', ':' or spaces, or be \".\" or \"..\""
     } else {
         return Ok(());
     };
-    Err(Error::new(Kind::Invalid, action, format!("\"{name}\": {reason}")))
+    Err(Error::new(
+        Kind::Invalid,
+        action,
+        format!("\"{name}\": {reason}"),
+    ))
 }
 
 fn parse_link(msg: M) -> Option<LinkInfo> {
@@ -312,11 +367,20 @@ fn parse_link(msg: M) -> Option<LinkInfo> {
         }
     }
     if info.kind.is_empty() {
-        info.kind = if msg.header.link_layer_type == LinkLayerType::Loopback { "loopback" } else { "device" }.into();
+        info.kind = if msg.header.link_layer_type == LinkLayerType::Loopback {
+            "loopback"
+        } else {
+            "device"
+        }
+        .into();
     }
     Some(info)
 }
 
 fn format_mac(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect::<Vec<_>>().join(":")
+    bytes
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect::<Vec<_>>()
+        .join(":")
 }

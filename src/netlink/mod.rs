@@ -35,7 +35,10 @@ impl Netlink {
             .enable_all()
             .build()
             .map_err(|e| crate::error::Error::from_io("start the netlink runtime", &e))?;
-        Ok(Netlink { rt, conns: RefCell::new(HashMap::new()) })
+        Ok(Netlink {
+            rt,
+            conns: RefCell::new(HashMap::new()),
+        })
     }
 
     fn block_on<F: std::future::Future>(&self, fut: F) -> F::Output {

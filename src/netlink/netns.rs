@@ -33,7 +33,10 @@ impl Netlink {
         netns_fs::validate_name(name)?;
         let ns = Ns::Named(name.to_string());
         if let Ok(links) = self.links(&ns) {
-            for l in links.iter().filter(|l| l.kind == "veth" && l.link_netnsid.is_some()) {
+            for l in links
+                .iter()
+                .filter(|l| l.kind == "veth" && l.link_netnsid.is_some())
+            {
                 let _ = self.del_link(&ns, l.index);
             }
         }
@@ -47,10 +50,17 @@ impl Netlink {
         let file = target.open()?;
         let handle = self.handle(from)?;
         let mut msg = NsidMessage::default();
-        msg.attributes.push(NsidAttribute::Fd(file.as_raw_fd() as u32));
+        msg.attributes
+            .push(NsidAttribute::Fd(file.as_raw_fd() as u32));
         let replies = self
             .block_on(request::send(&handle, M::GetNsId(msg), GET))
-            .map_err(|e| Error::errno(format!("look up the id of namespace \"{}\"", target.name()), e).in_netns(from.name()))?;
+            .map_err(|e| {
+                Error::errno(
+                    format!("look up the id of namespace \"{}\"", target.name()),
+                    e,
+                )
+                .in_netns(from.name())
+            })?;
         for reply in replies {
             if let M::NewNsId(m) = reply {
                 for attr in m.attributes {

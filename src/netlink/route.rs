@@ -2,23 +2,27 @@
 
 use std::net::IpAddr;
 
-use rtnetlink::packet_route::RouteNetlinkMessage as M;
 use rtnetlink::packet_route::AddressFamily;
+use rtnetlink::packet_route::RouteNetlinkMessage as M;
 use rtnetlink::packet_route::route::{
     RouteAddress, RouteAttribute, RouteFlags, RouteHeader, RouteMessage, RouteProtocol, RouteScope,
     RouteType,
 };
 
+use super::Netlink;
 use super::request::{self, CREATE, DUMP};
 use super::types::{Cidr, RouteInfo};
-use super::Netlink;
 use crate::error::{Error, Result};
 use crate::ns::Ns;
 
 impl Netlink {
     /// `ip -n NS route add DST via GW` (DST None: `default`).
     pub fn route_add(&self, ns: &Ns, dst: Option<Cidr>, gateway: IpAddr) -> Result<()> {
-        let family = if gateway.is_ipv4() { AddressFamily::Inet } else { AddressFamily::Inet6 };
+        let family = if gateway.is_ipv4() {
+            AddressFamily::Inet
+        } else {
+            AddressFamily::Inet6
+        };
         let mut msg = RouteMessage::default();
         msg.header.address_family = family;
         msg.header.table = RouteHeader::RT_TABLE_MAIN;
@@ -27,26 +31,37 @@ impl Netlink {
         msg.header.kind = RouteType::Unicast;
         if let Some((ip, len)) = dst {
             msg.header.destination_prefix_length = len;
-            msg.attributes.push(RouteAttribute::Destination(RouteAddress::from(ip)));
+            msg.attributes
+                .push(RouteAttribute::Destination(RouteAddress::from(ip)));
         }
-        msg.attributes.push(RouteAttribute::Gateway(RouteAddress::from(gateway)));
+        msg.attributes
+            .push(RouteAttribute::Gateway(RouteAddress::from(gateway)));
         let shown = match dst {
             Some((ip, len)) => format!("{ip}/{len}"),
             None => "default".into(),
         };
         let handle = self.handle(ns)?;
-        self.block_on(request::send(&handle, M::NewRoute(msg), CREATE)).map(|_| ()).map_err(|errno| {
-            let e = Error::errno(format!("add route {shown} via {gateway}"), errno).in_netns(ns.name());
-            match errno {
-                libc::EEXIST => Error { reason: "a route to this destination already exists".into(), ..e },
-                libc::ENETUNREACH => Error {
-                    reason: format!("the gateway {gateway} is not on any connected subnet"),
-                    help: Some("add an address in the gateway's subnet to a link that is up first".into()),
-                    ..e
-                },
-                _ => e,
-            }
-        })
+        self.block_on(request::send(&handle, M::NewRoute(msg), CREATE))
+            .map(|_| ())
+            .map_err(|errno| {
+                let e = Error::errno(format!("add route {shown} via {gateway}"), errno)
+                    .in_netns(ns.name());
+                match errno {
+                    libc::EEXIST => Error {
+                        reason: "a route to this destination already exists".into(),
+                        ..e
+                    },
+                    libc::ENETUNREACH => Error {
+                        reason: format!("the gateway {gateway} is not on any connected subnet"),
+                        help: Some(
+                            "add an address in the gateway's subnet to a link that is up first"
+                                .into(),
+                        ),
+                        ..e
+                    },
+                    _ => e,
+                }
+            })
     }
 
     /// `ip -n NS route show; ip -n NS -6 route show`
@@ -71,7 +86,11 @@ fn parse_route(msg: M) -> Option<RouteInfo> {
         return None;
     }
     let mut table = u32::from(m.header.table);
-    let mut info = RouteInfo { dst: None, gateway: None, dev: None };
+    let mut info = RouteInfo {
+        dst: None,
+        gateway: None,
+        dev: None,
+    };
     for attr in m.attributes {
         match attr {
             RouteAttribute::Table(t) => table = t,

@@ -22,29 +22,43 @@ pub struct Output {
 /// capturing stdout and stderr.
 pub fn exec(ns: &File, ns_name: &str, argv: &[String]) -> Result<Output> {
     let Some((program, args)) = argv.split_first() else {
-        return Err(Error::invalid("run a command", "the command is empty")
-            .with_help("give a program and its arguments, e.g. \"ip addr\" or [\"ip\", \"addr\"]"));
+        return Err(
+            Error::invalid("run a command", "the command is empty").with_help(
+                "give a program and its arguments, e.g. \"ip addr\" or [\"ip\", \"addr\"]",
+            ),
+        );
     };
     let fd = ns.as_raw_fd();
     let mut cmd = Command::new(program);
-    cmd.args(args).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    cmd.args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
     // SAFETY: setns(2) is async-signal-safe; `fd` stays open until spawn returns.
     unsafe {
         cmd.pre_exec(move || {
-            setns(BorrowedFd::borrow_raw(fd), CloneFlags::CLONE_NEWNET).map_err(std::io::Error::from)
+            setns(BorrowedFd::borrow_raw(fd), CloneFlags::CLONE_NEWNET)
+                .map_err(std::io::Error::from)
         });
     }
     let out = cmd.output().map_err(|e| {
         let action = format!("run \"{program}\"");
         if e.kind() == std::io::ErrorKind::NotFound {
-            Error::new(Kind::NotFound, action, format!("no such program '{program}'"))
-                .with_help("is it installed and on PATH? or give its full path")
-                .in_netns(ns_name)
+            Error::new(
+                Kind::NotFound,
+                action,
+                format!("no such program '{program}'"),
+            )
+            .with_help("is it installed and on PATH? or give its full path")
+            .in_netns(ns_name)
         } else {
             Error::from_io(action, &e).in_netns(ns_name)
         }
     })?;
-    let status = out.status.code().unwrap_or_else(|| 128 + out.status.signal().unwrap_or(0));
+    let status = out
+        .status
+        .code()
+        .unwrap_or_else(|| 128 + out.status.signal().unwrap_or(0));
     Ok(Output {
         status,
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -56,7 +70,10 @@ pub fn exec(ns: &File, ns_name: &str, argv: &[String]) -> Result<Output> {
 /// without running a shell.
 pub fn split(line: &str) -> Result<Vec<String>> {
     shlex::split(line).ok_or_else(|| {
-        Error::invalid(format!("split the command {line:?}"), "it has an unclosed quote or a trailing backslash")
-            .with_help("close the quote, or pass the words as an array")
+        Error::invalid(
+            format!("split the command {line:?}"),
+            "it has an unclosed quote or a trailing backslash",
+        )
+        .with_help("close the quote, or pass the words as an array")
     })
 }

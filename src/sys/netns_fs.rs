@@ -31,14 +31,19 @@ pub fn validate_name(name: &str) -> Result<()> {
         return Err(Error::invalid(action, "the name is empty"));
     }
     if name == "." || name == ".." || name.contains('/') || name.contains('\0') {
-        return Err(Error::invalid(action, "a name cannot contain '/' or be \".\" or \"..\""));
+        return Err(Error::invalid(
+            action,
+            "a name cannot contain '/' or be \".\" or \"..\"",
+        ));
     }
     if name.len() >= 255 {
         return Err(Error::invalid(action, "the name is longer than 254 bytes"));
     }
     if name == "host" {
-        return Err(Error::invalid(action, "\"host\" names the namespace netscript started in")
-            .with_help("pick another name; netns::host() is the starting namespace"));
+        return Err(
+            Error::invalid(action, "\"host\" names the namespace netscript started in")
+                .with_help("pick another name; netns::host() is the starting namespace"),
+        );
     }
     Ok(())
 }
@@ -74,22 +79,31 @@ pub fn open(name: &str) -> Result<File> {
             .with_help("create it with netns::add, or list them with netns::list()"),
         _ => Error::from_io(action.clone(), &e),
     })?;
-    let fs = nix::sys::statfs::fstatfs(file.as_fd()).map_err(|e| Error::errno(action.clone(), e as i32))?;
+    let fs = nix::sys::statfs::fstatfs(file.as_fd())
+        .map_err(|e| Error::errno(action.clone(), e as i32))?;
     if fs.filesystem_type().0 as i64 != NSFS_MAGIC {
-        return Err(Error::invalid(action, format!("{} is not a mounted namespace", path(name).display()))
-            .with_help(format!("a stale file: remove it with netns::del(\"{name}\")")));
+        return Err(Error::invalid(
+            action,
+            format!("{} is not a mounted namespace", path(name).display()),
+        )
+        .with_help(format!(
+            "a stale file: remove it with netns::del(\"{name}\")"
+        )));
     }
     Ok(file)
 }
 
 pub fn id_of(file: &File) -> Result<NsId> {
-    let meta = file.metadata().map_err(|e| Error::from_io("inspect a namespace", &e))?;
+    let meta = file
+        .metadata()
+        .map_err(|e| Error::from_io("inspect a namespace", &e))?;
     Ok((meta.dev(), meta.ino()))
 }
 
 /// The namespace of the calling thread.
 pub fn current() -> Result<File> {
-    File::open("/proc/thread-self/ns/net").map_err(|e| Error::from_io("open the current namespace", &e))
+    File::open("/proc/thread-self/ns/net")
+        .map_err(|e| Error::from_io("open the current namespace", &e))
 }
 
 /// Run `f` on a short-lived thread that has entered namespace `ns`.
@@ -110,22 +124,27 @@ pub fn run_in<T: Send>(ns: &File, f: impl FnOnce() -> T + Send) -> Result<T> {
 pub fn create<T: Send>(name: &str, f: impl FnOnce() -> T + Send) -> Result<(File, T)> {
     validate_name(name)?;
     let action = format!("create namespace \"{name}\"");
-    prepare_dir().map_err(|e| Error { action: action.clone(), ..e })?;
+    prepare_dir().map_err(|e| Error {
+        action: action.clone(),
+        ..e
+    })?;
     let target = path(name);
     OpenOptions::new()
         .read(true)
         .write(true)
         .create_new(true)
-        .mode(0)
+        .mode(0o000)
         .open(&target)
         .map_err(|e| match e.raw_os_error() {
-            Some(libc::EEXIST) => Error::errno(action.clone(), libc::EEXIST)
-                .with_help(format!("use netns::ensure(\"{name}\") to reuse it, or delete it first")),
+            Some(libc::EEXIST) => Error::errno(action.clone(), libc::EEXIST).with_help(format!(
+                "use netns::ensure(\"{name}\") to reuse it, or delete it first"
+            )),
             _ => Error::from_io(action.clone(), &e),
         })?;
     let made = std::thread::scope(|s| {
         s.spawn(|| -> Result<T> {
-            unshare(CloneFlags::CLONE_NEWNET).map_err(|e| Error::errno(action.clone(), e as i32))?;
+            unshare(CloneFlags::CLONE_NEWNET)
+                .map_err(|e| Error::errno(action.clone(), e as i32))?;
             mount(
                 Some("/proc/thread-self/ns/net"),
                 &target,
@@ -176,14 +195,26 @@ fn prepare_dir() -> Result<()> {
         Err(e) => return Err(Error::from_io(action, &e)),
     }
     let shared = || {
-        mount(None::<&str>, NETNS_DIR, Some("none"), MsFlags::MS_SHARED | MsFlags::MS_REC, None::<&str>)
+        mount(
+            None::<&str>,
+            NETNS_DIR,
+            Some("none"),
+            MsFlags::MS_SHARED | MsFlags::MS_REC,
+            None::<&str>,
+        )
     };
     if let Err(err) = shared() {
         if err != nix::errno::Errno::EINVAL {
             return Err(Error::errno(action, err as i32));
         }
-        mount(Some(NETNS_DIR), NETNS_DIR, Some("none"), MsFlags::MS_BIND | MsFlags::MS_REC, None::<&str>)
-            .map_err(|e| Error::errno(action, e as i32))?;
+        mount(
+            Some(NETNS_DIR),
+            NETNS_DIR,
+            Some("none"),
+            MsFlags::MS_BIND | MsFlags::MS_REC,
+            None::<&str>,
+        )
+        .map_err(|e| Error::errno(action, e as i32))?;
         shared().map_err(|e| Error::errno(action, e as i32))?;
     }
     DIR_READY.store(true, Ordering::Relaxed);

@@ -2,7 +2,7 @@
 //! without the `ping` binary.
 
 use std::fs::File;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
+use std::net::{IpAddr, SocketAddr, SocketAddrV4, SocketAddrV6};
 use std::os::fd::{AsFd, AsRawFd, FromRawFd, OwnedFd};
 use std::time::{Duration, Instant};
 
@@ -20,7 +20,10 @@ pub struct Timing {
 
 impl Default for Timing {
     fn default() -> Self {
-        Timing { per_try: Duration::from_secs(1), deadline: Duration::from_secs(3) }
+        Timing {
+            per_try: Duration::from_secs(1),
+            deadline: Duration::from_secs(3),
+        }
     }
 }
 
@@ -39,7 +42,9 @@ pub fn ping(ns: &File, dst: IpAddr, timing: Timing) -> Result<bool> {
             if errno == libc::ENETUNREACH {
                 return Ok(false);
             }
-            std::thread::sleep(Duration::from_millis(50).min(timing.deadline.saturating_sub(start.elapsed())));
+            std::thread::sleep(
+                Duration::from_millis(50).min(timing.deadline.saturating_sub(start.elapsed())),
+            );
             continue;
         }
         let try_ends = (sent + timing.per_try).min(start + timing.deadline);
@@ -57,11 +62,23 @@ fn next_sequence() -> u16 {
 }
 
 fn open_socket(v6: bool) -> Result<OwnedFd> {
-    let (family, proto) = if v6 { (libc::AF_INET6, libc::IPPROTO_ICMPV6) } else { (libc::AF_INET, libc::IPPROTO_ICMP) };
+    let (family, proto) = if v6 {
+        (libc::AF_INET6, libc::IPPROTO_ICMPV6)
+    } else {
+        (libc::AF_INET, libc::IPPROTO_ICMP)
+    };
     // SAFETY: plain socket(2) call; the returned descriptor is owned below.
-    let fd = unsafe { libc::socket(family, libc::SOCK_RAW | libc::SOCK_CLOEXEC | libc::SOCK_NONBLOCK, proto) };
+    let fd = unsafe {
+        libc::socket(
+            family,
+            libc::SOCK_RAW | libc::SOCK_CLOEXEC | libc::SOCK_NONBLOCK,
+            proto,
+        )
+    };
     if fd < 0 {
-        let errno = std::io::Error::last_os_error().raw_os_error().unwrap_or(libc::EIO);
+        let errno = std::io::Error::last_os_error()
+            .raw_os_error()
+            .unwrap_or(libc::EIO);
         return Err(Error::errno("open an ICMP socket", errno)
             .with_help("ping needs root or CAP_NET_RAW, or try --sandbox"));
     }
@@ -82,12 +99,21 @@ fn send_echo(sock: &OwnedFd, dst: IpAddr, id: u16, seq: u16) -> std::result::Res
         packet[2..4].copy_from_slice(&sum.to_be_bytes());
     }
     let addr = match dst {
-        IpAddr::V4(v4) => nix::sys::socket::SockaddrStorage::from(SocketAddr::V4(SocketAddrV4::new(v4, 0))),
-        IpAddr::V6(v6) => nix::sys::socket::SockaddrStorage::from(SocketAddr::V6(SocketAddrV6::new(v6, 0, 0, 0))),
+        IpAddr::V4(v4) => {
+            nix::sys::socket::SockaddrStorage::from(SocketAddr::V4(SocketAddrV4::new(v4, 0)))
+        }
+        IpAddr::V6(v6) => {
+            nix::sys::socket::SockaddrStorage::from(SocketAddr::V6(SocketAddrV6::new(v6, 0, 0, 0)))
+        }
     };
-    nix::sys::socket::sendto(sock.as_raw_fd(), &packet, &addr, nix::sys::socket::MsgFlags::empty())
-        .map(|_| ())
-        .map_err(|e| e as i32)
+    nix::sys::socket::sendto(
+        sock.as_raw_fd(),
+        &packet,
+        &addr,
+        nix::sys::socket::MsgFlags::empty(),
+    )
+    .map(|_| ())
+    .map_err(|e| e as i32)
 }
 
 fn wait_reply(sock: &OwnedFd, dst: IpAddr, id: u16, until: Instant) -> Result<bool> {
@@ -106,15 +132,21 @@ fn wait_reply(sock: &OwnedFd, dst: IpAddr, id: u16, until: Instant) -> Result<bo
             Err(e) => return Err(Error::errno("wait for an ICMP reply", e as i32)),
         }
         loop {
-            let (n, from) = match nix::sys::socket::recvfrom::<nix::sys::socket::SockaddrStorage>(sock.as_raw_fd(), &mut buf) {
+            let (n, from) = match nix::sys::socket::recvfrom::<nix::sys::socket::SockaddrStorage>(
+                sock.as_raw_fd(),
+                &mut buf,
+            ) {
                 Ok(r) => r,
                 Err(nix::errno::Errno::EAGAIN) => break,
                 Err(e) => return Err(Error::errno("receive an ICMP reply", e as i32)),
             };
             let source = from.and_then(|s| {
                 s.as_sockaddr_in()
-                    .map(|a| IpAddr::V4(Ipv4Addr::from(a.ip())))
-                    .or_else(|| s.as_sockaddr_in6().map(|a| IpAddr::V6(Ipv6Addr::from(a.ip()))))
+                    .map(|a| IpAddr::V4(a.ip()))
+                    .or_else(|| {
+                        s.as_sockaddr_in6()
+                            .map(|a| IpAddr::V6(a.ip()))
+                    })
             });
             if source == Some(dst) && is_our_reply(&buf[..n], dst.is_ipv6(), id) {
                 return Ok(true);
@@ -153,7 +185,10 @@ mod tests {
     #[test]
     fn checksum_of_rfc1071_example() {
         // The worked example of RFC 1071 section 3: sum 0xddf2, checksum 0x220d.
-        assert_eq!(checksum(&[0x00, 0x01, 0xf2, 0x03, 0xf4, 0xf5, 0xf6, 0xf7]), 0x220d);
+        assert_eq!(
+            checksum(&[0x00, 0x01, 0xf2, 0x03, 0xf4, 0xf5, 0xf6, 0xf7]),
+            0x220d
+        );
     }
 
     #[test]
@@ -162,7 +197,15 @@ mod tests {
         v4.extend_from_slice(&[0, 0, 0, 0, 0x12, 0x34, 0, 1]);
         assert!(is_our_reply(&v4, false, 0x1234));
         assert!(!is_our_reply(&v4, false, 0x1235));
-        assert!(is_our_reply(&[129, 0, 0, 0, 0x12, 0x34, 0, 1], true, 0x1234));
-        assert!(!is_our_reply(&[128, 0, 0, 0, 0x12, 0x34, 0, 1], true, 0x1234));
+        assert!(is_our_reply(
+            &[129, 0, 0, 0, 0x12, 0x34, 0, 1],
+            true,
+            0x1234
+        ));
+        assert!(!is_our_reply(
+            &[128, 0, 0, 0, 0x12, 0x34, 0, 1],
+            true,
+            0x1234
+        ));
     }
 }

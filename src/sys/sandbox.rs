@@ -11,12 +11,25 @@ use crate::error::{Error, Result};
 /// Must run before any other thread is started.
 pub fn enter() -> Result<()> {
     let action = "enter the sandbox";
-    unshare(CloneFlags::CLONE_NEWNET | CloneFlags::CLONE_NEWNS)
-        .map_err(|e| Error::errno(action, e as i32).or_help("--sandbox needs root (CAP_SYS_ADMIN)"))?;
-    mount(None::<&str>, "/", None::<&str>, MsFlags::MS_REC | MsFlags::MS_PRIVATE, None::<&str>)
-        .map_err(|e| Error::errno(action, e as i32))?;
-    mount(Some("tmpfs"), "/run", Some("tmpfs"), MsFlags::MS_NOSUID | MsFlags::MS_NODEV, Some("mode=0755"))
-        .map_err(|e| Error::errno("mount a private /run in the sandbox", e as i32))?;
+    unshare(CloneFlags::CLONE_NEWNET | CloneFlags::CLONE_NEWNS).map_err(|e| {
+        Error::errno(action, e as i32).or_help("--sandbox needs root (CAP_SYS_ADMIN)")
+    })?;
+    mount(
+        None::<&str>,
+        "/",
+        None::<&str>,
+        MsFlags::MS_REC | MsFlags::MS_PRIVATE,
+        None::<&str>,
+    )
+    .map_err(|e| Error::errno(action, e as i32))?;
+    mount(
+        Some("tmpfs"),
+        "/run",
+        Some("tmpfs"),
+        MsFlags::MS_NOSUID | MsFlags::MS_NODEV,
+        Some("mode=0755"),
+    )
+    .map_err(|e| Error::errno("mount a private /run in the sandbox", e as i32))?;
     std::fs::create_dir_all(crate::sys::netns_fs::NETNS_DIR)
         .map_err(|e| Error::from_io("create /run/netns in the sandbox", &e))?;
     let _ = mount(

@@ -11,14 +11,23 @@ use crate::sys::netns_fs;
 fn path_of(key: &str) -> Result<String> {
     let action = format!("use sysctl {key:?}");
     if !key.starts_with("net.") {
-        return Err(Error::invalid(action, "only net.* sysctls belong to a network namespace")
-            .with_help("other sysctls are machine-wide; netscript does not change them"));
+        return Err(
+            Error::invalid(action, "only net.* sysctls belong to a network namespace")
+                .with_help("other sysctls are machine-wide; netscript does not change them"),
+        );
     }
     if key.contains("..") || key.contains('\0') || key.ends_with('.') {
         return Err(Error::invalid(action, "not a sysctl name"));
     }
     // Interface names may contain dots; sysctl(8) writes them with '/'.
-    let path: String = key.chars().map(|c| match c { '.' => '/', '/' => '.', c => c }).collect();
+    let path: String = key
+        .chars()
+        .map(|c| match c {
+            '.' => '/',
+            '/' => '.',
+            c => c,
+        })
+        .collect();
     Ok(format!("/proc/sys/{path}"))
 }
 
@@ -49,9 +58,15 @@ pub fn write(ns: &File, key: &str, value: &str) -> Result<()> {
 mod tests {
     #[test]
     fn only_network_keys() {
-        assert_eq!(super::path_of("net.ipv4.ip_forward").unwrap(), "/proc/sys/net/ipv4/ip_forward");
+        assert_eq!(
+            super::path_of("net.ipv4.ip_forward").unwrap(),
+            "/proc/sys/net/ipv4/ip_forward"
+        );
         assert!(super::path_of("kernel.hostname").is_err());
-        assert_eq!(super::path_of("net.ipv4.conf.veth1/1.forwarding").unwrap(), "/proc/sys/net/ipv4/conf/veth1.1/forwarding");
+        assert_eq!(
+            super::path_of("net.ipv4.conf.veth1/1.forwarding").unwrap(),
+            "/proc/sys/net/ipv4/conf/veth1.1/forwarding"
+        );
         assert!(super::path_of("net..x").is_err());
     }
 }
