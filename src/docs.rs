@@ -80,8 +80,10 @@ pub fn entries() -> Vec<Entry> {
 }
 
 fn dedup(entries: impl IntoIterator<Item = Entry>) -> Vec<Entry> {
+    let mut all: Vec<Entry> = entries.into_iter().collect();
+    all.sort_by(|a, b| a.usage.cmp(&b.usage));
     let mut seen: Vec<Entry> = Vec::new();
-    for e in entries {
+    for e in all {
         match seen
             .iter_mut()
             .find(|s| s.doc == e.doc && !e.doc.is_empty())
@@ -108,21 +110,21 @@ fn entry(section: &str, f: &Value) -> Entry {
         .map(|p| {
             let n = p["name"].as_str().unwrap_or("_");
             match p["type"].as_str() {
-                Some(t) => format!(
-                    "{n}: {}",
-                    t.trim_start_matches('&').trim_start_matches("mut ")
-                ),
+                Some(t) => format!("{n}: {}", script_type(t)),
                 None => n.to_string(),
             }
         })
         .collect();
     let ret = f["returnType"]
         .as_str()
-        .filter(|r| !r.is_empty() && *r != "()");
+        .filter(|r| !r.is_empty() && *r != "()")
+        .map(script_type);
     let arrow = ret.map(|r| format!(" -> {r}")).unwrap_or_default();
     let receiver = if section == "Netns" { "ns" } else { "l" };
     let usage = if let Some(prop) = name.strip_prefix("get$") {
         format!("{receiver}.{prop}{arrow}")
+    } else if section == "script" {
+        format!("{name}({}){arrow}", params.join(", "))
     } else if section == "Netns" || section == "Link" {
         if name.chars().all(|c| !c.is_alphanumeric()) {
             format!("a {name} b{arrow}")
@@ -191,6 +193,7 @@ pub fn reference() -> String {
             let title = match section.as_str() {
                 "Netns" => "Netns handle (`ns`)".to_string(),
                 "Link" => "Link handle (`l`)".to_string(),
+                "script" => "script control".to_string(),
                 s if crate::api::STDLIB.iter().any(|(n, _)| *n == s) => {
                     format!("stdlib `{s}` (`import \"{s}\" as {s};`)")
                 }
@@ -207,4 +210,19 @@ pub fn reference() -> String {
         md.push_str(&format!("\n### {usage}\n\n{}\n", e.doc.trim()));
     }
     md
+}
+
+/// Rust type names as a script writer knows them.
+fn script_type(t: &str) -> String {
+    let t = t.trim_start_matches('&').trim_start_matches("mut ").trim();
+    match t {
+        "str" | "String" | "ImmutableString" => "string",
+        "i64" | "INT" => "int",
+        "f64" => "float",
+        "Array" => "array",
+        "Map" => "map",
+        "Dynamic" => "any",
+        other => other,
+    }
+    .replace("Netns|String", "Netns | string")
 }

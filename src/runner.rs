@@ -136,10 +136,11 @@ pub fn run(name: &str, text: &str, dir: Option<PathBuf>, args: Vec<String>, sand
     let mut scope = Scope::new();
     let args: rhai::Array = args.into_iter().map(Dynamic::from).collect();
     scope.push_constant("ARGS", args);
+    crate::api::take_exit_status();
     match engine.run_ast_with_scope(&mut scope, &ast) {
-        Ok(()) => OK,
+        Ok(()) => crate::api::take_exit_status().unwrap_or(OK),
         Err(e) => match *e {
-            EvalAltResult::Exit(value, _) => value.as_int().map_or(OK, |n| n as i32),
+            EvalAltResult::Exit(..) => crate::api::take_exit_status().unwrap_or(OK),
             ref err => {
                 let signatures = engine.gen_fn_signatures(false);
                 eprint!("{}", render(&diag::from_eval(err, &sources, &signatures)));

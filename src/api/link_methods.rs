@@ -228,7 +228,7 @@ The name of the bridge this link is a port of, or `()`.
 ```rhai
 let br = bridge::add("br0");
 let l = link::add_veth("a", "b");
-print(l.master);   // ()
+print(l.master == ());   // true
 l.set_master(br);
 print(l.master);   // br0
 ```"#,
@@ -490,7 +490,7 @@ print(l.netns.name);   // host
     let n = net.clone();
     method(
         "set_netns",
-        &["l: &mut Link", "ns: Netns | String"],
+        &["l: &mut Link", "ns: Netns|String"],
         netns_doc,
     )
     .set_into_module(
@@ -560,7 +560,7 @@ let br = bridge::add("br0");
 let l = link::add_veth("a", "b");
 l.set_master(br);
 l.nomaster();
-print(l.master);   // ()
+print(l.master == ());   // true
 ```"#,
     )
     .set_into_module(

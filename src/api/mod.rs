@@ -9,10 +9,12 @@ mod link;
 mod link_methods;
 mod netns;
 mod netns_methods;
+mod process;
 mod resolver;
 
 pub use convert::error_value;
 pub use handles::{LinkHandle, NetnsHandle};
+pub use process::take_exit_status;
 pub use resolver::{Resolver, STDLIB, stdlib_source_of};
 
 use std::rc::Rc;
@@ -39,9 +41,21 @@ pub fn engine(net: Net, script_dir: Option<std::path::PathBuf>) -> Engine {
     let mut methods = Module::new();
     netns_methods::register(&mut methods, &net);
     link_methods::register(&mut methods, &net);
+    process::register(&mut methods);
     engine.register_global_module(methods.into());
     engine.set_module_resolver(Resolver::new(script_dir));
+    engine.on_print(print_line);
     engine
+}
+
+/// `print` to stdout; a closed stdout (`netscript lab.rhai | head -1`) ends
+/// the process quietly like other Unix tools do, instead of panicking.
+fn print_line(text: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    if writeln!(out, "{text}").and_then(|_| out.flush()).is_err() {
+        std::process::exit(141);
+    }
 }
 
 /// A registration carrying docs: `doc` is Markdown whose first line is the

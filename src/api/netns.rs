@@ -15,8 +15,9 @@ pub fn module(net: &Net) -> Module {
         "add",
         &["name: &str", "Netns"],
         r#"
-Create a network namespace, visible to `ip netns list`, with its loopback up.
-Fails with kind "exists" if the name is taken.
+Create a network namespace, visible to `ip netns list`, with its loopback up
+and IPv6 duplicate address detection off (addresses, link-local ones too,
+work at once). Fails with kind "exists" if the name is taken.
 
 `ip netns add NAME && ip -n NAME link set lo up`
 

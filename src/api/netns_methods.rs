@@ -2,7 +2,7 @@
 
 use rhai::{Array, Dynamic, Map, Module, NativeCallContext};
 
-use super::convert::{OrRaise, Res};
+use super::convert::{OrRaise, Res, check_options};
 use super::{LinkHandle, Net, NetnsHandle, getter, method};
 use crate::error::Error;
 use crate::sys::{exec, ping, sysctl};
@@ -84,8 +84,8 @@ not exist is an error of kind "not_found".
 ```rhai
 let r1 = netns::add("r1");
 let out = r1.exec("ip -br link");
-print(out.status);   // 0
-print(out.stdout);   // lo  UNKNOWN ...
+print(out.status);                  // 0
+print(out.stdout.starts_with("lo"));  // true
 let out = r1.exec(["sh", "-c", "exit 3"]);
 print(out.status);   // 3
 ```"#;
@@ -105,38 +105,49 @@ print(out.status);   // 3
         },
     );
 
-    method(
-        "ping",
-        &["ns: &mut Netns", "address: &str", "bool"],
-        r#"
+    let ping_doc = r#"
 Whether `address` answers an ICMP echo sent from this namespace (IPv4 or
 IPv6). Each echo waits 1 s for its reply; echoes are retried until 3 s have
-passed. Uses a raw socket inside the namespace; no `ping` binary needed.
+passed. With `#{ timeout: seconds }` the retries stop after that long
+instead (a quick negative check). Uses a raw socket inside the namespace; no
+`ping` binary needed.
 
 `ip netns exec NS ping -c 1 -W 1 ADDRESS`
 
 ```rhai
 let r1 = netns::add("r1");
 r1.link("lo").addr_add("10.9.9.9/32");
-print(r1.ping("10.9.9.9"));    // true
-print(r1.ping("127.0.0.1"));   // true
-```"#,
+print(r1.ping("10.9.9.9"));                        // true
+print(r1.ping("127.0.0.1"));                       // true
+print(r1.ping("10.9.9.8", #{ timeout: 0.2 }));     // false
+```"#;
+    method(
+        "ping",
+        &["ns: &mut Netns", "address: &str", "bool"],
+        ping_doc,
     )
     .set_into_module(
         m,
         |ctx: NativeCallContext<'_>, ns: &mut NetnsHandle, address: &str| -> Res<bool> {
-            let ip = address.parse().map_err(|_| {
-                Error::invalid(
-                    format!("ping {address:?}"),
-                    format!("{address:?} is not an IPv4 or IPv6 address"),
-                )
-                .with_help("give an address like 10.0.0.2 or 2001:db8::2, without a prefix length")
-            });
-            let ip = ip.or_raise(&ctx)?;
-            let file = ns.ns.open().or_raise(&ctx)?;
-            ping::ping(&file, ip, ping::Timing::default())
-                .map_err(|e| e.in_netns(ns.ns.name()))
-                .or_raise(&ctx)
+            ping_from(&ctx, ns, address, ping::Timing::default())
+        },
+    );
+    method(
+        "ping",
+        &["ns: &mut Netns", "address: &str", "options: Map", "bool"],
+        ping_doc,
+    )
+    .set_into_module(
+        m,
+        |ctx: NativeCallContext<'_>, ns: &mut NetnsHandle, address: &str, opts: Map| -> Res<bool> {
+            check_options("ping", &opts, &["timeout"]).or_raise(&ctx)?;
+            let mut timing = ping::Timing::default();
+            if let Some(t) = opts.get("timeout") {
+                let secs = seconds("option `timeout`", t).or_raise(&ctx)?;
+                timing.deadline = secs;
+                timing.per_try = timing.per_try.min(secs);
+            }
+            ping_from(&ctx, ns, address, timing)
         },
     );
 
@@ -194,8 +205,12 @@ The routes of the main table, IPv4 then IPv6, each `#{ dst, gateway, dev }`:
 
 ```rhai
 let r1 = netns::add("r1");
-r1.link("lo").addr_add("10.1.0.1/24");
-print(r1.routes());   // [#{dst: "10.1.0.0/24", gateway: (), dev: "lo"}]
+let eth = link::add_veth("eth0", "peer", #{ netns: r1 });
+eth.addr_add("10.1.0.1/24");
+eth.up();
+r1.route_add("default", "10.1.0.254");
+let v4 = r1.routes().filter(|r| !r.dst.contains(":"));
+print(v4);   // [#{"dev": "eth0", "dst": "default", "gateway": "10.1.0.254"}, #{"dev": "eth0", "dst": "10.1.0.0/24", "gateway": ()}]
 ```"#,
     )
     .set_into_module(
@@ -370,4 +385,40 @@ fn run(ctx: &NativeCallContext, ns: &NetnsHandle, argv: &[String]) -> Res<Map> {
     map.insert("stdout".into(), out.stdout.into());
     map.insert("stderr".into(), out.stderr.into());
     Ok(map)
+}
+
+fn ping_from(
+    ctx: &NativeCallContext,
+    ns: &NetnsHandle,
+    address: &str,
+    timing: ping::Timing,
+) -> Res<bool> {
+    let ip = address.parse().map_err(|_| {
+        Error::invalid(
+            format!("ping {address:?}"),
+            format!("{address:?} is not an IPv4 or IPv6 address"),
+        )
+        .with_help("give an address like 10.0.0.2 or 2001:db8::2, without a prefix length")
+    });
+    let ip = ip.or_raise(ctx)?;
+    let file = ns.ns.open().or_raise(ctx)?;
+    ping::ping(&file, ip, timing)
+        .map_err(|e| e.in_netns(ns.ns.name()))
+        .or_raise(ctx)
+}
+
+/// A duration given as a number of seconds (int or float), 0 < s <= 1 hour.
+fn seconds(what: &str, value: &Dynamic) -> crate::error::Result<std::time::Duration> {
+    let secs = value
+        .as_float()
+        .ok()
+        .or_else(|| value.as_int().ok().map(|i| i as f64));
+    match secs {
+        Some(s) if s > 0.0 && s <= 3600.0 => Ok(std::time::Duration::from_secs_f64(s)),
+        _ => Err(Error::invalid(
+            format!("use {value} as {what}"),
+            format!("{what} is a number of seconds, above 0 and at most 3600"),
+        )
+        .with_help("write e.g. #{ timeout: 0.5 }")),
+    }
 }

@@ -37,10 +37,14 @@ impl Netlink {
         self.adopt(ns, id, opened)
     }
 
-    /// Create namespace `name` and its connection in one thread.
+    /// Create namespace `name` with lab defaults and its connection, all on
+    /// the one thread that creates it.
     pub(super) fn create_with_conn(&self, name: &str) -> Result<()> {
         let rt = self.rt.handle().clone();
-        let (file, opened) = netns_fs::create(name, move || open_socket(&rt))?;
+        let (file, opened) = netns_fs::create(name, move || {
+            crate::sys::sysctl::lab_defaults_here();
+            open_socket(&rt)
+        })?;
         let id = netns_fs::id_of(&file)?;
         self.adopt(&Ns::Named(name.to_string()), id, opened)
             .map(|_| ())

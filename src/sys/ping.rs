@@ -143,10 +143,7 @@ fn wait_reply(sock: &OwnedFd, dst: IpAddr, id: u16, until: Instant) -> Result<bo
             let source = from.and_then(|s| {
                 s.as_sockaddr_in()
                     .map(|a| IpAddr::V4(a.ip()))
-                    .or_else(|| {
-                        s.as_sockaddr_in6()
-                            .map(|a| IpAddr::V6(a.ip()))
-                    })
+                    .or_else(|| s.as_sockaddr_in6().map(|a| IpAddr::V6(a.ip())))
             });
             if source == Some(dst) && is_our_reply(&buf[..n], dst.is_ipv6(), id) {
                 return Ok(true);

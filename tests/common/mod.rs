@@ -121,7 +121,7 @@ impl Sandbox {
             stdout: self.read("script.out"),
             stderr: self.read("script.err"),
         };
-        (script, run.stdout + &run.stderr)
+        (script, format!("{}{}", run.stdout, run.stderr))
     }
 }
 

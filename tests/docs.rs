@@ -1,0 +1,126 @@
+//! The reference is generated from the registered docs: it must be up to
+//! date, every function must have an example, and every example (and the
+//! README's script) must run and print what its comments say.
+
+mod common;
+use common::{Sandbox, netscript_bin};
+
+fn docs_output() -> String {
+    let out = std::process::Command::new(netscript_bin())
+        .arg("docs")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn committed_reference_is_up_to_date() {
+    let committed =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/reference.md"))
+            .unwrap_or_default();
+    assert!(
+        committed == docs_output(),
+        "docs/reference.md is stale: regenerate it with `cargo run -- docs > docs/reference.md`"
+    );
+}
+
+#[test]
+fn every_function_has_docs_and_an_example() {
+    for e in netscript::docs::entries() {
+        let operator = e.usage.starts_with("a ")
+            || e.usage.contains(".to_string(")
+            || e.usage.contains(".to_debug(");
+        assert!(!e.doc.trim().is_empty(), "{} has no docs", e.usage);
+        if !operator {
+            assert!(
+                !e.examples().is_empty(),
+                "{} has no ```rhai example",
+                e.usage
+            );
+        }
+    }
+}
+
+/// `print(x);   // expected` lines of a loop-free example, in order.
+fn expected_prints(code: &str) -> Option<Vec<String>> {
+    if code.contains("for ") {
+        return None;
+    }
+    let mut out = Vec::new();
+    for line in code.lines() {
+        let line = line.trim();
+        if !line.starts_with("print(") {
+            continue;
+        }
+        let comment = line.split_once("// ")?.1;
+        // A trailing " (explanation)" is not part of the output.
+        let expected = match comment.trim().rsplit_once(" (") {
+            Some((value, note)) if note.ends_with(')') => value,
+            _ => comment,
+        };
+        let expected = expected.trim().to_string();
+        out.push(expected);
+    }
+    Some(out)
+}
+
+fn matches(expected: &str, actual: &str) -> bool {
+    match expected.strip_suffix("...") {
+        Some(prefix) => actual
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .starts_with(prefix.trim_end()),
+        None => expected == actual,
+    }
+}
+
+#[test]
+fn every_example_runs_and_prints_what_it_says() {
+    let mut checked = 0;
+    for e in netscript::docs::entries() {
+        for (i, code) in e.examples().iter().enumerate() {
+            let sb = Sandbox::new();
+            sb.file("example.rhai", code);
+            let run = sb.sh("netscript --sandbox example.rhai");
+            assert_eq!(
+                run.status, 0,
+                "example {i} of {} failed:\n{code}\n{}",
+                e.usage, run.stderr
+            );
+            if let Some(expected) = expected_prints(code) {
+                let actual: Vec<&str> = run.stdout.lines().collect();
+                assert_eq!(
+                    actual.len(),
+                    expected.len(),
+                    "example of {}:\n{code}\nprinted:\n{}",
+                    e.usage,
+                    run.stdout
+                );
+                for (x, a) in expected.iter().zip(&actual) {
+                    assert!(
+                        matches(x, a),
+                        "example of {} says {x:?} but printed {a:?}:\n{code}",
+                        e.usage
+                    );
+                }
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 20, "only {checked} examples had checkable output");
+}
+
+#[test]
+fn readme_script_runs() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let start = readme.find("```rhai\n").expect("README has a rhai block") + 8;
+    let code = &readme[start..start + readme[start..].find("```").unwrap()];
+    let sb = Sandbox::new();
+    sb.file("first.rhai", code);
+    let run = sb.sh("netscript --sandbox first.rhai");
+    run.success();
+    assert_eq!(run.stdout, "true\n");
+}
