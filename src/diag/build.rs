@@ -105,6 +105,7 @@ pub fn from_eval(err: &EvalAltResult, sources: &Sources, signatures: &[String]) 
         source: None,
         labels: Vec::new(),
         related: Vec::new(),
+        advice: false,
     };
     let here = Frame {
         source: source.clone(),
@@ -124,6 +125,7 @@ pub fn from_eval(err: &EvalAltResult, sources: &Sources, signatures: &[String]) 
                 source: None,
                 labels: Vec::new(),
                 related: Vec::new(),
+                advice: true,
             };
             attach(&mut caller, sources, frame, true);
             report.related.push(caller);
@@ -145,6 +147,7 @@ pub fn from_parse(err: &ParseError, sources: &Sources) -> Report {
         source: None,
         labels: Vec::new(),
         related: Vec::new(),
+        advice: false,
     };
     let frame = Frame {
         source: sources.main_name().to_string(),
@@ -153,6 +156,35 @@ pub fn from_parse(err: &ParseError, sources: &Sources) -> Report {
         token_only: true,
     };
     attach(&mut report, sources, &frame, true);
+    if let Some(text) = sources.text(sources.main_name())
+        && at_end(&text, err.1)
+    {
+        // The input ended early: point at what was left open instead of
+        // at the empty end of the file.
+        report.labels.clear();
+        match unclosed(&text) {
+            Some((at, c)) => {
+                let label = format!("this `{c}` is never closed");
+                report.labels.push(LabeledSpan::new_primary_with_span(Some(label), (at, 1)));
+                let close = match c {
+                    '{' => '}',
+                    '(' => ')',
+                    _ => ']',
+                };
+                report.help = Some(format!("add the missing `{close}`"));
+                report.message = format!("syntax error: the script ends before this `{c}` is closed");
+            }
+            None => {
+                let end = text.trim_end().len();
+                let last = text[..end].chars().next_back().map_or(0, char::len_utf8);
+                let label = Some("the script ends here".to_string());
+                report.labels.push(LabeledSpan::new_primary_with_span(label, (end - last, last)));
+            }
+        }
+        if report.source.is_none() {
+            report.source = Some(NamedSource::new(sources.main_name(), text).with_language("rust"));
+        }
+    }
     report
 }
 
@@ -301,4 +333,44 @@ fn readable_signature(sig: &str) -> String {
         .replace("rhai::Array", "array")
         .replace("netscript::api::handles::NetnsHandle", "Netns")
         .replace("netscript::api::handles::LinkHandle", "Link")
+}
+
+fn at_end(text: &str, pos: Position) -> bool {
+    match (pos.line(), pos.position()) {
+        (Some(line), col) => byte_offset(text, line, col.unwrap_or(1)).is_none_or(|o| text[o..].trim().is_empty()),
+        _ => true,
+    }
+}
+
+/// The innermost bracket left open at the end of `text` (skipping strings
+/// and comments), with its byte offset.
+fn unclosed(text: &str) -> Option<(usize, char)> {
+    let mut stack = Vec::new();
+    let mut chars = text.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        match c {
+            '/' if chars.peek().is_some_and(|(_, n)| *n == '/') => {
+                for (_, c) in chars.by_ref() {
+                    if c == '\n' {
+                        break;
+                    }
+                }
+            }
+            '"' | '`' => {
+                while let Some((_, n)) = chars.next() {
+                    if n == '\\' {
+                        chars.next();
+                    } else if n == c {
+                        break;
+                    }
+                }
+            }
+            '{' | '(' | '[' => stack.push((i, c)),
+            '}' | ')' | ']' => {
+                stack.pop();
+            }
+            _ => {}
+        }
+    }
+    stack.pop()
 }

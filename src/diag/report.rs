@@ -17,6 +17,8 @@ pub struct Report {
     pub source: Option<NamedSource<String>>,
     pub labels: Vec<LabeledSpan>,
     pub related: Vec<Report>,
+    /// Call sites are shown as advice under the error, not as errors.
+    pub advice: bool,
 }
 
 impl fmt::Display for Report {
@@ -30,6 +32,10 @@ impl std::error::Error for Report {}
 impl Diagnostic for Report {
     fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
         Some(Box::new(&self.code))
+    }
+
+    fn severity(&self) -> Option<miette::Severity> {
+        self.advice.then_some(miette::Severity::Advice)
     }
 
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
