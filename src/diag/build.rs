@@ -165,20 +165,26 @@ pub fn from_parse(err: &ParseError, sources: &Sources) -> Report {
         match unclosed(&text) {
             Some((at, c)) => {
                 let label = format!("this `{c}` is never closed");
-                report.labels.push(LabeledSpan::new_primary_with_span(Some(label), (at, 1)));
+                report
+                    .labels
+                    .push(LabeledSpan::new_primary_with_span(Some(label), (at, 1)));
                 let close = match c {
                     '{' => '}',
                     '(' => ')',
                     _ => ']',
                 };
                 report.help = Some(format!("add the missing `{close}`"));
-                report.message = format!("syntax error: the script ends before this `{c}` is closed");
+                report.message =
+                    format!("syntax error: the script ends before this `{c}` is closed");
             }
             None => {
                 let end = text.trim_end().len();
                 let last = text[..end].chars().next_back().map_or(0, char::len_utf8);
                 let label = Some("the script ends here".to_string());
-                report.labels.push(LabeledSpan::new_primary_with_span(label, (end - last, last)));
+                report.labels.push(LabeledSpan::new_primary_with_span(
+                    label,
+                    (end - last, last),
+                ));
             }
         }
         if report.source.is_none() {
@@ -262,13 +268,14 @@ fn describe(
         E::ErrorFunctionNotFound(sig, _) => {
             let name = sig.split([' ', '(']).next().unwrap_or(sig).trim();
             let short = name.rsplit("::").next().unwrap_or(name);
-            let matches: Vec<&String> = signatures
+            let mut matches: Vec<&String> = signatures
                 .iter()
                 .filter(|s| {
                     let fn_name = s.split('(').next().unwrap_or("");
                     fn_name == name || fn_name.rsplit("::").next() == Some(short) && !name.contains("::")
                 })
                 .collect();
+            matches.sort_by_key(|s| (s.len(), s.as_str()));
             let help = if matches.is_empty() {
                 Some(format!("no function is called `{name}`; `netscript docs` lists them all"))
             } else {
@@ -337,7 +344,9 @@ fn readable_signature(sig: &str) -> String {
 
 fn at_end(text: &str, pos: Position) -> bool {
     match (pos.line(), pos.position()) {
-        (Some(line), col) => byte_offset(text, line, col.unwrap_or(1)).is_none_or(|o| text[o..].trim().is_empty()),
+        (Some(line), col) => {
+            byte_offset(text, line, col.unwrap_or(1)).is_none_or(|o| text[o..].trim().is_empty())
+        }
         _ => true,
     }
 }

@@ -1,0 +1,315 @@
+//! Rendered error snapshots (no colour, width 100). Each one was read: the
+//! underline must sit exactly under the failing call.
+
+mod common;
+use common::Sandbox;
+
+/// Run `script` as `name` (netscript without --sandbox, inside the
+/// harness's sandbox) and return (exit status, stderr).
+fn fails(name: &str, script: &str) -> (i32, String) {
+    let sb = Sandbox::new();
+    sb.file(name, script);
+    let run = sb.sh(&format!("netscript {name}"));
+    assert!(run.stdout.is_empty(), "{}", run.stdout);
+    (run.status, run.stderr)
+}
+
+#[track_caller]
+fn snapshot(name: &str, script: &str, status: i32, expected: &str) {
+    let (got_status, stderr) = fails(name, script);
+    assert_eq!(stderr, expected, "rendered:\n{stderr}");
+    assert_eq!(got_status, status);
+}
+
+#[test]
+fn netns_exists() {
+    snapshot(
+        "exists.rhai",
+        r#"let r1 = netns::add("r1");
+let again = netns::add("r1");
+"#,
+        1,
+        r#"netscript::exists
+
+  × cannot create namespace "r1": file exists (EEXIST)
+   ╭─[exists.rhai:2:13]
+ 1 │ let r1 = netns::add("r1");
+ 2 │ let again = netns::add("r1");
+   ·             ────────┬───────
+   ·                     ╰── already exists
+   ╰────
+  help: use netns::ensure("r1") to reuse it, or delete it first
+"#,
+    );
+}
+
+#[test]
+fn link_not_found_names_where_it_is() {
+    snapshot(
+        "notfound.rhai",
+        r#"let r1 = netns::add("r1");
+link::add_veth("eth0", "veth1.2", #{ netns: r1 });
+let eth = link::get("eth0");
+"#,
+        1,
+        r#"netscript::not_found
+
+  × cannot find link "eth0" in namespace "host": no such link
+   ╭─[notfound.rhai:3:11]
+ 2 │ link::add_veth("eth0", "veth1.2", #{ netns: r1 });
+ 3 │ let eth = link::get("eth0");
+   ·           ────────┬────────
+   ·                   ╰── not found
+   ╰────
+  help: a link named "eth0" exists in namespace "r1": use netns::get("r1").link("eth0")
+"#,
+    );
+}
+
+#[test]
+fn invalid_cidr() {
+    snapshot(
+        "cidr.rhai",
+        r#"let v = link::add_veth("veth1.1", "veth1.2");
+v.addr_add("100.100.100.300/24");
+"#,
+        1,
+        r#"netscript::invalid
+
+  × cannot use "100.100.100.300/24" as an address: "100.100.100.300" is not an IPv4 or IPv6
+  │ address
+   ╭─[cidr.rhai:2:3]
+ 1 │ let v = link::add_veth("veth1.1", "veth1.2");
+ 2 │ v.addr_add("100.100.100.300/24");
+   ·   ───────────────┬──────────────
+   ·                  ╰── invalid argument
+   ╰────
+  help: write it like 10.0.0.1/24 or 2001:db8::1/64
+"#,
+    );
+}
+
+#[test]
+fn wrong_argument_type() {
+    snapshot(
+        "argtype.rhai",
+        r#"let v = link::add_veth("veth1.1", 2);
+"#,
+        1,
+        r#"netscript::call
+
+  × no function matches the call link::add_veth(string, int)
+   ╭─[argtype.rhai:1:9]
+ 1 │ let v = link::add_veth("veth1.1", 2);
+   ·         ──────────────┬─────────────
+   ·                       ╰── no such function for these arguments
+   ╰────
+  help: the arguments do not match; `add_veth` takes:
+          link::add_veth(name: string, peer_name: string) -> Link
+          link::add_veth(name: string, peer_name: string, options: map) -> Link
+"#,
+    );
+}
+
+#[test]
+fn syntax_error_unclosed_block() {
+    snapshot(
+        "syntax.rhai",
+        r#"let r1 = netns::add("r1");
+if r1.ping("10.0.0.2") {
+    print("up")
+"#,
+        2,
+        r#"netscript::syntax
+
+  × syntax error: the script ends before this `{` is closed
+   ╭─[syntax.rhai:2:24]
+ 1 │ let r1 = netns::add("r1");
+ 2 │ if r1.ping("10.0.0.2") {
+   ·                        ┬
+   ·                        ╰── this `{` is never closed
+ 3 │     print("up")
+   ╰────
+  help: add the missing `}`
+"#,
+    );
+}
+
+#[test]
+fn error_inside_a_script_function() {
+    snapshot(
+        "infn.rhai",
+        r#"fn wire(ns, name) {
+    let l = link::add_veth(name, name);
+    l.set_netns(ns);
+}
+
+let r1 = netns::add("r1");
+wire(r1, "eth0");
+"#,
+        1,
+        r#"netscript::invalid
+
+  × cannot create veth pair "eth0"/"eth0": both ends have the same name in the same namespace
+   ╭─[infn.rhai:2:13]
+ 1 │ fn wire(ns, name) {
+ 2 │     let l = link::add_veth(name, name);
+   ·             ─────────────┬────────────
+   ·                          ╰── invalid argument
+ 3 │     l.set_netns(ns);
+   ╰────
+   ╭─[infn.rhai:7:1]
+ 6 │ let r1 = netns::add("r1");
+ 7 │ wire(r1, "eth0");
+   · ────────┬───────
+   ·         ╰── in this call to `wire`
+   ╰────
+  help: give the peer another name, or create it in another namespace
+"#,
+    );
+}
+
+#[test]
+fn error_on_a_line_with_multibyte_text_and_tabs() {
+    snapshot(
+        "multibyte.rhai",
+        r#"let greeting = "Grüße 😀";	let r = netns::get("café");
+"#,
+        1,
+        r#"netscript::not_found
+
+  × cannot open namespace "café": no such namespace
+   ╭─[multibyte.rhai:1:40]
+ 1 │ let greeting = "Grüße 😀";  let r = netns::get("café");
+   ·                                     ─────────┬────────
+   ·                                              ╰── not found
+   ╰────
+  help: create it with netns::add, or list them with netns::list()
+"#,
+    );
+}
+
+#[test]
+fn error_inside_a_stdlib_module() {
+    snapshot(
+        "stdlib.rhai",
+        r#"import "lab" as lab;
+let br = bridge::add("br0");
+let r1 = netns::add("r1");
+lab::wire(r1, "eth0", "10.0.0.1/33", br, "veth1.2");
+"#,
+        1,
+        r#"netscript::invalid
+
+  × cannot use "10.0.0.1/33" as an address: the prefix length "33" is not a number from 0 to 32
+    ╭─[<stdlib>/lab.rhai:20:12]
+ 19 │     let inside = link::add_veth(ifname, port, #{ netns: ns, peer_netns: br.netns });
+ 20 │     inside.addr_add(cidr);
+    ·            ───────┬──────
+    ·                   ╰── invalid argument
+ 21 │     let outside = inside.peer;
+    ╰────
+  help: an IPv4 prefix length is 0..=32
+
+Advice: netscript::call_site
+
+  ☞ called from stdlib.rhai
+   ╭─[stdlib.rhai:4:1]
+ 3 │ let r1 = netns::add("r1");
+ 4 │ lab::wire(r1, "eth0", "10.0.0.1/33", br, "veth1.2");
+   · ─────────────────────────┬─────────────────────────
+   ·                          ╰── in this call to `wire`
+   ╰────
+"#,
+    );
+}
+
+#[test]
+fn permission_denied_for_an_unprivileged_user() {
+    let sb = Sandbox::new();
+    sb.file("lab.rhai", "let r1 = netns::add(\"r1\");\n");
+    // The script comes on stdin: the unprivileged user cannot read the test dir.
+    let run = sb.sh("setpriv --reuid=65534 --regid=65534 --clear-groups netscript - < lab.rhai");
+    assert_eq!(run.status, 1);
+    assert_eq!(
+        run.stderr,
+        r#"netscript::permission
+
+  × cannot create namespace "r1": operation not permitted (EPERM)
+   ╭─[<stdin>:1:10]
+ 1 │ let r1 = netns::add("r1");
+   ·          ────────┬───────
+   ·                  ╰── not permitted
+   ╰────
+  help: needs root or CAP_NET_ADMIN, or try --sandbox
+"#
+    );
+}
+
+#[test]
+fn caught_errors_are_maps_and_leave_the_script_running() {
+    let sb = Sandbox::new();
+    let run = sb.script(
+        r#"
+        netns::add("r1");
+        try { netns::add("r1"); } catch (e) {
+            print(`${e.kind} ${e.errno}`);
+            print(e.message);
+            print(e.help);
+        }
+        try { link::get("nope"); } catch (e) { print(e.kind); }
+        try { link::add_veth("a", "b").addr_add("10.0.0.1/40"); } catch (e) { print(e.kind); }
+        print("still running");
+        "#,
+    );
+    run.success();
+    assert_eq!(
+        run.stdout,
+        "exists 17\ncannot create namespace \"r1\": file exists (EEXIST)\n\
+         use netns::ensure(\"r1\") to reuse it, or delete it first\nnot_found\ninvalid\nstill running\n"
+    );
+}
+
+#[test]
+fn a_failed_call_leaves_nothing_half_built() {
+    // The veth is refused (its peer name is taken) and no end of it remains.
+    let sb = Sandbox::new();
+    let (run, oracle) = sb.script_then(
+        r#"
+        link::add_veth("a", "taken");
+        try { link::add_veth("new", "taken"); } catch (e) { print(e.message); }
+        try { netns::add("bad/name"); } catch (e) { print(e.kind); }
+        "#,
+        "ip -br link show | awk '{print $1}' | sort | tr '\\n' ' '; ls -A /run/netns",
+    );
+    run.success();
+    assert_eq!(
+        run.stdout,
+        "cannot create veth pair \"new\"/\"taken\" in namespace \"host\": a link named \"taken\" already exists in namespace \"host\"\ninvalid\n"
+    );
+    assert_eq!(oracle.trim(), "a@taken lo taken@a");
+}
+
+#[test]
+fn uncaught_throw_is_reported_at_the_throw() {
+    let (status, stderr) = fails("throw.rhai", "let x = 1;\nthrow \"lab check failed\";\n");
+    assert_eq!(status, 1);
+    assert!(
+        stderr.contains("uncaught exception: lab check failed"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("2 │ throw \"lab check failed\";"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn module_name_used_as_a_variable_gets_a_hint() {
+    let (status, stderr) = fails("dot.rhai", "let r1 = netns.add(\"r1\");\n");
+    assert_eq!(status, 1);
+    assert!(
+        stderr.contains("`netns` is a module: call its functions as `netns::name(...)`"),
+        "{stderr}"
+    );
+}
