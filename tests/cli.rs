@@ -1,0 +1,87 @@
+//! The command line as users meet it: files, shebang scripts, stdin,
+//! ARGS, `check`, exit statuses.
+
+mod common;
+use common::Sandbox;
+
+#[test]
+fn shebang_script_runs_directly() {
+    let sb = Sandbox::new();
+    let path = sb.file(
+        "lab.rhai",
+        "#!/usr/bin/env netscript\nlet r1 = netns::add(\"r1\");\nprint(`${r1.name} ${ARGS}`);\n",
+    );
+    std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let run = sb.sh("./lab.rhai one 'two words' --flag; echo status=$?; ip netns list");
+    assert_eq!(run.stdout, "r1 [\"one\", \"two words\", \"--flag\"]\nstatus=0\nr1\n", "{}", run.stderr);
+}
+
+#[test]
+fn shebang_with_sandbox_flag() {
+    let sb = Sandbox::new();
+    let path = sb.file(
+        "lab.rhai",
+        "#!/usr/bin/env -S netscript --sandbox\nnetns::add(\"r1\");\nprint(netns::list());\n",
+    );
+    std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let run = sb.sh("./lab.rhai; echo status=$?; ip netns list | wc -l");
+    assert_eq!(run.stdout, "[\"r1\"]\nstatus=0\n0\n", "{}", run.stderr);
+}
+
+#[test]
+fn script_from_stdin() {
+    let sb = Sandbox::new();
+    let run = sb.sh("echo 'print(netns::exists(\"r1\")); netns::add(\"r1\"); print(netns::list());' | netscript");
+    run.success();
+    assert_eq!(run.stdout, "false\n[\"r1\"]\n");
+    let run = sb.sh("echo 'print(ARGS)' | netscript - a b");
+    assert_eq!(run.stdout, "[\"a\", \"b\"]\n");
+}
+
+#[test]
+fn exit_statuses() {
+    let sb = Sandbox::new();
+    sb.file("ok.rhai", "print(1);\n");
+    sb.file("fails.rhai", "netns::get(\"missing\");\n");
+    sb.file("broken.rhai", "let x = ;\n");
+    sb.file("exits.rhai", "print(\"before\"); exit(7); print(\"after\");\n");
+    let run = sb.sh(
+        "for f in ok fails broken exits missing-file; do netscript $f.rhai >/dev/null 2>&1; echo \"$f $?\"; done; \
+         netscript --no-such-flag 2>/dev/null; echo \"flag $?\"",
+    );
+    assert_eq!(run.stdout, "ok 0\nfails 1\nbroken 2\nexits 7\nmissing-file 2\nflag 2\n");
+    let run = sb.sh("netscript exits.rhai");
+    assert_eq!(run.stdout, "before\n");
+}
+
+#[test]
+fn check_compiles_without_running() {
+    let sb = Sandbox::new();
+    sb.file("good.rhai", "#!/usr/bin/env netscript\nnetns::add(\"r1\");\n");
+    sb.file("bad.rhai", "netns::add(\"r1\"\n");
+    let run = sb.sh("netscript check good.rhai; echo \"good $?\"; ip netns list | wc -l");
+    assert_eq!(run.stdout, "ok  good.rhai\ngood 0\n0\n");
+    let run = sb.sh("netscript check good.rhai bad.rhai");
+    assert_eq!(run.status, 2);
+    assert!(run.stderr.contains("bad.rhai:1:11"), "{}", run.stderr);
+    assert!(run.stderr.contains("this `(` is never closed"), "{}", run.stderr);
+}
+
+#[test]
+fn print_to_a_closed_pipe_ends_quietly() {
+    let sb = Sandbox::new();
+    sb.file("many.rhai", "for i in 0..100000 { print(i); }\n");
+    let run = sb.sh("netscript many.rhai | head -1; echo \"status ${PIPESTATUS[0]}\"");
+    assert_eq!(run.stdout, "0\nstatus 141\n");
+    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+}
+
+#[test]
+fn help_and_version() {
+    let sb = Sandbox::new();
+    let run = sb.sh("netscript --help");
+    run.success();
+    assert!(run.stdout.contains("--sandbox") && run.stdout.contains("Examples:"), "{}", run.stdout);
+    let run = sb.sh("netscript --version");
+    assert_eq!(run.stdout, format!("netscript {}\n", env!("CARGO_PKG_VERSION")));
+}
