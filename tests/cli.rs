@@ -13,7 +13,11 @@ fn shebang_script_runs_directly() {
     );
     std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
     let run = sb.sh("./lab.rhai one 'two words' --flag; echo status=$?; ip netns list");
-    assert_eq!(run.stdout, "r1 [\"one\", \"two words\", \"--flag\"]\nstatus=0\nr1\n", "{}", run.stderr);
+    assert_eq!(
+        run.stdout, "r1 [\"one\", \"two words\", \"--flag\"]\nstatus=0\nr1\n",
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
@@ -44,12 +48,18 @@ fn exit_statuses() {
     sb.file("ok.rhai", "print(1);\n");
     sb.file("fails.rhai", "netns::get(\"missing\");\n");
     sb.file("broken.rhai", "let x = ;\n");
-    sb.file("exits.rhai", "print(\"before\"); exit(7); print(\"after\");\n");
+    sb.file(
+        "exits.rhai",
+        "print(\"before\"); exit(7); print(\"after\");\n",
+    );
     let run = sb.sh(
         "for f in ok fails broken exits missing-file; do netscript $f.rhai >/dev/null 2>&1; echo \"$f $?\"; done; \
          netscript --no-such-flag 2>/dev/null; echo \"flag $?\"",
     );
-    assert_eq!(run.stdout, "ok 0\nfails 1\nbroken 2\nexits 7\nmissing-file 2\nflag 2\n");
+    assert_eq!(
+        run.stdout,
+        "ok 0\nfails 1\nbroken 2\nexits 7\nmissing-file 2\nflag 2\n"
+    );
     let run = sb.sh("netscript exits.rhai");
     assert_eq!(run.stdout, "before\n");
 }
@@ -57,14 +67,21 @@ fn exit_statuses() {
 #[test]
 fn check_compiles_without_running() {
     let sb = Sandbox::new();
-    sb.file("good.rhai", "#!/usr/bin/env netscript\nnetns::add(\"r1\");\n");
+    sb.file(
+        "good.rhai",
+        "#!/usr/bin/env netscript\nnetns::add(\"r1\");\n",
+    );
     sb.file("bad.rhai", "netns::add(\"r1\"\n");
     let run = sb.sh("netscript check good.rhai; echo \"good $?\"; ip netns list | wc -l");
     assert_eq!(run.stdout, "ok  good.rhai\ngood 0\n0\n");
     let run = sb.sh("netscript check good.rhai bad.rhai");
     assert_eq!(run.status, 2);
     assert!(run.stderr.contains("bad.rhai:1:11"), "{}", run.stderr);
-    assert!(run.stderr.contains("this `(` is never closed"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("this `(` is never closed"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
@@ -81,7 +98,14 @@ fn help_and_version() {
     let sb = Sandbox::new();
     let run = sb.sh("netscript --help");
     run.success();
-    assert!(run.stdout.contains("--sandbox") && run.stdout.contains("Examples:"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("--sandbox") && run.stdout.contains("Examples:"),
+        "{}",
+        run.stdout
+    );
     let run = sb.sh("netscript --version");
-    assert_eq!(run.stdout, format!("netscript {}\n", env!("CARGO_PKG_VERSION")));
+    assert_eq!(
+        run.stdout,
+        format!("netscript {}\n", env!("CARGO_PKG_VERSION"))
+    );
 }

@@ -9,12 +9,22 @@ use common::{Sandbox, netscript_bin};
 /// and mounts under /run/netns.
 fn machine_state() -> (Vec<String>, Vec<String>, usize) {
     let netns = std::fs::read_dir("/run/netns")
-        .map(|d| d.map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect())
+        .map(|d| {
+            d.map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect()
+        })
         .unwrap_or_default();
-    let out = std::process::Command::new("ip").args(["-j", "link", "show"]).output().unwrap();
+    let out = std::process::Command::new("ip")
+        .args(["-j", "link", "show"])
+        .output()
+        .unwrap();
     let links = common::json(&String::from_utf8_lossy(&out.stdout));
-    let mut names: Vec<String> =
-        links.as_array().unwrap().iter().map(|l| l["ifname"].as_str().unwrap().to_string()).collect();
+    let mut names: Vec<String> = links
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["ifname"].as_str().unwrap().to_string())
+        .collect();
     names.sort();
     let mounts = std::fs::read_to_string("/proc/self/mountinfo").unwrap();
     let netns_mounts = mounts.lines().filter(|l| l.contains("/run/netns")).count();
@@ -25,8 +35,15 @@ fn machine_state() -> (Vec<String>, Vec<String>, usize) {
 fn sandboxed_labs_leave_the_machine_untouched() {
     let before = machine_state();
     let lab = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/bridge-lab.rhai");
-    let out = std::process::Command::new(netscript_bin()).args(["--sandbox", lab]).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = std::process::Command::new(netscript_bin())
+        .args(["--sandbox", lab])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(String::from_utf8_lossy(&out.stdout).contains("reachable"));
     let sb = Sandbox::new();
     sb.script(&std::fs::read_to_string(lab).unwrap()).success();
@@ -48,6 +65,8 @@ fn teardown_inside_a_sandbox_leaves_nothing() {
             ns.push(n);
         }
         for n in ns { n.del(); }
+        let left = link::list().map(|l| l.name);
+        if left != ["lo", "br0"] { throw `left after deleting the namespaces: ${left}`; }
         br.del();
         "#,
         "ip -br link show | awk '{print $1}' | tr '\\n' ' '; echo; ls -A /run/netns | wc -l; grep -c ' /run/netns/' /proc/self/mountinfo",

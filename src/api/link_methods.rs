@@ -291,7 +291,8 @@ print(l.is_up);   // true
         m,
         move |ctx: NativeCallContext<'_>, l: &mut LinkHandle| -> Res<()> {
             n.set_up(&l.ns(), l.index(), true).or_raise(&ctx)?;
-            n.settle(&l.ns(), l.index());
+            // Reading the link back flushes its pending carrier events; then
+            // the same for the other end of a veth, which may be a bridge port.
             if let Ok(me) = n.link_by_index(&l.ns(), l.index())
                 && let Ok(Some((peer_ns, peer))) = n.peer_of(&l.ns(), &me)
             {

@@ -98,15 +98,19 @@ print(r1.links().len());   // 1 (lo)
         "del",
         &["name: &str"],
         r#"
-Delete a namespace. Its links go with it; veth pairs with an end elsewhere
-are removed before this returns.
+Delete a namespace. Its links go with it, and so do the other ends of its
+veth pairs: the kernel removes those in the background (in batches, so
+deleting many namespaces is fast), and netscript waits for them before the
+next call that could still see them, and before it exits.
 
 `ip netns del NAME`
 
 ```rhai
-netns::add("r1");
+let r1 = netns::add("r1");
+link::add_veth("eth0", "veth1", #{ netns: r1 });
 netns::del("r1");
 print(netns::exists("r1"));   // false
+print(link::list().len());    // 1 (only lo: veth1 went too)
 ```"#,
     )
     .set_into_module(

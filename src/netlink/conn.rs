@@ -68,6 +68,9 @@ impl Netlink {
     /// Close the connection of `ns`, so its socket no longer holds the
     /// namespace alive.
     pub(super) fn forget(&self, ns: &Ns) {
+        self.nsids
+            .borrow_mut()
+            .retain(|(from, _), (to, _)| from != ns && to != ns);
         let conn = self.conns.borrow_mut().remove(ns);
         if let Some(conn) = conn {
             drop(conn.handle);

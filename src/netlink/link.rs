@@ -17,6 +17,7 @@ use crate::ns::Ns;
 impl Netlink {
     /// `ip -n NS link show NAME`
     pub fn link_by_name(&self, ns: &Ns, name: &str) -> Result<LinkInfo> {
+        self.wait_dying();
         let mut msg = LinkMessage::default();
         msg.attributes.push(LinkAttribute::IfName(name.to_string()));
         match self.get_link(ns, msg) {
@@ -56,6 +57,12 @@ impl Netlink {
 
     /// `ip -n NS link show`
     pub fn links(&self, ns: &Ns) -> Result<Vec<LinkInfo>> {
+        self.wait_dying();
+        self.dump_links(ns)
+    }
+
+    /// `links` without waiting for dying links first.
+    pub(super) fn dump_links(&self, ns: &Ns) -> Result<Vec<LinkInfo>> {
         let handle = self.handle(ns)?;
         let replies = self
             .block_on(request::send(
@@ -114,6 +121,7 @@ impl Netlink {
         name: &str,
         peer: Option<(&Ns, &str)>,
     ) -> Result<LinkInfo> {
+        self.wait_dying();
         let handle = self.handle(ns)?;
         if let Err(errno) = self.block_on(request::send(&handle, M::NewLink(msg), CREATE)) {
             let mut err = Error::errno(action, errno).in_netns(ns.name());
@@ -144,6 +152,7 @@ impl Netlink {
 
     /// `ip link set dev X name NEW`
     pub fn rename(&self, ns: &Ns, index: u32, new: &str) -> Result<()> {
+        self.wait_dying();
         check_ifname(&format!("rename a link to \"{new}\""), new)?;
         let msg = LinkUnspec::new_with_index(index)
             .name(new.to_string())
@@ -270,16 +279,14 @@ impl Netlink {
         let Some(nsid) = info.link_netnsid else {
             return Ok(Some((ns.clone(), peer_index)));
         };
-        for candidate in Ns::all()? {
-            if &candidate != ns && self.nsid_of(ns, &candidate)? == Some(nsid) {
-                return Ok(Some((candidate, peer_index)));
-            }
+        match self.ns_with_nsid(ns, nsid)? {
+            Some(peer_ns) => Ok(Some((peer_ns, peer_index))),
+            None => Err(Error::not_found(
+                format!("find the peer of veth \"{}\"", info.name),
+                "its namespace has no name under /run/netns",
+            )
+            .in_netns(ns.name())),
         }
-        Err(Error::not_found(
-            format!("find the peer of veth \"{}\"", info.name),
-            "its namespace has no name under /run/netns",
-        )
-        .in_netns(ns.name()))
     }
 
     fn hint_where_link_is(&self, err: Error, missing_in: &Ns, name: &str) -> Error {

@@ -18,12 +18,19 @@ use std::collections::HashMap;
 
 use crate::error::Result;
 use crate::ns::Ns;
+use crate::sys::netns_fs::NsId;
 use conn::Conn;
 
 /// The backend every script call goes through.
 pub struct Netlink {
     rt: tokio::runtime::Runtime,
     conns: RefCell<HashMap<Ns, Conn>>,
+    /// (namespace, nsid seen from it) -> the named namespace with that id.
+    nsids: RefCell<HashMap<(Ns, i32), (Ns, NsId)>>,
+    /// Veth ends in other namespaces whose namespace was deleted: the
+    /// kernel removes them asynchronously; they are waited for before the
+    /// next call that could see them.
+    dying: RefCell<Vec<(Ns, u32)>>,
 }
 
 impl Netlink {
@@ -38,6 +45,8 @@ impl Netlink {
         Ok(Netlink {
             rt,
             conns: RefCell::new(HashMap::new()),
+            nsids: RefCell::new(HashMap::new()),
+            dying: RefCell::new(Vec::new()),
         })
     }
 
@@ -48,6 +57,7 @@ impl Netlink {
 
 impl Drop for Netlink {
     fn drop(&mut self) {
+        self.wait_dying();
         let all: Vec<Ns> = self.conns.borrow().keys().cloned().collect();
         for ns in all {
             self.forget(&ns);
