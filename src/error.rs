@@ -141,8 +141,9 @@ pub fn errno_reason(errno: i32) -> String {
     let e = nix::errno::Errno::from_raw(errno);
     let text = e.desc();
     let mut text = text.to_string();
-    if let Some(first) = text.get(0..1) {
-        text.replace_range(0..1, &first.to_lowercase());
+    // "File exists" -> "file exists", but "I/O error" stays as it is.
+    if text.chars().nth(1).is_some_and(char::is_lowercase) {
+        text.replace_range(0..1, &text[0..1].to_lowercase());
     }
     format!("{text} ({e:?})")
 }

@@ -40,7 +40,9 @@ impl Netlink {
         msg.header.index = index;
         self.get_link(ns, msg).map_err(|errno| {
             let action = format!("find link #{index}");
-            if errno == libc::ENODEV {
+            if errno == libc::ENODEV && ns.open().is_err() {
+                Error::not_found(action, "the link no longer exists: its namespace was deleted")
+            } else if errno == libc::ENODEV {
                 Error::not_found(action, "the link no longer exists (deleted, or moved to another namespace outside this handle)")
                     .in_netns(ns.name())
             } else {
@@ -50,7 +52,11 @@ impl Netlink {
     }
 
     fn get_link(&self, ns: &Ns, msg: LinkMessage) -> std::result::Result<LinkInfo, i32> {
-        let handle = self.handle(ns).map_err(|e| e.errno.unwrap_or(libc::EIO))?;
+        let handle = self.handle(ns).map_err(|e| match (e.errno, e.kind) {
+            (Some(errno), _) => errno,
+            (None, crate::error::Kind::NotFound) => libc::ENODEV,
+            (None, _) => libc::EIO,
+        })?;
         let replies = self.block_on(request::send(&handle, M::GetLink(msg), GET))?;
         replies.into_iter().find_map(parse_link).ok_or(libc::ENODEV)
     }

@@ -39,8 +39,17 @@ pub fn ping(ns: &File, dst: IpAddr, timing: Timing) -> Result<bool> {
         seq = seq.wrapping_add(1);
         let sent = Instant::now();
         if let Err(errno) = send_echo(&sock, dst, id, seq) {
-            if errno == libc::ENETUNREACH {
-                return Ok(false);
+            match errno {
+                libc::ENETUNREACH => return Ok(false),
+                libc::EINVAL | libc::EAFNOSUPPORT | libc::EPERM | libc::EACCES => {
+                    let e = Error::errno(format!("send an ICMP echo to {dst}"), errno);
+                    return Err(if is_link_local(dst) {
+                        e.with_help("a link-local (fe80::) address needs an interface: ping a global address instead")
+                    } else {
+                        e
+                    });
+                }
+                _ => {}
             }
             std::thread::sleep(
                 Duration::from_millis(50).min(timing.deadline.saturating_sub(start.elapsed())),
@@ -53,6 +62,10 @@ pub fn ping(ns: &File, dst: IpAddr, timing: Timing) -> Result<bool> {
         }
     }
     Ok(false)
+}
+
+fn is_link_local(ip: IpAddr) -> bool {
+    matches!(ip, IpAddr::V6(v6) if v6.segments()[0] & 0xffc0 == 0xfe80)
 }
 
 fn next_sequence() -> u16 {

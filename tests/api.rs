@@ -1,0 +1,1340 @@
+//! The whole v1 API (docs/reference.md) against the real kernel: every
+//! function, method and property, each checked inside its script (a thrown
+//! error fails the run) and, wherever one exists, through an independent
+//! oracle read in the same sandbox right after the script: `ip -j`,
+//! `ip -n NS -j`, `bridge -j`, `ip netns list`, `/proc`.
+
+mod common;
+use common::{Sandbox, json, script_ok};
+use serde_json::Value;
+
+/// Assertion helpers every script starts with. `fails(|| ...)` runs the
+/// closure, requires it to throw, and returns the caught error map.
+const PRELUDE: &str = r#"
+fn expect(cond, what) { if !cond { throw what; } }
+fn expect_eq(a, b, what) { if a != b { throw `${what}: expected ${b}, got ${a}`; } }
+fn fails(f) { try { f.call(); } catch (e) { return e; } throw "expected an error, got none"; }
+"#;
+
+fn with_prelude(code: &str) -> String {
+    format!("{PRELUDE}{code}")
+}
+
+/// Run a script that must succeed; its stdout.
+#[track_caller]
+fn ok(code: &str) -> String {
+    script_ok(&with_prelude(code))
+}
+
+/// Run a script that must succeed, then `oracle` shell lines in the same
+/// sandbox: (the sandbox, to read the oracle's files; the script's stdout;
+/// the oracle's output).
+#[track_caller]
+fn ok_then(code: &str, oracle: &str) -> (Sandbox, String, String) {
+    let sb = Sandbox::new();
+    let (run, oracle_out) = sb.script_then(&with_prelude(code), oracle);
+    run.success();
+    let stdout = run.stdout.clone();
+    (sb, stdout, oracle_out)
+}
+
+fn items(v: &Value) -> &Vec<Value> {
+    v.as_array()
+        .unwrap_or_else(|| panic!("not a JSON array: {v}"))
+}
+
+/// The `ifname`s of `ip -j link` output, in its order.
+fn ifnames(v: &Value) -> Vec<String> {
+    items(v)
+        .iter()
+        .map(|l| l["ifname"].as_str().unwrap().to_string())
+        .collect()
+}
+
+fn sorted(mut v: Vec<String>) -> Vec<String> {
+    v.sort();
+    v
+}
+
+fn strings(v: &[&str]) -> Vec<String> {
+    v.iter().map(|s| s.to_string()).collect()
+}
+
+fn link_named<'a>(v: &'a Value, name: &str) -> &'a Value {
+    items(v)
+        .iter()
+        .find(|l| l["ifname"] == name)
+        .unwrap_or_else(|| panic!("no link {name} in {v}"))
+}
+
+fn has_flag(link: &Value, flag: &str) -> bool {
+    link["flags"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no flags: {link}"))
+        .iter()
+        .any(|f| f == flag)
+}
+
+/// Names from `ip netns list` ("r1 (id: 0)" -> "r1"), in its order.
+fn netns_names(text: &str) -> Vec<String> {
+    text.lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .map(String::from)
+        .collect()
+}
+
+/// "local/prefixlen" for each address of one `ip -j addr` link, in order.
+fn cidrs(link: &Value) -> Vec<String> {
+    items(&link["addr_info"])
+        .iter()
+        .map(|a| format!("{}/{}", a["local"].as_str().unwrap(), a["prefixlen"]))
+        .collect()
+}
+
+/// Script lines starting with `prefix`, the prefix removed.
+fn tagged(stdout: &str, prefix: &str) -> Vec<String> {
+    stdout
+        .lines()
+        .filter_map(|l| l.strip_prefix(prefix))
+        .map(String::from)
+        .collect()
+}
+
+// ---------------------------------------------------------------- netns
+
+#[test]
+fn netns_add_get_ensure_exists_and_name() {
+    let (sb, _, _) = ok_then(
+        r#"
+        expect(!netns::exists("r1"), "r1 exists before netns::add");
+        let r1 = netns::add("r1");
+        expect_eq(type_of(r1), "Netns", "type of a namespace handle");
+        expect_eq(r1.name, "r1", "ns.name");
+        expect(netns::exists("r1"), "netns::exists after add");
+        let g = netns::get("r1");
+        expect(g == r1, "netns::get gives the same namespace as add");
+        expect_eq(g.name, "r1", "name of a handle from get");
+        expect(netns::ensure("r1") == r1, "ensure of an existing namespace reuses it");
+        expect(!netns::exists("r2"), "r2 exists before ensure");
+        let r2 = netns::ensure("r2");
+        expect(netns::exists("r2"), "ensure creates a missing namespace");
+        expect_eq(r2.name, "r2", "name from ensure");
+        expect(r2 != r1, "r2 != r1");
+        expect(netns::ensure("r2") == r2, "ensure twice");
+        expect_eq(r1.links().map(|l| l.name), ["lo"], "a new namespace has only lo");
+        expect(r1.link("lo").is_up, "netns::add brings lo up");
+        let names = netns::list();
+        names.sort();
+        expect_eq(names, ["r1", "r2"], "netns::list");
+        "#,
+        "ip netns list > ns.txt\n\
+         ip -n r1 -j link > r1.json\n\
+         ip -n r2 -j link > r2.json",
+    );
+    assert_eq!(
+        sorted(netns_names(&sb.read("ns.txt"))),
+        strings(&["r1", "r2"])
+    );
+    for ns in ["r1", "r2"] {
+        let links = json(&sb.read(&format!("{ns}.json")));
+        assert_eq!(ifnames(&links), ["lo"], "{ns}");
+        assert!(has_flag(link_named(&links, "lo"), "UP"), "{ns}: {links}");
+    }
+}
+
+#[test]
+fn netns_list_matches_ip_netns_list_in_names_and_order() {
+    let (sb, out, _) = ok_then(
+        r#"
+        for n in ["m", "a", "zz", "b0", "c", "r10", "r9"] { netns::add(n); }
+        netns::ensure("a");
+        expect_eq(netns::list().len(), 7, "netns::list length");
+        for n in netns::list() { print(n); }
+        "#,
+        "ip netns list > ns.txt",
+    );
+    let ours: Vec<String> = out.lines().map(String::from).collect();
+    assert_eq!(ours, netns_names(&sb.read("ns.txt")));
+    assert_eq!(
+        sorted(ours),
+        strings(&["a", "b0", "c", "m", "r10", "r9", "zz"])
+    );
+}
+
+#[test]
+fn netns_host_is_the_namespace_netscript_started_in() {
+    let (_, out, oracle) = ok_then(
+        r#"
+        let h = netns::host();
+        expect_eq(h.name, "host", "netns::host().name");
+        expect(h == netns::host(), "host == host");
+        expect(h.link("lo").is_up, "host lo is up");
+        let v = link::add_veth("a", "b");
+        expect(v.netns == h, "a veth made without options is in the host");
+        expect_eq(h.links().map(|l| l.name), link::list().map(|l| l.name), "host.links() == link::list()");
+        let r1 = netns::add("r1");
+        expect(h != r1, "host != r1");
+        expect(!netns::list().contains("host"), "the host is not a named namespace");
+        print(h.exec("readlink /proc/self/ns/net").stdout);
+        "#,
+        "readlink /proc/self/ns/net",
+    );
+    assert_eq!(out.trim(), oracle.trim());
+    assert!(out.starts_with("net:["), "{out}");
+}
+
+#[test]
+fn netns_made_by_ip_netns_add_is_usable() {
+    let sb = Sandbox::new();
+    sb.file(
+        "test.rhai",
+        &with_prelude(
+            r#"
+        expect(netns::exists("x"), "netns::exists on a namespace made by ip");
+        expect(netns::list().contains("x"), "netns::list shows it");
+        let x = netns::get("x");
+        expect_eq(x.name, "x", "name");
+        expect(netns::ensure("x") == x, "ensure reuses it");
+        expect_eq(x.links().map(|l| l.name), ["lo"], "its links");
+        let v = link::add_veth("eth0", "x-eth0", #{ netns: "x" });
+        expect_eq(v.netns.name, "x", "veth end created in x");
+        v.addr_add("10.5.0.1/24");
+        v.up();
+        let br = bridge::add("xbr", #{ netns: x });
+        let d = link::add_veth("d0", "d1");
+        d.set_netns(x);
+        expect_eq(x.links().len(), 4, "x's links");
+        "#,
+        ),
+    );
+    let run = sb.sh("ip netns add x\n\
+         netscript test.rhai || exit 9\n\
+         ip -n x -j -d link > x.json\n\
+         ip -n x -j addr show dev eth0 > x-addr.json\n\
+         ip -j link > host.json");
+    run.success();
+    let x = json(&sb.read("x.json"));
+    assert_eq!(sorted(ifnames(&x)), strings(&["d0", "eth0", "lo", "xbr"]));
+    assert!(has_flag(link_named(&x, "eth0"), "UP"), "{x}");
+    assert_eq!(link_named(&x, "xbr")["linkinfo"]["info_kind"], "bridge");
+    let addr = json(&sb.read("x-addr.json"));
+    assert_eq!(cidrs(&addr[0]), ["10.5.0.1/24"]);
+    assert_eq!(
+        sorted(ifnames(&json(&sb.read("host.json")))),
+        strings(&["d1", "lo", "x-eth0"])
+    );
+}
+
+#[test]
+fn netns_errors_are_catchable_maps_with_kind_message_errno() {
+    ok(r#"
+        let r1 = netns::add("r1");
+        let e = fails(|| netns::add("r1"));
+        expect_eq(type_of(e), "map", "a caught netscript error is a map");
+        for k in ["kind", "message", "errno", "help"] { expect(k in e, `the error has no ${k}: ${e}`); }
+        expect_eq(e.kind, "exists", "kind of add of an existing name");
+        expect_eq(e.errno, 17, "errno of add of an existing name (EEXIST)");
+        expect(e.message.contains("\"r1\""), `the message names r1: ${e.message}`);
+
+        let e = fails(|| netns::get("nope"));
+        expect_eq(e.kind, "not_found", "kind of get of a missing namespace");
+        expect(e.message.contains("nope"), `the message names nope: ${e.message}`);
+        for k in ["kind", "message", "errno", "help"] { expect(k in e, `the error has no ${k}: ${e}`); }
+
+        expect_eq(fails(|| netns::del("nope")).kind, "not_found", "del of a missing namespace");
+        expect(!netns::exists("nope"), "failed calls create nothing");
+        expect_eq(netns::list(), ["r1"], "failed calls create nothing");
+        "#);
+}
+
+#[test]
+fn netns_del_by_name_and_by_handle() {
+    let (sb, _, _) = ok_then(
+        r#"
+        netns::add("r1");
+        let r2 = netns::add("r2");
+        netns::add("r3");
+        netns::del("r1");
+        expect(!netns::exists("r1"), "r1 after netns::del");
+        r2.del();
+        expect(!netns::exists("r2"), "r2 after ns.del()");
+        expect_eq(fails(|| netns::get("r2")).kind, "not_found", "get of a deleted namespace");
+        expect_eq(fails(|| r2.del()).kind, "not_found", "deleting twice");
+        expect_eq(netns::list(), ["r3"], "list after the deletes");
+        let again = netns::add("r1");
+        expect_eq(again.links().map(|l| l.name), ["lo"], "a re-created namespace is fresh");
+        "#,
+        "ip netns list > ns.txt; ls -A /run/netns > dir.txt",
+    );
+    assert_eq!(
+        sorted(netns_names(&sb.read("ns.txt"))),
+        strings(&["r1", "r3"])
+    );
+    assert_eq!(
+        sorted(sb.read("dir.txt").lines().map(String::from).collect()),
+        strings(&["r1", "r3"])
+    );
+}
+
+#[test]
+fn deleting_a_namespace_removes_the_other_ends_of_its_veths() {
+    let (sb, _, _) = ok_then(
+        r#"
+        let r1 = netns::add("r1");
+        let r2 = netns::add("r2");
+        let r3 = netns::add("r3");
+        link::add_veth("eth0", "r1-eth0", #{ netns: r1 });
+        let m = link::add_veth("m0", "r2-eth0");
+        m.set_netns(r2);
+        link::add_veth("k1", "k2", #{ netns: r3, peer_netns: r1 });
+        expect_eq(link::list().map(|l| l.name), ["lo", "r1-eth0", "r2-eth0"], "host links before");
+        expect_eq(r3.links().map(|l| l.name), ["lo", "k1"], "r3 links before");
+        netns::del("r1");
+        expect_eq(link::list().map(|l| l.name), ["lo", "r2-eth0"], "r1's veth peer is gone from the host");
+        expect_eq(r3.links().map(|l| l.name), ["lo"], "r1's veth peer is gone from r3");
+        r2.del();
+        expect_eq(link::list().map(|l| l.name), ["lo"], "r2's (moved) veth peer is gone from the host");
+        "#,
+        "ip -j link > host.json; ip -n r3 -j link > r3.json; ip netns list > ns.txt",
+    );
+    assert_eq!(ifnames(&json(&sb.read("host.json"))), ["lo"]);
+    assert_eq!(ifnames(&json(&sb.read("r3.json"))), ["lo"]);
+    assert_eq!(netns_names(&sb.read("ns.txt")), ["r3"]);
+}
+
+// ------------------------------------------------------ link properties
+
+#[test]
+fn link_properties_match_ip_link() {
+    let (sb, out, _) = ok_then(
+        r#"
+        fn show(l) {
+            let p = l.peer;
+            let peer = if p == () { "" } else { p.name };
+            `${l.name}|${l.index}|${l.kind}|${l.mtu}|${l.mac}|${l.is_up}|${l.state}|${l.master}|${l.netns.name}|${peer}`
+        }
+        let r1 = netns::add("r1");
+        let br = bridge::add("br0");
+        let a = link::add_veth("a", "b");
+        a.set_mtu(1400);
+        a.peer.set_master(br);
+        a.up();
+        let e = link::add_veth("eth0", "r1-eth0", #{ netns: r1 });
+        e.up();
+        e.peer.up();
+        for l in link::list() { print(show(l)); }
+        for l in r1.links() { print(show(l)); }
+        "#,
+        "ip -j -d link > host.json; ip -n r1 -j -d link > r1.json",
+    );
+    let host = json(&sb.read("host.json"));
+    let r1 = json(&sb.read("r1.json"));
+    let mut seen = Vec::new();
+    for line in out.lines() {
+        let f: Vec<&str> = line.split('|').collect();
+        assert_eq!(f.len(), 10, "{line}");
+        let oracle = match f[8] {
+            "host" => &host,
+            "r1" => &r1,
+            other => panic!("unexpected namespace {other}: {line}"),
+        };
+        let l = link_named(oracle, f[0]);
+        assert_eq!(f[1], l["ifindex"].to_string(), "index: {line}\n{l}");
+        let kind = if l["link_type"] == "loopback" {
+            "loopback"
+        } else {
+            l["linkinfo"]["info_kind"].as_str().unwrap()
+        };
+        assert_eq!(f[2], kind, "kind: {line}\n{l}");
+        assert_eq!(f[3], l["mtu"].to_string(), "mtu: {line}\n{l}");
+        assert_eq!(f[4], l["address"].as_str().unwrap(), "mac: {line}\n{l}");
+        assert_eq!(f[5], has_flag(l, "UP").to_string(), "is_up: {line}\n{l}");
+        assert_eq!(f[6], l["operstate"].as_str().unwrap(), "state: {line}\n{l}");
+        assert_eq!(
+            f[7],
+            l["master"].as_str().unwrap_or(""),
+            "master: {line}\n{l}"
+        );
+        let peer = match f[0] {
+            "a" => "b",
+            "b" => "a",
+            "eth0" => "r1-eth0",
+            "r1-eth0" => "eth0",
+            _ => "",
+        };
+        assert_eq!(f[9], peer, "peer: {line}");
+        seen.push(format!("{}/{}", f[8], f[0]));
+    }
+    // link::list() and ns.links() show every link, in ip's (index) order.
+    let mut expected: Vec<String> = ifnames(&host).iter().map(|n| format!("host/{n}")).collect();
+    expected.extend(ifnames(&r1).iter().map(|n| format!("r1/{n}")));
+    assert_eq!(seen, expected);
+    // And the values are the ones the script set up.
+    let line = |name: &str| {
+        out.lines()
+            .find(|l| l.starts_with(&format!("{name}|")))
+            .unwrap()
+            .split('|')
+            .map(String::from)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(line("a")[3], "1400");
+    assert_eq!(line("a")[2], "veth");
+    assert_eq!(line("a")[6], "LOWERLAYERDOWN");
+    assert_eq!(line("b")[7], "br0");
+    assert_eq!(line("b")[5], "false");
+    assert_eq!(line("br0")[2], "bridge");
+    assert_eq!(line("br0")[5], "false");
+    assert_eq!(line("eth0")[6], "UP");
+    assert_eq!(line("eth0")[8], "r1");
+    assert_eq!(line("lo")[2], "loopback");
+    assert_eq!(line("lo")[1], "1");
+    assert_eq!(line("a")[4].len(), 17);
+}
+
+#[test]
+fn link_get_list_and_ns_link_links_match_ip_link() {
+    let (sb, out, _) = ok_then(
+        r#"
+        let r1 = netns::add("r1");
+        bridge::add("br0");
+        link::add_veth("a", "b");
+        link::add_veth("x", "y", #{ netns: r1, peer_netns: r1 });
+        let lo = link::get("lo");
+        expect_eq(lo.index, 1, "lo index");
+        expect_eq(lo.kind, "loopback", "lo kind");
+        expect_eq(type_of(lo), "Link", "type of a link handle");
+        expect(link::get("a") == link::get("b").peer, "link::get(a) == b.peer");
+        expect(netns::host().link("a") == link::get("a"), "host.link == link::get");
+        expect(r1.link("x") == r1.link("y").peer, "r1.link(x) == y.peer");
+        expect_eq(r1.link("x").netns.name, "r1", "ns.link gives a link in that namespace");
+
+        let e = fails(|| link::get("x"));
+        expect_eq(e.kind, "not_found", "link::get of a link that is only in r1");
+        expect(`${e.message} ${e.help}`.contains("r1"), `the error names r1, where x is: ${e}`);
+        let e = fails(|| r1.link("a"));
+        expect_eq(e.kind, "not_found", "r1.link of a host link");
+        expect(`${e.message} ${e.help}`.contains("host"), `the error names the host, where a is: ${e}`);
+        expect_eq(fails(|| link::get("ghost")).kind, "not_found", "link::get of nothing");
+        expect_eq(fails(|| r1.link("ghost")).kind, "not_found", "ns.link of nothing");
+
+        for l in link::list() { print(`host ${l.name} ${l.index}`); }
+        for l in r1.links() { print(`r1 ${l.name} ${l.index}`); }
+        "#,
+        "ip -j link > host.json; ip -n r1 -j link > r1.json",
+    );
+    for ns in ["host", "r1"] {
+        let oracle = json(&sb.read(&format!("{ns}.json")));
+        let expected: Vec<String> = items(&oracle)
+            .iter()
+            .map(|l| format!("{} {}", l["ifname"].as_str().unwrap(), l["ifindex"]))
+            .collect();
+        assert_eq!(tagged(&out, &format!("{ns} ")), expected, "{ns}");
+    }
+    assert_eq!(
+        sorted(ifnames(&json(&sb.read("r1.json")))),
+        strings(&["lo", "x", "y"])
+    );
+}
+
+#[test]
+fn handles_compare_and_print() {
+    let out = ok(r#"
+        let r1 = netns::add("r1");
+        let l = link::add_veth("eth0", "p0", #{ netns: r1 });
+        expect_eq(`${r1}`, "Netns(\"r1\")", "Netns in a string");
+        expect_eq(r1.to_string(), "Netns(\"r1\")", "Netns to_string");
+        expect_eq(r1.to_debug(), "Netns(\"r1\")", "Netns to_debug");
+        expect_eq(netns::host().to_string(), "Netns(\"host\")", "host to_string");
+        expect_eq(`${l}`, "Link(\"eth0\" in r1)", "Link in a string");
+        expect_eq(l.to_string(), "Link(\"eth0\" in r1)", "Link to_string");
+        expect_eq(l.to_debug(), "Link(\"eth0\" in r1)", "Link to_debug");
+        expect_eq(l.peer.to_string(), "Link(\"p0\" in host)", "peer to_string");
+
+        expect(r1 == netns::get("r1"), "Netns ==");
+        expect(!(r1 != netns::get("r1")), "Netns != of the same");
+        expect(r1 != netns::host(), "Netns !=");
+        expect(!(r1 == netns::host()), "Netns == of different");
+        expect(l == r1.link("eth0"), "Link ==");
+        expect(!(l != r1.link("eth0")), "Link != of the same");
+        expect(l != l.peer, "Link !=");
+        expect(!(l == l.peer), "Link == of different");
+        expect(r1.link("lo") != netns::host().link("lo"), "lo in two namespaces are different links");
+        expect(r1.link("lo") == r1.link("lo"), "lo == lo");
+        print(l);
+        print(r1);
+        "#);
+    assert_eq!(out, "Link(\"eth0\" in r1)\nNetns(\"r1\")\n");
+}
+
+// ------------------------------------------------------ link methods
+
+#[test]
+fn up_down_is_up_and_state_follow_the_kernel() {
+    let (sb, _, _) = ok_then(
+        r#"
+        let l = link::add_veth("a", "b");
+        let p = l.peer;
+        expect(!l.is_up, "a new veth is down");
+        expect_eq(l.state, "DOWN", "state of a new veth");
+        l.up();
+        expect(l.is_up, "is_up after up()");
+        expect_eq(l.state, "LOWERLAYERDOWN", "state while the peer is down");
+        p.up();
+        expect(p.is_up, "peer is_up");
+        expect_eq(l.state, "UP", "state with both ends up");
+        expect_eq(p.state, "UP", "peer state with both ends up");
+        l.up();
+        expect(l.is_up, "up() twice");
+        l.down();
+        expect(!l.is_up, "is_up after down()");
+        expect_eq(l.state, "DOWN", "state after down()");
+        expect_eq(p.state, "LOWERLAYERDOWN", "peer state after down()");
+        l.down();
+        expect(!l.is_up, "down() twice");
+        let r1 = netns::add("r1");
+        let e = link::add_veth("eth0", "p1", #{ netns: r1 });
+        e.up();
+        expect(e.is_up, "up() in another namespace");
+        "#,
+        "ip -j link > host.json; ip -n r1 -j link > r1.json",
+    );
+    let host = json(&sb.read("host.json"));
+    let a = link_named(&host, "a");
+    assert!(!has_flag(a, "UP"), "{a}");
+    assert_eq!(a["operstate"], "DOWN", "{a}");
+    let b = link_named(&host, "b");
+    assert!(has_flag(b, "UP"), "{b}");
+    assert_eq!(b["operstate"], "LOWERLAYERDOWN", "{b}");
+    assert!(!has_flag(link_named(&host, "p1"), "UP"));
+    let r1 = json(&sb.read("r1.json"));
+    assert!(has_flag(link_named(&r1, "eth0"), "UP"), "{r1}");
+}
+
+#[test]
+fn rename_is_followed_by_the_handle_and_its_copies() {
+    let (sb, _, _) = ok_then(
+        r#"
+        let r1 = netns::add("r1");
+        let l = link::add_veth("veth1.1", "veth1.2", #{ netns: r1 });
+        let copy = l;
+        let idx = l.index;
+        l.rename("eth0");
+        expect_eq(l.name, "eth0", "name after rename");
+        expect_eq(copy.name, "eth0", "a copy made before the rename follows it");
+        expect_eq(l.index, idx, "rename keeps the index");
+        expect(r1.link("eth0") == l, "r1.link(new name) == the handle");
+        expect_eq(fails(|| r1.link("veth1.1")).kind, "not_found", "the old name is gone");
+        copy.rename("wan0");
+        expect_eq(l.name, "wan0", "the original follows a rename through the copy");
+        expect_eq(l.peer.peer.name, "wan0", "peer.peer after rename");
+        let h = link::add_veth("h0", "h1");
+        let e = fails(|| h.rename("h1"));
+        expect_eq(e.kind, "exists", "rename onto a taken name");
+        expect_eq(h.name, "h0", "a failed rename keeps the name");
+        h.peer.rename("hpeer");
+        expect_eq(h.peer.name, "hpeer", "rename of a peer");
+        "#,
+        "ip -j link > host.json; ip -n r1 -j link > r1.json",
+    );
+    assert_eq!(
+        sorted(ifnames(&json(&sb.read("r1.json")))),
+        strings(&["lo", "wan0"])
+    );
+    assert_eq!(
+        sorted(ifnames(&json(&sb.read("host.json")))),
+        strings(&["h0", "hpeer", "lo", "veth1.2"])
+    );
+}
+
+#[test]
+fn set_mtu_matches_ip_link() {
+    let (sb, _, _) = ok_then(
+        r#"
+        let l = link::add_veth("a", "b");
+        expect_eq(l.mtu, 1500, "mtu of a new veth");
+        l.set_mtu(9000);
+        expect_eq(l.mtu, 9000, "mtu after set_mtu");
+        expect_eq(l.peer.mtu, 1500, "set_mtu changes only that end");
+        l.peer.set_mtu(1280);
+        expect_eq(l.peer.mtu, 1280, "peer mtu");
+        expect_eq(fails(|| l.set_mtu(10)).kind, "invalid", "an MTU the kernel refuses");
+        expect_eq(fails(|| l.set_mtu(-1)).kind, "invalid", "a negative MTU");
+        expect_eq(l.mtu, 9000, "failed set_mtu changes nothing");
+        let br = bridge::add("br0");
+        br.set_mtu(1400);
+        expect_eq(br.mtu, 1400, "bridge mtu");
+        "#,
+        "ip -j link > host.json",
+    );
+    let host = json(&sb.read("host.json"));
+    assert_eq!(link_named(&host, "a")["mtu"], 9000);
+    assert_eq!(link_named(&host, "b")["mtu"], 1280);
+    assert_eq!(link_named(&host, "br0")["mtu"], 1400);
+}
+
+#[test]
+fn set_netns_by_handle_by_name_and_back_to_host_and_handles_follow() {
+    let (sb, out, _) = ok_then(
+        r#"
+        let r1 = netns::add("r1");
+        let r2 = netns::add("r2");
+        // r1 already uses indexes 2 and 3, so the moved link gets a new one.
+        link::add_veth("i1", "i2", #{ netns: r1, peer_netns: r1 });
+        let l = link::add_veth("veth1.1", "veth1.2");
+        let copy = l;
+        let peer = l.peer;
+        l.set_netns(r1);
+        expect_eq(l.netns.name, "r1", "netns after set_netns(Netns)");
+        expect_eq(copy.netns.name, "r1", "a copy made before the move follows it");
+        expect(l.netns == r1, "l.netns == r1");
+        expect(r1.link("veth1.1") == copy, "r1.link finds the moved link");
+        expect_eq(l.index, r1.link("veth1.1").index, "index after a renumbering move");
+        expect_eq(fails(|| link::get("veth1.1")).kind, "not_found", "the link left the host");
+        expect(peer.peer == l, "the host end's peer follows the move");
+        expect_eq(peer.peer.netns.name, "r1", "peer.peer.netns");
+        copy.set_netns("r2");
+        expect_eq(l.netns.name, "r2", "set_netns by name, seen through the original");
+        expect(r2.link("veth1.1") == l, "r2.link finds it");
+        l.rename("eth0");
+        expect_eq(copy.name, "eth0", "rename after a move, seen through the copy");
+        l.set_netns("host");
+        expect_eq(copy.netns.name, "host", "set_netns(\"host\")");
+        expect(link::get("eth0") == l, "back in the host");
+        copy.set_netns(r1);
+        l.up();
+        expect(copy.is_up, "up() after moves");
+        expect_eq(fails(|| l.set_netns("nope")).kind, "not_found", "move to a missing namespace");
+        expect_eq(l.netns.name, "r1", "a failed move leaves the link where it was");
+        link::add_veth("eth0", "x0", #{ netns: r2 });
+        expect_eq(fails(|| l.set_netns(r2)).kind, "exists", "move onto a taken name");
+        expect_eq(l.netns.name, "r1", "a refused move leaves the link where it was");
+        print(`index ${l.index}`);
+        "#,
+        "ip -j link > host.json; ip -n r1 -j link > r1.json; ip -n r2 -j link > r2.json",
+    );
+    let r1 = json(&sb.read("r1.json"));
+    assert_eq!(sorted(ifnames(&r1)), strings(&["eth0", "i1", "i2", "lo"]));
+    let eth0 = link_named(&r1, "eth0");
+    assert!(has_flag(eth0, "UP"), "{eth0}");
+    assert_eq!(tagged(&out, "index "), [eth0["ifindex"].to_string()]);
+    assert_eq!(
+        sorted(ifnames(&json(&sb.read("r2.json")))),
+        strings(&["eth0", "lo"])
+    );
+    assert_eq!(
+        sorted(ifnames(&json(&sb.read("host.json")))),
+        strings(&["lo", "veth1.2", "x0"])
+    );
+}
+
+#[test]
+fn add_veth_options_create_each_end_in_its_namespace() {
+    let (sb, out, _) = ok_then(
+        r#"
+        let r1 = netns::add("r1");
+        let r2 = netns::add("r2");
+        let a = link::add_veth("eth0", "eth0", #{ netns: r1, peer_netns: "r2" });
+        expect_eq(type_of(a), "Link", "add_veth returns a Link");
+        expect_eq(a.kind, "veth", "kind");
+        expect_eq(a.netns.name, "r1", "netns option (Netns)");
+        expect_eq(a.peer.netns.name, "r2", "peer_netns option (name)");
+        expect(a.peer.peer == a, "peer.peer == the original across namespaces");
+        let b = link::add_veth("b0", "b1", #{ peer_netns: r1 });
+        expect_eq(b.netns.name, "host", "netns defaults to the host");
+        expect_eq(b.peer.netns.name, "r1", "peer_netns alone");
+        let c = link::add_veth("c0", "c1", #{ netns: "r2", peer_netns: r2 });
+        expect_eq(c.netns.name, "r2", "netns by name");
+        expect_eq(c.peer.netns.name, "r2", "both ends in one namespace");
+        let d = link::add_veth("d0", "d1", #{ netns: r1 });
+        expect_eq(d.peer.netns.name, "host", "peer_netns defaults to the host");
+        let e = link::add_veth("e0", "e1");
+        expect_eq(e.netns.name, "host", "no options: host");
+        expect_eq(e.peer.name, "e1", "peer name");
+        expect_eq(e.peer.netns.name, "host", "no options: peer in the host");
+        let err = fails(|| link::add_veth("x0", "x1", #{ nets: r1 }));
+        expect_eq(err.kind, "invalid", "an unknown option key");
+        expect(err.message.contains("nets"), `the message names the key: ${err.message}`);
+        expect_eq(fails(|| link::add_veth("x0", "x1", #{ netns: "nope" })).kind, "not_found", "a missing namespace");
+        expect_eq(fails(|| link::add_veth("e0", "x1")).kind, "exists", "a taken name");
+        expect(!link::list().map(|l| l.name).contains("x1"), "failed calls leave nothing");
+        print(`b1 ${b.peer.index}`);
+        "#,
+        "ip -j -d link > host.json; ip -n r1 -j -d link > r1.json; ip -n r2 -j -d link > r2.json",
+    );
+    let host = json(&sb.read("host.json"));
+    let r1 = json(&sb.read("r1.json"));
+    let r2 = json(&sb.read("r2.json"));
+    assert_eq!(
+        sorted(ifnames(&host)),
+        strings(&["b0", "d1", "e0", "e1", "lo"])
+    );
+    assert_eq!(sorted(ifnames(&r1)), strings(&["b1", "d0", "eth0", "lo"]));
+    assert_eq!(sorted(ifnames(&r2)), strings(&["c0", "c1", "eth0", "lo"]));
+    for ns in [&host, &r1, &r2] {
+        for l in items(ns) {
+            if l["ifname"] != "lo" {
+                assert_eq!(l["linkinfo"]["info_kind"], "veth", "{l}");
+            }
+        }
+    }
+    // Same-namespace peers are named by ip; b0's peer is b1 in r1.
+    assert_eq!(link_named(&host, "e0")["link"], "e1");
+    assert_eq!(link_named(&r2, "c0")["link"], "c1");
+    let b0 = link_named(&host, "b0");
+    assert!(b0.get("link_netnsid").is_some(), "{b0}");
+    assert_eq!(tagged(&out, "b1 "), [b0["link_index"].to_string()]);
+    assert_eq!(link_named(&r1, "b1")["ifindex"], b0["link_index"], "{b0}");
+}
+
+#[test]
+fn peer_across_namespaces_and_of_other_kinds() {
+    ok(r#"
+        let r1 = netns::add("r1");
+        let v = link::add_veth("a", "b", #{ peer_netns: r1 });
+        let p = v.peer;
+        expect_eq(p.name, "b", "peer name");
+        expect_eq(p.netns.name, "r1", "peer netns");
+        expect(p.peer == v, "peer.peer == original");
+        expect_eq(p.peer.name, "a", "peer.peer.name");
+        expect_eq(p.peer.netns.name, "host", "peer.peer.netns");
+        expect(v.peer.peer.peer == p, "peer three times");
+        p.set_netns("host");
+        expect_eq(v.peer.netns.name, "host", "peer after the peer moved");
+        v.set_netns(r1);
+        expect(v.peer == p, "peer after the original moved");
+        expect(p.peer == v, "peer.peer after the original moved");
+        p.rename("c");
+        expect_eq(v.peer.name, "c", "peer after a rename");
+        expect(bridge::add("br0").peer == (), "a bridge has no peer");
+        expect(link::get("lo").peer == (), "lo has no peer");
+        expect(r1.link("lo").peer == (), "lo in r1 has no peer");
+        "#);
+}
+
+#[test]
+fn set_master_by_link_and_by_name_and_nomaster() {
+    let (sb, _, _) = ok_then(
+        r#"
+        let br = bridge::add("br0");
+        let br1 = bridge::add("br1");
+        br.up();
+        let p1 = link::add_veth("p1", "q1");
+        let p2 = link::add_veth("p2", "q2");
+        let p3 = link::add_veth("p3", "q3");
+        expect_eq(p1.master, (), "no master at first");
+        p1.set_master(br);
+        expect_eq(p1.master, "br0", "set_master(Link)");
+        expect_eq(type_of(p1.master), "string", "master is a name");
+        p2.set_master("br1");
+        expect_eq(p2.master, "br1", "set_master(name)");
+        p2.set_master("br0");
+        expect_eq(p2.master, "br0", "moved to another bridge");
+        p3.set_master(br1);
+        p3.nomaster();
+        expect_eq(p3.master, (), "after nomaster");
+        p3.nomaster();
+        expect_eq(p3.master, (), "nomaster of a free link");
+        expect_eq(fails(|| p3.set_master("nosuch")).kind, "not_found", "a missing bridge");
+        let r1 = netns::add("r1");
+        let rb = bridge::add("rb", #{ netns: r1 });
+        expect_eq(fails(|| p3.set_master(rb)).kind, "invalid", "a bridge in another namespace");
+        expect_eq(p3.master, (), "failed set_master changes nothing");
+        let e = link::add_veth("eth0", "x", #{ netns: r1 });
+        e.set_master("rb");
+        expect_eq(e.master, "rb", "set_master by name inside a namespace");
+        expect_eq(fails(|| e.set_master("br0")).kind, "not_found", "a bridge name is looked up in the link's namespace");
+        expect_eq(e.master, "rb", "failed set_master keeps the bridge");
+        p1.up();
+        p1.peer.up();
+        "#,
+        "ip -j link > host.json; ip -n r1 -j link > r1.json; bridge -j link show > ports.json",
+    );
+    let host = json(&sb.read("host.json"));
+    assert_eq!(link_named(&host, "p1")["master"], "br0");
+    assert_eq!(link_named(&host, "p2")["master"], "br0");
+    assert!(link_named(&host, "p3").get("master").is_none());
+    assert!(link_named(&host, "q1").get("master").is_none());
+    let r1 = json(&sb.read("r1.json"));
+    assert_eq!(link_named(&r1, "eth0")["master"], "rb");
+    let ports = json(&sb.read("ports.json"));
+    let mut names: Vec<String> = items(&ports)
+        .iter()
+        .map(|p| p["ifname"].as_str().unwrap().to_string())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["p1", "p2"]);
+    // The doc promises a port forwards as soon as it is up and enslaved.
+    let p1 = items(&ports).iter().find(|p| p["ifname"] == "p1").unwrap();
+    assert_eq!(p1["state"], "forwarding", "{p1}");
+}
+
+#[test]
+fn addr_add_addrs_and_addr_del_match_ip_addr() {
+    let (sb, out, _) = ok_then(
+        r#"
+        let r1 = netns::add("r1");
+        let r2 = netns::add("r2");
+        let l = link::add_veth("eth0", "eth0", #{ netns: r1, peer_netns: r2 });
+        expect_eq(l.addrs(), [], "no addresses at first");
+        l.addr_add("10.0.0.1/24");
+        l.addr_add("10.0.1.1/24");
+        l.addr_add("192.0.2.7");
+        l.addr_add("2001:db8::1/64");
+        l.addr_add("2001:db8:5::5");
+        let a = l.addrs();
+        expect_eq(a.len(), 5, `addresses: ${a}`);
+        expect(a.contains("192.0.2.7/32"), `a bare IPv4 address is a /32: ${a}`);
+        expect(a.contains("2001:db8:5::5/128"), `a bare IPv6 address is a /128: ${a}`);
+        expect_eq(a[0], "10.0.0.1/24", "IPv4 first");
+        l.up();
+        l.peer.up();
+        expect(l.addrs().some(|x| x.starts_with("fe80:")), `a link-local address once up: ${l.addrs()}`);
+        l.addr_del("10.0.1.1/24");
+        l.addr_del("2001:db8:5::5");
+        l.addr_del("192.0.2.7");
+        expect(!l.addrs().contains("10.0.1.1/24"), "addr_del of IPv4");
+        expect(!l.addrs().contains("2001:db8:5::5/128"), "addr_del of IPv6");
+        expect_eq(fails(|| l.addr_del("10.9.9.9/24")).kind, "not_found", "addr_del of an address it lacks");
+        expect_eq(fails(|| l.addr_add("10.0.0.1/24")).kind, "exists", "addr_add twice");
+        expect_eq(fails(|| l.addr_add("10.0.0.300/24")).kind, "invalid", "a bad address");
+        expect_eq(fails(|| l.addr_add("10.0.0.3/33")).kind, "invalid", "a bad prefix length");
+        let p = l.peer;
+        p.addr_add("10.0.0.2/24");
+        p.addr_add("2001:db8::2/64");
+        let h = link::add_veth("h0", "h1");
+        h.addr_add("172.16.0.1/16");
+        h.addr_add("172.17.0.1/16");
+        h.addr_del("172.16.0.1/16");
+        for x in l.addrs() { print(`r1 ${x}`); }
+        for x in p.addrs() { print(`r2 ${x}`); }
+        for x in h.addrs() { print(`host ${x}`); }
+        "#,
+        "ip -n r1 -j addr show dev eth0 > r1.json\n\
+         ip -n r2 -j addr show dev eth0 > r2.json\n\
+         ip -j addr show dev h0 > host.json",
+    );
+    for ns in ["r1", "r2", "host"] {
+        let oracle = json(&sb.read(&format!("{ns}.json")));
+        assert_eq!(
+            tagged(&out, &format!("{ns} ")),
+            cidrs(&oracle[0]),
+            "{ns}: {oracle}"
+        );
+    }
+    let r1: Vec<String> = tagged(&out, "r1 ");
+    assert_eq!(r1[..2], strings(&["10.0.0.1/24", "2001:db8::1/64"]));
+    assert_eq!(r1.len(), 3, "{r1:?}");
+    assert!(r1[2].starts_with("fe80:"), "{r1:?}");
+    assert_eq!(tagged(&out, "host "), ["172.17.0.1/16"]);
+}
+
+#[test]
+fn ipv6_addresses_are_usable_at_once() {
+    let (sb, out, _) = ok_then(
+        r#"
+        let r1 = netns::add("r1");
+        let r2 = netns::add("r2");
+        let a = link::add_veth("eth0", "eth0", #{ netns: r1, peer_netns: r2 });
+        let b = a.peer;
+        a.addr_add("2001:db8:1::1/64");
+        b.addr_add("2001:db8:1::2/64");
+        a.up();
+        b.up();
+        expect(r1.ping("2001:db8:1::2"), "ping6 r1 -> r2 right after up()");
+        expect(r2.ping("2001:db8:1::1"), "ping6 r2 -> r1");
+        for x in a.addrs() { print(`r1 ${x}`); }
+        for x in b.addrs() { print(`r2 ${x}`); }
+        "#,
+        "ip -n r1 -j addr > r1.json; ip -n r2 -j addr > r2.json",
+    );
+    for ns in ["r1", "r2"] {
+        let oracle = json(&sb.read(&format!("{ns}.json")));
+        let eth0 = link_named(&oracle, "eth0");
+        let mut scopes = Vec::new();
+        for a in items(&eth0["addr_info"]) {
+            // Neither the global nor the link-local address waits for DAD.
+            assert!(a.get("tentative").is_none(), "{ns}: tentative: {a}");
+            assert!(a.get("dadfailed").is_none(), "{ns}: dadfailed: {a}");
+            scopes.push(a["scope"].as_str().unwrap().to_string());
+        }
+        assert_eq!(scopes, ["global", "link"], "{ns}: {eth0}");
+        assert_eq!(tagged(&out, &format!("{ns} ")), cidrs(eth0), "{ns}");
+    }
+}
+
+#[test]
+fn link_del_removes_both_ends() {
+    let (sb, _, _) = ok_then(
+        r#"
+        let r1 = netns::add("r1");
+        let l = link::add_veth("a", "b");
+        let copy = l;
+        let p = l.peer;
+        l.del();
+        expect_eq(link::list().map(|x| x.name), ["lo"], "both ends of a veth go");
+        expect_eq(fails(|| copy.name).kind, "not_found", "a handle on a deleted link");
+        expect_eq(fails(|| p.up()).kind, "not_found", "the peer's handle");
+        expect_eq(fails(|| l.del()).kind, "not_found", "deleting twice");
+        let x = link::add_veth("x0", "x1", #{ peer_netns: r1 });
+        x.peer.del();
+        expect_eq(link::list().map(|x| x.name), ["lo"], "deleting the far end removes the host end");
+        let br = bridge::add("br0", #{ netns: r1 });
+        br.del();
+        expect_eq(r1.links().map(|x| x.name), ["lo"], "a bridge in a namespace");
+        bridge::add("br1").del();
+        "#,
+        "ip -j link > host.json; ip -n r1 -j link > r1.json",
+    );
+    assert_eq!(ifnames(&json(&sb.read("host.json"))), ["lo"]);
+    assert_eq!(ifnames(&json(&sb.read("r1.json"))), ["lo"]);
+}
+
+#[test]
+fn a_link_handle_into_a_deleted_namespace_reports_not_found() {
+    // A handle whose link went away with its namespace is like one whose
+    // link was deleted: "not_found" (not an I/O error).
+    ok(r#"
+        let r1 = netns::add("r1");
+        let l = link::add_veth("eth0", "p0", #{ netns: r1 });
+        netns::del("r1");
+        let e = fails(|| l.name);
+        expect_eq(e.kind, "not_found", `l.name after its namespace was deleted (${e.message})`);
+        let e = fails(|| l.up());
+        expect_eq(e.kind, "not_found", `l.up() after its namespace was deleted (${e.message})`);
+        "#);
+}
+
+// ---------------------------------------------------------------- bridge
+
+#[test]
+fn bridge_add_starts_down_and_can_be_made_in_a_namespace() {
+    let (sb, _, _) = ok_then(
+        r#"
+        let br = bridge::add("br0");
+        expect_eq(type_of(br), "Link", "bridge::add returns a Link");
+        expect_eq(br.kind, "bridge", "kind");
+        expect(!br.is_up, "a new bridge is down");
+        expect_eq(br.state, "DOWN", "state of a new bridge");
+        expect_eq(br.netns.name, "host", "netns");
+        let up = bridge::add("br-up");
+        up.up();
+        expect(up.is_up, "a bridge after up()");
+        let r1 = netns::add("r1");
+        let b1 = bridge::add("br1", #{ netns: r1 });
+        expect_eq(b1.netns.name, "r1", "netns option as a Netns");
+        expect(!b1.is_up, "down in a namespace too");
+        let b2 = bridge::add("br2", #{ netns: "r1" });
+        expect(r1.link("br2") == b2, "netns option as a name");
+        expect_eq(fails(|| link::get("br1")).kind, "not_found", "not in the host");
+        let e = fails(|| bridge::add("bx", #{ color: "red" }));
+        expect_eq(e.kind, "invalid", "an unknown option key");
+        expect(e.message.contains("color"), `the message names the key: ${e.message}`);
+        expect_eq(fails(|| bridge::add("br0")).kind, "exists", "a taken name");
+        expect_eq(fails(|| bridge::add("bx", #{ netns: "nope" })).kind, "not_found", "a missing namespace");
+        "#,
+        "ip -j -d link > host.json; ip -n r1 -j -d link > r1.json",
+    );
+    let host = json(&sb.read("host.json"));
+    assert_eq!(sorted(ifnames(&host)), strings(&["br-up", "br0", "lo"]));
+    let br0 = link_named(&host, "br0");
+    assert_eq!(br0["linkinfo"]["info_kind"], "bridge");
+    assert!(!has_flag(br0, "UP"), "{br0}");
+    assert!(has_flag(link_named(&host, "br-up"), "UP"));
+    let r1 = json(&sb.read("r1.json"));
+    assert_eq!(sorted(ifnames(&r1)), strings(&["br1", "br2", "lo"]));
+    for name in ["br1", "br2"] {
+        let b = link_named(&r1, name);
+        assert_eq!(b["linkinfo"]["info_kind"], "bridge", "{b}");
+        assert!(!has_flag(b, "UP"), "{b}");
+    }
+}
+
+// ---------------------------------------------------------------- routes
+
+/// `ip -j route` entries as "dst|gateway|dev", with host routes given their
+/// prefix length the way netscript writes them.
+fn ip_routes(v: &Value) -> Vec<String> {
+    items(v)
+        .iter()
+        .map(|r| {
+            let dst = r["dst"].as_str().unwrap();
+            let dst = if dst == "default" || dst.contains('/') {
+                dst.to_string()
+            } else if dst.contains(':') {
+                format!("{dst}/128")
+            } else {
+                format!("{dst}/32")
+            };
+            format!(
+                "{dst}|{}|{}",
+                r["gateway"].as_str().unwrap_or(""),
+                r["dev"].as_str().unwrap_or("")
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn routes_match_ip_route_for_ipv4_and_ipv6() {
+    let (sb, out, _) = ok_then(
+        r#"
+        let r1 = netns::add("r1");
+        let eth = link::add_veth("eth0", "peer", #{ netns: r1 });
+        eth.addr_add("10.1.0.1/24");
+        eth.addr_add("2001:db8:1::1/64");
+        eth.up();
+        eth.peer.up();
+        expect_eq(r1.routes().filter(|r| r.dst == "default"), [], "no default route at first");
+        r1.route_add("default", "10.1.0.254");
+        r1.route_add("10.2.0.0/16", "10.1.0.2");
+        r1.route_add("10.3.3.3/32", "10.1.0.3");
+        r1.route_add("2001:db8:2::/64", "2001:db8:1::2");
+        r1.route_add("default", "2001:db8:1::fe");
+        let rs = r1.routes();
+        expect_eq(type_of(rs), "array", "routes() is an array");
+        expect_eq(rs[0], #{ dst: "default", gateway: "10.1.0.254", dev: "eth0" }, "IPv4 default first");
+        expect(rs.contains(#{ dst: "10.1.0.0/24", gateway: (), dev: "eth0" }), `connected route: ${rs}`);
+        expect(rs.contains(#{ dst: "default", gateway: "2001:db8:1::fe", dev: "eth0" }), `IPv6 default: ${rs}`);
+        expect_eq(fails(|| r1.route_add("default", "10.1.0.253")).kind, "exists", "a second default");
+        expect_eq(fails(|| r1.route_add("bogus", "10.1.0.254")).kind, "invalid", "a bad destination");
+        expect_eq(fails(|| r1.route_add("10.5.0.0/16", "bogus")).kind, "invalid", "a bad gateway");
+        expect_eq(fails(|| r1.route_add("10.7.0.0/16", "2001:db8:1::2")).kind, "invalid", "mixed IP versions");
+        expect_eq(netns::add("empty").routes(), [], "a fresh namespace has no main-table routes");
+        for r in r1.routes() { print(`${r.dst}|${r.gateway}|${r.dev}`); }
+        "#,
+        "ip -n r1 -j route > r4.json; ip -n r1 -6 -j route > r6.json",
+    );
+    let mut expected = ip_routes(&json(&sb.read("r4.json")));
+    let v6 = ip_routes(&json(&sb.read("r6.json")));
+    expected.extend(v6);
+    let ours: Vec<String> = out.lines().map(String::from).collect();
+    assert_eq!(ours, expected);
+    for r in [
+        "default|10.1.0.254|eth0",
+        "10.1.0.0/24||eth0",
+        "10.2.0.0/16|10.1.0.2|eth0",
+        "10.3.3.3/32|10.1.0.3|eth0",
+        "2001:db8:1::/64||eth0",
+        "2001:db8:2::/64|2001:db8:1::2|eth0",
+        "default|2001:db8:1::fe|eth0",
+    ] {
+        assert!(ours.iter().any(|o| o == r), "missing {r}: {ours:?}");
+    }
+    // IPv4 then IPv6.
+    let first_v6 = ours.iter().position(|r| r.contains(':')).unwrap();
+    assert!(
+        ours[..first_v6].iter().all(|r| !r.contains(':')),
+        "{ours:?}"
+    );
+    assert!(ours[first_v6..].iter().all(|r| r.contains(':')), "{ours:?}");
+}
+
+#[test]
+fn routes_and_forwarding_connect_two_namespaces_through_a_router() {
+    let (sb, _, oracle) = ok_then(
+        r#"
+        let h1 = netns::add("h1");
+        let rt = netns::add("rt");
+        let h2 = netns::add("h2");
+        let a = link::add_veth("eth0", "eth1", #{ netns: h1, peer_netns: rt });
+        let b = link::add_veth("eth0", "eth2", #{ netns: h2, peer_netns: rt });
+        a.addr_add("10.1.0.1/24");
+        a.addr_add("2001:db8:1::1/64");
+        a.peer.addr_add("10.1.0.254/24");
+        a.peer.addr_add("2001:db8:1::fe/64");
+        b.addr_add("10.2.0.1/24");
+        b.addr_add("2001:db8:2::1/64");
+        b.peer.addr_add("10.2.0.254/24");
+        b.peer.addr_add("2001:db8:2::fe/64");
+        for l in [a, a.peer, b, b.peer] { l.up(); }
+        h1.route_add("default", "10.1.0.254");
+        h1.route_add("default", "2001:db8:1::fe");
+        h2.route_add("10.1.0.0/24", "10.2.0.254");
+        h2.route_add("2001:db8:1::/64", "2001:db8:2::fe");
+        expect(h1.ping("10.1.0.254"), "h1 reaches the router");
+        rt.forwarding(false);
+        expect_eq(rt.sysctl("net.ipv4.ip_forward"), "0", "forwarding(false), IPv4");
+        expect_eq(rt.sysctl("net.ipv6.conf.all.forwarding"), "0", "forwarding(false), IPv6");
+        expect(!h1.ping("10.2.0.1", #{ timeout: 0.3 }), "IPv4 must not cross a router that does not forward");
+        expect(!h1.ping("2001:db8:2::1", #{ timeout: 0.3 }), "IPv6 must not cross a router that does not forward");
+        rt.forwarding(true);
+        expect_eq(rt.sysctl("net.ipv4.ip_forward"), "1", "forwarding(true), IPv4");
+        expect_eq(rt.sysctl("net.ipv6.conf.all.forwarding"), "1", "forwarding(true), IPv6");
+        expect(h1.ping("10.2.0.1"), "h1 -> h2 over IPv4 via the default route");
+        expect(h1.ping("2001:db8:2::1"), "h1 -> h2 over IPv6 via the default route");
+        expect(h2.ping("10.1.0.1"), "h2 -> h1 over IPv4 via a prefix route");
+        expect(h2.ping("2001:db8:1::1"), "h2 -> h1 over IPv6 via a prefix route");
+        expect_eq(h1.sysctl("net.ipv4.ip_forward"), "0", "forwarding is per namespace");
+        "#,
+        "ip netns exec rt cat /proc/sys/net/ipv4/ip_forward /proc/sys/net/ipv6/conf/all/forwarding\n\
+         cat /proc/sys/net/ipv4/ip_forward\n\
+         ip -n h1 -j route > h1.json",
+    );
+    assert_eq!(
+        oracle.split_whitespace().collect::<Vec<_>>(),
+        ["1", "1", "0"]
+    );
+    let h1_routes = ip_routes(&json(&sb.read("h1.json")));
+    assert!(
+        h1_routes.iter().any(|r| r == "default|10.1.0.254|eth0"),
+        "{h1_routes:?}"
+    );
+}
+
+// ------------------------------------------------------------------ exec
+
+#[test]
+fn exec_string_is_split_like_a_shell_line() {
+    ok(r#"
+        let r1 = netns::add("r1");
+        let out = r1.exec("sh -c 'echo hi; exit 3'");
+        expect_eq(type_of(out), "map", "exec returns a map");
+        expect_eq(out.status, 3, "status");
+        expect_eq(out.stdout, "hi\n", "stdout");
+        expect_eq(out.stderr, "", "stderr");
+        expect_eq(out.keys().len(), 3, `keys: ${out}`);
+        let out = r1.exec("printf '%s|' \"a b\" 'c  d' e\\ f");
+        expect_eq(out.stdout, "a b|c  d|e f|", "quotes and backslashes group words");
+        expect_eq(out.status, 0, "status 0");
+        let out = r1.exec("echo $HOME; ls > x");
+        expect_eq(out.stdout, "$HOME; ls > x\n", "no shell runs: no expansion, no ; or >");
+        let out = r1.exec("sh -c 'echo oops >&2; exit 1'");
+        expect_eq(out.status, 1, "status of a failing command");
+        expect_eq(out.stdout, "", "stdout of a failing command");
+        expect_eq(out.stderr, "oops\n", "stderr is captured");
+        expect_eq(fails(|| r1.exec("sh -c 'unclosed")).kind, "invalid", "an unclosed quote");
+        expect_eq(fails(|| r1.exec("")).kind, "invalid", "an empty command");
+        "#);
+}
+
+#[test]
+fn exec_array_passes_words_as_they_are() {
+    ok(r#"
+        let r1 = netns::add("r1");
+        let out = r1.exec(["sh", "-c", "echo \"$1|$2\"; echo err >&2; exit 5", "sh", "a b", "'c'"]);
+        expect_eq(out.status, 5, "status");
+        expect_eq(out.stdout, "a b|'c'\n", "words are not split or unquoted");
+        expect_eq(out.stderr, "err\n", "stderr");
+        let out = r1.exec(["sh", "-c", "exit 3"]);
+        expect_eq(out.status, 3, "doc example");
+        expect_eq(fails(|| r1.exec([])).kind, "invalid", "an empty array");
+        "#);
+}
+
+#[test]
+fn exec_runs_inside_the_namespace() {
+    let (_, out, oracle) = ok_then(
+        r#"
+        fn names(text) {
+            let all = text.split("\n").filter(|l| l != "").map(|l| l.split(" ")[0].split("@")[0]);
+            all.sort();
+            all
+        }
+        let r1 = netns::add("r1");
+        link::add_veth("hostonly0", "hostonly1");
+        link::add_veth("eth0", "r1-peer", #{ netns: r1 });
+        let out = r1.exec("ip -br link");
+        expect_eq(out.status, 0, `ip -br link: ${out}`);
+        expect_eq(names(out.stdout), ["eth0", "lo"], "ip -br link inside r1 shows only r1's links");
+        let out = netns::host().exec(["ip", "-br", "link"]);
+        expect_eq(names(out.stdout), ["hostonly0", "hostonly1", "lo", "r1-peer"], "inside the host");
+        let inside = r1.exec("readlink /proc/self/ns/net").stdout;
+        inside.trim();
+        let outside = netns::host().exec(["readlink", "/proc/self/ns/net"]).stdout;
+        outside.trim();
+        print(`r1 ${inside}`);
+        print(`host ${outside}`);
+        "#,
+        "echo \"r1 $(ip netns exec r1 readlink /proc/self/ns/net)\"\n\
+         echo \"host $(readlink /proc/self/ns/net)\"",
+    );
+    assert_eq!(
+        tagged(&out, "r1 "),
+        tagged(&oracle, "r1 "),
+        "{out}\n{oracle}"
+    );
+    assert_eq!(tagged(&out, "host "), tagged(&oracle, "host "));
+    assert_ne!(tagged(&out, "r1 "), tagged(&out, "host "));
+}
+
+#[test]
+fn exec_of_a_missing_program_is_not_found() {
+    ok(r#"
+        let r1 = netns::add("r1");
+        let e = fails(|| r1.exec("no-such-program --flag"));
+        expect_eq(e.kind, "not_found", "a missing program");
+        expect(e.message.contains("no-such-program"), `the message names the program: ${e.message}`);
+        let e = fails(|| r1.exec(["no-such-program-2", "x"]));
+        expect_eq(e.kind, "not_found", "a missing program (array)");
+        expect(e.message.contains("no-such-program-2"), `the message names the program: ${e.message}`);
+        "#);
+}
+
+// ------------------------------------------------------------------ ping
+
+#[test]
+fn ping_answers_true_for_reachable_and_false_for_absent_addresses() {
+    ok(r#"
+        let a = netns::add("a");
+        let b = netns::add("b");
+        let ea = link::add_veth("eth0", "eth0", #{ netns: a, peer_netns: b });
+        let eb = ea.peer;
+        ea.addr_add("10.0.0.1/24");
+        ea.addr_add("2001:db8::1/64");
+        eb.addr_add("10.0.0.2/24");
+        eb.addr_add("2001:db8::2/64");
+        ea.up();
+        eb.up();
+        expect(a.ping("10.0.0.2"), "IPv4 a -> b");
+        expect(b.ping("10.0.0.1"), "IPv4 b -> a");
+        expect(a.ping("2001:db8::2"), "IPv6 a -> b");
+        expect(b.ping("2001:db8::1"), "IPv6 b -> a");
+        expect(a.ping("127.0.0.1"), "loopback IPv4");
+        expect(a.ping("::1"), "loopback IPv6");
+        expect(a.ping("10.0.0.2", #{ timeout: 0.3 }), "reachable with a timeout");
+        expect(a.ping("10.0.0.2", #{ timeout: 1 }), "an integer timeout");
+
+        let t = timestamp();
+        expect(!a.ping("10.0.0.3", #{ timeout: 0.3 }), "nobody has 10.0.0.3");
+        expect(t.elapsed < 1.5, `a 0.3 s IPv4 timeout took ${t.elapsed} s`);
+        let t = timestamp();
+        expect(!a.ping("2001:db8::3", #{ timeout: 0.3 }), "nobody has 2001:db8::3");
+        expect(t.elapsed < 1.5, `a 0.3 s IPv6 timeout took ${t.elapsed} s`);
+        expect(!a.ping("192.0.2.1", #{ timeout: 0.3 }), "no route: false, not an error");
+        let t = timestamp();
+        expect(!a.ping("10.0.0.4"), "default timeout");
+        expect(t.elapsed > 2.0 && t.elapsed < 6.0, `the default retries last about 3 s, took ${t.elapsed} s`);
+
+        expect_eq(fails(|| a.ping("10.0.0.2", #{ tmeout: 1 })).kind, "invalid", "an unknown option");
+        expect_eq(fails(|| a.ping("10.0.0.2", #{ timeout: -1 })).kind, "invalid", "a negative timeout");
+        expect_eq(fails(|| a.ping("not-an-address")).kind, "invalid", "not an address");
+        ea.down();
+        expect(!a.ping("10.0.0.2", #{ timeout: 0.3 }), "a link that is down");
+        "#);
+}
+
+// ---------------------------------------------------------------- sysctl
+
+#[test]
+fn sysctl_reads_and_writes_net_keys_of_its_namespace() {
+    let (_, _, oracle) = ok_then(
+        r#"
+        let r1 = netns::add("r1");
+        let r2 = netns::add("r2");
+        expect_eq(type_of(r1.sysctl("net.ipv4.ip_forward")), "string", "a sysctl value is a string");
+        expect_eq(r1.sysctl("net.ipv4.ip_forward"), "0", "default ip_forward");
+        r1.sysctl("net.ipv4.ip_forward", 1);
+        expect_eq(r1.sysctl("net.ipv4.ip_forward"), "1", "set with a number");
+        r1.sysctl("net.ipv4.conf.all.rp_filter", "2");
+        expect_eq(r1.sysctl("net.ipv4.conf.all.rp_filter"), "2", "set with a string");
+        r1.sysctl("net.ipv6.conf.all.forwarding", true);
+        expect_eq(r1.sysctl("net.ipv6.conf.all.forwarding"), "1", "set with a bool");
+        expect_eq(r2.sysctl("net.ipv4.ip_forward"), "0", "another namespace is untouched");
+        expect_eq(netns::host().sysctl("net.ipv4.ip_forward"), "0", "the host is untouched");
+        expect_eq(fails(|| r1.sysctl("net.ipv4.no_such_key")).kind, "not_found", "a missing net key");
+        "#,
+        "ip netns exec r1 sysctl -n net.ipv4.ip_forward net.ipv4.conf.all.rp_filter net.ipv6.conf.all.forwarding\n\
+         ip netns exec r2 sysctl -n net.ipv4.ip_forward\n\
+         cat /proc/sys/net/ipv4/ip_forward",
+    );
+    assert_eq!(
+        oracle.split_whitespace().collect::<Vec<_>>(),
+        ["1", "2", "1", "0", "0"]
+    );
+}
+
+#[test]
+fn forwarding_turns_ipv4_and_ipv6_forwarding_on_and_off() {
+    let (_, _, oracle) = ok_then(
+        r#"
+        let r1 = netns::add("router");
+        r1.forwarding(true);
+        expect_eq(r1.sysctl("net.ipv4.ip_forward"), "1", "IPv4 on");
+        expect_eq(r1.sysctl("net.ipv6.conf.all.forwarding"), "1", "IPv6 on");
+        let r2 = netns::add("off");
+        r2.forwarding(true);
+        r2.forwarding(false);
+        expect_eq(r2.sysctl("net.ipv4.ip_forward"), "0", "IPv4 off");
+        expect_eq(r2.sysctl("net.ipv6.conf.all.forwarding"), "0", "IPv6 off");
+        "#,
+        "ip netns exec router sysctl -n net.ipv4.ip_forward net.ipv6.conf.all.forwarding\n\
+         ip netns exec off sysctl -n net.ipv4.ip_forward net.ipv6.conf.all.forwarding",
+    );
+    assert_eq!(
+        oracle.split_whitespace().collect::<Vec<_>>(),
+        ["1", "1", "0", "0"]
+    );
+}
+
+#[test]
+fn sysctl_rejects_keys_outside_net() {
+    // Only keys that cannot do harm even if the check were missing: a
+    // read, and a write to a key that does not exist.
+    ok(r#"
+        let r1 = netns::add("r1");
+        let e = fails(|| r1.sysctl("kernel.hostname"));
+        expect_eq(e.kind, "invalid", "reading kernel.hostname");
+        expect(e.message.contains("kernel.hostname"), `the message names the key: ${e.message}`);
+        expect_eq(fails(|| r1.sysctl("fs.netscript_no_such_key", 1)).kind, "invalid", "writing a non-net key");
+        expect_eq(fails(|| r1.sysctl("net/../kernel/hostname")).kind, "invalid", "a path escaping net");
+        expect_eq(fails(|| r1.sysctl("net.ipv4.../../kernel.hostname")).kind, "invalid", "dots escaping net");
+        "#);
+}
+
+// ------------------------------------------------------------- stdlib, exit
+
+#[test]
+fn lab_wire_connects_a_namespace_to_a_bridge() {
+    let (sb, _, _) = ok_then(
+        r#"
+        import "lab" as lab;
+        let br = bridge::add("br0");
+        br.up();
+        let r1 = netns::add("r1");
+        let r2 = netns::add("r2");
+        let e1 = lab::wire(r1, "eth0", "100.100.100.10/24", br, "veth1.2");
+        let e2 = lab::wire(r2, "eth0", "100.100.100.20/24", br, "veth2.2");
+        expect_eq(e1.netns.name, "r1", "wire returns the end inside the namespace");
+        expect_eq(e1.name, "eth0", "its name");
+        expect_eq(e1.peer.name, "veth1.2", "the bridge end");
+        expect_eq(e1.peer.master, "br0", "the bridge end is a port");
+        expect_eq(e1.addrs()[0], "100.100.100.10/24", "the address");
+        expect(r1.ping("100.100.100.20"), "r1 -> r2 through the bridge");
+        "#,
+        "ip -n r1 -j addr show dev eth0 > r1.json; ip -j link > host.json",
+    );
+    let r1 = json(&sb.read("r1.json"));
+    assert!(has_flag(&r1[0], "UP"), "{r1}");
+    assert_eq!(cidrs(&r1[0])[0], "100.100.100.10/24");
+    let host = json(&sb.read("host.json"));
+    for port in ["veth1.2", "veth2.2"] {
+        let p = link_named(&host, port);
+        assert_eq!(p["master"], "br0", "{p}");
+        assert!(has_flag(p, "UP"), "{p}");
+    }
+}
+
+#[test]
+fn exit_sets_the_status_and_stops_the_script() {
+    let cases: &[(&str, i32, &str)] = &[
+        ("print(\"a\"); exit(3); print(\"b\");", 3, "a\n"),
+        ("exit(0); throw \"not reached\";", 0, ""),
+        ("exit();", 0, ""),
+        ("exit(42);", 42, ""),
+        ("fn f() { exit(7); } f(); print(\"after\");", 7, ""),
+        (
+            "let r1 = netns::add(\"r1\"); if r1.ping(\"127.0.0.1\") { exit(5); } print(\"no\");",
+            5,
+            "",
+        ),
+        ("throw \"boom\";", 1, ""),
+        ("print(\"done\");", 0, "done\n"),
+    ];
+    for (code, status, stdout) in cases {
+        let sb = Sandbox::new();
+        let run = sb.script(code);
+        assert_eq!(run.status, *status, "{code}\n{}{}", run.stdout, run.stderr);
+        assert_eq!(run.stdout, *stdout, "{code}");
+    }
+}
