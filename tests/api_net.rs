@@ -1,0 +1,400 @@
+//! The v1 API against the real kernel — Routes, exec, ping, sysctl, the lab stdlib and exit. Each script checks
+//! itself (a thrown error fails the run) and, wherever one exists, an
+//! independent oracle read in the same sandbox confirms it: `ip -j`,
+//! `ip -n NS -j`, `bridge -j`, `ip netns list`, `/proc`.
+
+#![allow(unused_imports)]
+
+mod common;
+use common::api::*;
+use common::{Sandbox, json, script_ok};
+use serde_json::Value;
+
+// ---------------------------------------------------------------- routes
+
+/// `ip -j route` entries as "dst|gateway|dev", with host routes given their
+/// prefix length the way netscript writes them.
+fn ip_routes(v: &Value) -> Vec<String> {
+    items(v)
+        .iter()
+        .map(|r| {
+            let dst = r["dst"].as_str().unwrap();
+            let dst = if dst == "default" || dst.contains('/') {
+                dst.to_string()
+            } else if dst.contains(':') {
+                format!("{dst}/128")
+            } else {
+                format!("{dst}/32")
+            };
+            format!(
+                "{dst}|{}|{}",
+                r["gateway"].as_str().unwrap_or(""),
+                r["dev"].as_str().unwrap_or("")
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn routes_match_ip_route_for_ipv4_and_ipv6() {
+    let (sb, out, _) = ok_then(
+        r#"
+        let r1 = netns::add("r1");
+        let eth = link::add_veth("eth0", "peer", #{ netns: r1 });
+        eth.addr_add("10.1.0.1/24");
+        eth.addr_add("2001:db8:1::1/64");
+        eth.up();
+        eth.peer.up();
+        expect_eq(r1.routes().filter(|r| r.dst == "default"), [], "no default route at first");
+        r1.route_add("default", "10.1.0.254");
+        r1.route_add("10.2.0.0/16", "10.1.0.2");
+        r1.route_add("10.3.3.3/32", "10.1.0.3");
+        r1.route_add("2001:db8:2::/64", "2001:db8:1::2");
+        r1.route_add("default", "2001:db8:1::fe");
+        let rs = r1.routes();
+        expect_eq(type_of(rs), "array", "routes() is an array");
+        expect_eq(rs[0], #{ dst: "default", gateway: "10.1.0.254", dev: "eth0" }, "IPv4 default first");
+        expect(rs.contains(#{ dst: "10.1.0.0/24", gateway: (), dev: "eth0" }), `connected route: ${rs}`);
+        expect(rs.contains(#{ dst: "default", gateway: "2001:db8:1::fe", dev: "eth0" }), `IPv6 default: ${rs}`);
+        expect_eq(fails(|| r1.route_add("default", "10.1.0.253")).kind, "exists", "a second default");
+        expect_eq(fails(|| r1.route_add("bogus", "10.1.0.254")).kind, "invalid", "a bad destination");
+        expect_eq(fails(|| r1.route_add("10.5.0.0/16", "bogus")).kind, "invalid", "a bad gateway");
+        expect_eq(fails(|| r1.route_add("10.7.0.0/16", "2001:db8:1::2")).kind, "invalid", "mixed IP versions");
+        expect_eq(netns::add("empty").routes(), [], "a fresh namespace has no main-table routes");
+        for r in r1.routes() { print(`${r.dst}|${r.gateway}|${r.dev}`); }
+        "#,
+        "ip -n r1 -j route > r4.json; ip -n r1 -6 -j route > r6.json",
+    );
+    let mut expected = ip_routes(&json(&sb.read("r4.json")));
+    let v6 = ip_routes(&json(&sb.read("r6.json")));
+    expected.extend(v6);
+    let ours: Vec<String> = out.lines().map(String::from).collect();
+    assert_eq!(ours, expected);
+    for r in [
+        "default|10.1.0.254|eth0",
+        "10.1.0.0/24||eth0",
+        "10.2.0.0/16|10.1.0.2|eth0",
+        "10.3.3.3/32|10.1.0.3|eth0",
+        "2001:db8:1::/64||eth0",
+        "2001:db8:2::/64|2001:db8:1::2|eth0",
+        "default|2001:db8:1::fe|eth0",
+    ] {
+        assert!(ours.iter().any(|o| o == r), "missing {r}: {ours:?}");
+    }
+    // IPv4 then IPv6.
+    let first_v6 = ours.iter().position(|r| r.contains(':')).unwrap();
+    assert!(
+        ours[..first_v6].iter().all(|r| !r.contains(':')),
+        "{ours:?}"
+    );
+    assert!(ours[first_v6..].iter().all(|r| r.contains(':')), "{ours:?}");
+}
+
+#[test]
+fn routes_and_forwarding_connect_two_namespaces_through_a_router() {
+    let (sb, _, oracle) = ok_then(
+        r#"
+        let h1 = netns::add("h1");
+        let rt = netns::add("rt");
+        let h2 = netns::add("h2");
+        let a = link::add_veth("eth0", "eth1", #{ netns: h1, peer_netns: rt });
+        let b = link::add_veth("eth0", "eth2", #{ netns: h2, peer_netns: rt });
+        a.addr_add("10.1.0.1/24");
+        a.addr_add("2001:db8:1::1/64");
+        a.peer.addr_add("10.1.0.254/24");
+        a.peer.addr_add("2001:db8:1::fe/64");
+        b.addr_add("10.2.0.1/24");
+        b.addr_add("2001:db8:2::1/64");
+        b.peer.addr_add("10.2.0.254/24");
+        b.peer.addr_add("2001:db8:2::fe/64");
+        for l in [a, a.peer, b, b.peer] { l.up(); }
+        h1.route_add("default", "10.1.0.254");
+        h1.route_add("default", "2001:db8:1::fe");
+        h2.route_add("10.1.0.0/24", "10.2.0.254");
+        h2.route_add("2001:db8:1::/64", "2001:db8:2::fe");
+        expect(h1.ping("10.1.0.254"), "h1 reaches the router");
+        rt.forwarding(false);
+        expect_eq(rt.sysctl("net.ipv4.ip_forward"), "0", "forwarding(false), IPv4");
+        expect_eq(rt.sysctl("net.ipv6.conf.all.forwarding"), "0", "forwarding(false), IPv6");
+        expect(!h1.ping("10.2.0.1", #{ timeout: 0.3 }), "IPv4 must not cross a router that does not forward");
+        expect(!h1.ping("2001:db8:2::1", #{ timeout: 0.3 }), "IPv6 must not cross a router that does not forward");
+        rt.forwarding(true);
+        expect_eq(rt.sysctl("net.ipv4.ip_forward"), "1", "forwarding(true), IPv4");
+        expect_eq(rt.sysctl("net.ipv6.conf.all.forwarding"), "1", "forwarding(true), IPv6");
+        expect(h1.ping("10.2.0.1"), "h1 -> h2 over IPv4 via the default route");
+        expect(h1.ping("2001:db8:2::1"), "h1 -> h2 over IPv6 via the default route");
+        expect(h2.ping("10.1.0.1"), "h2 -> h1 over IPv4 via a prefix route");
+        expect(h2.ping("2001:db8:1::1"), "h2 -> h1 over IPv6 via a prefix route");
+        expect_eq(h1.sysctl("net.ipv4.ip_forward"), "0", "forwarding is per namespace");
+        "#,
+        "ip netns exec rt cat /proc/sys/net/ipv4/ip_forward /proc/sys/net/ipv6/conf/all/forwarding\n\
+         cat /proc/sys/net/ipv4/ip_forward\n\
+         ip -n h1 -j route > h1.json",
+    );
+    assert_eq!(
+        oracle.split_whitespace().collect::<Vec<_>>(),
+        ["1", "1", "0"]
+    );
+    let h1_routes = ip_routes(&json(&sb.read("h1.json")));
+    assert!(
+        h1_routes.iter().any(|r| r == "default|10.1.0.254|eth0"),
+        "{h1_routes:?}"
+    );
+}
+
+// ------------------------------------------------------------------ exec
+
+#[test]
+fn exec_string_is_split_like_a_shell_line() {
+    ok(r#"
+        let r1 = netns::add("r1");
+        let out = r1.exec("sh -c 'echo hi; exit 3'");
+        expect_eq(type_of(out), "map", "exec returns a map");
+        expect_eq(out.status, 3, "status");
+        expect_eq(out.stdout, "hi\n", "stdout");
+        expect_eq(out.stderr, "", "stderr");
+        expect_eq(out.keys().len(), 3, `keys: ${out}`);
+        let out = r1.exec("printf '%s|' \"a b\" 'c  d' e\\ f");
+        expect_eq(out.stdout, "a b|c  d|e f|", "quotes and backslashes group words");
+        expect_eq(out.status, 0, "status 0");
+        let out = r1.exec("echo $HOME; ls > x");
+        expect_eq(out.stdout, "$HOME; ls > x\n", "no shell runs: no expansion, no ; or >");
+        let out = r1.exec("sh -c 'echo oops >&2; exit 1'");
+        expect_eq(out.status, 1, "status of a failing command");
+        expect_eq(out.stdout, "", "stdout of a failing command");
+        expect_eq(out.stderr, "oops\n", "stderr is captured");
+        expect_eq(fails(|| r1.exec("sh -c 'unclosed")).kind, "invalid", "an unclosed quote");
+        expect_eq(fails(|| r1.exec("")).kind, "invalid", "an empty command");
+        "#);
+}
+
+#[test]
+fn exec_array_passes_words_as_they_are() {
+    ok(r#"
+        let r1 = netns::add("r1");
+        let out = r1.exec(["sh", "-c", "echo \"$1|$2\"; echo err >&2; exit 5", "sh", "a b", "'c'"]);
+        expect_eq(out.status, 5, "status");
+        expect_eq(out.stdout, "a b|'c'\n", "words are not split or unquoted");
+        expect_eq(out.stderr, "err\n", "stderr");
+        let out = r1.exec(["sh", "-c", "exit 3"]);
+        expect_eq(out.status, 3, "doc example");
+        expect_eq(fails(|| r1.exec([])).kind, "invalid", "an empty array");
+        "#);
+}
+
+#[test]
+fn exec_runs_inside_the_namespace() {
+    let (_, out, oracle) = ok_then(
+        r#"
+        fn names(text) {
+            let all = text.split("\n").filter(|l| l != "").map(|l| l.split(" ")[0].split("@")[0]);
+            all.sort();
+            all
+        }
+        let r1 = netns::add("r1");
+        link::add_veth("hostonly0", "hostonly1");
+        link::add_veth("eth0", "r1-peer", #{ netns: r1 });
+        let out = r1.exec("ip -br link");
+        expect_eq(out.status, 0, `ip -br link: ${out}`);
+        expect_eq(names(out.stdout), ["eth0", "lo"], "ip -br link inside r1 shows only r1's links");
+        let out = netns::host().exec(["ip", "-br", "link"]);
+        expect_eq(names(out.stdout), ["hostonly0", "hostonly1", "lo", "r1-peer"], "inside the host");
+        let inside = r1.exec("readlink /proc/self/ns/net").stdout;
+        inside.trim();
+        let outside = netns::host().exec(["readlink", "/proc/self/ns/net"]).stdout;
+        outside.trim();
+        print(`r1 ${inside}`);
+        print(`host ${outside}`);
+        "#,
+        "echo \"r1 $(ip netns exec r1 readlink /proc/self/ns/net)\"\n\
+         echo \"host $(readlink /proc/self/ns/net)\"",
+    );
+    assert_eq!(
+        tagged(&out, "r1 "),
+        tagged(&oracle, "r1 "),
+        "{out}\n{oracle}"
+    );
+    assert_eq!(tagged(&out, "host "), tagged(&oracle, "host "));
+    assert_ne!(tagged(&out, "r1 "), tagged(&out, "host "));
+}
+
+#[test]
+fn exec_of_a_missing_program_is_not_found() {
+    ok(r#"
+        let r1 = netns::add("r1");
+        let e = fails(|| r1.exec("no-such-program --flag"));
+        expect_eq(e.kind, "not_found", "a missing program");
+        expect(e.message.contains("no-such-program"), `the message names the program: ${e.message}`);
+        let e = fails(|| r1.exec(["no-such-program-2", "x"]));
+        expect_eq(e.kind, "not_found", "a missing program (array)");
+        expect(e.message.contains("no-such-program-2"), `the message names the program: ${e.message}`);
+        "#);
+}
+
+// ------------------------------------------------------------------ ping
+
+#[test]
+fn ping_answers_true_for_reachable_and_false_for_absent_addresses() {
+    ok(r#"
+        let a = netns::add("a");
+        let b = netns::add("b");
+        let ea = link::add_veth("eth0", "eth0", #{ netns: a, peer_netns: b });
+        let eb = ea.peer;
+        ea.addr_add("10.0.0.1/24");
+        ea.addr_add("2001:db8::1/64");
+        eb.addr_add("10.0.0.2/24");
+        eb.addr_add("2001:db8::2/64");
+        ea.up();
+        eb.up();
+        expect(a.ping("10.0.0.2"), "IPv4 a -> b");
+        expect(b.ping("10.0.0.1"), "IPv4 b -> a");
+        expect(a.ping("2001:db8::2"), "IPv6 a -> b");
+        expect(b.ping("2001:db8::1"), "IPv6 b -> a");
+        expect(a.ping("127.0.0.1"), "loopback IPv4");
+        expect(a.ping("::1"), "loopback IPv6");
+        expect(a.ping("10.0.0.2", #{ timeout: 0.3 }), "reachable with a timeout");
+        expect(a.ping("10.0.0.2", #{ timeout: 1 }), "an integer timeout");
+
+        let t = timestamp();
+        expect(!a.ping("10.0.0.3", #{ timeout: 0.3 }), "nobody has 10.0.0.3");
+        expect(t.elapsed < 1.5, `a 0.3 s IPv4 timeout took ${t.elapsed} s`);
+        let t = timestamp();
+        expect(!a.ping("2001:db8::3", #{ timeout: 0.3 }), "nobody has 2001:db8::3");
+        expect(t.elapsed < 1.5, `a 0.3 s IPv6 timeout took ${t.elapsed} s`);
+        expect(!a.ping("192.0.2.1", #{ timeout: 0.3 }), "no route: false, not an error");
+        let t = timestamp();
+        expect(!a.ping("10.0.0.4"), "default timeout");
+        expect(t.elapsed > 2.0 && t.elapsed < 6.0, `the default retries last about 3 s, took ${t.elapsed} s`);
+
+        expect_eq(fails(|| a.ping("10.0.0.2", #{ tmeout: 1 })).kind, "invalid", "an unknown option");
+        expect_eq(fails(|| a.ping("10.0.0.2", #{ timeout: -1 })).kind, "invalid", "a negative timeout");
+        expect_eq(fails(|| a.ping("not-an-address")).kind, "invalid", "not an address");
+        ea.down();
+        expect(!a.ping("10.0.0.2", #{ timeout: 0.3 }), "a link that is down");
+        "#);
+}
+
+// ---------------------------------------------------------------- sysctl
+
+#[test]
+fn sysctl_reads_and_writes_net_keys_of_its_namespace() {
+    let (_, _, oracle) = ok_then(
+        r#"
+        let r1 = netns::add("r1");
+        let r2 = netns::add("r2");
+        expect_eq(type_of(r1.sysctl("net.ipv4.ip_forward")), "string", "a sysctl value is a string");
+        expect_eq(r1.sysctl("net.ipv4.ip_forward"), "0", "default ip_forward");
+        r1.sysctl("net.ipv4.ip_forward", 1);
+        expect_eq(r1.sysctl("net.ipv4.ip_forward"), "1", "set with a number");
+        r1.sysctl("net.ipv4.conf.all.rp_filter", "2");
+        expect_eq(r1.sysctl("net.ipv4.conf.all.rp_filter"), "2", "set with a string");
+        r1.sysctl("net.ipv6.conf.all.forwarding", true);
+        expect_eq(r1.sysctl("net.ipv6.conf.all.forwarding"), "1", "set with a bool");
+        expect_eq(r2.sysctl("net.ipv4.ip_forward"), "0", "another namespace is untouched");
+        expect_eq(netns::host().sysctl("net.ipv4.ip_forward"), "0", "the host is untouched");
+        expect_eq(fails(|| r1.sysctl("net.ipv4.no_such_key")).kind, "not_found", "a missing net key");
+        "#,
+        "ip netns exec r1 sysctl -n net.ipv4.ip_forward net.ipv4.conf.all.rp_filter net.ipv6.conf.all.forwarding\n\
+         ip netns exec r2 sysctl -n net.ipv4.ip_forward\n\
+         cat /proc/sys/net/ipv4/ip_forward",
+    );
+    assert_eq!(
+        oracle.split_whitespace().collect::<Vec<_>>(),
+        ["1", "2", "1", "0", "0"]
+    );
+}
+
+#[test]
+fn forwarding_turns_ipv4_and_ipv6_forwarding_on_and_off() {
+    let (_, _, oracle) = ok_then(
+        r#"
+        let r1 = netns::add("router");
+        r1.forwarding(true);
+        expect_eq(r1.sysctl("net.ipv4.ip_forward"), "1", "IPv4 on");
+        expect_eq(r1.sysctl("net.ipv6.conf.all.forwarding"), "1", "IPv6 on");
+        let r2 = netns::add("off");
+        r2.forwarding(true);
+        r2.forwarding(false);
+        expect_eq(r2.sysctl("net.ipv4.ip_forward"), "0", "IPv4 off");
+        expect_eq(r2.sysctl("net.ipv6.conf.all.forwarding"), "0", "IPv6 off");
+        "#,
+        "ip netns exec router sysctl -n net.ipv4.ip_forward net.ipv6.conf.all.forwarding\n\
+         ip netns exec off sysctl -n net.ipv4.ip_forward net.ipv6.conf.all.forwarding",
+    );
+    assert_eq!(
+        oracle.split_whitespace().collect::<Vec<_>>(),
+        ["1", "1", "0", "0"]
+    );
+}
+
+#[test]
+fn sysctl_rejects_keys_outside_net() {
+    // Only keys that cannot do harm even if the check were missing: a
+    // read, and a write to a key that does not exist.
+    ok(r#"
+        let r1 = netns::add("r1");
+        let e = fails(|| r1.sysctl("kernel.hostname"));
+        expect_eq(e.kind, "invalid", "reading kernel.hostname");
+        expect(e.message.contains("kernel.hostname"), `the message names the key: ${e.message}`);
+        expect_eq(fails(|| r1.sysctl("fs.netscript_no_such_key", 1)).kind, "invalid", "writing a non-net key");
+        expect_eq(fails(|| r1.sysctl("net/../kernel/hostname")).kind, "invalid", "a path escaping net");
+        expect_eq(fails(|| r1.sysctl("net.ipv4.../../kernel.hostname")).kind, "invalid", "dots escaping net");
+        "#);
+}
+
+// ------------------------------------------------------------- stdlib, exit
+
+#[test]
+fn lab_wire_connects_a_namespace_to_a_bridge() {
+    let (sb, _, _) = ok_then(
+        r#"
+        import "lab" as lab;
+        let br = bridge::add("br0");
+        br.up();
+        let r1 = netns::add("r1");
+        let r2 = netns::add("r2");
+        let e1 = lab::wire(r1, "eth0", "100.100.100.10/24", br, "veth1.2");
+        let e2 = lab::wire(r2, "eth0", "100.100.100.20/24", br, "veth2.2");
+        expect_eq(e1.netns.name, "r1", "wire returns the end inside the namespace");
+        expect_eq(e1.name, "eth0", "its name");
+        expect_eq(e1.peer.name, "veth1.2", "the bridge end");
+        expect_eq(e1.peer.master, "br0", "the bridge end is a port");
+        expect_eq(e1.addrs()[0], "100.100.100.10/24", "the address");
+        expect(r1.ping("100.100.100.20"), "r1 -> r2 through the bridge");
+        "#,
+        "ip -n r1 -j addr show dev eth0 > r1.json; ip -j link > host.json",
+    );
+    let r1 = json(&sb.read("r1.json"));
+    assert!(has_flag(&r1[0], "UP"), "{r1}");
+    assert_eq!(cidrs(&r1[0])[0], "100.100.100.10/24");
+    let host = json(&sb.read("host.json"));
+    for port in ["veth1.2", "veth2.2"] {
+        let p = link_named(&host, port);
+        assert_eq!(p["master"], "br0", "{p}");
+        assert!(has_flag(p, "UP"), "{p}");
+    }
+}
+
+#[test]
+fn exit_sets_the_status_and_stops_the_script() {
+    let cases: &[(&str, i32, &str)] = &[
+        ("print(\"a\"); exit(3); print(\"b\");", 3, "a\n"),
+        ("exit(0); throw \"not reached\";", 0, ""),
+        ("exit();", 0, ""),
+        ("exit(42);", 42, ""),
+        ("fn f() { exit(7); } f(); print(\"after\");", 7, ""),
+        (
+            "let r1 = netns::add(\"r1\"); if r1.ping(\"127.0.0.1\") { exit(5); } print(\"no\");",
+            5,
+            "",
+        ),
+        ("throw \"boom\";", 1, ""),
+        ("print(\"done\");", 0, "done\n"),
+    ];
+    for (code, status, stdout) in cases {
+        let sb = Sandbox::new();
+        let run = sb.script(code);
+        assert_eq!(run.status, *status, "{code}\n{}{}", run.stdout, run.stderr);
+        assert_eq!(run.stdout, *stdout, "{code}");
+    }
+}

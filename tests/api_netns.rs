@@ -1,0 +1,213 @@
+//! The v1 API against the real kernel — Namespaces: netns::* and Netns handles. Each script checks
+//! itself (a thrown error fails the run) and, wherever one exists, an
+//! independent oracle read in the same sandbox confirms it: `ip -j`,
+//! `ip -n NS -j`, `bridge -j`, `ip netns list`, `/proc`.
+
+#![allow(unused_imports)]
+
+mod common;
+use common::api::*;
+use common::{Sandbox, json, script_ok};
+use serde_json::Value;
+
+// ---------------------------------------------------------------- netns
+
+#[test]
+fn netns_add_get_ensure_exists_and_name() {
+    let (sb, _, _) = ok_then(
+        r#"
+        expect(!netns::exists("r1"), "r1 exists before netns::add");
+        let r1 = netns::add("r1");
+        expect_eq(type_of(r1), "Netns", "type of a namespace handle");
+        expect_eq(r1.name, "r1", "ns.name");
+        expect(netns::exists("r1"), "netns::exists after add");
+        let g = netns::get("r1");
+        expect(g == r1, "netns::get gives the same namespace as add");
+        expect_eq(g.name, "r1", "name of a handle from get");
+        expect(netns::ensure("r1") == r1, "ensure of an existing namespace reuses it");
+        expect(!netns::exists("r2"), "r2 exists before ensure");
+        let r2 = netns::ensure("r2");
+        expect(netns::exists("r2"), "ensure creates a missing namespace");
+        expect_eq(r2.name, "r2", "name from ensure");
+        expect(r2 != r1, "r2 != r1");
+        expect(netns::ensure("r2") == r2, "ensure twice");
+        expect_eq(r1.links().map(|l| l.name), ["lo"], "a new namespace has only lo");
+        expect(r1.link("lo").is_up, "netns::add brings lo up");
+        let names = netns::list();
+        names.sort();
+        expect_eq(names, ["r1", "r2"], "netns::list");
+        "#,
+        "ip netns list > ns.txt\n\
+         ip -n r1 -j link > r1.json\n\
+         ip -n r2 -j link > r2.json",
+    );
+    assert_eq!(
+        sorted(netns_names(&sb.read("ns.txt"))),
+        strings(&["r1", "r2"])
+    );
+    for ns in ["r1", "r2"] {
+        let links = json(&sb.read(&format!("{ns}.json")));
+        assert_eq!(ifnames(&links), ["lo"], "{ns}");
+        assert!(has_flag(link_named(&links, "lo"), "UP"), "{ns}: {links}");
+    }
+}
+
+#[test]
+fn netns_list_matches_ip_netns_list_in_names_and_order() {
+    let (sb, out, _) = ok_then(
+        r#"
+        for n in ["m", "a", "zz", "b0", "c", "r10", "r9"] { netns::add(n); }
+        netns::ensure("a");
+        expect_eq(netns::list().len(), 7, "netns::list length");
+        for n in netns::list() { print(n); }
+        "#,
+        "ip netns list > ns.txt",
+    );
+    let ours: Vec<String> = out.lines().map(String::from).collect();
+    assert_eq!(ours, netns_names(&sb.read("ns.txt")));
+    assert_eq!(
+        sorted(ours),
+        strings(&["a", "b0", "c", "m", "r10", "r9", "zz"])
+    );
+}
+
+#[test]
+fn netns_host_is_the_namespace_netscript_started_in() {
+    let (_, out, oracle) = ok_then(
+        r#"
+        let h = netns::host();
+        expect_eq(h.name, "host", "netns::host().name");
+        expect(h == netns::host(), "host == host");
+        expect(h.link("lo").is_up, "host lo is up");
+        let v = link::add_veth("a", "b");
+        expect(v.netns == h, "a veth made without options is in the host");
+        expect_eq(h.links().map(|l| l.name), link::list().map(|l| l.name), "host.links() == link::list()");
+        let r1 = netns::add("r1");
+        expect(h != r1, "host != r1");
+        expect(!netns::list().contains("host"), "the host is not a named namespace");
+        print(h.exec("readlink /proc/self/ns/net").stdout);
+        "#,
+        "readlink /proc/self/ns/net",
+    );
+    assert_eq!(out.trim(), oracle.trim());
+    assert!(out.starts_with("net:["), "{out}");
+}
+
+#[test]
+fn netns_made_by_ip_netns_add_is_usable() {
+    let sb = Sandbox::new();
+    sb.file(
+        "test.rhai",
+        &with_prelude(
+            r#"
+        expect(netns::exists("x"), "netns::exists on a namespace made by ip");
+        expect(netns::list().contains("x"), "netns::list shows it");
+        let x = netns::get("x");
+        expect_eq(x.name, "x", "name");
+        expect(netns::ensure("x") == x, "ensure reuses it");
+        expect_eq(x.links().map(|l| l.name), ["lo"], "its links");
+        let v = link::add_veth("eth0", "x-eth0", #{ netns: "x" });
+        expect_eq(v.netns.name, "x", "veth end created in x");
+        v.addr_add("10.5.0.1/24");
+        v.up();
+        let br = bridge::add("xbr", #{ netns: x });
+        let d = link::add_veth("d0", "d1");
+        d.set_netns(x);
+        expect_eq(x.links().len(), 4, "x's links");
+        "#,
+        ),
+    );
+    let run = sb.sh("ip netns add x\n\
+         netscript test.rhai || exit 9\n\
+         ip -n x -j -d link > x.json\n\
+         ip -n x -j addr show dev eth0 > x-addr.json\n\
+         ip -j link > host.json");
+    run.success();
+    let x = json(&sb.read("x.json"));
+    assert_eq!(sorted(ifnames(&x)), strings(&["d0", "eth0", "lo", "xbr"]));
+    assert!(has_flag(link_named(&x, "eth0"), "UP"), "{x}");
+    assert_eq!(link_named(&x, "xbr")["linkinfo"]["info_kind"], "bridge");
+    let addr = json(&sb.read("x-addr.json"));
+    assert_eq!(cidrs(&addr[0]), ["10.5.0.1/24"]);
+    assert_eq!(
+        sorted(ifnames(&json(&sb.read("host.json")))),
+        strings(&["d1", "lo", "x-eth0"])
+    );
+}
+
+#[test]
+fn netns_errors_are_catchable_maps_with_kind_message_errno() {
+    ok(r#"
+        let r1 = netns::add("r1");
+        let e = fails(|| netns::add("r1"));
+        expect_eq(type_of(e), "map", "a caught netscript error is a map");
+        for k in ["kind", "message", "errno", "help"] { expect(k in e, `the error has no ${k}: ${e}`); }
+        expect_eq(e.kind, "exists", "kind of add of an existing name");
+        expect_eq(e.errno, 17, "errno of add of an existing name (EEXIST)");
+        expect(e.message.contains("\"r1\""), `the message names r1: ${e.message}`);
+
+        let e = fails(|| netns::get("nope"));
+        expect_eq(e.kind, "not_found", "kind of get of a missing namespace");
+        expect(e.message.contains("nope"), `the message names nope: ${e.message}`);
+        for k in ["kind", "message", "errno", "help"] { expect(k in e, `the error has no ${k}: ${e}`); }
+
+        expect_eq(fails(|| netns::del("nope")).kind, "not_found", "del of a missing namespace");
+        expect(!netns::exists("nope"), "failed calls create nothing");
+        expect_eq(netns::list(), ["r1"], "failed calls create nothing");
+        "#);
+}
+
+#[test]
+fn netns_del_by_name_and_by_handle() {
+    let (sb, _, _) = ok_then(
+        r#"
+        netns::add("r1");
+        let r2 = netns::add("r2");
+        netns::add("r3");
+        netns::del("r1");
+        expect(!netns::exists("r1"), "r1 after netns::del");
+        r2.del();
+        expect(!netns::exists("r2"), "r2 after ns.del()");
+        expect_eq(fails(|| netns::get("r2")).kind, "not_found", "get of a deleted namespace");
+        expect_eq(fails(|| r2.del()).kind, "not_found", "deleting twice");
+        expect_eq(netns::list(), ["r3"], "list after the deletes");
+        let again = netns::add("r1");
+        expect_eq(again.links().map(|l| l.name), ["lo"], "a re-created namespace is fresh");
+        "#,
+        "ip netns list > ns.txt; ls -A /run/netns > dir.txt",
+    );
+    assert_eq!(
+        sorted(netns_names(&sb.read("ns.txt"))),
+        strings(&["r1", "r3"])
+    );
+    assert_eq!(
+        sorted(sb.read("dir.txt").lines().map(String::from).collect()),
+        strings(&["r1", "r3"])
+    );
+}
+
+#[test]
+fn deleting_a_namespace_removes_the_other_ends_of_its_veths() {
+    let (sb, _, _) = ok_then(
+        r#"
+        let r1 = netns::add("r1");
+        let r2 = netns::add("r2");
+        let r3 = netns::add("r3");
+        link::add_veth("eth0", "r1-eth0", #{ netns: r1 });
+        let m = link::add_veth("m0", "r2-eth0");
+        m.set_netns(r2);
+        link::add_veth("k1", "k2", #{ netns: r3, peer_netns: r1 });
+        expect_eq(link::list().map(|l| l.name), ["lo", "r1-eth0", "r2-eth0"], "host links before");
+        expect_eq(r3.links().map(|l| l.name), ["lo", "k1"], "r3 links before");
+        netns::del("r1");
+        expect_eq(link::list().map(|l| l.name), ["lo", "r2-eth0"], "r1's veth peer is gone from the host");
+        expect_eq(r3.links().map(|l| l.name), ["lo"], "r1's veth peer is gone from r3");
+        r2.del();
+        expect_eq(link::list().map(|l| l.name), ["lo"], "r2's (moved) veth peer is gone from the host");
+        "#,
+        "ip -j link > host.json; ip -n r3 -j link > r3.json; ip netns list > ns.txt",
+    );
+    assert_eq!(ifnames(&json(&sb.read("host.json"))), ["lo"]);
+    assert_eq!(ifnames(&json(&sb.read("r3.json"))), ["lo"]);
+    assert_eq!(netns_names(&sb.read("ns.txt")), ["r3"]);
+}
