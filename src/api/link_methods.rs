@@ -52,11 +52,30 @@ fn info(net: &Net, ctx: &NativeCallContext, l: &LinkHandle) -> Res<LinkInfo> {
     net.link_by_index(&l.ns(), l.index()).or_raise(ctx)
 }
 
-fn properties(m: &mut Module, net: &Net) {
+/// A read-only property computed from the link's current kernel state.
+fn info_property(
+    m: &mut Module,
+    net: &Net,
+    prop: &str,
+    ty: &str,
+    doc: &str,
+    read: fn(LinkInfo) -> Dynamic,
+) {
     let n = net.clone();
-    getter(
+    getter(prop, &["l: &mut Link", ty], doc).set_into_module(
+        m,
+        move |ctx: NativeCallContext<'_>, l: &mut LinkHandle| -> Res<Dynamic> {
+            Ok(read(info(&n, &ctx, l)?))
+        },
+    );
+}
+
+fn properties(m: &mut Module, net: &Net) {
+    info_property(
+        m,
+        net,
         "name",
-        &["l: &mut Link", "String"],
+        "String",
         r#"
 The link's current name (it follows renames).
 
@@ -65,36 +84,28 @@ let l = link::add_veth("a", "b");
 l.rename("c");
 print(l.name);   // c
 ```"#,
-    )
-    .set_into_module(
-        m,
-        move |ctx: NativeCallContext<'_>, l: &mut LinkHandle| -> Res<String> {
-            Ok(info(&n, &ctx, l)?.name)
-        },
+        |i| i.name.into(),
     );
 
-    let n = net.clone();
-    getter(
+    info_property(
+        m,
+        net,
         "index",
-        &["l: &mut Link", "i64"],
+        "i64",
         r#"
 The interface index in its namespace.
 
 ```rhai
 print(link::get("lo").index);   // 1
 ```"#,
-    )
-    .set_into_module(
-        m,
-        move |ctx: NativeCallContext<'_>, l: &mut LinkHandle| -> Res<rhai::INT> {
-            Ok(info(&n, &ctx, l)?.index as rhai::INT)
-        },
+        |i| Dynamic::from_int(i.index as rhai::INT),
     );
 
-    let n = net.clone();
-    getter(
+    info_property(
+        m,
+        net,
         "kind",
-        &["l: &mut Link", "String"],
+        "String",
         r#"
 The link type: "veth", "bridge", "loopback", "dummy", … ("device" when the
 kernel reports none, e.g. a physical NIC).
@@ -104,18 +115,14 @@ kernel reports none, e.g. a physical NIC).
 ```rhai
 print(bridge::add("br0").kind);   // bridge
 ```"#,
-    )
-    .set_into_module(
-        m,
-        move |ctx: NativeCallContext<'_>, l: &mut LinkHandle| -> Res<String> {
-            Ok(info(&n, &ctx, l)?.kind)
-        },
+        |i| i.kind.into(),
     );
 
-    let n = net.clone();
-    getter(
+    info_property(
+        m,
+        net,
         "mtu",
-        &["l: &mut Link", "i64"],
+        "i64",
         r#"
 The MTU in bytes.
 
@@ -123,18 +130,14 @@ The MTU in bytes.
 let l = link::add_veth("a", "b");
 print(l.mtu);   // 1500
 ```"#,
-    )
-    .set_into_module(
-        m,
-        move |ctx: NativeCallContext<'_>, l: &mut LinkHandle| -> Res<rhai::INT> {
-            Ok(info(&n, &ctx, l)?.mtu as rhai::INT)
-        },
+        |i| Dynamic::from_int(i.mtu as rhai::INT),
     );
 
-    let n = net.clone();
-    getter(
+    info_property(
+        m,
+        net,
         "mac",
-        &["l: &mut Link", "String"],
+        "String",
         r#"
 The hardware address, as "aa:bb:cc:dd:ee:ff".
 
@@ -142,18 +145,14 @@ The hardware address, as "aa:bb:cc:dd:ee:ff".
 let l = link::add_veth("a", "b");
 print(l.mac.len());   // 17
 ```"#,
-    )
-    .set_into_module(
-        m,
-        move |ctx: NativeCallContext<'_>, l: &mut LinkHandle| -> Res<String> {
-            Ok(info(&n, &ctx, l)?.mac)
-        },
+        |i| i.mac.into(),
     );
 
-    let n = net.clone();
-    getter(
+    info_property(
+        m,
+        net,
         "is_up",
-        &["l: &mut Link", "bool"],
+        "bool",
         r#"
 The administrative state: true after `up()` (the `UP` flag of `ip link`).
 
@@ -163,18 +162,14 @@ print(l.is_up);   // false
 l.up();
 print(l.is_up);   // true
 ```"#,
-    )
-    .set_into_module(
-        m,
-        move |ctx: NativeCallContext<'_>, l: &mut LinkHandle| -> Res<bool> {
-            Ok(info(&n, &ctx, l)?.up)
-        },
+        |i| i.up.into(),
     );
 
-    let n = net.clone();
-    getter(
+    info_property(
+        m,
+        net,
         "state",
-        &["l: &mut Link", "String"],
+        "String",
         r#"
 The operational state as `ip link` prints it: "UP", "DOWN",
 "LOWERLAYERDOWN", "UNKNOWN", …
@@ -186,12 +181,7 @@ print(l.state);   // LOWERLAYERDOWN (the peer is still down)
 l.peer.up();
 print(l.state);   // UP
 ```"#,
-    )
-    .set_into_module(
-        m,
-        move |ctx: NativeCallContext<'_>, l: &mut LinkHandle| -> Res<String> {
-            Ok(info(&n, &ctx, l)?.oper)
-        },
+        |i| i.oper.into(),
     );
 
     let n = net.clone();
