@@ -59,18 +59,24 @@ pub fn entries() -> Vec<Entry> {
     let mut by_type: BTreeMap<String, Vec<Entry>> = BTreeMap::new();
     for f in &globals {
         let params = f["params"].as_array().cloned().unwrap_or_default();
-        let Some(first) = params.first().and_then(|p| p["type"].as_str()) else {
-            continue;
-        };
+        let first = params
+            .first()
+            .and_then(|p| p["type"].as_str())
+            .unwrap_or("");
         let ty = first.trim_start_matches("&mut ").trim();
         if ty == "Netns" || ty == "Link" {
             by_type
                 .entry(ty.to_string())
                 .or_default()
                 .push(entry(ty, f));
+        } else if f["docComments"].as_array().is_some_and(|c| !c.is_empty()) {
+            by_type
+                .entry("script".into())
+                .or_default()
+                .push(entry("script", f));
         }
     }
-    for ty in ["Netns", "Link"] {
+    for ty in ["Netns", "Link", "script"] {
         out.extend(dedup(by_type.remove(ty).unwrap_or_default()));
     }
     for (name, code) in crate::api::STDLIB {

@@ -31,6 +31,12 @@ pub fn main(cli: Cli) -> i32 {
             print!("{}", crate::docs::reference());
             OK
         }
+        None if cli.file.is_none() && std::io::stdin().is_terminal() => {
+            match backend(cli.sandbox) {
+                Ok(net) => crate::repl::run(net, cli.sandbox),
+                Err(code) => code,
+            }
+        }
         None => {
             let (name, text, dir) = match read_script(cli.file.as_deref()) {
                 Ok(s) => s,
@@ -56,11 +62,6 @@ fn read_script(file: Option<&Path>) -> Result<(String, String, Option<PathBuf>),
             }
         },
         _ => {
-            if file.is_none() && std::io::stdin().is_terminal() {
-                eprintln!("netscript: no script given (the interactive REPL is not built yet)");
-                eprintln!("  usage: netscript FILE [ARGS...], or pipe a script into netscript");
-                return Err(USAGE);
-            }
             let mut text = String::new();
             if let Err(e) = std::io::stdin().read_to_string(&mut text) {
                 eprintln!("netscript: cannot read the script from stdin: {e}");
@@ -111,17 +112,10 @@ fn check(files: &[PathBuf]) -> i32 {
 
 /// Compile and run one script; print its errors; return the exit status.
 pub fn run(name: &str, text: &str, dir: Option<PathBuf>, args: Vec<String>, sandbox: bool) -> i32 {
-    let net = match Netlink::new() {
-        Ok(n) => Rc::new(n),
-        Err(e) => {
-            eprintln!("netscript: {e}");
-            return FAILED;
-        }
+    let net = match backend(sandbox) {
+        Ok(n) => n,
+        Err(code) => return code,
     };
-    if sandbox && let Err(e) = net.set_up(&crate::ns::Ns::Host, 1, true) {
-        eprintln!("netscript: {e}");
-        return FAILED;
-    }
     let code = blank_shebang(text);
     let sources = Sources::new(name, text);
     let engine = crate::api::engine(net, dir);
@@ -148,6 +142,19 @@ pub fn run(name: &str, text: &str, dir: Option<PathBuf>, args: Vec<String>, sand
             }
         },
     }
+}
+
+/// The netlink backend; in a sandbox, also bring its loopback up.
+fn backend(sandbox: bool) -> Result<Rc<Netlink>, i32> {
+    let net = Netlink::new().map_err(|e| {
+        eprintln!("netscript: {e}");
+        FAILED
+    })?;
+    if sandbox && let Err(e) = net.set_up(&crate::ns::Ns::Host, 1, true) {
+        eprintln!("netscript: {e}");
+        return Err(FAILED);
+    }
+    Ok(Rc::new(net))
 }
 
 /// Draw a report for stderr: colour only on a terminal without NO_COLOR.

@@ -11,11 +11,13 @@ mod netns;
 mod netns_methods;
 mod process;
 mod resolver;
+mod show;
 
 pub use convert::error_value;
 pub use handles::{LinkHandle, NetnsHandle};
 pub use process::take_exit_status;
 pub use resolver::{Resolver, STDLIB, stdlib_source_of};
+pub use show::show;
 
 use std::rc::Rc;
 

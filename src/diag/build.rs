@@ -162,7 +162,7 @@ pub fn from_parse(err: &ParseError, sources: &Sources) -> Report {
         // The input ended early: point at what was left open instead of
         // at the empty end of the file.
         report.labels.clear();
-        match unclosed(&text) {
+        match super::span::unclosed(&text) {
             Some((at, c)) => {
                 let label = format!("this `{c}` is never closed");
                 report
@@ -171,7 +171,8 @@ pub fn from_parse(err: &ParseError, sources: &Sources) -> Report {
                 let close = match c {
                     '{' => '}',
                     '(' => ')',
-                    _ => ']',
+                    '[' => ']',
+                    quote => quote,
                 };
                 report.help = Some(format!("add the missing `{close}`"));
                 report.message =
@@ -349,37 +350,4 @@ fn at_end(text: &str, pos: Position) -> bool {
         }
         _ => true,
     }
-}
-
-/// The innermost bracket left open at the end of `text` (skipping strings
-/// and comments), with its byte offset.
-fn unclosed(text: &str) -> Option<(usize, char)> {
-    let mut stack = Vec::new();
-    let mut chars = text.char_indices().peekable();
-    while let Some((i, c)) = chars.next() {
-        match c {
-            '/' if chars.peek().is_some_and(|(_, n)| *n == '/') => {
-                for (_, c) in chars.by_ref() {
-                    if c == '\n' {
-                        break;
-                    }
-                }
-            }
-            '"' | '`' => {
-                while let Some((_, n)) = chars.next() {
-                    if n == '\\' {
-                        chars.next();
-                    } else if n == c {
-                        break;
-                    }
-                }
-            }
-            '{' | '(' | '[' => stack.push((i, c)),
-            '}' | ')' | ']' => {
-                stack.pop();
-            }
-            _ => {}
-        }
-    }
-    stack.pop()
 }

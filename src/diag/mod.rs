@@ -7,4 +7,4 @@ mod span;
 
 pub use build::{Sources, from_eval, from_parse};
 pub use report::{Report, render};
-pub use span::{byte_offset, call_span, token_span};
+pub use span::{byte_offset, call_span, token_span, unclosed};

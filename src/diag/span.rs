@@ -97,6 +97,55 @@ pub fn token_span(src: &str, offset: usize) -> (usize, usize) {
     }
 }
 
+/// What is left open at the end of `text`: the innermost unclosed
+/// bracket, or an unterminated string, with its byte offset. Comments are
+/// skipped. The REPL asks for more input while this is `Some`.
+pub fn unclosed(text: &str) -> Option<(usize, char)> {
+    let mut stack = Vec::new();
+    let mut chars = text.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        match c {
+            '/' if chars.peek().is_some_and(|(_, n)| *n == '/') => {
+                for (_, c) in chars.by_ref() {
+                    if c == '\n' {
+                        break;
+                    }
+                }
+            }
+            '/' if chars.peek().is_some_and(|(_, n)| *n == '*') => {
+                let mut prev = ' ';
+                chars.next();
+                for (_, c) in chars.by_ref() {
+                    if prev == '*' && c == '/' {
+                        break;
+                    }
+                    prev = c;
+                }
+            }
+            '"' | '`' => {
+                let mut closed = false;
+                while let Some((_, n)) = chars.next() {
+                    if n == '\\' {
+                        chars.next();
+                    } else if n == c {
+                        closed = true;
+                        break;
+                    }
+                }
+                if !closed {
+                    return Some((i, c));
+                }
+            }
+            '{' | '(' | '[' => stack.push((i, c)),
+            '}' | ')' | ']' => {
+                stack.pop();
+            }
+            _ => {}
+        }
+    }
+    stack.pop()
+}
+
 fn ident_len(s: &str) -> usize {
     s.chars()
         .take_while(|c| is_ident(*c))
@@ -183,5 +232,14 @@ mod tests {
         assert_eq!(token_span("print(x)", 0), (0, 5));
         assert_eq!(token_span(r#"x "a\"é" y"#, 2), (2, 7));
         assert_eq!(token_span("x ;", 2), (2, 1));
+    }
+
+    #[test]
+    fn open_constructs_at_the_end() {
+        assert_eq!(unclosed("fn f() {\n  if x { 1 }\n"), Some((7, '{')));
+        assert_eq!(unclosed("print(\"a(b\""), Some((5, '(')));
+        assert_eq!(unclosed("let s = `multi\nline"), Some((8, '`')));
+        assert_eq!(unclosed("let a = [1, 2]; // [ not code\n"), None);
+        assert_eq!(unclosed("/* ( */ x"), None);
     }
 }

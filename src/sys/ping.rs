@@ -35,7 +35,7 @@ pub fn ping(ns: &File, dst: IpAddr, timing: Timing) -> Result<bool> {
     let id = (std::process::id() as u16) ^ next_sequence();
     let start = Instant::now();
     let mut seq: u16 = 0;
-    while start.elapsed() < timing.deadline {
+    while start.elapsed() < timing.deadline && !crate::interrupt::requested() {
         seq = seq.wrapping_add(1);
         let sent = Instant::now();
         if let Err(errno) = send_echo(&sock, dst, id, seq) {
@@ -137,9 +137,14 @@ fn wait_reply(sock: &OwnedFd, dst: IpAddr, id: u16, until: Instant) -> Result<bo
             return Ok(false);
         }
         let mut fds = [PollFd::new(sock.as_fd(), PollFlags::POLLIN)];
-        let ms = PollTimeout::try_from(left.as_millis().max(1) as i32).unwrap_or(PollTimeout::MAX);
+        if crate::interrupt::requested() {
+            return Ok(false);
+        }
+        // Wake at least every 100 ms to notice Ctrl-C.
+        let ms = left.as_millis().clamp(1, 100) as i32;
+        let ms = PollTimeout::try_from(ms).unwrap_or(PollTimeout::MAX);
         match poll(&mut fds, ms) {
-            Ok(0) => return Ok(false),
+            Ok(0) => continue,
             Ok(_) => {}
             Err(nix::errno::Errno::EINTR) => continue,
             Err(e) => return Err(Error::errno("wait for an ICMP reply", e as i32)),

@@ -1,0 +1,157 @@
+//! The REPL's own commands: `:help`, `:load`, `:save`, `:quit`.
+
+use super::session::{Outcome, Session};
+use crate::docs::Entry;
+
+/// What the loop should do after a command.
+pub enum Next {
+    Continue,
+    Quit(i32),
+}
+
+pub fn run(line: &str, session: &mut Session, entries: &[Entry]) -> Next {
+    let line = line.trim();
+    let (cmd, arg) = line
+        .split_once(char::is_whitespace)
+        .map_or((line, ""), |(c, a)| (c, a.trim()));
+    match cmd {
+        ":help" | ":h" => {
+            println!(
+                "{}",
+                if arg.is_empty() {
+                    overview(entries)
+                } else {
+                    help(arg, entries)
+                }
+            );
+        }
+        ":load" | ":l" if !arg.is_empty() => match std::fs::read_to_string(arg) {
+            Ok(text) => match session.eval(&crate::runner::blank_shebang(&text)) {
+                Outcome::Value(_) => println!("loaded {arg}"),
+                Outcome::Failed(report) => eprint!("{}", crate::runner::render(&report)),
+                Outcome::Exit(code) => return Next::Quit(code),
+            },
+            Err(e) => eprintln!("cannot read {arg}: {e}"),
+        },
+        ":save" | ":s" if !arg.is_empty() => {
+            let recipe = session.recipe();
+            match std::fs::write(arg, &recipe) {
+                Ok(()) => {
+                    use std::os::unix::fs::PermissionsExt;
+                    let _ = std::fs::set_permissions(arg, std::fs::Permissions::from_mode(0o755));
+                    println!(
+                        "saved {} inputs to {arg} (run it with: netscript {arg})",
+                        session.accepted.len()
+                    );
+                    if let Err(e) = session.compiles(&recipe) {
+                        eprintln!("warning: the saved script does not compile as a whole: {e}");
+                    }
+                }
+                Err(e) => eprintln!("cannot write {arg}: {e}"),
+            }
+        }
+        ":quit" | ":q" | ":exit" => return Next::Quit(0),
+        ":load" | ":l" | ":save" | ":s" => eprintln!("usage: {cmd} FILE"),
+        _ => eprintln!(
+            "unknown command {cmd}; the commands are :help [NAME], :load FILE, :save FILE, :quit"
+        ),
+    }
+    Next::Continue
+}
+
+fn first_line(doc: &str) -> &str {
+    doc.trim().lines().next().unwrap_or("")
+}
+
+fn overview(entries: &[Entry]) -> String {
+    let mut out = String::from("netscript: build network labs from Rhai. Modules and handles:\n");
+    let mut section = String::new();
+    let mut names: Vec<String> = Vec::new();
+    let flush = |out: &mut String, section: &str, names: &mut Vec<String>| {
+        if !names.is_empty() {
+            let title = match section {
+                "Netns" => "Netns (ns.…)".to_string(),
+                "Link" => "Link (l.…)".to_string(),
+                "script" => "script".to_string(),
+                s => format!("{s}::"),
+            };
+            names.dedup();
+            let mut line = format!("  {title:<14}");
+            for name in names.drain(..) {
+                if line.len() + name.len() > 88 {
+                    out.push_str(line.trim_end());
+                    out.push('\n');
+                    line = " ".repeat(17);
+                }
+                line.push_str(&format!(" {name} "));
+            }
+            out.push_str(line.trim_end());
+            out.push('\n');
+        }
+    };
+    for e in entries {
+        if e.section != section {
+            flush(&mut out, &section, &mut names);
+            section = e.section.clone();
+        }
+        for usage in e.usage.lines() {
+            let name: String = usage
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || "_:.".contains(*c))
+                .collect();
+            let short = name.rsplit(['.', ':']).next().unwrap_or(&name).to_string();
+            if !short.is_empty()
+                && !usage.starts_with("a ")
+                && !["to_string", "to_debug"].contains(&short.as_str())
+            {
+                names.push(short);
+            }
+        }
+    }
+    flush(&mut out, &section, &mut names);
+    out.push_str("\nCommands: :help NAME (one function, e.g. :help netns::add or :help ping), :load FILE, :save FILE, :quit\n");
+    out.push_str("Keys: Tab completes, Ctrl-R searches history, Ctrl-C cancels the line or a running call, Ctrl-D exits.");
+    out
+}
+
+fn help(name: &str, entries: &[Entry]) -> String {
+    let name = name.trim_end_matches("()").trim_end_matches('(');
+    let matches_name = |usage: &str| {
+        let head: String = usage
+            .chars()
+            .take_while(|c| c.is_alphanumeric() || "_:.".contains(*c))
+            .collect();
+        head == name
+            || head.rsplit(['.', ':']).next() == Some(name)
+            || head.split("::").next() == Some(name)
+    };
+    let found: Vec<&Entry> = entries
+        .iter()
+        .filter(|e| e.usage.lines().any(matches_name))
+        .collect();
+    if found.is_empty() {
+        return format!("no function or method called `{name}`; :help lists them all");
+    }
+    if found.len() > 1
+        && found
+            .iter()
+            .all(|e| e.usage.starts_with(&format!("{name}::")))
+    {
+        return found
+            .iter()
+            .map(|e| {
+                format!(
+                    "{:<44} {}",
+                    e.usage.lines().next().unwrap_or(""),
+                    first_line(&e.doc)
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+    }
+    found
+        .iter()
+        .map(|e| format!("{}\n\n{}\n", e.usage, e.doc.trim()))
+        .collect::<Vec<_>>()
+        .join("\n")
+}

@@ -1,0 +1,108 @@
+//! The interactive REPL: `netscript` on a terminal.
+
+mod commands;
+mod complete;
+mod helper;
+mod highlight;
+mod session;
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::rc::Rc;
+
+use rustyline::error::ReadlineError;
+use rustyline::history::DefaultHistory;
+use rustyline::{CompletionType, Config, Editor};
+
+use crate::netlink::Netlink;
+use helper::ReplHelper;
+use session::{Outcome, Session};
+
+/// Run the REPL until `:quit`, Ctrl-D or `exit()`; the exit status.
+pub fn run(net: Rc<Netlink>, sandbox: bool) -> i32 {
+    let colour = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let config = Config::builder()
+        .auto_add_history(false)
+        .completion_type(CompletionType::List)
+        .max_history_size(5000)
+        .map(|b| b.build())
+        .unwrap_or_default();
+    let mut editor: Editor<ReplHelper, DefaultHistory> = match Editor::with_config(config) {
+        Ok(e) => e,
+        Err(e) => {
+            eprintln!("netscript: cannot start the REPL: {e}");
+            return crate::runner::FAILED;
+        }
+    };
+    editor.set_helper(Some(ReplHelper::new(net.clone(), colour)));
+    let history = history_path();
+    if let Some(path) = &history {
+        let _ = editor.load_history(path);
+    }
+    crate::interrupt::install();
+    let entries = crate::docs::entries();
+    let mut session = Session::new(net);
+    let prompt = if sandbox {
+        "netscript (sandbox)> "
+    } else {
+        "netscript> "
+    };
+    println!(
+        "netscript {} — :help for help, Ctrl-D to leave",
+        env!("CARGO_PKG_VERSION")
+    );
+    let status = loop {
+        match editor.readline(prompt) {
+            Ok(line) => {
+                if line.trim().is_empty() {
+                    continue;
+                }
+                let _ = editor.add_history_entry(line.trim_end());
+                if line.trim_start().starts_with(':') {
+                    match commands::run(&line, &mut session, &entries) {
+                        commands::Next::Continue => {}
+                        commands::Next::Quit(code) => break code,
+                    }
+                } else if crate::diag::unclosed(&line).is_some() {
+                    println!("(unfinished input dropped)");
+                    continue;
+                } else {
+                    match session.eval(&line) {
+                        Outcome::Value(v) => {
+                            if let Some(text) = crate::api::show(&session.net, &v) {
+                                println!("{text}");
+                            }
+                        }
+                        Outcome::Failed(report) => eprint!("{}", crate::runner::render(&report)),
+                        Outcome::Exit(code) => break code,
+                    }
+                }
+                if let Some(h) = editor.helper_mut() {
+                    h.refresh(&session.scope, &session.imported);
+                }
+            }
+            Err(ReadlineError::Interrupted) => continue,
+            Err(ReadlineError::Eof) => break crate::runner::OK,
+            Err(e) => {
+                eprintln!("netscript: {e}");
+                break crate::runner::FAILED;
+            }
+        }
+    };
+    if let Some(path) = &history {
+        if let Some(dir) = path.parent() {
+            let _ = std::fs::create_dir_all(dir);
+        }
+        let _ = editor.save_history(path);
+    }
+    status
+}
+
+/// `$XDG_STATE_HOME/netscript/history`, else `~/.local/state/netscript/history`.
+fn history_path() -> Option<PathBuf> {
+    let base = std::env::var_os("XDG_STATE_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/state")))?;
+    Some(base.join("netscript").join("history"))
+}

@@ -1,0 +1,169 @@
+//! One REPL session: a persistent scope, the functions defined so far, the
+//! modules imported so far, and every input as one growing "file" so that
+//! errors (also inside functions typed earlier) point at the right line.
+
+use std::rc::Rc;
+
+use rhai::{AST, Dynamic, Engine, EvalAltResult, Position, Scope};
+
+use crate::diag::{self, Report, Sources};
+use crate::netlink::Netlink;
+
+pub const SOURCE: &str = "<repl>";
+
+pub struct Session {
+    pub net: Rc<Netlink>,
+    pub engine: Engine,
+    pub scope: Scope<'static>,
+    functions: AST,
+    /// Every input so far, each starting on the line after the previous.
+    text: String,
+    /// The inputs that ran without error, for `:save`.
+    pub accepted: Vec<String>,
+    /// Aliases of modules imported so far.
+    pub imported: Vec<String>,
+}
+
+/// How one input ended.
+pub enum Outcome {
+    Value(Dynamic),
+    Failed(Box<Report>),
+    /// The script called `exit(code)`.
+    Exit(i32),
+}
+
+impl Session {
+    pub fn new(net: Rc<Netlink>) -> Self {
+        let mut engine = crate::api::engine(net.clone(), std::env::current_dir().ok());
+        engine.on_progress(|_| crate::interrupt::requested().then_some(Dynamic::UNIT));
+        let mut scope = Scope::new();
+        scope.push_constant("ARGS", rhai::Array::new());
+        Session {
+            net,
+            engine,
+            scope,
+            functions: AST::empty(),
+            text: String::new(),
+            accepted: Vec::new(),
+            imported: Vec::new(),
+        }
+    }
+
+    /// Run one input in the session.
+    pub fn eval(&mut self, input: &str) -> Outcome {
+        let first_line = self.text.lines().count();
+        self.text.push_str(input);
+        if !self.text.ends_with('\n') {
+            self.text.push('\n');
+        }
+        let sources = Sources::new(SOURCE, &self.text);
+        let padded = format!("{}{input}", "\n".repeat(first_line));
+        let ast = match self.engine.compile_with_scope(&self.scope, &padded) {
+            Ok(ast) => ast,
+            Err(e) => return Outcome::Failed(Box::new(diag::from_parse(&e, &sources))),
+        };
+        let mut merged = self.functions.merge(&ast);
+        merged.set_source(SOURCE);
+        crate::interrupt::clear();
+        crate::api::take_exit_status();
+        let result = self
+            .engine
+            .eval_ast_with_scope::<Dynamic>(&mut self.scope, &merged);
+        crate::interrupt::clear();
+        merged.clear_statements();
+        self.functions = merged;
+        if let Some(code) = crate::api::take_exit_status() {
+            return Outcome::Exit(code);
+        }
+        match result {
+            Ok(value) => {
+                self.keep_imports(input);
+                self.accepted.push(input.to_string());
+                Outcome::Value(value)
+            }
+            Err(e) => {
+                let signatures = self.engine.gen_fn_signatures(false);
+                Outcome::Failed(Box::new(diag::from_eval(&e, &sources, &signatures)))
+            }
+        }
+    }
+
+    /// `import "m" as m;` lasts only for the input it is in; register the
+    /// module with the engine so later inputs can call `m::f` too.
+    fn keep_imports(&mut self, input: &str) {
+        for (path, alias) in imports(input) {
+            let resolved =
+                self.engine
+                    .module_resolver()
+                    .resolve(&self.engine, None, &path, Position::NONE);
+            if let Ok(module) = resolved {
+                self.engine.register_static_module(alias.as_str(), module);
+                if !self.imported.contains(&alias) {
+                    self.imported.push(alias);
+                }
+            }
+        }
+    }
+
+    /// The accepted inputs as a script that runs on its own.
+    pub fn recipe(&self) -> String {
+        let mut out =
+            String::from("#!/usr/bin/env netscript\n// Saved from a netscript REPL session.\n\n");
+        for input in &self.accepted {
+            let trimmed = input.trim_end();
+            out.push_str(trimmed);
+            if !trimmed.ends_with(';') && !trimmed.ends_with('}') {
+                out.push(';');
+            }
+            out.push('\n');
+        }
+        out
+    }
+
+    /// Whether `text` compiles (for checking a saved recipe).
+    pub fn compiles(&self, text: &str) -> Result<(), Box<EvalAltResult>> {
+        self.engine
+            .compile(crate::runner::blank_shebang(text))
+            .map(|_| ())
+            .map_err(Into::into)
+    }
+}
+
+/// The `import "PATH" as ALIAS` statements in `input`.
+fn imports(input: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut rest = input;
+    while let Some(at) = rest.find("import") {
+        rest = &rest[at + "import".len()..];
+        let after = rest.trim_start();
+        let Some(after) = after.strip_prefix('"') else {
+            continue;
+        };
+        let Some(end) = after.find('"') else { break };
+        let path = &after[..end];
+        let tail = after[end + 1..].trim_start();
+        if let Some(tail) = tail.strip_prefix("as") {
+            let alias: String = tail
+                .trim_start()
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_')
+                .collect();
+            if !alias.is_empty() {
+                out.push((path.to_string(), alias));
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn finds_imports() {
+        assert_eq!(
+            super::imports("import \"lab\" as lab; import \"./x/y\" as y2;"),
+            vec![("lab".into(), "lab".into()), ("./x/y".into(), "y2".into())]
+        );
+        assert!(super::imports("let important = 1;").is_empty());
+    }
+}
