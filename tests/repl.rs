@@ -1,0 +1,277 @@
+//! The REPL driven like a person would: through a real terminal (tmux),
+//! in a sandbox (`netscript --sandbox`), keys in and screen out.
+
+mod common;
+use common::{Sandbox, netscript_bin};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+const PROMPT: &str = "netscript (sandbox)> ";
+
+/// A netscript REPL in its own tmux server, on a 120x50 terminal.
+struct Term {
+    sb: Sandbox,
+    socket: String,
+}
+
+impl Term {
+    fn start() -> Term {
+        let sb = Sandbox::new();
+        let socket = sb.path().join("tmux.sock").display().to_string();
+        let state = sb.path().join("state");
+        let cmd = format!(
+            "cd {dir} && XDG_STATE_HOME={state} NO_COLOR=1 {bin} --sandbox",
+            dir = sb.path().display(),
+            state = state.display(),
+            bin = netscript_bin()
+        );
+        let ok = Command::new("tmux")
+            .args([
+                "-S",
+                &socket,
+                "new-session",
+                "-d",
+                "-s",
+                "repl",
+                "-x",
+                "120",
+                "-y",
+                "50",
+                &cmd,
+            ])
+            .status()
+            .expect("tmux")
+            .success();
+        assert!(ok, "tmux did not start");
+        let t = Term { sb, socket };
+        t.wait_for(PROMPT);
+        t
+    }
+
+    fn tmux(&self, args: &[&str]) -> String {
+        let out = Command::new("tmux")
+            .arg("-S")
+            .arg(&self.socket)
+            .args(args)
+            .output()
+            .expect("tmux");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Everything on the terminal so far (scrollback included).
+    fn screen(&self) -> String {
+        self.tmux(&["capture-pane", "-p", "-J", "-S", "-500", "-t", "repl"])
+    }
+
+    fn wait_until(&self, what: &str, done: impl Fn(&str) -> bool) -> String {
+        let start = Instant::now();
+        loop {
+            let screen = self.screen();
+            if done(&screen) {
+                return screen;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(15),
+                "timed out waiting for {what}; screen:\n{screen}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn wait_for(&self, text: &str) -> String {
+        self.wait_until(text, |s| s.contains(text))
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", "repl"];
+        args.extend_from_slice(keys);
+        self.tmux(&args);
+    }
+
+    /// Type a line, press Enter, and wait for the next prompt.
+    fn line(&self, text: &str) -> String {
+        let prompts = self.screen().matches(PROMPT).count();
+        self.keys(&["-l", text]);
+        self.keys(&["Enter"]);
+        let screen = self.wait_until(&format!("the prompt after {text:?}"), |s| {
+            s.matches(PROMPT).count() > prompts
+        });
+        // What the line printed: between its echo and the next prompt.
+        let echo = format!("{PROMPT}{text}");
+        let after = screen.rsplit_once(&echo).map_or("", |(_, rest)| rest);
+        after
+            .rsplit_once(PROMPT)
+            .map_or(after, |(out, _)| out)
+            .trim()
+            .to_string()
+    }
+}
+
+impl Drop for Term {
+    fn drop(&mut self) {
+        self.tmux(&["kill-server"]);
+    }
+}
+
+#[test]
+fn build_the_bridge_lab_by_hand_and_ping() {
+    let t = Term::start();
+    t.line(r#"let r1 = netns::add("r1")"#);
+    t.line(r#"let r2 = netns::add("r2")"#);
+    t.line(r#"let br = bridge::add("br0")"#);
+    t.line("br.up()");
+    t.line(r#"let v1 = link::add_veth("veth1.1", "veth1.2")"#);
+    t.line("v1.set_netns(r1)");
+    t.line(r#"v1.rename("eth0")"#);
+    t.line(r#"v1.addr_add("100.100.100.10/24")"#);
+    t.line("v1.up()");
+    t.line(r#"let v2 = link::add_veth("eth0", "veth2.2", #{ netns: r2 })"#);
+    t.line(r#"v2.addr_add("100.100.100.20/24")"#);
+    t.line("v2.up()");
+    t.line(r#"for p in [v1.peer, v2.peer] { p.set_master(br); p.up(); }"#);
+    let shown = t.line("v1");
+    assert_eq!(
+        shown,
+        "Link eth0  kind veth  state UP  addresses 100.100.100.10/24  peer veth1.2@host  netns r1"
+    );
+    let table = t.line("br.netns.links()");
+    assert!(table.starts_with("NAME "), "{table}");
+    assert!(table.contains("veth1.2  veth"), "{table}");
+    assert_eq!(t.line(r#"r1.ping("100.100.100.20")"#), "true");
+}
+
+#[test]
+fn multi_line_function_then_call() {
+    let t = Term::start();
+    t.keys(&["-l", "fn twice(x) {"]);
+    t.keys(&["Enter"]);
+    t.keys(&["-l", "    x * 2"]);
+    t.keys(&["Enter"]);
+    t.line("}");
+    assert_eq!(t.line("twice(21)"), "42");
+    // Functions survive across inputs, and so do variables.
+    t.line("let n = twice(5)");
+    assert_eq!(t.line("n + 1"), "11");
+}
+
+#[test]
+fn an_error_then_the_session_goes_on() {
+    let t = Term::start();
+    t.line(r#"let r1 = netns::add("r1")"#);
+    let err = t.line(r#"netns::add("r1")"#);
+    assert!(
+        err.contains("cannot create namespace \"r1\": file exists (EEXIST)"),
+        "{err}"
+    );
+    assert!(
+        err.contains("use netns::ensure(\"r1\") to reuse it"),
+        "{err}"
+    );
+    assert!(
+        err.contains("2 │ netns::add(\"r1\")"),
+        "the span points into the input just typed:\n{err}"
+    );
+    assert_eq!(t.line("netns::list()"), r#"["r1"]"#);
+}
+
+#[test]
+fn tab_completes_functions_and_live_names() {
+    let t = Term::start();
+    t.line(r#"netns::add("lab-one")"#);
+    t.keys(&["-l", "netns::a"]);
+    t.keys(&["Tab"]);
+    t.wait_for("netns::add(");
+    t.keys(&["C-u"]);
+    t.keys(&["-l", "netns::get(\"lab"]);
+    t.keys(&["Tab"]);
+    t.wait_for("netns::get(\"lab-one\"");
+    t.keys(&["-l", ")"]);
+    t.keys(&["Enter"]);
+    t.wait_for("Netns lab-one");
+    t.line(r#"let r = netns::get("lab-one")"#);
+    t.keys(&["-l", "r.li"]);
+    t.keys(&["Tab"]);
+    t.wait_for("r.link");
+    // A second Tab lists what is possible.
+    t.keys(&["Tab"]);
+    t.wait_until("link( and links( listed", |s| {
+        s.contains("link(") && s.contains("links(")
+    });
+}
+
+#[test]
+fn save_writes_a_script_that_runs() {
+    let t = Term::start();
+    t.line(r#"let r1 = netns::add("r1")"#);
+    t.line(r#"let v = link::add_veth("eth0", "veth1", #{ netns: r1 })"#);
+    t.line(r#"v.addr_add("10.0.0.1/24")"#);
+    t.line(r#"netns::get("missing")"#);
+    t.line("v.up()");
+    let saved = t.line(":save lab.rhai");
+    assert!(saved.starts_with("saved 4 inputs to lab.rhai"), "{saved}");
+    let script = t.sb.read("lab.rhai");
+    assert!(script.starts_with("#!/usr/bin/env netscript\n"), "{script}");
+    assert!(
+        !script.contains("missing"),
+        "failed inputs are not saved:\n{script}"
+    );
+    let run = t.sb.sh("netscript --sandbox lab.rhai && echo ran");
+    assert_eq!(run.stdout, "ran\n", "{}", run.stderr);
+}
+
+#[test]
+fn ctrl_c_interrupts_a_long_call_and_keeps_the_session() {
+    let t = Term::start();
+    t.line(r#"let r1 = netns::add("r1")"#);
+    let prompts = t.screen().matches(PROMPT).count();
+    t.keys(&["-l", r#"loop { r1.ping("10.9.9.9"); }"#]);
+    t.keys(&["Enter"]);
+    std::thread::sleep(Duration::from_millis(700));
+    t.keys(&["C-c"]);
+    let screen = t.wait_until("the prompt after Ctrl-C", |s| {
+        s.matches(PROMPT).count() > prompts
+    });
+    assert!(screen.contains("interrupted"), "{screen}");
+    assert_eq!(t.line("r1.name"), "r1");
+}
+
+#[test]
+fn ctrl_d_leaves_and_history_is_saved() {
+    let t = Term::start();
+    t.line(r#"print("remember me")"#);
+    t.keys(&["C-d"]);
+    let history = t.sb.path().join("state/netscript/history");
+    let start = Instant::now();
+    while !history.exists() && start.elapsed() < Duration::from_secs(10) {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let text = std::fs::read_to_string(&history).expect("history file");
+    assert!(text.contains(r#"print("remember me")"#), "{text}");
+}
+
+#[test]
+fn imports_and_help() {
+    let t = Term::start();
+    t.line(r#"import "lab" as lab"#);
+    t.line(r#"let br = bridge::add("br0")"#);
+    t.line("br.up()");
+    t.line(r#"let r1 = netns::add("r1")"#);
+    // The module imported two inputs ago is still there.
+    t.line(r#"lab::wire(r1, "eth0", "10.0.0.1/24", br, "p1")"#);
+    assert_eq!(t.line(r#"r1.ping("10.0.0.1")"#), "true");
+    let help = t.line(":help netns::add");
+    assert!(help.contains("ip netns add NAME"), "{help}");
+    let all = t.line(":help");
+    assert!(
+        all.contains("netns::") && all.contains(":save FILE"),
+        "{all}"
+    );
+}
+
+#[test]
+fn without_a_terminal_there_is_no_prompt() {
+    let sb = Sandbox::new();
+    let run = sb.sh("echo 'print(1 + 1)' | netscript --sandbox");
+    assert_eq!(run.stdout, "2\n");
+    assert!(!run.stdout.contains("netscript>") && !run.stderr.contains("netscript>"));
+}
