@@ -4,7 +4,7 @@ use std::io::{IsTerminal, Read};
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
-use rhai::{Dynamic, Engine, EvalAltResult, Scope};
+use rhai::{Dynamic, EvalAltResult, Scope};
 
 use crate::cli::{Cli, Command};
 use crate::diag::{self, Report, Sources};
@@ -25,24 +25,42 @@ pub fn main(cli: Cli) -> i32 {
         }
         return FAILED;
     }
-    match cli.command {
+    if !cli.sandbox && cli.args.iter().any(|a| a == "--sandbox") {
+        eprintln!(
+            "netscript: --sandbox after the script is an argument of the script, not an option"
+        );
+        eprintln!("  to run in a sandbox, put it first: netscript --sandbox FILE [ARGS...]");
+        return USAGE;
+    }
+    let status = dispatch(cli.command, cli.file, cli.args, cli.sandbox);
+    if cli.sandbox {
+        crate::sys::sandbox::stop_descendants();
+    }
+    status
+}
+
+fn dispatch(
+    command: Option<Command>,
+    file: Option<PathBuf>,
+    args: Vec<String>,
+    sandbox: bool,
+) -> i32 {
+    match command {
         Some(Command::Check { files }) => check(&files),
         Some(Command::Docs) => {
             print!("{}", crate::docs::reference());
             OK
         }
-        None if cli.file.is_none() && std::io::stdin().is_terminal() => {
-            match backend(cli.sandbox) {
-                Ok(net) => crate::repl::run(net, cli.sandbox),
-                Err(code) => code,
-            }
-        }
+        None if file.is_none() && std::io::stdin().is_terminal() => match backend(sandbox) {
+            Ok(net) => crate::repl::run(net, sandbox),
+            Err(code) => code,
+        },
         None => {
-            let (name, text, dir) = match read_script(cli.file.as_deref()) {
+            let (name, text, dir) = match read_script(file.as_deref()) {
                 Ok(s) => s,
                 Err(code) => return code,
             };
-            run(&name, &text, dir, cli.args, cli.sandbox)
+            run(&name, &text, dir, args, sandbox)
         }
     }
 }
@@ -84,7 +102,7 @@ pub fn blank_shebang(text: &str) -> String {
 }
 
 fn check(files: &[PathBuf]) -> i32 {
-    let engine = Engine::new_raw();
+    let engine = crate::api::parser();
     let mut status = OK;
     for file in files {
         let original = match std::fs::read_to_string(file) {
@@ -133,8 +151,10 @@ pub fn run(name: &str, text: &str, dir: Option<PathBuf>, args: Vec<String>, sand
     crate::api::take_exit_status();
     match engine.run_ast_with_scope(&mut scope, &ast) {
         Ok(()) => crate::api::take_exit_status().unwrap_or(OK),
+        // exit() inside a closure comes back wrapped in the call's error.
+        Err(_) if let Some(code) = crate::api::take_exit_status() => code,
         Err(e) => match *e {
-            EvalAltResult::Exit(..) => crate::api::take_exit_status().unwrap_or(OK),
+            EvalAltResult::Exit(..) => OK,
             ref err => {
                 let signatures = engine.gen_fn_signatures(false);
                 eprint!("{}", render(&diag::from_eval(err, &sources, &signatures)));

@@ -275,3 +275,28 @@ fn without_a_terminal_there_is_no_prompt() {
     assert_eq!(run.stdout, "2\n");
     assert!(!run.stdout.contains("netscript>") && !run.stderr.contains("netscript>"));
 }
+
+#[test]
+fn a_blank_line_drops_an_unfinished_input() {
+    let t = Term::start();
+    t.keys(&["-l", "let x = [1,"]);
+    t.keys(&["Enter"]);
+    t.keys(&["Enter"]);
+    t.wait_for("(unfinished input dropped)");
+    let err = t.line("x");
+    assert!(err.contains("variable `x` is not defined"), "{err}");
+}
+
+#[test]
+fn load_runs_a_file_into_the_session_and_links_complete() {
+    let t = Term::start();
+    t.sb.file("setup.rhai", "#!/usr/bin/env netscript\nlet r1 = netns::add(\"r1\");\nlink::add_veth(\"eth0\", \"veth1\", #{ netns: r1 });\n");
+    assert_eq!(t.line(":load setup.rhai"), "loaded setup.rhai");
+    // Variables from the file are in the session; link names come live.
+    t.keys(&["-l", "r1.link(\"et"]);
+    t.keys(&["Tab"]);
+    t.wait_for("r1.link(\"eth0\"");
+    t.keys(&["-l", ").kind"]);
+    t.keys(&["Enter"]);
+    t.wait_for("veth\n");
+}

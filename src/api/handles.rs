@@ -3,7 +3,9 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
+use crate::error::{Error, Result};
 use crate::ns::Ns;
+use crate::sys::netns_fs::{self, NsId};
 
 /// A network namespace, by name ("host" for the starting one).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -20,11 +22,37 @@ pub struct LinkHandle(Rc<RefCell<Location>>);
 struct Location {
     ns: Ns,
     index: u32,
+    /// The identity of the namespace the link was found in, so a handle
+    /// never acts on a namespace re-created under the same name.
+    ns_id: Option<NsId>,
+}
+
+fn identity(ns: &Ns) -> Option<NsId> {
+    ns.open().and_then(|f| netns_fs::id_of(&f)).ok()
 }
 
 impl LinkHandle {
     pub fn new(ns: Ns, index: u32) -> Self {
-        LinkHandle(Rc::new(RefCell::new(Location { ns, index })))
+        let ns_id = identity(&ns);
+        LinkHandle(Rc::new(RefCell::new(Location { ns, index, ns_id })))
+    }
+
+    /// Fails with "not_found" when the link's namespace is gone (or was
+    /// replaced by a new one of the same name).
+    pub fn check(&self) -> Result<()> {
+        let loc = self.0.borrow();
+        if loc.ns_id.is_none() || identity(&loc.ns) == loc.ns_id {
+            return Ok(());
+        }
+        let reason = if crate::sys::netns_fs::exists(loc.ns.name()) {
+            format!(
+                "its namespace \"{}\" was deleted (the one of that name now is a new one)",
+                loc.ns.name()
+            )
+        } else {
+            format!("its namespace \"{}\" was deleted", loc.ns.name())
+        };
+        Err(Error::not_found(format!("use link #{}", loc.index), reason))
     }
 
     pub fn ns(&self) -> Ns {
@@ -37,10 +65,12 @@ impl LinkHandle {
 
     /// The link now lives at `index` in `ns` (after a move).
     pub fn relocate(&self, ns: Ns, index: u32) {
-        *self.0.borrow_mut() = Location { ns, index };
+        let ns_id = identity(&ns);
+        *self.0.borrow_mut() = Location { ns, index, ns_id };
     }
 
     pub fn same_link(&self, other: &LinkHandle) -> bool {
-        *self.0.borrow() == *other.0.borrow()
+        let (a, b) = (self.0.borrow(), other.0.borrow());
+        a.ns == b.ns && a.index == b.index && a.ns_id == b.ns_id
     }
 }

@@ -49,6 +49,7 @@ fn display(net: &Net, l: &LinkHandle) -> String {
 }
 
 fn info(net: &Net, ctx: &NativeCallContext, l: &LinkHandle) -> Res<LinkInfo> {
+    l.check().or_raise(ctx)?;
     net.link_by_index(&l.ns(), l.index()).or_raise(ctx)
 }
 
@@ -65,6 +66,7 @@ fn info_property(
     getter(prop, &["l: &mut Link", ty], doc).set_into_module(
         m,
         move |ctx: NativeCallContext<'_>, l: &mut LinkHandle| -> Res<Dynamic> {
+            l.check().or_raise(&ctx)?;
             Ok(read(info(&n, &ctx, l)?))
         },
     );
@@ -201,6 +203,7 @@ print(l.netns.name);   // r1
     .set_into_module(
         m,
         move |ctx: NativeCallContext<'_>, l: &mut LinkHandle| -> Res<NetnsHandle> {
+            l.check().or_raise(&ctx)?;
             info(&n, &ctx, l)?;
             Ok(NetnsHandle { ns: l.ns() })
         },
@@ -226,6 +229,7 @@ print(l.master);   // br0
     .set_into_module(
         m,
         move |ctx: NativeCallContext<'_>, l: &mut LinkHandle| -> Res<Dynamic> {
+            l.check().or_raise(&ctx)?;
             let Some(master) = info(&n, &ctx, l)?.master else {
                 return Ok(Dynamic::UNIT);
             };
@@ -251,6 +255,7 @@ print(v.peer.peer.name);    // a
     .set_into_module(
         m,
         move |ctx: NativeCallContext<'_>, l: &mut LinkHandle| -> Res<Dynamic> {
+            l.check().or_raise(&ctx)?;
             let me = info(&n, &ctx, l)?;
             Ok(match n.peer_of(&l.ns(), &me).or_raise(&ctx)? {
                 Some((ns, index)) => Dynamic::from(LinkHandle::new(ns, index)),
@@ -280,6 +285,7 @@ print(l.is_up);   // true
     .set_into_module(
         m,
         move |ctx: NativeCallContext<'_>, l: &mut LinkHandle| -> Res<()> {
+            l.check().or_raise(&ctx)?;
             n.set_up(&l.ns(), l.index(), true).or_raise(&ctx)?;
             // Reading the link back flushes its pending carrier events; then
             // the same for the other end of a veth, which may be a bridge port.
@@ -311,6 +317,7 @@ print(l.is_up);   // false
     .set_into_module(
         m,
         move |ctx: NativeCallContext<'_>, l: &mut LinkHandle| -> Res<()> {
+            l.check().or_raise(&ctx)?;
             n.set_up(&l.ns(), l.index(), false).or_raise(&ctx)
         },
     );
@@ -334,6 +341,7 @@ print(r1.link("eth0") == l);   // true
     .set_into_module(
         m,
         move |ctx: NativeCallContext<'_>, l: &mut LinkHandle, name: &str| -> Res<()> {
+            l.check().or_raise(&ctx)?;
             n.rename(&l.ns(), l.index(), name).or_raise(&ctx)
         },
     );
@@ -356,6 +364,7 @@ print(l.mtu);   // 9000
     .set_into_module(
         m,
         move |ctx: NativeCallContext<'_>, l: &mut LinkHandle, mtu: rhai::INT| -> Res<()> {
+            l.check().or_raise(&ctx)?;
             let mtu = to_u32("an MTU", mtu).or_raise(&ctx)?;
             n.set_mtu(&l.ns(), l.index(), mtu).or_raise(&ctx)
         },
@@ -379,6 +388,7 @@ print(link::list().len());   // 1 (lo)
     .set_into_module(
         m,
         move |ctx: NativeCallContext<'_>, l: &mut LinkHandle| -> Res<()> {
+            l.check().or_raise(&ctx)?;
             n.del_link(&l.ns(), l.index()).or_raise(&ctx)
         },
     );
@@ -405,6 +415,7 @@ print(l.addrs());   // ["10.0.0.1/24", "2001:db8::1/64"]
     .set_into_module(
         m,
         move |ctx: NativeCallContext<'_>, l: &mut LinkHandle| -> Res<Array> {
+            info(&n, &ctx, l)?;
             let addrs = n.addrs(&l.ns(), l.index()).or_raise(&ctx)?;
             Ok(addrs
                 .into_iter()
@@ -432,6 +443,7 @@ print(l.addrs());   // ["100.100.100.10/24"]
     .set_into_module(
         m,
         move |ctx: NativeCallContext<'_>, l: &mut LinkHandle, cidr: &str| -> Res<()> {
+            l.check().or_raise(&ctx)?;
             let c = crate::cidr::parse(cidr).or_raise(&ctx)?;
             n.addr_add(&l.ns(), l.index(), c).or_raise(&ctx)
         },
@@ -456,6 +468,7 @@ print(l.addrs());   // []
     .set_into_module(
         m,
         move |ctx: NativeCallContext<'_>, l: &mut LinkHandle, cidr: &str| -> Res<()> {
+            l.check().or_raise(&ctx)?;
             let c = crate::cidr::parse(cidr).or_raise(&ctx)?;
             n.addr_del(&l.ns(), l.index(), c).or_raise(&ctx)
         },
@@ -487,6 +500,7 @@ print(l.netns.name);   // host
     .set_into_module(
         m,
         move |ctx: NativeCallContext<'_>, l: &mut LinkHandle, target: Dynamic| -> Res<()> {
+            l.check().or_raise(&ctx)?;
             let target = ns_arg("the target namespace", &target).or_raise(&ctx)?;
             let moved = n.set_netns(&l.ns(), l.index(), &target).or_raise(&ctx)?;
             l.relocate(target, moved.index);
@@ -511,6 +525,7 @@ print(l.master);           // br0
     method("set_master", &["l: &mut Link", "bridge: Link"], master_doc).set_into_module(
         m,
         move |ctx: NativeCallContext<'_>, l: &mut LinkHandle, br: LinkHandle| -> Res<()> {
+            l.check().or_raise(&ctx)?;
             if br.ns() != l.ns() {
                 let e = Error::invalid(
                     "set the master of a link",
@@ -532,6 +547,7 @@ print(l.master);           // br0
     method("set_master", &["l: &mut Link", "bridge: &str"], master_doc).set_into_module(
         m,
         move |ctx: NativeCallContext<'_>, l: &mut LinkHandle, br: &str| -> Res<()> {
+            l.check().or_raise(&ctx)?;
             let bridge = n.link_by_name(&l.ns(), br).or_raise(&ctx)?;
             set_master(&n, &ctx, l, bridge.index)
         },
@@ -557,6 +573,7 @@ print(l.master == ());   // true
     .set_into_module(
         m,
         move |ctx: NativeCallContext<'_>, l: &mut LinkHandle| -> Res<()> {
+            l.check().or_raise(&ctx)?;
             n.set_master(&l.ns(), l.index(), None).or_raise(&ctx)
         },
     );

@@ -34,7 +34,7 @@ pub const MODULES: &[&str] = &["netns", "link", "bridge"];
 /// An engine with the whole netscript API registered.
 pub fn engine(net: Net, script_dir: Option<std::path::PathBuf>) -> Engine {
     let mut engine = Engine::new();
-    engine.set_max_expr_depths(256, 256);
+    limits(&mut engine);
     engine.register_type_with_name::<NetnsHandle>("Netns");
     engine.register_type_with_name::<LinkHandle>("Link");
     engine.register_static_module("netns", netns::module(&net).into());
@@ -58,6 +58,18 @@ fn print_line(text: &str) {
     if writeln!(out, "{text}").and_then(|_| out.flush()).is_err() {
         std::process::exit(141);
     }
+}
+
+/// An engine that only compiles, with the same limits as the real one
+/// (for `netscript check`).
+pub fn parser() -> Engine {
+    let mut engine = Engine::new_raw();
+    limits(&mut engine);
+    engine
+}
+
+fn limits(engine: &mut Engine) {
+    engine.set_max_expr_depths(256, 256);
 }
 
 /// A registration carrying docs: `doc` is Markdown whose first line is the

@@ -54,6 +54,9 @@ print(netns::list());          // ["r1"]
     .set_into_module(
         &mut m,
         move |ctx: NativeCallContext<'_>, name: &str| -> Res<NetnsHandle> {
+            if name == "host" {
+                return Ok(NetnsHandle { ns: Ns::Host });
+            }
             if !netns_fs::exists(name) {
                 n.add_netns(name).or_raise(&ctx)?;
             } else {

@@ -416,7 +416,7 @@ fn seconds(what: &str, value: &Dynamic) -> crate::error::Result<std::time::Durat
     match secs {
         Some(s) if s > 0.0 && s <= 3600.0 => Ok(std::time::Duration::from_secs_f64(s)),
         _ => Err(Error::invalid(
-            format!("use {value} as {what}"),
+            format!("use {value:?} as {what}"),
             format!("{what} is a number of seconds, above 0 and at most 3600"),
         )
         .with_help("write e.g. #{ timeout: 0.5 }")),

@@ -13,6 +13,8 @@ pub const STDLIB: &[(&str, &str)] = &[("lab", include_str!("../../stdlib/lab.rha
 
 pub struct Resolver {
     files: FileModuleResolver,
+    /// Stdlib modules already evaluated: importing twice runs them once.
+    stdlib: std::cell::RefCell<std::collections::HashMap<String, SharedModule>>,
 }
 
 impl Resolver {
@@ -21,7 +23,10 @@ impl Resolver {
             Some(dir) => FileModuleResolver::new_with_path(dir),
             None => FileModuleResolver::new(),
         };
-        Resolver { files }
+        Resolver {
+            files,
+            stdlib: Default::default(),
+        }
     }
 }
 
@@ -33,6 +38,9 @@ impl ModuleResolver for Resolver {
         path: &str,
         pos: Position,
     ) -> Result<SharedModule, Box<EvalAltResult>> {
+        if let Some(module) = self.stdlib.borrow().get(path) {
+            return Ok(module.clone());
+        }
         if let Some((name, code)) = STDLIB.iter().find(|(name, _)| *name == path) {
             let mut ast = engine
                 .compile(*code)
@@ -40,7 +48,11 @@ impl ModuleResolver for Resolver {
             ast.set_source(format!("<stdlib>/{name}.rhai"));
             let module = Module::eval_ast_as_new(Scope::new(), &ast, engine)
                 .map_err(|e| EvalAltResult::ErrorInModule(path.into(), e, pos))?;
-            return Ok(module.into());
+            let module: SharedModule = module.into();
+            self.stdlib
+                .borrow_mut()
+                .insert(path.to_string(), module.clone());
+            return Ok(module);
         }
         self.files.resolve(engine, source, path, pos)
     }

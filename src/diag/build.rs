@@ -40,7 +40,16 @@ impl Sources {
         if let Some(t) = self.cache.borrow().get(name) {
             return Some(t.clone());
         }
-        let text = std::fs::read_to_string(name).ok()?;
+        // A file module's source is its import path ("helpers"), which
+        // resolves next to the script, with or without ".rhai".
+        let dir = std::path::Path::new(&self.main_name)
+            .parent()
+            .unwrap_or(std::path::Path::new(""));
+        let candidates = [name.to_string(), format!("{name}.rhai")];
+        let text = candidates
+            .iter()
+            .flat_map(|c| [std::path::PathBuf::from(c), dir.join(c)])
+            .find_map(|p| std::fs::read_to_string(p).ok())?;
         self.cache.borrow_mut().insert(name.into(), text.clone());
         Some(text)
     }

@@ -102,7 +102,7 @@ impl Netlink {
         Ok(out)
     }
 
-    fn link_label(&self, ns: &Ns, index: u32) -> String {
+    pub(super) fn link_label(&self, ns: &Ns, index: u32) -> String {
         match self.link_by_index(ns, index) {
             Ok(l) => format!("link \"{}\"", l.name),
             Err(_) => format!("link #{index}"),

@@ -24,7 +24,14 @@ impl Netlink {
     /// The connection for `ns`, opened on first use. A cached connection is
     /// reused only while the name still refers to the same namespace.
     pub(super) fn handle(&self, ns: &Ns) -> Result<Handle> {
-        let file = ns.open()?;
+        let file = match ns.open() {
+            Ok(f) => f,
+            Err(e) => {
+                // Deleted behind our back: our socket must not keep it alive.
+                self.forget(ns);
+                return Err(e);
+            }
+        };
         let id = netns_fs::id_of(&file)?;
         if let Some(conn) = self.conns.borrow().get(ns)
             && conn.id == id
@@ -45,9 +52,14 @@ impl Netlink {
             crate::sys::sysctl::lab_defaults_here();
             open_socket(&rt)
         })?;
-        let id = netns_fs::id_of(&file)?;
-        self.adopt(&Ns::Named(name.to_string()), id, opened)
-            .map(|_| ())
+        let adopted = netns_fs::id_of(&file)
+            .and_then(|id| self.adopt(&Ns::Named(name.to_string()), id, opened));
+        if let Err(e) = adopted {
+            // Nothing half-built: the namespace goes if it cannot be used.
+            let _ = netns_fs::delete(name);
+            return Err(e);
+        }
+        Ok(())
     }
 
     fn adopt(&self, ns: &Ns, id: NsId, opened: Opened) -> Result<Handle> {

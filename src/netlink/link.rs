@@ -17,6 +17,14 @@ use crate::ns::Ns;
 impl Netlink {
     /// `ip -n NS link show NAME`
     pub fn link_by_name(&self, ns: &Ns, name: &str) -> Result<LinkInfo> {
+        let action = format!("find link \"{name}\"");
+        if let Err(e) = check_ifname(&action, name) {
+            return Err(Error {
+                kind: Kind::NotFound,
+                ..e
+            }
+            .in_netns(ns.name()));
+        }
         self.wait_dying();
         let mut msg = LinkMessage::default();
         msg.attributes.push(LinkAttribute::IfName(name.to_string()));
@@ -153,7 +161,12 @@ impl Netlink {
     pub fn set_up(&self, ns: &Ns, index: u32, up: bool) -> Result<()> {
         let b = LinkUnspec::new_with_index(index);
         let msg = if up { b.up() } else { b.down() }.build();
-        self.set_link(ns, index, msg, if up { "bring up" } else { "bring down" })
+        self.set_link(
+            ns,
+            index,
+            msg,
+            if up { "bring {} up" } else { "bring {} down" },
+        )
     }
 
     /// `ip link set dev X name NEW`
@@ -163,7 +176,7 @@ impl Netlink {
         let msg = LinkUnspec::new_with_index(index)
             .name(new.to_string())
             .build();
-        self.set_link(ns, index, msg, &format!("rename to \"{new}\""))
+        self.set_link(ns, index, msg, &format!("rename {{}} to \"{new}\""))
             .map_err(|e| {
                 if e.errno == Some(libc::EEXIST) {
                     Error {
@@ -179,7 +192,7 @@ impl Netlink {
     /// `ip link set dev X mtu N`
     pub fn set_mtu(&self, ns: &Ns, index: u32, mtu: u32) -> Result<()> {
         let msg = LinkUnspec::new_with_index(index).mtu(mtu).build();
-        self.set_link(ns, index, msg, &format!("set mtu {mtu} on"))
+        self.set_link(ns, index, msg, &format!("set mtu {mtu} on {{}}"))
     }
 
     /// `ip link set dev X master BRIDGE`, or `nomaster` with `None`.
@@ -194,10 +207,9 @@ impl Netlink {
             ns,
             index,
             msg,
-            if master.is_some() {
-                "set the master of"
-            } else {
-                "release"
+            &match master {
+                Some(m) => format!("add {{}} to {}", self.link_label(ns, m)),
+                None => "release {} from its bridge".to_string(),
             },
         )
     }
@@ -218,7 +230,7 @@ impl Netlink {
             ns,
             index,
             msg,
-            &format!("move to namespace \"{}\"", target.name()),
+            &format!("move {{}} to namespace \"{}\"", target.name()),
         )
         .map_err(|e| {
             if e.errno == Some(libc::EEXIST) {
@@ -245,7 +257,7 @@ impl Netlink {
         let handle = self.handle(ns)?;
         self.block_on(request::send(&handle, M::DelLink(msg), CHANGE))
             .map(|_| ())
-            .map_err(|errno| self.link_error(ns, index, "delete", errno))
+            .map_err(|errno| self.link_error(ns, index, "delete {}", errno))
     }
 
     fn set_link(&self, ns: &Ns, index: u32, msg: LinkMessage, verb: &str) -> Result<()> {
@@ -256,13 +268,14 @@ impl Netlink {
     }
 
     fn link_error(&self, ns: &Ns, index: u32, verb: &str, errno: i32) -> Error {
-        let what = match self.link_by_index(ns, index) {
-            Ok(l) => format!("link \"{}\"", l.name),
-            Err(_) => format!("link #{index}"),
-        };
-        let mut err = Error::errno(format!("{verb} {what}"), errno).in_netns(ns.name());
+        let what = self.link_label(ns, index);
+        let mut err = Error::errno(verb.replace("{}", &what), errno).in_netns(ns.name());
         if errno == libc::ENODEV {
             err.reason = "the link no longer exists".into();
+        }
+        if errno == libc::EOPNOTSUPP && verb.starts_with("add {} to") {
+            err.reason = "the master is not a bridge (or cannot take this kind of link)".into();
+            err.help = Some("give set_master a bridge made with bridge::add".into());
         }
         err
     }
@@ -333,9 +346,9 @@ fn check_ifname(action: &str, name: &str) -> Result<()> {
         || name == ".."
         || name
             .chars()
-            .any(|c| c == '/' || c == ':' || c.is_whitespace())
+            .any(|c| c == '/' || c == ':' || c == '%' || c == '\0' || c.is_whitespace())
     {
-        "an interface name cannot contain '/', ':' or spaces, or be \".\" or \"..\""
+        "an interface name cannot contain '/', ':', '%', NUL or spaces, or be \".\" or \"..\""
     } else {
         return Ok(());
     };

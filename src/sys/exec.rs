@@ -51,6 +51,12 @@ pub fn exec(ns: &File, ns_name: &str, argv: &[String]) -> Result<Output> {
             )
             .with_help("is it installed and on PATH? or give its full path")
             .in_netns(ns_name)
+        } else if e.kind() == std::io::ErrorKind::PermissionDenied {
+            Error::from_io(action, &e)
+                .with_help(format!("is '{program}' an executable file? (chmod +x, or run it through its interpreter)"))
+                .in_netns(ns_name)
+        } else if e.kind() == std::io::ErrorKind::InvalidInput {
+            Error::invalid(action, "a word of the command contains a NUL byte").in_netns(ns_name)
         } else {
             Error::from_io(action, &e).in_netns(ns_name)
         }

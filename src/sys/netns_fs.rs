@@ -48,8 +48,10 @@ pub fn validate_name(name: &str) -> Result<()> {
     Ok(())
 }
 
+/// Whether /run/netns has an entry of that name (usable or stale), as
+/// `ip netns list` would show it.
 pub fn exists(name: &str) -> bool {
-    validate_name(name).is_ok() && path(name).exists()
+    validate_name(name).is_ok() && std::fs::symlink_metadata(path(name)).is_ok()
 }
 
 /// Names in /run/netns, in directory order: the order `ip netns list` prints.
@@ -75,6 +77,13 @@ pub fn open(name: &str) -> Result<File> {
     validate_name(name)?;
     let action = format!("open namespace \"{name}\"");
     let file = File::open(path(name)).map_err(|e| match e.raw_os_error() {
+        Some(libc::ENOENT) if exists(name) => Error::invalid(
+            action.clone(),
+            format!("{} is a dangling link", path(name).display()),
+        )
+        .with_help(format!(
+            "a stale entry: remove it with netns::del(\"{name}\")"
+        )),
         Some(libc::ENOENT) => Error::not_found(action.clone(), "no such namespace")
             .with_help("create it with netns::add, or list them with netns::list()"),
         _ => Error::from_io(action.clone(), &e),
@@ -136,6 +145,10 @@ pub fn create<T: Send>(name: &str, f: impl FnOnce() -> T + Send) -> Result<(File
         .mode(0o000)
         .open(&target)
         .map_err(|e| match e.raw_os_error() {
+            Some(libc::EEXIST) if open(name).is_err() => Error::errno(action.clone(), libc::EEXIST)
+                .with_help(format!(
+                    "it is a stale entry, not a namespace: remove it with netns::del(\"{name}\")"
+                )),
             Some(libc::EEXIST) => Error::errno(action.clone(), libc::EEXIST).with_help(format!(
                 "use netns::ensure(\"{name}\") to reuse it, or delete it first"
             )),
@@ -174,10 +187,12 @@ pub fn delete(name: &str) -> Result<()> {
     validate_name(name)?;
     let action = format!("delete namespace \"{name}\"");
     let target = path(name);
-    if !target.exists() {
-        return Err(Error::not_found(action, "no such namespace"));
+    let meta = std::fs::symlink_metadata(&target)
+        .map_err(|_| Error::not_found(action.clone(), "no such namespace"))?;
+    // Never follow a link: unmounting its target could detach anything.
+    if meta.file_type().is_file() {
+        let _ = umount2(&target, MntFlags::MNT_DETACH | MntFlags::UMOUNT_NOFOLLOW);
     }
-    let _ = umount2(&target, MntFlags::MNT_DETACH);
     std::fs::remove_file(&target).map_err(|e| Error::from_io(action, &e))
 }
 

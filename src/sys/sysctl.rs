@@ -16,18 +16,18 @@ fn path_of(key: &str) -> Result<String> {
                 .with_help("other sysctls are machine-wide; netscript does not change them"),
         );
     }
-    if key.contains("..") || key.contains('\0') || key.ends_with('.') {
-        return Err(Error::invalid(action, "not a sysctl name"));
+    // Interface names may contain dots; sysctl(8) writes those as '/'.
+    // Every component must stay a plain name, so the path cannot leave
+    // /proc/sys/net.
+    let mut parts = Vec::new();
+    for part in key.split('.') {
+        let part = part.replace('/', ".");
+        if part.is_empty() || part == "." || part == ".." || part.contains('\0') {
+            return Err(Error::invalid(action, "not a sysctl name"));
+        }
+        parts.push(part);
     }
-    // Interface names may contain dots; sysctl(8) writes them with '/'.
-    let path: String = key
-        .chars()
-        .map(|c| match c {
-            '.' => '/',
-            '/' => '.',
-            c => c,
-        })
-        .collect();
+    let path = parts.join("/");
     Ok(format!("/proc/sys/{path}"))
 }
 
@@ -81,5 +81,8 @@ mod tests {
             "/proc/sys/net/ipv4/conf/veth1.1/forwarding"
         );
         assert!(super::path_of("net..x").is_err());
+        assert!(super::path_of("net.//.kernel.hostname").is_err());
+        assert!(super::path_of("net./.x").is_err());
+        assert!(super::path_of("net.ipv4.").is_err());
     }
 }

@@ -1,0 +1,139 @@
+//! Bad input never reaches beyond the lab: sysctl keys stay inside
+//! /proc/sys/net, deleting a namespace entry never unmounts anything else,
+//! odd names create nothing, stale handles refuse to act, and a sandbox
+//! leaves no process running.
+
+mod common;
+use common::Sandbox;
+
+#[test]
+fn sysctl_keys_cannot_leave_the_network_tree() {
+    let sb = Sandbox::new();
+    let run = sb.script(
+        r#"
+        for key in ["net.//.kernel.hostname", "net./.x", "kernel.hostname", "net.ipv4.", "net..x"] {
+            try { netns::host().sysctl(key); throw `read ${key}`; } catch (e) {
+                if e.kind != "invalid" { throw `${key}: ${e}`; }
+            }
+        }
+        print("ok");
+        "#,
+    );
+    assert_eq!(run.stdout, "ok\n", "{}", run.stderr);
+}
+
+#[test]
+fn deleting_a_symlinked_entry_unmounts_nothing() {
+    let sb = Sandbox::new();
+    sb.file(
+        "lab.rhai",
+        r#"
+        netns::add("real");
+        print(netns::exists("evil"));
+        netns::del("evil");
+        netns::del("alias");
+        let names = netns::list();
+        names.sort();
+        print(names.reduce(|all, n| if all == () { n } else { `${all} ${n}` }));
+        print(netns::get("real").name);
+        "#,
+    );
+    let run = sb.sh(
+        "mkdir -p /tmp/ns-target && mount -t tmpfs nstest /tmp/ns-target\n\
+         ln -s /tmp/ns-target /run/netns/evil\n\
+         ip netns add real0 && ln -s /run/netns/real0 /run/netns/alias\n\
+         netscript lab.rhai; echo status=$?\n\
+         grep -c ' /tmp/ns-target ' /proc/self/mountinfo\n\
+         ip netns exec real0 true && echo real0-still-mounted",
+    );
+    assert_eq!(
+        run.stdout, "true\nreal real0\nreal\nstatus=0\n1\nreal0-still-mounted\n",
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn names_the_kernel_would_rewrite_are_refused_and_nothing_is_created() {
+    let sb = Sandbox::new();
+    let (run, oracle) = sb.script_then(
+        r#"
+        for pair in [["v%d", "p%d"], ["a\x00b", "c"], ["ok", "this-is-too-long-for-linux"]] {
+            try { link::add_veth(pair[0], pair[1]); throw "created"; } catch (e) {
+                if e.kind != "invalid" { throw `${pair}: ${e}`; }
+            }
+        }
+        try { bridge::add("br%d"); throw "created"; } catch (e) { print(e.kind); }
+        "#,
+        "ip -br link show | awk '{print $1}'",
+    );
+    run.success();
+    assert_eq!(run.stdout, "invalid\n");
+    assert_eq!(oracle.trim(), "lo");
+}
+
+#[test]
+fn a_handle_never_acts_on_a_recreated_namespace() {
+    let sb = Sandbox::new();
+    let (run, oracle) = sb.script_then(
+        r#"
+        let r1 = netns::add("r1");
+        let old = link::add_veth("a", "b", #{ netns: r1, peer_netns: r1 });
+        netns::del("r1");
+        let again = netns::add("r1");
+        link::add_veth("x", "y", #{ netns: again, peer_netns: again });
+        try { old.del(); throw "acted"; } catch (e) { print(e.kind); print(e.message); }
+        "#,
+        "ip -n r1 -br link show | awk '{print $1}' | sort | tr '\\n' ' '",
+    );
+    run.success();
+    assert_eq!(
+        run.stdout,
+        "not_found\ncannot use link #3: its namespace \"r1\" was deleted (the one of that name now is a new one)\n"
+    );
+    assert_eq!(oracle.trim(), "lo x@y y@x");
+}
+
+#[test]
+fn a_sandbox_stops_the_processes_its_script_left_running() {
+    let sb = Sandbox::new();
+    sb.file(
+        "bg.rhai",
+        r#"
+        let r1 = netns::add("r1");
+        let out = r1.exec(["sh", "-c", "sleep 60 >/dev/null 2>&1 </dev/null & echo $!"]);
+        let pid = out.stdout;
+        pid.trim();
+        print(pid);
+        "#,
+    );
+    // Print the pid, then check it is gone once netscript has exited.
+    let run = sb.sh(
+        "pid=$(netscript --sandbox bg.rhai); test -n \"$pid\" && test ! -e /proc/$pid && echo gone",
+    );
+    assert_eq!(run.stdout, "gone\n", "{}", run.stderr);
+}
+
+#[test]
+fn exit_inside_a_closure_keeps_its_status() {
+    let sb = Sandbox::new();
+    let run = sb.script("[1].map(|v| exit(7));\nprint(\"not reached\");\n");
+    assert_eq!(
+        (run.status, run.stdout.as_str(), run.stderr.as_str()),
+        (7, "", "")
+    );
+}
+
+#[test]
+fn sandbox_flag_after_the_script_is_refused() {
+    let sb = Sandbox::new();
+    sb.file("lab.rhai", "netns::add(\"r1\");\n");
+    let run = sb.sh("netscript lab.rhai x --sandbox; echo status=$?; ip netns list | wc -l");
+    assert_eq!(run.stdout, "status=2\n0\n");
+    assert!(
+        run.stderr
+            .contains("put it first: netscript --sandbox FILE"),
+        "{}",
+        run.stderr
+    );
+}
