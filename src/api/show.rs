@@ -163,12 +163,18 @@ fn pretty_map(map: &Map) -> String {
     }
     let mut out = String::from("#{\n");
     for (k, v) in map.iter() {
-        let text = if v.is_string() {
-            format!("{:?}", v.to_string())
+        let text = v.to_string();
+        if v.is_string() && text.trim_end().contains('\n') {
+            // Command output reads best as the lines it is.
+            out.push_str(&format!("    {k}:\n"));
+            for line in text.trim_end().lines() {
+                out.push_str(&format!("        {}\n", line.trim_end()));
+            }
+        } else if v.is_string() {
+            out.push_str(&format!("    {k}: {text:?},\n"));
         } else {
-            format!("{v:?}")
-        };
-        out.push_str(&format!("    {k}: {text},\n"));
+            out.push_str(&format!("    {k}: {v:?},\n"));
+        }
     }
     out.push('}');
     out
