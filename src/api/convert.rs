@@ -85,3 +85,19 @@ pub fn check_options(action: &str, opts: &Map, known: &[&str]) -> crate::error::
     }
     Ok(())
 }
+
+/// A duration given as a number of seconds (int or float), 0 < s <= 1 hour.
+pub fn seconds(what: &str, value: &Dynamic) -> crate::error::Result<std::time::Duration> {
+    let secs = value
+        .as_float()
+        .ok()
+        .or_else(|| value.as_int().ok().map(|i| i as f64));
+    match secs {
+        Some(s) if s > 0.0 && s <= 3600.0 => Ok(std::time::Duration::from_secs_f64(s)),
+        _ => Err(Error::invalid(
+            format!("use {value:?} as {what}"),
+            format!("{what} is a number of seconds, above 0 and at most 3600"),
+        )
+        .with_help("write e.g. #{ timeout: 0.5 }")),
+    }
+}

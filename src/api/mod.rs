@@ -4,6 +4,7 @@
 
 mod bridge;
 mod convert;
+mod exec_methods;
 mod handles;
 mod link;
 mod link_methods;
@@ -42,6 +43,7 @@ pub fn engine(net: Net, script_dir: Option<std::path::PathBuf>) -> Engine {
     engine.register_static_module("bridge", bridge::module(&net).into());
     let mut methods = Module::new();
     netns_methods::register(&mut methods, &net);
+    exec_methods::register(&mut methods);
     link_methods::register(&mut methods, &net);
     process::register(&mut methods);
     engine.register_global_module(methods.into());

@@ -5,7 +5,7 @@ use rhai::{Array, Dynamic, Map, Module, NativeCallContext};
 use super::convert::{OrRaise, Res, check_options};
 use super::{LinkHandle, Net, NetnsHandle, getter, method};
 use crate::error::Error;
-use crate::sys::{exec, ping, sysctl};
+use crate::sys::{ping, sysctl};
 
 pub fn register(m: &mut Module, net: &Net) {
     getter(
@@ -73,38 +73,6 @@ for l in r1.links() { print(l.name); }   // lo, b, a
         },
     );
 
-    let exec_doc = r#"
-Run a command inside this namespace and wait for it. `cmd` is a string,
-split into words like a shell line (quotes work, no shell runs), or an
-array of words. Returns `#{ status, stdout, stderr }`; a program that does
-not exist is an error of kind "not_found".
-
-`ip netns exec NS CMD...`
-
-```rhai
-let r1 = netns::add("r1");
-let out = r1.exec("ip -br link");
-print(out.status);                  // 0
-print(out.stdout.starts_with("lo"));  // true
-let out = r1.exec(["sh", "-c", "exit 3"]);
-print(out.status);   // 3
-```"#;
-    let exec_params: &[&str] = &["ns: &mut Netns", "cmd: String", "Map"];
-    method("exec", exec_params, exec_doc).set_into_module(
-        m,
-        |ctx: NativeCallContext<'_>, ns: &mut NetnsHandle, cmd: &str| -> Res<Map> {
-            let argv = exec::split(cmd).or_raise(&ctx)?;
-            run(&ctx, ns, &argv)
-        },
-    );
-    method("exec", &["ns: &mut Netns", "cmd: Array", "Map"], exec_doc).set_into_module(
-        m,
-        |ctx: NativeCallContext<'_>, ns: &mut NetnsHandle, cmd: Array| -> Res<Map> {
-            let argv = cmd.into_iter().map(|w| w.to_string()).collect::<Vec<_>>();
-            run(&ctx, ns, &argv)
-        },
-    );
-
     let ping_doc = r#"
 Whether `address` answers an ICMP echo sent from this namespace (IPv4 or
 IPv6). Each echo waits 1 s for its reply; echoes are retried until 3 s have
@@ -143,7 +111,7 @@ print(r1.ping("10.9.9.8", #{ timeout: 0.2 }));     // false
             check_options("ping", &opts, &["timeout"]).or_raise(&ctx)?;
             let mut timing = ping::Timing::default();
             if let Some(t) = opts.get("timeout") {
-                let secs = seconds("option `timeout`", t).or_raise(&ctx)?;
+                let secs = super::convert::seconds("option `timeout`", t).or_raise(&ctx)?;
                 timing.deadline = secs;
                 timing.per_try = timing.per_try.min(secs);
             }
@@ -377,16 +345,6 @@ print(router.sysctl("net.ipv6.conf.all.forwarding"));   // 1
     .set_into_module(m, |a: NetnsHandle, b: NetnsHandle| a != b);
 }
 
-fn run(ctx: &NativeCallContext, ns: &NetnsHandle, argv: &[String]) -> Res<Map> {
-    let file = ns.ns.open().or_raise(ctx)?;
-    let out = exec::exec(&file, ns.ns.name(), argv).or_raise(ctx)?;
-    let mut map = Map::new();
-    map.insert("status".into(), Dynamic::from_int(out.status as rhai::INT));
-    map.insert("stdout".into(), out.stdout.into());
-    map.insert("stderr".into(), out.stderr.into());
-    Ok(map)
-}
-
 fn ping_from(
     ctx: &NativeCallContext,
     ns: &NetnsHandle,
@@ -405,20 +363,4 @@ fn ping_from(
     ping::ping(&file, ip, timing)
         .map_err(|e| e.in_netns(ns.ns.name()))
         .or_raise(ctx)
-}
-
-/// A duration given as a number of seconds (int or float), 0 < s <= 1 hour.
-fn seconds(what: &str, value: &Dynamic) -> crate::error::Result<std::time::Duration> {
-    let secs = value
-        .as_float()
-        .ok()
-        .or_else(|| value.as_int().ok().map(|i| i as f64));
-    match secs {
-        Some(s) if s > 0.0 && s <= 3600.0 => Ok(std::time::Duration::from_secs_f64(s)),
-        _ => Err(Error::invalid(
-            format!("use {value:?} as {what}"),
-            format!("{what} is a number of seconds, above 0 and at most 3600"),
-        )
-        .with_help("write e.g. #{ timeout: 0.5 }")),
-    }
 }

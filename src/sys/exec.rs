@@ -1,12 +1,13 @@
-//! Running a program inside a namespace, like `ip netns exec NS CMD`.
+//! Running commands in a namespace: captured (`exec`), streamed (`run`),
+//! or interactive on the user's terminal (`shell`).
 
-use std::fs::File;
-use std::os::fd::{AsRawFd, BorrowedFd};
+use std::io::{Read, Write};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
-use std::process::{Command, Stdio};
+use std::process::{Child, ExitStatus, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
 
-use nix::sched::{CloneFlags, setns};
-
+use super::command::{self, Options, Target};
 use crate::error::{Error, Kind, Result};
 
 /// What a finished command left: exit status (128 + signal when killed),
@@ -18,68 +19,217 @@ pub struct Output {
     pub stderr: String,
 }
 
-/// Run `argv` to completion with its network namespace set to `ns`,
-/// capturing stdout and stderr.
-pub fn exec(ns: &File, ns_name: &str, argv: &[String]) -> Result<Output> {
-    let Some((program, args)) = argv.split_first() else {
-        return Err(
-            Error::invalid("run a command", "the command is empty").with_help(
-                "give a program and its arguments, e.g. \"ip addr\" or [\"ip\", \"addr\"]",
-            ),
-        );
+pub fn status_code(status: ExitStatus) -> i32 {
+    status
+        .code()
+        .unwrap_or_else(|| 128 + status.signal().unwrap_or(0))
+}
+
+fn start(
+    target: &Target,
+    argv: &[String],
+    opts: &Options,
+    stdout: Stdio,
+    stderr: Stdio,
+) -> Result<Child> {
+    if let Some(dir) = &opts.cwd
+        && !std::path::Path::new(dir).is_dir()
+    {
+        return Err(Error::not_found(
+            format!("run \"{}\" in {dir}", argv[0]),
+            "no such directory",
+        ));
+    }
+    let mut cmd = command::build(target, argv, opts)?;
+    let stdin = if opts.stdin.is_some() {
+        Stdio::piped()
+    } else {
+        Stdio::null()
     };
-    let fd = ns.as_raw_fd();
-    let mut cmd = Command::new(program);
-    cmd.args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    // SAFETY: setns(2) is async-signal-safe; `fd` stays open until spawn returns.
-    unsafe {
-        cmd.pre_exec(move || {
-            setns(BorrowedFd::borrow_raw(fd), CloneFlags::CLONE_NEWNET)
-                .map_err(std::io::Error::from)
+    cmd.stdin(stdin).stdout(stdout).stderr(stderr);
+    let mut child = cmd
+        .spawn()
+        .map_err(|e| command::spawn_error(&argv[0], target, &e))?;
+    if let (Some(text), Some(mut pipe)) = (opts.stdin.clone(), child.stdin.take()) {
+        std::thread::spawn(move || {
+            let _ = pipe.write_all(text.as_bytes());
         });
     }
-    let out = cmd.output().map_err(|e| {
-        let action = format!("run \"{program}\"");
-        if e.kind() == std::io::ErrorKind::NotFound {
-            Error::new(
-                Kind::NotFound,
-                action,
-                format!("no such program '{program}'"),
-            )
-            .with_help("is it installed and on PATH? or give its full path")
-            .in_netns(ns_name)
-        } else if e.kind() == std::io::ErrorKind::PermissionDenied {
-            Error::from_io(action, &e)
-                .with_help(format!("is '{program}' an executable file? (chmod +x, or run it through its interpreter)"))
-                .in_netns(ns_name)
-        } else if e.kind() == std::io::ErrorKind::InvalidInput {
-            Error::invalid(action, "a word of the command contains a NUL byte").in_netns(ns_name)
-        } else {
-            Error::from_io(action, &e).in_netns(ns_name)
+    Ok(child)
+}
+
+fn read_all(pipe: Option<impl Read + Send + 'static>) -> std::thread::JoinHandle<Vec<u8>> {
+    std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        if let Some(mut p) = pipe {
+            let _ = p.read_to_end(&mut buf);
         }
-    })?;
-    let status = out
-        .status
-        .code()
-        .unwrap_or_else(|| 128 + out.status.signal().unwrap_or(0));
-    Ok(Output {
-        status,
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        buf
     })
 }
 
-/// Split a command line into words like a shell would (quotes, escapes),
-/// without running a shell.
-pub fn split(line: &str) -> Result<Vec<String>> {
-    shlex::split(line).ok_or_else(|| {
-        Error::invalid(
-            format!("split the command {line:?}"),
-            "it has an unclosed quote or a trailing backslash",
-        )
-        .with_help("close the quote, or pass the words as an array")
+/// Wait for `child`, killing it if `timeout` passes first.
+fn wait(
+    child: Child,
+    argv: &[String],
+    target: &Target,
+    timeout: Option<Duration>,
+) -> Result<ExitStatus> {
+    let pid = child.id() as i32;
+    let (tx, rx) = mpsc::channel();
+    let mut child = child;
+    std::thread::spawn(move || {
+        let _ = tx.send(child.wait());
+    });
+    let waited = match timeout {
+        Some(limit) => match rx.recv_timeout(limit) {
+            Ok(r) => r,
+            Err(_) => {
+                let _ = nix::sys::signal::kill(
+                    nix::unistd::Pid::from_raw(pid),
+                    nix::sys::signal::Signal::SIGKILL,
+                );
+                let _ = rx.recv();
+                return Err(Error::new(
+                    Kind::Timeout,
+                    format!("run `{}`", command::display(argv)),
+                    format!(
+                        "it did not finish within {} s and was killed",
+                        limit.as_secs_f64()
+                    ),
+                )
+                .in_netns(target.label()));
+            }
+        },
+        None => rx
+            .recv()
+            .unwrap_or_else(|_| Err(std::io::Error::other("wait failed"))),
+    };
+    waited.map_err(|e| {
+        Error::from_io(format!("wait for \"{}\"", argv[0]), &e).in_netns(target.label())
     })
+}
+
+/// Run `argv` to completion inside `target`, capturing its output.
+pub fn exec(target: &Target, argv: &[String], opts: &Options) -> Result<Output> {
+    let mut child = start(target, argv, opts, Stdio::piped(), Stdio::piped())?;
+    let out = read_all(child.stdout.take());
+    let err = read_all(child.stderr.take());
+    let status = wait(child, argv, target, opts.timeout)?;
+    Ok(Output {
+        status: status_code(status),
+        stdout: String::from_utf8_lossy(&out.join().unwrap_or_default()).into_owned(),
+        stderr: String::from_utf8_lossy(&err.join().unwrap_or_default()).into_owned(),
+    })
+}
+
+/// Run `argv` with its output going straight to ours; a non-zero status is
+/// an error that quotes the end of what it wrote to stderr.
+pub fn run(target: &Target, argv: &[String], opts: &Options) -> Result<()> {
+    let mut child = start(target, argv, opts, Stdio::inherit(), Stdio::piped())?;
+    let pipe = child.stderr.take();
+    let tee = std::thread::spawn(move || {
+        let mut kept = Vec::new();
+        if let Some(mut p) = pipe {
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = p.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                let _ = std::io::stderr().write_all(&buf[..n]);
+                kept.extend_from_slice(&buf[..n]);
+                if kept.len() > 8192 {
+                    kept.drain(..kept.len() - 4096);
+                }
+            }
+        }
+        kept
+    });
+    let status = status_code(wait(child, argv, target, opts.timeout)?);
+    let stderr = String::from_utf8_lossy(&tee.join().unwrap_or_default()).into_owned();
+    if status == 0 {
+        return Ok(());
+    }
+    let tail: Vec<&str> = stderr.trim_end().lines().rev().take(3).collect();
+    let tail: Vec<&str> = tail.into_iter().rev().collect();
+    let reason = if tail.is_empty() {
+        format!("it exited with status {status}")
+    } else {
+        format!("it exited with status {status}: {}", tail.join(" / "))
+    };
+    Err(Error::new(
+        Kind::Os,
+        format!("run `{}`", command::display(argv)),
+        reason,
+    )
+    .in_netns(target.label()))
+}
+
+/// An interactive shell ($SHELL, else /bin/sh) inside `target` on the
+/// user's terminal; returns its exit status when it exits. Ctrl-C belongs
+/// to the shell meanwhile.
+pub fn shell(target: &Target) -> Result<i32> {
+    let program = std::env::var("SHELL")
+        .ok()
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "/bin/sh".into());
+    let opts = Options {
+        env: vec![("NETSCRIPT_NETNS".into(), target.label().to_string())],
+        ..Options::default()
+    };
+    let argv = vec![program];
+    let mut cmd = command::build(target, &argv, &opts)?;
+    cmd.stdin(Stdio::inherit())
+        .stdout(Stdio::inherit())
+        .stderr(Stdio::inherit());
+    // SAFETY: signal(2) is async-signal-safe; the shell gets default
+    // handling of the keys we ignore below while it runs.
+    unsafe {
+        cmd.pre_exec(|| {
+            libc::signal(libc::SIGINT, libc::SIG_DFL);
+            libc::signal(libc::SIGQUIT, libc::SIG_DFL);
+            Ok(())
+        });
+    }
+    let ignored = IgnoreInterrupts::new();
+    let status = cmd
+        .spawn()
+        .map_err(|e| command::spawn_error(&argv[0], target, &e))
+        .and_then(|mut child| {
+            child
+                .wait()
+                .map_err(|e| Error::from_io("wait for the shell", &e))
+        });
+    drop(ignored);
+    crate::interrupt::clear();
+    Ok(status_code(status?))
+}
+
+/// SIGINT and SIGQUIT ignored while it lives (like system(3) does while a
+/// child owns the terminal), restored after.
+struct IgnoreInterrupts {
+    int: libc::sighandler_t,
+    quit: libc::sighandler_t,
+}
+
+impl IgnoreInterrupts {
+    fn new() -> Self {
+        // SAFETY: swapping signal dispositions; restored in Drop.
+        unsafe {
+            IgnoreInterrupts {
+                int: libc::signal(libc::SIGINT, libc::SIG_IGN),
+                quit: libc::signal(libc::SIGQUIT, libc::SIG_IGN),
+            }
+        }
+    }
+}
+
+impl Drop for IgnoreInterrupts {
+    fn drop(&mut self) {
+        // SAFETY: restoring the dispositions saved in new().
+        unsafe {
+            libc::signal(libc::SIGINT, self.int);
+            libc::signal(libc::SIGQUIT, self.quit);
+        }
+    }
 }

@@ -2,6 +2,7 @@
 //! /run/netns, threads that enter a namespace, ICMP echo, child processes,
 //! and the sandbox.
 
+pub mod command;
 pub mod exec;
 pub mod netns_fs;
 pub mod ping;
