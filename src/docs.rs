@@ -40,6 +40,9 @@ impl Entry {
     }
 }
 
+/// Types scripts hold handles of; their methods get sections of their own.
+pub const HANDLES: &[&str] = &["Netns", "Link", "Process"];
+
 /// Every documented entry, sections in reference order.
 pub fn entries() -> Vec<Entry> {
     let net = Rc::new(crate::netlink::Netlink::new().expect("netlink backend"));
@@ -64,7 +67,7 @@ pub fn entries() -> Vec<Entry> {
             .and_then(|p| p["type"].as_str())
             .unwrap_or("");
         let ty = first.trim_start_matches("&mut ").trim();
-        if ty == "Netns" || ty == "Link" {
+        if HANDLES.contains(&ty) {
             by_type
                 .entry(ty.to_string())
                 .or_default()
@@ -76,7 +79,7 @@ pub fn entries() -> Vec<Entry> {
                 .push(entry("script", f));
         }
     }
-    for ty in ["Netns", "Link", "script"] {
+    for ty in ["Netns", "Link", "Process", "script"] {
         out.extend(dedup(by_type.remove(ty).unwrap_or_default()));
     }
     for (name, code) in crate::api::STDLIB {
@@ -126,12 +129,16 @@ fn entry(section: &str, f: &Value) -> Entry {
         .filter(|r| !r.is_empty() && *r != "()")
         .map(script_type);
     let arrow = ret.map(|r| format!(" -> {r}")).unwrap_or_default();
-    let receiver = if section == "Netns" { "ns" } else { "l" };
+    let receiver = match section {
+        "Netns" => "ns",
+        "Process" => "p",
+        _ => "l",
+    };
     let usage = if let Some(prop) = name.strip_prefix("get$") {
         format!("{receiver}.{prop}{arrow}")
     } else if section == "script" {
         format!("{name}({}){arrow}", params.join(", "))
-    } else if section == "Netns" || section == "Link" {
+    } else if HANDLES.contains(&section) {
         if name.chars().all(|c| !c.is_alphanumeric()) {
             format!("a {name} b{arrow}")
         } else {
@@ -199,6 +206,7 @@ pub fn reference() -> String {
             let title = match section.as_str() {
                 "Netns" => "Netns handle (`ns`)".to_string(),
                 "Link" => "Link handle (`l`)".to_string(),
+                "Process" => "Process handle (`p`, from `ns.spawn`)".to_string(),
                 "script" => "script control".to_string(),
                 s if crate::api::STDLIB.iter().any(|(n, _)| *n == s) => {
                     format!("stdlib `{s}` (`import \"{s}\" as {s};`)")

@@ -33,6 +33,7 @@ pub fn main(cli: Cli) -> i32 {
         return USAGE;
     }
     let status = dispatch(cli.command, cli.file, cli.args, cli.sandbox);
+    crate::sys::spawn::stop_all();
     if cli.sandbox {
         crate::sys::sandbox::stop_descendants();
     }

@@ -51,7 +51,8 @@ fn expected_prints(code: &str) -> Option<Vec<String>> {
     for line in code.lines() {
         let line = line.trim();
         // print(...) and ns.run(...) lines say what they print.
-        let says_output = line.contains("print(") || (line.contains(".run(") && !line.starts_with("try"));
+        let says_output =
+            line.contains("print(") || (line.contains(".run(") && !line.starts_with("try"));
         if !says_output {
             continue;
         }

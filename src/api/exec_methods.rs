@@ -149,9 +149,16 @@ pub fn words(cmd: Dynamic) -> Result<Vec<String>> {
     .with_help("write \"ip addr\" or [\"ip\", \"addr\"]"))
 }
 
-/// The options map of exec, run and spawn.
+/// The options map of exec and run.
 pub fn options(map: &Map) -> Result<Options> {
-    check_options("run a command", map, &["env", "cwd", "stdin", "timeout"])?;
+    options_with(map, &[])
+}
+
+/// The options map, also accepting `extra` keys (checked by the caller).
+pub fn options_with(map: &Map, extra: &[&str]) -> Result<Options> {
+    let mut known = vec!["env", "cwd", "stdin", "timeout"];
+    known.extend_from_slice(extra);
+    check_options("run a command", map, &known)?;
     let mut opts = Options::default();
     if let Some(env) = map.get("env") {
         let env = env.read_lock::<Map>().ok_or_else(|| {

@@ -13,12 +13,14 @@ mod netns_methods;
 mod process;
 mod resolver;
 mod show;
+mod spawn;
 
 pub use convert::error_value;
 pub use handles::{LinkHandle, NetnsHandle};
 pub use process::take_exit_status;
 pub use resolver::{Resolver, STDLIB, stdlib_source_of};
 pub use show::show;
+pub use spawn::ProcessHandle;
 
 use std::rc::Rc;
 
@@ -38,12 +40,14 @@ pub fn engine(net: Net, script_dir: Option<std::path::PathBuf>) -> Engine {
     limits(&mut engine);
     engine.register_type_with_name::<NetnsHandle>("Netns");
     engine.register_type_with_name::<LinkHandle>("Link");
+    engine.register_type_with_name::<spawn::ProcessHandle>("Process");
     engine.register_static_module("netns", netns::module(&net).into());
     engine.register_static_module("link", link::module(&net).into());
     engine.register_static_module("bridge", bridge::module(&net).into());
     let mut methods = Module::new();
     netns_methods::register(&mut methods, &net);
     exec_methods::register(&mut methods);
+    spawn::register(&mut methods);
     link_methods::register(&mut methods, &net);
     process::register(&mut methods);
     engine.register_global_module(methods.into());
@@ -72,6 +76,13 @@ pub fn parser() -> Engine {
 
 fn limits(engine: &mut Engine) {
     engine.set_max_expr_depths(256, 256);
+    // `spawn` is reserved by Rhai for a future feature; netscript's API
+    // uses it as a method name (`ns.spawn(cmd)`), so it is read as a name.
+    #[allow(deprecated)]
+    engine.on_parse_token(|token, _, _| match token {
+        rhai::Token::Reserved(word) if word.as_str() == "spawn" => rhai::Token::Identifier(word),
+        other => other,
+    });
 }
 
 /// A registration carrying docs: `doc` is Markdown whose first line is the

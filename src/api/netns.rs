@@ -119,7 +119,10 @@ print(link::list().len());    // 1 (only lo: veth1 went too)
     .set_into_module(
         &mut m,
         move |ctx: NativeCallContext<'_>, name: &str| -> Res<()> {
-            n.del_netns(name).or_raise(&ctx)
+            {
+                crate::sys::spawn::stop_in(name);
+                n.del_netns(name).or_raise(&ctx)
+            }
         },
     );
 

@@ -233,7 +233,10 @@ print(netns::exists("r1"));   // false
                         "it is the namespace netscript runs in",
                     ),
                 )),
-                crate::ns::Ns::Named(name) => n.del_netns(name).or_raise(&ctx),
+                crate::ns::Ns::Named(name) => {
+                    crate::sys::spawn::stop_in(name);
+                    n.del_netns(name).or_raise(&ctx)
+                }
             }
         },
     );

@@ -71,6 +71,7 @@ fn overview(entries: &[Entry]) -> String {
         if !names.is_empty() {
             let title = match section {
                 "Netns" => "Netns (ns.…)".to_string(),
+                "Process" => "Process (p.…)".to_string(),
                 "Link" => "Link (l.…)".to_string(),
                 "script" => "script".to_string(),
                 s => format!("{s}::"),

@@ -44,10 +44,8 @@ impl ReplHelper {
                         .or_default()
                         .push(f.to_string());
                 } else if let Some((_, m)) = name.split_once('.') {
-                    let ty = if e.section == "Netns" {
-                        "Netns"
-                    } else {
-                        "Link"
+                    let Some(ty) = crate::docs::HANDLES.iter().find(|t| **t == e.section) else {
+                        continue;
                     };
                     members.entry(ty).or_default().push(if is_call {
                         format!("{m}(")
@@ -107,6 +105,8 @@ impl Knowledge for ReplHelper {
                     Some("Netns")
                 } else if v.is::<LinkHandle>() {
                     Some("Link")
+                } else if v.is::<crate::api::ProcessHandle>() {
+                    Some("Process")
                 } else {
                     None
                 };

@@ -7,4 +7,5 @@ pub mod exec;
 pub mod netns_fs;
 pub mod ping;
 pub mod sandbox;
+pub mod spawn;
 pub mod sysctl;
