@@ -3,6 +3,7 @@
 //! reference documentation (summary, `ip` equivalent, example).
 
 mod bridge;
+mod container;
 mod convert;
 mod exec_methods;
 mod handles;
@@ -32,7 +33,7 @@ use crate::netlink::Netlink;
 pub type Net = Rc<Netlink>;
 
 /// Names of the script modules, in the order the reference lists them.
-pub const MODULES: &[&str] = &["netns", "link", "bridge"];
+pub const MODULES: &[&str] = &["netns", "link", "bridge", "container"];
 
 /// An engine with the whole netscript API registered.
 pub fn engine(net: Net, script_dir: Option<std::path::PathBuf>) -> Engine {
@@ -44,10 +45,12 @@ pub fn engine(net: Net, script_dir: Option<std::path::PathBuf>) -> Engine {
     engine.register_static_module("netns", netns::module(&net).into());
     engine.register_static_module("link", link::module(&net).into());
     engine.register_static_module("bridge", bridge::module(&net).into());
+    engine.register_static_module("container", container::module().into());
     let mut methods = Module::new();
     netns_methods::register(&mut methods, &net);
     exec_methods::register(&mut methods);
     spawn::register(&mut methods);
+    container::register_methods(&mut methods);
     link_methods::register(&mut methods, &net);
     process::register(&mut methods);
     engine.register_global_module(methods.into());

@@ -180,5 +180,65 @@ print(h.link("lo").is_up);     // true
     )
     .set_into_module(&mut m, || NetnsHandle { ns: Ns::Host });
 
+    func(
+        "attach",
+        &["name: &str", "pid: int", "Netns"],
+        r#"
+Give the network namespace of process `pid` (a container's) a name, like
+`ip netns attach`: it shows in `ip netns list` and works with every
+netscript call. It is a bind mount, so it stays valid (a symlink to
+/proc/PID/ns/net, as the classic tutorial makes, dangles when the process
+exits). `netns::del(name)` removes only the name: the process and its
+links stay.
+
+`ip netns attach NAME PID`
+
+```rhai
+// A stand-in container: a process in a network namespace of its own.
+let server = netns::host().spawn(["unshare", "--net", "sh", "-c", "echo ready; exec sleep 30"]);
+while !server.output().stdout.contains("ready") { }
+let ctr = netns::attach("ctr", server.pid);
+print(netns::identify(server.pid));   // ctr
+print(ctr.pids() == [server.pid]);     // true
+netns::del("ctr");
+print(server.alive);                   // true
+```"#,
+    )
+    .set_into_module(
+        &mut m,
+        |ctx: NativeCallContext<'_>, name: &str, pid: rhai::INT| -> Res<NetnsHandle> {
+            let pid = super::convert::to_u32("a PID", pid).or_raise(&ctx)?;
+            netns_fs::attach(name, pid).or_raise(&ctx)?;
+            Ok(NetnsHandle {
+                ns: Ns::Named(name.into()),
+            })
+        },
+    );
+
+    func(
+        "identify",
+        &["pid: int", "Dynamic"],
+        r#"
+The name of the namespace process `pid` is in, or `()` when no name under
+/run/netns refers to it.
+
+`ip netns identify PID`
+
+```rhai
+let r1 = netns::add("r1");
+let p = r1.spawn("sleep 10");
+print(netns::identify(p.pid));   // r1
+```"#,
+    )
+    .set_into_module(
+        &mut m,
+        |ctx: NativeCallContext<'_>, pid: rhai::INT| -> Res<Dynamic> {
+            let pid = super::convert::to_u32("a PID", pid).or_raise(&ctx)?;
+            Ok(netns_fs::identify(pid)
+                .or_raise(&ctx)?
+                .map_or(Dynamic::UNIT, Dynamic::from))
+        },
+    );
+
     m
 }

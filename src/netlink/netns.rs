@@ -33,7 +33,14 @@ impl Netlink {
         netns_fs::validate_name(name)?;
         let ns = Ns::Named(name.to_string());
         let mut dying = Vec::new();
-        if let Ok(links) = self.dump_links(&ns) {
+        // A namespace that processes live in (an attached container's) or
+        // that has another name goes on after its name is removed: its
+        // links stay, so nothing is waited for.
+        let lives_on = ns
+            .open()
+            .map(|f| netns_fs::lives_on_without(&f, name))
+            .unwrap_or(false);
+        if !lives_on && let Ok(links) = self.dump_links(&ns) {
             for l in links
                 .iter()
                 .filter(|l| l.kind == "veth" && l.link_netnsid.is_some())

@@ -3,9 +3,12 @@
 //! and the sandbox.
 
 pub mod command;
+pub mod container;
 pub mod exec;
+pub mod http;
 pub mod netns_fs;
 pub mod ping;
 pub mod sandbox;
+pub mod sockets;
 pub mod spawn;
 pub mod sysctl;

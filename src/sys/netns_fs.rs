@@ -137,23 +137,7 @@ pub fn create<T: Send>(name: &str, f: impl FnOnce() -> T + Send) -> Result<(File
         action: action.clone(),
         ..e
     })?;
-    let target = path(name);
-    OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create_new(true)
-        .mode(0o000)
-        .open(&target)
-        .map_err(|e| match e.raw_os_error() {
-            Some(libc::EEXIST) if open(name).is_err() => Error::errno(action.clone(), libc::EEXIST)
-                .with_help(format!(
-                    "it is a stale entry, not a namespace: remove it with netns::del(\"{name}\")"
-                )),
-            Some(libc::EEXIST) => Error::errno(action.clone(), libc::EEXIST).with_help(format!(
-                "use netns::ensure(\"{name}\") to reuse it, or delete it first"
-            )),
-            _ => Error::from_io(action.clone(), &e),
-        })?;
+    let target = new_entry(name, &action)?;
     let made = std::thread::scope(|s| {
         s.spawn(|| -> Result<T> {
             unshare(CloneFlags::CLONE_NEWNET)
@@ -179,6 +163,115 @@ pub fn create<T: Send>(name: &str, f: impl FnOnce() -> T + Send) -> Result<(File
             Err(e)
         }
     }
+}
+
+/// The empty file a namespace is mounted on; fails if the name is taken.
+fn new_entry(name: &str, action: &str) -> Result<PathBuf> {
+    let action = action.to_string();
+    let target = path(name);
+    OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create_new(true)
+        .mode(0o000)
+        .open(&target)
+        .map_err(|e| match e.raw_os_error() {
+            Some(libc::EEXIST) if open(name).is_err() => Error::errno(action.clone(), libc::EEXIST)
+                .with_help(format!(
+                    "it is a stale entry, not a namespace: remove it with netns::del(\"{name}\")"
+                )),
+            Some(libc::EEXIST) => Error::errno(action.clone(), libc::EEXIST).with_help(format!(
+                "use netns::ensure(\"{name}\") to reuse it, or delete it first"
+            )),
+            _ => Error::from_io(action.clone(), &e),
+        })?;
+    Ok(target)
+}
+
+/// Name the network namespace of process `pid`, like `ip netns attach`:
+/// a bind mount, which keeps the namespace usable even if the process
+/// exits (a symlink to /proc/PID/ns/net would dangle).
+pub fn attach(name: &str, pid: u32) -> Result<File> {
+    validate_name(name)?;
+    let action = format!("attach the namespace of process {pid} as \"{name}\"");
+    let source = format!("/proc/{pid}/ns/net");
+    if std::fs::symlink_metadata(&source).is_err() {
+        return Err(
+            Error::not_found(action, format!("there is no process {pid}"))
+                .with_help("check the PID, e.g. with container::pid(NAME) or `pidof`"),
+        );
+    }
+    prepare_dir().map_err(|e| Error {
+        action: action.clone(),
+        ..e
+    })?;
+    let target = new_entry(name, &action)?;
+    let mounted = mount(
+        Some(source.as_str()),
+        &target,
+        Some("none"),
+        MsFlags::MS_BIND,
+        None::<&str>,
+    )
+    .map_err(|e| Error::errno(action.clone(), e as i32));
+    match mounted.and_then(|_| open(name)) {
+        Ok(file) => Ok(file),
+        Err(e) => {
+            let _ = umount2(&target, MntFlags::MNT_DETACH | MntFlags::UMOUNT_NOFOLLOW);
+            let _ = std::fs::remove_file(&target);
+            Err(e)
+        }
+    }
+}
+
+fn id_of_path(path: &str) -> Option<NsId> {
+    std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
+}
+
+/// The name under /run/netns of the network namespace process `pid` is
+/// in, like `ip netns identify PID`.
+pub fn identify(pid: u32) -> Result<Option<String>> {
+    let Some(id) = id_of_path(&format!("/proc/{pid}/ns/net")) else {
+        return Err(Error::not_found(
+            format!("identify the namespace of process {pid}"),
+            format!("there is no process {pid}"),
+        ));
+    };
+    Ok(list()?
+        .into_iter()
+        .find(|name| id_of_path(&path(name).to_string_lossy()) == Some(id)))
+}
+
+/// Whether namespace `ns` stays alive when its name `name` is removed:
+/// processes live in it, or another name under /run/netns holds it.
+pub fn lives_on_without(ns: &File, name: &str) -> bool {
+    let Ok(id) = id_of(ns) else { return false };
+    let other_name = list()
+        .unwrap_or_default()
+        .iter()
+        .any(|n| n != name && id_of_path(&path(n).to_string_lossy()) == Some(id));
+    other_name || pids_in(ns).is_ok_and(|p| !p.is_empty())
+}
+
+/// Processes whose network namespace is `ns`, like `ip netns pids NAME`.
+pub fn pids_in(ns: &File) -> Result<Vec<u32>> {
+    let id = id_of(ns)?;
+    let mut pids = Vec::new();
+    let entries = std::fs::read_dir("/proc").map_err(|e| Error::from_io("list processes", &e))?;
+    for entry in entries.flatten() {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|n| n.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        if id_of_path(&format!("/proc/{pid}/ns/net")) == Some(id) {
+            pids.push(pid);
+        }
+    }
+    pids.sort_unstable();
+    Ok(pids)
 }
 
 /// Remove a named namespace like `ip netns del`: unmount and unlink. The
