@@ -189,7 +189,7 @@ fn tab_completes_functions_and_live_names() {
     t.keys(&["Enter"]);
     t.wait_for("Netns lab-one");
     t.line(r#"let r = netns::get("lab-one")"#);
-    t.keys(&["-l", "r.li"]);
+    t.keys(&["-l", "r.lin"]);
     t.keys(&["Tab"]);
     t.wait_for("r.link");
     // A second Tab lists what is possible.
