@@ -28,6 +28,7 @@ fn attach_identify_pids_and_detach() {
         print(ctr.fetch("http://localhost/").body);
         try { netns::attach("other", 999999999); } catch (e) { print(e.kind); }
         try { netns::attach("myapp", pid); } catch (e) { print(e.kind); }
+        link::add_veth("c-eth0", "h-eth0", #{ netns: ctr });
         "#,
     );
     let run = sb.sh(&format!(
@@ -37,12 +38,13 @@ fn attach_identify_pids_and_detach() {
          test \"$(readlink /proc/$CTR/ns/net)\" = \"$(ip netns exec myapp readlink /proc/self/ns/net)\" && echo same-namespace\n\
          echo 'netns::del(\"myapp\");' | netscript\n\
          ip netns list | wc -l\n\
+         ip -br link show h-eth0 | cut -d' ' -f1\n\
          kill -0 $CTR && echo still-running\n\
          kill $CTR"
     ));
     assert_eq!(
         run.stdout,
-        "status=0\n1\nmyapp\nsame-namespace\n0\nstill-running\n",
+        "status=0\n1\nmyapp\nsame-namespace\n0\nh-eth0@if2\nstill-running\n",
         "{}",
         sb.read("err.txt")
     );
