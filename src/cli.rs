@@ -19,6 +19,29 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub sandbox: bool,
 
+    /// Name of the lab this run records what it creates under (default:
+    /// the script's file stem). `netscript down NAME` removes it.
+    #[arg(long, value_name = "NAME")]
+    pub lab: Option<String>,
+
+    /// Tear the lab down when the script ends, whether it succeeded or not.
+    #[arg(long)]
+    pub rm: bool,
+
+    /// If the lab is already up, tear it down first.
+    #[arg(long)]
+    pub replace: bool,
+
+    /// On failure keep what the run created (for inspection) instead of
+    /// rolling it back.
+    #[arg(long)]
+    pub keep_on_error: bool,
+
+    /// Print every change as the iproute2 command that does the same, with
+    /// the script line it comes from (to stderr; paste it into a shell).
+    #[arg(long)]
+    pub trace: bool,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 
@@ -40,4 +63,11 @@ pub enum Command {
     },
     /// Print the reference documentation of every script function (Markdown).
     Docs,
+    /// Remove exactly what a lab's ledger lists (by lab name or script file).
+    Down {
+        #[arg(required = true, value_name = "LAB|FILE")]
+        labs: Vec<String>,
+    },
+    /// List the labs that are up, with what they created.
+    Ls,
 }

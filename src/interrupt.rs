@@ -1,6 +1,7 @@
-//! Ctrl-C while the REPL runs a command: a flag set by the SIGINT handler,
-//! polled by the script engine and by calls that wait (ping), so a long
-//! call returns to the prompt instead of killing the session.
+//! Ctrl-C (or SIGTERM) while a script or a REPL command runs: a flag set by
+//! the signal handler, polled by the script engine and by calls that wait
+//! (ping, exec, process waits), so the run stops cleanly: a script rolls
+//! its lab back, the REPL returns to its prompt.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -10,7 +11,8 @@ extern "C" fn on_sigint(_: libc::c_int) {
     REQUESTED.store(true, Ordering::SeqCst);
 }
 
-/// Catch SIGINT from now on instead of dying of it.
+/// Catch SIGINT and SIGTERM from now on instead of dying of them: the
+/// running script stops at its next step (and rolls its lab back).
 pub fn install() {
     use nix::sys::signal::{SaFlags, SigAction, SigHandler, SigSet, Signal, sigaction};
     let action = SigAction::new(
@@ -19,7 +21,9 @@ pub fn install() {
         SigSet::empty(),
     );
     // SAFETY: the handler only stores to an atomic, which is async-signal-safe.
-    let _ = unsafe { sigaction(Signal::SIGINT, &action) };
+    for signal in [Signal::SIGINT, Signal::SIGTERM] {
+        let _ = unsafe { sigaction(signal, &action) };
+    }
 }
 
 /// Whether Ctrl-C was pressed since the last `clear`.

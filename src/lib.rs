@@ -9,6 +9,8 @@ pub mod diag;
 pub mod docs;
 pub mod error;
 pub mod interrupt;
+pub mod lab;
+pub mod lifecycle;
 pub mod netlink;
 pub mod ns;
 pub mod repl;

@@ -8,6 +8,7 @@ use rhai::{Dynamic, EvalAltResult, Scope};
 
 use crate::cli::{Cli, Command};
 use crate::diag::{self, Report, Sources};
+use crate::lifecycle::{Ending, Policy};
 use crate::netlink::Netlink;
 
 /// Exit statuses.
@@ -32,7 +33,14 @@ pub fn main(cli: Cli) -> i32 {
         eprintln!("  to run in a sandbox, put it first: netscript --sandbox FILE [ARGS...]");
         return USAGE;
     }
-    let status = dispatch(cli.command, cli.file, cli.args, cli.sandbox);
+    let policy = Policy {
+        lab: cli.lab,
+        rm: cli.rm,
+        replace: cli.replace,
+        keep_on_error: cli.keep_on_error,
+        trace: cli.trace,
+    };
+    let status = dispatch(cli.command, cli.file, cli.args, cli.sandbox, &policy);
     crate::sys::spawn::stop_all();
     if cli.sandbox {
         crate::sys::sandbox::stop_descendants();
@@ -45,15 +53,21 @@ fn dispatch(
     file: Option<PathBuf>,
     args: Vec<String>,
     sandbox: bool,
+    policy: &Policy,
 ) -> i32 {
     match command {
         Some(Command::Check { files }) => check(&files),
+        Some(Command::Down { labs }) => crate::lifecycle::down(&labs),
+        Some(Command::Ls) => crate::lifecycle::ls(),
         Some(Command::Docs) => {
             print!("{}", crate::docs::reference());
             OK
         }
         None if file.is_none() && std::io::stdin().is_terminal() => match backend(sandbox) {
-            Ok(net) => crate::repl::run(net, sandbox),
+            Ok(net) => {
+                crate::lab::set_current(Rc::new(crate::lab::Lab::unrecorded(policy.trace)));
+                crate::repl::run(net, sandbox)
+            }
             Err(code) => code,
         },
         None => {
@@ -61,7 +75,11 @@ fn dispatch(
                 Ok(s) => s,
                 Err(code) => return code,
             };
-            run(&name, &text, dir, args, sandbox)
+            let lab_name = policy.lab.clone().unwrap_or_else(|| match &file {
+                Some(f) if f != Path::new("-") => crate::lab::name_for(f),
+                _ => "stdin".to_string(),
+            });
+            run(&name, &text, dir, args, sandbox, &lab_name, policy)
         }
     }
 }
@@ -130,19 +148,49 @@ fn check(files: &[PathBuf]) -> i32 {
 }
 
 /// Compile and run one script; print its errors; return the exit status.
-pub fn run(name: &str, text: &str, dir: Option<PathBuf>, args: Vec<String>, sandbox: bool) -> i32 {
+pub fn run(
+    name: &str,
+    text: &str,
+    dir: Option<PathBuf>,
+    args: Vec<String>,
+    sandbox: bool,
+    lab_name: &str,
+    policy: &Policy,
+) -> i32 {
     let net = match backend(sandbox) {
         Ok(n) => n,
         Err(code) => return code,
     };
+    let script = Path::new(name)
+        .canonicalize()
+        .map_or(name.to_string(), |p| p.display().to_string());
+    let lab = match crate::lifecycle::begin(&net, lab_name, &script, policy) {
+        Ok(lab) => lab,
+        Err(code) => return code,
+    };
+    crate::interrupt::install();
+    let (status, ending) = evaluate(name, text, dir, args, net.clone());
+    crate::lifecycle::end(&net, &lab, ending, policy);
+    status
+}
+
+/// Compile and run the script: its exit status and how it ended.
+fn evaluate(
+    name: &str,
+    text: &str,
+    dir: Option<PathBuf>,
+    args: Vec<String>,
+    net: Rc<Netlink>,
+) -> (i32, Ending) {
     let code = blank_shebang(text);
     let sources = Sources::new(name, text);
-    let engine = crate::api::engine(net, dir);
+    let mut engine = crate::api::engine(net, dir);
+    engine.on_progress(|_| crate::interrupt::requested().then_some(Dynamic::UNIT));
     let mut ast = match engine.compile(&code) {
         Ok(ast) => ast,
         Err(e) => {
             eprint!("{}", render(&diag::from_parse(&e, &sources)));
-            return USAGE;
+            return (USAGE, Ending::Success);
         }
     };
     ast.set_source(name);
@@ -151,15 +199,23 @@ pub fn run(name: &str, text: &str, dir: Option<PathBuf>, args: Vec<String>, sand
     scope.push_constant("ARGS", args);
     crate::api::take_exit_status();
     match engine.run_ast_with_scope(&mut scope, &ast) {
-        Ok(()) => crate::api::take_exit_status().unwrap_or(OK),
+        Ok(()) => (
+            crate::api::take_exit_status().unwrap_or(OK),
+            Ending::Success,
+        ),
         // exit() inside a closure comes back wrapped in the call's error.
-        Err(_) if let Some(code) = crate::api::take_exit_status() => code,
+        Err(_) if let Some(code) = crate::api::take_exit_status() => (code, Ending::Success),
         Err(e) => match *e {
-            EvalAltResult::Exit(..) => OK,
+            EvalAltResult::Exit(..) => (OK, Ending::Success),
             ref err => {
                 let signatures = engine.gen_fn_signatures(false);
                 eprint!("{}", render(&diag::from_eval(err, &sources, &signatures)));
-                FAILED
+                let status = if crate::interrupt::requested() {
+                    130
+                } else {
+                    FAILED
+                };
+                (status, Ending::Failure)
             }
         },
     }

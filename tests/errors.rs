@@ -39,6 +39,8 @@ let again = netns::add("r1");
    ·                     ╰── already exists
    ╰────
   help: use netns::ensure("r1") to reuse it, or delete it first
+rolled back lab "exists": 1 removed
+  - namespace r1
 "#,
     );
 }
@@ -62,6 +64,9 @@ let eth = link::get("eth0");
    ·                   ╰── not found
    ╰────
   help: a link named "eth0" exists in namespace "r1": use netns::get("r1").link("eth0")
+rolled back lab "notfound": 2 removed
+  - namespace r1
+  - veth eth0 (in r1)
 "#,
     );
 }
@@ -85,6 +90,8 @@ v.addr_add("100.100.100.300/24");
    ·                  ╰── invalid argument
    ╰────
   help: write it like 10.0.0.1/24 or 2001:db8::1/64
+rolled back lab "cidr": 1 removed
+  - veth veth1.1 (in host)
 "#,
     );
 }
@@ -165,6 +172,8 @@ wire(r1, "eth0");
    ·         ╰── in this call to `wire`
    ╰────
   help: give the peer another name, or create it in another namespace
+rolled back lab "infn": 1 removed
+  - namespace r1
 "#,
     );
 }
@@ -220,6 +229,10 @@ Advice: netscript::call_site
    · ─────────────────────────┬─────────────────────────
    ·                          ╰── in this call to `wire`
    ╰────
+rolled back lab "stdlib": 3 removed
+  - bridge br0 (in host)
+  - namespace r1
+  - veth eth0 (in r1)
 "#,
     );
 }

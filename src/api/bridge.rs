@@ -3,7 +3,7 @@
 use rhai::{Map, Module, NativeCallContext};
 
 use super::convert::{OrRaise, Res, check_options, ns_arg};
-use super::{LinkHandle, Net, func};
+use super::{LinkHandle, Net, func, record};
 use crate::ns::Ns;
 
 const ADD_DOC: &str = r#"
@@ -22,6 +22,17 @@ let br1 = bridge::add("br1", #{ netns: r1 });
 print(br1.netns.name);   // r1
 ```"#;
 
+fn created(ctx: &NativeCallContext, ns: &Ns, info: &crate::netlink::LinkInfo) {
+    record::change(ctx, || {
+        format!(
+            "ip {}link add name {} type bridge",
+            record::ip_n(ns),
+            info.name
+        )
+    });
+    record::created(record::link_object(ns, info.index, &info.name, "bridge"));
+}
+
 pub fn module(net: &Net) -> Module {
     let mut m = Module::new();
 
@@ -30,6 +41,7 @@ pub fn module(net: &Net) -> Module {
         &mut m,
         move |ctx: NativeCallContext<'_>, name: &str| -> Res<LinkHandle> {
             let info = n.add_bridge(&Ns::Host, name).or_raise(&ctx)?;
+            created(&ctx, &Ns::Host, &info);
             Ok(LinkHandle::new(Ns::Host, info.index))
         },
     );
@@ -44,6 +56,7 @@ pub fn module(net: &Net) -> Module {
                 .map_or(Ok(Ns::Host), |v| ns_arg("option `netns`", v))
                 .or_raise(&ctx)?;
             let info = n.add_bridge(&ns, name).or_raise(&ctx)?;
+            created(&ctx, &ns, &info);
             Ok(LinkHandle::new(ns, info.index))
         },
     );

@@ -3,7 +3,7 @@
 use rhai::{Array, Dynamic, Map, Module, NativeCallContext};
 
 use super::convert::{OrRaise, Res, check_options, seconds};
-use super::{NetnsHandle, method};
+use super::{NetnsHandle, method, record};
 use crate::error::{Error, Result};
 use crate::ns::Ns;
 use crate::sys::command::{self, Options, Target};
@@ -101,6 +101,7 @@ pub fn register(m: &mut Module) {
         m,
         |ctx: NativeCallContext<'_>, ns: &mut NetnsHandle| -> Res<rhai::INT> {
             let target = target(ns).or_raise(&ctx)?;
+            record::look(&ctx, || format!("{}$SHELL", record::exec_prefix(&ns.ns)));
             Ok(exec::shell(&target).or_raise(&ctx)? as rhai::INT)
         },
     );
@@ -110,6 +111,9 @@ fn exec_with(ctx: &NativeCallContext, ns: &NetnsHandle, cmd: Dynamic, opts: Map)
     let argv = words(cmd).or_raise(ctx)?;
     let opts = options(&opts).or_raise(ctx)?;
     let target = target(ns).or_raise(ctx)?;
+    record::look(ctx, || {
+        format!("{}{}", record::exec_prefix(&ns.ns), command::display(&argv))
+    });
     let out = exec::exec(&target, &argv, &opts).or_raise(ctx)?;
     let mut map = Map::new();
     map.insert("status".into(), Dynamic::from_int(out.status as rhai::INT));
@@ -122,6 +126,9 @@ fn run_with(ctx: &NativeCallContext, ns: &NetnsHandle, cmd: Dynamic, opts: Map) 
     let argv = words(cmd).or_raise(ctx)?;
     let opts = options(&opts).or_raise(ctx)?;
     let target = target(ns).or_raise(ctx)?;
+    record::look(ctx, || {
+        format!("{}{}", record::exec_prefix(&ns.ns), command::display(&argv))
+    });
     exec::run(&target, &argv, &opts).or_raise(ctx)
 }
 

@@ -3,7 +3,7 @@
 use rhai::{Array, Dynamic, Map, Module, NativeCallContext};
 
 use super::convert::{OrRaise, Res, check_options, ns_arg};
-use super::{LinkHandle, Net, func};
+use super::{LinkHandle, Net, func, record};
 use crate::ns::Ns;
 
 const VETH_DOC: &str = r#"
@@ -23,6 +23,36 @@ print(e.netns.name);                      // r1
 print(e.peer.netns.name);                 // host
 ```"#;
 
+fn veth_created(
+    ctx: &NativeCallContext,
+    ns: &Ns,
+    info: &crate::netlink::LinkInfo,
+    peer_ns: &Ns,
+    peer: &str,
+) {
+    let name = &info.name;
+    record::change(ctx, || match (ns, peer_ns) {
+        (a, b) if a == b => format!(
+            "ip {}link add {name} type veth peer name {peer}",
+            record::ip_n(a)
+        ),
+        (Ns::Host, b) => format!(
+            "ip link add {name} type veth peer name {peer} netns {}",
+            record::netns_arg(b)
+        ),
+        (a, Ns::Host) => format!(
+            "ip link add {peer} type veth peer name {name} netns {}",
+            record::netns_arg(a)
+        ),
+        (a, b) => format!(
+            "ip {}link add {name} type veth peer name {peer} netns {}",
+            record::ip_n(a),
+            record::netns_arg(b)
+        ),
+    });
+    record::created(record::link_object(ns, info.index, name, "veth"));
+}
+
 pub fn module(net: &Net) -> Module {
     let mut m = Module::new();
 
@@ -38,6 +68,7 @@ pub fn module(net: &Net) -> Module {
             let info = n
                 .add_veth(&Ns::Host, name, &Ns::Host, peer)
                 .or_raise(&ctx)?;
+            veth_created(&ctx, &Ns::Host, &info, &Ns::Host, peer);
             Ok(LinkHandle::new(Ns::Host, info.index))
         },
     );
@@ -59,6 +90,7 @@ pub fn module(net: &Net) -> Module {
             let ns = pick("netns").or_raise(&ctx)?;
             let peer_ns = pick("peer_netns").or_raise(&ctx)?;
             let info = n.add_veth(&ns, name, &peer_ns, peer).or_raise(&ctx)?;
+            veth_created(&ctx, &ns, &info, &peer_ns, peer);
             Ok(LinkHandle::new(ns, info.index))
         },
     );

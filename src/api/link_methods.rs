@@ -3,8 +3,9 @@
 use rhai::{Array, Dynamic, Module, NativeCallContext};
 
 use super::convert::{OrRaise, Res, ns_arg, raise, to_u32};
-use super::{LinkHandle, Net, NetnsHandle, getter, method};
+use super::{LinkHandle, Net, NetnsHandle, getter, method, record};
 use crate::error::Error;
+use crate::lab::Object;
 use crate::netlink::LinkInfo;
 
 pub fn register(m: &mut Module, net: &Net) {
@@ -39,6 +40,16 @@ pub fn register(m: &mut Module, net: &Net) {
         "Whether two handles are different links.",
     )
     .set_into_module(m, |a: LinkHandle, b: LinkHandle| !a.same_link(&b));
+}
+
+/// The link's current name, for traces ("#INDEX" if it is gone).
+fn name_of(net: &Net, l: &LinkHandle) -> String {
+    net.link_by_index(&l.ns(), l.index())
+        .map_or(format!("#{}", l.index()), |i| i.name)
+}
+
+fn cidr_text(c: crate::cidr::Cidr) -> String {
+    crate::cidr::format(c)
 }
 
 fn display(net: &Net, l: &LinkHandle) -> String {
@@ -287,6 +298,13 @@ print(l.is_up);   // true
         move |ctx: NativeCallContext<'_>, l: &mut LinkHandle| -> Res<()> {
             l.check().or_raise(&ctx)?;
             n.set_up(&l.ns(), l.index(), true).or_raise(&ctx)?;
+            record::change(&ctx, || {
+                format!(
+                    "ip {}link set dev {} up",
+                    record::ip_n(&l.ns()),
+                    name_of(&n, l)
+                )
+            });
             // Reading the link back flushes its pending carrier events; then
             // the same for the other end of a veth, which may be a bridge port.
             if let Ok(me) = n.link_by_index(&l.ns(), l.index())
@@ -318,7 +336,15 @@ print(l.is_up);   // false
         m,
         move |ctx: NativeCallContext<'_>, l: &mut LinkHandle| -> Res<()> {
             l.check().or_raise(&ctx)?;
-            n.set_up(&l.ns(), l.index(), false).or_raise(&ctx)
+            n.set_up(&l.ns(), l.index(), false).or_raise(&ctx)?;
+            record::change(&ctx, || {
+                format!(
+                    "ip {}link set dev {} down",
+                    record::ip_n(&l.ns()),
+                    name_of(&n, l)
+                )
+            });
+            Ok(())
         },
     );
 
@@ -342,7 +368,33 @@ print(r1.link("eth0") == l);   // true
         m,
         move |ctx: NativeCallContext<'_>, l: &mut LinkHandle, name: &str| -> Res<()> {
             l.check().or_raise(&ctx)?;
-            n.rename(&l.ns(), l.index(), name).or_raise(&ctx)
+            let old = name_of(&n, l);
+            n.rename(&l.ns(), l.index(), name).or_raise(&ctx)?;
+            record::change(&ctx, || {
+                format!("ip {}link set dev {old} name {name}", record::ip_n(&l.ns()))
+            });
+            let lab = crate::lab::current();
+            if let Some(before @ Object::Link { .. }) = lab.link_at(l.ns().name(), l.index())
+                && let Object::Link {
+                    ns,
+                    ns_id,
+                    index,
+                    kind,
+                    ..
+                } = before.clone()
+            {
+                lab.relocated(
+                    &before,
+                    Object::Link {
+                        ns,
+                        ns_id,
+                        index,
+                        name: name.to_string(),
+                        kind,
+                    },
+                );
+            }
+            Ok(())
         },
     );
 
@@ -366,7 +418,15 @@ print(l.mtu);   // 9000
         move |ctx: NativeCallContext<'_>, l: &mut LinkHandle, mtu: rhai::INT| -> Res<()> {
             l.check().or_raise(&ctx)?;
             let mtu = to_u32("an MTU", mtu).or_raise(&ctx)?;
-            n.set_mtu(&l.ns(), l.index(), mtu).or_raise(&ctx)
+            n.set_mtu(&l.ns(), l.index(), mtu).or_raise(&ctx)?;
+            record::change(&ctx, || {
+                format!(
+                    "ip {}link set dev {} mtu {mtu}",
+                    record::ip_n(&l.ns()),
+                    name_of(&n, l)
+                )
+            });
+            Ok(())
         },
     );
 
@@ -389,7 +449,16 @@ print(link::list().len());   // 1 (lo)
         m,
         move |ctx: NativeCallContext<'_>, l: &mut LinkHandle| -> Res<()> {
             l.check().or_raise(&ctx)?;
-            n.del_link(&l.ns(), l.index()).or_raise(&ctx)
+            let name = name_of(&n, l);
+            n.del_link(&l.ns(), l.index()).or_raise(&ctx)?;
+            record::change(&ctx, || {
+                format!("ip {}link del dev {name}", record::ip_n(&l.ns()))
+            });
+            let (ns, index) = (l.ns().name().to_string(), l.index());
+            crate::lab::current().removed(
+                |o| matches!(o, Object::Link { ns: n, index: i, .. } if *n == ns && *i == index),
+            );
+            Ok(())
         },
     );
 }
@@ -445,7 +514,27 @@ print(l.addrs());   // ["100.100.100.10/24"]
         move |ctx: NativeCallContext<'_>, l: &mut LinkHandle, cidr: &str| -> Res<()> {
             l.check().or_raise(&ctx)?;
             let c = crate::cidr::parse(cidr).or_raise(&ctx)?;
-            n.addr_add(&l.ns(), l.index(), c).or_raise(&ctx)
+            n.addr_add(&l.ns(), l.index(), c).or_raise(&ctx)?;
+            let link = name_of(&n, l);
+            let nodad = if c.0.is_ipv6() { " nodad" } else { "" };
+            record::change(&ctx, || {
+                format!(
+                    "ip {}addr add {} dev {link}{nodad}",
+                    record::ip_n(&l.ns()),
+                    cidr_text(c)
+                )
+            });
+            let lab = crate::lab::current();
+            if lab.link_at(l.ns().name(), l.index()).is_none() && !lab.owns_netns(l.ns().name()) {
+                lab.created(Object::Addr {
+                    ns: l.ns().name().to_string(),
+                    ns_id: record::ns_id(&l.ns()),
+                    index: l.index(),
+                    link,
+                    cidr: cidr_text(c),
+                });
+            }
+            Ok(())
         },
     );
 
@@ -470,7 +559,12 @@ print(l.addrs());   // []
         move |ctx: NativeCallContext<'_>, l: &mut LinkHandle, cidr: &str| -> Res<()> {
             l.check().or_raise(&ctx)?;
             let c = crate::cidr::parse(cidr).or_raise(&ctx)?;
-            n.addr_del(&l.ns(), l.index(), c).or_raise(&ctx)
+            n.addr_del(&l.ns(), l.index(), c).or_raise(&ctx)?;
+            record::change(&ctx, || format!("ip {}addr del {} dev {}", record::ip_n(&l.ns()), cidr_text(c), name_of(&n, l)));
+            let (ns, index, text) = (l.ns().name().to_string(), l.index(), cidr_text(c));
+            crate::lab::current()
+                .removed(|o| matches!(o, Object::Addr { ns: n, index: i, cidr, .. } if *n == ns && *i == index && *cidr == text));
+            Ok(())
         },
     );
 }
@@ -502,7 +596,25 @@ print(l.netns.name);   // host
         move |ctx: NativeCallContext<'_>, l: &mut LinkHandle, target: Dynamic| -> Res<()> {
             l.check().or_raise(&ctx)?;
             let target = ns_arg("the target namespace", &target).or_raise(&ctx)?;
-            let moved = n.set_netns(&l.ns(), l.index(), &target).or_raise(&ctx)?;
+            let from = l.ns();
+            let moved = n.set_netns(&from, l.index(), &target).or_raise(&ctx)?;
+            record::change(&ctx, || {
+                format!(
+                    "ip {}link set dev {} netns {}",
+                    record::ip_n(&from),
+                    moved.name,
+                    record::netns_arg(&target)
+                )
+            });
+            let lab = crate::lab::current();
+            if let Some(before) = lab.link_at(from.name(), l.index())
+                && let Object::Link { kind, .. } = &before
+            {
+                lab.relocated(
+                    &before,
+                    record::link_object(&target, moved.index, &moved.name, kind),
+                );
+            }
             l.relocate(target, moved.index);
             Ok(())
         },
@@ -574,7 +686,15 @@ print(l.master == ());   // true
         m,
         move |ctx: NativeCallContext<'_>, l: &mut LinkHandle| -> Res<()> {
             l.check().or_raise(&ctx)?;
-            n.set_master(&l.ns(), l.index(), None).or_raise(&ctx)
+            n.set_master(&l.ns(), l.index(), None).or_raise(&ctx)?;
+            record::change(&ctx, || {
+                format!(
+                    "ip {}link set dev {} nomaster",
+                    record::ip_n(&l.ns()),
+                    name_of(&n, l)
+                )
+            });
+            Ok(())
         },
     );
 }
@@ -582,6 +702,17 @@ print(l.master == ());   // true
 fn set_master(n: &Net, ctx: &NativeCallContext, l: &LinkHandle, bridge: u32) -> Res<()> {
     n.set_master(&l.ns(), l.index(), Some(bridge))
         .or_raise(ctx)?;
+    record::change(ctx, || {
+        let br = n
+            .link_by_index(&l.ns(), bridge)
+            .map(|b| b.name)
+            .unwrap_or_default();
+        format!(
+            "ip {}link set dev {} master {br}",
+            record::ip_n(&l.ns()),
+            name_of(n, l)
+        )
+    });
     n.settle(&l.ns(), l.index());
     n.settle(&l.ns(), bridge);
     Ok(())

@@ -12,6 +12,7 @@ mod link_methods;
 mod netns;
 mod netns_methods;
 mod process;
+mod record;
 mod resolver;
 mod show;
 mod spawn;

@@ -3,9 +3,38 @@
 use rhai::{Array, Dynamic, Module, NativeCallContext};
 
 use super::convert::{OrRaise, Res};
-use super::{Net, NetnsHandle, func};
+use super::{Net, NetnsHandle, func, record};
+use crate::lab::Object;
 use crate::ns::Ns;
 use crate::sys::netns_fs;
+
+/// `netns::add`, recorded and traced.
+fn add(n: &Net, ctx: &NativeCallContext, name: &str) -> Res<()> {
+    n.add_netns(name).or_raise(ctx)?;
+    record::change(ctx, || {
+        format!("ip netns add {name} && ip -n {name} link set lo up")
+    });
+    if let Some(id) = record::ns_id(&Ns::Named(name.to_string())) {
+        record::created(Object::Netns {
+            name: name.to_string(),
+            id,
+        });
+    }
+    Ok(())
+}
+
+/// `netns::del` and `ns.del()`: processes spawned there first, then the name.
+pub fn delete(n: &Net, ctx: &NativeCallContext, name: &str) -> Res<()> {
+    crate::sys::spawn::stop_in(name);
+    n.del_netns(name).or_raise(ctx)?;
+    record::change(ctx, || format!("ip netns del {name}"));
+    crate::lab::current().removed(|o| match o {
+        Object::Netns { name: n, .. } | Object::Attached { name: n, .. } => n == name,
+        Object::Process { netns, .. } => netns == name,
+        Object::Link { ns, .. } | Object::Addr { ns, .. } | Object::Route { ns, .. } => ns == name,
+    });
+    Ok(())
+}
 
 pub fn module(net: &Net) -> Module {
     let mut m = Module::new();
@@ -29,7 +58,7 @@ print(r1.name);   // r1
     .set_into_module(
         &mut m,
         move |ctx: NativeCallContext<'_>, name: &str| -> Res<NetnsHandle> {
-            n.add_netns(name).or_raise(&ctx)?;
+            add(&n, &ctx, name)?;
             Ok(NetnsHandle {
                 ns: Ns::Named(name.into()),
             })
@@ -58,7 +87,7 @@ print(netns::list());          // ["r1"]
                 return Ok(NetnsHandle { ns: Ns::Host });
             }
             if !netns_fs::exists(name) {
-                n.add_netns(name).or_raise(&ctx)?;
+                add(&n, &ctx, name)?;
             } else {
                 netns_fs::open(name).or_raise(&ctx)?;
             }
@@ -118,12 +147,7 @@ print(link::list().len());    // 1 (only lo: veth1 went too)
     )
     .set_into_module(
         &mut m,
-        move |ctx: NativeCallContext<'_>, name: &str| -> Res<()> {
-            {
-                crate::sys::spawn::stop_in(name);
-                n.del_netns(name).or_raise(&ctx)
-            }
-        },
+        move |ctx: NativeCallContext<'_>, name: &str| -> Res<()> { delete(&n, &ctx, name) },
     );
 
     func(
@@ -208,7 +232,14 @@ print(server.alive);                   // true
         &mut m,
         |ctx: NativeCallContext<'_>, name: &str, pid: rhai::INT| -> Res<NetnsHandle> {
             let pid = super::convert::to_u32("a PID", pid).or_raise(&ctx)?;
-            netns_fs::attach(name, pid).or_raise(&ctx)?;
+            let file = netns_fs::attach(name, pid).or_raise(&ctx)?;
+            record::change(&ctx, || format!("ip netns attach {name} {pid}"));
+            if let Ok(id) = netns_fs::id_of(&file) {
+                record::created(Object::Attached {
+                    name: name.to_string(),
+                    id,
+                });
+            }
             Ok(NetnsHandle {
                 ns: Ns::Named(name.into()),
             })

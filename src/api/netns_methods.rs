@@ -3,7 +3,7 @@
 use rhai::{Array, Dynamic, Map, Module, NativeCallContext};
 
 use super::convert::{OrRaise, Res, check_options};
-use super::{LinkHandle, Net, NetnsHandle, getter, method};
+use super::{LinkHandle, Net, NetnsHandle, getter, method, record};
 use crate::error::Error;
 use crate::sys::{ping, sysctl};
 
@@ -157,7 +157,24 @@ print(r1.routes());
             });
             let gw = gw.or_raise(&ctx)?;
             let dst = crate::cidr::parse_destination(destination, gw).or_raise(&ctx)?;
-            n.route_add(&ns.ns, dst, gw).or_raise(&ctx)
+            n.route_add(&ns.ns, dst, gw).or_raise(&ctx)?;
+            record::change(&ctx, || {
+                format!(
+                    "ip {}route add {destination} via {gateway}",
+                    record::ip_n(&ns.ns)
+                )
+            });
+            let lab = crate::lab::current();
+            if !lab.owns_netns(ns.ns.name()) {
+                let dst = dst.map_or("default".to_string(), crate::cidr::format);
+                lab.created(crate::lab::Object::Route {
+                    ns: ns.ns.name().to_string(),
+                    ns_id: record::ns_id(&ns.ns),
+                    dst,
+                    gateway: gw.to_string(),
+                });
+            }
+            Ok(())
         },
     );
 
@@ -233,10 +250,7 @@ print(netns::exists("r1"));   // false
                         "it is the namespace netscript runs in",
                     ),
                 )),
-                crate::ns::Ns::Named(name) => {
-                    crate::sys::spawn::stop_in(name);
-                    n.del_netns(name).or_raise(&ctx)
-                }
+                crate::ns::Ns::Named(name) => super::netns::delete(&n, &ctx, name),
             }
         },
     );
@@ -284,7 +298,9 @@ print(r1.sysctl("net.ipv4.ip_forward"));        // 1
             };
             sysctl::write(&file, key, &value)
                 .map_err(|e| e.in_netns(ns.ns.name()))
-                .or_raise(&ctx)
+                .or_raise(&ctx)?;
+            record::change(&ctx, || sysctl_command(&ns.ns, key, &value));
+            Ok(())
         },
     );
 
@@ -313,6 +329,7 @@ print(router.sysctl("net.ipv6.conf.all.forwarding"));   // 1
                 sysctl::write(&file, key, v)
                     .map_err(|e| e.in_netns(ns.ns.name()))
                     .or_raise(&ctx)?;
+                record::change(&ctx, || sysctl_command(&ns.ns, key, v));
             }
             Ok(())
         },
@@ -363,7 +380,26 @@ fn ping_from(
     });
     let ip = ip.or_raise(ctx)?;
     let file = ns.ns.open().or_raise(ctx)?;
+    record::look(ctx, || {
+        format!("{}ping -c 1 {address}", record::exec_prefix(&ns.ns))
+    });
     ping::ping(&file, ip, timing)
         .map_err(|e| e.in_netns(ns.ns.name()))
         .or_raise(ctx)
+}
+
+/// A sysctl write as a shell command (no sysctl binary needed).
+fn sysctl_command(ns: &crate::ns::Ns, key: &str, value: &str) -> String {
+    let path: String = key
+        .chars()
+        .map(|c| match c {
+            '.' => '/',
+            '/' => '.',
+            c => c,
+        })
+        .collect();
+    format!(
+        "{}sh -c 'echo {value} > /proc/sys/{path}'",
+        record::exec_prefix(ns)
+    )
 }

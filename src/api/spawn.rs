@@ -4,7 +4,7 @@ use rhai::{Dynamic, Map, Module, NativeCallContext};
 
 use super::convert::{OrRaise, Res, seconds};
 use super::exec_methods::{options_with, target, words};
-use super::{NetnsHandle, getter, method};
+use super::{NetnsHandle, getter, method, record};
 use crate::sys::spawn::{self, Process};
 
 /// A process started with `ns.spawn`.
@@ -189,7 +189,21 @@ fn start(ctx: &NativeCallContext, ns: &NetnsHandle, cmd: Dynamic, opts: Map) -> 
     rest.remove("detach");
     let parsed = options_with(&rest, &["detach"]).or_raise(ctx)?;
     let target = target(ns).or_raise(ctx)?;
-    Ok(ProcessHandle(
-        spawn::spawn(&target, &argv, &parsed, detach).or_raise(ctx)?,
-    ))
+    let process = spawn::spawn(&target, &argv, &parsed, detach).or_raise(ctx)?;
+    let pid = process.borrow().pid;
+    record::look(ctx, || {
+        format!(
+            "{}{} &",
+            record::exec_prefix(&ns.ns),
+            crate::sys::command::display(&argv)
+        )
+    });
+    if let Some(start) = crate::lab::process_start(pid) {
+        record::created(crate::lab::Object::Process {
+            pid,
+            start,
+            netns: ns.ns.name().to_string(),
+        });
+    }
+    Ok(ProcessHandle(process))
 }

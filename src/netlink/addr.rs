@@ -110,20 +110,16 @@ impl Netlink {
     }
 }
 
+/// Like `ip addr add`: no broadcast address unless asked for (`brd +`).
 fn addr_message(index: u32, (ip, len): Cidr, adding: bool) -> AddressMessage {
     let mut msg = AddressMessage::default();
     msg.header.index = index;
     msg.header.prefix_len = len;
     match ip {
-        IpAddr::V4(v4) => {
+        IpAddr::V4(_) => {
             msg.header.family = AddressFamily::Inet;
             msg.attributes.push(AddressAttribute::Local(ip));
             msg.attributes.push(AddressAttribute::Address(ip));
-            if adding && len < 31 {
-                let host_bits = 32 - u32::from(len);
-                let brd = u32::from(v4) | ((1u64 << host_bits) - 1) as u32;
-                msg.attributes.push(AddressAttribute::Broadcast(brd.into()));
-            }
         }
         IpAddr::V6(_) => {
             msg.header.family = AddressFamily::Inet6;

@@ -18,24 +18,7 @@ use crate::ns::Ns;
 impl Netlink {
     /// `ip -n NS route add DST via GW` (DST None: `default`).
     pub fn route_add(&self, ns: &Ns, dst: Option<Cidr>, gateway: IpAddr) -> Result<()> {
-        let family = if gateway.is_ipv4() {
-            AddressFamily::Inet
-        } else {
-            AddressFamily::Inet6
-        };
-        let mut msg = RouteMessage::default();
-        msg.header.address_family = family;
-        msg.header.table = RouteHeader::RT_TABLE_MAIN;
-        msg.header.protocol = RouteProtocol::Boot;
-        msg.header.scope = RouteScope::Universe;
-        msg.header.kind = RouteType::Unicast;
-        if let Some((ip, len)) = dst {
-            msg.header.destination_prefix_length = len;
-            msg.attributes
-                .push(RouteAttribute::Destination(RouteAddress::from(ip)));
-        }
-        msg.attributes
-            .push(RouteAttribute::Gateway(RouteAddress::from(gateway)));
+        let msg = route_message(dst, gateway);
         let shown = match dst {
             Some((ip, len)) => format!("{ip}/{len}"),
             None => "default".into(),
@@ -62,6 +45,24 @@ impl Netlink {
                     _ => e,
                 }
             })
+    }
+
+    /// `ip -n NS route del DST via GW`, with DST and GW as `routes()`
+    /// shows them ("default" or a prefix; an address).
+    pub fn route_del(&self, ns: &Ns, dst: &str, gateway: &str) -> Result<()> {
+        let action = format!("delete route {dst} via {gateway}");
+        let gw: IpAddr = gateway
+            .parse()
+            .map_err(|_| Error::invalid(action.clone(), "not an address"))?;
+        let dst = crate::cidr::parse_destination(dst, gw)?;
+        let handle = self.handle(ns)?;
+        self.block_on(request::send(
+            &handle,
+            M::DelRoute(route_message(dst, gw)),
+            super::request::CHANGE,
+        ))
+        .map(|_| ())
+        .map_err(|errno| Error::errno(action, errno).in_netns(ns.name()))
     }
 
     /// `ip -n NS route show; ip -n NS -6 route show`
@@ -111,4 +112,25 @@ fn ip_of(a: RouteAddress) -> Option<IpAddr> {
         RouteAddress::Inet6(v6) => Some(v6.into()),
         _ => None,
     }
+}
+
+fn route_message(dst: Option<Cidr>, gateway: IpAddr) -> RouteMessage {
+    let mut msg = RouteMessage::default();
+    msg.header.address_family = if gateway.is_ipv4() {
+        AddressFamily::Inet
+    } else {
+        AddressFamily::Inet6
+    };
+    msg.header.table = RouteHeader::RT_TABLE_MAIN;
+    msg.header.protocol = RouteProtocol::Boot;
+    msg.header.scope = RouteScope::Universe;
+    msg.header.kind = RouteType::Unicast;
+    if let Some((ip, len)) = dst {
+        msg.header.destination_prefix_length = len;
+        msg.attributes
+            .push(RouteAttribute::Destination(RouteAddress::from(ip)));
+    }
+    msg.attributes
+        .push(RouteAttribute::Gateway(RouteAddress::from(gateway)));
+    msg
 }

@@ -81,29 +81,45 @@ fn wait(
     std::thread::spawn(move || {
         let _ = tx.send(child.wait());
     });
-    let waited = match timeout {
-        Some(limit) => match rx.recv_timeout(limit) {
-            Ok(r) => r,
-            Err(_) => {
-                let _ = nix::sys::signal::kill(
-                    nix::unistd::Pid::from_raw(pid),
-                    nix::sys::signal::Signal::SIGKILL,
-                );
-                let _ = rx.recv();
-                return Err(Error::new(
-                    Kind::Timeout,
-                    format!("run `{}`", command::display(argv)),
-                    format!(
-                        "it did not finish within {} s and was killed",
-                        limit.as_secs_f64()
-                    ),
-                )
-                .in_netns(target.label()));
+    let started = std::time::Instant::now();
+    let kill_it = || {
+        let _ = nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(pid),
+            nix::sys::signal::Signal::SIGKILL,
+        );
+        let _ = rx.recv();
+    };
+    let waited = loop {
+        match rx.recv_timeout(Duration::from_millis(50)) {
+            Ok(r) => break r,
+            Err(mpsc::RecvTimeoutError::Disconnected) => {
+                break Err(std::io::Error::other("wait failed"));
             }
-        },
-        None => rx
-            .recv()
-            .unwrap_or_else(|_| Err(std::io::Error::other("wait failed"))),
+            Err(mpsc::RecvTimeoutError::Timeout) => {}
+        }
+        if crate::interrupt::requested() {
+            kill_it();
+            return Err(Error::new(
+                Kind::Timeout,
+                format!("run `{}`", command::display(argv)),
+                "interrupted",
+            )
+            .in_netns(target.label()));
+        }
+        if let Some(limit) = timeout
+            && started.elapsed() >= limit
+        {
+            kill_it();
+            return Err(Error::new(
+                Kind::Timeout,
+                format!("run `{}`", command::display(argv)),
+                format!(
+                    "it did not finish within {} s and was killed",
+                    limit.as_secs_f64()
+                ),
+            )
+            .in_netns(target.label()));
+        }
     };
     waited.map_err(|e| {
         Error::from_io(format!("wait for \"{}\"", argv[0]), &e).in_netns(target.label())

@@ -1,0 +1,302 @@
+//! What a run created: the ledger under /run/netscript/LAB.json (one JSON
+//! line per creation or removal, written before the call returns), the
+//! teardown that undoes exactly that, and the `--trace` of every change.
+
+mod object;
+mod teardown;
+
+pub use object::Object;
+pub use teardown::{Teardown, teardown};
+
+use std::cell::RefCell;
+use std::fs::{File, OpenOptions};
+use std::io::Write;
+use std::path::PathBuf;
+
+use serde_json::{Value, json};
+
+use crate::error::{Error, Result};
+
+pub const STATE_DIR: &str = "/run/netscript";
+
+/// The objects of one run, kept in memory and in the ledger file.
+pub struct Lab {
+    pub name: String,
+    script: String,
+    /// Where the ledger is written; None when nothing is recorded (REPL).
+    path: Option<PathBuf>,
+    file: RefCell<Option<File>>,
+    objects: RefCell<Vec<Object>>,
+    trace: bool,
+}
+
+/// A lab read back from its ledger.
+#[derive(Clone, Debug)]
+pub struct Ledger {
+    pub name: String,
+    pub script: String,
+    pub created: u64,
+    pub pid: u32,
+    pub objects: Vec<Object>,
+}
+
+pub fn ledger_path(name: &str) -> PathBuf {
+    PathBuf::from(STATE_DIR).join(format!("{name}.json"))
+}
+
+/// Lab names follow file-name rules (they name the ledger).
+pub fn check_name(name: &str) -> Result<()> {
+    if name.is_empty()
+        || name.starts_with('.')
+        || name.contains('/')
+        || name.contains('\0')
+        || name.len() > 200
+    {
+        return Err(Error::invalid(
+            format!("use {name:?} as a lab name"),
+            "a lab name is a plain file name",
+        )
+        .with_help("give --lab a name like bridge-lab"));
+    }
+    Ok(())
+}
+
+impl Lab {
+    /// A lab whose objects are recorded in its ledger.
+    pub fn recorded(name: &str, script: &str, trace: bool) -> Lab {
+        Lab {
+            name: name.to_string(),
+            script: script.to_string(),
+            path: Some(ledger_path(name)),
+            file: RefCell::new(None),
+            objects: RefCell::new(Vec::new()),
+            trace,
+        }
+    }
+
+    /// A lab that records nothing (the REPL), only traces if asked.
+    pub fn unrecorded(trace: bool) -> Lab {
+        Lab {
+            name: String::new(),
+            script: String::new(),
+            path: None,
+            file: RefCell::new(None),
+            objects: RefCell::new(Vec::new()),
+            trace,
+        }
+    }
+
+    pub fn objects(&self) -> Vec<Object> {
+        self.objects.borrow().clone()
+    }
+
+    /// Record a creation. The ledger line is written before this returns.
+    pub fn created(&self, object: Object) {
+        self.write(json!({"op": "add", "obj": object.to_json()}));
+        self.objects.borrow_mut().push(object);
+    }
+
+    /// Record that objects matching `gone` no longer exist.
+    pub fn removed(&self, gone: impl Fn(&Object) -> bool) {
+        let matched: Vec<Object> = self
+            .objects
+            .borrow()
+            .iter()
+            .filter(|o| gone(o))
+            .cloned()
+            .collect();
+        for o in &matched {
+            self.write(json!({"op": "del", "obj": o.to_json()}));
+        }
+        self.objects.borrow_mut().retain(|o| !gone(o));
+    }
+
+    /// Replace a recorded link's location or name (after a move or rename).
+    pub fn relocated(&self, old: &Object, new: Object) {
+        if self.objects.borrow().iter().any(|o| o.same(old)) {
+            self.removed(|o| o.same(old));
+            self.created(new);
+        }
+    }
+
+    /// Whether this run created namespace `name`.
+    pub fn owns_netns(&self, name: &str) -> bool {
+        self.objects
+            .borrow()
+            .iter()
+            .any(|o| matches!(o, Object::Netns { name: n, .. } if n == name))
+    }
+
+    /// The recorded link at this location, if this run created it.
+    pub fn link_at(&self, ns: &str, index: u32) -> Option<Object> {
+        self.objects
+            .borrow()
+            .iter()
+            .find(|o| matches!(o, Object::Link { ns: n, index: i, .. } if n == ns && *i == index))
+            .cloned()
+    }
+
+    pub fn tracing(&self) -> bool {
+        self.trace
+    }
+
+    /// `--trace`: one line per operation, as the iproute2 command that does
+    /// the same, with where in the script it came from. Commands that
+    /// change nothing are printed as comments, so the whole trace can be
+    /// pasted into a shell.
+    pub fn trace(&self, at: &str, command: &str, changes: bool) {
+        if self.trace {
+            let prefix = if changes { "" } else { "# " };
+            eprintln!("{prefix}{command}  # {at}");
+        }
+    }
+
+    fn write(&self, line: Value) {
+        let Some(path) = &self.path else { return };
+        let mut file = self.file.borrow_mut();
+        if file.is_none() {
+            let _ = std::fs::create_dir_all(STATE_DIR);
+            let opened = OpenOptions::new().create(true).append(true).open(path);
+            if let Ok(mut f) = opened {
+                let header = json!({
+                    "lab": self.name,
+                    "script": self.script,
+                    "created": now(),
+                    "pid": std::process::id(),
+                });
+                let _ = writeln!(f, "{header}");
+                *file = Some(f);
+            }
+        }
+        if let Some(f) = file.as_mut() {
+            let _ = writeln!(f, "{line}");
+        }
+    }
+
+    /// After a run: forget processes that have ended, and remove the
+    /// ledger if nothing it lists is left.
+    pub fn finish(&self) {
+        self.removed(
+            |o| matches!(o, Object::Process { pid, start, .. } if !process_alive(*pid, *start)),
+        );
+        if self.objects.borrow().is_empty() {
+            self.file.borrow_mut().take();
+            if let Some(path) = &self.path {
+                let _ = std::fs::remove_file(path);
+            }
+        }
+    }
+
+    /// The ledger is done with (after a teardown).
+    pub fn discard(&self) {
+        self.objects.borrow_mut().clear();
+        self.file.borrow_mut().take();
+        if let Some(path) = &self.path {
+            let _ = std::fs::remove_file(path);
+        }
+    }
+}
+
+fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+/// The start time of process `pid` (field 22 of /proc/PID/stat), which
+/// tells a process from a later one that reuses its PID.
+pub fn process_start(pid: u32) -> Option<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let after_name = &stat[stat.rfind(')')? + 1..];
+    after_name.split_whitespace().nth(19)?.parse().ok()
+}
+
+pub fn process_alive(pid: u32, start: u64) -> bool {
+    process_start(pid) == Some(start)
+}
+
+/// Read a lab's ledger, replaying additions and removals.
+pub fn load(name: &str) -> Result<Option<Ledger>> {
+    let path = ledger_path(name);
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => {
+            return Err(Error::from_io(
+                format!("read the ledger of lab \"{name}\""),
+                &e,
+            ));
+        }
+    };
+    let mut lines = text.lines();
+    let header: Value = lines
+        .next()
+        .and_then(|l| serde_json::from_str(l).ok())
+        .unwrap_or(Value::Null);
+    let mut objects: Vec<Object> = Vec::new();
+    for line in lines {
+        let Ok(v) = serde_json::from_str::<Value>(line) else {
+            continue;
+        };
+        let Some(obj) = Object::from_json(&v["obj"]) else {
+            continue;
+        };
+        match v["op"].as_str() {
+            Some("add") => objects.push(obj),
+            Some("del") => objects.retain(|o| !o.same(&obj)),
+            _ => {}
+        }
+    }
+    Ok(Some(Ledger {
+        name: name.to_string(),
+        script: header["script"].as_str().unwrap_or("").to_string(),
+        created: header["created"].as_u64().unwrap_or(0),
+        pid: header["pid"].as_u64().unwrap_or(0) as u32,
+        objects,
+    }))
+}
+
+/// Every lab with a ledger, by name.
+pub fn all() -> Vec<Ledger> {
+    let mut names: Vec<String> = std::fs::read_dir(STATE_DIR)
+        .map(|d| {
+            d.flatten()
+                .filter_map(|e| {
+                    e.file_name()
+                        .to_str()?
+                        .strip_suffix(".json")
+                        .map(str::to_string)
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    names
+        .into_iter()
+        .filter_map(|n| load(&n).ok().flatten())
+        .collect()
+}
+
+/// The lab name for a script: its file stem ("bridge-lab" for
+/// scripts/bridge-lab.rhai).
+pub fn name_for(script: &std::path::Path) -> String {
+    script
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("lab")
+        .to_string()
+}
+
+thread_local! {
+    static CURRENT: RefCell<std::rc::Rc<Lab>> = RefCell::new(std::rc::Rc::new(Lab::unrecorded(false)));
+}
+
+/// Make `lab` the one script calls record into (set by the runner).
+pub fn set_current(lab: std::rc::Rc<Lab>) {
+    CURRENT.with(|c| *c.borrow_mut() = lab);
+}
+
+/// The lab script calls record into.
+pub fn current() -> std::rc::Rc<Lab> {
+    CURRENT.with(|c| c.borrow().clone())
+}

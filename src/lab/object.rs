@@ -1,0 +1,214 @@
+//! What a run can create, and how it is written in a ledger.
+
+use serde_json::{Value, json};
+
+use crate::sys::netns_fs::NsId;
+
+/// One object a run created, identified so that teardown never touches
+/// anything else (namespaces by inode, links by namespace and index).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Object {
+    Netns {
+        name: String,
+        id: NsId,
+    },
+    /// A name given to another process's namespace (`netns::attach`).
+    Attached {
+        name: String,
+        id: NsId,
+    },
+    Link {
+        ns: String,
+        ns_id: Option<NsId>,
+        index: u32,
+        name: String,
+        kind: String,
+    },
+    /// An address added to a link the run did not create.
+    Addr {
+        ns: String,
+        ns_id: Option<NsId>,
+        index: u32,
+        link: String,
+        cidr: String,
+    },
+    /// A route added in a namespace the run did not create.
+    Route {
+        ns: String,
+        ns_id: Option<NsId>,
+        dst: String,
+        gateway: String,
+    },
+    Process {
+        pid: u32,
+        start: u64,
+        netns: String,
+    },
+}
+
+impl Object {
+    /// How teardown and `netscript ls` name it.
+    pub fn describe(&self) -> String {
+        match self {
+            Object::Netns { name, .. } => format!("namespace {name}"),
+            Object::Attached { name, .. } => format!("attached name {name}"),
+            Object::Link { ns, name, kind, .. } => format!("{kind} {name} (in {ns})"),
+            Object::Addr { ns, link, cidr, .. } => format!("address {cidr} on {link} (in {ns})"),
+            Object::Route {
+                ns, dst, gateway, ..
+            } => format!("route {dst} via {gateway} (in {ns})"),
+            Object::Process { pid, netns, .. } => format!("process {pid} (in {netns})"),
+        }
+    }
+
+    /// Whether two records are the same object (a link is known by where
+    /// it is, whatever its name).
+    pub fn same(&self, other: &Object) -> bool {
+        match (self, other) {
+            (
+                Object::Link {
+                    ns: a,
+                    ns_id: ai,
+                    index: x,
+                    ..
+                },
+                Object::Link {
+                    ns: b,
+                    ns_id: bi,
+                    index: y,
+                    ..
+                },
+            ) => a == b && ai == bi && x == y,
+            _ => self == other,
+        }
+    }
+
+    pub fn to_json(&self) -> Value {
+        let id = |i: &Option<NsId>| i.map(|(d, n)| json!([d, n]));
+        match self {
+            Object::Netns { name, id: (d, n) } => {
+                json!({"type": "netns", "name": name, "id": [d, n]})
+            }
+            Object::Attached { name, id: (d, n) } => {
+                json!({"type": "attached", "name": name, "id": [d, n]})
+            }
+            Object::Link {
+                ns,
+                ns_id,
+                index,
+                name,
+                kind,
+            } => {
+                json!({"type": "link", "ns": ns, "ns_id": id(ns_id), "index": index, "name": name, "kind": kind})
+            }
+            Object::Addr {
+                ns,
+                ns_id,
+                index,
+                link,
+                cidr,
+            } => {
+                json!({"type": "addr", "ns": ns, "ns_id": id(ns_id), "index": index, "link": link, "cidr": cidr})
+            }
+            Object::Route {
+                ns,
+                ns_id,
+                dst,
+                gateway,
+            } => {
+                json!({"type": "route", "ns": ns, "ns_id": id(ns_id), "dst": dst, "gateway": gateway})
+            }
+            Object::Process { pid, start, netns } => {
+                json!({"type": "process", "pid": pid, "start": start, "netns": netns})
+            }
+        }
+    }
+
+    pub fn from_json(v: &Value) -> Option<Object> {
+        let s = |k: &str| v[k].as_str().map(str::to_string);
+        let id = |k: &str| -> Option<NsId> { Some((v[k][0].as_u64()?, v[k][1].as_u64()?)) };
+        Some(match v["type"].as_str()? {
+            "netns" => Object::Netns {
+                name: s("name")?,
+                id: id("id")?,
+            },
+            "attached" => Object::Attached {
+                name: s("name")?,
+                id: id("id")?,
+            },
+            "link" => Object::Link {
+                ns: s("ns")?,
+                ns_id: id("ns_id"),
+                index: v["index"].as_u64()? as u32,
+                name: s("name")?,
+                kind: s("kind")?,
+            },
+            "addr" => Object::Addr {
+                ns: s("ns")?,
+                ns_id: id("ns_id"),
+                index: v["index"].as_u64()? as u32,
+                link: s("link")?,
+                cidr: s("cidr")?,
+            },
+            "route" => Object::Route {
+                ns: s("ns")?,
+                ns_id: id("ns_id"),
+                dst: s("dst")?,
+                gateway: s("gateway")?,
+            },
+            "process" => Object::Process {
+                pid: v["pid"].as_u64()? as u32,
+                start: v["start"].as_u64()?,
+                netns: s("netns")?,
+            },
+            _ => return None,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_through_json() {
+        let all = [
+            Object::Netns {
+                name: "r1".into(),
+                id: (4, 4026532),
+            },
+            Object::Attached {
+                name: "ctr".into(),
+                id: (4, 5),
+            },
+            Object::Link {
+                ns: "host".into(),
+                ns_id: Some((4, 1)),
+                index: 7,
+                name: "veth1.2".into(),
+                kind: "veth".into(),
+            },
+            Object::Addr {
+                ns: "host".into(),
+                ns_id: None,
+                index: 1,
+                link: "lo".into(),
+                cidr: "10.9.9.9/32".into(),
+            },
+            Object::Route {
+                ns: "host".into(),
+                ns_id: Some((4, 1)),
+                dst: "10.2.0.0/16".into(),
+                gateway: "10.0.0.2".into(),
+            },
+            Object::Process {
+                pid: 42,
+                start: 123456,
+                netns: "r1".into(),
+            },
+        ];
+        for o in all {
+            assert_eq!(Object::from_json(&o.to_json()), Some(o.clone()));
+        }
+    }
+}

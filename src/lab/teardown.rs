@@ -1,0 +1,195 @@
+//! Undoing a lab: exactly the objects its ledger lists, in reverse order —
+//! processes, then addresses and routes on other links, then links, then
+//! namespaces — skipping (with a warning) whatever is already gone or is
+//! no longer the object the lab made.
+
+use std::time::{Duration, Instant};
+
+use nix::sys::signal::{Signal, kill};
+use nix::unistd::Pid;
+
+use super::{Object, process_start};
+use crate::netlink::Netlink;
+use crate::ns::Ns;
+use crate::sys::netns_fs::{self, NsId};
+
+/// What a teardown did.
+#[derive(Debug, Default)]
+pub struct Teardown {
+    pub removed: Vec<String>,
+    pub skipped: Vec<String>,
+}
+
+fn current_id(ns: &str) -> Option<NsId> {
+    Ns::named(ns)
+        .open()
+        .ok()
+        .and_then(|f| netns_fs::id_of(&f).ok())
+}
+
+/// Whether `ns` (by name) is still the namespace recorded as `id`.
+fn same_ns(ns: &str, id: Option<NsId>) -> bool {
+    id.is_none() || current_id(ns) == id
+}
+
+pub fn teardown(net: &Netlink, objects: &[Object]) -> Teardown {
+    let mut done = Teardown::default();
+    let dying_namespaces: Vec<(&str, NsId)> = objects
+        .iter()
+        .filter_map(|o| match o {
+            Object::Netns { name, id } => Some((name.as_str(), *id)),
+            _ => None,
+        })
+        .collect();
+    let in_lab_ns = |ns: &str, id: Option<NsId>| {
+        dying_namespaces
+            .iter()
+            .any(|(n, i)| *n == ns && Some(*i) == id)
+    };
+
+    for o in objects.iter().rev() {
+        if let Object::Process { pid, start, .. } = o {
+            if stop_process(*pid, *start) {
+                done.removed.push(o.describe());
+            } else {
+                done.skipped
+                    .push(format!("{} had already exited", o.describe()));
+            }
+        }
+    }
+    for o in objects.iter().rev() {
+        let result = match o {
+            Object::Addr {
+                ns,
+                ns_id,
+                index,
+                cidr,
+                ..
+            } if !in_lab_ns(ns, *ns_id) => {
+                if !same_ns(ns, *ns_id) {
+                    Err("its namespace is gone".to_string())
+                } else {
+                    crate::cidr::parse(cidr)
+                        .and_then(|c| net.addr_del(&Ns::named(ns), *index, c))
+                        .map_err(|e| e.reason)
+                }
+            }
+            Object::Route {
+                ns,
+                ns_id,
+                dst,
+                gateway,
+            } if !in_lab_ns(ns, *ns_id) => {
+                if !same_ns(ns, *ns_id) {
+                    Err("its namespace is gone".to_string())
+                } else {
+                    net.route_del(&Ns::named(ns), dst, gateway)
+                        .map_err(|e| e.reason)
+                }
+            }
+            _ => continue,
+        };
+        note(&mut done, o, result);
+    }
+    // Links inside the lab's own namespaces go with them.
+    let mut with_namespace: Vec<(String, String)> = Vec::new();
+    for o in objects.iter().rev() {
+        let Object::Link {
+            ns,
+            ns_id,
+            index,
+            kind,
+            ..
+        } = o
+        else {
+            continue;
+        };
+        if in_lab_ns(ns, *ns_id) {
+            with_namespace.push((ns.clone(), o.describe()));
+            continue;
+        }
+        let result = if !same_ns(ns, *ns_id) {
+            Err("its namespace is gone".to_string())
+        } else {
+            match net.link_by_index(&Ns::named(ns), *index) {
+                Ok(info) if info.kind == *kind => {
+                    net.del_link(&Ns::named(ns), *index).map_err(|e| e.reason)
+                }
+                Ok(_) => Err("another kind of link has its place now".to_string()),
+                Err(_) => Err("it is already gone".to_string()),
+            }
+        };
+        note(&mut done, o, result);
+    }
+    for o in objects.iter().rev() {
+        let (Object::Netns { name, id } | Object::Attached { name, id }) = o else {
+            continue;
+        };
+        let result = match current_id(name) {
+            None => Err("it is already gone".to_string()),
+            Some(now) if now != *id => {
+                Err("the namespace of that name now is not the one this lab made".to_string())
+            }
+            Some(_) => {
+                crate::sys::spawn::stop_in(name);
+                net.del_netns(name).map_err(|e| e.reason)
+            }
+        };
+        let gone = result.is_ok();
+        note(&mut done, o, result);
+        if gone {
+            for (_, what) in with_namespace.iter().filter(|(ns, _)| ns == name) {
+                done.removed.push(what.clone());
+            }
+        }
+    }
+    net.wait_dying();
+    done
+}
+
+fn note(done: &mut Teardown, o: &Object, result: Result<(), String>) {
+    match result {
+        Ok(()) => done.removed.push(o.describe()),
+        Err(why) => done
+            .skipped
+            .push(format!("{}: {why}; skipped", o.describe())),
+    }
+}
+
+/// Stop a recorded process if it is still the same one: SIGTERM to its
+/// process group (spawned processes lead their own), SIGKILL after a
+/// second. Whether it was running.
+fn stop_process(pid: u32, start: u64) -> bool {
+    let running = || process_start(pid) == Some(start) && !is_zombie(pid);
+    if !running() {
+        return false;
+    }
+    let target = if process_group(pid) == Some(pid) {
+        Pid::from_raw(-(pid as i32))
+    } else {
+        Pid::from_raw(pid as i32)
+    };
+    let _ = kill(target, Signal::SIGTERM);
+    let deadline = Instant::now() + Duration::from_secs(1);
+    while running() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    if running() {
+        let _ = kill(target, Signal::SIGKILL);
+    }
+    true
+}
+
+fn stat_field(pid: u32, n: usize) -> Option<String> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let after = &stat[stat.rfind(')')? + 1..];
+    after.split_whitespace().nth(n).map(str::to_string)
+}
+
+fn is_zombie(pid: u32) -> bool {
+    stat_field(pid, 0).is_some_and(|s| s == "Z" || s == "X")
+}
+
+fn process_group(pid: u32) -> Option<u32> {
+    stat_field(pid, 2)?.parse().ok()
+}

@@ -1,0 +1,213 @@
+//! The life of a lab around a run: refuse to run over a lab that is up
+//! (or replace it), roll back on failure, `--rm`, `netscript down` and
+//! `netscript ls`.
+
+use std::rc::Rc;
+
+use crate::lab::{self, Lab, Teardown};
+use crate::netlink::Netlink;
+use crate::runner::{FAILED, OK, USAGE};
+
+/// How a run treats its lab.
+#[derive(Clone, Debug, Default)]
+pub struct Policy {
+    pub lab: Option<String>,
+    pub rm: bool,
+    pub replace: bool,
+    pub keep_on_error: bool,
+    pub trace: bool,
+}
+
+/// How the script ended.
+pub enum Ending {
+    Success,
+    Failure,
+}
+
+/// The lab a script run records into, after checking no lab of that name
+/// is up (or removing it with --replace).
+pub fn begin(net: &Netlink, name: &str, script: &str, policy: &Policy) -> Result<Rc<Lab>, i32> {
+    if let Err(e) = lab::check_name(name) {
+        eprintln!("netscript: {e}");
+        return Err(USAGE);
+    }
+    match lab::load(name) {
+        Ok(Some(existing)) if !existing.objects.is_empty() => {
+            if policy.replace {
+                let done = lab::teardown(net, &existing.objects);
+                report(&format!("replaced lab \"{name}\":"), &done);
+                let _ = std::fs::remove_file(lab::ledger_path(name));
+            } else {
+                eprintln!(
+                    "netscript: lab \"{name}\" is already up ({} objects, made by {} at {})",
+                    existing.objects.len(),
+                    if existing.script.is_empty() {
+                        "a script"
+                    } else {
+                        &existing.script
+                    },
+                    when(existing.created)
+                );
+                eprintln!("  help: remove it with `netscript down {name}`, or run with --replace");
+                return Err(FAILED);
+            }
+        }
+        Ok(_) => {
+            let _ = std::fs::remove_file(lab::ledger_path(name));
+        }
+        Err(e) => {
+            eprintln!("netscript: {e}");
+            return Err(FAILED);
+        }
+    }
+    let lab = Rc::new(Lab::recorded(name, script, policy.trace));
+    lab::set_current(lab.clone());
+    Ok(lab)
+}
+
+/// After the script: keep the lab, tear it down (--rm), or roll it back.
+pub fn end(net: &Netlink, lab: &Lab, ending: Ending, policy: &Policy) {
+    let objects = lab.objects();
+    match ending {
+        Ending::Failure if policy.keep_on_error && !policy.rm => {
+            crate::sys::spawn::stop_all();
+            lab.finish();
+            let kept = lab.objects().len();
+            if kept > 0 {
+                eprintln!(
+                    "kept lab \"{}\" ({kept} objects) for inspection; remove it with: netscript down {}",
+                    lab.name, lab.name
+                );
+            }
+        }
+        Ending::Failure => {
+            let done = lab::teardown(net, &objects);
+            lab.discard();
+            report(&format!("rolled back lab \"{}\":", lab.name), &done);
+        }
+        Ending::Success if policy.rm => {
+            let done = lab::teardown(net, &objects);
+            lab.discard();
+            if !done.skipped.is_empty() {
+                report(&format!("tore down lab \"{}\":", lab.name), &done);
+            }
+        }
+        Ending::Success => {
+            crate::sys::spawn::stop_all();
+            lab.finish();
+        }
+    }
+    crate::sys::spawn::stop_all();
+}
+
+fn report(title: &str, done: &Teardown) {
+    if done.removed.is_empty() && done.skipped.is_empty() {
+        return;
+    }
+    eprintln!("{title} {} removed", done.removed.len());
+    for r in &done.removed {
+        eprintln!("  - {r}");
+    }
+    for s in &done.skipped {
+        eprintln!("  warning: {s}");
+    }
+}
+
+/// `netscript down LAB|FILE...`
+pub fn down(labs: &[String]) -> i32 {
+    let net = match Netlink::new() {
+        Ok(n) => n,
+        Err(e) => {
+            eprintln!("netscript: {e}");
+            return FAILED;
+        }
+    };
+    let mut status = OK;
+    for arg in labs {
+        let name = if arg.ends_with(".rhai") || arg.contains('/') {
+            lab::name_for(std::path::Path::new(arg))
+        } else {
+            arg.clone()
+        };
+        match lab::load(&name) {
+            Ok(Some(ledger)) => {
+                let done = lab::teardown(&net, &ledger.objects);
+                let _ = std::fs::remove_file(lab::ledger_path(&name));
+                println!("lab \"{name}\": removed {} objects", done.removed.len());
+                for r in &done.removed {
+                    println!("  - {r}");
+                }
+                for s in &done.skipped {
+                    eprintln!("  warning: {s}");
+                }
+            }
+            Ok(None) => {
+                eprintln!("netscript: no lab named \"{name}\" is up (netscript ls lists them)");
+                status = FAILED;
+            }
+            Err(e) => {
+                eprintln!("netscript: {e}");
+                status = FAILED;
+            }
+        }
+    }
+    status
+}
+
+/// `netscript ls`
+pub fn ls() -> i32 {
+    let labs = lab::all();
+    if labs.is_empty() {
+        println!("no labs are up");
+        return OK;
+    }
+    for l in labs {
+        let script = if l.script.is_empty() {
+            String::new()
+        } else {
+            format!(", from {}", l.script)
+        };
+        println!(
+            "{}  (created {}{script}, {} objects)",
+            l.name,
+            when(l.created),
+            l.objects.len()
+        );
+        for o in &l.objects {
+            println!("  - {}", o.describe());
+        }
+    }
+    OK
+}
+
+/// A Unix time as "2026-11-27 21:05:09 UTC".
+fn when(secs: u64) -> String {
+    let days = (secs / 86_400) as i64;
+    let rest = secs % 86_400;
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02} UTC",
+        rest / 3600,
+        rest % 3600 / 60,
+        rest % 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn dates() {
+        assert_eq!(super::when(0), "1970-01-01 00:00:00 UTC");
+        assert_eq!(super::when(1_795_813_509), "2026-11-27 21:05:09 UTC");
+        assert_eq!(super::when(951_782_400), "2000-02-29 00:00:00 UTC");
+    }
+}
