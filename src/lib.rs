@@ -15,4 +15,5 @@ pub mod netlink;
 pub mod ns;
 pub mod repl;
 pub mod runner;
+pub mod show;
 pub mod sys;

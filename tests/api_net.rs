@@ -348,13 +348,13 @@ fn sysctl_rejects_keys_outside_net() {
 fn lab_wire_connects_a_namespace_to_a_bridge() {
     let (sb, _, _) = ok_then(
         r#"
-        import "lab" as lab;
+        import "topo" as topo;
         let br = bridge::add("br0");
         br.up();
         let r1 = netns::add("r1");
         let r2 = netns::add("r2");
-        let e1 = lab::wire(r1, "eth0", "100.100.100.10/24", br, "veth1.2");
-        let e2 = lab::wire(r2, "eth0", "100.100.100.20/24", br, "veth2.2");
+        let e1 = topo::wire(r1, "eth0", "100.100.100.10/24", br, "veth1.2");
+        let e2 = topo::wire(r2, "eth0", "100.100.100.20/24", br, "veth2.2");
         expect_eq(e1.netns.name, "r1", "wire returns the end inside the namespace");
         expect_eq(e1.name, "eth0", "its name");
         expect_eq(e1.peer.name, "veth1.2", "the bridge end");

@@ -202,16 +202,16 @@ fn error_on_a_line_with_multibyte_text_and_tabs() {
 fn error_inside_a_stdlib_module() {
     snapshot(
         "stdlib.rhai",
-        r#"import "lab" as lab;
+        r#"import "topo" as topo;
 let br = bridge::add("br0");
 let r1 = netns::add("r1");
-lab::wire(r1, "eth0", "10.0.0.1/33", br, "veth1.2");
+topo::wire(r1, "eth0", "10.0.0.1/33", br, "veth1.2");
 "#,
         1,
         r#"netscript::invalid
 
   × cannot use "10.0.0.1/33" as an address: the prefix length "33" is not a number from 0 to 32
-    ╭─[<stdlib>/lab.rhai:20:12]
+    ╭─[<stdlib>/topo.rhai:20:12]
  19 │     let inside = link::add_veth(ifname, port, #{ netns: ns, peer_netns: br.netns });
  20 │     inside.addr_add(cidr);
     ·            ───────┬──────
@@ -225,9 +225,9 @@ Advice: netscript::call_site
   ☞ called from stdlib.rhai
    ╭─[stdlib.rhai:4:1]
  3 │ let r1 = netns::add("r1");
- 4 │ lab::wire(r1, "eth0", "10.0.0.1/33", br, "veth1.2");
-   · ─────────────────────────┬─────────────────────────
-   ·                          ╰── in this call to `wire`
+ 4 │ topo::wire(r1, "eth0", "10.0.0.1/33", br, "veth1.2");
+   · ──────────────────────────┬─────────────────────────
+   ·                           ╰── in this call to `wire`
    ╰────
 rolled back lab "stdlib": 3 removed
   - bridge br0 (in host)

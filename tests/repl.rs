@@ -252,12 +252,12 @@ fn ctrl_d_leaves_and_history_is_saved() {
 #[test]
 fn imports_and_help() {
     let t = Term::start();
-    t.line(r#"import "lab" as lab"#);
+    t.line(r#"import "topo" as topo"#);
     t.line(r#"let br = bridge::add("br0")"#);
     t.line("br.up()");
     t.line(r#"let r1 = netns::add("r1")"#);
     // The module imported two inputs ago is still there.
-    t.line(r#"lab::wire(r1, "eth0", "10.0.0.1/24", br, "p1")"#);
+    t.line(r#"topo::wire(r1, "eth0", "10.0.0.1/24", br, "p1")"#);
     assert_eq!(t.line(r#"r1.ping("10.0.0.1")"#), "true");
     let help = t.line(":help netns::add");
     assert!(help.contains("ip netns add NAME"), "{help}");

@@ -9,7 +9,7 @@ use rhai::{Engine, EvalAltResult, Module, ModuleResolver, Position, Scope, Share
 type SharedModule = Shared<Module>;
 
 /// Modules written in Rhai and compiled into the binary: (name, source).
-pub const STDLIB: &[(&str, &str)] = &[("lab", include_str!("../../stdlib/lab.rhai"))];
+pub const STDLIB: &[(&str, &str)] = &[("topo", include_str!("../../stdlib/topo.rhai"))];
 
 pub struct Resolver {
     files: FileModuleResolver,

@@ -6,6 +6,7 @@
 mod addr;
 mod conn;
 mod link;
+mod neigh;
 mod netns;
 mod request;
 mod route;

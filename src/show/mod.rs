@@ -1,0 +1,7 @@
+//! Seeing a lab: its live topology (`netscript show`, `lab::snapshot()`)
+//! and reachability across it (`pingall`).
+
+pub mod pingall;
+mod snapshot;
+
+pub use snapshot::{LinkView, NetnsView, RouteView, Snapshot, snapshot};

@@ -1,0 +1,278 @@
+//! The live topology, read from the kernel across the host and every named
+//! namespace: links with their state and addresses, which veth ends pair
+//! up, which links are bridge ports, and routes.
+
+use serde_json::{Value, json};
+
+use crate::lab::{Ledger, Object};
+use crate::netlink::Netlink;
+use crate::ns::Ns;
+
+#[derive(Clone, Debug)]
+pub struct LinkView {
+    pub name: String,
+    pub index: u32,
+    pub kind: String,
+    pub up: bool,
+    pub state: String,
+    pub mtu: u32,
+    pub mac: String,
+    pub addresses: Vec<String>,
+    pub master: Option<String>,
+    /// The other end of a veth: (namespace, link name).
+    pub peer: Option<(String, String)>,
+}
+
+#[derive(Clone, Debug)]
+pub struct RouteView {
+    pub dst: String,
+    pub gateway: Option<String>,
+    pub dev: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct NetnsView {
+    pub name: String,
+    pub links: Vec<LinkView>,
+    pub routes: Vec<RouteView>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Snapshot {
+    pub namespaces: Vec<NetnsView>,
+}
+
+/// Read every namespace (host first). With a ledger, only what that lab
+/// made: its namespaces whole, and in others its links, their peers and
+/// the ports of its bridges.
+pub fn snapshot(net: &Netlink, only: Option<&Ledger>) -> Snapshot {
+    let mut namespaces = Vec::new();
+    for ns in Ns::all().unwrap_or_default() {
+        let Ok(links) = net.links(&ns) else { continue };
+        let mut views = Vec::new();
+        for l in &links {
+            let addresses = net
+                .addrs(&ns, l.index)
+                .unwrap_or_default()
+                .into_iter()
+                .map(crate::cidr::format)
+                .collect();
+            let master = l
+                .master
+                .and_then(|m| links.iter().find(|x| x.index == m))
+                .map(|m| m.name.clone());
+            let peer = match net.peer_of(&ns, l) {
+                Ok(Some((pns, pi))) => net
+                    .link_by_index(&pns, pi)
+                    .ok()
+                    .map(|p| (pns.name().to_string(), p.name)),
+                _ => None,
+            };
+            views.push(LinkView {
+                name: l.name.clone(),
+                index: l.index,
+                kind: l.kind.clone(),
+                up: l.up,
+                state: l.oper.clone(),
+                mtu: l.mtu,
+                mac: l.mac.clone(),
+                addresses,
+                master,
+                peer,
+            });
+        }
+        let routes = net
+            .routes(&ns)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|r| RouteView {
+                dst: r.dst.map_or("default".to_string(), crate::cidr::format),
+                gateway: r.gateway.map(|g| g.to_string()),
+                dev: r
+                    .dev
+                    .and_then(|i| links.iter().find(|l| l.index == i))
+                    .map(|l| l.name.clone()),
+            })
+            .collect();
+        namespaces.push(NetnsView {
+            name: ns.name().to_string(),
+            links: views,
+            routes,
+        });
+    }
+    let mut snap = Snapshot { namespaces };
+    if let Some(ledger) = only {
+        snap.keep_lab(ledger);
+    }
+    snap
+}
+
+impl Snapshot {
+    fn keep_lab(&mut self, ledger: &Ledger) {
+        let lab_ns: Vec<&str> = ledger
+            .objects
+            .iter()
+            .filter_map(|o| match o {
+                Object::Netns { name, .. } | Object::Attached { name, .. } => Some(name.as_str()),
+                _ => None,
+            })
+            .collect();
+        let lab_links: Vec<(String, String)> = ledger
+            .objects
+            .iter()
+            .filter_map(|o| match o {
+                Object::Link { ns, name, .. } => Some((ns.clone(), name.clone())),
+                _ => None,
+            })
+            .collect();
+        // Links elsewhere that belong to the lab: its own, peers of links in
+        // its namespaces or of its links, and ports of its bridges.
+        let mut wanted: Vec<(String, String)> = lab_links.clone();
+        for ns in self
+            .namespaces
+            .iter()
+            .filter(|n| lab_ns.contains(&n.name.as_str()))
+        {
+            for l in &ns.links {
+                if let Some(p) = &l.peer {
+                    wanted.push(p.clone());
+                }
+            }
+        }
+        for ns in &self.namespaces {
+            for l in &ns.links {
+                let mine = wanted.contains(&(ns.name.clone(), l.name.clone()));
+                if mine && let Some(p) = &l.peer {
+                    wanted.push(p.clone());
+                }
+                if let Some(m) = &l.master
+                    && wanted.contains(&(ns.name.clone(), m.clone()))
+                {
+                    wanted.push((ns.name.clone(), l.name.clone()));
+                }
+            }
+        }
+        for ns in &mut self.namespaces {
+            if lab_ns.contains(&ns.name.as_str()) {
+                continue;
+            }
+            let name = ns.name.clone();
+            ns.links
+                .retain(|l| wanted.contains(&(name.clone(), l.name.clone())));
+            ns.routes
+                .retain(|r| r.dev.as_ref().is_some_and(|d| ns_has(&ns.links, d)));
+        }
+        self.namespaces
+            .retain(|n| lab_ns.contains(&n.name.as_str()) || !n.links.is_empty());
+    }
+
+    /// The documented JSON form (docs/show.md).
+    pub fn to_json(&self) -> Value {
+        json!({
+            "namespaces": self.namespaces.iter().map(|ns| json!({
+                "name": ns.name,
+                "links": ns.links.iter().map(|l| json!({
+                    "name": l.name,
+                    "index": l.index,
+                    "kind": l.kind,
+                    "up": l.up,
+                    "state": l.state,
+                    "mtu": l.mtu,
+                    "mac": l.mac,
+                    "addresses": l.addresses,
+                    "master": l.master,
+                    "peer": l.peer.as_ref().map(|(n, l)| json!({"netns": n, "link": l})),
+                })).collect::<Vec<_>>(),
+                "routes": ns.routes.iter().map(|r| json!({"dst": r.dst, "gateway": r.gateway, "dev": r.dev})).collect::<Vec<_>>(),
+            })).collect::<Vec<_>>()
+        })
+    }
+
+    /// A readable tree: namespaces, their links (bridge ports under their
+    /// bridge), peers and addresses, then routes.
+    pub fn to_tree(&self) -> String {
+        let mut out = String::new();
+        for ns in &self.namespaces {
+            out.push_str(&format!("{}\n", ns.name));
+            let width = ns
+                .links
+                .iter()
+                .map(|l| l.name.chars().count())
+                .max()
+                .unwrap_or(0)
+                + 2;
+            let line = |l: &LinkView, indent: &str| {
+                let state = if l.up { l.state.clone() } else { "down".into() };
+                let mut s = format!(
+                    "{indent}{:<width$}{:<9}{:<15}",
+                    l.name,
+                    l.kind,
+                    state,
+                    width = width
+                );
+                if !l.addresses.is_empty() {
+                    let shown: Vec<&String> = l
+                        .addresses
+                        .iter()
+                        .filter(|a| !a.starts_with("fe80:"))
+                        .collect();
+                    s.push_str(
+                        &shown
+                            .iter()
+                            .map(|a| a.as_str())
+                            .collect::<Vec<_>>()
+                            .join(" "),
+                    );
+                }
+                if let Some((pn, pl)) = &l.peer {
+                    s.push_str(&format!("  <-> {pn}/{pl}"));
+                }
+                s.trim_end().to_string()
+            };
+            for l in ns.links.iter().filter(|l| l.master.is_none()) {
+                out.push_str(&line(l, "  "));
+                out.push('\n');
+                let ports: Vec<&LinkView> = ns
+                    .links
+                    .iter()
+                    .filter(|p| p.master.as_deref() == Some(&l.name))
+                    .collect();
+                for (i, p) in ports.iter().enumerate() {
+                    let branch = if i + 1 == ports.len() {
+                        "  └ "
+                    } else {
+                        "  ├ "
+                    };
+                    out.push_str(&line(p, &format!("  {branch}")));
+                    out.push('\n');
+                }
+            }
+            for l in ns.links.iter().filter(|l| {
+                l.master
+                    .as_ref()
+                    .is_some_and(|m| !ns.links.iter().any(|x| &x.name == m))
+            }) {
+                out.push_str(&line(l, "  "));
+                out.push('\n');
+            }
+            for r in &ns.routes {
+                let via = r
+                    .gateway
+                    .as_ref()
+                    .map(|g| format!(" via {g}"))
+                    .unwrap_or_default();
+                let dev = r
+                    .dev
+                    .as_ref()
+                    .map(|d| format!(" dev {d}"))
+                    .unwrap_or_default();
+                out.push_str(&format!("  route {}{via}{dev}\n", r.dst));
+            }
+        }
+        out
+    }
+}
+
+fn ns_has(links: &[LinkView], name: &str) -> bool {
+    links.iter().any(|l| l.name == name)
+}
