@@ -70,4 +70,25 @@ pub enum Command {
     },
     /// List the labs that are up, with what they created.
     Ls,
+    /// The live topology: namespaces, links, veth pairs, bridge ports,
+    /// addresses, routes (of one lab, or of the whole machine).
+    Show {
+        #[arg(value_name = "LAB")]
+        lab: Option<String>,
+        /// One JSON document (schema in docs/show.md).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Every namespace with an address pings every address of every other
+    /// one; exit status 1 if anything dropped.
+    Pingall {
+        #[arg(value_name = "LAB")]
+        lab: Option<String>,
+        #[arg(long)]
+        json: bool,
+        /// Only a chain of pings (each namespace to the next): a cheap
+        /// check of a big lab.
+        #[arg(long)]
+        spanning: bool,
+    },
 }

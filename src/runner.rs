@@ -59,6 +59,12 @@ fn dispatch(
         Some(Command::Check { files }) => check(&files),
         Some(Command::Down { labs }) => crate::lifecycle::down(&labs),
         Some(Command::Ls) => crate::lifecycle::ls(),
+        Some(Command::Show { lab, json }) => crate::show::command::show(lab.as_deref(), json),
+        Some(Command::Pingall {
+            lab,
+            json,
+            spanning,
+        }) => crate::show::command::pingall(lab.as_deref(), json, spanning),
         Some(Command::Docs) => {
             print!("{}", crate::docs::reference());
             OK

@@ -14,6 +14,7 @@ mod netns_methods;
 mod process;
 mod record;
 mod resolver;
+mod see;
 mod show;
 mod spawn;
 
@@ -34,7 +35,7 @@ use crate::netlink::Netlink;
 pub type Net = Rc<Netlink>;
 
 /// Names of the script modules, in the order the reference lists them.
-pub const MODULES: &[&str] = &["netns", "link", "bridge", "container"];
+pub const MODULES: &[&str] = &["netns", "link", "bridge", "container", "lab"];
 
 /// An engine with the whole netscript API registered.
 pub fn engine(net: Net, script_dir: Option<std::path::PathBuf>) -> Engine {
@@ -47,11 +48,13 @@ pub fn engine(net: Net, script_dir: Option<std::path::PathBuf>) -> Engine {
     engine.register_static_module("link", link::module(&net).into());
     engine.register_static_module("bridge", bridge::module(&net).into());
     engine.register_static_module("container", container::module().into());
+    engine.register_static_module("lab", see::module(&net).into());
     let mut methods = Module::new();
     netns_methods::register(&mut methods, &net);
     exec_methods::register(&mut methods);
     spawn::register(&mut methods);
     container::register_methods(&mut methods);
+    see::register(&mut methods, &net);
     link_methods::register(&mut methods, &net);
     process::register(&mut methods);
     engine.register_global_module(methods.into());

@@ -1,6 +1,7 @@
 //! Seeing a lab: its live topology (`netscript show`, `lab::snapshot()`)
 //! and reachability across it (`pingall`).
 
+pub mod command;
 pub mod pingall;
 mod snapshot;
 

@@ -255,7 +255,7 @@ impl Snapshot {
                 out.push_str(&line(l, "  "));
                 out.push('\n');
             }
-            for r in &ns.routes {
+            for r in ns.routes.iter().filter(|r| !r.dst.starts_with("fe80:")) {
                 let via = r
                     .gateway
                     .as_ref()

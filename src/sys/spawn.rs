@@ -26,8 +26,8 @@ pub struct Spawned {
     pub argv: Vec<String>,
     /// Name of the namespace it runs in ("host" for the starting one).
     pub netns: String,
-    stdout: Arc<Mutex<Vec<u8>>>,
-    stderr: Arc<Mutex<Vec<u8>>>,
+    stdout: Collected,
+    stderr: Collected,
     status: Option<i32>,
     pub detached: bool,
 }
@@ -38,9 +38,14 @@ thread_local! {
     static ALL: RefCell<Vec<Process>> = const { RefCell::new(Vec::new()) };
 }
 
-fn collect(pipe: Option<impl Read + Send + 'static>) -> Arc<Mutex<Vec<u8>>> {
+/// Output read so far, and whether the pipe has reached its end.
+type Collected = (Arc<Mutex<Vec<u8>>>, Arc<std::sync::atomic::AtomicBool>);
+
+fn collect(pipe: Option<impl Read + Send + 'static>) -> Collected {
     let buf = Arc::new(Mutex::new(Vec::new()));
+    let done = Arc::new(std::sync::atomic::AtomicBool::new(pipe.is_none()));
     let sink = buf.clone();
+    let finished = done.clone();
     if let Some(mut p) = pipe {
         std::thread::spawn(move || {
             let mut chunk = [0u8; 8192];
@@ -55,9 +60,10 @@ fn collect(pipe: Option<impl Read + Send + 'static>) -> Arc<Mutex<Vec<u8>>> {
                     b.drain(..cut);
                 }
             }
+            finished.store(true, std::sync::atomic::Ordering::SeqCst);
         });
     }
-    buf
+    (buf, done)
 }
 
 /// Start `argv` in the background inside `target`. It gets its own process
@@ -115,8 +121,22 @@ impl Spawned {
             && let Ok(Some(s)) = self.child.try_wait()
         {
             self.status = Some(status_code(s));
+            self.drain();
         }
         self.status
+    }
+
+    /// After exit: let the output readers reach the end of their pipes, so
+    /// `output()` has everything (bounded: a daemonized grandchild may hold
+    /// a pipe open).
+    fn drain(&self) {
+        use std::sync::atomic::Ordering;
+        let start = Instant::now();
+        while !(self.stdout.1.load(Ordering::SeqCst) && self.stderr.1.load(Ordering::SeqCst))
+            && start.elapsed() < Duration::from_millis(500)
+        {
+            std::thread::sleep(Duration::from_millis(1));
+        }
     }
 
     pub fn alive(&mut self) -> bool {
@@ -169,6 +189,7 @@ impl Spawned {
             let _ = kill(group, Signal::SIGKILL);
             if let Ok(s) = self.child.wait() {
                 self.status = Some(status_code(s));
+                self.drain();
             }
         } else {
             // The leader is gone; make sure the rest of its group is too.
@@ -179,7 +200,7 @@ impl Spawned {
 
     /// What it wrote so far: (stdout, stderr).
     pub fn output(&self) -> (String, String) {
-        let text = |b: &Arc<Mutex<Vec<u8>>>| {
+        let text = |(b, _): &Collected| {
             String::from_utf8_lossy(&b.lock().unwrap_or_else(|e| e.into_inner())).into_owned()
         };
         (text(&self.stdout), text(&self.stderr))

@@ -1,0 +1,92 @@
+//! `netscript show` and `netscript pingall`.
+
+use crate::netlink::Netlink;
+use crate::runner::{FAILED, OK};
+
+fn ledger(lab: Option<&str>) -> Result<Option<crate::lab::Ledger>, i32> {
+    let Some(name) = lab else { return Ok(None) };
+    let name = if name.ends_with(".rhai") {
+        crate::lab::name_for(std::path::Path::new(name))
+    } else {
+        name.to_string()
+    };
+    match crate::lab::load(&name) {
+        Ok(Some(l)) => Ok(Some(l)),
+        Ok(None) => {
+            eprintln!("netscript: no lab named \"{name}\" is up (netscript ls lists them)");
+            Err(FAILED)
+        }
+        Err(e) => {
+            eprintln!("netscript: {e}");
+            Err(FAILED)
+        }
+    }
+}
+
+fn backend() -> Result<Netlink, i32> {
+    Netlink::new().map_err(|e| {
+        eprintln!("netscript: {e}");
+        FAILED
+    })
+}
+
+/// `netscript show [LAB] [--json]`
+pub fn show(lab: Option<&str>, json: bool) -> i32 {
+    let (ledger, net) = match (ledger(lab), backend()) {
+        (Ok(l), Ok(n)) => (l, n),
+        (Err(c), _) | (_, Err(c)) => return c,
+    };
+    let snap = super::snapshot(&net, ledger.as_ref());
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&snap.to_json()).unwrap_or_default()
+        );
+    } else {
+        print!("{}", snap.to_tree());
+    }
+    OK
+}
+
+/// `netscript pingall [LAB] [--json] [--spanning]`: exit status 1 if
+/// anything dropped.
+pub fn pingall(lab: Option<&str>, json: bool, spanning: bool) -> i32 {
+    let (ledger, net) = match (ledger(lab), backend()) {
+        (Ok(l), Ok(n)) => (l, n),
+        (Err(c), _) | (_, Err(c)) => return c,
+    };
+    let only: Option<Vec<String>> = ledger.map(|l| {
+        let mut names: Vec<String> = l
+            .objects
+            .iter()
+            .filter_map(|o| match o {
+                crate::lab::Object::Netns { name, .. }
+                | crate::lab::Object::Attached { name, .. } => Some(name.clone()),
+                _ => None,
+            })
+            .collect();
+        names.push("host".into());
+        names
+    });
+    let opts = super::pingall::Options {
+        spanning,
+        ..Default::default()
+    };
+    let results = super::pingall::pingall(&net, only.as_deref(), &opts);
+    if json {
+        let pairs: Vec<_> = results
+            .iter()
+            .map(|r| serde_json::json!({"from": r.from, "to": r.to, "address": r.address.to_string(), "ok": r.ok}))
+            .collect();
+        let dropped = results.iter().filter(|r| !r.ok).count();
+        let doc = serde_json::json!({"sent": results.len(), "dropped": dropped, "pairs": pairs});
+        println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+    } else {
+        print!("{}", super::pingall::matrix(&results));
+    }
+    if results.iter().any(|r| !r.ok) {
+        FAILED
+    } else {
+        OK
+    }
+}
