@@ -66,7 +66,7 @@ namespace (natively, many at once, flushing the neighbour entries it made
 as it goes so big labs do not overflow the machine's table). Returns
 `#{ sent, dropped, pairs: [#{ from, to, address, ok }] }`. Options:
 `pairs: "spanning"` (each namespace pings only the next: a cheap check of
-a big lab), `timeout` (seconds per ping, default 2).
+a big lab), `timeout` (seconds per ping, default 1).
 
 `netscript pingall`
 

@@ -1,0 +1,250 @@
+//! `netscript show` and `pingall` against an independent reading of the
+//! kernel (`ip -j`), and pingall finding exactly the broken pairs.
+
+mod common;
+use common::{Sandbox, json};
+use serde_json::Value;
+
+fn lab_script() -> String {
+    std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/scripts/bridge-lab.rhai"
+    ))
+    .unwrap()
+}
+
+/// (namespace, link) -> (kind, master, peer "ns/link", addresses) from `ip -j`.
+fn from_ip(
+    sb: &Sandbox,
+) -> Vec<(
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Vec<String>,
+)> {
+    let ids = json(&sb.read("ids.json"));
+    let ns_of_id = |id: i64| -> String {
+        ids.as_array()
+            .unwrap()
+            .iter()
+            .find(|n| n["id"] == id)
+            .map_or("?".into(), |n| n["name"].as_str().unwrap().to_string())
+    };
+    let mut out = Vec::new();
+    for ns in ["host", "r1", "r2"] {
+        let links = json(&sb.read(&format!("{ns}-links.json")));
+        let addrs = json(&sb.read(&format!("{ns}-addrs.json")));
+        for l in links.as_array().unwrap() {
+            let name = l["ifname"].as_str().unwrap().to_string();
+            let kind = l["linkinfo"]["info_kind"].as_str().map_or(
+                if l["link_type"] == "loopback" {
+                    "loopback"
+                } else {
+                    "device"
+                }
+                .to_string(),
+                str::to_string,
+            );
+            let master = l["master"].as_str().map(str::to_string);
+            let peer = if kind == "veth" {
+                // Ids are as seen from each namespace; `ip netns list` gives
+                // the host's view, and in this lab every other peer is in host.
+                let peer_ns = match (ns, l["link_netnsid"].as_i64()) {
+                    (_, None) => ns.to_string(),
+                    ("host", Some(id)) => ns_of_id(id),
+                    (_, Some(_)) => "host".to_string(),
+                };
+                let peer_name = match l["link"].as_str() {
+                    Some(n) => n.to_string(),
+                    None => {
+                        let other = json(&sb.read(&format!("{peer_ns}-links.json")));
+                        let idx = l["link_index"].as_i64().unwrap();
+                        other
+                            .as_array()
+                            .unwrap()
+                            .iter()
+                            .find(|o| o["ifindex"] == idx)
+                            .unwrap()["ifname"]
+                            .as_str()
+                            .unwrap()
+                            .to_string()
+                    }
+                };
+                Some(format!("{peer_ns}/{peer_name}"))
+            } else {
+                None
+            };
+            let mut cidrs: Vec<String> = addrs
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|a| a["ifname"] == name.as_str())
+                .flat_map(|a| a["addr_info"].as_array().unwrap().clone())
+                .map(|i| format!("{}/{}", i["local"].as_str().unwrap(), i["prefixlen"]))
+                .collect();
+            cidrs.sort();
+            out.push((ns.to_string(), name, kind, master, peer, cidrs));
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn show_json_matches_ip() {
+    let sb = Sandbox::new();
+    let (run, _) = sb.script_then(
+        &lab_script(),
+        "netscript show --json > show.json\n\
+         ip -j netns list-id > /dev/null 2>&1; ip -j netns list > ids.json\n\
+         ip -j -d link show > host-links.json; ip -j addr show > host-addrs.json\n\
+         for ns in r1 r2; do ip -n $ns -j -d link show > $ns-links.json; ip -n $ns -j addr show > $ns-addrs.json; done",
+    );
+    run.success();
+    let show = json(&sb.read("show.json"));
+    let mut mine = Vec::new();
+    for ns in show["namespaces"].as_array().unwrap() {
+        for l in ns["links"].as_array().unwrap() {
+            let mut cidrs: Vec<String> = l["addresses"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|a| a.as_str().unwrap().to_string())
+                .collect();
+            cidrs.sort();
+            let peer = l["peer"].as_object().map(|p| {
+                format!(
+                    "{}/{}",
+                    p["netns"].as_str().unwrap(),
+                    p["link"].as_str().unwrap()
+                )
+            });
+            mine.push((
+                ns["name"].as_str().unwrap().to_string(),
+                l["name"].as_str().unwrap().to_string(),
+                l["kind"].as_str().unwrap().to_string(),
+                l["master"].as_str().map(str::to_string),
+                peer,
+                cidrs,
+            ));
+        }
+    }
+    mine.sort();
+    assert_eq!(mine, from_ip(&sb));
+    // The bridge lab's shape, spelled out.
+    assert!(mine.contains(&(
+        "host".into(),
+        "veth1.2".into(),
+        "veth".into(),
+        Some("br0".into()),
+        Some("r1/eth0".into()),
+        mine.iter().find(|m| m.1 == "veth1.2").unwrap().5.clone()
+    )));
+}
+
+#[test]
+fn show_tree_and_lab_filter() {
+    let sb = Sandbox::new();
+    sb.file("lab.rhai", &lab_script());
+    sb.file(
+        "other.rhai",
+        "let x = netns::add(\"x\"); link::add_veth(\"xa\", \"xb\");\n",
+    );
+    let run = sb.sh("netscript lab.rhai > /dev/null && netscript other.rhai && netscript show lab; echo ---; netscript show");
+    let (lab, all) = run.stdout.split_once("---\n").unwrap();
+    assert!(lab.contains("  br0  ") || lab.contains("  br0 "), "{lab}");
+    assert!(
+        lab.contains("├ veth1.2") && lab.contains("└ veth2.2"),
+        "{lab}"
+    );
+    assert!(lab.contains("<-> host/veth1.2"), "{lab}");
+    assert!(
+        !lab.contains("xa") && !lab.contains("\nx\n"),
+        "another lab's objects are not shown:\n{lab}"
+    );
+    assert!(all.contains("xa") && all.contains("\nx\n"), "{all}");
+}
+
+#[test]
+fn pingall_reports_exactly_the_broken_pairs() {
+    let sb = Sandbox::new();
+    let mut script = lab_script();
+    script.push_str(
+        r#"
+        let r3 = netns::add("r3");
+        let v3 = link::add_veth("eth0", "veth3.2", #{ netns: r3 });
+        v3.addr_add("100.100.100.30/24");
+        v3.up();
+        v3.peer.set_master(br0);   // its bridge end stays down: broken
+        "#,
+    );
+    sb.file("lab.rhai", &script);
+    let run = sb.sh("netscript lab.rhai > /dev/null; netscript pingall --json > all.json; echo status=$?; netscript pingall lab; echo status=$?");
+    assert!(run.stdout.ends_with("status=1\n"), "{}", run.stdout);
+    let doc: Value = json(&sb.read("all.json"));
+    let mut failed: Vec<(String, String)> = doc["pairs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["ok"] == false)
+        .map(|p| {
+            (
+                p["from"].as_str().unwrap().to_string(),
+                p["to"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    failed.sort();
+    let expected: Vec<(String, String)> = [
+        ("host", "r3"),
+        ("r1", "r3"),
+        ("r2", "r3"),
+        ("r3", "host"),
+        ("r3", "r1"),
+        ("r3", "r2"),
+    ]
+    .iter()
+    .map(|(a, b)| (a.to_string(), b.to_string()))
+    .collect();
+    assert_eq!(failed, expected);
+    assert_eq!(doc["sent"], 12);
+    assert_eq!(doc["dropped"], 6);
+    let r1 = run
+        .stdout
+        .lines()
+        .rfind(|l| l.starts_with("r1 -> "))
+        .unwrap();
+    assert!(
+        r1.contains(" host") && r1.contains(" r2") && r1.contains(" X(r3 100.100.100.30)"),
+        "{r1}"
+    );
+    assert!(
+        run.stdout.contains("dropped 6/12\nstatus=1\n"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn spanning_pingall_is_a_chain() {
+    let out = common::script_ok(
+        r#"
+        let br = bridge::add("br0");
+        br.up();
+        for i in 1..=5 {
+            let h = netns::add(`h${i}`);
+            let e = link::add_veth("eth0", `p${i}`, #{ netns: h });
+            e.addr_add(`10.0.0.${i}/24`);
+            e.up();
+            e.peer.set_master(br);
+            e.peer.up();
+        }
+        let all = pingall();
+        let chain = pingall(#{ pairs: "spanning" });
+        print(`${all.sent} ${all.dropped} ${chain.sent} ${chain.dropped}`);
+        "#,
+    );
+    assert_eq!(out, "20 0 4 0\n");
+}
