@@ -13,7 +13,17 @@ fn lab_script() -> String {
     .unwrap()
 }
 
-/// (namespace, link) -> (kind, master, peer "ns/link", addresses) from `ip -j`.
+/// (namespace, link, kind, master, peer "ns/link", addresses).
+type Row = (
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Vec<String>,
+);
+
+/// Every link as `ip -j` describes it.
 fn from_ip(
     sb: &Sandbox,
 ) -> Vec<(
