@@ -24,16 +24,7 @@ type Row = (
 );
 
 /// Every link as `ip -j` describes it.
-fn from_ip(
-    sb: &Sandbox,
-) -> Vec<(
-    String,
-    String,
-    String,
-    Option<String>,
-    Option<String>,
-    Vec<String>,
-)> {
+fn from_ip(sb: &Sandbox) -> Vec<Row> {
     let ids = json(&sb.read("ids.json"));
     let ns_of_id = |id: i64| -> String {
         ids.as_array()
