@@ -203,13 +203,8 @@ impl Snapshot {
                 + 2;
             let line = |l: &LinkView, indent: &str| {
                 let state = if l.up { l.state.clone() } else { "down".into() };
-                let mut s = format!(
-                    "{indent}{:<width$}{:<9}{:<15}",
-                    l.name,
-                    l.kind,
-                    state,
-                    width = width
-                );
+                let head = format!("{indent}{}", l.name);
+                let mut s = format!("{head:<w$}{:<10}{:<15}", l.kind, state, w = width + 6);
                 if !l.addresses.is_empty() {
                     let shown: Vec<&String> = l
                         .addresses
