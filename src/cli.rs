@@ -79,6 +79,14 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// The topology as a picture: namespaces as boxes, bridges as nodes,
+    /// veth pairs as labelled edges.
+    Graph {
+        #[arg(value_name = "LAB")]
+        lab: Option<String>,
+        #[arg(long, value_enum, default_value = "dot")]
+        format: GraphFormat,
+    },
     /// Every namespace with an address pings every address of every other
     /// one; exit status 1 if anything dropped.
     Pingall {
@@ -91,4 +99,12 @@ pub enum Command {
         #[arg(long)]
         spanning: bool,
     },
+}
+
+/// Output formats of `netscript graph`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum GraphFormat {
+    Dot,
+    Mermaid,
+    Svg,
 }

@@ -60,6 +60,7 @@ fn dispatch(
         Some(Command::Down { labs }) => crate::lifecycle::down(&labs),
         Some(Command::Ls) => crate::lifecycle::ls(),
         Some(Command::Show { lab, json }) => crate::show::command::show(lab.as_deref(), json),
+        Some(Command::Graph { lab, format }) => crate::show::command::graph(lab.as_deref(), format),
         Some(Command::Pingall {
             lab,
             json,

@@ -48,6 +48,24 @@ pub fn show(lab: Option<&str>, json: bool) -> i32 {
     OK
 }
 
+/// `netscript graph [LAB] --format dot|mermaid|svg`
+pub fn graph(lab: Option<&str>, format: crate::cli::GraphFormat) -> i32 {
+    let (ledger, net) = match (ledger(lab), backend()) {
+        (Ok(l), Ok(n)) => (l, n),
+        (Err(c), _) | (_, Err(c)) => return c,
+    };
+    let g = super::graph::Graph::from(&super::snapshot(&net, ledger.as_ref()));
+    print!(
+        "{}",
+        match format {
+            crate::cli::GraphFormat::Dot => g.dot(),
+            crate::cli::GraphFormat::Mermaid => g.mermaid(),
+            crate::cli::GraphFormat::Svg => g.svg(),
+        }
+    );
+    OK
+}
+
 /// `netscript pingall [LAB] [--json] [--spanning]`: exit status 1 if
 /// anything dropped.
 pub fn pingall(lab: Option<&str>, json: bool, spanning: bool) -> i32 {

@@ -2,6 +2,7 @@
 //! and reachability across it (`pingall`).
 
 pub mod command;
+pub mod graph;
 pub mod pingall;
 mod snapshot;
 
