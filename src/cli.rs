@@ -61,8 +61,21 @@ pub enum Command {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
-    /// Print the reference documentation of every script function (Markdown).
-    Docs,
+    /// Print the reference documentation of every script function (Markdown),
+    /// or with --definitions the Rhai definition stubs for editors (.d.rhai).
+    Docs {
+        #[arg(long)]
+        definitions: bool,
+    },
+    /// Print a shell completion script: `netscript completions bash > /etc/bash_completion.d/netscript`.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff): `netscript man | man -l -`.
+    Man,
+    /// Check what this machine lets netscript do, and say what to fix.
+    Doctor,
     /// Remove exactly what a lab's ledger lists (by lab name or script file).
     Down {
         #[arg(required = true, value_name = "LAB|FILE")]
@@ -107,4 +120,59 @@ pub enum GraphFormat {
     Dot,
     Mermaid,
     Svg,
+}
+
+/// `netscript --sandbox ls` means the `ls` subcommand in a sandbox; clap
+/// reads a subcommand only before any other argument (so that a script's
+/// own arguments, like `lab.rhai ls`, stay arguments), so leading
+/// `--sandbox` flags are moved after a subcommand name.
+pub fn normalize(args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
+    let names: Vec<String> = <Cli as clap::CommandFactory>::command()
+        .get_subcommands()
+        .map(|c| c.get_name().to_string())
+        .collect();
+    let leading = args
+        .iter()
+        .skip(1)
+        .take_while(|a| *a == "--sandbox")
+        .count();
+    match args.get(1 + leading).and_then(|a| a.to_str()) {
+        Some(word) if leading > 0 && names.iter().any(|n| n == word) => {
+            let mut out = vec![args[0].clone(), args[1 + leading].clone()];
+            out.extend(args[1..1 + leading].iter().cloned());
+            out.extend(args[2 + leading..].iter().cloned());
+            out
+        }
+        _ => args,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    fn norm(args: &[&str]) -> Vec<String> {
+        super::normalize(args.iter().map(|a| a.into()).collect())
+            .into_iter()
+            .map(|a| a.into_string().unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn sandbox_before_a_subcommand_moves_after_it() {
+        assert_eq!(
+            norm(&["netscript", "--sandbox", "ls"]),
+            ["netscript", "ls", "--sandbox"]
+        );
+        assert_eq!(
+            norm(&["netscript", "--sandbox", "down", "x"]),
+            ["netscript", "down", "--sandbox", "x"]
+        );
+        assert_eq!(
+            norm(&["netscript", "--sandbox", "lab.rhai", "ls"]),
+            ["netscript", "--sandbox", "lab.rhai", "ls"]
+        );
+        assert_eq!(
+            norm(&["netscript", "lab.rhai", "ls"]),
+            ["netscript", "lab.rhai", "ls"]
+        );
+    }
 }

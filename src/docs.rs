@@ -240,3 +240,13 @@ fn script_type(t: &str) -> String {
     }
     .replace("Netns|String", "Netns | string")
 }
+
+/// Rhai definition stubs (`.d.rhai`) of the whole API, for editors.
+pub fn definitions() -> String {
+    let net = Rc::new(crate::netlink::Netlink::new().expect("netlink backend"));
+    let engine = crate::api::engine(net, None);
+    engine
+        .definitions()
+        .include_standard_packages(false)
+        .single_file()
+}

@@ -7,6 +7,7 @@ pub mod cidr;
 pub mod cli;
 pub mod diag;
 pub mod docs;
+pub mod doctor;
 pub mod error;
 pub mod interrupt;
 pub mod lab;

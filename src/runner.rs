@@ -66,10 +66,30 @@ fn dispatch(
             json,
             spanning,
         }) => crate::show::command::pingall(lab.as_deref(), json, spanning),
-        Some(Command::Docs) => {
-            print!("{}", crate::docs::reference());
+        Some(Command::Docs { definitions }) => {
+            if definitions {
+                print!("{}", crate::docs::definitions());
+            } else {
+                print!("{}", crate::docs::reference());
+            }
             OK
         }
+        Some(Command::Completions { shell }) => {
+            let mut cmd = <crate::cli::Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut cmd, "netscript", &mut std::io::stdout());
+            OK
+        }
+        Some(Command::Man) => {
+            let cmd = <crate::cli::Cli as clap::CommandFactory>::command();
+            match clap_mangen::Man::new(cmd).render(&mut std::io::stdout()) {
+                Ok(()) => OK,
+                Err(e) => {
+                    eprintln!("netscript: {e}");
+                    FAILED
+                }
+            }
+        }
+        Some(Command::Doctor) => crate::doctor::run(),
         None if file.is_none() && std::io::stdin().is_terminal() => match backend(sandbox) {
             Ok(net) => {
                 crate::lab::set_current(Rc::new(crate::lab::Lab::unrecorded(policy.trace)));

@@ -109,3 +109,55 @@ fn help_and_version() {
         format!("netscript {}\n", env!("CARGO_PKG_VERSION"))
     );
 }
+
+#[test]
+fn completions_man_page_and_definitions() {
+    let sb = Sandbox::new();
+    let run = sb.sh(
+        "netscript completions bash > c.bash && bash -n c.bash && echo bash-ok\n\
+         netscript completions zsh | grep -q '#compdef netscript' && echo zsh-ok\n\
+         netscript completions fish | grep -q 'complete -c netscript' && echo fish-ok\n\
+         netscript man | grep -q '^.TH netscript 1' && echo man-ok\n\
+         netscript docs --definitions > api.d.rhai; grep -c 'fn addr_add(l: Link, cidr: string) -> ();' api.d.rhai",
+    );
+    assert_eq!(
+        run.stdout, "bash-ok\nzsh-ok\nfish-ok\nman-ok\n1\n",
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn sandbox_flag_works_before_subcommands() {
+    let sb = Sandbox::new();
+    sb.file("args.rhai", "print(ARGS);\n");
+    let run =
+        sb.sh("netscript --sandbox ls; netscript args.rhai ls; netscript --sandbox args.rhai ls");
+    assert_eq!(
+        run.stdout, "no labs are up\n[\"ls\"]\n[\"ls\"]\n",
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn doctor_checks_for_real_and_says_what_to_fix() {
+    let sb = Sandbox::new();
+    let run = sb.sh("netscript --sandbox doctor; echo status=$?");
+    assert!(
+        run.stdout
+            .contains("ok   veth pairs — created and removed in a throwaway namespace"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("ok   CAP_NET_ADMIN"), "{}", run.stdout);
+    assert!(run.stdout.ends_with("status=0\n"), "{}", run.stdout);
+    let run = sb.sh("setpriv --reuid=65534 --regid=65534 --clear-groups netscript doctor; echo status=$?; ls -A /run/netns | wc -l");
+    assert!(
+        run.stdout
+            .contains("FAIL CAP_NET_ADMIN (links, addresses, routes)\n     fix: run as root"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.ends_with("status=1\n0\n"), "{}", run.stdout);
+}

@@ -96,7 +96,7 @@ fn limits(engine: &mut Engine) {
 /// summary; it should name the `ip` equivalent and hold a ```rhai example.
 pub(crate) fn func(name: &str, params: &[&str], doc: &str) -> FuncRegistration {
     FuncRegistration::new(name)
-        .with_params_info(params)
+        .with_params_info(with_return(params))
         .with_comments(doc_comments(doc))
         .with_volatility(true)
 }
@@ -108,9 +108,19 @@ pub(crate) fn method(name: &str, params: &[&str], doc: &str) -> FuncRegistration
 
 pub(crate) fn getter(prop: &str, params: &[&str], doc: &str) -> FuncRegistration {
     FuncRegistration::new_getter(prop)
-        .with_params_info(params)
+        .with_params_info(with_return(params))
         .with_comments(doc_comments(doc))
         .with_volatility(true)
+}
+
+/// Rhai reads the last entry as the return type unless it names a
+/// parameter ("name: type"); functions that return nothing say "()".
+fn with_return(params: &[&str]) -> Vec<String> {
+    let mut out: Vec<String> = params.iter().map(|p| p.to_string()).collect();
+    if out.last().is_none_or(|last| last.contains(':')) {
+        out.push("()".into());
+    }
+    out
 }
 
 fn doc_comments(doc: &str) -> Vec<String> {
