@@ -2,6 +2,7 @@
 //! module; every function is registered with its parameter names and its
 //! reference documentation (summary, `ip` equivalent, example).
 
+mod addr;
 mod bridge;
 mod container;
 mod convert;
@@ -35,7 +36,7 @@ use crate::netlink::Netlink;
 pub type Net = Rc<Netlink>;
 
 /// Names of the script modules, in the order the reference lists them.
-pub const MODULES: &[&str] = &["netns", "link", "bridge", "container", "lab"];
+pub const MODULES: &[&str] = &["netns", "link", "bridge", "addr", "container", "lab"];
 
 /// An engine with the whole netscript API registered.
 pub fn engine(net: Net, script_dir: Option<std::path::PathBuf>) -> Engine {
@@ -47,6 +48,7 @@ pub fn engine(net: Net, script_dir: Option<std::path::PathBuf>) -> Engine {
     engine.register_static_module("netns", netns::module(&net).into());
     engine.register_static_module("link", link::module(&net).into());
     engine.register_static_module("bridge", bridge::module(&net).into());
+    engine.register_static_module("addr", addr::module().into());
     engine.register_static_module("container", container::module().into());
     engine.register_static_module("lab", see::module(&net).into());
     let mut methods = Module::new();

@@ -9,7 +9,10 @@ use rhai::{Engine, EvalAltResult, Module, ModuleResolver, Position, Scope, Share
 type SharedModule = Shared<Module>;
 
 /// Modules written in Rhai and compiled into the binary: (name, source).
-pub const STDLIB: &[(&str, &str)] = &[("topo", include_str!("../../stdlib/topo.rhai"))];
+pub const STDLIB: &[(&str, &str)] = &[
+    ("topo", include_str!("../../stdlib/topo.rhai")),
+    ("check", include_str!("../../stdlib/check.rhai")),
+];
 
 pub struct Resolver {
     files: FileModuleResolver,

@@ -56,6 +56,13 @@ print(host.links.filter(|l| l.name == "veth1")[0].peer);   // #{"link": "eth0", 
             .try_cast::<Map>()
             .unwrap_or_default()
     });
+    let n = net.clone();
+    func(
+        "pingall",
+        &["Map"],
+        "The global `pingall()`, by its module name (for modules that define their own `pingall`).\n\n```rhai\nprint(lab::pingall().sent);   // 0\n```",
+    )
+    .set_into_module(&mut m, move |ctx: NativeCallContext<'_>| -> Res<Map> { run_pingall(&ctx, &n, Map::new()) });
     m
 }
 
