@@ -127,3 +127,22 @@ fn readme_script_runs() {
     run.success();
     assert_eq!(run.stdout, "true\n");
 }
+
+#[test]
+fn the_guide_runs_from_top_to_bottom() {
+    let guide =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/guide.md")).unwrap();
+    let entry = netscript::docs::Entry {
+        section: "guide".into(),
+        usage: "guide".into(),
+        doc: guide,
+    };
+    let code = entry.examples().join("\n");
+    assert!(code.contains("netns::attach"), "{code}");
+    let sb = Sandbox::new();
+    sb.file("guide.rhai", &code);
+    let run = sb.sh("netscript --sandbox guide.rhai");
+    assert_eq!(run.status, 0, "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("true\ntrue\n"), "{}", run.stdout);
+    assert!(run.stdout.trim_end().ends_with("[]"), "{}", run.stdout);
+}
