@@ -657,3 +657,27 @@ fn bridge_add_starts_down_and_can_be_made_in_a_namespace() {
         assert!(!has_flag(b, "UP"), "{b}");
     }
 }
+
+#[test]
+fn macvlan_is_created_directly_in_its_namespace() {
+    let sb = Sandbox::new();
+    let (run, oracle) = sb.script_then(
+        r#"
+        let r1 = netns::add("r1");
+        let up = link::add_veth("uplink", "uplink-peer");
+        let a = link::add_macvlan(up, "bridge", #{ netns: r1, name: "eth0" });
+        let b = link::add_macvlan(up, "private");
+        print(`${a.name} ${a.netns.name} ${b.name} ${b.netns.name}`);
+        try { link::add_macvlan(up, "sideways"); } catch (e) { print(e.kind); }
+        "#,
+        "ip -n r1 -j -d link show eth0 > r1.json; ip -j -d link show macvlan0 > host.json",
+    );
+    run.success();
+    assert_eq!(run.stdout, "eth0 r1 macvlan0 host\ninvalid\n");
+    let _ = oracle;
+    let r1 = json(&sb.read("r1.json"));
+    assert_eq!(r1[0]["linkinfo"]["info_kind"], "macvlan");
+    assert_eq!(r1[0]["linkinfo"]["info_data"]["mode"], "bridge");
+    let host = json(&sb.read("host.json"));
+    assert_eq!(host[0]["linkinfo"]["info_data"]["mode"], "private");
+}

@@ -141,5 +141,6 @@ for l in link::list() { print(`${l.name} ${l.kind}`); }   // lo loopback, br0 br
             .collect())
     });
 
+    super::link_kinds::register(&mut m, net);
     m
 }

@@ -9,6 +9,7 @@ mod convert;
 mod exec_methods;
 mod handles;
 mod link;
+mod link_kinds;
 mod link_methods;
 mod netns;
 mod netns_methods;

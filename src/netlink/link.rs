@@ -127,7 +127,7 @@ impl Netlink {
         self.create_link(ns, msg, &action, name, None)
     }
 
-    fn create_link(
+    pub(super) fn create_link(
         &self,
         ns: &Ns,
         msg: LinkMessage,
@@ -135,10 +135,31 @@ impl Netlink {
         name: &str,
         peer: Option<(&Ns, &str)>,
     ) -> Result<LinkInfo> {
+        self.send_create(ns, msg, action, name, peer)?;
+        self.link_by_name(ns, name)
+    }
+
+    /// Send a RTM_NEWLINK on the socket of `ns`; on EEXIST say which name is
+    /// taken (`name` in `ns`, else `peer`'s name in its namespace).
+    pub(super) fn send_create(
+        &self,
+        ns: &Ns,
+        msg: LinkMessage,
+        action: &str,
+        name: &str,
+        peer: Option<(&Ns, &str)>,
+    ) -> Result<()> {
         self.wait_dying();
         let handle = self.handle(ns)?;
         if let Err(errno) = self.block_on(request::send(&handle, M::NewLink(msg), CREATE)) {
             let mut err = Error::errno(action, errno).in_netns(ns.name());
+            if errno == libc::EOPNOTSUPP {
+                err.reason = "this kernel does not support links of this kind".into();
+                err.help = Some(
+                    "load the kernel module for it (modprobe), or use a kernel built with it"
+                        .into(),
+                );
+            }
             if errno == libc::EEXIST {
                 let taken = match peer {
                     Some((peer_ns, peer)) if self.link_by_name(ns, name).is_err() => {
@@ -154,7 +175,7 @@ impl Netlink {
             }
             return Err(err);
         }
-        self.link_by_name(ns, name)
+        Ok(())
     }
 
     /// `ip link set dev X up|down`
@@ -337,7 +358,7 @@ impl Netlink {
 }
 
 /// Interface names follow the kernel's rules (IFNAMSIZ, no '/' or spaces).
-fn check_ifname(action: &str, name: &str) -> Result<()> {
+pub(super) fn check_ifname(action: &str, name: &str) -> Result<()> {
     let reason = if name.is_empty() {
         "an interface name cannot be empty"
     } else if name.len() > 15 {

@@ -5,6 +5,7 @@
 
 mod addr;
 mod conn;
+mod kinds;
 mod link;
 mod neigh;
 mod netns;
@@ -12,6 +13,7 @@ mod request;
 mod route;
 mod types;
 
+pub use kinds::macvlan_mode;
 pub use types::{LinkInfo, RouteInfo};
 
 use std::cell::RefCell;
