@@ -241,12 +241,17 @@ fn ctrl_d_leaves_and_history_is_saved() {
     t.line(r#"print("remember me")"#);
     t.keys(&["C-d"]);
     let history = t.sb.path().join("state/netscript/history");
+    // The file appears before its lines are written: wait for the line.
     let start = Instant::now();
-    while !history.exists() && start.elapsed() < Duration::from_secs(10) {
+    let mut text = String::new();
+    while !text.contains(r#"print("remember me")"#) && start.elapsed() < Duration::from_secs(10) {
         std::thread::sleep(Duration::from_millis(50));
+        text = std::fs::read_to_string(&history).unwrap_or_default();
     }
-    let text = std::fs::read_to_string(&history).expect("history file");
-    assert!(text.contains(r#"print("remember me")"#), "{text}");
+    assert!(
+        text.contains(r#"print("remember me")"#),
+        "history: {text:?}"
+    );
 }
 
 #[test]
