@@ -88,6 +88,16 @@ pub fn network_of(ip: IpAddr, len: u8) -> IpAddr {
     }
 }
 
+/// Whether `ip` is an IPv6 link-local address (fe80::/10).
+pub fn is_link_local(ip: IpAddr) -> bool {
+    matches!(ip, IpAddr::V6(v6) if v6.segments()[0] & 0xffc0 == 0xfe80)
+}
+
+/// Whether a CIDR string is IPv6 link-local ("fe80::1/64").
+pub fn is_link_local_text(cidr: &str) -> bool {
+    parse(cidr).is_ok_and(|(ip, _)| is_link_local(ip))
+}
+
 pub fn format((ip, len): Cidr) -> String {
     format!("{ip}/{len}")
 }

@@ -124,11 +124,7 @@ pub fn down(labs: &[String]) -> i32 {
     };
     let mut status = OK;
     for arg in labs {
-        let name = if arg.ends_with(".rhai") || arg.contains('/') {
-            lab::name_for(std::path::Path::new(arg))
-        } else {
-            arg.clone()
-        };
+        let name = lab::name_from_arg(arg);
         match lab::load(&name) {
             Ok(Some(ledger)) => {
                 let done = lab::teardown(&net, &ledger.objects);

@@ -54,6 +54,11 @@ impl Ns {
         }
     }
 
+    /// The namespace's identity (nsfs device and inode), if it exists now.
+    pub fn id(&self) -> Option<netns_fs::NsId> {
+        self.open().ok().and_then(|f| netns_fs::id_of(&f).ok())
+    }
+
     /// Every namespace netscript can see: host first, then /run/netns order.
     pub fn all() -> Result<Vec<Ns>> {
         let mut all = vec![Ns::Host];

@@ -5,7 +5,7 @@ use std::rc::Rc;
 
 use crate::error::{Error, Result};
 use crate::ns::Ns;
-use crate::sys::netns_fs::{self, NsId};
+use crate::sys::netns_fs::NsId;
 
 /// A network namespace, by name ("host" for the starting one).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -27,13 +27,9 @@ struct Location {
     ns_id: Option<NsId>,
 }
 
-fn identity(ns: &Ns) -> Option<NsId> {
-    ns.open().and_then(|f| netns_fs::id_of(&f)).ok()
-}
-
 impl LinkHandle {
     pub fn new(ns: Ns, index: u32) -> Self {
-        let ns_id = identity(&ns);
+        let ns_id = ns.id();
         LinkHandle(Rc::new(RefCell::new(Location { ns, index, ns_id })))
     }
 
@@ -41,7 +37,7 @@ impl LinkHandle {
     /// replaced by a new one of the same name).
     pub fn check(&self) -> Result<()> {
         let loc = self.0.borrow();
-        if loc.ns_id.is_none() || identity(&loc.ns) == loc.ns_id {
+        if loc.ns_id.is_none() || loc.ns.id() == loc.ns_id {
             return Ok(());
         }
         let reason = if crate::sys::netns_fs::exists(loc.ns.name()) {
@@ -65,7 +61,7 @@ impl LinkHandle {
 
     /// The link now lives at `index` in `ns` (after a move).
     pub fn relocate(&self, ns: Ns, index: u32) {
-        let ns_id = identity(&ns);
+        let ns_id = ns.id();
         *self.0.borrow_mut() = Location { ns, index, ns_id };
     }
 

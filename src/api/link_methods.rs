@@ -77,7 +77,6 @@ fn info_property(
     getter(prop, &["l: &mut Link", ty], doc).set_into_module(
         m,
         move |ctx: NativeCallContext<'_>, l: &mut LinkHandle| -> Res<Dynamic> {
-            l.check().or_raise(&ctx)?;
             Ok(read(info(&n, &ctx, l)?))
         },
     );
@@ -214,7 +213,6 @@ print(l.netns.name);   // r1
     .set_into_module(
         m,
         move |ctx: NativeCallContext<'_>, l: &mut LinkHandle| -> Res<NetnsHandle> {
-            l.check().or_raise(&ctx)?;
             info(&n, &ctx, l)?;
             Ok(NetnsHandle { ns: l.ns() })
         },
@@ -240,7 +238,6 @@ print(l.master);   // br0
     .set_into_module(
         m,
         move |ctx: NativeCallContext<'_>, l: &mut LinkHandle| -> Res<Dynamic> {
-            l.check().or_raise(&ctx)?;
             let Some(master) = info(&n, &ctx, l)?.master else {
                 return Ok(Dynamic::UNIT);
             };
@@ -266,7 +263,6 @@ print(v.peer.peer.name);    // a
     .set_into_module(
         m,
         move |ctx: NativeCallContext<'_>, l: &mut LinkHandle| -> Res<Dynamic> {
-            l.check().or_raise(&ctx)?;
             let me = info(&n, &ctx, l)?;
             Ok(match n.peer_of(&l.ns(), &me).or_raise(&ctx)? {
                 Some((ns, index)) => Dynamic::from(LinkHandle::new(ns, index)),

@@ -390,16 +390,6 @@ fn ping_from(
 
 /// A sysctl write as a shell command (no sysctl binary needed).
 fn sysctl_command(ns: &crate::ns::Ns, key: &str, value: &str) -> String {
-    let path: String = key
-        .chars()
-        .map(|c| match c {
-            '.' => '/',
-            '/' => '.',
-            c => c,
-        })
-        .collect();
-    format!(
-        "{}sh -c 'echo {value} > /proc/sys/{path}'",
-        record::exec_prefix(ns)
-    )
+    let path = sysctl::path_of(key).unwrap_or_default();
+    format!("{}sh -c 'echo {value} > {path}'", record::exec_prefix(ns))
 }

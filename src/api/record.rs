@@ -62,7 +62,7 @@ pub fn exec_prefix(ns: &Ns) -> String {
 }
 
 pub fn ns_id(ns: &Ns) -> Option<netns_fs::NsId> {
-    ns.open().ok().and_then(|f| netns_fs::id_of(&f).ok())
+    ns.id()
 }
 
 pub fn created(object: Object) {

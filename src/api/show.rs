@@ -86,10 +86,13 @@ fn link_row(net: &Netlink, l: &LinkHandle) -> Row {
 
 fn netns_row(net: &Netlink, ns: &Ns) -> Row {
     let links = net.links(ns).unwrap_or_default();
-    let mut addrs = Vec::new();
-    for l in links.iter().filter(|l| l.kind != "loopback") {
-        addrs.extend(net.addrs(ns, l.index).unwrap_or_default());
-    }
+    let addrs: Vec<_> = net
+        .all_addrs(ns)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|(i, _)| links.iter().any(|l| l.index == *i && l.kind != "loopback"))
+        .map(|(_, c)| c)
+        .collect();
     let names: Vec<_> = links.iter().map(|l| l.name.as_str()).collect();
     vec![
         ("NETNS", ns.name().to_string()),
@@ -102,7 +105,7 @@ fn netns_row(net: &Netlink, ns: &Ns) -> Row {
 fn join_addrs(addrs: &[crate::cidr::Cidr]) -> String {
     let shown: Vec<String> = addrs
         .iter()
-        .filter(|(ip, _)| !matches!(ip, std::net::IpAddr::V6(v6) if v6.segments()[0] & 0xffc0 == 0xfe80))
+        .filter(|(ip, _)| !crate::cidr::is_link_local(*ip))
         .map(|c| crate::cidr::format(*c))
         .collect();
     if shown.is_empty() {

@@ -206,9 +206,15 @@ fn now() -> u64 {
 /// The start time of process `pid` (field 22 of /proc/PID/stat), which
 /// tells a process from a later one that reuses its PID.
 pub fn process_start(pid: u32) -> Option<u64> {
+    stat_field(pid, 19)?.parse().ok()
+}
+
+/// Field `n` of /proc/PID/stat, counted after the command name (so 0 is
+/// the state, 2 the process group, 19 the start time).
+pub fn stat_field(pid: u32, n: usize) -> Option<String> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     let after_name = &stat[stat.rfind(')')? + 1..];
-    after_name.split_whitespace().nth(19)?.parse().ok()
+    after_name.split_whitespace().nth(n).map(str::to_string)
 }
 
 pub fn process_alive(pid: u32, start: u64) -> bool {
@@ -275,6 +281,15 @@ pub fn all() -> Vec<Ledger> {
         .into_iter()
         .filter_map(|n| load(&n).ok().flatten())
         .collect()
+}
+
+/// A lab named on the command line: a lab name, or a script file (its stem).
+pub fn name_from_arg(arg: &str) -> String {
+    if arg.ends_with(".rhai") || arg.contains('/') {
+        name_for(std::path::Path::new(arg))
+    } else {
+        arg.to_string()
+    }
 }
 
 /// The lab name for a script: its file stem ("bridge-lab" for

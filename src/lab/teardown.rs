@@ -8,10 +8,10 @@ use std::time::{Duration, Instant};
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 
-use super::{Object, process_start};
+use super::{Object, process_start, stat_field};
 use crate::netlink::Netlink;
 use crate::ns::Ns;
-use crate::sys::netns_fs::{self, NsId};
+use crate::sys::netns_fs::NsId;
 
 /// What a teardown did.
 #[derive(Debug, Default)]
@@ -21,10 +21,7 @@ pub struct Teardown {
 }
 
 fn current_id(ns: &str) -> Option<NsId> {
-    Ns::named(ns)
-        .open()
-        .ok()
-        .and_then(|f| netns_fs::id_of(&f).ok())
+    Ns::named(ns).id()
 }
 
 /// Whether `ns` (by name) is still the namespace recorded as `id`.
@@ -178,12 +175,6 @@ fn stop_process(pid: u32, start: u64) -> bool {
         let _ = kill(target, Signal::SIGKILL);
     }
     true
-}
-
-fn stat_field(pid: u32, n: usize) -> Option<String> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    let after = &stat[stat.rfind(')')? + 1..];
-    after.split_whitespace().nth(n).map(str::to_string)
 }
 
 fn is_zombie(pid: u32) -> bool {

@@ -74,18 +74,28 @@ impl Netlink {
 
     /// `ip -n NS addr show dev X`: addresses in kernel order (IPv4 first).
     pub fn addrs(&self, ns: &Ns, index: u32) -> Result<Vec<Cidr>> {
+        Ok(self
+            .all_addrs(ns)?
+            .into_iter()
+            .filter(|(i, _)| *i == index)
+            .map(|(_, c)| c)
+            .collect())
+    }
+
+    /// `ip -n NS addr show`: every address with the index of its link, in
+    /// one dump (for views of a whole namespace).
+    pub fn all_addrs(&self, ns: &Ns) -> Result<Vec<(u32, Cidr)>> {
         let handle = self.handle(ns)?;
-        let mut msg = AddressMessage::default();
-        msg.header.index = index;
         let replies = self
-            .block_on(request::send(&handle, M::GetAddress(msg), DUMP))
+            .block_on(request::send(
+                &handle,
+                M::GetAddress(AddressMessage::default()),
+                DUMP,
+            ))
             .map_err(|e| Error::errno("list addresses", e).in_netns(ns.name()))?;
         let mut out = Vec::new();
         for reply in replies {
             let M::NewAddress(m) = reply else { continue };
-            if m.header.index != index {
-                continue;
-            }
             let mut local = None;
             let mut address = None;
             for attr in m.attributes {
@@ -96,7 +106,7 @@ impl Netlink {
                 }
             }
             if let Some(ip) = local.or(address) {
-                out.push((ip, m.header.prefix_len));
+                out.push((m.header.index, (ip, m.header.prefix_len)));
             }
         }
         Ok(out)

@@ -5,11 +5,7 @@ use crate::runner::{FAILED, OK};
 
 fn ledger(lab: Option<&str>) -> Result<Option<crate::lab::Ledger>, i32> {
     let Some(name) = lab else { return Ok(None) };
-    let name = if name.ends_with(".rhai") {
-        crate::lab::name_for(std::path::Path::new(name))
-    } else {
-        name.to_string()
-    };
+    let name = crate::lab::name_from_arg(name);
     match crate::lab::load(&name) {
         Ok(Some(l)) => Ok(Some(l)),
         Ok(None) => {

@@ -39,7 +39,7 @@ pub struct Graph {
 fn global(addrs: &[String]) -> String {
     addrs
         .iter()
-        .filter(|a| !a.starts_with("fe80:"))
+        .filter(|a| !crate::cidr::is_link_local_text(a))
         .cloned()
         .collect::<Vec<_>>()
         .join(" ")

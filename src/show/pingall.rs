@@ -42,7 +42,7 @@ fn is_reachable_kind(ip: &IpAddr) -> bool {
     match ip {
         IpAddr::V4(v4) => !v4.is_loopback() && !v4.is_unspecified(),
         IpAddr::V6(v6) => {
-            !v6.is_loopback() && v6.segments()[0] & 0xffc0 != 0xfe80 && !v6.is_unspecified()
+            !v6.is_loopback() && !crate::cidr::is_link_local(*ip) && !v6.is_unspecified()
         }
     }
 }
@@ -55,19 +55,15 @@ fn hosts(net: &Netlink, only: Option<&[String]>) -> Vec<(Ns, Vec<IpAddr>)> {
         if only.is_some_and(|names| !names.iter().any(|n| n == ns.name())) {
             continue;
         }
-        let mut addrs = Vec::new();
-        for l in net
-            .links(&ns)
+        let links = net.links(&ns).unwrap_or_default();
+        let addrs: Vec<IpAddr> = net
+            .all_addrs(&ns)
             .unwrap_or_default()
-            .iter()
-            .filter(|l| l.kind != "loopback")
-        {
-            for (ip, _) in net.addrs(&ns, l.index).unwrap_or_default() {
-                if is_reachable_kind(&ip) {
-                    addrs.push(ip);
-                }
-            }
-        }
+            .into_iter()
+            .filter(|(i, _)| links.iter().any(|l| l.index == *i && l.kind != "loopback"))
+            .map(|(_, (ip, _))| ip)
+            .filter(is_reachable_kind)
+            .collect();
         if !addrs.is_empty() {
             out.push((ns, addrs));
         }

@@ -49,13 +49,13 @@ pub fn snapshot(net: &Netlink, only: Option<&Ledger>) -> Snapshot {
     let mut namespaces = Vec::new();
     for ns in Ns::all().unwrap_or_default() {
         let Ok(links) = net.links(&ns) else { continue };
+        let all_addrs = net.all_addrs(&ns).unwrap_or_default();
         let mut views = Vec::new();
         for l in &links {
-            let addresses = net
-                .addrs(&ns, l.index)
-                .unwrap_or_default()
-                .into_iter()
-                .map(crate::cidr::format)
+            let addresses = all_addrs
+                .iter()
+                .filter(|(i, _)| *i == l.index)
+                .map(|(_, c)| crate::cidr::format(*c))
                 .collect();
             let master = l
                 .master
@@ -209,7 +209,7 @@ impl Snapshot {
                     let shown: Vec<&String> = l
                         .addresses
                         .iter()
-                        .filter(|a| !a.starts_with("fe80:"))
+                        .filter(|a| !crate::cidr::is_link_local_text(a))
                         .collect();
                     s.push_str(
                         &shown
@@ -250,7 +250,11 @@ impl Snapshot {
                 out.push_str(&line(l, "  "));
                 out.push('\n');
             }
-            for r in ns.routes.iter().filter(|r| !r.dst.starts_with("fe80:")) {
+            for r in ns
+                .routes
+                .iter()
+                .filter(|r| !crate::cidr::is_link_local_text(&r.dst))
+            {
                 let via = r
                     .gateway
                     .as_ref()

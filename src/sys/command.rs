@@ -168,6 +168,17 @@ fn enter(fd: libc::c_int, mounts: Option<&Mounts>) -> std::io::Result<()> {
     Ok(())
 }
 
+/// Feed `opts.stdin` (if any) to a started child from a thread, so a
+/// child that writes before it reads cannot deadlock us.
+pub fn feed_stdin(child: &mut std::process::Child, opts: &Options) {
+    if let (Some(text), Some(mut pipe)) = (opts.stdin.clone(), child.stdin.take()) {
+        std::thread::spawn(move || {
+            use std::io::Write;
+            let _ = pipe.write_all(text.as_bytes());
+        });
+    }
+}
+
 /// The error for a command that could not be started.
 pub fn spawn_error(program: &str, target: &Target, e: &std::io::Error) -> Error {
     let action = format!("run \"{program}\"");

@@ -50,11 +50,7 @@ fn start(
     let mut child = cmd
         .spawn()
         .map_err(|e| command::spawn_error(&argv[0], target, &e))?;
-    if let (Some(text), Some(mut pipe)) = (opts.stdin.clone(), child.stdin.take()) {
-        std::thread::spawn(move || {
-            let _ = pipe.write_all(text.as_bytes());
-        });
-    }
+    command::feed_stdin(&mut child, opts);
     Ok(child)
 }
 

@@ -43,7 +43,7 @@ pub fn ping(ns: &File, dst: IpAddr, timing: Timing) -> Result<bool> {
                 libc::ENETUNREACH => return Ok(false),
                 libc::EINVAL | libc::EAFNOSUPPORT | libc::EPERM | libc::EACCES => {
                     let e = Error::errno(format!("send an ICMP echo to {dst}"), errno);
-                    return Err(if is_link_local(dst) {
+                    return Err(if crate::cidr::is_link_local(dst) {
                         e.with_help("a link-local (fe80::) address needs an interface: ping a global address instead")
                     } else {
                         e
@@ -62,10 +62,6 @@ pub fn ping(ns: &File, dst: IpAddr, timing: Timing) -> Result<bool> {
         }
     }
     Ok(false)
-}
-
-fn is_link_local(ip: IpAddr) -> bool {
-    matches!(ip, IpAddr::V6(v6) if v6.segments()[0] & 0xffc0 == 0xfe80)
 }
 
 fn next_sequence() -> u16 {

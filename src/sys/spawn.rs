@@ -92,12 +92,7 @@ pub fn spawn(target: &Target, argv: &[String], opts: &Options, detach: bool) -> 
     let mut child = cmd
         .spawn()
         .map_err(|e| command::spawn_error(&argv[0], target, &e))?;
-    if let (Some(text), Some(mut pipe)) = (opts.stdin.clone(), child.stdin.take()) {
-        std::thread::spawn(move || {
-            use std::io::Write;
-            let _ = pipe.write_all(text.as_bytes());
-        });
-    }
+    command::feed_stdin(&mut child, opts);
     let stdout = collect(child.stdout.take());
     let stderr = collect(child.stderr.take());
     let process = Rc::new(RefCell::new(Spawned {

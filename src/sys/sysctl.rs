@@ -8,7 +8,7 @@ use crate::sys::netns_fs;
 
 /// "net.ipv4.ip_forward" -> "/proc/sys/net/ipv4/ip_forward". Only `net.`
 /// keys are per-namespace; anything else would change the whole machine.
-fn path_of(key: &str) -> Result<String> {
+pub fn path_of(key: &str) -> Result<String> {
     let action = format!("use sysctl {key:?}");
     if !key.starts_with("net.") {
         return Err(
