@@ -230,9 +230,9 @@ Advice: netscript::call_site
    ·                           ╰── in this call to `wire`
    ╰────
 rolled back lab "stdlib": 3 removed
-  - bridge br0 (in host)
   - namespace r1
   - veth eth0 (in r1)
+  - bridge br0 (in host)
 "#,
     );
 }

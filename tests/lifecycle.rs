@@ -52,7 +52,7 @@ fn a_failing_script_is_rolled_back_completely() {
 fn keep_on_error_keeps_and_says_how_to_remove() {
     let sb = Sandbox::new();
     sb.file("seven.rhai", SEVEN_THEN_FAIL);
-    let run = sb.sh("netscript --keep-on-error seven.rhai 2> err.txt; ip netns list | sort | tr '\\n' ' '; netscript down seven > /dev/null; ip netns list | wc -l");
+    let run = sb.sh("netscript --keep-on-error seven.rhai 2> err.txt; ip netns list | cut -d' ' -f1 | sort | tr '\\n' ' '; netscript down seven > /dev/null; ip netns list | wc -l");
     assert_eq!(run.stdout, "r1 r2 0\n");
     assert!(
         sb.read("err.txt").contains(

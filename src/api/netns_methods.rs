@@ -108,14 +108,55 @@ print(r1.ping("10.9.9.8", #{ timeout: 0.2 }));     // false
     .set_into_module(
         m,
         |ctx: NativeCallContext<'_>, ns: &mut NetnsHandle, address: &str, opts: Map| -> Res<bool> {
-            check_options("ping", &opts, &["timeout"]).or_raise(&ctx)?;
-            let mut timing = ping::Timing::default();
-            if let Some(t) = opts.get("timeout") {
-                let secs = super::convert::seconds("option `timeout`", t).or_raise(&ctx)?;
-                timing.deadline = secs;
-                timing.per_try = timing.per_try.min(secs);
-            }
+            let timing = ping_timing("ping", &opts).or_raise(&ctx)?;
             ping_from(&ctx, ns, address, timing)
+        },
+    );
+
+    let unreachable_doc = r#"
+Ping every address in `addresses` at once from this namespace (one socket,
+up to 64 echoes in flight, retried each second until `timeout`, default 3
+seconds) and return the addresses that never answered: `[]` means every
+one did. The quick way to check a hub reaches all its hosts.
+
+`for a in ADDRESSES; do ip netns exec NS ping -c 1 $a & done; wait`
+
+```rhai
+let r1 = netns::add("r1");
+r1.link("lo").addr_add("10.9.9.9/32");
+print(r1.unreachable(["10.9.9.9", "127.0.0.1"]));              // []
+print(r1.unreachable(["10.9.9.9", "10.9.9.8"], #{ timeout: 0.2 }));  // ["10.9.9.8"]
+```"#;
+    method(
+        "unreachable",
+        &["ns: &mut Netns", "addresses: Array", "Array"],
+        unreachable_doc,
+    )
+    .set_into_module(
+        m,
+        |ctx: NativeCallContext<'_>, ns: &mut NetnsHandle, addresses: Array| -> Res<Array> {
+            unreachable_from(&ctx, ns, &addresses, ping::Timing::default())
+        },
+    );
+    method(
+        "unreachable",
+        &[
+            "ns: &mut Netns",
+            "addresses: Array",
+            "options: Map",
+            "Array",
+        ],
+        unreachable_doc,
+    )
+    .set_into_module(
+        m,
+        |ctx: NativeCallContext<'_>,
+         ns: &mut NetnsHandle,
+         addresses: Array,
+         opts: Map|
+         -> Res<Array> {
+            let timing = ping_timing("ping", &opts).or_raise(&ctx)?;
+            unreachable_from(&ctx, ns, &addresses, timing)
         },
     );
 
@@ -365,20 +406,75 @@ print(router.sysctl("net.ipv6.conf.all.forwarding"));   // 1
     .set_into_module(m, |a: NetnsHandle, b: NetnsHandle| a != b);
 }
 
+/// `#{ timeout }` of the ping methods.
+fn ping_timing(action: &str, opts: &Map) -> crate::error::Result<ping::Timing> {
+    check_options(action, opts, &["timeout"])?;
+    let mut timing = ping::Timing::default();
+    if let Some(t) = opts.get("timeout") {
+        let secs = super::convert::seconds("option `timeout`", t)?;
+        timing.deadline = secs;
+        timing.per_try = timing.per_try.min(secs);
+    }
+    Ok(timing)
+}
+
+fn ping_target(address: &str) -> crate::error::Result<std::net::IpAddr> {
+    address.parse().map_err(|_| {
+        Error::invalid(
+            format!("ping {address:?}"),
+            format!("{address:?} is not an IPv4 or IPv6 address"),
+        )
+        .with_help("give an address like 10.0.0.2 or 2001:db8::2, without a prefix length")
+    })
+}
+
+fn unreachable_from(
+    ctx: &NativeCallContext,
+    ns: &NetnsHandle,
+    addresses: &Array,
+    timing: ping::Timing,
+) -> Res<Array> {
+    let mut ips = Vec::new();
+    for a in addresses {
+        let text = a.clone().into_string().map_err(|t| {
+            Error::invalid(
+                "ping a list of addresses",
+                format!("the list holds a {t}, not an address string"),
+            )
+            .with_help("give addresses as strings: [\"10.0.0.2\", \"10.0.0.3\"]")
+        });
+        ips.push(ping_target(&text.or_raise(ctx)?).or_raise(ctx)?);
+    }
+    let file = ns.ns.open().or_raise(ctx)?;
+    record::look(ctx, || {
+        format!(
+            "for a in {}; do {}ping -c 1 $a & done; wait",
+            addresses
+                .iter()
+                .map(|a| a.to_string())
+                .collect::<Vec<_>>()
+                .join(" "),
+            record::exec_prefix(&ns.ns)
+        )
+    });
+    let answers = ping::ping_many(&file, &ips, timing, 64)
+        .map_err(|e| e.in_netns(ns.ns.name()))
+        .or_raise(ctx)?;
+    Ok(addresses
+        .iter()
+        .zip(answers)
+        .filter(|(_, ok)| !ok)
+        .map(|(a, _)| a.clone())
+        .collect())
+}
+
 fn ping_from(
     ctx: &NativeCallContext,
     ns: &NetnsHandle,
     address: &str,
     timing: ping::Timing,
 ) -> Res<bool> {
-    let ip = address.parse().map_err(|_| {
-        Error::invalid(
-            format!("ping {address:?}"),
-            format!("{address:?} is not an IPv4 or IPv6 address"),
-        )
-        .with_help("give an address like 10.0.0.2 or 2001:db8::2, without a prefix length")
-    });
-    let ip = ip.or_raise(ctx)?;
+    let ip = ping_target(address).or_raise(ctx)?;
     let file = ns.ns.open().or_raise(ctx)?;
     record::look(ctx, || {
         format!("{}ping -c 1 {address}", record::exec_prefix(&ns.ns))

@@ -164,12 +164,14 @@ impl Lab {
                     "created": now(),
                     "pid": std::process::id(),
                 });
-                let _ = writeln!(f, "{header}");
+                let _ = f.write_all(format!("{header}\n").as_bytes());
                 *file = Some(f);
             }
         }
         if let Some(f) = file.as_mut() {
-            let _ = writeln!(f, "{line}");
+            // One write per line: formatting straight into the file would
+            // make a system call per JSON token.
+            let _ = f.write_all(format!("{line}\n").as_bytes());
         }
     }
 

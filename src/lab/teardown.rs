@@ -11,7 +11,7 @@ use nix::unistd::Pid;
 use super::{Object, process_start, stat_field};
 use crate::netlink::Netlink;
 use crate::ns::Ns;
-use crate::sys::netns_fs::NsId;
+use crate::sys::netns_fs::{self, NsId};
 
 /// What a teardown did.
 #[derive(Debug, Default)]
@@ -88,60 +88,102 @@ pub fn teardown(net: &Netlink, objects: &[Object]) -> Teardown {
         };
         note(&mut done, o, result);
     }
-    // Links inside the lab's own namespaces go with them.
+    // Links inside the lab's own namespaces go with them. Bridges go after
+    // the namespaces: by then the kernel has dropped the ports that were
+    // veths into them, and deleting a bridge costs time per port it has.
     let mut with_namespace: Vec<(String, String)> = Vec::new();
+    let mut bridges = Vec::new();
     for o in objects.iter().rev() {
         let Object::Link {
-            ns,
-            ns_id,
-            index,
-            kind,
-            ..
+            ns, ns_id, kind, ..
         } = o
         else {
             continue;
         };
         if in_lab_ns(ns, *ns_id) {
             with_namespace.push((ns.clone(), o.describe()));
-            continue;
-        }
-        let result = if !same_ns(ns, *ns_id) {
-            Err("its namespace is gone".to_string())
+        } else if kind == "bridge" {
+            bridges.push(o);
         } else {
-            match net.link_by_index(&Ns::named(ns), *index) {
-                Ok(info) if info.kind == *kind => {
-                    net.del_link(&Ns::named(ns), *index).map_err(|e| e.reason)
-                }
-                Ok(_) => Err("another kind of link has its place now".to_string()),
-                Err(_) => Err("it is already gone".to_string()),
-            }
-        };
-        note(&mut done, o, result);
+            note(&mut done, o, remove_link(net, o));
+        }
     }
+    // Processes spawned in the lab's namespaces end first, so they do not
+    // count as keeping a namespace alive.
+    for o in objects {
+        if let Object::Netns { name, id } | Object::Attached { name, id } = o
+            && current_id(name) == Some(*id)
+        {
+            crate::sys::spawn::stop_in(name);
+        }
+    }
+    let holders = netns_fs::Holders::scan();
+    let mut verdicts: Vec<(&Object, Option<Result<(), String>>)> = Vec::new();
+    let mut doomed = Vec::new();
     for o in objects.iter().rev() {
         let (Object::Netns { name, id } | Object::Attached { name, id }) = o else {
             continue;
         };
-        let result = match current_id(name) {
-            None => Err("it is already gone".to_string()),
-            Some(now) if now != *id => {
-                Err("the namespace of that name now is not the one this lab made".to_string())
-            }
+        let verdict = match current_id(name) {
+            None => Some(Err("it is already gone".to_string())),
+            Some(now) if now != *id => Some(Err(
+                "the namespace of that name now is not the one this lab made".to_string(),
+            )),
             Some(_) => {
-                crate::sys::spawn::stop_in(name);
-                net.del_netns(name).map_err(|e| e.reason)
+                doomed.push(name.as_str());
+                None
             }
         };
+        verdicts.push((o, verdict));
+    }
+    let mut deleted = net.del_netns_many(&doomed, &holders).into_iter();
+    for (o, verdict) in verdicts {
+        let result = verdict.unwrap_or_else(|| {
+            deleted
+                .next()
+                .expect("one result per namespace")
+                .map_err(|e| e.reason)
+        });
         let gone = result.is_ok();
         note(&mut done, o, result);
-        if gone {
+        if gone && let Object::Netns { name, .. } | Object::Attached { name, .. } = o {
             for (_, what) in with_namespace.iter().filter(|(ns, _)| ns == name) {
                 done.removed.push(what.clone());
             }
         }
     }
+    // Right after the unmounts, while the kernel is freeing the namespaces:
+    // the two overlap, which is measurably faster than either order alone.
+    for o in bridges {
+        note(&mut done, o, remove_link(net, o));
+    }
     net.wait_dying();
     done
+}
+
+/// Delete a recorded link outside the lab's namespaces if it is still the
+/// one recorded.
+fn remove_link(net: &Netlink, o: &Object) -> Result<(), String> {
+    let Object::Link {
+        ns,
+        ns_id,
+        index,
+        kind,
+        ..
+    } = o
+    else {
+        return Ok(());
+    };
+    if !same_ns(ns, *ns_id) {
+        return Err("its namespace is gone".to_string());
+    }
+    match net.link_by_index(&Ns::named(ns), *index) {
+        Ok(info) if info.kind == *kind => {
+            net.del_link(&Ns::named(ns), *index).map_err(|e| e.reason)
+        }
+        Ok(_) => Err("another kind of link has its place now".to_string()),
+        Err(_) => Err("it is already gone".to_string()),
+    }
 }
 
 fn note(done: &mut Teardown, o: &Object, result: Result<(), String>) {

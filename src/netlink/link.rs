@@ -114,7 +114,25 @@ impl Netlink {
             .name(name.to_string())
             .set_info_data(InfoData::Veth(InfoVeth::Peer(peer_msg)))
             .build();
-        self.create_link(ns, msg, &action, name, Some((peer_ns, peer)))
+        let info = self.create_link(ns, msg, &action, name, Some((peer_ns, peer)))?;
+        if peer_ns != ns {
+            self.learn_veth_nsids(ns, &info, peer_ns);
+        }
+        Ok(info)
+    }
+
+    /// Both ends of a new cross-namespace veth name the other's namespace
+    /// by an id: remember the pair now, so `.peer` never has to search.
+    fn learn_veth_nsids(&self, ns: &Ns, info: &LinkInfo, peer_ns: &Ns) {
+        if let Some(id) = info.link_netnsid {
+            self.remember_nsid(ns, id, peer_ns);
+        }
+        if let Some(peer) = info.link
+            && let Ok(peer_info) = self.link_by_index(peer_ns, peer)
+            && let Some(id) = peer_info.link_netnsid
+        {
+            self.remember_nsid(peer_ns, id, ns);
+        }
     }
 
     /// `ip -n NS link add name NAME type bridge` (created down, like `ip`).
@@ -224,15 +242,18 @@ impl Netlink {
             None => b.nocontroller(),
         }
         .build();
-        self.set_link(
-            ns,
-            index,
-            msg,
-            &match master {
-                Some(m) => format!("add {{}} to {}", self.link_label(ns, m)),
-                None => "release {} from its bridge".to_string(),
-            },
-        )
+        let handle = self.handle(ns)?;
+        self.block_on(request::send(&handle, M::SetLink(msg), CHANGE))
+            .map(|_| ())
+            .map_err(|errno| {
+                // Named only on failure: a lookup per success would cost a
+                // round trip on every port added.
+                let verb = match master {
+                    Some(m) => format!("add {{}} to {}", self.link_label(ns, m)),
+                    None => "release {} from its bridge".to_string(),
+                };
+                self.link_error(ns, index, &verb, errno)
+            })
     }
 
     /// `ip link set dev X netns TARGET`. Returns the link as it is now seen

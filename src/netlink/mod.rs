@@ -12,6 +12,7 @@ mod netns;
 mod request;
 mod route;
 mod types;
+mod watch;
 
 pub use kinds::macvlan_mode;
 pub use types::{LinkInfo, RouteInfo};

@@ -26,11 +26,11 @@ impl Netlink {
         Ok(())
     }
 
-    /// `ip netns del NAME`. Veths with an end elsewhere are deleted first,
-    /// so their other ends are gone when this returns instead of whenever
-    /// the kernel frees the namespace.
+    /// `ip netns del NAME`. The other ends of its veths are noted, and the
+    /// next call that could see them waits until the kernel has freed them.
     pub fn del_netns(&self, name: &str) -> Result<()> {
         netns_fs::validate_name(name)?;
+        let holders = netns_fs::Holders::scan();
         let ns = Ns::Named(name.to_string());
         let mut dying = Vec::new();
         // A namespace that processes live in (an attached container's) or
@@ -38,7 +38,7 @@ impl Netlink {
         // links stay, so nothing is waited for.
         let lives_on = ns
             .open()
-            .map(|f| netns_fs::lives_on_without(&f, name))
+            .map(|f| holders.keep_alive(&f, name))
             .unwrap_or(false);
         if !lives_on && let Ok(links) = self.dump_links(&ns) {
             for l in links
@@ -56,28 +56,67 @@ impl Netlink {
         Ok(())
     }
 
-    /// Wait (at most a few seconds) until the veth ends that lived on in
-    /// other namespaces after their peer's namespace was deleted are gone.
-    /// The kernel frees deleted namespaces in batches, so deleting many
-    /// and waiting once is fast.
-    pub fn wait_dying(&self) {
-        if self.dying.borrow().is_empty() {
-            return;
+    /// `ip -all netns delete`, for the namespaces named: every name is
+    /// unmounted at once so the kernel frees them in one batch, and the
+    /// veths in the namespaces that stay whose peers were in them are
+    /// waited for by the next `wait_dying`. One result per name, in order.
+    ///
+    /// Unlike `del_netns`, nothing is asked of the dying namespaces: their
+    /// peers are found from the other side, one link dump per surviving
+    /// namespace, so deleting N namespaces does not open N connections.
+    pub fn del_netns_many(&self, names: &[&str], holders: &netns_fs::Holders) -> Vec<Result<()>> {
+        let dying: Vec<Ns> = names
+            .iter()
+            .filter(|name| netns_fs::validate_name(name).is_ok())
+            .map(|name| Ns::Named(name.to_string()))
+            .filter(|ns| ns.open().is_ok_and(|f| !holders.keep_alive(&f, ns.name())))
+            .collect();
+        let into = self.links_into(&dying);
+        let results = names
+            .iter()
+            .map(|name| {
+                netns_fs::validate_name(name)?;
+                self.forget(&Ns::Named(name.to_string()));
+                netns_fs::delete(name)
+            })
+            .collect();
+        self.dying.borrow_mut().extend(into);
+        results
+    }
+
+    /// The veths in namespaces other than `dying` whose peers are in one
+    /// of `dying`.
+    fn links_into(&self, dying: &[Ns]) -> Vec<(Ns, u32)> {
+        let mut found = Vec::new();
+        if dying.is_empty() {
+            return found;
         }
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
-        loop {
-            let pending: Vec<(Ns, u32)> = self.dying.borrow().clone();
-            let alive: Vec<(Ns, u32)> = pending
-                .into_iter()
-                .filter(|(ns, index)| self.link_by_index(ns, *index).is_ok())
-                .collect();
-            let done = alive.is_empty();
-            *self.dying.borrow_mut() = alive;
-            if done || std::time::Instant::now() > deadline {
-                return;
+        for ns in Ns::all().unwrap_or_default() {
+            if dying.contains(&ns) {
+                continue;
             }
-            std::thread::sleep(std::time::Duration::from_millis(5));
+            let Ok(links) = self.dump_links(&ns) else {
+                continue;
+            };
+            let crossing: Vec<_> = links
+                .iter()
+                .filter(|l| l.kind == "veth" && l.link_netnsid.is_some())
+                .collect();
+            if crossing.is_empty() {
+                continue;
+            }
+            let ids: std::collections::HashSet<i32> = dying
+                .iter()
+                .filter_map(|d| self.nsid_of(&ns, d).ok().flatten())
+                .collect();
+            found.extend(
+                crossing
+                    .iter()
+                    .filter(|l| l.link_netnsid.is_some_and(|id| ids.contains(&id)))
+                    .map(|l| (ns.clone(), l.index)),
+            );
         }
+        found
     }
 
     /// The named namespace that `from` knows by `nsid` (IFLA_LINK_NETNSID).
@@ -102,22 +141,41 @@ impl Netlink {
             .filter(|((f, _), _)| f == from)
             .map(|(_, (t, _))| t.clone())
             .collect();
-        for candidate in Ns::all()? {
-            if &candidate == from || known.contains(&candidate) {
-                continue;
-            }
-            let Ok(file) = candidate.open() else { continue };
-            let ident = netns_fs::id_of(&file)?;
-            if let Some(id) = self.nsid_of(from, &candidate)? {
-                self.nsids
-                    .borrow_mut()
-                    .insert((from.clone(), id), (candidate.clone(), ident));
-                if id == nsid {
-                    return Ok(Some(candidate));
-                }
+        let unknown = |c: &Ns| c != from && !known.contains(c);
+        // The host first: most veths end there, and it needs no listing.
+        if unknown(&Ns::Host) && self.learn_nsid(from, &Ns::Host)? == Some(nsid) {
+            return Ok(Some(Ns::Host));
+        }
+        for candidate in Ns::all()?.into_iter().skip(1).filter(|c| unknown(c)) {
+            if self.learn_nsid(from, &candidate)? == Some(nsid) {
+                return Ok(Some(candidate));
             }
         }
         Ok(None)
+    }
+
+    /// Ask `from` for its id of `candidate`, and cache the answer.
+    fn learn_nsid(&self, from: &Ns, candidate: &Ns) -> Result<Option<i32>> {
+        let Ok(file) = candidate.open() else {
+            return Ok(None);
+        };
+        let ident = netns_fs::id_of(&file)?;
+        let id = self.nsid_of(from, candidate)?;
+        if let Some(id) = id {
+            self.nsids
+                .borrow_mut()
+                .insert((from.clone(), id), (candidate.clone(), ident));
+        }
+        Ok(id)
+    }
+
+    /// Cache that `from` knows `target` by `nsid`.
+    pub(super) fn remember_nsid(&self, from: &Ns, nsid: i32, target: &Ns) {
+        if let Some(ident) = target.id() {
+            self.nsids
+                .borrow_mut()
+                .insert((from.clone(), nsid), (target.clone(), ident));
+        }
     }
 
     /// The id namespace `target` has inside namespace `from` (what

@@ -92,28 +92,16 @@ pub fn pingall(net: &Netlink, only: Option<&[String]>, opts: &Options) -> Vec<Pa
             per_try: opts.timeout.min(Duration::from_secs(1)),
             deadline: opts.timeout,
         };
-        for chunk in targets.chunks(opts.concurrency.max(1)) {
-            let oks: Vec<bool> = std::thread::scope(|s| {
-                let handles: Vec<_> = chunk
-                    .iter()
-                    .map(|(_, addr)| {
-                        let file = &file;
-                        s.spawn(move || ping::ping(file, *addr, timing).unwrap_or(false))
-                    })
-                    .collect();
-                handles
-                    .into_iter()
-                    .map(|h| h.join().unwrap_or(false))
-                    .collect()
+        let addrs: Vec<IpAddr> = targets.iter().map(|(_, a)| *a).collect();
+        let oks = ping::ping_many(&file, &addrs, timing, opts.concurrency)
+            .unwrap_or_else(|_| vec![false; addrs.len()]);
+        for ((to, addr), ok) in targets.iter().zip(oks) {
+            results.push(Pair {
+                from: from.name().to_string(),
+                to: to.name().to_string(),
+                address: *addr,
+                ok,
             });
-            for ((to, addr), ok) in chunk.iter().zip(oks) {
-                results.push(Pair {
-                    from: from.name().to_string(),
-                    to: to.name().to_string(),
-                    address: *addr,
-                    ok,
-                });
-            }
         }
         // Keep the neighbour table small: what this source and its targets
         // learned goes before the next source starts.

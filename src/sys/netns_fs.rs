@@ -2,6 +2,7 @@
 //! file under /run/netns with the namespace bind-mounted on it, and
 //! /run/netns itself a shared mount so every mount namespace sees them.
 
+use std::collections::{HashMap, HashSet};
 use std::fs::{File, OpenOptions};
 use std::os::fd::AsFd;
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
@@ -242,34 +243,58 @@ pub fn identify(pid: u32) -> Result<Option<String>> {
         .find(|name| id_of_path(&path(name).to_string_lossy()) == Some(id)))
 }
 
-/// Whether namespace `ns` stays alive when its name `name` is removed:
-/// processes live in it, or another name under /run/netns holds it.
-pub fn lives_on_without(ns: &File, name: &str) -> bool {
-    let Ok(id) = id_of(ns) else { return false };
-    let other_name = list()
-        .unwrap_or_default()
-        .iter()
-        .any(|n| n != name && id_of_path(&path(n).to_string_lossy()) == Some(id));
-    other_name || pids_in(ns).is_ok_and(|p| !p.is_empty())
+/// What keeps namespaces alive besides their names: every name under
+/// /run/netns by identity, and the identities processes live in. Taken once
+/// before deleting many namespaces, so no deletion rescans /run/netns and
+/// /proc (which made tearing down N namespaces cost N² lookups).
+pub struct Holders {
+    names: HashMap<NsId, Vec<String>>,
+    occupied: HashSet<NsId>,
+}
+
+impl Holders {
+    pub fn scan() -> Holders {
+        let mut names: HashMap<NsId, Vec<String>> = HashMap::new();
+        for name in list().unwrap_or_default() {
+            if let Some(id) = id_of_path(&path(&name).to_string_lossy()) {
+                names.entry(id).or_default().push(name);
+            }
+        }
+        let occupied = process_namespaces().map(|(_, id)| id).collect();
+        Holders { names, occupied }
+    }
+
+    /// Whether namespace `ns` stays alive when its name `name` is removed:
+    /// processes live in it, or another name under /run/netns holds it.
+    pub fn keep_alive(&self, ns: &File, name: &str) -> bool {
+        let Ok(id) = id_of(ns) else { return false };
+        let other_name = self
+            .names
+            .get(&id)
+            .is_some_and(|names| names.iter().any(|n| n != name));
+        other_name || self.occupied.contains(&id)
+    }
+}
+
+/// Every process and the identity of the network namespace it is in.
+fn process_namespaces() -> impl Iterator<Item = (u32, NsId)> {
+    std::fs::read_dir("/proc")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|entry| {
+            let pid = entry.file_name().to_str()?.parse::<u32>().ok()?;
+            Some((pid, id_of_path(&format!("/proc/{pid}/ns/net"))?))
+        })
 }
 
 /// Processes whose network namespace is `ns`, like `ip netns pids NAME`.
 pub fn pids_in(ns: &File) -> Result<Vec<u32>> {
     let id = id_of(ns)?;
-    let mut pids = Vec::new();
-    let entries = std::fs::read_dir("/proc").map_err(|e| Error::from_io("list processes", &e))?;
-    for entry in entries.flatten() {
-        let Some(pid) = entry
-            .file_name()
-            .to_str()
-            .and_then(|n| n.parse::<u32>().ok())
-        else {
-            continue;
-        };
-        if id_of_path(&format!("/proc/{pid}/ns/net")) == Some(id) {
-            pids.push(pid);
-        }
-    }
+    let mut pids: Vec<u32> = process_namespaces()
+        .filter(|(_, of)| *of == id)
+        .map(|(pid, _)| pid)
+        .collect();
     pids.sort_unstable();
     Ok(pids)
 }

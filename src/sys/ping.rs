@@ -31,17 +31,37 @@ impl Default for Timing {
 /// one is answered. Each echo waits `per_try` for its reply; new echoes go
 /// out until `deadline` has passed.
 pub fn ping(ns: &File, dst: IpAddr, timing: Timing) -> Result<bool> {
-    let sock = netns_fs::run_in(ns, || open_socket(dst.is_ipv6()))??;
+    Ok(ping_many(ns, &[dst], timing, 1)?[0])
+}
+
+/// `ping` to many addresses at once from one namespace, over one socket per
+/// address family: at most `in_flight` addresses are being pinged at any
+/// moment (each until it answers or its `deadline` passes). One answer per
+/// address, in order.
+pub fn ping_many(
+    ns: &File,
+    dsts: &[IpAddr],
+    timing: Timing,
+    in_flight: usize,
+) -> Result<Vec<bool>> {
+    let want_v4 = dsts.iter().any(|d| d.is_ipv4());
+    let want_v6 = dsts.iter().any(|d| d.is_ipv6());
+    let (v4, v6) = netns_fs::run_in(ns, || -> Result<_> {
+        Ok((
+            want_v4.then(|| open_socket(false)).transpose()?,
+            want_v6.then(|| open_socket(true)).transpose()?,
+        ))
+    })??;
     let id = (std::process::id() as u16) ^ next_sequence();
-    let start = Instant::now();
-    let mut seq: u16 = 0;
-    while start.elapsed() < timing.deadline && !crate::interrupt::requested() {
-        seq = seq.wrapping_add(1);
-        let sent = Instant::now();
-        if let Err(errno) = send_echo(&sock, dst, id, seq) {
-            match errno {
-                libc::ENETUNREACH => return Ok(false),
-                libc::EINVAL | libc::EAFNOSUPPORT | libc::EPERM | libc::EACCES => {
+    let mut pinging = Pinging::new(dsts, timing, in_flight.max(1));
+    while !pinging.done() && !crate::interrupt::requested() {
+        for (i, dst, seq) in pinging.due() {
+            let sock = if dst.is_ipv6() { &v6 } else { &v4 };
+            let Some(sock) = sock else { continue };
+            match send_echo(sock, dst, id, seq) {
+                Ok(()) => {}
+                Err(libc::ENETUNREACH) => pinging.settle(i, false),
+                Err(errno @ (libc::EINVAL | libc::EAFNOSUPPORT | libc::EPERM | libc::EACCES)) => {
                     let e = Error::errno(format!("send an ICMP echo to {dst}"), errno);
                     return Err(if crate::cidr::is_link_local(dst) {
                         e.with_help("a link-local (fe80::) address needs an interface: ping a global address instead")
@@ -49,19 +69,112 @@ pub fn ping(ns: &File, dst: IpAddr, timing: Timing) -> Result<bool> {
                         e
                     });
                 }
-                _ => {}
+                // No buffer space or the like: the next try resends.
+                Err(_) => {}
             }
-            std::thread::sleep(
-                Duration::from_millis(50).min(timing.deadline.saturating_sub(start.elapsed())),
-            );
-            continue;
         }
-        let try_ends = (sent + timing.per_try).min(start + timing.deadline);
-        if wait_reply(&sock, dst, id, try_ends)? {
-            return Ok(true);
+        let socks: Vec<&OwnedFd> = [&v4, &v6].into_iter().flatten().collect();
+        for source in wait_replies(&socks, id, pinging.next_event())? {
+            pinging.answered(source);
         }
     }
-    Ok(false)
+    Ok(pinging.results())
+}
+
+/// The state of a `ping_many`: which addresses are being pinged, when
+/// their next echo is due, and which have answered.
+struct Pinging<'a> {
+    dsts: &'a [IpAddr],
+    timing: Timing,
+    in_flight: usize,
+    /// Per address: None while pending, then its answer.
+    answer: Vec<Option<bool>>,
+    /// Per address being pinged: when it started and its next echo is due.
+    active: Vec<(usize, Instant, Instant)>,
+    next_to_start: usize,
+    seq: u16,
+}
+
+impl<'a> Pinging<'a> {
+    fn new(dsts: &'a [IpAddr], timing: Timing, in_flight: usize) -> Self {
+        Pinging {
+            dsts,
+            timing,
+            in_flight,
+            answer: vec![None; dsts.len()],
+            active: Vec::new(),
+            next_to_start: 0,
+            seq: 0,
+        }
+    }
+
+    fn done(&self) -> bool {
+        self.answer.iter().all(Option::is_some)
+    }
+
+    /// The echoes to send now: new addresses up to `in_flight`, and those
+    /// whose last echo went unanswered for `per_try`. Addresses past their
+    /// deadline are settled as unanswered.
+    fn due(&mut self) -> Vec<(usize, IpAddr, u16)> {
+        let now = Instant::now();
+        let (deadline, per_try) = (self.timing.deadline, self.timing.per_try);
+        let expired: Vec<usize> = self
+            .active
+            .iter()
+            .filter(|(_, started, _)| now >= *started + deadline)
+            .map(|(i, _, _)| *i)
+            .collect();
+        for i in expired {
+            self.settle(i, false);
+        }
+        while self.active.len() < self.in_flight && self.next_to_start < self.dsts.len() {
+            let i = self.next_to_start;
+            self.next_to_start += 1;
+            if self.answer[i].is_none() {
+                self.active.push((i, now, now));
+            }
+        }
+        let mut out = Vec::new();
+        for (i, _, next) in &mut self.active {
+            if *next <= now {
+                *next = now + per_try;
+                self.seq = self.seq.wrapping_add(1);
+                out.push((*i, self.dsts[*i], self.seq));
+            }
+        }
+        out
+    }
+
+    /// When the next echo is due or an address reaches its deadline.
+    fn next_event(&self) -> Instant {
+        self.active
+            .iter()
+            .map(|(_, started, next)| (*next).min(*started + self.timing.deadline))
+            .min()
+            .unwrap_or_else(Instant::now)
+    }
+
+    fn settle(&mut self, i: usize, ok: bool) {
+        self.answer[i].get_or_insert(ok);
+        self.active.retain(|(j, _, _)| *j != i);
+    }
+
+    /// A reply came from `source`: every active address equal to it is done.
+    fn answered(&mut self, source: IpAddr) {
+        let hits: Vec<usize> = self
+            .active
+            .iter()
+            .filter(|(i, _, _)| self.dsts[*i] == source)
+            .map(|(i, _, _)| *i)
+            .collect();
+        for i in hits {
+            self.settle(i, true);
+        }
+    }
+
+    fn results(self) -> Vec<bool> {
+        self.answer.into_iter().map(|a| a == Some(true)).collect()
+    }
 }
 
 fn next_sequence() -> u16 {
@@ -125,26 +238,26 @@ fn send_echo(sock: &OwnedFd, dst: IpAddr, id: u16, seq: u16) -> std::result::Res
     .map_err(|e| e as i32)
 }
 
-fn wait_reply(sock: &OwnedFd, dst: IpAddr, id: u16, until: Instant) -> Result<bool> {
+/// Wait until `until` (at most 100 ms, to notice Ctrl-C) for echo replies
+/// carrying `id` on any of `socks`; the addresses they came from.
+fn wait_replies(socks: &[&OwnedFd], id: u16, until: Instant) -> Result<Vec<IpAddr>> {
+    let left = until.saturating_duration_since(Instant::now());
+    let ms = left.as_millis().clamp(1, 100) as i32;
+    let mut fds: Vec<PollFd> = socks
+        .iter()
+        .map(|s| PollFd::new(s.as_fd(), PollFlags::POLLIN))
+        .collect();
+    match poll(
+        &mut fds,
+        PollTimeout::try_from(ms).unwrap_or(PollTimeout::MAX),
+    ) {
+        Ok(0) | Err(nix::errno::Errno::EINTR) => return Ok(Vec::new()),
+        Ok(_) => {}
+        Err(e) => return Err(Error::errno("wait for an ICMP reply", e as i32)),
+    }
     let mut buf = [0u8; 1500];
-    loop {
-        let left = until.saturating_duration_since(Instant::now());
-        if left.is_zero() {
-            return Ok(false);
-        }
-        let mut fds = [PollFd::new(sock.as_fd(), PollFlags::POLLIN)];
-        if crate::interrupt::requested() {
-            return Ok(false);
-        }
-        // Wake at least every 100 ms to notice Ctrl-C.
-        let ms = left.as_millis().clamp(1, 100) as i32;
-        let ms = PollTimeout::try_from(ms).unwrap_or(PollTimeout::MAX);
-        match poll(&mut fds, ms) {
-            Ok(0) => continue,
-            Ok(_) => {}
-            Err(nix::errno::Errno::EINTR) => continue,
-            Err(e) => return Err(Error::errno("wait for an ICMP reply", e as i32)),
-        }
+    let mut sources = Vec::new();
+    for sock in socks {
         loop {
             let (n, from) = match nix::sys::socket::recvfrom::<nix::sys::socket::SockaddrStorage>(
                 sock.as_raw_fd(),
@@ -159,11 +272,14 @@ fn wait_reply(sock: &OwnedFd, dst: IpAddr, id: u16, until: Instant) -> Result<bo
                     .map(|a| IpAddr::V4(a.ip()))
                     .or_else(|| s.as_sockaddr_in6().map(|a| IpAddr::V6(a.ip())))
             });
-            if source == Some(dst) && is_our_reply(&buf[..n], dst.is_ipv6(), id) {
-                return Ok(true);
+            if let Some(source) = source
+                && is_our_reply(&buf[..n], source.is_ipv6(), id)
+            {
+                sources.push(source);
             }
         }
     }
+    Ok(sources)
 }
 
 fn is_our_reply(packet: &[u8], v6: bool, id: u16) -> bool {

@@ -2,6 +2,7 @@
 //! /proc/sys/net from a thread inside it (`ip netns exec NS sysctl`).
 
 use std::fs::File;
+use std::io::Write;
 
 use crate::error::{Error, Result};
 use crate::sys::netns_fs;
@@ -44,12 +45,20 @@ fn not_found(key: &str, e: &std::io::Error, action: String) -> Error {
 /// namespace: no duplicate address detection for IPv6, so link-local
 /// addresses (which a router uses for neighbour discovery) work the moment
 /// a link is up instead of ~2 s later.
+///
+/// /proc/sys/net is opened once: the kernel finds the "net" entry of the
+/// calling namespace by walking one entry per namespace on the machine, so
+/// every full path costs time in proportion to the number of namespaces.
 pub fn lab_defaults_here() {
-    for key in [
-        "net/ipv6/conf/all/accept_dad",
-        "net/ipv6/conf/default/accept_dad",
-    ] {
-        let _ = std::fs::write(format!("/proc/sys/{key}"), "0");
+    use nix::fcntl::{OFlag, openat};
+    use nix::sys::stat::Mode;
+    let Ok(net) = File::open("/proc/sys/net") else {
+        return;
+    };
+    for key in ["ipv6/conf/all/accept_dad", "ipv6/conf/default/accept_dad"] {
+        if let Ok(fd) = openat(&net, key, OFlag::O_WRONLY | OFlag::O_CLOEXEC, Mode::empty()) {
+            let _ = File::from(fd).write_all(b"0");
+        }
     }
 }
 

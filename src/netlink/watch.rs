@@ -1,0 +1,113 @@
+//! Waiting for links to go away, on the kernel's own link events rather
+//! than by polling: the veth ends that outlive their peer's namespace for
+//! as long as the kernel takes to free it.
+
+use std::collections::{HashMap, HashSet};
+use std::time::{Duration, Instant};
+
+use std::os::fd::AsFd;
+
+use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
+use rtnetlink::packet_core::{NetlinkMessage, NetlinkPayload};
+use rtnetlink::packet_route::AddressFamily;
+use rtnetlink::packet_route::RouteNetlinkMessage as M;
+use rtnetlink::sys::Socket;
+use rtnetlink::sys::protocols::NETLINK_ROUTE;
+
+use super::Netlink;
+use crate::ns::Ns;
+use crate::sys::netns_fs;
+
+/// How long a teardown waits for the kernel to free deleted namespaces.
+const PATIENCE: Duration = Duration::from_secs(10);
+/// How long without an event before looking whether the links are gone.
+const QUIET: Duration = Duration::from_millis(200);
+
+impl Netlink {
+    /// Wait until the veth ends that lived on in other namespaces after
+    /// their peer's namespace was deleted are gone (at most a few seconds).
+    /// The kernel frees deleted namespaces in batches, so deleting many
+    /// and waiting once is fast.
+    pub fn wait_dying(&self) {
+        let pending = std::mem::take(&mut *self.dying.borrow_mut());
+        let mut by_ns: HashMap<Ns, HashSet<u32>> = HashMap::new();
+        for (ns, index) in pending {
+            by_ns.entry(ns).or_default().insert(index);
+        }
+        let deadline = Instant::now() + PATIENCE;
+        for (ns, indices) in by_ns {
+            self.wait_gone(&ns, indices, deadline);
+        }
+    }
+
+    /// Subscribe to link events in `ns`, then see which of `indices` are
+    /// still there, then wait for their removal events.
+    fn wait_gone(&self, ns: &Ns, mut indices: HashSet<u32>, deadline: Instant) {
+        let Ok(file) = ns.open() else { return };
+        let Ok(Ok(socket)) = netns_fs::run_in(&file, subscribe) else {
+            return;
+        };
+        self.retain_present(ns, &mut indices);
+        let mut buf = vec![0u8; 1 << 16];
+        while !indices.is_empty() && Instant::now() < deadline {
+            match next_removals(&socket, &mut buf) {
+                Some(gone) => indices.retain(|i| !gone.contains(i)),
+                // Nothing heard for a while, or events were lost (ENOBUFS,
+                // when many links go at once): look instead.
+                None => self.retain_present(ns, &mut indices),
+            }
+        }
+    }
+
+    fn retain_present(&self, ns: &Ns, indices: &mut HashSet<u32>) {
+        match self.dump_links(ns) {
+            Ok(links) => {
+                let present: HashSet<u32> = links.iter().map(|l| l.index).collect();
+                indices.retain(|i| present.contains(i));
+            }
+            Err(_) => indices.clear(),
+        }
+    }
+}
+
+/// A netlink socket of the calling thread's namespace that receives link
+/// events.
+fn subscribe() -> std::io::Result<Socket> {
+    let mut socket = Socket::new(NETLINK_ROUTE)?;
+    socket.bind_auto()?;
+    // Room for the burst of events when many links go at once.
+    let _ = socket.set_rx_buf_sz(4 << 20);
+    socket.add_membership(libc::RTNLGRP_LINK)?;
+    Ok(socket)
+}
+
+/// The indices of the links removed in the next batch of events, or None
+/// after a quiet spell or a receive error.
+fn next_removals(socket: &Socket, buf: &mut [u8]) -> Option<Vec<u32>> {
+    let mut fds = [PollFd::new(socket.as_fd(), PollFlags::POLLIN)];
+    let quiet = PollTimeout::try_from(QUIET.as_millis() as i32).unwrap_or(PollTimeout::NONE);
+    if poll(&mut fds, quiet).ok()? == 0 {
+        return None;
+    }
+    let len = socket.recv(&mut &mut buf[..], 0).ok()?;
+    let mut gone = Vec::new();
+    let mut at = 0;
+    while at < len {
+        let Ok(msg) = NetlinkMessage::<M>::deserialize(&buf[at..len]) else {
+            break;
+        };
+        let size = msg.header.length as usize;
+        // A port leaving a bridge is announced as an AF_BRIDGE DELLINK; only
+        // the link's own removal counts.
+        if let NetlinkPayload::InnerMessage(M::DelLink(link)) = msg.payload
+            && link.header.interface_family == AddressFamily::Unspec
+        {
+            gone.push(link.header.index);
+        }
+        if size == 0 {
+            break;
+        }
+        at += (size + 3) & !3;
+    }
+    Some(gone)
+}
