@@ -3,7 +3,7 @@
 //! namespaces — skipping (with a warning) whatever is already gone or is
 //! no longer the object the lab made.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
@@ -103,6 +103,14 @@ pub fn teardown(net: &Netlink, objects: &[Object]) -> Teardown {
         if in_lab_ns(ns, *ns_id) {
             with_namespace.push((ns.clone(), o.describe()));
         } else if kind == "bridge" {
+            if let Object::Link { index, .. } = o
+                && same_ns(ns, *ns_id)
+                && net
+                    .link_by_index(&Ns::named(ns), *index)
+                    .is_ok_and(|info| info.kind == "bridge")
+            {
+                let _ = net.stop_snooping(&Ns::named(ns), *index);
+            }
             bridges.push(o);
         } else {
             note(&mut done, o, remove_link(net, o));
@@ -209,10 +217,7 @@ fn stop_process(pid: u32, start: u64) -> bool {
         Pid::from_raw(pid as i32)
     };
     let _ = kill(target, Signal::SIGTERM);
-    let deadline = Instant::now() + Duration::from_secs(1);
-    while running() && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(5));
-    }
+    crate::sys::pidfd::wait_exit(pid, Duration::from_secs(1));
     if running() {
         let _ = kill(target, Signal::SIGKILL);
     }

@@ -7,6 +7,7 @@ pub mod container;
 pub mod exec;
 pub mod http;
 pub mod netns_fs;
+pub mod pidfd;
 pub mod ping;
 pub mod sandbox;
 pub mod sockets;

@@ -164,7 +164,10 @@ impl Spawned {
                     "interrupted",
                 ));
             }
-            std::thread::sleep(Duration::from_millis(10));
+            let left = timeout.map_or(Duration::from_millis(100), |t| {
+                t.saturating_sub(start.elapsed())
+            });
+            super::pidfd::wait_exit(self.pid, left.min(Duration::from_millis(100)));
         }
     }
 
@@ -176,10 +179,7 @@ impl Spawned {
         }
         let group = Pid::from_raw(-(self.pid as i32));
         let _ = kill(group, Signal::SIGTERM);
-        let start = Instant::now();
-        while self.status().is_none() && start.elapsed() < Duration::from_secs(1) {
-            std::thread::sleep(Duration::from_millis(5));
-        }
+        super::pidfd::wait_exit(self.pid, Duration::from_secs(1));
         if self.status().is_none() {
             let _ = kill(group, Signal::SIGKILL);
             if let Ok(s) = self.child.wait() {
