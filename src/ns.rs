@@ -56,7 +56,13 @@ impl Ns {
 
     /// The namespace's identity (nsfs device and inode), if it exists now.
     pub fn id(&self) -> Option<netns_fs::NsId> {
-        self.open().ok().and_then(|f| netns_fs::id_of(&f).ok())
+        match self {
+            Ns::Host => {
+                static ID: OnceLock<Option<netns_fs::NsId>> = OnceLock::new();
+                *ID.get_or_init(|| HOST.get().and_then(|f| netns_fs::id_of(f).ok()))
+            }
+            Ns::Named(name) => netns_fs::id_of_name(name),
+        }
     }
 
     /// Every namespace netscript can see: host first, then /run/netns order.

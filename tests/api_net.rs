@@ -274,6 +274,36 @@ fn ping_answers_true_for_reachable_and_false_for_absent_addresses() {
         "#);
 }
 
+#[test]
+fn unreachable_pings_many_at_once_and_names_only_the_silent_ones() {
+    ok(r#"
+        import "topo" as topo;
+        let s = topo::star("br0", 40, "10.7.0.0/24");
+        s.bridge.addr_add("10.7.0.254/24");
+        s.bridge.addr_add("2001:db8:7::fe/64");
+        s.links[0].addr_add("2001:db8:7::1/64");
+        let all = [];
+        for i in 1..=40 { all.push(`10.7.0.${i}`); }
+        all.push("2001:db8:7::1");
+        let hub = netns::host();
+        let t = timestamp();
+        expect_eq(hub.unreachable(all), [], "the hub reaches all 40 hosts, over IPv4 and IPv6");
+        expect(t.elapsed < 2.0, `40 hosts at once took ${t.elapsed} s`);
+
+        s.links[4].down();
+        s.links[21].down();
+        let t = timestamp();
+        let lost = hub.unreachable(all + ["10.7.0.99"], #{ timeout: 0.5 });
+        expect_eq(lost, ["10.7.0.5", "10.7.0.22", "10.7.0.99"], "exactly the silent ones, in order");
+        expect(t.elapsed < 2.0, `the silent ones time out together, took ${t.elapsed} s`);
+        expect_eq(hub.unreachable([]), [], "nothing to ping");
+
+        expect_eq(fails(|| hub.unreachable(["10.7.0.1", 5])).kind, "invalid", "a number in the list");
+        expect_eq(fails(|| hub.unreachable(["10.7.0.1/24"])).kind, "invalid", "a prefix");
+        expect_eq(fails(|| hub.unreachable(["10.7.0.1"], #{ timeout: -1 })).kind, "invalid", "a negative timeout");
+        "#);
+}
+
 // ---------------------------------------------------------------- sysctl
 
 #[test]

@@ -24,6 +24,14 @@ impl Netlink {
     /// The connection for `ns`, opened on first use. A cached connection is
     /// reused only while the name still refers to the same namespace.
     pub(super) fn handle(&self, ns: &Ns) -> Result<Handle> {
+        // The common case, checked with one stat(2): still the namespace
+        // the cached connection was opened in.
+        if let Some(id) = ns.id()
+            && let Some(conn) = self.conns.borrow().get(ns)
+            && conn.id == id
+        {
+            return Ok(conn.handle.clone());
+        }
         let file = match ns.open() {
             Ok(f) => f,
             Err(e) => {

@@ -103,6 +103,21 @@ pub fn open(name: &str) -> Result<File> {
     Ok(file)
 }
 
+/// The identity of namespace `name` with one stat(2) of its entry (which
+/// sees the namespace mounted there), or None when the entry is missing or
+/// holds no namespace. Cheap enough to check before every request.
+pub fn id_of_name(name: &str) -> Option<NsId> {
+    validate_name(name).ok()?;
+    let id = id_of_path(&path(name).to_string_lossy())?;
+    (Some(id.0) == nsfs_device()).then_some(id)
+}
+
+/// The device of the nsfs file system, which every namespace file is on.
+fn nsfs_device() -> Option<u64> {
+    static DEVICE: std::sync::OnceLock<Option<u64>> = std::sync::OnceLock::new();
+    *DEVICE.get_or_init(|| id_of_path("/proc/self/ns/net").map(|(dev, _)| dev))
+}
+
 pub fn id_of(file: &File) -> Result<NsId> {
     let meta = file
         .metadata()
