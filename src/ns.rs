@@ -58,8 +58,12 @@ impl Ns {
     pub fn id(&self) -> Option<netns_fs::NsId> {
         match self {
             Ns::Host => {
-                static ID: OnceLock<Option<netns_fs::NsId>> = OnceLock::new();
-                *ID.get_or_init(|| HOST.get().and_then(|f| netns_fs::id_of(f).ok()))
+                static ID: OnceLock<netns_fs::NsId> = OnceLock::new();
+                if let Some(id) = ID.get() {
+                    return Some(*id);
+                }
+                let id = netns_fs::id_of(HOST.get()?).ok()?;
+                Some(*ID.get_or_init(|| id))
             }
             Ns::Named(name) => netns_fs::id_of_name(name),
         }

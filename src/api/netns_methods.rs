@@ -114,10 +114,13 @@ print(r1.ping("10.9.9.8", #{ timeout: 0.2 }));     // false
     );
 
     let unreachable_doc = r#"
-Ping every address in `addresses` at once from this namespace (one socket,
-up to 64 echoes in flight, retried each second until `timeout`, default 3
-seconds) and return the addresses that never answered: `[]` means every
-one did. The quick way to check a hub reaches all its hosts.
+Ping every address in `addresses` from this namespace at once and return
+the addresses that never answered: `[]` means every one did. The quick way
+to check that a hub reaches all its hosts. One socket per address family;
+up to 64 addresses are pinged at a time, each retried every second until it
+answers or its `timeout` (default 3 s) runs out, so N silent addresses take
+about N / 64 × timeout. An address the kernel refuses to send to (a
+prohibit route, a firewall) counts as unanswered.
 
 `for a in ADDRESSES; do ip netns exec NS ping -c 1 $a & done; wait`
 
@@ -155,7 +158,7 @@ print(r1.unreachable(["10.9.9.9", "10.9.9.8"], #{ timeout: 0.2 }));  // ["10.9.9
          addresses: Array,
          opts: Map|
          -> Res<Array> {
-            let timing = ping_timing("ping", &opts).or_raise(&ctx)?;
+            let timing = ping_timing("ping a list of addresses", &opts).or_raise(&ctx)?;
             unreachable_from(&ctx, ns, &addresses, timing)
         },
     );

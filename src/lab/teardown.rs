@@ -1,7 +1,8 @@
 //! Undoing a lab: exactly the objects its ledger lists, in reverse order —
 //! processes, then addresses and routes on other links, then links, then
-//! namespaces — skipping (with a warning) whatever is already gone or is
-//! no longer the object the lab made.
+//! namespaces (all unmounted in one batch), then the bridges outside them —
+//! skipping (with a warning) whatever is already gone or is no longer the
+//! object the lab made.
 
 use std::time::Duration;
 
@@ -88,9 +89,19 @@ pub fn teardown(net: &Netlink, objects: &[Object]) -> Teardown {
         };
         note(&mut done, o, result);
     }
-    // Links inside the lab's own namespaces go with them. Bridges go after
-    // the namespaces: by then the kernel has dropped the ports that were
-    // veths into them, and deleting a bridge costs time per port it has.
+    // Links inside the lab's own namespaces go with them. Bridges in
+    // namespaces that stay (the host, say) go right after the namespaces
+    // are unmounted, while the kernel is freeing them: the two overlap, and
+    // the bridge has fewer ports left to drop one by one (measured faster
+    // than either order alone). Attached names are removed too, but their
+    // namespaces live on, so links there go first, like any other.
+    let attached: Vec<&str> = objects
+        .iter()
+        .filter_map(|o| match o {
+            Object::Attached { name, .. } => Some(name.as_str()),
+            _ => None,
+        })
+        .collect();
     let mut with_namespace: Vec<(String, String)> = Vec::new();
     let mut bridges = Vec::new();
     for o in objects.iter().rev() {
@@ -102,7 +113,7 @@ pub fn teardown(net: &Netlink, objects: &[Object]) -> Teardown {
         };
         if in_lab_ns(ns, *ns_id) {
             with_namespace.push((ns.clone(), o.describe()));
-        } else if kind == "bridge" {
+        } else if kind == "bridge" && !attached.contains(&ns.as_str()) {
             if let Object::Link { index, .. } = o
                 && same_ns(ns, *ns_id)
                 && net
@@ -160,8 +171,6 @@ pub fn teardown(net: &Netlink, objects: &[Object]) -> Teardown {
             }
         }
     }
-    // Right after the unmounts, while the kernel is freeing the namespaces:
-    // the two overlap, which is measurably faster than either order alone.
     for o in bridges {
         note(&mut done, o, remove_link(net, o));
     }

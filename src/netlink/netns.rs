@@ -38,7 +38,7 @@ impl Netlink {
         // links stay, so nothing is waited for.
         let lives_on = ns
             .open()
-            .map(|f| holders.keep_alive(&f, name))
+            .map(|f| holders.keep_alive(&f, &[name]))
             .unwrap_or(false);
         if !lives_on && let Ok(links) = self.dump_links(&ns) {
             for l in links
@@ -69,10 +69,10 @@ impl Netlink {
             .iter()
             .filter(|name| netns_fs::validate_name(name).is_ok())
             .map(|name| Ns::Named(name.to_string()))
-            .filter(|ns| ns.open().is_ok_and(|f| !holders.keep_alive(&f, ns.name())))
+            .filter(|ns| ns.open().is_ok_and(|f| !holders.keep_alive(&f, names)))
             .collect();
         let into = self.links_into(&dying);
-        let results = names
+        let results: Vec<Result<()>> = names
             .iter()
             .map(|name| {
                 netns_fs::validate_name(name)?;
@@ -80,13 +80,24 @@ impl Netlink {
                 netns_fs::delete(name)
             })
             .collect();
-        self.dying.borrow_mut().extend(into);
+        // Only the peers of namespaces whose name really went will go.
+        let deleted = |ns: &Ns| {
+            names
+                .iter()
+                .zip(&results)
+                .any(|(name, r)| r.is_ok() && ns.name() == *name)
+        };
+        self.dying.borrow_mut().extend(
+            into.into_iter()
+                .filter(|(_, _, into)| deleted(into))
+                .map(|(ns, index, _)| (ns, index)),
+        );
         results
     }
 
     /// The veths in namespaces other than `dying` whose peers are in one
-    /// of `dying`.
-    fn links_into(&self, dying: &[Ns]) -> Vec<(Ns, u32)> {
+    /// of `dying`: where each is, and which of `dying` its peer is in.
+    fn links_into(&self, dying: &[Ns]) -> Vec<(Ns, u32, Ns)> {
         let mut found = Vec::new();
         if dying.is_empty() {
             return found;
@@ -105,16 +116,15 @@ impl Netlink {
             if crossing.is_empty() {
                 continue;
             }
-            let ids: std::collections::HashSet<i32> = dying
+            let ids: std::collections::HashMap<i32, &Ns> = dying
                 .iter()
-                .filter_map(|d| self.nsid_of(&ns, d).ok().flatten())
+                .filter_map(|d| Some((self.nsid_of(&ns, d).ok().flatten()?, d)))
                 .collect();
-            found.extend(
-                crossing
-                    .iter()
-                    .filter(|l| l.link_netnsid.is_some_and(|id| ids.contains(&id)))
-                    .map(|l| (ns.clone(), l.index)),
-            );
+            for l in crossing {
+                if let Some(into) = l.link_netnsid.and_then(|id| ids.get(&id)) {
+                    found.push((ns.clone(), l.index, (*into).clone()));
+                }
+            }
         }
         found
     }

@@ -5,7 +5,7 @@
 use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
 
-use std::os::fd::AsFd;
+use std::os::fd::{AsFd, AsRawFd};
 
 use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
 use rtnetlink::packet_core::{NetlinkMessage, NetlinkPayload};
@@ -25,7 +25,7 @@ const QUIET: Duration = Duration::from_millis(200);
 
 impl Netlink {
     /// Wait until the veth ends that lived on in other namespaces after
-    /// their peer's namespace was deleted are gone (at most a few seconds).
+    /// their peer's namespace was deleted are gone (at most 10 s in all).
     /// The kernel frees deleted namespaces in batches, so deleting many
     /// and waiting once is fast.
     pub fn wait_dying(&self) {
@@ -75,8 +75,19 @@ impl Netlink {
 fn subscribe() -> std::io::Result<Socket> {
     let mut socket = Socket::new(NETLINK_ROUTE)?;
     socket.bind_auto()?;
-    // Room for the burst of events when many links go at once.
-    let _ = socket.set_rx_buf_sz(4 << 20);
+    // Room for the burst of events when many links go at once (FORCE: past
+    // rmem_max, as root may; a lost event only costs a look at the links).
+    let size: libc::c_int = 4 << 20;
+    // SAFETY: setsockopt(2) on a socket we own, with a c_int option value.
+    unsafe {
+        libc::setsockopt(
+            socket.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_RCVBUFFORCE,
+            (&size as *const libc::c_int).cast(),
+            std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+        );
+    }
     socket.add_membership(libc::RTNLGRP_LINK)?;
     Ok(socket)
 }
@@ -93,9 +104,8 @@ fn next_removals(socket: &Socket, buf: &mut [u8]) -> Option<Vec<u32>> {
     let mut gone = Vec::new();
     let mut at = 0;
     while at < len {
-        let Ok(msg) = NetlinkMessage::<M>::deserialize(&buf[at..len]) else {
-            break;
-        };
+        // Unreadable: look at the links instead of trusting the rest.
+        let msg = NetlinkMessage::<M>::deserialize(&buf[at..len]).ok()?;
         let size = msg.header.length as usize;
         // A port leaving a bridge is announced as an AF_BRIDGE DELLINK; only
         // the link's own removal counts.

@@ -114,8 +114,12 @@ pub fn id_of_name(name: &str) -> Option<NsId> {
 
 /// The device of the nsfs file system, which every namespace file is on.
 fn nsfs_device() -> Option<u64> {
-    static DEVICE: std::sync::OnceLock<Option<u64>> = std::sync::OnceLock::new();
-    *DEVICE.get_or_init(|| id_of_path("/proc/self/ns/net").map(|(dev, _)| dev))
+    static DEVICE: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    if let Some(dev) = DEVICE.get() {
+        return Some(*dev);
+    }
+    let (dev, _) = id_of_path("/proc/self/ns/net")?;
+    Some(*DEVICE.get_or_init(|| dev))
 }
 
 pub fn id_of(file: &File) -> Result<NsId> {
@@ -279,14 +283,15 @@ impl Holders {
         Holders { names, occupied }
     }
 
-    /// Whether namespace `ns` stays alive when its name `name` is removed:
-    /// processes live in it, or another name under /run/netns holds it.
-    pub fn keep_alive(&self, ns: &File, name: &str) -> bool {
+    /// Whether namespace `ns` stays alive when the names `going` are
+    /// removed: processes live in it, or another name under /run/netns
+    /// holds it.
+    pub fn keep_alive(&self, ns: &File, going: &[&str]) -> bool {
         let Ok(id) = id_of(ns) else { return false };
         let other_name = self
             .names
             .get(&id)
-            .is_some_and(|names| names.iter().any(|n| n != name));
+            .is_some_and(|names| names.iter().any(|n| !going.contains(&n.as_str())));
         other_name || self.occupied.contains(&id)
     }
 }

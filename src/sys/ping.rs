@@ -31,19 +31,35 @@ impl Default for Timing {
 /// one is answered. Each echo waits `per_try` for its reply; new echoes go
 /// out until `deadline` has passed.
 pub fn ping(ns: &File, dst: IpAddr, timing: Timing) -> Result<bool> {
-    Ok(ping_many(ns, &[dst], timing, 1)?[0])
+    let mut answers = ping_each(ns, &[dst], timing, 1)?;
+    answers.pop().unwrap_or(Ok(false))
 }
 
 /// `ping` to many addresses at once from one namespace, over one socket per
 /// address family: at most `in_flight` addresses are being pinged at any
 /// moment (each until it answers or its `deadline` passes). One answer per
-/// address, in order.
+/// address, in order; an address the kernel refuses to send to (a
+/// prohibit route, a firewall) counts as unanswered.
 pub fn ping_many(
     ns: &File,
     dsts: &[IpAddr],
     timing: Timing,
     in_flight: usize,
 ) -> Result<Vec<bool>> {
+    Ok(ping_each(ns, dsts, timing, in_flight)?
+        .into_iter()
+        .map(|a| a.unwrap_or(false))
+        .collect())
+}
+
+/// `ping_many` with the error for each address the kernel refused to send
+/// to.
+fn ping_each(
+    ns: &File,
+    dsts: &[IpAddr],
+    timing: Timing,
+    in_flight: usize,
+) -> Result<Vec<Result<bool>>> {
     let want_v4 = dsts.iter().any(|d| d.is_ipv4());
     let want_v6 = dsts.iter().any(|d| d.is_ipv6());
     let (v4, v6) = netns_fs::run_in(ns, || -> Result<_> {
@@ -54,6 +70,7 @@ pub fn ping_many(
     })??;
     let id = (std::process::id() as u16) ^ next_sequence();
     let mut pinging = Pinging::new(dsts, timing, in_flight.max(1));
+    let mut refused: Vec<Option<Error>> = dsts.iter().map(|_| None).collect();
     while !pinging.done() && !crate::interrupt::requested() {
         for (i, dst, seq) in pinging.due() {
             let sock = if dst.is_ipv6() { &v6 } else { &v4 };
@@ -63,11 +80,12 @@ pub fn ping_many(
                 Err(libc::ENETUNREACH) => pinging.settle(i, false),
                 Err(errno @ (libc::EINVAL | libc::EAFNOSUPPORT | libc::EPERM | libc::EACCES)) => {
                     let e = Error::errno(format!("send an ICMP echo to {dst}"), errno);
-                    return Err(if crate::cidr::is_link_local(dst) {
+                    refused[i] = Some(if crate::cidr::is_link_local(dst) {
                         e.with_help("a link-local (fe80::) address needs an interface: ping a global address instead")
                     } else {
                         e
                     });
+                    pinging.settle(i, false);
                 }
                 // No buffer space or the like: the next try resends.
                 Err(_) => {}
@@ -78,7 +96,12 @@ pub fn ping_many(
             pinging.answered(source);
         }
     }
-    Ok(pinging.results())
+    Ok(pinging
+        .results()
+        .into_iter()
+        .zip(refused)
+        .map(|(ok, refused)| refused.map_or(Ok(ok), Err))
+        .collect())
 }
 
 /// The state of a `ping_many`: which addresses are being pinged, when
