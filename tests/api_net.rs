@@ -297,6 +297,9 @@ fn unreachable_pings_many_at_once_and_names_only_the_silent_ones() {
         expect_eq(lost, ["10.7.0.5", "10.7.0.22", "10.7.0.99"], "exactly the silent ones, in order");
         expect(t.elapsed < 2.0, `the silent ones time out together, took ${t.elapsed} s`);
         expect_eq(hub.unreachable([]), [], "nothing to ping");
+        hub.run("ip route add prohibit 10.99.0.0/16");
+        expect_eq(hub.unreachable(["10.99.0.1", "10.7.0.1"]), ["10.99.0.1"], "a refused address is only unanswered");
+        expect_eq(fails(|| hub.ping("10.99.0.1")).kind, "permission", "a single ping says why");
 
         expect_eq(fails(|| hub.unreachable(["10.7.0.1", 5])).kind, "invalid", "a number in the list");
         expect_eq(fails(|| hub.unreachable(["10.7.0.1/24"])).kind, "invalid", "a prefix");

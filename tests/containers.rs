@@ -99,3 +99,34 @@ fn container_pid_explains_what_is_missing() {
         "{out}"
     );
 }
+
+#[test]
+fn teardown_removes_what_the_lab_made_inside_an_attached_namespace() {
+    let sb = Sandbox::new();
+    sb.file(
+        "inside.rhai",
+        r#"
+        let ctr = netns::attach("ctr", parse_int(ARGS[0]));
+        let br = bridge::add("br-in", #{ netns: ctr });
+        let eth = link::add_veth("c-eth0", "h-eth0", #{ netns: ctr });
+        eth.set_master(br);
+        "#,
+    );
+    let run = sb.sh(&format!(
+        "{STAND_IN}netscript --lab inside inside.rhai $CTR 2> err.txt; echo status=$?\n\
+         nsenter -t $CTR -n ip -br link | cut -d' ' -f1 | sort | tr '\\n' ' '; echo\n\
+         netscript down inside > down.txt 2>&1; echo down=$?\n\
+         nsenter -t $CTR -n ip -br link | cut -d' ' -f1 | tr '\\n' ' '; echo\n\
+         ip -br link show h-eth0 2>&1 | grep -c 'does not exist'\n\
+         ip netns list | wc -l\n\
+         kill -0 $CTR && echo still-running\n\
+         kill $CTR"
+    ));
+    assert_eq!(
+        run.stdout,
+        "status=0\nbr-in c-eth0@if2 lo \ndown=0\nlo \n1\n0\nstill-running\n",
+        "{}{}",
+        sb.read("err.txt"),
+        sb.read("down.txt")
+    );
+}
