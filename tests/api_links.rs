@@ -681,3 +681,54 @@ fn macvlan_is_created_directly_in_its_namespace() {
     let host = json(&sb.read("host.json"));
     assert_eq!(host[0]["linkinfo"]["info_data"]["mode"], "private");
 }
+
+#[test]
+fn vxlan_is_created_with_its_settings_and_deleted() {
+    let (sb, stdout, _) = ok_then(
+        r#"
+        let r1 = netns::add("r1");
+        let u = link::add_veth("u0", "u1", #{ netns: r1 });
+        u.addr_add("192.0.2.1/24");
+        let a = link::add_vxlan("vx42", #{ id: 42, local: "192.0.2.1", remote: "192.0.2.2", dev: u });
+        expect_eq(a.kind, "vxlan", "kind");
+        expect_eq(a.netns.name, "r1", "created where its underlay device is");
+        let b = link::add_vxlan("vx7", #{ id: 7, remote: "2001:db8::2", port: 8472 });
+        expect_eq(b.netns.name, "host", "default namespace");
+        let c = link::add_vxlan("vx9", #{ id: 16777215, remote: "239.1.1.1", dev: link::get("u1"), netns: r1 });
+        expect_eq(c.netns.name, "r1", "moved into netns, socket beside its dev");
+        link::add_vxlan("vx8", #{ id: 8 }).del();
+        expect_eq(fails(|| link::add_vxlan("bad", #{ id: 16777216 })).kind, "invalid", "a VNI of 25 bits");
+        expect_eq(fails(|| link::add_vxlan("bad", #{ remote: "192.0.2.2" })).kind, "invalid", "no id");
+        expect_eq(fails(|| link::add_vxlan("bad", #{ id: 1, remote: "192.0.2" })).kind, "invalid", "a bad address");
+        expect_eq(fails(|| link::add_vxlan("bad", #{ id: 1, local: "192.0.2.1", remote: "2001:db8::1" })).kind, "invalid", "mixed families");
+        expect_eq(fails(|| link::add_vxlan("bad", #{ id: 1, port: 70000 })).kind, "invalid", "a port past 65535");
+        expect_eq(fails(|| link::add_vxlan("bad", #{ id: 1, dev: "u0" })).kind, "invalid", "dev must be a link");
+        expect_eq(fails(|| link::add_vxlan("bad", #{ id: 1, vni: 3 })).kind, "invalid", "an unknown option");
+        expect_eq(fails(|| link::add_vxlan("vx7", #{ id: 5 })).kind, "exists", "a taken name");
+        print("ok");
+        "#,
+        "ip -n r1 -j -d link show vx42 > a.json; ip -j -d link show vx7 > b.json; \
+         ip -n r1 -j -d link show vx9 > c.json; ip -j link show > host.json",
+    );
+    assert_eq!(stdout, "ok\n");
+    let a = &json(&sb.read("a.json"))[0]["linkinfo"];
+    assert_eq!(a["info_kind"], "vxlan", "{a}");
+    assert_eq!(a["info_data"]["id"], 42, "{a}");
+    assert_eq!(a["info_data"]["local"], "192.0.2.1", "{a}");
+    assert_eq!(a["info_data"]["remote"], "192.0.2.2", "{a}");
+    assert_eq!(a["info_data"]["link"], "u0", "{a}");
+    assert_eq!(a["info_data"]["port"], 4789, "{a}");
+    let b = &json(&sb.read("b.json"))[0]["linkinfo"]["info_data"];
+    assert_eq!(b["id"], 7, "{b}");
+    assert_eq!(b["remote6"], "2001:db8::2", "{b}");
+    assert_eq!(b["port"], 8472, "{b}");
+    let c = &json(&sb.read("c.json"))[0]["linkinfo"]["info_data"];
+    assert_eq!(c["id"], 16777215, "{c}");
+    assert_eq!(c["group"], "239.1.1.1", "{c}");
+    let host = ifnames(&json(&sb.read("host.json")));
+    assert!(!host.contains(&"vx8".to_string()), "deleted: {host:?}");
+    assert!(
+        !host.iter().any(|n| n == "bad"),
+        "nothing half-built: {host:?}"
+    );
+}

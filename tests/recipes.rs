@@ -74,3 +74,37 @@ fn routed_lab_shows_the_router_forwarding() {
         run.stdout
     );
 }
+
+/// The two-machine recipe as it is meant to run: one half per machine, each
+/// machine a namespace with its own /run (so its own /run/netns), joined by
+/// an underlay veth; each side's host then pings the other's across VXLAN.
+#[test]
+fn two_hosts_vxlan_runs_one_half_on_each_machine() {
+    let sb = Sandbox::new();
+    let recipe = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/two-hosts-vxlan.rhai");
+    let run = sb.sh(&format!(
+        r#"ip netns add A; ip netns add B
+ip link add u0 netns A type veth peer name u0 netns B
+ip -n A addr add 192.0.2.1/24 dev u0; ip -n A link set u0 up; ip -n A link set lo up
+ip -n B addr add 192.0.2.2/24 dev u0; ip -n B link set u0 up; ip -n B link set lo up
+side() {{
+  ip netns exec $1 unshare --mount --propagation private sh -c "mount -t tmpfs tmpfs /run &&
+    netscript {recipe} $2 $3 $4 > out-$1.txt 2>&1 && touch up-$1 &&
+    while [ ! -e up-$5 ]; do sleep 0.05; done &&
+    ip netns exec h$4 ping -c 1 -W 3 10.42.0.$6 > /dev/null && echo $1-reaches-$5 > ping-$1.txt;
+    touch done-$1; while [ ! -e done-$5 ]; do sleep 0.05; done"
+}}
+side A 192.0.2.1 192.0.2.2 1 B 2 & side B 192.0.2.2 192.0.2.1 2 A 1 & wait
+cat ping-A.txt ping-B.txt; cat out-A.txt out-B.txt
+ip netns list | sort | tr '\n' ' '"#
+    ));
+    assert_eq!(
+        run.stdout,
+        "A-reaches-B\nB-reaches-A\n\
+         side 1: h1 is 10.42.0.1 on br-lab, tunnel vx42 192.0.2.1 -> 192.0.2.2\n\
+         side 2: h2 is 10.42.0.2 on br-lab, tunnel vx42 192.0.2.2 -> 192.0.2.1\n\
+         A B ",
+        "{}",
+        run.stderr
+    );
+}

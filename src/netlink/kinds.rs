@@ -1,9 +1,11 @@
-//! More link kinds: macvlan.
+//! More link kinds: macvlan, vxlan.
 
 use std::os::fd::AsRawFd;
 
-use rtnetlink::LinkMacVlan;
+use std::net::IpAddr;
+
 use rtnetlink::packet_route::link::{LinkAttribute, MacVlanMode};
+use rtnetlink::{LinkMacVlan, LinkVxlan};
 
 use super::{LinkInfo, Netlink};
 use crate::error::{Error, Result};
@@ -43,6 +45,38 @@ impl Netlink {
         self.create_in(parent_ns, target, msg, &action, name)
     }
 
+    /// `ip [-n UNDERLAY_NS] link add NAME [netns NS] type vxlan id ID
+    /// [local L] [remote R] [dev DEV] dstport PORT`. The UDP socket lives
+    /// in `underlay` (where `local`, `remote` and `dev` are), the device
+    /// itself is created directly in `target`.
+    pub fn add_vxlan(
+        &self,
+        underlay: &Ns,
+        target: &Ns,
+        name: &str,
+        vx: &Vxlan,
+    ) -> Result<LinkInfo> {
+        let action = format!("create vxlan link \"{name}\"");
+        super::link::check_ifname(&action, name)?;
+        let mut b = LinkVxlan::new(name, vx.id).port(vx.port);
+        match vx.local {
+            Some(IpAddr::V4(a)) => b = b.local(a),
+            Some(IpAddr::V6(a)) => b = b.local6(a),
+            None => {}
+        }
+        match vx.remote {
+            Some(IpAddr::V4(a)) if a.is_multicast() => b = b.group(a),
+            Some(IpAddr::V6(a)) if a.is_multicast() => b = b.group6(a),
+            Some(IpAddr::V4(a)) => b = b.remote(a),
+            Some(IpAddr::V6(a)) => b = b.remote6(a),
+            None => {}
+        }
+        if let Some(dev) = vx.dev {
+            b = b.dev(dev);
+        }
+        self.create_in(underlay, target, b.build(), &action, name)
+    }
+
     /// Create a link whose lower device is in `parent_ns`, directly inside
     /// `target` (IFLA_NET_NS_FD), so nothing is moved afterwards.
     fn create_in(
@@ -61,4 +95,19 @@ impl Netlink {
         self.send_create(parent_ns, msg, action, name, Some((target, name)))?;
         self.link_by_name(target, name)
     }
+}
+
+/// The settings of a VXLAN tunnel end.
+#[derive(Debug, Clone)]
+pub struct Vxlan {
+    /// The VXLAN network identifier, 0..2^24.
+    pub id: u32,
+    /// This end's underlay address.
+    pub local: Option<IpAddr>,
+    /// The other end (unicast), or a multicast group.
+    pub remote: Option<IpAddr>,
+    /// The underlay device's index, in the underlay namespace.
+    pub dev: Option<u32>,
+    /// The UDP destination port.
+    pub port: u16,
 }

@@ -14,7 +14,7 @@ mod route;
 mod types;
 mod watch;
 
-pub use kinds::macvlan_mode;
+pub use kinds::{Vxlan, macvlan_mode};
 pub use types::{LinkInfo, RouteInfo};
 
 use std::cell::RefCell;
