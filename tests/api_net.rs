@@ -431,3 +431,90 @@ fn exit_sets_the_status_and_stops_the_script() {
         assert_eq!(run.stdout, *stdout, "{code}");
     }
 }
+
+// ------------------------------------------------------------- neighbours
+
+#[test]
+fn neighbours_are_added_listed_used_and_deleted() {
+    let (_, stdout, oracle) = ok_then(
+        r#"
+        let a = netns::add("a");
+        let b = netns::add("b");
+        let ea = link::add_veth("eth0", "eth0", #{ netns: a, peer_netns: b });
+        let eb = ea.peer;
+        ea.addr_add("10.0.0.1/24");
+        eb.addr_add("10.0.0.2/24");
+        ea.up();
+        eb.up();
+        // A wrong MAC, pinned: no ARP is done, frames go to nobody.
+        a.neigh_add("10.0.0.2", "02:00:00:00:00:99", ea);
+        expect(!a.ping("10.0.0.2", #{ timeout: 0.5 }), "a pinned wrong MAC is used");
+        a.neigh_del("10.0.0.2", "eth0");
+        a.neigh_add("10.0.0.2", eb.mac, "eth0");
+        expect(a.ping("10.0.0.2"), "the right MAC, pinned");
+        a.neigh_add("2001:db8::2", "02-00-00-00-00-02", ea);
+        let n = a.neighs().filter(|e| e.ip == "10.0.0.2");
+        expect_eq(n, [#{ ip: "10.0.0.2", mac: eb.mac, dev: "eth0", state: "permanent" }], "listed");
+        expect_eq(fails(|| a.neigh_add("10.0.0.2", eb.mac, ea)).kind, "exists", "twice");
+        expect_eq(fails(|| a.neigh_del("10.0.0.77", ea)).kind, "not_found", "no such entry");
+        expect_eq(fails(|| a.neigh_add("10.0.0.3", "02:00:00:00:00", ea)).kind, "invalid", "five bytes");
+        expect_eq(fails(|| a.neigh_add("10.0.0.3", "02:00:00:00:00:zz", ea)).kind, "invalid", "not hex");
+        expect_eq(fails(|| a.neigh_add("10.0.0.3/24", eb.mac, ea)).kind, "invalid", "a prefix");
+        expect_eq(fails(|| a.neigh_add("10.0.0.3", eb.mac, "nope0")).kind, "not_found", "no such link");
+        expect_eq(fails(|| a.neigh_add("10.0.0.3", eb.mac, eb)).kind, "invalid", "a link of another namespace");
+        print(eb.mac);
+        "#,
+        "ip -n a -j neigh show",
+    );
+    let mac = stdout.trim();
+    let v = json(&oracle);
+    let mut seen: Vec<String> = items(&v)
+        .iter()
+        .map(|e| {
+            format!(
+                "{} {} {}",
+                e["dst"].as_str().unwrap(),
+                e["lladdr"].as_str().unwrap_or(""),
+                e["state"][0].as_str().unwrap_or("")
+            )
+        })
+        .collect();
+    seen.sort();
+    assert_eq!(
+        seen,
+        [
+            format!("10.0.0.2 {mac} PERMANENT"),
+            "2001:db8::2 02:00:00:00:00:02 PERMANENT".to_string()
+        ]
+    );
+}
+
+#[test]
+fn a_neighbour_added_in_the_host_goes_with_the_lab() {
+    let sb = Sandbox::new();
+    sb.file(
+        "n.rhai",
+        r#"
+        let br = bridge::add("br0");
+        netns::host().neigh_add("10.0.0.5", "02:00:00:00:00:05", br);
+        link::add_veth("x0", "x1");
+        netns::host().neigh_add("10.0.0.6", "02:00:00:00:00:06", "x0");
+        "#,
+    );
+    let run = sb.sh(
+        "netscript --lab n n.rhai && ip -j neigh show | grep -o '10.0.0.[56]' | tr '\\n' ' '; echo; \
+         netscript down n > down.txt; ip -j neigh show | grep -c '10.0.0' ; cat down.txt",
+    );
+    assert!(
+        run.stdout.starts_with("10.0.0.5 10.0.0.6 \n0\n"),
+        "{}{}",
+        run.stdout,
+        run.stderr
+    );
+    assert!(
+        run.stdout.contains("neighbour 10.0.0.6 on x0 (in host)"),
+        "{}",
+        run.stdout
+    );
+    assert!(!run.stdout.contains("warning"), "{}", run.stdout);
+}

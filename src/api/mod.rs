@@ -11,6 +11,7 @@ mod handles;
 mod link;
 mod link_kinds;
 mod link_methods;
+mod neigh;
 mod netns;
 mod netns_methods;
 mod process;
@@ -54,6 +55,7 @@ pub fn engine(net: Net, script_dir: Option<std::path::PathBuf>) -> Engine {
     engine.register_static_module("lab", see::module(&net).into());
     let mut methods = Module::new();
     netns_methods::register(&mut methods, &net);
+    neigh::register(&mut methods, &net);
     exec_methods::register(&mut methods);
     spawn::register(&mut methods);
     container::register_methods(&mut methods);

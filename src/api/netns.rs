@@ -31,7 +31,10 @@ pub fn delete(n: &Net, ctx: &NativeCallContext, name: &str) -> Res<()> {
     crate::lab::current().removed(|o| match o {
         Object::Netns { name: n, .. } | Object::Attached { name: n, .. } => n == name,
         Object::Process { netns, .. } => netns == name,
-        Object::Link { ns, .. } | Object::Addr { ns, .. } | Object::Route { ns, .. } => ns == name,
+        Object::Link { ns, .. }
+        | Object::Addr { ns, .. }
+        | Object::Route { ns, .. }
+        | Object::Neigh { ns, .. } => ns == name,
     });
     Ok(())
 }

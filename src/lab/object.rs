@@ -39,6 +39,14 @@ pub enum Object {
         dst: String,
         gateway: String,
     },
+    /// A neighbour entry added in a namespace the run did not create.
+    Neigh {
+        ns: String,
+        ns_id: Option<NsId>,
+        index: u32,
+        link: String,
+        ip: String,
+    },
     Process {
         pid: u32,
         start: u64,
@@ -57,6 +65,7 @@ impl Object {
             Object::Route {
                 ns, dst, gateway, ..
             } => format!("route {dst} via {gateway} (in {ns})"),
+            Object::Neigh { ns, link, ip, .. } => format!("neighbour {ip} on {link} (in {ns})"),
             Object::Process { pid, netns, .. } => format!("process {pid} (in {netns})"),
         }
     }
@@ -118,6 +127,15 @@ impl Object {
             } => {
                 json!({"type": "route", "ns": ns, "ns_id": id(ns_id), "dst": dst, "gateway": gateway})
             }
+            Object::Neigh {
+                ns,
+                ns_id,
+                index,
+                link,
+                ip,
+            } => {
+                json!({"type": "neigh", "ns": ns, "ns_id": id(ns_id), "index": index, "link": link, "ip": ip})
+            }
             Object::Process { pid, start, netns } => {
                 json!({"type": "process", "pid": pid, "start": start, "netns": netns})
             }
@@ -155,6 +173,13 @@ impl Object {
                 ns_id: id("ns_id"),
                 dst: s("dst")?,
                 gateway: s("gateway")?,
+            },
+            "neigh" => Object::Neigh {
+                ns: s("ns")?,
+                ns_id: id("ns_id"),
+                index: v["index"].as_u64()? as u32,
+                link: s("link")?,
+                ip: s("ip")?,
             },
             "process" => Object::Process {
                 pid: v["pid"].as_u64()? as u32,
@@ -200,6 +225,13 @@ mod tests {
                 ns_id: Some((4, 1)),
                 dst: "10.2.0.0/16".into(),
                 gateway: "10.0.0.2".into(),
+            },
+            Object::Neigh {
+                ns: "host".into(),
+                ns_id: Some((4, 1)),
+                index: 3,
+                link: "br0".into(),
+                ip: "10.0.0.9".into(),
             },
             Object::Process {
                 pid: 42,

@@ -85,6 +85,24 @@ pub fn teardown(net: &Netlink, objects: &[Object]) -> Teardown {
                         .map_err(|e| e.reason)
                 }
             }
+            Object::Neigh {
+                ns,
+                ns_id,
+                index,
+                ip,
+                ..
+            } if !in_lab_ns(ns, *ns_id) => {
+                if !same_ns(ns, *ns_id) {
+                    Err("its namespace is gone".to_string())
+                } else {
+                    ip.parse()
+                        .map_err(|_| format!("{ip:?} is not an address"))
+                        .and_then(|ip| {
+                            net.neigh_del(&Ns::named(ns), *index, ip)
+                                .map_err(|e| e.reason)
+                        })
+                }
+            }
             _ => continue,
         };
         note(&mut done, o, result);

@@ -15,6 +15,7 @@ mod types;
 mod watch;
 
 pub use kinds::{Vxlan, macvlan_mode};
+pub use neigh::NeighInfo;
 pub use types::{LinkInfo, RouteInfo};
 
 use std::cell::RefCell;
