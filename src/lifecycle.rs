@@ -39,8 +39,8 @@ pub fn begin(net: &Netlink, name: &str, script: &str, policy: &Policy) -> Result
                 let _ = std::fs::remove_file(lab::ledger_path(name));
             } else {
                 eprintln!(
-                    "netscript: lab \"{name}\" is already up ({} objects, made by {} at {})",
-                    existing.objects.len(),
+                    "netscript: lab \"{name}\" is already up ({}, made by {} at {})",
+                    count_objects(existing.objects.len()),
                     if existing.script.is_empty() {
                         "a script"
                     } else {
@@ -75,8 +75,10 @@ pub fn end(net: &Netlink, lab: &Lab, ending: Ending, policy: &Policy) {
             let kept = lab.objects().len();
             if kept > 0 {
                 eprintln!(
-                    "kept lab \"{}\" ({kept} objects) for inspection; remove it with: netscript down {}",
-                    lab.name, lab.name
+                    "kept lab \"{}\" ({}) for inspection; remove it with: netscript down {}",
+                    lab.name,
+                    count_objects(kept),
+                    lab.name
                 );
             }
         }
@@ -129,7 +131,10 @@ pub fn down(labs: &[String]) -> i32 {
             Ok(Some(ledger)) => {
                 let done = lab::teardown(&net, &ledger.objects);
                 let _ = std::fs::remove_file(lab::ledger_path(&name));
-                println!("lab \"{name}\": removed {} objects", done.removed.len());
+                println!(
+                    "lab \"{name}\": removed {}",
+                    count_objects(done.removed.len())
+                );
                 for r in &done.removed {
                     println!("  - {r}");
                 }
@@ -164,10 +169,10 @@ pub fn ls() -> i32 {
             format!(", from {}", l.script)
         };
         println!(
-            "{}  (created {}{script}, {} objects)",
+            "{}  (created {}{script}, {})",
             l.name,
             when(l.created),
-            l.objects.len()
+            count_objects(l.objects.len())
         );
         for o in &l.objects {
             println!("  - {}", o.describe());
@@ -196,6 +201,15 @@ fn when(secs: u64) -> String {
         rest % 3600 / 60,
         rest % 60
     )
+}
+
+/// "1 object", "2 objects".
+fn count_objects(n: usize) -> String {
+    if n == 1 {
+        "1 object".into()
+    } else {
+        format!("{n} objects")
+    }
 }
 
 #[cfg(test)]

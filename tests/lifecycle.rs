@@ -209,13 +209,13 @@ fn a_lab_that_is_up_is_not_run_over() {
         run.stderr
     );
     assert!(
-        run.stdout.ends_with("1 objects)\n  - namespace r1\n"),
+        run.stdout.ends_with(", 1 object)\n  - namespace r1\n"),
         "{}",
         run.stdout
     );
     let refused = sb.read("refused.txt");
     assert!(
-        refused.contains("lab \"lab\" is already up (1 objects"),
+        refused.contains("lab \"lab\" is already up (1 object,"),
         "{refused}"
     );
     assert!(

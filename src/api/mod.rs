@@ -17,6 +17,7 @@ mod netns_methods;
 mod process;
 mod record;
 mod resolver;
+mod routes;
 mod see;
 mod show;
 mod spawn;
@@ -56,6 +57,7 @@ pub fn engine(net: Net, script_dir: Option<std::path::PathBuf>) -> Engine {
     let mut methods = Module::new();
     netns_methods::register(&mut methods, &net);
     neigh::register(&mut methods, &net);
+    routes::register(&mut methods, &net);
     exec_methods::register(&mut methods);
     spawn::register(&mut methods);
     container::register_methods(&mut methods);

@@ -77,8 +77,11 @@ for l in r1.links() { print(l.name); }   // lo, b, a
 Whether `address` answers an ICMP echo sent from this namespace (IPv4 or
 IPv6). Each echo waits 1 s for its reply; echoes are retried until 3 s have
 passed. With `#{ timeout: seconds }` the retries stop after that long
-instead (a quick negative check). Uses a raw socket inside the namespace; no
-`ping` binary needed.
+instead (a quick negative check). An address with no route, or whose route
+or firewall drops the echo (blackhole, unreachable, prohibit), is `false`
+at once; only a mistake (a link-local address, which needs an interface)
+is an error. Uses a raw socket inside the namespace; no `ping` binary
+needed.
 
 `ip netns exec NS ping -c 1 -W 1 ADDRESS`
 
@@ -160,111 +163,6 @@ print(r1.unreachable(["10.9.9.9", "10.9.9.8"], #{ timeout: 0.2 }));  // ["10.9.9
          -> Res<Array> {
             let timing = ping_timing("ping a list of addresses", &opts).or_raise(&ctx)?;
             unreachable_from(&ctx, ns, &addresses, timing)
-        },
-    );
-
-    let n = net.clone();
-    method(
-        "route_add",
-        &["ns: &mut Netns", "destination: &str", "gateway: &str"],
-        r#"
-Add a route in the main table: `destination` is "default" or a network
-prefix ("10.2.0.0/16", "2001:db8:2::/64"), reached via `gateway`.
-
-`ip -n NS route add DESTINATION via GATEWAY`
-
-```rhai
-let r1 = netns::add("r1");
-let l = link::add_veth("eth0", "peer0", #{ netns: r1 });
-l.addr_add("10.0.0.1/24");
-l.up();
-r1.route_add("default", "10.0.0.254");
-r1.route_add("10.2.0.0/16", "10.0.0.2");
-print(r1.routes());
-```"#,
-    )
-    .set_into_module(
-        m,
-        move |ctx: NativeCallContext<'_>,
-              ns: &mut NetnsHandle,
-              destination: &str,
-              gateway: &str|
-              -> Res<()> {
-            let gw = gateway.parse().map_err(|_| {
-                Error::invalid(
-                    format!("route via {gateway:?}"),
-                    format!("{gateway:?} is not an IPv4 or IPv6 address"),
-                )
-                .with_help(
-                    "the gateway is a plain address like 10.0.0.254, without a prefix length",
-                )
-            });
-            let gw = gw.or_raise(&ctx)?;
-            let dst = crate::cidr::parse_destination(destination, gw).or_raise(&ctx)?;
-            n.route_add(&ns.ns, dst, gw).or_raise(&ctx)?;
-            record::change(&ctx, || {
-                format!(
-                    "ip {}route add {destination} via {gateway}",
-                    record::ip_n(&ns.ns)
-                )
-            });
-            let lab = crate::lab::current();
-            if !lab.owns_netns(ns.ns.name()) {
-                let dst = dst.map_or("default".to_string(), crate::cidr::format);
-                lab.created(crate::lab::Object::Route {
-                    ns: ns.ns.name().to_string(),
-                    ns_id: record::ns_id(&ns.ns),
-                    dst,
-                    gateway: gw.to_string(),
-                });
-            }
-            Ok(())
-        },
-    );
-
-    let n = net.clone();
-    method(
-        "routes",
-        &["ns: &mut Netns", "Array"],
-        r#"
-The routes of the main table, IPv4 then IPv6, each `#{ dst, gateway, dev }`:
-`dst` is "default" or a prefix, `gateway` and `dev` are strings or `()`.
-
-`ip -n NS route show; ip -n NS -6 route show`
-
-```rhai
-let r1 = netns::add("r1");
-let eth = link::add_veth("eth0", "peer", #{ netns: r1 });
-eth.addr_add("10.1.0.1/24");
-eth.up();
-r1.route_add("default", "10.1.0.254");
-let v4 = r1.routes().filter(|r| !r.dst.contains(":"));
-print(v4);   // [#{"dev": "eth0", "dst": "default", "gateway": "10.1.0.254"}, #{"dev": "eth0", "dst": "10.1.0.0/24", "gateway": ()}]
-```"#,
-    )
-    .set_into_module(
-        m,
-        move |ctx: NativeCallContext<'_>, ns: &mut NetnsHandle| -> Res<Array> {
-            let routes = n.routes(&ns.ns).or_raise(&ctx)?;
-            let links = n.links(&ns.ns).or_raise(&ctx)?;
-            let name_of = |i: u32| links.iter().find(|l| l.index == i).map(|l| l.name.clone());
-            Ok(routes
-                .into_iter()
-                .map(|r| {
-                    let mut map = Map::new();
-                    let dst = r.dst.map_or("default".to_string(), crate::cidr::format);
-                    map.insert("dst".into(), dst.into());
-                    map.insert(
-                        "gateway".into(),
-                        r.gateway.map_or(Dynamic::UNIT, |g| g.to_string().into()),
-                    );
-                    map.insert(
-                        "dev".into(),
-                        r.dev.and_then(name_of).map_or(Dynamic::UNIT, Dynamic::from),
-                    );
-                    Dynamic::from_map(map)
-                })
-                .collect())
         },
     );
 

@@ -37,7 +37,11 @@ pub enum Object {
         ns: String,
         ns_id: Option<NsId>,
         dst: String,
+        /// "" when the route has none.
         gateway: String,
+        /// "unicast", "blackhole", "unreachable" or "prohibit".
+        kind: String,
+        metric: Option<u32>,
     },
     /// A neighbour entry added in a namespace the run did not create.
     Neigh {
@@ -63,8 +67,26 @@ impl Object {
             Object::Link { ns, name, kind, .. } => format!("{kind} {name} (in {ns})"),
             Object::Addr { ns, link, cidr, .. } => format!("address {cidr} on {link} (in {ns})"),
             Object::Route {
-                ns, dst, gateway, ..
-            } => format!("route {dst} via {gateway} (in {ns})"),
+                ns,
+                dst,
+                gateway,
+                kind,
+                metric,
+                ..
+            } => {
+                let mut text = if kind == "unicast" {
+                    format!("route {dst}")
+                } else {
+                    format!("{kind} route {dst}")
+                };
+                if !gateway.is_empty() {
+                    text.push_str(&format!(" via {gateway}"));
+                }
+                if let Some(m) = metric {
+                    text.push_str(&format!(" metric {m}"));
+                }
+                format!("{text} (in {ns})")
+            }
             Object::Neigh { ns, link, ip, .. } => format!("neighbour {ip} on {link} (in {ns})"),
             Object::Process { pid, netns, .. } => format!("process {pid} (in {netns})"),
         }
@@ -124,8 +146,11 @@ impl Object {
                 ns_id,
                 dst,
                 gateway,
+                kind,
+                metric,
             } => {
-                json!({"type": "route", "ns": ns, "ns_id": id(ns_id), "dst": dst, "gateway": gateway})
+                json!({"type": "route", "ns": ns, "ns_id": id(ns_id), "dst": dst, "gateway": gateway,
+                       "kind": kind, "metric": metric})
             }
             Object::Neigh {
                 ns,
@@ -173,6 +198,8 @@ impl Object {
                 ns_id: id("ns_id"),
                 dst: s("dst")?,
                 gateway: s("gateway")?,
+                kind: s("kind").unwrap_or_else(|| "unicast".into()),
+                metric: v["metric"].as_u64().map(|m| m as u32),
             },
             "neigh" => Object::Neigh {
                 ns: s("ns")?,
@@ -225,6 +252,16 @@ mod tests {
                 ns_id: Some((4, 1)),
                 dst: "10.2.0.0/16".into(),
                 gateway: "10.0.0.2".into(),
+                kind: "unicast".into(),
+                metric: None,
+            },
+            Object::Route {
+                ns: "host".into(),
+                ns_id: None,
+                dst: "10.66.0.0/16".into(),
+                gateway: String::new(),
+                kind: "blackhole".into(),
+                metric: Some(5),
             },
             Object::Neigh {
                 ns: "host".into(),

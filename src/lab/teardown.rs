@@ -10,7 +10,7 @@ use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 
 use super::{Object, process_start, stat_field};
-use crate::netlink::Netlink;
+use crate::netlink::{Netlink, RouteSpec};
 use crate::ns::Ns;
 use crate::sys::netns_fs::{self, NsId};
 
@@ -77,11 +77,14 @@ pub fn teardown(net: &Netlink, objects: &[Object]) -> Teardown {
                 ns_id,
                 dst,
                 gateway,
+                kind,
+                metric,
             } if !in_lab_ns(ns, *ns_id) => {
                 if !same_ns(ns, *ns_id) {
                     Err("its namespace is gone".to_string())
                 } else {
-                    net.route_del(&Ns::named(ns), dst, gateway)
+                    RouteSpec::from_text(dst, gateway, kind, *metric)
+                        .and_then(|r| net.route_del(&Ns::named(ns), &r))
                         .map_err(|e| e.reason)
                 }
             }

@@ -16,6 +16,7 @@ mod watch;
 
 pub use kinds::{Vxlan, macvlan_mode};
 pub use neigh::NeighInfo;
+pub use route::{RouteKind, RouteSpec};
 pub use types::{LinkInfo, RouteInfo};
 
 use std::cell::RefCell;

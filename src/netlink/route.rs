@@ -15,54 +15,175 @@ use super::types::{Cidr, RouteInfo};
 use crate::error::{Error, Result};
 use crate::ns::Ns;
 
-impl Netlink {
-    /// `ip -n NS route add DST via GW` (DST None: `default`).
-    pub fn route_add(&self, ns: &Ns, dst: Option<Cidr>, gateway: IpAddr) -> Result<()> {
-        let msg = route_message(dst, gateway);
-        let shown = match dst {
-            Some((ip, len)) => format!("{ip}/{len}"),
-            None => "default".into(),
-        };
-        let handle = self.handle(ns)?;
-        self.block_on(request::send(&handle, M::NewRoute(msg), CREATE))
-            .map(|_| ())
-            .map_err(|errno| {
-                let e = Error::errno(format!("add route {shown} via {gateway}"), errno)
-                    .in_netns(ns.name());
-                match errno {
-                    libc::EEXIST => Error {
-                        reason: "a route to this destination already exists".into(),
-                        ..e
-                    },
-                    libc::ENETUNREACH => Error {
-                        reason: format!("the gateway {gateway} is not on any connected subnet"),
-                        help: Some(
-                            "add an address in the gateway's subnet to a link that is up first"
-                                .into(),
-                        ),
-                        ..e
-                    },
-                    _ => e,
-                }
-            })
+/// What a route does with the packets it matches.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RouteKind {
+    /// Forward them (via a gateway or out of a link).
+    Unicast,
+    /// Drop them silently.
+    Blackhole,
+    /// Drop them with ICMP "network unreachable".
+    Unreachable,
+    /// Drop them with ICMP "administratively prohibited".
+    Prohibit,
+}
+
+impl RouteKind {
+    /// By the names `ip route` uses.
+    pub fn parse(name: &str) -> Result<RouteKind> {
+        Ok(match name {
+            "unicast" => RouteKind::Unicast,
+            "blackhole" => RouteKind::Blackhole,
+            "unreachable" => RouteKind::Unreachable,
+            "prohibit" => RouteKind::Prohibit,
+            other => {
+                return Err(Error::invalid(
+                    format!("use {other:?} as a route type"),
+                    "not a route type",
+                )
+                .with_help("the types are unicast, blackhole, unreachable, prohibit"));
+            }
+        })
     }
 
-    /// `ip -n NS route del DST via GW`, with DST and GW as `routes()`
-    /// shows them ("default" or a prefix; an address).
-    pub fn route_del(&self, ns: &Ns, dst: &str, gateway: &str) -> Result<()> {
-        let action = format!("delete route {dst} via {gateway}");
-        let gw: IpAddr = gateway
-            .parse()
-            .map_err(|_| Error::invalid(action.clone(), "not an address"))?;
-        let dst = crate::cidr::parse_destination(dst, gw)?;
+    pub fn name(self) -> &'static str {
+        match self {
+            RouteKind::Unicast => "unicast",
+            RouteKind::Blackhole => "blackhole",
+            RouteKind::Unreachable => "unreachable",
+            RouteKind::Prohibit => "prohibit",
+        }
+    }
+
+    fn netlink(self) -> RouteType {
+        match self {
+            RouteKind::Unicast => RouteType::Unicast,
+            RouteKind::Blackhole => RouteType::BlackHole,
+            RouteKind::Unreachable => RouteType::Unreachable,
+            RouteKind::Prohibit => RouteType::Prohibit,
+        }
+    }
+}
+
+/// A route of the main table to add or delete.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RouteSpec {
+    /// None for the default route.
+    pub dst: Option<Cidr>,
+    pub v6: bool,
+    pub gateway: Option<IpAddr>,
+    /// Out of this link (index in the route's namespace).
+    pub dev: Option<u32>,
+    pub kind: RouteKind,
+    /// The route's priority: lower wins among routes to one destination.
+    pub metric: Option<u32>,
+}
+
+impl RouteSpec {
+    /// `DST via GW` as `ip route` would print it ("blackhole DST" for the
+    /// dropping kinds; "metric N" when set).
+    pub fn describe(&self) -> String {
+        let dst = self
+            .dst
+            .map_or("default".to_string(), |(ip, len)| format!("{ip}/{len}"));
+        let mut text = match self.kind {
+            RouteKind::Unicast => dst,
+            kind => format!("{} {dst}", kind.name()),
+        };
+        if let Some(gw) = self.gateway {
+            text.push_str(&format!(" via {gw}"));
+        }
+        if let Some(m) = self.metric {
+            text.push_str(&format!(" metric {m}"));
+        }
+        text
+    }
+
+    /// A route from the strings a ledger keeps (`gateway` "" for none).
+    pub fn from_text(
+        dst: &str,
+        gateway: &str,
+        kind: &str,
+        metric: Option<u32>,
+    ) -> Result<RouteSpec> {
+        let gateway: Option<IpAddr> = match gateway {
+            "" => None,
+            g => Some(g.parse().map_err(|_| {
+                Error::invalid(format!("use {g:?} as a gateway"), "not an address")
+            })?),
+        };
+        let dst = match dst {
+            "default" => None,
+            d => Some(crate::cidr::parse(d)?),
+        };
+        let v6 = dst.map_or(gateway.is_some_and(|g| g.is_ipv6()), |(ip, _)| ip.is_ipv6());
+        Ok(RouteSpec {
+            dst,
+            v6,
+            gateway,
+            dev: None,
+            kind: RouteKind::parse(kind)?,
+            metric,
+        })
+    }
+}
+
+impl Netlink {
+    /// `ip -n NS route add [TYPE] DST [via GW] [dev DEV] [metric N]`
+    pub fn route_add(&self, ns: &Ns, route: &RouteSpec) -> Result<()> {
         let handle = self.handle(ns)?;
         self.block_on(request::send(
             &handle,
-            M::DelRoute(route_message(dst, gw)),
+            M::NewRoute(route_message(route)),
+            CREATE,
+        ))
+        .map(|_| ())
+        .map_err(|errno| {
+            let e =
+                Error::errno(format!("add route {}", route.describe()), errno).in_netns(ns.name());
+            match (errno, route.gateway) {
+                (libc::EEXIST, _) => Error {
+                    reason: "a route to this destination with this metric already exists".into(),
+                    help: Some("give it another metric, or delete the other first".into()),
+                    ..e
+                },
+                (libc::ENETUNREACH, Some(gw)) => Error {
+                    reason: format!("the gateway {gw} is not on any connected subnet"),
+                    help: Some(
+                        "add an address in the gateway's subnet to a link that is up first".into(),
+                    ),
+                    ..e
+                },
+                _ => e,
+            }
+        })
+    }
+
+    /// `ip -n NS route del [TYPE] DST [via GW] [metric N]`
+    pub fn route_del(&self, ns: &Ns, route: &RouteSpec) -> Result<()> {
+        let handle = self.handle(ns)?;
+        let mut msg = route_message(route);
+        // Any scope, as `ip route del` asks: a route is known by the rest.
+        msg.header.scope = RouteScope::NoWhere;
+        self.block_on(request::send(
+            &handle,
+            M::DelRoute(msg),
             super::request::CHANGE,
         ))
         .map(|_| ())
-        .map_err(|errno| Error::errno(action, errno).in_netns(ns.name()))
+        .map_err(|errno| {
+            let e = Error::errno(format!("delete route {}", route.describe()), errno)
+                .in_netns(ns.name());
+            if errno == libc::ESRCH {
+                Error {
+                    kind: crate::error::Kind::NotFound,
+                    reason: "there is no such route".into(),
+                    ..e
+                }
+            } else {
+                e
+            }
+        })
     }
 
     /// `ip -n NS route show; ip -n NS -6 route show`
@@ -83,7 +204,14 @@ impl Netlink {
 
 fn parse_route(msg: M) -> Option<RouteInfo> {
     let M::NewRoute(m) = msg else { return None };
-    if m.header.flags.contains(RouteFlags::Cloned) || m.header.kind != RouteType::Unicast {
+    let kind = match m.header.kind {
+        RouteType::Unicast => RouteKind::Unicast,
+        RouteType::BlackHole => RouteKind::Blackhole,
+        RouteType::Unreachable => RouteKind::Unreachable,
+        RouteType::Prohibit => RouteKind::Prohibit,
+        _ => return None,
+    };
+    if m.header.flags.contains(RouteFlags::Cloned) {
         return None;
     }
     let mut table = u32::from(m.header.table);
@@ -91,6 +219,8 @@ fn parse_route(msg: M) -> Option<RouteInfo> {
         dst: None,
         gateway: None,
         dev: None,
+        kind: kind.name().into(),
+        metric: None,
     };
     for attr in m.attributes {
         match attr {
@@ -100,6 +230,7 @@ fn parse_route(msg: M) -> Option<RouteInfo> {
             }
             RouteAttribute::Gateway(a) => info.gateway = ip_of(a),
             RouteAttribute::Oif(i) => info.dev = Some(i),
+            RouteAttribute::Priority(p) => info.metric = Some(p),
             _ => {}
         }
     }
@@ -114,23 +245,35 @@ fn ip_of(a: RouteAddress) -> Option<IpAddr> {
     }
 }
 
-fn route_message(dst: Option<Cidr>, gateway: IpAddr) -> RouteMessage {
+fn route_message(route: &RouteSpec) -> RouteMessage {
     let mut msg = RouteMessage::default();
-    msg.header.address_family = if gateway.is_ipv4() {
-        AddressFamily::Inet
-    } else {
+    msg.header.address_family = if route.v6 {
         AddressFamily::Inet6
+    } else {
+        AddressFamily::Inet
     };
     msg.header.table = RouteHeader::RT_TABLE_MAIN;
     msg.header.protocol = RouteProtocol::Boot;
-    msg.header.scope = RouteScope::Universe;
-    msg.header.kind = RouteType::Unicast;
-    if let Some((ip, len)) = dst {
+    msg.header.scope = if route.kind == RouteKind::Unicast && route.gateway.is_none() {
+        RouteScope::Link
+    } else {
+        RouteScope::Universe
+    };
+    msg.header.kind = route.kind.netlink();
+    if let Some((ip, len)) = route.dst {
         msg.header.destination_prefix_length = len;
         msg.attributes
             .push(RouteAttribute::Destination(RouteAddress::from(ip)));
     }
-    msg.attributes
-        .push(RouteAttribute::Gateway(RouteAddress::from(gateway)));
+    if let Some(gw) = route.gateway {
+        msg.attributes
+            .push(RouteAttribute::Gateway(RouteAddress::from(gw)));
+    }
+    if let Some(dev) = route.dev {
+        msg.attributes.push(RouteAttribute::Oif(dev));
+    }
+    if let Some(metric) = route.metric {
+        msg.attributes.push(RouteAttribute::Priority(metric));
+    }
     msg
 }

@@ -30,6 +30,10 @@ pub struct RouteInfo {
     pub dst: Option<(IpAddr, u8)>,
     pub gateway: Option<IpAddr>,
     pub dev: Option<u32>,
+    /// "unicast", "blackhole", "unreachable" or "prohibit".
+    pub kind: String,
+    /// RTA_PRIORITY, if the kernel reports one.
+    pub metric: Option<u32>,
 }
 
 /// An address with its prefix length, as `ip addr` shows it.

@@ -77,16 +77,27 @@ fn ping_each(
             let Some(sock) = sock else { continue };
             match send_echo(sock, dst, id, seq) {
                 Ok(()) => {}
-                Err(libc::ENETUNREACH) => pinging.settle(i, false),
-                Err(errno @ (libc::EINVAL | libc::EAFNOSUPPORT | libc::EPERM | libc::EACCES)) => {
-                    let e = Error::errno(format!("send an ICMP echo to {dst}"), errno);
-                    refused[i] = Some(if crate::cidr::is_link_local(dst) {
-                        e.with_help("a link-local (fe80::) address needs an interface: ping a global address instead")
-                    } else {
-                        e
-                    });
+                // A link-local address needs an interface: a mistake, said.
+                Err(errno @ (libc::EINVAL | libc::EAFNOSUPPORT))
+                    if crate::cidr::is_link_local(dst) =>
+                {
+                    refused[i] = Some(
+                        Error::errno(format!("send an ICMP echo to {dst}"), errno).with_help(
+                            "a link-local (fe80::) address needs an interface: ping a global address instead",
+                        ),
+                    );
                     pinging.settle(i, false);
                 }
+                // No route, or a route or firewall that drops it (blackhole:
+                // EINVAL, prohibit: EACCES, netfilter: EPERM): unanswered.
+                Err(
+                    libc::ENETUNREACH
+                    | libc::EHOSTUNREACH
+                    | libc::EINVAL
+                    | libc::EAFNOSUPPORT
+                    | libc::EPERM
+                    | libc::EACCES,
+                ) => pinging.settle(i, false),
                 // No buffer space or the like: the next try resends.
                 Err(_) => {}
             }

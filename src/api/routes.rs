@@ -1,0 +1,310 @@
+//! Routes of a `Netns`: `ip route` as methods.
+
+use std::net::IpAddr;
+
+use rhai::{Array, Dynamic, Map, Module, NativeCallContext};
+
+use super::convert::{OrRaise, Res, check_options};
+use super::{LinkHandle, Net, NetnsHandle, method, record};
+use crate::error::{Error, Result};
+use crate::lab::Object;
+use crate::netlink::{RouteKind, RouteSpec};
+use crate::ns::Ns;
+
+fn gateway(text: &str) -> Result<IpAddr> {
+    text.parse().map_err(|_| {
+        Error::invalid(
+            format!("route via {text:?}"),
+            format!("{text:?} is not an IPv4 or IPv6 address"),
+        )
+        .with_help("the gateway is a plain address like 10.0.0.254, without a prefix length")
+    })
+}
+
+/// A route from a destination and `#{ via, dev, type, metric }`.
+fn spec(n: &Net, ns: &Ns, destination: &str, opts: &Map) -> Result<(RouteSpec, Option<String>)> {
+    check_options("route", opts, &["via", "dev", "type", "metric"])?;
+    let kind = match opts.get("type") {
+        Some(t) => RouteKind::parse(&t.to_string())?,
+        None => RouteKind::Unicast,
+    };
+    let via = opts
+        .get("via")
+        .map(|v| gateway(&v.to_string()))
+        .transpose()?;
+    let dev = match opts.get("dev") {
+        None => None,
+        Some(d) => {
+            let info = if let Some(l) = d.clone().try_cast::<LinkHandle>() {
+                l.check()?;
+                if l.ns() != *ns {
+                    return Err(Error::invalid(
+                        "route out of a link of another namespace",
+                        format!("the link is in namespace \"{}\"", l.ns().name()),
+                    ));
+                }
+                n.link_by_index(ns, l.index())?
+            } else {
+                n.link_by_name(ns, &d.to_string())?
+            };
+            Some(info)
+        }
+    };
+    let metric = match opts.get("metric") {
+        None => None,
+        Some(m) => Some(
+            m.as_int()
+                .ok()
+                .and_then(|m| u32::try_from(m).ok())
+                .ok_or_else(|| {
+                    Error::invalid(
+                        format!("use {m} as a route metric"),
+                        "a metric is an integer from 0 to 4294967295",
+                    )
+                })?,
+        ),
+    };
+    let action = format!("route {destination}");
+    if kind != RouteKind::Unicast && (via.is_some() || dev.is_some()) {
+        return Err(Error::invalid(
+            action,
+            format!(
+                "a {} route drops packets: it takes no `via` or `dev`",
+                kind.name()
+            ),
+        ));
+    }
+    if kind == RouteKind::Unicast && via.is_none() && dev.is_none() {
+        return Err(
+            Error::invalid(action, "a route needs `via` (a gateway) or `dev` (a link)")
+                .with_help("or give #{ type: \"blackhole\" } to drop the packets"),
+        );
+    }
+    let dst = match via {
+        Some(gw) => crate::cidr::parse_destination(destination, gw)?,
+        None if destination == "default" => None,
+        None => {
+            let (ip, len) = crate::cidr::parse(destination)?;
+            crate::cidr::parse_destination(destination, ip)?.or(Some((ip, len)))
+        }
+    };
+    let v6 = match (dst, via) {
+        (Some((ip, _)), _) => ip.is_ipv6(),
+        (None, Some(gw)) => gw.is_ipv6(),
+        (None, None) => false,
+    };
+    let dev_name = dev.as_ref().map(|d| d.name.clone());
+    Ok((
+        RouteSpec {
+            dst,
+            v6,
+            gateway: via,
+            dev: dev.map(|d| d.index),
+            kind,
+            metric,
+        },
+        dev_name,
+    ))
+}
+
+fn command(verb: &str, ns: &Ns, route: &RouteSpec, dev: &Option<String>) -> String {
+    let mut text = format!("ip {}route {verb} {}", record::ip_n(ns), route.describe());
+    if let Some(d) = dev {
+        text.push_str(&format!(" dev {d}"));
+    }
+    text
+}
+
+fn add(
+    n: &Net,
+    ctx: &NativeCallContext,
+    ns: &NetnsHandle,
+    destination: &str,
+    opts: &Map,
+) -> Res<()> {
+    let (route, dev) = spec(n, &ns.ns, destination, opts).or_raise(ctx)?;
+    n.route_add(&ns.ns, &route).or_raise(ctx)?;
+    record::change(ctx, || command("add", &ns.ns, &route, &dev));
+    let lab = crate::lab::current();
+    if !lab.owns_netns(ns.ns.name()) {
+        lab.created(Object::Route {
+            ns: ns.ns.name().to_string(),
+            ns_id: record::ns_id(&ns.ns),
+            dst: route.dst.map_or("default".to_string(), crate::cidr::format),
+            gateway: route.gateway.map_or(String::new(), |g| g.to_string()),
+            kind: route.kind.name().into(),
+            metric: route.metric,
+        });
+    }
+    Ok(())
+}
+
+fn del(
+    n: &Net,
+    ctx: &NativeCallContext,
+    ns: &NetnsHandle,
+    destination: &str,
+    opts: &Map,
+) -> Res<()> {
+    let (route, dev) = spec(n, &ns.ns, destination, opts).or_raise(ctx)?;
+    n.route_del(&ns.ns, &route).or_raise(ctx)?;
+    record::change(ctx, || command("del", &ns.ns, &route, &dev));
+    let here = ns.ns.name().to_string();
+    let dst = route.dst.map_or("default".to_string(), crate::cidr::format);
+    crate::lab::current().removed(|o| {
+        matches!(o, Object::Route { ns, dst: d, kind, .. } if *ns == here && *d == dst && kind == route.kind.name())
+    });
+    Ok(())
+}
+
+fn via(gateway: &str) -> Map {
+    let mut m = Map::new();
+    m.insert("via".into(), gateway.into());
+    m
+}
+
+pub fn register(m: &mut Module, net: &Net) {
+    let add_doc = r#"
+Add a route in the main table. `destination` is "default" or a network
+prefix ("10.2.0.0/16", "2001:db8:2::/64"). With a string it is reached via
+that gateway; with options: `via` (a gateway), `dev` (a Link or link
+name, for a directly connected route), `metric` (lower wins among routes
+to one destination), and `type`: "unicast" (the default), or "blackhole",
+"unreachable", "prohibit" to drop the packets (silently, or with an ICMP
+error).
+
+`ip -n NS route add [TYPE] DESTINATION [via GATEWAY] [dev DEV] [metric N]`
+
+```rhai
+let r1 = netns::add("r1");
+let l = link::add_veth("eth0", "peer0", #{ netns: r1 });
+l.addr_add("10.0.0.1/24");
+l.up();
+r1.route_add("default", "10.0.0.254");
+r1.route_add("10.2.0.0/16", "10.0.0.2");
+r1.route_add("10.2.0.0/16", #{ via: "10.0.0.3", metric: 200 });
+r1.route_add("10.66.0.0/16", #{ type: "blackhole" });
+r1.route_add("10.77.0.0/16", #{ dev: l });
+print(r1.routes().filter(|r| r.dst == "10.66.0.0/16"));   // [#{"dev": (), "dst": "10.66.0.0/16", "gateway": (), "type": "blackhole"}]
+```"#;
+    let n = net.clone();
+    method(
+        "route_add",
+        &["ns: &mut Netns", "destination: &str", "gateway: &str"],
+        add_doc,
+    )
+    .set_into_module(
+        m,
+        move |ctx: NativeCallContext<'_>, ns: &mut NetnsHandle, dst: &str, gw: &str| {
+            add(&n, &ctx, ns, dst, &via(gw))
+        },
+    );
+    let n = net.clone();
+    method(
+        "route_add",
+        &["ns: &mut Netns", "destination: &str", "options: Map"],
+        add_doc,
+    )
+    .set_into_module(
+        m,
+        move |ctx: NativeCallContext<'_>, ns: &mut NetnsHandle, dst: &str, opts: Map| {
+            add(&n, &ctx, ns, dst, &opts)
+        },
+    );
+
+    let del_doc = r#"
+Delete a route of the main table, given as `route_add` took it (a
+gateway, or options; `type` and `metric` pick among several routes to one
+destination). Fails with kind "not_found" if there is no such route.
+
+`ip -n NS route del [TYPE] DESTINATION [via GATEWAY] [metric N]`
+
+```rhai
+let r1 = netns::add("r1");
+r1.route_add("10.66.0.0/16", #{ type: "unreachable" });
+r1.route_del("10.66.0.0/16", #{ type: "unreachable" });
+print(r1.routes());   // []
+```"#;
+    let n = net.clone();
+    method(
+        "route_del",
+        &["ns: &mut Netns", "destination: &str", "gateway: &str"],
+        del_doc,
+    )
+    .set_into_module(
+        m,
+        move |ctx: NativeCallContext<'_>, ns: &mut NetnsHandle, dst: &str, gw: &str| {
+            del(&n, &ctx, ns, dst, &via(gw))
+        },
+    );
+    let n = net.clone();
+    method(
+        "route_del",
+        &["ns: &mut Netns", "destination: &str", "options: Map"],
+        del_doc,
+    )
+    .set_into_module(
+        m,
+        move |ctx: NativeCallContext<'_>, ns: &mut NetnsHandle, dst: &str, opts: Map| {
+            del(&n, &ctx, ns, dst, &opts)
+        },
+    );
+
+    let n = net.clone();
+    method(
+        "routes",
+        &["ns: &mut Netns", "Array"],
+        r#"
+The routes of the main table, IPv4 then IPv6, each `#{ dst, gateway, dev }`:
+`dst` is "default" or a prefix, `gateway` and `dev` are strings or `()`.
+A route that drops packets also has `type` ("blackhole", "unreachable",
+"prohibit"), and one whose metric is not the default (0 for IPv4, 1024
+for IPv6) has `metric`.
+
+`ip -n NS route show; ip -n NS -6 route show`
+
+```rhai
+let r1 = netns::add("r1");
+let eth = link::add_veth("eth0", "peer", #{ netns: r1 });
+eth.addr_add("10.1.0.1/24");
+eth.up();
+r1.route_add("default", "10.1.0.254");
+let v4 = r1.routes().filter(|r| !r.dst.contains(":"));
+print(v4);   // [#{"dev": "eth0", "dst": "default", "gateway": "10.1.0.254"}, #{"dev": "eth0", "dst": "10.1.0.0/24", "gateway": ()}]
+```"#,
+    )
+    .set_into_module(
+        m,
+        move |ctx: NativeCallContext<'_>, ns: &mut NetnsHandle| -> Res<Array> {
+            let routes = n.routes(&ns.ns).or_raise(&ctx)?;
+            let links = n.links(&ns.ns).or_raise(&ctx)?;
+            let name_of = |i: u32| links.iter().find(|l| l.index == i).map(|l| l.name.clone());
+            Ok(routes
+                .into_iter()
+                .map(|r| {
+                    let mut map = Map::new();
+                    let v6 = r.dst.is_some_and(|(ip, _)| ip.is_ipv6())
+                        || r.gateway.is_some_and(|g| g.is_ipv6());
+                    let dst = r.dst.map_or("default".to_string(), crate::cidr::format);
+                    map.insert("dst".into(), dst.into());
+                    map.insert(
+                        "gateway".into(),
+                        r.gateway.map_or(Dynamic::UNIT, |g| g.to_string().into()),
+                    );
+                    map.insert(
+                        "dev".into(),
+                        r.dev.and_then(name_of).map_or(Dynamic::UNIT, Dynamic::from),
+                    );
+                    if r.kind != "unicast" {
+                        map.insert("type".into(), r.kind.into());
+                    }
+                    let default_metric = if v6 { 1024 } else { 0 };
+                    if let Some(metric) = r.metric.filter(|m| *m != default_metric) {
+                        map.insert("metric".into(), (metric as i64).into());
+                    }
+                    Dynamic::from_map(map)
+                })
+                .collect())
+        },
+    );
+}
