@@ -18,3 +18,4 @@ pub mod repl;
 pub mod runner;
 pub mod show;
 pub mod sys;
+pub mod units;

@@ -732,3 +732,58 @@ fn vxlan_is_created_with_its_settings_and_deleted() {
         "nothing half-built: {host:?}"
     );
 }
+
+#[test]
+fn shape_limits_a_transfer_and_reads_back_like_tc() {
+    let (sb, _, oracle) = ok_then(
+        r#"
+        let a = netns::add("a");
+        let b = netns::add("b");
+        let ea = link::add_veth("eth0", "eth0", #{ netns: a, peer_netns: b });
+        let eb = ea.peer;
+        ea.addr_add("10.0.0.1/24");
+        eb.addr_add("10.0.0.2/24");
+        ea.up();
+        eb.up();
+        b.run(["sh", "-c", "mkdir -p www && head -c 262144 /dev/zero > www/big"]);
+        let server = b.spawn(["busybox", "httpd", "-f", "-p", "8080", "-h", "www"]);
+        wait_until(|| b.listening().len() > 0, 5);
+        let get = || {
+            let t = timestamp();
+            let r = a.fetch("http://10.0.0.2:8080/big", #{ timeout: 10 });
+            expect_eq(r.body.len(), 262144, "the whole file");
+            t.elapsed
+        };
+        let fast = get.call();
+        eb.shape(#{ rate: "2mbit" });      // what b sends: the response
+        expect_eq(eb.qdisc().kind, "tbf", "shaped");
+        let slow = get.call();
+        // 256 KiB is 2.1 Mbit: about a second at 2 mbit/s.
+        expect(slow > 0.8 && slow < 3.0, `at 2mbit the transfer took ${slow} s`);
+        expect(fast < 0.5, `unshaped it took ${fast} s`);
+        eb.shape(#{ rate: "100mbit", burst: "64kb", latency: "10ms" });
+        expect_eq(eb.qdisc(), #{ kind: "tbf", rate: "100mbit", burst: 65536, limit: 190536 }, "changed in place");
+        expect(get.call() < 0.5, "fast again at 100mbit");
+        eb.clear_qdisc();
+        eb.clear_qdisc();
+        expect_eq(eb.qdisc(), #{ kind: "noqueue" }, "cleared");
+        eb.shape(#{ rate: "5mbit", latency: "20ms" });
+        expect_eq(fails(|| eb.shape(#{ rate: "fast" })).kind, "invalid", "a rate without a number");
+        expect_eq(fails(|| eb.shape(#{ rate: "10 parsecs" })).kind, "invalid", "an unknown unit");
+        expect_eq(fails(|| eb.shape(#{ rate: "10tbit" })).kind, "invalid", "past 8tbit");
+        expect_eq(fails(|| eb.shape(#{ burst: "32kb" })).kind, "invalid", "no rate");
+        expect_eq(fails(|| eb.shape(#{ rate: "1mbit", burst: "100b" })).kind, "invalid", "a burst below one frame");
+        expect_eq(fails(|| eb.shape(#{ rate: "1mbit", latency: "2h" })).kind, "invalid", "a latency past an hour");
+        expect_eq(fails(|| eb.shape(#{ rate: "1mbit", latency: "5ms", limit: "10kb" })).kind, "invalid", "latency and limit");
+        expect_eq(fails(|| eb.shape(#{ rate: "1mbit", delay: "5ms" })).kind, "invalid", "netem's option on tbf");
+        expect_eq(eb.qdisc().rate, "5mbit", "a failed call changed nothing");
+        server.kill();
+        "#,
+        "tc -n b qdisc show dev eth0",
+    );
+    let _ = sb;
+    assert!(
+        oracle.starts_with("qdisc tbf ") && oracle.contains("rate 5Mbit"),
+        "{oracle}"
+    );
+}

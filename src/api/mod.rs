@@ -15,6 +15,7 @@ mod neigh;
 mod netns;
 mod netns_methods;
 mod process;
+mod qdisc;
 mod record;
 mod resolver;
 mod routes;
@@ -63,6 +64,7 @@ pub fn engine(net: Net, script_dir: Option<std::path::PathBuf>) -> Engine {
     container::register_methods(&mut methods);
     see::register(&mut methods, &net);
     link_methods::register(&mut methods, &net);
+    qdisc::register(&mut methods, &net);
     process::register(&mut methods);
     engine.register_global_module(methods.into());
     engine.set_module_resolver(Resolver::new(script_dir));

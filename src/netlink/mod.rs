@@ -9,6 +9,7 @@ mod kinds;
 mod link;
 mod neigh;
 mod netns;
+mod qdisc;
 mod request;
 mod route;
 mod types;
@@ -16,6 +17,7 @@ mod watch;
 
 pub use kinds::{Vxlan, macvlan_mode};
 pub use neigh::NeighInfo;
+pub use qdisc::{Qdisc, Tbf};
 pub use route::{RouteKind, RouteSpec};
 pub use types::{LinkInfo, RouteInfo};
 

@@ -1,0 +1,195 @@
+//! Shaping a link's egress: `tc qdisc` as `Link` methods.
+
+use rhai::{Dynamic, Map, Module, NativeCallContext};
+
+use super::convert::{OrRaise, Res, check_options};
+use super::{LinkHandle, Net, method, record};
+use crate::error::{Error, Result};
+use crate::netlink::Tbf;
+
+/// "10mbit" for 10_000_000 bits per second; plain bits when not round.
+fn rate_text(bytes_per_sec: u64) -> String {
+    let bits = bytes_per_sec * 8;
+    for (unit, size) in [
+        ("gbit", 1_000_000_000),
+        ("mbit", 1_000_000),
+        ("kbit", 1_000),
+    ] {
+        if bits >= size && bits.is_multiple_of(size) {
+            return format!("{}{unit}", bits / size);
+        }
+    }
+    format!("{bits}bit")
+}
+
+fn text_option(opts: &Map, key: &str) -> Option<String> {
+    opts.get(key).map(|v| v.to_string())
+}
+
+/// Token bucket settings from `#{ rate, burst, latency | limit }` for a
+/// link whose MTU is `mtu`.
+fn tbf(opts: &Map, mtu: u32) -> Result<Tbf> {
+    check_options("shape a link", opts, &["rate", "burst", "latency", "limit"])?;
+    let Some(rate) = text_option(opts, "rate") else {
+        return Err(Error::invalid("shape a link", "option `rate` is missing")
+            .with_help("give one: #{ rate: \"10mbit\" }"));
+    };
+    let rate = crate::units::rate(&rate)? / 8;
+    let frame = u64::from(mtu) + 14;
+    let burst = match text_option(opts, "burst") {
+        Some(b) => crate::units::size(&b)?,
+        // 10 ms at the rate, and never less than one full frame.
+        None => (rate / 100).max(frame),
+    };
+    if burst < frame {
+        return Err(Error::invalid(
+            "shape a link",
+            format!(
+                "a burst of {burst} bytes is smaller than one frame ({frame} bytes at MTU {mtu})"
+            ),
+        )
+        .with_help("such frames could never be sent: give a burst of at least the MTU + 14"));
+    }
+    let limit = match (text_option(opts, "latency"), text_option(opts, "limit")) {
+        (Some(_), Some(_)) => {
+            return Err(Error::invalid(
+                "shape a link",
+                "`latency` and `limit` both set the queue's length",
+            )
+            .with_help("give one of them"));
+        }
+        (_, Some(limit)) => crate::units::size(&limit)?,
+        (latency, None) => {
+            let us = crate::units::time_us(latency.as_deref().unwrap_or("50ms"))?;
+            rate.saturating_mul(us) / 1_000_000 + burst
+        }
+    };
+    Ok(Tbf {
+        rate,
+        burst: u32::try_from(burst).unwrap_or(u32::MAX),
+        limit: u32::try_from(limit).unwrap_or(u32::MAX),
+    })
+}
+
+fn tc_n(l: &LinkHandle) -> String {
+    match l.ns() {
+        crate::ns::Ns::Host => "tc ".into(),
+        ns => format!("tc -n {} ", ns.name()),
+    }
+}
+
+pub fn register(m: &mut Module, net: &Net) {
+    let n = net.clone();
+    method(
+        "shape",
+        &["l: &mut Link", "options: Map"],
+        r#"
+Limit what leaves this link with a token bucket filter: `rate` (like tc:
+"10mbit", "1gbit", "500kbit"; "1mbps" is bytes), `burst` (bytes that may
+leave at once, like "32kb"; default 10 ms at the rate, at least one frame)
+and `latency` (how long a packet may wait, default "50ms") or `limit`
+(the queue's size in bytes). Replaces the link's qdisc, so it can be
+changed while traffic flows; malformed or out-of-range values are errors.
+
+`tc qdisc replace dev X root tbf rate RATE burst BURST latency LATENCY`
+
+```rhai
+let l = link::add_veth("a", "b");
+l.shape(#{ rate: "10mbit", burst: "32kb", latency: "20ms" });
+print(l.qdisc().rate);    // 10mbit
+print(l.qdisc().burst);   // 32768
+```"#,
+    )
+    .set_into_module(
+        m,
+        move |ctx: NativeCallContext<'_>, l: &mut LinkHandle, opts: Map| -> Res<()> {
+            l.check().or_raise(&ctx)?;
+            let info = n.link_by_index(&l.ns(), l.index()).or_raise(&ctx)?;
+            let t = tbf(&opts, info.mtu).or_raise(&ctx)?;
+            n.set_tbf(&l.ns(), l.index(), &t).or_raise(&ctx)?;
+            record::change(&ctx, || {
+                format!(
+                    "{}qdisc replace dev {} root tbf rate {} burst {} limit {}",
+                    tc_n(l),
+                    info.name,
+                    rate_text(t.rate),
+                    t.burst,
+                    t.limit
+                )
+            });
+            Ok(())
+        },
+    );
+
+    let n = net.clone();
+    method(
+        "qdisc",
+        &["l: &mut Link", "Map"],
+        r#"
+The link's root qdisc: `#{ kind }`, plus `rate`, `burst` and `limit` (in
+bytes) for a token bucket; `#{ kind: "noqueue" }` when it has none (a
+veth's default).
+
+`tc qdisc show dev X root`
+
+```rhai
+let l = link::add_veth("a", "b");
+print(l.qdisc());   // #{"kind": "noqueue"}
+```"#,
+    )
+    .set_into_module(
+        m,
+        move |ctx: NativeCallContext<'_>, l: &mut LinkHandle| -> Res<Map> {
+            l.check().or_raise(&ctx)?;
+            let q = n.qdisc(&l.ns(), l.index()).or_raise(&ctx)?;
+            let mut map = Map::new();
+            match q {
+                None => {
+                    map.insert("kind".into(), "noqueue".into());
+                }
+                Some(q) => {
+                    map.insert("kind".into(), q.kind.into());
+                    if let Some(t) = q.tbf {
+                        map.insert("rate".into(), rate_text(t.rate).into());
+                        map.insert("burst".into(), Dynamic::from(i64::from(t.burst)));
+                        map.insert("limit".into(), Dynamic::from(i64::from(t.limit)));
+                    }
+                }
+            }
+            Ok(map)
+        },
+    );
+
+    let n = net.clone();
+    method(
+        "clear_qdisc",
+        &["l: &mut Link"],
+        r#"
+Remove the link's root qdisc (a `shape`), back to the kernel's default.
+Nothing to remove is not an error.
+
+`tc qdisc del dev X root`
+
+```rhai
+let l = link::add_veth("a", "b");
+l.shape(#{ rate: "1mbit" });
+l.clear_qdisc();
+print(l.qdisc().kind);   // noqueue
+```"#,
+    )
+    .set_into_module(
+        m,
+        move |ctx: NativeCallContext<'_>, l: &mut LinkHandle| -> Res<()> {
+            l.check().or_raise(&ctx)?;
+            n.clear_qdisc(&l.ns(), l.index()).or_raise(&ctx)?;
+            record::change(&ctx, || {
+                let name = n
+                    .link_by_index(&l.ns(), l.index())
+                    .map(|i| i.name)
+                    .unwrap_or_default();
+                format!("{}qdisc del dev {name} root", tc_n(l))
+            });
+            Ok(())
+        },
+    );
+}

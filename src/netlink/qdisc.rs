@@ -1,0 +1,190 @@
+//! Queueing disciplines on a link's egress: `tc qdisc` for the token
+//! bucket filter. rtnetlink has no tbf support, so its attributes are
+//! built here (struct tc_tbf_qopt, include/uapi/linux/pkt_sched.h).
+
+use rtnetlink::packet_core::{DefaultNla, Nla, NlasIterator};
+use rtnetlink::packet_route::RouteNetlinkMessage as M;
+use rtnetlink::packet_route::tc::{TcAttribute, TcHandle, TcMessage, TcOption};
+
+use super::Netlink;
+use super::request::{self, CHANGE, DUMP};
+use crate::error::{Error, Result};
+use crate::ns::Ns;
+
+const TCA_TBF_PARMS: u16 = 1;
+const TCA_TBF_RATE64: u16 = 4;
+const TCA_TBF_BURST: u16 = 6;
+const TC_LINKLAYER_ETHERNET: u8 = 1;
+/// The kernel's psched tick: 64 ns.
+const NS_PER_TICK: u64 = 64;
+
+/// Token bucket filter settings.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Tbf {
+    /// Bytes per second.
+    pub rate: u64,
+    /// Bytes that may leave at once (the bucket).
+    pub burst: u32,
+    /// Bytes that may wait in the queue.
+    pub limit: u32,
+}
+
+/// The root qdisc of a link.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Qdisc {
+    pub kind: String,
+    pub tbf: Option<Tbf>,
+}
+
+impl Netlink {
+    /// `tc -n NS qdisc replace dev X root tbf rate R burst B limit L`
+    pub fn set_tbf(&self, ns: &Ns, index: u32, tbf: &Tbf) -> Result<()> {
+        let mut msg = root_message(index);
+        msg.attributes.push(TcAttribute::Kind("tbf".into()));
+        msg.attributes.push(TcAttribute::Options(vec![
+            TcOption::Other(DefaultNla::new(TCA_TBF_PARMS, tbf_parms(tbf))),
+            TcOption::Other(DefaultNla::new(
+                TCA_TBF_RATE64,
+                tbf.rate.to_ne_bytes().to_vec(),
+            )),
+            TcOption::Other(DefaultNla::new(
+                TCA_TBF_BURST,
+                tbf.burst.to_ne_bytes().to_vec(),
+            )),
+        ]));
+        let handle = self.handle(ns)?;
+        let flags =
+            CHANGE | rtnetlink::packet_core::NLM_F_CREATE | rtnetlink::packet_core::NLM_F_REPLACE;
+        self.block_on(request::send(&handle, M::NewQueueDiscipline(msg), flags))
+            .map(|_| ())
+            .map_err(|errno| {
+                let e = Error::errno(format!("shape {}", self.link_label(ns, index)), errno)
+                    .in_netns(ns.name());
+                if errno == libc::ENOENT || errno == libc::EOPNOTSUPP {
+                    Error {
+                        reason: "this kernel has no tbf qdisc".into(),
+                        help: Some("load the sch_tbf module, or use a kernel built with it".into()),
+                        ..e
+                    }
+                } else {
+                    e
+                }
+            })
+    }
+
+    /// The root qdisc of a link, as `tc qdisc show dev X` lists it (None
+    /// when the link has none, like a veth's default "noqueue").
+    pub fn qdisc(&self, ns: &Ns, index: u32) -> Result<Option<Qdisc>> {
+        let handle = self.handle(ns)?;
+        let replies = self
+            .block_on(request::send(
+                &handle,
+                M::GetQueueDiscipline(TcMessage::default()),
+                DUMP,
+            ))
+            .map_err(|e| Error::errno("list qdiscs", e).in_netns(ns.name()))?;
+        Ok(replies.into_iter().find_map(|r| {
+            let M::NewQueueDiscipline(m) = r else {
+                return None;
+            };
+            (m.header.index == index as i32 && m.header.parent == TcHandle::ROOT)
+                .then(|| parse_qdisc(m))
+        }))
+    }
+
+    /// `tc -n NS qdisc del dev X root`; nothing to do is not an error.
+    pub fn clear_qdisc(&self, ns: &Ns, index: u32) -> Result<()> {
+        let handle = self.handle(ns)?;
+        match self.block_on(request::send(
+            &handle,
+            M::DelQueueDiscipline(root_message(index)),
+            CHANGE,
+        )) {
+            Ok(_) | Err(libc::ENOENT) | Err(libc::EINVAL) => Ok(()),
+            Err(errno) => Err(Error::errno(
+                format!("remove the qdisc of {}", self.link_label(ns, index)),
+                errno,
+            )
+            .in_netns(ns.name())),
+        }
+    }
+}
+
+fn root_message(index: u32) -> TcMessage {
+    let mut msg = TcMessage::default();
+    msg.header.index = index as i32;
+    msg.header.parent = TcHandle::ROOT;
+    msg.header.handle = TcHandle::UNSPEC;
+    msg
+}
+
+/// struct tc_tbf_qopt: rate and peak rate (struct tc_ratespec), then
+/// limit, buffer (in ticks) and mtu.
+fn tbf_parms(tbf: &Tbf) -> Vec<u8> {
+    let mut out = Vec::with_capacity(36);
+    // tc_ratespec: cell_log, linklayer, overhead, cell_align, mpu, rate.
+    out.push(0u8);
+    out.push(TC_LINKLAYER_ETHERNET);
+    out.extend_from_slice(&0u16.to_ne_bytes());
+    out.extend_from_slice(&0i16.to_ne_bytes());
+    out.extend_from_slice(&0u16.to_ne_bytes());
+    out.extend_from_slice(&u32::try_from(tbf.rate).unwrap_or(u32::MAX).to_ne_bytes());
+    out.extend_from_slice(&[0u8; 12]); // no peak rate
+    out.extend_from_slice(&tbf.limit.to_ne_bytes());
+    let buffer_ns = u64::from(tbf.burst) * 1_000_000_000 / tbf.rate.max(1);
+    let ticks = u32::try_from(buffer_ns / NS_PER_TICK).unwrap_or(u32::MAX);
+    out.extend_from_slice(&ticks.to_ne_bytes());
+    out.extend_from_slice(&0u32.to_ne_bytes()); // mtu: no peak rate
+    out
+}
+
+fn parse_qdisc(m: TcMessage) -> Qdisc {
+    let mut kind = String::new();
+    let mut parms: Option<Vec<u8>> = None;
+    let mut rate64 = None;
+    let mut burst = None;
+    for a in m.attributes {
+        match a {
+            TcAttribute::Kind(k) => kind = k,
+            TcAttribute::Options(opts) => {
+                // rtnetlink does not know tbf: its whole TCA_OPTIONS nest
+                // arrives as one opaque attribute, read here.
+                for o in opts {
+                    let TcOption::Other(nest) = o else { continue };
+                    let mut bytes = vec![0u8; nest.value_len()];
+                    nest.emit_value(&mut bytes);
+                    for nla in NlasIterator::new(&bytes[..]).flatten() {
+                        let value = nla.value();
+                        match nla.kind() {
+                            TCA_TBF_PARMS => parms = Some(value.to_vec()),
+                            TCA_TBF_RATE64 if value.len() == 8 => {
+                                rate64 = value.try_into().ok().map(u64::from_ne_bytes)
+                            }
+                            TCA_TBF_BURST if value.len() == 4 => {
+                                burst = value.try_into().ok().map(u32::from_ne_bytes)
+                            }
+                            _ => {}
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    let tbf = (kind == "tbf")
+        .then_some(parms)
+        .flatten()
+        .filter(|p| p.len() >= 36)
+        .map(|p| {
+            let u32_at = |i: usize| u32::from_ne_bytes(p[i..i + 4].try_into().unwrap_or_default());
+            let rate = rate64.unwrap_or(u64::from(u32_at(8)));
+            let buffer_ticks = u64::from(u32_at(28));
+            let from_buffer = buffer_ticks * NS_PER_TICK * rate / 1_000_000_000;
+            Tbf {
+                rate,
+                burst: burst.unwrap_or(u32::try_from(from_buffer).unwrap_or(u32::MAX)),
+                limit: u32_at(24),
+            }
+        });
+    Qdisc { kind, tbf }
+}
