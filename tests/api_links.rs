@@ -787,3 +787,45 @@ fn shape_limits_a_transfer_and_reads_back_like_tc() {
         "{oracle}"
     );
 }
+
+#[test]
+fn a_scheduled_flap_is_seen_by_a_ping_loop() {
+    ok(r#"
+        let a = netns::add("a");
+        let b = netns::add("b");
+        let ea = link::add_veth("eth0", "eth0", #{ netns: a, peer_netns: b });
+        ea.addr_add("10.0.0.1/24");
+        ea.peer.addr_add("10.0.0.2/24");
+        ea.up();
+        ea.peer.up();
+        after("600ms", || ea.peer.down());
+        after("1400ms", || ea.peer.up());
+        let ticks = [0];
+        let ticker = every("100ms", || ticks[0] += 1);
+        let seen = [];
+        let t = timestamp();
+        while t.elapsed < 2.4 {
+            let ok = a.ping("10.0.0.2", #{ timeout: 0.1 });
+            if seen.is_empty() || seen[seen.len() - 1] != ok { seen.push(ok); }
+            sleep("100ms");
+        }
+        ticker.cancel();
+        expect_eq(seen, [true, false, true], "the loop saw the outage and the recovery");
+        expect(ticks[0] >= 10, `every ran while the loop slept: ${ticks[0]} ticks`);
+        let n = ticks[0];
+        sleep(0.3);
+        expect_eq(ticks[0], n, "a cancelled timer stays quiet");
+
+        let late = after(0.1, || throw "boom");
+        expect_eq(fails(|| sleep(0.3)), "boom", "an error in a timer surfaces where the script waits");
+        expect_eq(fails(|| after(-1, || 1)).kind, "invalid", "a negative delay");
+        expect_eq(fails(|| every("0ms", || 1)).kind, "invalid", "a zero period");
+        expect_eq(fails(|| sleep("soon")).kind, "invalid", "not a time");
+        let fired = [false];
+        after(0.2, || fired[0] = true);
+        let traffic = a.spawn(["sleep", "0.6"]);
+        expect_eq(traffic.wait(), 0, "the spawned process ran to its end");
+        expect(fired[0], "a call fell due while the script waited for a process");
+        after(30, || throw "never: pending calls are dropped at the end");
+        "#);
+}

@@ -22,6 +22,7 @@ mod routes;
 mod see;
 mod show;
 mod spawn;
+mod timers;
 
 pub use convert::error_value;
 pub use handles::{LinkHandle, NetnsHandle};
@@ -49,6 +50,7 @@ pub fn engine(net: Net, script_dir: Option<std::path::PathBuf>) -> Engine {
     engine.register_type_with_name::<NetnsHandle>("Netns");
     engine.register_type_with_name::<LinkHandle>("Link");
     engine.register_type_with_name::<spawn::ProcessHandle>("Process");
+    engine.register_type_with_name::<timers::TimerHandle>("Timer");
     engine.register_static_module("netns", netns::module(&net).into());
     engine.register_static_module("link", link::module(&net).into());
     engine.register_static_module("bridge", bridge::module(&net).into());
@@ -66,6 +68,7 @@ pub fn engine(net: Net, script_dir: Option<std::path::PathBuf>) -> Engine {
     link_methods::register(&mut methods, &net);
     qdisc::register(&mut methods, &net);
     process::register(&mut methods);
+    timers::register(&mut methods);
     engine.register_global_module(methods.into());
     engine.set_module_resolver(Resolver::new(script_dir));
     engine.on_print(print_line);

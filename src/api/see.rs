@@ -109,7 +109,8 @@ print(`${r.dropped}/${r.sent}`);   // 0/2
         &["check: FnPtr", "seconds: float", "bool"],
         r#"
 Call `check` until it returns true or `seconds` have passed; whether it
-did. For "wait until reachable" in recipes, instead of sleeping.
+did. For "wait until reachable" in recipes, instead of sleeping. Calls
+scheduled with `after` and `every` run while it waits.
 
 ```rhai
 let r1 = netns::add("r1");
@@ -137,7 +138,11 @@ print(wait_until(|| false, 0.1));                     // false
                         Error::new(Kind::Timeout, "wait", "interrupted"),
                     ));
                 }
-                std::thread::sleep(std::time::Duration::from_millis(20));
+                // Scheduled calls run while waiting.
+                super::timers::wait(
+                    &ctx,
+                    std::time::Instant::now() + std::time::Duration::from_millis(20),
+                )?;
             }
         },
     );

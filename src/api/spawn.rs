@@ -114,7 +114,7 @@ try { r1.spawn("sleep 5").wait(0.1); } catch (e) { print(e.kind); }   // timeout
     method("wait", &["p: &mut Process", "int"], wait_doc).set_into_module(
         m,
         |ctx: NativeCallContext<'_>, p: &mut ProcessHandle| -> Res<rhai::INT> {
-            Ok(p.0.borrow_mut().wait(None).or_raise(&ctx)? as rhai::INT)
+            wait_running_timers(&ctx, p, None)
         },
     );
     method(
@@ -126,7 +126,7 @@ try { r1.spawn("sleep 5").wait(0.1); } catch (e) { print(e.kind); }   // timeout
         m,
         |ctx: NativeCallContext<'_>, p: &mut ProcessHandle, secs: Dynamic| -> Res<rhai::INT> {
             let limit = seconds("the time to wait", &secs).or_raise(&ctx)?;
-            Ok(p.0.borrow_mut().wait(Some(limit)).or_raise(&ctx)? as rhai::INT)
+            wait_running_timers(&ctx, p, Some(limit))
         },
     );
 
@@ -206,4 +206,33 @@ fn start(ctx: &NativeCallContext, ns: &NetnsHandle, cmd: Dynamic, opts: Map) -> 
         });
     }
     Ok(ProcessHandle(process))
+}
+
+/// Wait for the process (at most `limit`), running the calls scheduled
+/// with `after`/`every` as they fall due, so faults can be injected while
+/// spawned traffic runs.
+fn wait_running_timers(
+    ctx: &NativeCallContext,
+    p: &ProcessHandle,
+    limit: Option<std::time::Duration>,
+) -> Res<rhai::INT> {
+    let deadline = limit.map(|l| std::time::Instant::now() + l);
+    loop {
+        super::timers::run_due(ctx)?;
+        let now = std::time::Instant::now();
+        let left = deadline.map(|d| d.saturating_duration_since(now));
+        let next = super::timers::next_due().map(|d| d.saturating_duration_since(now));
+        let slice = match (left, next) {
+            (Some(l), Some(n)) => Some(l.min(n)),
+            (l, n) => l.or(n),
+        };
+        match p.0.borrow_mut().wait(slice) {
+            Ok(status) => return Ok(status as rhai::INT),
+            Err(e)
+                if e.kind == crate::error::Kind::Timeout
+                    && !crate::interrupt::requested()
+                    && deadline.is_none_or(|d| std::time::Instant::now() < d) => {}
+            Err(e) => return Err(super::convert::raise(ctx, e)),
+        }
+    }
 }
