@@ -41,7 +41,9 @@ fn probe() -> Vec<(&'static str, Option<String>)> {
     ));
     out.push((
         "bridges",
-        net.add_bridge(&ns, "probe-br").err().map(|e| e.to_string()),
+        net.add_bridge(&ns, "probe-br", &Default::default())
+            .err()
+            .map(|e| e.to_string()),
     ));
     let _ = net.del_netns(&name);
     out

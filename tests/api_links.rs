@@ -829,3 +829,46 @@ fn a_scheduled_flap_is_seen_by_a_ping_loop() {
         after(30, || throw "never: pending calls are dropped at the end");
         "#);
 }
+
+#[test]
+fn bridge_options_are_set_at_creation() {
+    let (sb, stdout, _) = ok_then(
+        r#"
+        bridge::add("plain");
+        bridge::add("tuned", #{ stp: true, ageing: 30, mcast_snooping: false, mcast_querier: true });
+        try {
+            bridge::add("vlans", #{ vlan_filtering: true });
+            print("made");
+        } catch (e) {
+            print(e.message);
+        }
+        expect_eq(fails(|| bridge::add("bad", #{ stp: "yes" })).kind, "invalid", "stp is a bool");
+        expect_eq(fails(|| bridge::add("bad", #{ ageing: -5 })).kind, "invalid", "negative ageing");
+        expect_eq(fails(|| bridge::add("bad", #{ stpp: true })).kind, "invalid", "an unknown option");
+        "#,
+        "ip -d -j link show plain > plain.json; ip -d -j link show tuned > tuned.json; \
+         ip -d -j link show > all.json",
+    );
+    let plain = &json(&sb.read("plain.json"))[0]["linkinfo"]["info_data"];
+    assert_eq!(plain["stp_state"], 0, "{plain}");
+    assert_eq!(plain["ageing_time"], 30000, "{plain}");
+    assert_eq!(plain["mcast_snooping"], 1, "{plain}");
+    let tuned = &json(&sb.read("tuned.json"))[0]["linkinfo"]["info_data"];
+    assert_eq!(tuned["stp_state"], 1, "{tuned}");
+    assert_eq!(tuned["ageing_time"], 3000, "{tuned}");
+    assert_eq!(tuned["mcast_snooping"], 0, "{tuned}");
+    assert_eq!(tuned["mcast_querier"], 1, "{tuned}");
+    // VLAN filtering is made where the kernel has it. Where it lacks it
+    // (CONFIG_BRIDGE_VLAN_FILTERING, as on the test machines) that must be
+    // said, and nothing left half-built.
+    let all = json(&sb.read("all.json"));
+    let vlans = items(&all).iter().find(|l| l["ifname"] == "vlans");
+    if stdout.trim() == "made" {
+        let v = vlans.expect("made, so listed");
+        assert_eq!(v["linkinfo"]["info_data"]["vlan_filtering"], 1, "{v}");
+    } else {
+        assert!(stdout.contains("do not support VLAN filtering"), "{stdout}");
+        assert!(vlans.is_none(), "nothing half-built");
+    }
+    assert!(items(&all).iter().all(|l| l["ifname"] != "bad"));
+}

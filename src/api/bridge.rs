@@ -4,13 +4,19 @@ use rhai::{Map, Module, NativeCallContext};
 
 use super::convert::{OrRaise, Res, check_options, ns_arg};
 use super::{LinkHandle, Net, func, record};
+use crate::error::Error;
+use crate::netlink::BridgeOptions;
 use crate::ns::Ns;
 
 const ADD_DOC: &str = r#"
-Create a bridge. Like `ip`, it starts down: call `.up()` on it. With
-`#{ netns: ns }` it is created in that namespace.
+Create a bridge. Like `ip`, it starts down: call `.up()` on it. Options:
+`netns` (where to create it), `stp` (spanning tree on or off; off by
+default), `ageing` (seconds a learned MAC address is kept; default 300),
+`vlan_filtering`, `mcast_snooping` (default on) and `mcast_querier`
+(default off; a querier stops a bridge from flooding every multicast
+report to every port).
 
-`ip link add name NAME type bridge`
+`ip link add name NAME type bridge [stp_state 0|1] [ageing_time CS] [vlan_filtering 0|1] [mcast_snooping 0|1] [mcast_querier 0|1]`
 
 ```rhai
 let br = bridge::add("br0");
@@ -18,17 +24,74 @@ print(br.kind);    // bridge
 print(br.is_up);   // false
 br.up();
 let r1 = netns::add("r1");
-let br1 = bridge::add("br1", #{ netns: r1 });
+let br1 = bridge::add("br1", #{ netns: r1, stp: true, ageing: 30 });
 print(br1.netns.name);   // r1
 ```"#;
 
-fn created(ctx: &NativeCallContext, ns: &Ns, info: &crate::netlink::LinkInfo) {
+/// `#{ stp, ageing, vlan_filtering, mcast_snooping, mcast_querier }`.
+fn bridge_options(opts: &Map) -> crate::error::Result<BridgeOptions> {
+    let flag = |key: &str| -> crate::error::Result<Option<bool>> {
+        opts.get(key)
+            .map(|v| {
+                v.as_bool().map_err(|t| {
+                    Error::invalid(
+                        format!("use a {t} as option `{key}`"),
+                        format!("`{key}` is true or false"),
+                    )
+                })
+            })
+            .transpose()
+    };
+    let ageing_cs = match opts.get("ageing") {
+        None => None,
+        Some(v) => {
+            let secs = v
+                .as_float()
+                .ok()
+                .or_else(|| v.as_int().ok().map(|i| i as f64))
+                .filter(|s| (0.0..=1_000_000.0).contains(s))
+                .ok_or_else(|| {
+                    Error::invalid(
+                        format!("use {v} as option `ageing`"),
+                        "`ageing` is a number of seconds from 0 to 1000000",
+                    )
+                })?;
+            Some((secs * 100.0).round() as u32)
+        }
+    };
+    Ok(BridgeOptions {
+        stp: flag("stp")?,
+        ageing_cs,
+        vlan_filtering: flag("vlan_filtering")?,
+        mcast_snooping: flag("mcast_snooping")?,
+        mcast_querier: flag("mcast_querier")?,
+    })
+}
+
+fn created(ctx: &NativeCallContext, ns: &Ns, info: &crate::netlink::LinkInfo, o: &BridgeOptions) {
     record::change(ctx, || {
-        format!(
+        let mut text = format!(
             "ip {}link add name {} type bridge",
             record::ip_n(ns),
             info.name
-        )
+        );
+        let bit = |b: bool| if b { 1 } else { 0 };
+        if let Some(stp) = o.stp {
+            text.push_str(&format!(" stp_state {}", bit(stp)));
+        }
+        if let Some(cs) = o.ageing_cs {
+            text.push_str(&format!(" ageing_time {cs}"));
+        }
+        for (name, value) in [
+            ("vlan_filtering", o.vlan_filtering),
+            ("mcast_snooping", o.mcast_snooping),
+            ("mcast_querier", o.mcast_querier),
+        ] {
+            if let Some(v) = value {
+                text.push_str(&format!(" {name} {}", bit(v)));
+            }
+        }
+        text
     });
     record::created(record::link_object(ns, info.index, &info.name, "bridge"));
 }
@@ -40,8 +103,9 @@ pub fn module(net: &Net) -> Module {
     func("add", &["name: &str", "Link"], ADD_DOC).set_into_module(
         &mut m,
         move |ctx: NativeCallContext<'_>, name: &str| -> Res<LinkHandle> {
-            let info = n.add_bridge(&Ns::Host, name).or_raise(&ctx)?;
-            created(&ctx, &Ns::Host, &info);
+            let o = BridgeOptions::default();
+            let info = n.add_bridge(&Ns::Host, name, &o).or_raise(&ctx)?;
+            created(&ctx, &Ns::Host, &info, &o);
             Ok(LinkHandle::new(Ns::Host, info.index))
         },
     );
@@ -50,13 +114,26 @@ pub fn module(net: &Net) -> Module {
     func("add", &["name: &str", "options: Map", "Link"], ADD_DOC).set_into_module(
         &mut m,
         move |ctx: NativeCallContext<'_>, name: &str, opts: Map| -> Res<LinkHandle> {
-            check_options("create a bridge", &opts, &["netns"]).or_raise(&ctx)?;
+            check_options(
+                "create a bridge",
+                &opts,
+                &[
+                    "netns",
+                    "stp",
+                    "ageing",
+                    "vlan_filtering",
+                    "mcast_snooping",
+                    "mcast_querier",
+                ],
+            )
+            .or_raise(&ctx)?;
+            let o = bridge_options(&opts).or_raise(&ctx)?;
             let ns = opts
                 .get("netns")
                 .map_or(Ok(Ns::Host), |v| ns_arg("option `netns`", v))
                 .or_raise(&ctx)?;
-            let info = n.add_bridge(&ns, name).or_raise(&ctx)?;
-            created(&ctx, &ns, &info);
+            let info = n.add_bridge(&ns, name, &o).or_raise(&ctx)?;
+            created(&ctx, &ns, &info, &o);
             Ok(LinkHandle::new(ns, info.index))
         },
     );

@@ -4,8 +4,8 @@ use std::os::fd::AsRawFd;
 
 use rtnetlink::packet_route::RouteNetlinkMessage as M;
 use rtnetlink::packet_route::link::{
-    InfoBridge, InfoData, InfoKind, InfoVeth, LinkAttribute, LinkFlags, LinkInfo as Nla,
-    LinkLayerType, LinkMessage,
+    BridgeStpState, InfoBridge, InfoData, InfoKind, InfoVeth, LinkAttribute, LinkFlags,
+    LinkInfo as Nla, LinkLayerType, LinkMessage,
 };
 use rtnetlink::{LinkMessageBuilder, LinkUnspec};
 
@@ -135,14 +135,48 @@ impl Netlink {
         }
     }
 
-    /// `ip -n NS link add name NAME type bridge` (created down, like `ip`).
-    pub fn add_bridge(&self, ns: &Ns, name: &str) -> Result<LinkInfo> {
+    /// `ip -n NS link add name NAME type bridge [OPTIONS]` (created down,
+    /// like `ip`).
+    pub fn add_bridge(&self, ns: &Ns, name: &str, opts: &BridgeOptions) -> Result<LinkInfo> {
         let action = format!("create bridge \"{name}\"");
         check_ifname(&action, name)?;
-        let msg = LinkMessageBuilder::<LinkUnspec>::new_with_info_kind(InfoKind::Bridge)
-            .name(name.to_string())
-            .build();
-        self.create_link(ns, msg, &action, name, None)
+        let mut data = Vec::new();
+        if let Some(stp) = opts.stp {
+            data.push(InfoBridge::StpState(if stp {
+                BridgeStpState::KernelStp
+            } else {
+                BridgeStpState::Disabled
+            }));
+        }
+        if let Some(cs) = opts.ageing_cs {
+            data.push(InfoBridge::AgeingTime(cs));
+        }
+        if let Some(on) = opts.vlan_filtering {
+            data.push(InfoBridge::VlanFiltering(on));
+        }
+        if let Some(on) = opts.mcast_snooping {
+            data.push(InfoBridge::MulticastSnooping(on));
+        }
+        if let Some(on) = opts.mcast_querier {
+            data.push(InfoBridge::MulticastQuerier(on));
+        }
+        let mut b = LinkMessageBuilder::<LinkUnspec>::new_with_info_kind(InfoKind::Bridge)
+            .name(name.to_string());
+        if !data.is_empty() {
+            b = b.set_info_data(InfoData::Bridge(data));
+        }
+        self.create_link(ns, b.build(), &action, name, None)
+            .map_err(|e| {
+                if e.errno == Some(libc::EOPNOTSUPP) && opts.vlan_filtering == Some(true) {
+                    Error {
+                        reason: "this kernel's bridges do not support VLAN filtering".into(),
+                        help: Some("use a kernel built with CONFIG_BRIDGE_VLAN_FILTERING".into()),
+                        ..e
+                    }
+                } else {
+                    e
+                }
+            })
     }
 
     pub(super) fn create_link(
@@ -468,4 +502,15 @@ fn format_mac(bytes: &[u8]) -> String {
         .map(|b| format!("{b:02x}"))
         .collect::<Vec<_>>()
         .join(":")
+}
+
+/// Settings of a new bridge; None leaves the kernel's default.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct BridgeOptions {
+    pub stp: Option<bool>,
+    /// How long a learned MAC address is kept, in hundredths of a second.
+    pub ageing_cs: Option<u32>,
+    pub vlan_filtering: Option<bool>,
+    pub mcast_snooping: Option<bool>,
+    pub mcast_querier: Option<bool>,
 }

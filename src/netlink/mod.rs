@@ -16,6 +16,7 @@ mod types;
 mod watch;
 
 pub use kinds::{Vxlan, macvlan_mode};
+pub use link::BridgeOptions;
 pub use neigh::NeighInfo;
 pub use qdisc::{Qdisc, Tbf};
 pub use route::{RouteKind, RouteSpec};
