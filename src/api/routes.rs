@@ -163,6 +163,36 @@ fn via(gateway: &str) -> Map {
     m
 }
 
+type RouteVerb = fn(&Net, &NativeCallContext, &NetnsHandle, &str, &Map) -> Res<()>;
+
+/// `name(destination, gateway)` and `name(destination, options)`.
+fn register_both(m: &mut Module, net: &Net, name: &str, doc: &str, verb: RouteVerb) {
+    let n = net.clone();
+    method(
+        name,
+        &["ns: &mut Netns", "destination: &str", "gateway: &str"],
+        doc,
+    )
+    .set_into_module(
+        m,
+        move |ctx: NativeCallContext<'_>, ns: &mut NetnsHandle, dst: &str, gw: &str| {
+            verb(&n, &ctx, ns, dst, &via(gw))
+        },
+    );
+    let n = net.clone();
+    method(
+        name,
+        &["ns: &mut Netns", "destination: &str", "options: Map"],
+        doc,
+    )
+    .set_into_module(
+        m,
+        move |ctx: NativeCallContext<'_>, ns: &mut NetnsHandle, dst: &str, opts: Map| {
+            verb(&n, &ctx, ns, dst, &opts)
+        },
+    );
+}
+
 pub fn register(m: &mut Module, net: &Net) {
     let add_doc = r#"
 Add a route in the main table. `destination` is "default" or a network
@@ -187,30 +217,7 @@ r1.route_add("10.66.0.0/16", #{ type: "blackhole" });
 r1.route_add("10.77.0.0/16", #{ dev: l });
 print(r1.routes().filter(|r| r.dst == "10.66.0.0/16"));   // [#{"dev": (), "dst": "10.66.0.0/16", "gateway": (), "type": "blackhole"}]
 ```"#;
-    let n = net.clone();
-    method(
-        "route_add",
-        &["ns: &mut Netns", "destination: &str", "gateway: &str"],
-        add_doc,
-    )
-    .set_into_module(
-        m,
-        move |ctx: NativeCallContext<'_>, ns: &mut NetnsHandle, dst: &str, gw: &str| {
-            add(&n, &ctx, ns, dst, &via(gw))
-        },
-    );
-    let n = net.clone();
-    method(
-        "route_add",
-        &["ns: &mut Netns", "destination: &str", "options: Map"],
-        add_doc,
-    )
-    .set_into_module(
-        m,
-        move |ctx: NativeCallContext<'_>, ns: &mut NetnsHandle, dst: &str, opts: Map| {
-            add(&n, &ctx, ns, dst, &opts)
-        },
-    );
+    register_both(m, net, "route_add", add_doc, add);
 
     let del_doc = r#"
 Delete a route of the main table, given as `route_add` took it (a
@@ -225,30 +232,7 @@ r1.route_add("10.66.0.0/16", #{ type: "unreachable" });
 r1.route_del("10.66.0.0/16", #{ type: "unreachable" });
 print(r1.routes());   // []
 ```"#;
-    let n = net.clone();
-    method(
-        "route_del",
-        &["ns: &mut Netns", "destination: &str", "gateway: &str"],
-        del_doc,
-    )
-    .set_into_module(
-        m,
-        move |ctx: NativeCallContext<'_>, ns: &mut NetnsHandle, dst: &str, gw: &str| {
-            del(&n, &ctx, ns, dst, &via(gw))
-        },
-    );
-    let n = net.clone();
-    method(
-        "route_del",
-        &["ns: &mut Netns", "destination: &str", "options: Map"],
-        del_doc,
-    )
-    .set_into_module(
-        m,
-        move |ctx: NativeCallContext<'_>, ns: &mut NetnsHandle, dst: &str, opts: Map| {
-            del(&n, &ctx, ns, dst, &opts)
-        },
-    );
+    register_both(m, net, "route_del", del_doc, del);
 
     let n = net.clone();
     method(

@@ -19,15 +19,8 @@ impl Netlink {
     /// permanent ones). Returns how many went.
     pub fn neigh_flush(&self, ns: &Ns) -> Result<usize> {
         let handle = self.handle(ns)?;
-        let replies = self
-            .block_on(request::send(
-                &handle,
-                M::GetNeighbour(NeighbourMessage::default()),
-                DUMP,
-            ))
-            .map_err(|e| Error::errno("list neighbours", e).in_netns(ns.name()))?;
         let mut flushed = 0;
-        for reply in replies {
+        for reply in self.dump_neighbours(ns)? {
             let M::NewNeighbour(n) = reply else { continue };
             if matches!(
                 n.header.state,
@@ -111,15 +104,21 @@ impl Netlink {
 
     /// `ip -n NS neigh show` (IPv4 and IPv6), in the kernel's order.
     pub fn neighs(&self, ns: &Ns) -> Result<Vec<NeighInfo>> {
+        Ok(self
+            .dump_neighbours(ns)?
+            .into_iter()
+            .filter_map(parse_neigh)
+            .collect())
+    }
+
+    fn dump_neighbours(&self, ns: &Ns) -> Result<Vec<M>> {
         let handle = self.handle(ns)?;
-        let replies = self
-            .block_on(request::send(
-                &handle,
-                M::GetNeighbour(NeighbourMessage::default()),
-                DUMP,
-            ))
-            .map_err(|e| Error::errno("list neighbours", e).in_netns(ns.name()))?;
-        Ok(replies.into_iter().filter_map(parse_neigh).collect())
+        self.block_on(request::send(
+            &handle,
+            M::GetNeighbour(NeighbourMessage::default()),
+            DUMP,
+        ))
+        .map_err(|e| Error::errno("list neighbours", e).in_netns(ns.name()))
     }
 }
 
