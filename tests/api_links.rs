@@ -872,3 +872,27 @@ fn bridge_options_are_set_at_creation() {
     }
     assert!(items(&all).iter().all(|l| l["ifname"] != "bad"));
 }
+
+#[test]
+fn a_shape_on_a_link_the_lab_did_not_make_is_undone_at_teardown() {
+    let sb = Sandbox::new();
+    sb.file(
+        "q.rhai",
+        r#"
+        let x = link::get("x0");
+        x.shape(#{ rate: "10mbit" });
+        x.shape(#{ rate: "20mbit" });
+        link::add_veth("y0", "y1").shape(#{ rate: "1mbit" });
+        "#,
+    );
+    let run = sb.sh("ip link add x0 type veth peer name x1\n\
+         netscript --lab q q.rhai && tc qdisc show dev x0 | cut -d' ' -f2\n\
+         netscript down q\n\
+         tc qdisc show dev x0 | grep -c tbf; ip -br link show x0 | cut -d' ' -f1");
+    assert_eq!(
+        run.stdout,
+        "tbf\nlab \"q\": removed 2 objects\n  - qdisc on x0 (in host)\n  - veth y0 (in host)\n0\nx0@x1\n",
+        "{}",
+        run.stderr
+    );
+}

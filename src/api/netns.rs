@@ -34,7 +34,8 @@ pub fn delete(n: &Net, ctx: &NativeCallContext, name: &str) -> Res<()> {
         Object::Link { ns, .. }
         | Object::Addr { ns, .. }
         | Object::Route { ns, .. }
-        | Object::Neigh { ns, .. } => ns == name,
+        | Object::Neigh { ns, .. }
+        | Object::Qdisc { ns, .. } => ns == name,
     });
     Ok(())
 }

@@ -5,6 +5,7 @@ use rhai::{Dynamic, Map, Module, NativeCallContext};
 use super::convert::{OrRaise, Res, check_options};
 use super::{LinkHandle, Net, method, record};
 use crate::error::{Error, Result};
+use crate::lab::Object;
 use crate::netlink::Tbf;
 
 /// "10mbit" for 10_000_000 bits per second; plain bits when not round.
@@ -78,6 +79,26 @@ fn tc_n(l: &LinkHandle) -> String {
     }
 }
 
+/// A shape on a link the run did not create goes in the ledger, so that
+/// teardown takes it off again (once, however often it was changed).
+fn remember(ns: &crate::ns::Ns, index: u32, link: &str) {
+    let lab = crate::lab::current();
+    let here = ns.name();
+    let known = lab.owns_netns(here)
+        || lab.link_at(here, index).is_some()
+        || lab.objects().iter().any(
+            |o| matches!(o, Object::Qdisc { ns: n, index: i, .. } if n == here && *i == index),
+        );
+    if !known {
+        lab.created(Object::Qdisc {
+            ns: here.to_string(),
+            ns_id: record::ns_id(ns),
+            index,
+            link: link.to_string(),
+        });
+    }
+}
+
 pub fn register(m: &mut Module, net: &Net) {
     let n = net.clone();
     method(
@@ -90,6 +111,7 @@ leave at once, like "32kb"; default 10 ms at the rate, at least one frame)
 and `latency` (how long a packet may wait, default "50ms") or `limit`
 (the queue's size in bytes). Replaces the link's qdisc, so it can be
 changed while traffic flows; malformed or out-of-range values are errors.
+A shape on a link the lab did not create is taken off at teardown.
 
 `tc qdisc replace dev X root tbf rate RATE burst BURST latency LATENCY`
 
@@ -107,6 +129,7 @@ print(l.qdisc().burst);   // 32768
             let info = n.link_by_index(&l.ns(), l.index()).or_raise(&ctx)?;
             let t = tbf(&opts, info.mtu).or_raise(&ctx)?;
             n.set_tbf(&l.ns(), l.index(), &t).or_raise(&ctx)?;
+            remember(&l.ns(), l.index(), &info.name);
             record::change(&ctx, || {
                 format!(
                     "{}qdisc replace dev {} root tbf rate {} burst {} limit {}",
@@ -182,6 +205,10 @@ print(l.qdisc().kind);   // noqueue
         move |ctx: NativeCallContext<'_>, l: &mut LinkHandle| -> Res<()> {
             l.check().or_raise(&ctx)?;
             n.clear_qdisc(&l.ns(), l.index()).or_raise(&ctx)?;
+            let (ns, index) = (l.ns().name().to_string(), l.index());
+            crate::lab::current().removed(
+                |o| matches!(o, Object::Qdisc { ns: n, index: i, .. } if *n == ns && *i == index),
+            );
             record::change(&ctx, || {
                 let name = n
                     .link_by_index(&l.ns(), l.index())

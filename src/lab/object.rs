@@ -51,6 +51,13 @@ pub enum Object {
         link: String,
         ip: String,
     },
+    /// A qdisc put on a link the run did not create (`l.shape`).
+    Qdisc {
+        ns: String,
+        ns_id: Option<NsId>,
+        index: u32,
+        link: String,
+    },
     Process {
         pid: u32,
         start: u64,
@@ -88,6 +95,7 @@ impl Object {
                 format!("{text} (in {ns})")
             }
             Object::Neigh { ns, link, ip, .. } => format!("neighbour {ip} on {link} (in {ns})"),
+            Object::Qdisc { ns, link, .. } => format!("qdisc on {link} (in {ns})"),
             Object::Process { pid, netns, .. } => format!("process {pid} (in {netns})"),
         }
     }
@@ -161,6 +169,14 @@ impl Object {
             } => {
                 json!({"type": "neigh", "ns": ns, "ns_id": id(ns_id), "index": index, "link": link, "ip": ip})
             }
+            Object::Qdisc {
+                ns,
+                ns_id,
+                index,
+                link,
+            } => {
+                json!({"type": "qdisc", "ns": ns, "ns_id": id(ns_id), "index": index, "link": link})
+            }
             Object::Process { pid, start, netns } => {
                 json!({"type": "process", "pid": pid, "start": start, "netns": netns})
             }
@@ -207,6 +223,12 @@ impl Object {
                 index: v["index"].as_u64()? as u32,
                 link: s("link")?,
                 ip: s("ip")?,
+            },
+            "qdisc" => Object::Qdisc {
+                ns: s("ns")?,
+                ns_id: id("ns_id"),
+                index: v["index"].as_u64()? as u32,
+                link: s("link")?,
             },
             "process" => Object::Process {
                 pid: v["pid"].as_u64()? as u32,
@@ -269,6 +291,12 @@ mod tests {
                 index: 3,
                 link: "br0".into(),
                 ip: "10.0.0.9".into(),
+            },
+            Object::Qdisc {
+                ns: "host".into(),
+                ns_id: Some((4, 1)),
+                index: 2,
+                link: "eth0".into(),
             },
             Object::Process {
                 pid: 42,

@@ -106,6 +106,16 @@ pub fn teardown(net: &Netlink, objects: &[Object]) -> Teardown {
                         })
                 }
             }
+            Object::Qdisc {
+                ns, ns_id, index, ..
+            } if !in_lab_ns(ns, *ns_id) => {
+                if !same_ns(ns, *ns_id) {
+                    Err("its namespace is gone".to_string())
+                } else {
+                    net.clear_qdisc(&Ns::named(ns), *index)
+                        .map_err(|e| e.reason)
+                }
+            }
             _ => continue,
         };
         note(&mut done, o, result);
