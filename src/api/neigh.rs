@@ -8,6 +8,7 @@ use super::convert::{OrRaise, Res};
 use super::{LinkHandle, Net, NetnsHandle, method, record};
 use crate::error::{Error, Result};
 use crate::lab::Object;
+use crate::netlink::LinkInfo;
 use crate::ns::Ns;
 
 fn parse_ip(text: &str) -> Result<IpAddr> {
@@ -40,8 +41,9 @@ fn parse_mac(text: &str) -> Result<[u8; 6]> {
         })
 }
 
-/// The link a neighbour method names, by handle or by name, in `ns`.
-fn dev_in(n: &Net, ns: &Ns, dev: &Dynamic) -> Result<(u32, String)> {
+/// The link a method names by handle or by name, which must be in `ns`
+/// (neighbour and route methods take their `dev` this way).
+pub(super) fn link_in(n: &Net, ns: &Ns, dev: &Dynamic) -> Result<LinkInfo> {
     if let Some(l) = dev.clone().try_cast::<LinkHandle>() {
         l.check()?;
         if l.ns() != *ns {
@@ -54,12 +56,10 @@ fn dev_in(n: &Net, ns: &Ns, dev: &Dynamic) -> Result<(u32, String)> {
                 ),
             ));
         }
-        let info = n.link_by_index(ns, l.index())?;
-        return Ok((info.index, info.name));
+        return n.link_by_index(ns, l.index());
     }
     if let Ok(name) = dev.clone().into_immutable_string() {
-        let info = n.link_by_name(ns, &name)?;
-        return Ok((info.index, info.name));
+        return n.link_by_name(ns, &name);
     }
     Err(Error::invalid(
         format!("use a {} as a link", dev.type_name()),
@@ -77,7 +77,7 @@ fn add(
 ) -> Res<()> {
     let addr = parse_ip(ip).or_raise(ctx)?;
     let lladdr = parse_mac(mac).or_raise(ctx)?;
-    let (index, name) = dev_in(n, &ns.ns, dev).or_raise(ctx)?;
+    let LinkInfo { index, name, .. } = link_in(n, &ns.ns, dev).or_raise(ctx)?;
     n.neigh_add(&ns.ns, index, addr, lladdr).or_raise(ctx)?;
     record::change(ctx, || {
         format!(
@@ -101,7 +101,7 @@ fn add(
 
 fn del(n: &Net, ctx: &NativeCallContext, ns: &NetnsHandle, ip: &str, dev: &Dynamic) -> Res<()> {
     let addr = parse_ip(ip).or_raise(ctx)?;
-    let (index, name) = dev_in(n, &ns.ns, dev).or_raise(ctx)?;
+    let LinkInfo { index, name, .. } = link_in(n, &ns.ns, dev).or_raise(ctx)?;
     n.neigh_del(&ns.ns, index, addr).or_raise(ctx)?;
     record::change(ctx, || {
         format!("ip {}neigh del {addr} dev {name}", record::ip_n(&ns.ns))

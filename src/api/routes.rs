@@ -5,7 +5,7 @@ use std::net::IpAddr;
 use rhai::{Array, Dynamic, Map, Module, NativeCallContext};
 
 use super::convert::{OrRaise, Res, check_options};
-use super::{LinkHandle, Net, NetnsHandle, method, record};
+use super::{Net, NetnsHandle, method, record};
 use crate::error::{Error, Result};
 use crate::lab::Object;
 use crate::netlink::{RouteKind, RouteSpec};
@@ -32,24 +32,10 @@ fn spec(n: &Net, ns: &Ns, destination: &str, opts: &Map) -> Result<(RouteSpec, O
         .get("via")
         .map(|v| gateway(&v.to_string()))
         .transpose()?;
-    let dev = match opts.get("dev") {
-        None => None,
-        Some(d) => {
-            let info = if let Some(l) = d.clone().try_cast::<LinkHandle>() {
-                l.check()?;
-                if l.ns() != *ns {
-                    return Err(Error::invalid(
-                        "route out of a link of another namespace",
-                        format!("the link is in namespace \"{}\"", l.ns().name()),
-                    ));
-                }
-                n.link_by_index(ns, l.index())?
-            } else {
-                n.link_by_name(ns, &d.to_string())?
-            };
-            Some(info)
-        }
-    };
+    let dev = opts
+        .get("dev")
+        .map(|d| super::neigh::link_in(n, ns, d))
+        .transpose()?;
     let metric = match opts.get("metric") {
         None => None,
         Some(m) => Some(
@@ -130,7 +116,7 @@ fn add(
         lab.created(Object::Route {
             ns: ns.ns.name().to_string(),
             ns_id: record::ns_id(&ns.ns),
-            dst: route.dst.map_or("default".to_string(), crate::cidr::format),
+            dst: route.dst_text(),
             gateway: route.gateway.map_or(String::new(), |g| g.to_string()),
             kind: route.kind.name().into(),
             metric: route.metric,
@@ -150,7 +136,7 @@ fn del(
     n.route_del(&ns.ns, &route).or_raise(ctx)?;
     record::change(ctx, || command("del", &ns.ns, &route, &dev));
     let here = ns.ns.name().to_string();
-    let dst = route.dst.map_or("default".to_string(), crate::cidr::format);
+    let dst = route.dst_text();
     crate::lab::current().removed(|o| {
         matches!(o, Object::Route { ns, dst: d, kind, .. } if *ns == here && *d == dst && kind == route.kind.name())
     });

@@ -55,68 +55,22 @@ pub fn teardown(net: &Netlink, objects: &[Object]) -> Teardown {
             }
         }
     }
+    // Settings the lab made on things that outlive it: undone one by one.
     for o in objects.iter().rev() {
-        let result = match o {
-            Object::Addr {
-                ns,
-                ns_id,
-                index,
-                cidr,
-                ..
-            } if !in_lab_ns(ns, *ns_id) => {
-                if !same_ns(ns, *ns_id) {
-                    Err("its namespace is gone".to_string())
-                } else {
-                    crate::cidr::parse(cidr)
-                        .and_then(|c| net.addr_del(&Ns::named(ns), *index, c))
-                        .map_err(|e| e.reason)
-                }
-            }
-            Object::Route {
-                ns,
-                ns_id,
-                dst,
-                gateway,
-                kind,
-                metric,
-            } if !in_lab_ns(ns, *ns_id) => {
-                if !same_ns(ns, *ns_id) {
-                    Err("its namespace is gone".to_string())
-                } else {
-                    RouteSpec::from_text(dst, gateway, kind, *metric)
-                        .and_then(|r| net.route_del(&Ns::named(ns), &r))
-                        .map_err(|e| e.reason)
-                }
-            }
-            Object::Neigh {
-                ns,
-                ns_id,
-                index,
-                ip,
-                ..
-            } if !in_lab_ns(ns, *ns_id) => {
-                if !same_ns(ns, *ns_id) {
-                    Err("its namespace is gone".to_string())
-                } else {
-                    ip.parse()
-                        .map_err(|_| format!("{ip:?} is not an address"))
-                        .and_then(|ip| {
-                            net.neigh_del(&Ns::named(ns), *index, ip)
-                                .map_err(|e| e.reason)
-                        })
-                }
-            }
-            Object::Qdisc {
-                ns, ns_id, index, ..
-            } if !in_lab_ns(ns, *ns_id) => {
-                if !same_ns(ns, *ns_id) {
-                    Err("its namespace is gone".to_string())
-                } else {
-                    net.clear_qdisc(&Ns::named(ns), *index)
-                        .map_err(|e| e.reason)
-                }
-            }
-            _ => continue,
+        let (Object::Addr { ns, ns_id, .. }
+        | Object::Route { ns, ns_id, .. }
+        | Object::Neigh { ns, ns_id, .. }
+        | Object::Qdisc { ns, ns_id, .. }) = o
+        else {
+            continue;
+        };
+        if in_lab_ns(ns, *ns_id) {
+            continue;
+        }
+        let result = if same_ns(ns, *ns_id) {
+            undo_setting(net, &Ns::named(ns), o)
+        } else {
+            Err("its namespace is gone".to_string())
         };
         note(&mut done, o, result);
     }
@@ -207,6 +161,30 @@ pub fn teardown(net: &Netlink, objects: &[Object]) -> Teardown {
     }
     net.wait_dying();
     done
+}
+
+/// Take off an address, route, neighbour entry or qdisc the lab added in
+/// `ns`.
+fn undo_setting(net: &Netlink, ns: &Ns, o: &Object) -> Result<(), String> {
+    let done = match o {
+        Object::Addr { index, cidr, .. } => {
+            crate::cidr::parse(cidr).and_then(|c| net.addr_del(ns, *index, c))
+        }
+        Object::Route {
+            dst,
+            gateway,
+            kind,
+            metric,
+            ..
+        } => RouteSpec::from_text(dst, gateway, kind, *metric).and_then(|r| net.route_del(ns, &r)),
+        Object::Neigh { index, ip, .. } => match ip.parse() {
+            Ok(ip) => net.neigh_del(ns, *index, ip),
+            Err(_) => return Err(format!("{ip:?} is not an address")),
+        },
+        Object::Qdisc { index, .. } => net.clear_qdisc(ns, *index),
+        _ => Ok(()),
+    };
+    done.map_err(|e| e.reason)
 }
 
 /// Delete a recorded link outside the lab's namespaces if it is still the

@@ -41,11 +41,6 @@ impl Netlink {
             }
         };
         let id = netns_fs::id_of(&file)?;
-        if let Some(conn) = self.conns.borrow().get(ns)
-            && conn.id == id
-        {
-            return Ok(conn.handle.clone());
-        }
         self.forget(ns);
         let rt = self.rt.handle().clone();
         let opened = netns_fs::run_in(&file, move || open_socket(&rt))?;

@@ -135,11 +135,7 @@ impl Netlink {
     pub(super) fn ns_with_nsid(&self, from: &Ns, nsid: i32) -> Result<Option<Ns>> {
         let cached = self.nsids.borrow().get(&(from.clone(), nsid)).cloned();
         if let Some((target, ident)) = cached {
-            if target
-                .open()
-                .and_then(|f| netns_fs::id_of(&f))
-                .is_ok_and(|id| id == ident)
-            {
+            if target.id() == Some(ident) {
                 return Ok(Some(target));
             }
             self.nsids.borrow_mut().remove(&(from.clone(), nsid));

@@ -80,12 +80,15 @@ pub struct RouteSpec {
 }
 
 impl RouteSpec {
+    /// "default" or the destination prefix, as `ip route` writes it.
+    pub fn dst_text(&self) -> String {
+        self.dst.map_or("default".to_string(), crate::cidr::format)
+    }
+
     /// `DST via GW` as `ip route` would print it ("blackhole DST" for the
     /// dropping kinds; "metric N" when set).
     pub fn describe(&self) -> String {
-        let dst = self
-            .dst
-            .map_or("default".to_string(), |(ip, len)| format!("{ip}/{len}"));
+        let dst = self.dst_text();
         let mut text = match self.kind {
             RouteKind::Unicast => dst,
             kind => format!("{} {dst}", kind.name()),
