@@ -10,6 +10,10 @@ pub type Cidr = (IpAddr, u8);
 /// Parse "ADDR/LEN", or a bare "ADDR" meaning a host prefix (/32 or /128),
 /// as `ip addr add` does.
 pub fn parse(text: &str) -> Result<Cidr> {
+    parse_of(text).map_err(|e| e.about(text))
+}
+
+fn parse_of(text: &str) -> Result<Cidr> {
     let action = format!("use {text:?} as an address");
     let (addr, len) = match text.split_once('/') {
         Some((a, l)) => (a, Some(l)),
@@ -45,6 +49,10 @@ pub fn parse(text: &str) -> Result<Cidr> {
 /// Parse a route destination: "default" or a network prefix whose host bits
 /// are zero. `family_of` picks the family of "default".
 pub fn parse_destination(text: &str, family_of: IpAddr) -> Result<Option<Cidr>> {
+    destination_of(text, family_of).map_err(|e| e.about(text))
+}
+
+fn destination_of(text: &str, family_of: IpAddr) -> Result<Option<Cidr>> {
     if text == "default" {
         return Ok(None);
     }

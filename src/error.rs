@@ -57,6 +57,23 @@ pub struct Error {
     pub errno: Option<i32>,
     /// How to fix it, when we know.
     pub help: Option<String>,
+    /// What in the call was at fault, so the report can underline it.
+    pub subject: Option<Subject>,
+}
+
+/// The part of a script call an error is about: reports underline it
+/// instead of the whole call.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Subject {
+    /// The call's argument at this index (0-based; a method's receiver
+    /// does not count).
+    Arg(usize),
+    /// The entry with this key in the call's options map.
+    Option(String),
+    /// Whichever argument is written as exactly this value (a string
+    /// literal's contents, or a number). Lower layers know the value they
+    /// refused, not where it came from.
+    Value(String),
 }
 
 impl Error {
@@ -68,6 +85,7 @@ impl Error {
             reason: reason.into(),
             errno: None,
             help: None,
+            subject: None,
         }
     }
 
@@ -112,6 +130,37 @@ impl Error {
     pub fn or_help(mut self, help: impl Into<String>) -> Self {
         if self.help.is_none() {
             self.help = Some(help.into());
+        }
+        self
+    }
+
+    /// The fault lies in the call's argument `index`.
+    pub fn at_arg(mut self, index: usize) -> Self {
+        self.subject = Some(Subject::Arg(index));
+        self
+    }
+
+    /// If the kernel (or a check) called the request invalid, argument
+    /// `index` was the culprit; other failures are not its fault.
+    pub fn invalid_arg(self, index: usize) -> Self {
+        if self.kind == Kind::Invalid && self.subject.is_none() {
+            self.at_arg(index)
+        } else {
+            self
+        }
+    }
+
+    /// The fault lies in the option `key` of the call's options map.
+    pub fn at_option(mut self, key: &str) -> Self {
+        self.subject = Some(Subject::Option(key.to_string()));
+        self
+    }
+
+    /// The fault lies in the value `text`, wherever the call wrote it;
+    /// kept only if nothing more precise is known.
+    pub fn about(mut self, text: impl Into<String>) -> Self {
+        if self.subject.is_none() {
+            self.subject = Some(Subject::Value(text.into()));
         }
         self
     }

@@ -21,6 +21,10 @@ fn bad(what: &str, text: &str, help: &str) -> Error {
 /// or a bare number (bits per second); "bps", "kbps", "mbps", "gbps" are
 /// bytes per second; "kibit", "mibit", "gibit" are powers of 1024.
 pub fn rate(text: &str) -> Result<u64> {
+    rate_of(text).map_err(|e| e.about(text))
+}
+
+fn rate_of(text: &str) -> Result<u64> {
     let help = "write a rate like tc does: 10mbit, 1gbit, 500kbit (bits), or 1mbps (bytes)";
     let (n, unit) = split(text).ok_or_else(|| bad("rate", text, help))?;
     let factor: f64 = match unit.as_str() {
@@ -51,6 +55,10 @@ pub fn rate(text: &str) -> Result<u64> {
 /// A size in bytes: "32kb", "1mb", "1500b" or a bare number (bytes);
 /// "kbit", "mbit" are bits.
 pub fn size(text: &str) -> Result<u64> {
+    size_of(text).map_err(|e| e.about(text))
+}
+
+fn size_of(text: &str) -> Result<u64> {
     let help = "write a size like tc does: 32kb, 1mb, 1500 (bytes)";
     let (n, unit) = split(text).ok_or_else(|| bad("size", text, help))?;
     let factor: f64 = match unit.as_str() {
@@ -74,6 +82,10 @@ pub fn size(text: &str) -> Result<u64> {
 
 /// A time in microseconds: "50ms", "1s", "200us" or a bare number (us).
 pub fn time_us(text: &str) -> Result<u64> {
+    time_us_of(text).map_err(|e| e.about(text))
+}
+
+fn time_us_of(text: &str) -> Result<u64> {
     let help = "write a time like tc does: 50ms, 1s, 200us";
     let (n, unit) = split(text).ok_or_else(|| bad("time", text, help))?;
     let factor: f64 = match unit.as_str() {

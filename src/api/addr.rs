@@ -41,7 +41,8 @@ fn host(block: &str, n: i64) -> crate::error::Result<String> {
         return Err(Error::invalid(
             format!("take address {n} of {block}"),
             format!("{block} has addresses 0 to {}", size - 1),
-        ));
+        )
+        .at_arg(1));
     }
     Ok(cidr::format((from_u128(net + n as u128, ip), len)))
 }
@@ -54,7 +55,8 @@ fn subnets(block: &str, prefix: i64, count: i64) -> crate::error::Result<Vec<Str
         return Err(Error::invalid(
             action,
             format!("the prefix must be between {len} and {}", bits(ip)),
-        ));
+        )
+        .at_arg(1));
     }
     let available = 1u128
         .checked_shl((prefix - i64::from(len)) as u32)
@@ -63,7 +65,8 @@ fn subnets(block: &str, prefix: i64, count: i64) -> crate::error::Result<Vec<Str
         return Err(Error::invalid(
             action,
             format!("it has {available} of them"),
-        ));
+        )
+        .at_arg(2));
     }
     let step = 1u128.checked_shl(bits(ip) - prefix as u32).unwrap_or(0);
     let net = to_u128(cidr::network_of(ip, len));
@@ -131,7 +134,7 @@ print(addr::subnets("10.0.0.0/16", 24, 3));   // ["10.0.0.0/24", "10.0.1.0/24", 
             if count > 65_536 {
                 return Err(raise(
                     &ctx,
-                    Error::invalid("split a block", "at most 65536 subnets at a time"),
+                    Error::invalid("split a block", "at most 65536 subnets at a time").at_arg(2),
                 ));
             }
             Ok(subnets(block, prefix, count)

@@ -2,7 +2,7 @@
 
 use rhai::{Map, Module, NativeCallContext};
 
-use super::convert::{OrRaise, Res, check_options, ns_arg};
+use super::convert::{OrRaise, Res, check_options, ns_arg, option};
 use super::{LinkHandle, Net, func, record};
 use crate::error::Error;
 use crate::netlink::BridgeOptions;
@@ -30,35 +30,30 @@ print(br1.netns.name);   // r1
 
 /// `#{ stp, ageing, vlan_filtering, mcast_snooping, mcast_querier }`.
 fn bridge_options(opts: &Map) -> crate::error::Result<BridgeOptions> {
-    let flag = |key: &str| -> crate::error::Result<Option<bool>> {
-        opts.get(key)
-            .map(|v| {
-                v.as_bool().map_err(|t| {
-                    Error::invalid(
-                        format!("use a {t} as option `{key}`"),
-                        format!("`{key}` is true or false"),
-                    )
-                })
+    let flag = |key: &str| {
+        option(opts, key, |v| {
+            v.as_bool().map_err(|t| {
+                Error::invalid(
+                    format!("use a {t} as option `{key}`"),
+                    format!("`{key}` is true or false"),
+                )
             })
-            .transpose()
+        })
     };
-    let ageing_cs = match opts.get("ageing") {
-        None => None,
-        Some(v) => {
-            let secs = v
-                .as_float()
-                .ok()
-                .or_else(|| v.as_int().ok().map(|i| i as f64))
-                .filter(|s| (0.0..=1_000_000.0).contains(s))
-                .ok_or_else(|| {
-                    Error::invalid(
-                        format!("use {v} as option `ageing`"),
-                        "`ageing` is a number of seconds from 0 to 1000000",
-                    )
-                })?;
-            Some((secs * 100.0).round() as u32)
-        }
-    };
+    let ageing_cs = option(opts, "ageing", |v| {
+        let secs = v
+            .as_float()
+            .ok()
+            .or_else(|| v.as_int().ok().map(|i| i as f64))
+            .filter(|s| (0.0..=1_000_000.0).contains(s))
+            .ok_or_else(|| {
+                Error::invalid(
+                    format!("use {v} as option `ageing`"),
+                    "`ageing` is a number of seconds from 0 to 1000000",
+                )
+            })?;
+        Ok((secs * 100.0).round() as u32)
+    })?;
     Ok(BridgeOptions {
         stp: flag("stp")?,
         ageing_cs,
@@ -128,10 +123,9 @@ pub fn module(net: &Net) -> Module {
             )
             .or_raise(&ctx)?;
             let o = bridge_options(&opts).or_raise(&ctx)?;
-            let ns = opts
-                .get("netns")
-                .map_or(Ok(Ns::Host), |v| ns_arg("option `netns`", v))
-                .or_raise(&ctx)?;
+            let ns = option(&opts, "netns", |v| ns_arg("option `netns`", v))
+                .or_raise(&ctx)?
+                .unwrap_or(Ns::Host);
             let info = n.add_bridge(&ns, name, &o).or_raise(&ctx)?;
             created(&ctx, &ns, &info, &o);
             Ok(LinkHandle::new(ns, info.index))

@@ -3,9 +3,10 @@
 
 use rhai::{Dynamic, EvalAltResult, Map, NativeCallContext, Position};
 
-use crate::error::Error;
+use crate::error::{Error, Subject};
 
-/// The value a script catches: `#{ kind, message, errno, help }`.
+/// The value a script catches: `#{ kind, message, errno, help }`, plus
+/// `option`, `arg` or `value` when the culprit is known.
 pub fn error_value(e: &Error) -> Dynamic {
     let mut map = Map::new();
     map.insert("kind".into(), e.kind.as_str().into());
@@ -19,6 +20,20 @@ pub fn error_value(e: &Error) -> Dynamic {
         "help".into(),
         e.help.clone().map_or(Dynamic::UNIT, Dynamic::from),
     );
+    // Only when known, so reports can underline the culprit; `e.option`
+    // also tells a script which option it got wrong.
+    match &e.subject {
+        Some(Subject::Arg(i)) => {
+            map.insert("arg".into(), Dynamic::from_int(*i as rhai::INT));
+        }
+        Some(Subject::Option(key)) => {
+            map.insert("option".into(), key.as_str().into());
+        }
+        Some(Subject::Value(text)) => {
+            map.insert("value".into(), text.as_str().into());
+        }
+        None => {}
+    }
     map.into()
 }
 
@@ -44,14 +59,15 @@ impl<T> OrRaise<T> for crate::error::Result<T> {
     }
 }
 
-/// An integer argument that must fit a u32 (indexes, MTUs).
-pub fn to_u32(what: &str, n: rhai::INT) -> crate::error::Result<u32> {
-    u32::try_from(n).map_err(|_| {
-        Error::invalid(
-            format!("use {n} as {what}"),
-            format!("{what} must be between 0 and {}", u32::MAX),
-        )
-    })
+/// A process ID argument: a positive number.
+pub fn pid(n: rhai::INT) -> crate::error::Result<u32> {
+    u32::try_from(n)
+        .ok()
+        .filter(|p| (1..=i32::MAX as u32).contains(p))
+        .ok_or_else(|| {
+            Error::invalid(format!("use {n} as a PID"), "a PID is a positive number")
+                .about(n.to_string())
+        })
 }
 
 /// A namespace given as a `Netns` handle or as a name.
@@ -70,6 +86,18 @@ pub fn ns_arg(what: &str, value: &Dynamic) -> crate::error::Result<crate::ns::Ns
     ))
 }
 
+/// Option `key` of `opts` read by `parse`, or None when absent; its
+/// errors point at the option's entry in the call.
+pub fn option<T>(
+    opts: &Map,
+    key: &str,
+    parse: impl FnOnce(&Dynamic) -> crate::error::Result<T>,
+) -> crate::error::Result<Option<T>> {
+    opts.get(key)
+        .map(|v| parse(v).map_err(|e| e.at_option(key)))
+        .transpose()
+}
+
 /// Check an options map against the keys a function knows.
 pub fn check_options(action: &str, opts: &Map, known: &[&str]) -> crate::error::Result<()> {
     for key in opts.keys() {
@@ -80,7 +108,8 @@ pub fn check_options(action: &str, opts: &Map, known: &[&str]) -> crate::error::
                 .collect::<Vec<_>>()
                 .join(", ");
             return Err(Error::invalid(action, format!("unknown option `{key}`"))
-                .with_help(format!("the options are {list}")));
+                .with_help(format!("the options are {list}"))
+                .at_option(key));
         }
     }
     Ok(())
@@ -98,6 +127,7 @@ pub fn seconds(what: &str, value: &Dynamic) -> crate::error::Result<std::time::D
             format!("use {value:?} as {what}"),
             format!("{what} is a number of seconds, above 0 and at most 3600"),
         )
-        .with_help("write e.g. #{ timeout: 0.5 }")),
+        .with_help("write e.g. #{ timeout: 0.5 }")
+        .about(value.to_string())),
     }
 }

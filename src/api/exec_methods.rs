@@ -141,8 +141,19 @@ pub fn target(ns: &NetnsHandle) -> Result<Target> {
     Ok(Target { file, name })
 }
 
-/// A command as a shell-like line or an array of words.
+/// A command as a shell-like line or an array of words (the first
+/// argument of exec, run and spawn, which errors point at).
 pub fn words(cmd: Dynamic) -> Result<Vec<String>> {
+    let argv = argv_of(cmd).map_err(|e| e.at_arg(0))?;
+    if argv.is_empty() {
+        return Err(Error::invalid("run a command", "the command is empty")
+            .with_help("give a program and its arguments, e.g. \"ip addr\" or [\"ip\", \"addr\"]")
+            .at_arg(0));
+    }
+    Ok(argv)
+}
+
+fn argv_of(cmd: Dynamic) -> Result<Vec<String>> {
     if cmd.is_string() {
         return command::split(&cmd.to_string());
     }

@@ -2,7 +2,7 @@
 
 use rhai::{Array, Dynamic, Map, Module, NativeCallContext};
 
-use super::convert::{OrRaise, Res, check_options, ns_arg};
+use super::convert::{OrRaise, Res, check_options, ns_arg, option};
 use super::{LinkHandle, Net, func, record};
 use crate::ns::Ns;
 
@@ -53,6 +53,24 @@ fn veth_created(
     record::created(record::link_object(ns, info.index, name, "veth"));
 }
 
+/// Both ends named alike in one namespace: the peer's name is the one to
+/// change.
+fn add_veth(
+    n: &Net,
+    ns: &Ns,
+    name: &str,
+    peer_ns: &Ns,
+    peer: &str,
+) -> crate::error::Result<crate::netlink::LinkInfo> {
+    n.add_veth(ns, name, peer_ns, peer).map_err(|e| {
+        if name == peer && ns == peer_ns {
+            e.invalid_arg(1)
+        } else {
+            e
+        }
+    })
+}
+
 pub fn module(net: &Net) -> Module {
     let mut m = Module::new();
 
@@ -65,9 +83,7 @@ pub fn module(net: &Net) -> Module {
     .set_into_module(
         &mut m,
         move |ctx: NativeCallContext<'_>, name: &str, peer: &str| -> Res<LinkHandle> {
-            let info = n
-                .add_veth(&Ns::Host, name, &Ns::Host, peer)
-                .or_raise(&ctx)?;
+            let info = add_veth(&n, &Ns::Host, name, &Ns::Host, peer).or_raise(&ctx)?;
             veth_created(&ctx, &Ns::Host, &info, &Ns::Host, peer);
             Ok(LinkHandle::new(Ns::Host, info.index))
         },
@@ -84,12 +100,12 @@ pub fn module(net: &Net) -> Module {
         move |ctx: NativeCallContext<'_>, name: &str, peer: &str, opts: Map| -> Res<LinkHandle> {
             check_options("create a veth pair", &opts, &["netns", "peer_netns"]).or_raise(&ctx)?;
             let pick = |key: &str| {
-                opts.get(key)
-                    .map_or(Ok(Ns::Host), |v| ns_arg(&format!("option `{key}`"), v))
+                option(&opts, key, |v| ns_arg(&format!("option `{key}`"), v))
+                    .map(|ns| ns.unwrap_or(Ns::Host))
             };
             let ns = pick("netns").or_raise(&ctx)?;
             let peer_ns = pick("peer_netns").or_raise(&ctx)?;
-            let info = n.add_veth(&ns, name, &peer_ns, peer).or_raise(&ctx)?;
+            let info = add_veth(&n, &ns, name, &peer_ns, peer).or_raise(&ctx)?;
             veth_created(&ctx, &ns, &info, &peer_ns, peer);
             Ok(LinkHandle::new(ns, info.index))
         },

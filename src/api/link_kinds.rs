@@ -6,7 +6,7 @@ use std::net::IpAddr;
 
 use rhai::{Map, Module, NativeCallContext};
 
-use super::convert::{OrRaise, Res, check_options, ns_arg, raise};
+use super::convert::{OrRaise, Res, check_options, ns_arg, option, raise};
 use super::{LinkHandle, Net, func, record};
 use crate::error::{Error, Result};
 use crate::netlink::{LinkInfo, Vxlan, macvlan_mode};
@@ -18,8 +18,7 @@ fn created(ctx: &NativeCallContext, ns: &Ns, info: &LinkInfo, kind: &str, comman
 }
 
 fn target(opts: &Map, default: Ns) -> Result<Ns> {
-    opts.get("netns")
-        .map_or(Ok(default), |v| ns_arg("option `netns`", v))
+    Ok(option(opts, "netns", |v| ns_arg("option `netns`", v))?.unwrap_or(default))
 }
 
 fn netns_clause(parent: &Ns, target: &Ns) -> String {
@@ -49,26 +48,22 @@ print(vx.kind);   // vxlan
 
 /// An address option; None when absent.
 fn ip_option(opts: &Map, key: &str) -> Result<Option<IpAddr>> {
-    let Some(v) = opts.get(key) else {
-        return Ok(None);
-    };
-    let text = v.to_string();
-    text.parse().map(Some).map_err(|_| {
-        Error::invalid(
-            format!("use {text:?} as option `{key}`"),
-            "not an IPv4 or IPv6 address",
-        )
-        .with_help("give an address without a prefix length, like 192.0.2.2")
+    option(opts, key, |v| {
+        let text = v.to_string();
+        text.parse().map_err(|_| {
+            Error::invalid(
+                format!("use {text:?} as option `{key}`"),
+                "not an IPv4 or IPv6 address",
+            )
+            .with_help("give an address without a prefix length, like 192.0.2.2")
+        })
     })
 }
 
 /// An integer option in `range`.
 fn int_option(opts: &Map, key: &str, range: std::ops::RangeInclusive<i64>) -> Result<Option<i64>> {
-    let Some(v) = opts.get(key) else {
-        return Ok(None);
-    };
-    match v.as_int() {
-        Ok(n) if range.contains(&n) => Ok(Some(n)),
+    option(opts, key, |v| match v.as_int() {
+        Ok(n) if range.contains(&n) => Ok(n),
         Ok(n) => Err(Error::invalid(
             format!("use {n} as option `{key}`"),
             format!("`{key}` must be from {} to {}", range.start(), range.end()),
@@ -77,24 +72,23 @@ fn int_option(opts: &Map, key: &str, range: std::ops::RangeInclusive<i64>) -> Re
             format!("use a {t} as option `{key}`"),
             format!("`{key}` must be an integer"),
         )),
-    }
+    })
 }
 
 /// The underlay device of a vxlan: its namespace and index.
 fn dev_option(n: &Net, opts: &Map) -> Result<Option<(Ns, LinkInfo)>> {
-    let Some(v) = opts.get("dev") else {
-        return Ok(None);
-    };
-    let Some(dev) = v.clone().try_cast::<LinkHandle>() else {
-        return Err(Error::invalid(
-            format!("use a {} as option `dev`", v.type_name()),
-            "`dev` must be a Link",
-        )
-        .with_help("pass a link handle, like link::get(\"eth0\")"));
-    };
-    dev.check()?;
-    let info = n.link_by_index(&dev.ns(), dev.index())?;
-    Ok(Some((dev.ns(), info)))
+    option(opts, "dev", |v| {
+        let Some(dev) = v.clone().try_cast::<LinkHandle>() else {
+            return Err(Error::invalid(
+                format!("use a {} as option `dev`", v.type_name()),
+                "`dev` must be a Link",
+            )
+            .with_help("pass a link handle, like link::get(\"eth0\")"));
+        };
+        dev.check()?;
+        let info = n.link_by_index(&dev.ns(), dev.index())?;
+        Ok((dev.ns(), info))
+    })
 }
 
 fn add_vxlan(n: &Net, ctx: &NativeCallContext, name: &str, opts: &Map) -> Res<LinkHandle> {

@@ -2,9 +2,9 @@
 
 use rhai::{Array, Dynamic, Module, NativeCallContext};
 
-use super::convert::{OrRaise, Res, ns_arg, raise, to_u32};
+use super::convert::{OrRaise, Res, ns_arg, raise};
 use super::{LinkHandle, Net, NetnsHandle, getter, method, record};
-use crate::error::Error;
+use crate::error::{Error, Kind};
 use crate::lab::Object;
 use crate::netlink::LinkInfo;
 
@@ -413,8 +413,10 @@ print(l.mtu);   // 9000
         m,
         move |ctx: NativeCallContext<'_>, l: &mut LinkHandle, mtu: rhai::INT| -> Res<()> {
             l.check().or_raise(&ctx)?;
-            let mtu = to_u32("an MTU", mtu).or_raise(&ctx)?;
-            n.set_mtu(&l.ns(), l.index(), mtu).or_raise(&ctx)?;
+            let mtu = mtu_arg(mtu).or_raise(&ctx)?;
+            n.set_mtu(&l.ns(), l.index(), mtu)
+                .map_err(|e| e.invalid_arg(0))
+                .or_raise(&ctx)?;
             record::change(&ctx, || {
                 format!(
                     "ip {}link set dev {} mtu {mtu}",
@@ -555,7 +557,12 @@ print(l.addrs());   // []
         move |ctx: NativeCallContext<'_>, l: &mut LinkHandle, cidr: &str| -> Res<()> {
             l.check().or_raise(&ctx)?;
             let c = crate::cidr::parse(cidr).or_raise(&ctx)?;
-            n.addr_del(&l.ns(), l.index(), c).or_raise(&ctx)?;
+            n.addr_del(&l.ns(), l.index(), c)
+                .map_err(|e| match e.kind {
+                    Kind::NotFound | Kind::Invalid => e.at_arg(0),
+                    _ => e,
+                })
+                .or_raise(&ctx)?;
             record::change(&ctx, || format!("ip {}addr del {} dev {}", record::ip_n(&l.ns()), cidr_text(c), name_of(&n, l)));
             let (ns, index, text) = (l.ns().name().to_string(), l.index(), cidr_text(c));
             crate::lab::current()
@@ -697,6 +704,7 @@ print(l.master == ());   // true
 
 fn set_master(n: &Net, ctx: &NativeCallContext, l: &LinkHandle, bridge: u32) -> Res<()> {
     n.set_master(&l.ns(), l.index(), Some(bridge))
+        .map_err(|e| e.invalid_arg(0))
         .or_raise(ctx)?;
     record::change(ctx, || {
         let br = n
@@ -712,4 +720,20 @@ fn set_master(n: &Net, ctx: &NativeCallContext, l: &LinkHandle, bridge: u32) -> 
     n.settle(&l.ns(), l.index());
     n.settle(&l.ns(), bridge);
     Ok(())
+}
+
+/// An MTU: what any link could take (each kind has its own limits, which
+/// the kernel checks).
+fn mtu_arg(mtu: rhai::INT) -> crate::error::Result<u32> {
+    u32::try_from(mtu)
+        .ok()
+        .filter(|m| (68..=65536).contains(m))
+        .ok_or_else(|| {
+            crate::error::Error::invalid(
+                format!("set the MTU to {mtu}"),
+                "an MTU is from 68 (the IPv4 minimum) to 65536",
+            )
+            .with_help("Ethernet links use 1500; jumbo frames 9000")
+            .at_arg(0)
+        })
 }

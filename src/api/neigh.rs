@@ -18,6 +18,7 @@ fn parse_ip(text: &str) -> Result<IpAddr> {
             "not an IPv4 or IPv6 address",
         )
         .with_help("give a plain address like 10.0.0.2, without a prefix length")
+        .about(text)
     })
 }
 
@@ -38,6 +39,7 @@ fn parse_mac(text: &str) -> Result<[u8; 6]> {
                 "a MAC address is six two-digit hex bytes",
             )
             .with_help("write it like 02:00:00:00:00:01")
+            .about(text)
         })
 }
 

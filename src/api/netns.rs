@@ -235,7 +235,7 @@ print(server.alive);                   // true
     .set_into_module(
         &mut m,
         |ctx: NativeCallContext<'_>, name: &str, pid: rhai::INT| -> Res<NetnsHandle> {
-            let pid = super::convert::to_u32("a PID", pid).or_raise(&ctx)?;
+            let pid = super::convert::pid(pid).or_raise(&ctx)?;
             let file = netns_fs::attach(name, pid).or_raise(&ctx)?;
             record::change(&ctx, || format!("ip netns attach {name} {pid}"));
             if let Ok(id) = netns_fs::id_of(&file) {
@@ -268,7 +268,7 @@ print(netns::identify(p.pid));   // r1
     .set_into_module(
         &mut m,
         |ctx: NativeCallContext<'_>, pid: rhai::INT| -> Res<Dynamic> {
-            let pid = super::convert::to_u32("a PID", pid).or_raise(&ctx)?;
+            let pid = super::convert::pid(pid).or_raise(&ctx)?;
             Ok(netns_fs::identify(pid)
                 .or_raise(&ctx)?
                 .map_or(Dynamic::UNIT, Dynamic::from))

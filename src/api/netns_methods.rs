@@ -326,6 +326,7 @@ fn ping_target(address: &str) -> crate::error::Result<std::net::IpAddr> {
             format!("{address:?} is not an IPv4 or IPv6 address"),
         )
         .with_help("give an address like 10.0.0.2 or 2001:db8::2, without a prefix length")
+        .about(address)
     })
 }
 

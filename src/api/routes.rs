@@ -18,6 +18,7 @@ fn gateway(text: &str) -> Result<IpAddr> {
             format!("{text:?} is not an IPv4 or IPv6 address"),
         )
         .with_help("the gateway is a plain address like 10.0.0.254, without a prefix length")
+        .about(text)
     })
 }
 
@@ -25,7 +26,7 @@ fn gateway(text: &str) -> Result<IpAddr> {
 fn spec(n: &Net, ns: &Ns, destination: &str, opts: &Map) -> Result<(RouteSpec, Option<String>)> {
     check_options("route", opts, &["via", "dev", "type", "metric"])?;
     let kind = match opts.get("type") {
-        Some(t) => RouteKind::parse(&t.to_string())?,
+        Some(t) => RouteKind::parse(&t.to_string()).map_err(|e| e.at_option("type"))?,
         None => RouteKind::Unicast,
     };
     let via = opts
@@ -47,6 +48,7 @@ fn spec(n: &Net, ns: &Ns, destination: &str, opts: &Map) -> Result<(RouteSpec, O
                         format!("use {m} as a route metric"),
                         "a metric is an integer from 0 to 4294967295",
                     )
+                    .at_option("metric")
                 })?,
         ),
     };

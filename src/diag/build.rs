@@ -7,7 +7,8 @@ use miette::{LabeledSpan, NamedSource};
 use rhai::{Dynamic, EvalAltResult, Map, ParseError, Position};
 
 use super::report::Report;
-use super::span::{byte_offset, call_span, token_span};
+use super::span::{byte_offset, call_span, subject_span, token_span};
+use crate::error::Subject;
 
 /// The texts errors may point into: the script itself, stdlib modules, and
 /// module files read on demand.
@@ -68,8 +69,10 @@ struct Frame {
     source: String,
     pos: Position,
     label: String,
-    /// Syntax errors underline one token; run-time errors the whole call.
+    /// Syntax errors underline one token; run-time errors the whole call,
+    /// or the part of it the error is about.
     token_only: bool,
+    subject: Option<Subject>,
 }
 
 /// A report for an error raised while running a script. `signatures` are
@@ -86,6 +89,7 @@ pub fn from_eval(err: &EvalAltResult, sources: &Sources, signatures: &[String]) 
                     pos: *pos,
                     label: format!("in this call to `{name}`"),
                     token_only: false,
+                    subject: None,
                 });
                 if !fn_source.is_empty() {
                     source = fn_source.clone();
@@ -98,6 +102,7 @@ pub fn from_eval(err: &EvalAltResult, sources: &Sources, signatures: &[String]) 
                     pos: *pos,
                     label: format!("while importing \"{path}\""),
                     token_only: false,
+                    subject: None,
                 });
                 source = module_source_name(path, &source);
                 leaf = inner;
@@ -121,6 +126,7 @@ pub fn from_eval(err: &EvalAltResult, sources: &Sources, signatures: &[String]) 
         pos: leaf.position(),
         label,
         token_only: false,
+        subject: subject_of(leaf),
     };
     attach(&mut report, sources, &here, true);
     for frame in callers.iter().rev() {
@@ -163,6 +169,7 @@ pub fn from_parse(err: &ParseError, sources: &Sources) -> Report {
         pos: err.1,
         label: "here".into(),
         token_only: true,
+        subject: None,
     };
     attach(&mut report, sources, &frame, true);
     if let Some(text) = sources.text(sources.main_name())
@@ -217,7 +224,12 @@ fn attach(report: &mut Report, sources: &Sources, frame: &Frame, primary: bool) 
     let (start, len) = if frame.token_only {
         token_span(&text, offset)
     } else {
-        call_span(&text, offset)
+        let call = call_span(&text, offset);
+        frame
+            .subject
+            .as_ref()
+            .and_then(|s| subject_span(&text, call, s))
+            .unwrap_or(call)
     };
     let span = if primary {
         LabeledSpan::new_primary_with_span(Some(frame.label.clone()), (start, len))
@@ -244,6 +256,21 @@ fn module_source_name(path: &str, importer: &str) -> String {
         format!("{path}.rhai")
     };
     base.join(file).to_string_lossy().into_owned()
+}
+
+/// What a netscript error says it is about (see `api::convert::error_value`).
+fn subject_of(err: &EvalAltResult) -> Option<Subject> {
+    let EvalAltResult::ErrorRuntime(value, _) = err else {
+        return None;
+    };
+    let map = value.read_lock::<Map>()?;
+    if let Some(i) = map.get("arg").and_then(|v| v.as_int().ok()) {
+        return usize::try_from(i).ok().map(Subject::Arg);
+    }
+    let text = |k: &str| map.get(k).and_then(|v| v.clone().into_string().ok());
+    text("option")
+        .map(Subject::Option)
+        .or_else(|| text("value").map(Subject::Value))
 }
 
 /// (message, code, help, label) for the innermost error.

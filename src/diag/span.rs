@@ -146,6 +146,124 @@ pub fn unclosed(text: &str) -> Option<(usize, char)> {
     stack.pop()
 }
 
+/// Narrow the span of a whole call (as from [`call_span`]) to the part an
+/// error is about: an argument, an options-map entry (`key: value`), or
+/// the argument written as a given value. `None` when the call does not
+/// show it (say, the options are in a variable).
+pub fn subject_span(
+    src: &str,
+    (start, len): (usize, usize),
+    subject: &crate::error::Subject,
+) -> Option<(usize, usize)> {
+    use crate::error::Subject;
+    let call = src.get(start..start + len)?;
+    let open = call.find('(')?;
+    let inner = call[open + 1..].strip_suffix(')')?;
+    let args = split_top(inner, start + open + 1);
+    let text = |(at, n): (usize, usize)| &src[at..at + n];
+    let entries = |arg: (usize, usize)| {
+        let body = text(arg).strip_prefix("#{")?.strip_suffix('}')?;
+        Some(split_top(body, arg.0 + 2))
+    };
+    let key_of = |entry: (usize, usize)| {
+        let e = text(entry);
+        let colon = e.find(':')?;
+        let key = e[..colon].trim();
+        Some(unquote(key).unwrap_or_else(|| key.to_string()))
+    };
+    match subject {
+        Subject::Arg(i) => args.get(*i).copied(),
+        Subject::Option(key) => args
+            .iter()
+            .filter_map(|a| entries(*a))
+            .flatten()
+            .find(|e| key_of(*e).as_deref() == Some(key.as_str())),
+        Subject::Value(value) => {
+            let is = |piece: &str| unquote(piece).unwrap_or_else(|| piece.to_string()) == *value;
+            args.iter().copied().find(|a| is(text(*a))).or_else(|| {
+                args.iter()
+                    .filter_map(|a| entries(*a))
+                    .flatten()
+                    .find(|e| {
+                        let t = text(*e);
+                        t.find(':').is_some_and(|c| is(t[c + 1..].trim()))
+                    })
+            })
+        }
+    }
+}
+
+/// The pieces of `s` between top-level commas (outside brackets and
+/// strings), trimmed, as (offset, length) with `s` starting at `base`.
+fn split_top(s: &str, base: usize) -> Vec<(usize, usize)> {
+    let mut pieces = Vec::new();
+    let mut depth = 0usize;
+    let mut from = 0;
+    let mut chars = s.char_indices();
+    let mut push = |from: usize, to: usize| {
+        let piece = &s[from..to];
+        let lead = piece.len() - piece.trim_start().len();
+        let trimmed = piece.trim();
+        if !trimmed.is_empty() {
+            pieces.push((base + from + lead, trimmed.len()));
+        }
+    };
+    while let Some((i, c)) = chars.next() {
+        match c {
+            '(' | '[' | '{' => depth += 1,
+            ')' | ']' | '}' => depth = depth.saturating_sub(1),
+            '"' | '`' | '\'' => {
+                while let Some((_, n)) = chars.next() {
+                    if n == '\\' {
+                        chars.next();
+                    } else if n == c {
+                        break;
+                    }
+                }
+            }
+            ',' if depth == 0 => {
+                push(from, i);
+                from = i + 1;
+            }
+            _ => {}
+        }
+    }
+    push(from, s.len());
+    pieces
+}
+
+/// The contents of a plain Rhai string literal (`"..."` with its escapes),
+/// or `None` if `text` is not one.
+fn unquote(text: &str) -> Option<String> {
+    let body = text.strip_prefix('"')?.strip_suffix('"')?;
+    let mut out = String::new();
+    let mut chars = body.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        let escaped = match chars.next()? {
+            'n' => '\n',
+            't' => '\t',
+            'r' => '\r',
+            '0' => '\0',
+            e @ ('x' | 'u' | 'U') => {
+                let digits = match e {
+                    'x' => 2,
+                    'u' => 4,
+                    _ => 8,
+                };
+                let hex: String = chars.by_ref().take(digits).collect();
+                char::from_u32(u32::from_str_radix(&hex, 16).ok()?)?
+            }
+            other => other,
+        };
+        out.push(escaped);
+    }
+    Some(out)
+}
+
 fn ident_len(s: &str) -> usize {
     s.chars()
         .take_while(|c| is_ident(*c))
@@ -232,6 +350,22 @@ mod tests {
         assert_eq!(token_span("print(x)", 0), (0, 5));
         assert_eq!(token_span(r#"x "a\"é" y"#, 2), (2, 7));
         assert_eq!(token_span("x ;", 2), (2, 1));
+    }
+
+    #[test]
+    fn subjects_narrow_a_call_to_its_culprit() {
+        use crate::error::Subject;
+        let src = r#"x.add("a,b", "t\x07", #{ mtu: 0, "peer": [1, 2] }); y"#;
+        let call = call_span(src, 1);
+        let at = |s: Subject| subject_span(src, call, &s).map(|(o, n)| &src[o..o + n]);
+        assert_eq!(at(Subject::Arg(0)), Some(r#""a,b""#));
+        assert_eq!(at(Subject::Arg(3)), None);
+        assert_eq!(at(Subject::Option("mtu".into())), Some("mtu: 0"));
+        assert_eq!(at(Subject::Option("peer".into())), Some(r#""peer": [1, 2]"#));
+        assert_eq!(at(Subject::Option("nope".into())), None);
+        assert_eq!(at(Subject::Value("t\u{7}".into())), Some(r#""t\x07""#));
+        assert_eq!(at(Subject::Value("0".into())), Some("mtu: 0"));
+        assert_eq!(at(Subject::Value("a".into())), None);
     }
 
     #[test]

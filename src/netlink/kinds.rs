@@ -24,7 +24,8 @@ pub fn macvlan_mode(name: &str) -> Result<MacVlanMode> {
                 format!("use macvlan mode {other:?}"),
                 "not a macvlan mode",
             )
-            .with_help("the modes are bridge, private, vepa, passthru, source"));
+            .with_help("the modes are bridge, private, vepa, passthru, source")
+            .about(other));
         }
     })
 }

@@ -18,13 +18,7 @@ impl Netlink {
     /// `ip -n NS link show NAME`
     pub fn link_by_name(&self, ns: &Ns, name: &str) -> Result<LinkInfo> {
         let action = format!("find link \"{name}\"");
-        if let Err(e) = check_ifname(&action, name) {
-            return Err(Error {
-                kind: Kind::NotFound,
-                ..e
-            }
-            .in_netns(ns.name()));
-        }
+        check_ifname(&action, name).map_err(|e| e.in_netns(ns.name()))?;
         self.wait_dying();
         let mut msg = LinkMessage::default();
         msg.attributes.push(LinkAttribute::IfName(name.to_string()));
@@ -32,7 +26,8 @@ impl Netlink {
             Ok(info) => Ok(info),
             Err(errno) if errno == libc::ENODEV || errno == libc::ENOENT => {
                 let err = Error::not_found(format!("find link \"{name}\""), "no such link")
-                    .in_netns(ns.name());
+                    .in_netns(ns.name())
+                    .about(name);
                 Err(self.hint_where_link_is(err, ns, name))
             }
             Err(errno) => {
@@ -215,12 +210,16 @@ impl Netlink {
             if errno == libc::EEXIST {
                 let taken = match peer {
                     Some((peer_ns, peer)) if self.link_by_name(ns, name).is_err() => {
+                        err = err.about(peer);
                         format!(
                             "\"{peer}\" already exists in namespace \"{}\"",
                             peer_ns.name()
                         )
                     }
-                    _ => format!("\"{name}\" already exists in namespace \"{}\"", ns.name()),
+                    _ => {
+                        err = err.about(name);
+                        format!("\"{name}\" already exists in namespace \"{}\"", ns.name())
+                    }
                 };
                 err.reason = format!("a link named {taken}");
                 err.help = Some("pick another name, or delete the existing link first".into());
@@ -256,6 +255,7 @@ impl Netlink {
                         reason: format!("a link named \"{new}\" already exists"),
                         ..e
                     }
+                    .about(new)
                 } else {
                     e
                 }
@@ -439,17 +439,13 @@ pub(super) fn check_ifname(action: &str, name: &str) -> Result<()> {
         || name == ".."
         || name
             .chars()
-            .any(|c| c == '/' || c == ':' || c == '%' || c == '\0' || c.is_whitespace())
+            .any(|c| c == '/' || c == ':' || c == '%' || c.is_whitespace() || c.is_control())
     {
-        "an interface name cannot contain '/', ':', '%', NUL or spaces, or be \".\" or \"..\""
+        "an interface name cannot contain '/', ':', '%', spaces or control characters, or be \".\" or \"..\""
     } else {
         return Ok(());
     };
-    Err(Error::new(
-        Kind::Invalid,
-        action,
-        format!("\"{name}\": {reason}"),
-    ))
+    Err(Error::new(Kind::Invalid, action, format!("\"{name}\": {reason}")).about(name))
 }
 
 fn parse_link(msg: M) -> Option<LinkInfo> {

@@ -9,6 +9,19 @@ const ENGINES: &[&str] = &["docker", "podman"];
 
 pub fn pid(name: &str) -> Result<u32> {
     let action = format!("find the PID of container \"{name}\"");
+    // Docker's and podman's rule for names (IDs fit it too). It also keeps
+    // a name from reaching `inspect` as an option ("--help").
+    let mut chars = name.chars();
+    let valid = chars.next().is_some_and(|c| c.is_ascii_alphanumeric())
+        && chars.all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c));
+    if !valid {
+        return Err(Error::invalid(
+            action,
+            "a container name is letters, digits, '_', '.' and '-', starting with a letter or digit",
+        )
+        .with_help("`docker ps` lists the names")
+        .about(name));
+    }
     let mut asked = Vec::new();
     let mut reasons = Vec::new();
     for engine in ENGINES {

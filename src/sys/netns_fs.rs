@@ -27,14 +27,18 @@ pub fn path(name: &str) -> PathBuf {
 /// The rules `ip netns add` applies to a name, plus "host", which netscript
 /// uses for the namespace it started in.
 pub fn validate_name(name: &str) -> Result<()> {
+    validate_name_of(name).map_err(|e| e.about(name))
+}
+
+fn validate_name_of(name: &str) -> Result<()> {
     let action = format!("use \"{name}\" as a namespace name");
     if name.is_empty() {
         return Err(Error::invalid(action, "the name is empty"));
     }
-    if name == "." || name == ".." || name.contains('/') || name.contains('\0') {
+    if name.starts_with('.') || name.contains('/') || name.contains('\0') {
         return Err(Error::invalid(
             action,
-            "a name cannot contain '/' or be \".\" or \"..\"",
+            "a name cannot contain '/' or NUL, or start with '.'",
         ));
     }
     if name.len() >= 255 {
@@ -75,6 +79,10 @@ pub fn list() -> Result<Vec<String>> {
 /// Open a named namespace, checking that the file really holds one (a
 /// leftover empty file from a failed `ip netns add` does not).
 pub fn open(name: &str) -> Result<File> {
+    open_checked(name).map_err(|e| e.about(name))
+}
+
+fn open_checked(name: &str) -> Result<File> {
     validate_name(name)?;
     let action = format!("open namespace \"{name}\"");
     let file = File::open(path(name)).map_err(|e| match e.raw_os_error() {
@@ -204,7 +212,8 @@ fn new_entry(name: &str, action: &str) -> Result<PathBuf> {
                 "use netns::ensure(\"{name}\") to reuse it, or delete it first"
             )),
             _ => Error::from_io(action.clone(), &e),
-        })?;
+        })
+        .map_err(|e| e.about(name))?;
     Ok(target)
 }
 
@@ -218,7 +227,8 @@ pub fn attach(name: &str, pid: u32) -> Result<File> {
     if std::fs::symlink_metadata(&source).is_err() {
         return Err(
             Error::not_found(action, format!("there is no process {pid}"))
-                .with_help("check the PID, e.g. with container::pid(NAME) or `pidof`"),
+                .with_help("check the PID, e.g. with container::pid(NAME) or `pidof`")
+                .about(pid.to_string()),
         );
     }
     prepare_dir().map_err(|e| Error {
@@ -326,7 +336,7 @@ pub fn delete(name: &str) -> Result<()> {
     let action = format!("delete namespace \"{name}\"");
     let target = path(name);
     let meta = std::fs::symlink_metadata(&target)
-        .map_err(|_| Error::not_found(action.clone(), "no such namespace"))?;
+        .map_err(|_| Error::not_found(action.clone(), "no such namespace").about(name))?;
     // Never follow a link: unmounting its target could detach anything.
     if meta.file_type().is_file() {
         let _ = umount2(&target, MntFlags::MNT_DETACH | MntFlags::UMOUNT_NOFOLLOW);

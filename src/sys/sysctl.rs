@@ -10,6 +10,10 @@ use crate::sys::netns_fs;
 /// "net.ipv4.ip_forward" -> "/proc/sys/net/ipv4/ip_forward". Only `net.`
 /// keys are per-namespace; anything else would change the whole machine.
 pub fn path_of(key: &str) -> Result<String> {
+    checked_path(key).map_err(|e| e.about(key))
+}
+
+fn checked_path(key: &str) -> Result<String> {
     let action = format!("use sysctl {key:?}");
     if !key.starts_with("net.") {
         return Err(
@@ -35,6 +39,7 @@ pub fn path_of(key: &str) -> Result<String> {
 fn not_found(key: &str, e: &std::io::Error, action: String) -> Error {
     if e.kind() == std::io::ErrorKind::NotFound {
         Error::not_found(action, format!("no sysctl {key:?} in this namespace"))
+            .about(key)
             .with_help("check the name with `sysctl -a | grep KEY`; some net.* keys exist only in the host namespace")
     } else {
         Error::from_io(action, e)
@@ -73,7 +78,14 @@ pub fn read(ns: &File, key: &str) -> Result<String> {
 pub fn write(ns: &File, key: &str, value: &str) -> Result<()> {
     let path = path_of(key)?;
     let action = format!("set sysctl {key} = {value}");
-    netns_fs::run_in(ns, || std::fs::write(&path, value))?.map_err(|e| not_found(key, &e, action))
+    netns_fs::run_in(ns, || std::fs::write(&path, value))?.map_err(|e| {
+        let e = not_found(key, &e, action);
+        if e.kind == crate::error::Kind::Invalid {
+            e.about(value)
+        } else {
+            e
+        }
+    })
 }
 
 #[cfg(test)]
