@@ -109,6 +109,14 @@ const CASES: &[(&str, &str, &str)] = &[
     (r#"a.sysctl("net.ipv4.no_such_key");"#, "not_found", r#""net.ipv4.no_such_key""#),
     (r#"a.sysctl("net.ipv4.ip_forward", "maybe");"#, "invalid", r#""maybe""#),
     (r#"container::pid("");"#, "invalid", r#""""#),
+    // Arguments of the wrong type: no function matches, and the report
+    // points at the argument every candidate disagrees with.
+    (r#"netns::add(5);"#, "call", "5"),
+    (r#"v.set_mtu("big");"#, "call", r#""big""#),
+    (r#"v.set_master(5);"#, "call", "5"),
+    (r#"a.route_add(5, "10.0.0.1");"#, "call", "5"),
+    (r#"link::add_veth("x", 5, #{});"#, "call", "5"),
+    (r#"a.ping(10);"#, "call", "10"),
     // Time.
     (r#"sleep(-1);"#, "invalid", "-1"),
     (r#"sleep("10 parsecs");"#, "invalid", r#""10 parsecs""#),

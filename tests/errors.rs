@@ -1,5 +1,6 @@
 //! Rendered error snapshots (no colour, width 100). Each one was read: the
-//! underline must sit exactly under the failing call.
+//! underline must sit exactly under the argument at fault, or under the
+//! failing call when no one argument is.
 
 mod common;
 use common::Sandbox;
@@ -32,11 +33,11 @@ let again = netns::add("r1");
         r#"netscript::exists
 
   × cannot create namespace "r1": file exists (EEXIST)
-   ╭─[exists.rhai:2:13]
+   ╭─[exists.rhai:2:24]
  1 │ let r1 = netns::add("r1");
  2 │ let again = netns::add("r1");
-   ·             ────────┬───────
-   ·                     ╰── already exists
+   ·                        ──┬─
+   ·                          ╰── already exists
    ╰────
   help: use netns::ensure("r1") to reuse it, or delete it first
 rolled back lab "exists": 1 removed
@@ -57,11 +58,11 @@ let eth = link::get("eth0");
         r#"netscript::not_found
 
   × cannot find link "eth0" in namespace "host": no such link
-   ╭─[notfound.rhai:3:11]
+   ╭─[notfound.rhai:3:21]
  2 │ link::add_veth("eth0", "veth1.2", #{ netns: r1 });
  3 │ let eth = link::get("eth0");
-   ·           ────────┬────────
-   ·                   ╰── not found
+   ·                     ───┬──
+   ·                        ╰── not found
    ╰────
   help: a link named "eth0" exists in namespace "r1": use netns::get("r1").link("eth0")
 rolled back lab "notfound": 2 removed
@@ -83,11 +84,11 @@ v.addr_add("100.100.100.300/24");
 
   × cannot use "100.100.100.300/24" as an address: "100.100.100.300" is not an IPv4 or IPv6
   │ address
-   ╭─[cidr.rhai:2:3]
+   ╭─[cidr.rhai:2:12]
  1 │ let v = link::add_veth("veth1.1", "veth1.2");
  2 │ v.addr_add("100.100.100.300/24");
-   ·   ───────────────┬──────────────
-   ·                  ╰── invalid argument
+   ·            ──────────┬─────────
+   ·                      ╰── invalid argument
    ╰────
   help: write it like 10.0.0.1/24 or 2001:db8::1/64
 rolled back lab "cidr": 1 removed
@@ -106,10 +107,10 @@ fn wrong_argument_type() {
         r#"netscript::call
 
   × no function matches the call link::add_veth(string, int)
-   ╭─[argtype.rhai:1:9]
+   ╭─[argtype.rhai:1:35]
  1 │ let v = link::add_veth("veth1.1", 2);
-   ·         ──────────────┬─────────────
-   ·                       ╰── no such function for these arguments
+   ·                                   ┬
+   ·                                   ╰── expected string here
    ╰────
   help: the arguments do not match; `add_veth` takes:
           link::add_veth(name: string, peer_name: string) -> Link
@@ -158,11 +159,11 @@ wire(r1, "eth0");
         r#"netscript::invalid
 
   × cannot create veth pair "eth0"/"eth0": both ends have the same name in the same namespace
-   ╭─[infn.rhai:2:13]
+   ╭─[infn.rhai:2:34]
  1 │ fn wire(ns, name) {
  2 │     let l = link::add_veth(name, name);
-   ·             ─────────────┬────────────
-   ·                          ╰── invalid argument
+   ·                                  ──┬─
+   ·                                    ╰── invalid argument
  3 │     l.set_netns(ns);
    ╰────
    ╭─[infn.rhai:7:1]
@@ -188,10 +189,10 @@ fn error_on_a_line_with_multibyte_text_and_tabs() {
         r#"netscript::not_found
 
   × cannot open namespace "café": no such namespace
-   ╭─[multibyte.rhai:1:40]
+   ╭─[multibyte.rhai:1:51]
  1 │ let greeting = "Grüße 😀";  let r = netns::get("café");
-   ·                                     ─────────┬────────
-   ·                                              ╰── not found
+   ·                                                ───┬──
+   ·                                                   ╰── not found
    ╰────
   help: create it with netns::add, or list them with netns::list()
 "#,

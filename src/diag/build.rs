@@ -111,7 +111,24 @@ pub fn from_eval(err: &EvalAltResult, sources: &Sources, signatures: &[String]) 
         }
     }
 
-    let (message, code, help, label) = describe(leaf, signatures);
+    let (message, code, help, mut label) = describe(leaf, signatures);
+    let mut subject = subject_of(leaf);
+    if let EvalAltResult::ErrorFunctionNotFound(sig, pos) = leaf
+        && let Some((index, expected)) = mismatched_argument(sig, signatures)
+    {
+        // A method's receiver is not inside the parentheses.
+        let method = sources.text(&source).is_some_and(|text| {
+            let at = pos
+                .line()
+                .and_then(|l| byte_offset(&text, l, pos.position().unwrap_or(1)));
+            at.is_some_and(|at| text[..at].trim_end().ends_with('.'))
+        });
+        let index = if method { index.checked_sub(1) } else { Some(index) };
+        if let Some(index) = index {
+            subject = Some(Subject::Arg(index));
+            label = format!("expected {expected} here");
+        }
+    }
     let mut report = Report {
         message,
         code,
@@ -126,7 +143,7 @@ pub fn from_eval(err: &EvalAltResult, sources: &Sources, signatures: &[String]) 
         pos: leaf.position(),
         label,
         token_only: false,
-        subject: subject_of(leaf),
+        subject,
     };
     attach(&mut report, sources, &here, true);
     for frame in callers.iter().rev() {
@@ -271,6 +288,87 @@ fn subject_of(err: &EvalAltResult) -> Option<Subject> {
     text("option")
         .map(Subject::Option)
         .or_else(|| text("value").map(Subject::Value))
+}
+
+/// For a call no function matches: the one argument (by position,
+/// counting a method's receiver) that every registered function of that
+/// name and arity disagrees with, and the type expected there.
+fn mismatched_argument(sig: &str, signatures: &[String]) -> Option<(usize, String)> {
+    let called = readable_signature(sig);
+    let open = called.find('(')?;
+    let name = &called[..open];
+    let given = params(called[open + 1..].strip_suffix(')')?);
+    let mut common: Option<Vec<(usize, String)>> = None;
+    for s in signatures {
+        let Some((fn_name, rest)) = s.split_once('(') else {
+            continue;
+        };
+        if fn_name != name && fn_name.rsplit("::").next() != Some(name) {
+            continue;
+        }
+        let Some(close) = rest.rfind(')') else {
+            continue;
+        };
+        let wanted: Vec<&str> = params(&rest[..close])
+            .into_iter()
+            .map(|p| p.split_once(": ").map_or(p, |(_, t)| t))
+            .collect();
+        if wanted.len() != given.len() {
+            continue;
+        }
+        let wrong: Vec<(usize, String)> = given
+            .iter()
+            .zip(&wanted)
+            .enumerate()
+            .filter(|(_, (g, w))| !type_fits(g, w))
+            .map(|(i, (_, w))| (i, w.to_string()))
+            .collect();
+        common = Some(match common {
+            None => wrong,
+            Some(before) => {
+                let mut kept: Vec<(usize, String)> = before
+                    .into_iter()
+                    .filter(|(i, _)| wrong.iter().any(|(j, _)| j == i))
+                    .collect();
+                for (i, w) in &wrong {
+                    if let Some(k) = kept.iter_mut().find(|(j, _)| j == i)
+                        && !k.1.split(" or ").any(|t| t == w)
+                    {
+                        k.1 = format!("{} or {w}", k.1);
+                    }
+                }
+                kept
+            }
+        });
+    }
+    let common = common?;
+    match common.as_slice() {
+        [(i, expected)] => Some((*i, expected.replace("&mut ", "").replace('&', ""))),
+        _ => None,
+    }
+}
+
+fn params(list: &str) -> Vec<&str> {
+    list.split(", ").map(str::trim).filter(|p| !p.is_empty()).collect()
+}
+
+/// Whether a value of type `given` (as `readable_signature` writes it)
+/// fits a parameter declared as `wanted` in the docs' signatures.
+fn type_fits(given: &str, wanted: &str) -> bool {
+    let norm = |t: &str| {
+        let t = t.trim().trim_start_matches("&mut ").trim_start_matches('&');
+        match t {
+            "str" | "ImmutableString" | "String" => "string".to_string(),
+            "i64" => "int".into(),
+            "f64" => "float".into(),
+            other => other.to_lowercase(),
+        }
+    };
+    let given = norm(given);
+    wanted
+        .split(" | ")
+        .map(norm)
+        .any(|w| w == given || w == "dynamic" || w == "any")
 }
 
 /// (message, code, help, label) for the innermost error.
