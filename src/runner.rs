@@ -15,6 +15,8 @@ use crate::netlink::Netlink;
 pub const OK: i32 = 0;
 pub const FAILED: i32 = 1;
 pub const USAGE: i32 = 2;
+/// A bug in netscript (EX_SOFTWARE): the lab was rolled back.
+pub const INTERNAL: i32 = 70;
 
 pub fn main(cli: Cli) -> i32 {
     if cli.sandbox
@@ -225,7 +227,14 @@ fn evaluate(
     let args: rhai::Array = args.into_iter().map(Dynamic::from).collect();
     scope.push_constant("ARGS", args);
     crate::api::take_exit_status();
-    match engine.run_ast_with_scope(&mut scope, &ast) {
+    let result = match diag::internal::catch(|| engine.run_ast_with_scope(&mut scope, &ast)) {
+        Ok(result) => result,
+        Err(report) => {
+            eprint!("{}", render(&report));
+            return (INTERNAL, Ending::Failure);
+        }
+    };
+    match result {
         Ok(()) => (
             crate::api::take_exit_status().unwrap_or(OK),
             Ending::Success,

@@ -137,3 +137,28 @@ fn sandbox_flag_after_the_script_is_refused() {
         run.stderr
     );
 }
+
+#[test]
+fn an_internal_panic_is_reported_as_a_bug_after_rolling_back() {
+    let sb = Sandbox::new();
+    sb.file(
+        "lab.rhai",
+        "let r1 = netns::add(\"r1\");\nlink::add_veth(\"v0\", \"v1\", #{ peer_netns: r1 });\ntest_panic();\n",
+    );
+    let run = sb.sh(
+        "NETSCRIPT_TEST_PANIC=1 netscript lab.rhai; echo status=$?; \
+         ip netns list | wc -l; ip -o link show | wc -l",
+    );
+    // Only lo is left, no namespace, and the run says it failed as a bug.
+    assert_eq!(run.stdout, "status=70\n0\n1\n", "{}", run.stderr);
+    assert!(
+        run.stderr.starts_with(
+            "netscript::internal\n\n  × internal error: a deliberate panic for a test (at src/api/mod.rs:"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("this is a bug in netscript"), "{}", run.stderr);
+    assert!(run.stderr.contains("rolled back lab \"lab\": 2 removed"), "{}", run.stderr);
+    assert!(!run.stderr.contains("panicked at"), "{}", run.stderr);
+}

@@ -71,6 +71,10 @@ pub fn engine(net: Net, script_dir: Option<std::path::PathBuf>) -> Engine {
     timers::register(&mut methods);
     engine.register_global_module(methods.into());
     engine.set_module_resolver(Resolver::new(script_dir));
+    // Fault injection for the test of internal errors; never documented.
+    if std::env::var_os("NETSCRIPT_TEST_PANIC").is_some() {
+        engine.register_fn("test_panic", || panic!("a deliberate panic for a test"));
+    }
     engine.on_print(print_line);
     engine
 }

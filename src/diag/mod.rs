@@ -2,6 +2,7 @@
 //! The only code that renders.
 
 mod build;
+pub mod internal;
 mod report;
 mod span;
 

@@ -66,15 +66,18 @@ impl Session {
         merged.set_source(SOURCE);
         crate::interrupt::clear();
         crate::api::take_exit_status();
-        let result = self
-            .engine
-            .eval_ast_with_scope::<Dynamic>(&mut self.scope, &merged);
+        let (engine, scope) = (&self.engine, &mut self.scope);
+        let result = diag::internal::catch(|| engine.eval_ast_with_scope::<Dynamic>(scope, &merged));
         crate::interrupt::clear();
         merged.clear_statements();
         self.functions = merged;
         if let Some(code) = crate::api::take_exit_status() {
             return Outcome::Exit(code);
         }
+        let result = match result {
+            Ok(result) => result,
+            Err(report) => return Outcome::Failed(report),
+        };
         match result {
             Ok(value) => {
                 self.keep_imports(input);
