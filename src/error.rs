@@ -58,7 +58,8 @@ pub struct Error {
     /// How to fix it, when we know.
     pub help: Option<String>,
     /// What in the call was at fault, so the report can underline it.
-    pub subject: Option<Subject>,
+    /// (Boxed: it is rare, and errors travel in every `Result`.)
+    pub subject: Option<Box<Subject>>,
 }
 
 /// The part of a script call an error is about: reports underline it
@@ -136,7 +137,7 @@ impl Error {
 
     /// The fault lies in the call's argument `index`.
     pub fn at_arg(mut self, index: usize) -> Self {
-        self.subject = Some(Subject::Arg(index));
+        self.subject = Some(Box::new(Subject::Arg(index)));
         self
     }
 
@@ -152,7 +153,7 @@ impl Error {
 
     /// The fault lies in the option `key` of the call's options map.
     pub fn at_option(mut self, key: &str) -> Self {
-        self.subject = Some(Subject::Option(key.to_string()));
+        self.subject = Some(Box::new(Subject::Option(key.to_string())));
         self
     }
 
@@ -160,7 +161,7 @@ impl Error {
     /// kept only if nothing more precise is known.
     pub fn about(mut self, text: impl Into<String>) -> Self {
         if self.subject.is_none() {
-            self.subject = Some(Subject::Value(text.into()));
+            self.subject = Some(Box::new(Subject::Value(text.into())));
         }
         self
     }

@@ -19,12 +19,20 @@ let p = a.link("v1");
 const CASES: &[(&str, &str, &str)] = &[
     // Namespace names: nothing may land outside /run/netns.
     (r#"netns::add("");"#, "invalid", r#""""#),
-    (r#"netns::add("../../tmp/x");"#, "invalid", r#""../../tmp/x""#),
+    (
+        r#"netns::add("../../tmp/x");"#,
+        "invalid",
+        r#""../../tmp/x""#,
+    ),
     (r#"netns::add("a/b");"#, "invalid", r#""a/b""#),
     (r#"netns::add(".hidden");"#, "invalid", r#"".hidden""#),
     (r#"netns::add("..");"#, "invalid", r#""..""#),
     (r#"netns::add("host");"#, "invalid", r#""host""#),
-    (r#"netns::add("nul\x00byte");"#, "invalid", r#""nul\x00byte""#),
+    (
+        r#"netns::add("nul\x00byte");"#,
+        "invalid",
+        r#""nul\x00byte""#,
+    ),
     (r#"netns::add("a");"#, "exists", r#""a""#),
     (r#"netns::ensure("../x");"#, "invalid", r#""../x""#),
     (r#"netns::get("nope");"#, "not_found", r#""nope""#),
@@ -33,32 +41,84 @@ const CASES: &[(&str, &str, &str)] = &[
     (r#"netns::attach("../x", 1);"#, "invalid", r#""../x""#),
     (r#"netns::attach("x", -1);"#, "invalid", "-1"),
     (r#"netns::attach("x", 0);"#, "invalid", "0"),
-    (r#"netns::attach("x", 2147483647);"#, "not_found", "2147483647"),
+    (
+        r#"netns::attach("x", 2147483647);"#,
+        "not_found",
+        "2147483647",
+    ),
     (r#"netns::identify(-5);"#, "invalid", "-5"),
     // Interface names: the kernel's rules, checked before any call.
-    (r#"link::add_veth("abcdefghijklmnop", "x");"#, "invalid", r#""abcdefghijklmnop""#),
+    (
+        r#"link::add_veth("abcdefghijklmnop", "x");"#,
+        "invalid",
+        r#""abcdefghijklmnop""#,
+    ),
     (r#"link::add_veth("", "x");"#, "invalid", r#""""#),
     (r#"link::add_veth("a b", "x");"#, "invalid", r#""a b""#),
     (r#"link::add_veth("x", "a/b");"#, "invalid", r#""a/b""#),
     (r#"link::add_veth("x", "a:b");"#, "invalid", r#""a:b""#),
-    (r#"link::add_veth("x", "tab\there");"#, "invalid", r#""tab\there""#),
-    (r#"link::add_veth("x", "new\nline");"#, "invalid", r#""new\nline""#),
-    (r#"link::add_veth("x", "bell\x07");"#, "invalid", r#""bell\x07""#),
-    (r#"link::add_veth("x", "üüüüüüüü");"#, "invalid", r#""üüüüüüüü""#),
+    (
+        r#"link::add_veth("x", "tab\there");"#,
+        "invalid",
+        r#""tab\there""#,
+    ),
+    (
+        r#"link::add_veth("x", "new\nline");"#,
+        "invalid",
+        r#""new\nline""#,
+    ),
+    (
+        r#"link::add_veth("x", "bell\x07");"#,
+        "invalid",
+        r#""bell\x07""#,
+    ),
+    (
+        r#"link::add_veth("x", "üüüüüüüü");"#,
+        "invalid",
+        r#""üüüüüüüü""#,
+    ),
     (r#"link::add_veth("x", "..");"#, "invalid", r#""..""#),
     (r#"link::add_veth("v0", "x");"#, "exists", r#""v0""#),
     (r#"link::add_veth("x", "x");"#, "invalid", r#""x""#),
-    (r#"link::add_veth("x", "y", #{ peer_netns: "nope" });"#, "not_found", r#"peer_netns: "nope""#),
-    (r#"link::add_veth("x", "y", #{ netns: 5 });"#, "invalid", "netns: 5"),
-    (r#"link::add_veth("x", "y", #{ bogus: 1 });"#, "invalid", "bogus: 1"),
+    (
+        r#"link::add_veth("x", "y", #{ peer_netns: "nope" });"#,
+        "not_found",
+        r#"peer_netns: "nope""#,
+    ),
+    (
+        r#"link::add_veth("x", "y", #{ netns: 5 });"#,
+        "invalid",
+        "netns: 5",
+    ),
+    (
+        r#"link::add_veth("x", "y", #{ bogus: 1 });"#,
+        "invalid",
+        "bogus: 1",
+    ),
     (r#"link::get("a/b");"#, "invalid", r#""a/b""#),
     (r#"link::get("nope");"#, "not_found", r#""nope""#),
     (r#"a.link("");"#, "invalid", r#""""#),
     (r#"bridge::add("br0");"#, "exists", r#""br0""#),
-    (r#"bridge::add("this_is_too_long");"#, "invalid", r#""this_is_too_long""#),
-    (r#"bridge::add("b", #{ ageing: -1 });"#, "invalid", "ageing: -1"),
-    (r#"bridge::add("b", #{ stp: "yes" });"#, "invalid", r#"stp: "yes""#),
-    (r#"bridge::add("b", #{ colour: "red" });"#, "invalid", r#"colour: "red""#),
+    (
+        r#"bridge::add("this_is_too_long");"#,
+        "invalid",
+        r#""this_is_too_long""#,
+    ),
+    (
+        r#"bridge::add("b", #{ ageing: -1 });"#,
+        "invalid",
+        "ageing: -1",
+    ),
+    (
+        r#"bridge::add("b", #{ stp: "yes" });"#,
+        "invalid",
+        r#"stp: "yes""#,
+    ),
+    (
+        r#"bridge::add("b", #{ colour: "red" });"#,
+        "invalid",
+        r#"colour: "red""#,
+    ),
     // Link settings.
     (r#"v.set_mtu(0);"#, "invalid", "0"),
     (r#"v.set_mtu(1 << 20);"#, "invalid", "1 << 20"),
@@ -70,44 +130,159 @@ const CASES: &[(&str, &str, &str)] = &[
     (r#"v.set_master(v);"#, "invalid", "v"),
     (r#"v.set_netns("../x");"#, "invalid", r#""../x""#),
     (r#"v.set_netns("nope");"#, "not_found", r#""nope""#),
-    (r#"link::add_macvlan(v, "sideways");"#, "invalid", r#""sideways""#),
+    (
+        r#"link::add_macvlan(v, "sideways");"#,
+        "invalid",
+        r#""sideways""#,
+    ),
+    (r#"v.del(#{ force: "yes" });"#, "invalid", r#"force: "yes""#),
+    (r#"v.del(#{ forse: true });"#, "invalid", "forse: true"),
+    (r#"link::get("lo").set_netns(a);"#, "permission", ""),
     // Addresses.
-    (r#"v.addr_add("10.0.0.1/33");"#, "invalid", r#""10.0.0.1/33""#),
-    (r#"v.addr_add("10.0.0.256/24");"#, "invalid", r#""10.0.0.256/24""#),
-    (r#"v.addr_add("2001:db8::1/129");"#, "invalid", r#""2001:db8::1/129""#),
+    (
+        r#"v.addr_add("10.0.0.1/33");"#,
+        "invalid",
+        r#""10.0.0.1/33""#,
+    ),
+    (
+        r#"v.addr_add("10.0.0.256/24");"#,
+        "invalid",
+        r#""10.0.0.256/24""#,
+    ),
+    (
+        r#"v.addr_add("2001:db8::1/129");"#,
+        "invalid",
+        r#""2001:db8::1/129""#,
+    ),
     (r#"v.addr_add("hello");"#, "invalid", r#""hello""#),
-    (r#"v.addr_del("10.9.9.9/24");"#, "not_found", r#""10.9.9.9/24""#),
+    (
+        r#"v.addr_del("10.9.9.9/24");"#,
+        "not_found",
+        r#""10.9.9.9/24""#,
+    ),
     (r#"addr::host("10.0.0.0/24", 300);"#, "invalid", "300"),
     (r#"addr::host("10.0.0.0/24", -1);"#, "invalid", "-1"),
     (r#"addr::subnets("10.0.0.0/8", 33, 2);"#, "invalid", "33"),
     (r#"addr::subnets("10.0.0.0/8", 16, -1);"#, "invalid", "-1"),
-    (r#"addr::network("10.0.0.0/99");"#, "invalid", r#""10.0.0.0/99""#),
+    (
+        r#"addr::network("10.0.0.0/99");"#,
+        "invalid",
+        r#""10.0.0.0/99""#,
+    ),
     // Routes and neighbours.
-    (r#"a.route_add("10.1.0.0/16", "300.1.1.1");"#, "invalid", r#""300.1.1.1""#),
-    (r#"a.route_add("10.1.0.0/33", "10.0.0.1");"#, "invalid", r#""10.1.0.0/33""#),
-    (r#"a.route_add("10.1.0.0/16", #{ type: "sideways" });"#, "invalid", r#"type: "sideways""#),
-    (r#"a.route_add("10.1.0.0/16", #{ dev: "v1", metric: -1 });"#, "invalid", "metric: -1"),
-    (r#"a.route_add("10.1.0.0/16", #{ dev: "nope" });"#, "not_found", r#"dev: "nope""#),
-    (r#"a.neigh_add("10.0.0.9", "zz:zz:zz:zz:zz:zz", "v1");"#, "invalid", r#""zz:zz:zz:zz:zz:zz""#),
-    (r#"a.neigh_add("10.0.0.9", "00:11:22:33:44", "v1");"#, "invalid", r#""00:11:22:33:44""#),
-    (r#"a.neigh_add("ten", "00:11:22:33:44:55", "v1");"#, "invalid", r#""ten""#),
-    (r#"a.neigh_add("10.0.0.9", "00:11:22:33:44:55", "nope");"#, "not_found", r#""nope""#),
+    (
+        r#"a.route_add("10.1.0.0/16", "300.1.1.1");"#,
+        "invalid",
+        r#""300.1.1.1""#,
+    ),
+    (
+        r#"a.route_add("10.1.0.0/33", "10.0.0.1");"#,
+        "invalid",
+        r#""10.1.0.0/33""#,
+    ),
+    (
+        r#"a.route_add("10.1.0.0/16", #{ type: "sideways" });"#,
+        "invalid",
+        r#"type: "sideways""#,
+    ),
+    (
+        r#"a.route_add("10.1.0.0/16", #{ dev: "v1", metric: -1 });"#,
+        "invalid",
+        "metric: -1",
+    ),
+    (
+        r#"a.route_add("10.1.0.0/16", #{ dev: "nope" });"#,
+        "not_found",
+        r#"dev: "nope""#,
+    ),
+    (
+        r#"a.neigh_add("10.0.0.9", "zz:zz:zz:zz:zz:zz", "v1");"#,
+        "invalid",
+        r#""zz:zz:zz:zz:zz:zz""#,
+    ),
+    (
+        r#"a.neigh_add("10.0.0.9", "00:11:22:33:44", "v1");"#,
+        "invalid",
+        r#""00:11:22:33:44""#,
+    ),
+    (
+        r#"a.neigh_add("ten", "00:11:22:33:44:55", "v1");"#,
+        "invalid",
+        r#""ten""#,
+    ),
+    (
+        r#"a.neigh_add("10.0.0.9", "00:11:22:33:44:55", "nope");"#,
+        "not_found",
+        r#""nope""#,
+    ),
     // Link kinds and traffic control.
-    (r#"link::add_vxlan("vx", #{ id: 16777216, remote: "10.0.0.2" });"#, "invalid", "id: 16777216"),
-    (r#"link::add_vxlan("vx", #{ id: -1, remote: "10.0.0.2" });"#, "invalid", "id: -1"),
-    (r#"link::add_vxlan("vx", #{ id: 10, remote: "10.0.0.2", port: 70000 });"#, "invalid", "port: 70000"),
-    (r#"link::add_vxlan("vx", #{ id: 10, remote: "nowhere" });"#, "invalid", r#"remote: "nowhere""#),
-    (r#"v.shape(#{ rate: "10 parsecs", burst: "32kb", latency: "50ms" });"#, "invalid", r#"rate: "10 parsecs""#),
-    (r#"v.shape(#{ rate: "1mbit", burst: "-5", latency: "50ms" });"#, "invalid", r#"burst: "-5""#),
-    (r#"v.shape(#{ rate: "1mbit", burst: "32kb", latency: "1fortnight" });"#, "invalid", r#"latency: "1fortnight""#),
+    (
+        r#"link::add_vxlan("vx", #{ id: 16777216, remote: "10.0.0.2" });"#,
+        "invalid",
+        "id: 16777216",
+    ),
+    (
+        r#"link::add_vxlan("vx", #{ id: -1, remote: "10.0.0.2" });"#,
+        "invalid",
+        "id: -1",
+    ),
+    (
+        r#"link::add_vxlan("vx", #{ id: 10, remote: "10.0.0.2", port: 70000 });"#,
+        "invalid",
+        "port: 70000",
+    ),
+    (
+        r#"link::add_vxlan("vx", #{ id: 10, remote: "nowhere" });"#,
+        "invalid",
+        r#"remote: "nowhere""#,
+    ),
+    (
+        r#"v.shape(#{ rate: "10 parsecs", burst: "32kb", latency: "50ms" });"#,
+        "invalid",
+        r#"rate: "10 parsecs""#,
+    ),
+    (
+        r#"v.shape(#{ rate: "1mbit", burst: "-5", latency: "50ms" });"#,
+        "invalid",
+        r#"burst: "-5""#,
+    ),
+    (
+        r#"v.shape(#{ rate: "1mbit", burst: "32kb", latency: "1fortnight" });"#,
+        "invalid",
+        r#"latency: "1fortnight""#,
+    ),
     // Commands, pings and sysctls.
-    (r#"a.ping("10.0.0.1", #{ timeout: -1 });"#, "invalid", "timeout: -1"),
-    (r#"a.ping("not-an-address");"#, "invalid", r#""not-an-address""#),
-    (r#"a.exec("true", #{ timeout: 0 });"#, "invalid", "timeout: 0"),
+    (
+        r#"a.ping("10.0.0.1", #{ timeout: -1 });"#,
+        "invalid",
+        "timeout: -1",
+    ),
+    (
+        r#"a.ping("not-an-address");"#,
+        "invalid",
+        r#""not-an-address""#,
+    ),
+    (
+        r#"a.exec("true", #{ timeout: 0 });"#,
+        "invalid",
+        "timeout: 0",
+    ),
     (r#"a.exec("");"#, "invalid", r#""""#),
-    (r#"a.sysctl("../../../etc/passwd");"#, "invalid", r#""../../../etc/passwd""#),
-    (r#"a.sysctl("net.ipv4.no_such_key");"#, "not_found", r#""net.ipv4.no_such_key""#),
-    (r#"a.sysctl("net.ipv4.ip_forward", "maybe");"#, "invalid", r#""maybe""#),
+    (
+        r#"a.sysctl("../../../etc/passwd");"#,
+        "invalid",
+        r#""../../../etc/passwd""#,
+    ),
+    (
+        r#"a.sysctl("net.ipv4.no_such_key");"#,
+        "not_found",
+        r#""net.ipv4.no_such_key""#,
+    ),
+    (
+        r#"a.sysctl("net.ipv4.ip_forward", "maybe");"#,
+        "invalid",
+        r#""maybe""#,
+    ),
     (r#"container::pid("");"#, "invalid", r#""""#),
     // Arguments of the wrong type: no function matches, and the report
     // points at the argument every candidate disagrees with.
@@ -160,7 +335,11 @@ fn bad_input_is_refused_with_a_spanned_error_and_leaves_nothing() {
         if stderr.contains("panicked") {
             wrong.push("panicked".into());
         }
-        let expected = if culprit.is_empty() { None } else { Some(*culprit) };
+        let expected = if culprit.is_empty() {
+            None
+        } else {
+            Some(*culprit)
+        };
         match underlined(&stderr, line_no) {
             Some(text) if expected.is_none_or(|c| c == text) => {}
             Some(text) => wrong.push(format!("underlines `{text}`, not `{culprit}`")),
@@ -199,5 +378,9 @@ fn underlined(report: &str, line_no: usize) -> Option<String> {
     let is_mark = |c: &char| "─┬╰┴".contains(*c);
     let first = marks.iter().position(is_mark)?;
     let last = marks.iter().rposition(is_mark)?;
-    (first >= bar).then(|| source[first.min(source.len())..(last + 1).min(source.len())].iter().collect())
+    (first >= bar).then(|| {
+        source[first.min(source.len())..(last + 1).min(source.len())]
+            .iter()
+            .collect()
+    })
 }

@@ -158,7 +158,50 @@ fn an_internal_panic_is_reported_as_a_bug_after_rolling_back() {
         "{}",
         run.stderr
     );
-    assert!(run.stderr.contains("this is a bug in netscript"), "{}", run.stderr);
-    assert!(run.stderr.contains("rolled back lab \"lab\": 2 removed"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("this is a bug in netscript"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("rolled back lab \"lab\": 2 removed"),
+        "{}",
+        run.stderr
+    );
     assert!(!run.stderr.contains("panicked at"), "{}", run.stderr);
+}
+
+#[test]
+fn links_netscript_did_not_make_are_only_deleted_or_moved_with_force() {
+    let sb = Sandbox::new();
+    sb.file(
+        "lab.rhai",
+        r#"
+let r1 = netns::add("r1");
+let theirs = link::get("eth9");
+for f in [|| theirs.del(), || theirs.set_netns(r1), || theirs.peer.del()] {
+    try { f.call(); print("changed"); } catch (e) { print(`${e.kind}: ${e.message}`); }
+}
+// Its own links (and anything in its namespaces) need no force.
+link::add_veth("mine", "mine-peer").peer.del();
+link::add_veth("inside", "inside-peer", #{ netns: r1 }).peer.set_netns(r1);
+r1.link("inside").del();
+theirs.set_netns(r1, #{ force: true });
+print(theirs.netns.name);
+"#,
+    );
+    let run = sb.sh(
+        "ip link add eth9 type veth peer name eth9-peer; netscript lab.rhai; echo status=$?; \
+         ip -o link show | cut -d: -f2 | cut -d@ -f1 | tr '\\n' ' '; echo; \
+         ip -n r1 -o link show | cut -d: -f2 | cut -d@ -f1 | tr '\\n' ' '",
+    );
+    assert_eq!(
+        run.stdout,
+        "permission: cannot delete link \"eth9\" in namespace \"host\": netscript did not create it\n\
+         permission: cannot move link \"eth9\" in namespace \"host\": netscript did not create it\n\
+         permission: cannot delete link \"eth9-peer\" in namespace \"host\": netscript did not create it\n\
+         r1\nstatus=0\n lo  eth9-peer \n lo  eth9 ",
+        "{}",
+        run.stderr
+    );
 }

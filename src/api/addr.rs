@@ -62,11 +62,7 @@ fn subnets(block: &str, prefix: i64, count: i64) -> crate::error::Result<Vec<Str
         .checked_shl((prefix - i64::from(len)) as u32)
         .unwrap_or(u128::MAX);
     if count < 0 || count as u128 > available {
-        return Err(Error::invalid(
-            action,
-            format!("it has {available} of them"),
-        )
-        .at_arg(2));
+        return Err(Error::invalid(action, format!("it has {available} of them")).at_arg(2));
     }
     let step = 1u128.checked_shl(bits(ip) - prefix as u32).unwrap_or(0);
     let net = to_u128(cidr::network_of(ip, len));

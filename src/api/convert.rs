@@ -22,7 +22,7 @@ pub fn error_value(e: &Error) -> Dynamic {
     );
     // Only when known, so reports can underline the culprit; `e.option`
     // also tells a script which option it got wrong.
-    match &e.subject {
+    match e.subject.as_deref() {
         Some(Subject::Arg(i)) => {
             map.insert("arg".into(), Dynamic::from_int(*i as rhai::INT));
         }

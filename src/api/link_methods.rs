@@ -2,7 +2,7 @@
 
 use rhai::{Array, Dynamic, Module, NativeCallContext};
 
-use super::convert::{OrRaise, Res, ns_arg, raise};
+use super::convert::{OrRaise, Res, raise};
 use super::{LinkHandle, Net, NetnsHandle, getter, method, record};
 use crate::error::{Error, Kind};
 use crate::lab::Object;
@@ -13,6 +13,7 @@ pub fn register(m: &mut Module, net: &Net) {
     state_changes(m, net);
     addresses(m, net);
     placement(m, net);
+    super::link_ownership::register(m, net);
 
     let n = net.clone();
     method(
@@ -43,7 +44,7 @@ pub fn register(m: &mut Module, net: &Net) {
 }
 
 /// The link's current name, for traces ("#INDEX" if it is gone).
-fn name_of(net: &Net, l: &LinkHandle) -> String {
+pub(super) fn name_of(net: &Net, l: &LinkHandle) -> String {
     net.link_by_index(&l.ns(), l.index())
         .map_or(format!("#{}", l.index()), |i| i.name)
 }
@@ -427,38 +428,6 @@ print(l.mtu);   // 9000
             Ok(())
         },
     );
-
-    let n = net.clone();
-    method(
-        "del",
-        &["l: &mut Link"],
-        r#"
-Delete the link (for a veth, both ends go).
-
-`ip link del dev X`
-
-```rhai
-let l = link::add_veth("a", "b");
-l.del();
-print(link::list().len());   // 1 (lo)
-```"#,
-    )
-    .set_into_module(
-        m,
-        move |ctx: NativeCallContext<'_>, l: &mut LinkHandle| -> Res<()> {
-            l.check().or_raise(&ctx)?;
-            let name = name_of(&n, l);
-            n.del_link(&l.ns(), l.index()).or_raise(&ctx)?;
-            record::change(&ctx, || {
-                format!("ip {}link del dev {name}", record::ip_n(&l.ns()))
-            });
-            let (ns, index) = (l.ns().name().to_string(), l.index());
-            crate::lab::current().removed(
-                |o| matches!(o, Object::Link { ns: n, index: i, .. } if *n == ns && *i == index),
-            );
-            Ok(())
-        },
-    );
 }
 
 fn addresses(m: &mut Module, net: &Net) {
@@ -573,56 +542,6 @@ print(l.addrs());   // []
 }
 
 fn placement(m: &mut Module, net: &Net) {
-    let netns_doc = r#"
-Move the link into another namespace (a Netns or a name). The handle
-follows it. Moving costs the kernel ~20 ms; creating the end in place with
-`link::add_veth(.., #{ netns })` is faster.
-
-`ip link set dev X netns NS`
-
-```rhai
-let r1 = netns::add("r1");
-let l = link::add_veth("veth1.1", "veth1.2");
-l.set_netns(r1);
-print(l.netns.name);   // r1
-l.set_netns("host");
-print(l.netns.name);   // host
-```"#;
-    let n = net.clone();
-    method(
-        "set_netns",
-        &["l: &mut Link", "ns: Netns|String"],
-        netns_doc,
-    )
-    .set_into_module(
-        m,
-        move |ctx: NativeCallContext<'_>, l: &mut LinkHandle, target: Dynamic| -> Res<()> {
-            l.check().or_raise(&ctx)?;
-            let target = ns_arg("the target namespace", &target).or_raise(&ctx)?;
-            let from = l.ns();
-            let moved = n.set_netns(&from, l.index(), &target).or_raise(&ctx)?;
-            record::change(&ctx, || {
-                format!(
-                    "ip {}link set dev {} netns {}",
-                    record::ip_n(&from),
-                    moved.name,
-                    record::netns_arg(&target)
-                )
-            });
-            let lab = crate::lab::current();
-            if let Some(before) = lab.link_at(from.name(), l.index())
-                && let Object::Link { kind, .. } = &before
-            {
-                lab.relocated(
-                    &before,
-                    record::link_object(&target, moved.index, &moved.name, kind),
-                );
-            }
-            l.relocate(target, moved.index);
-            Ok(())
-        },
-    );
-
     let master_doc = r#"
 Make the link a port of a bridge (a bridge Link or its name, in the same
 namespace). The port forwards as soon as this returns.

@@ -11,6 +11,7 @@ mod handles;
 mod link;
 mod link_kinds;
 mod link_methods;
+mod link_ownership;
 mod neigh;
 mod netns;
 mod netns_methods;

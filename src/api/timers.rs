@@ -33,8 +33,10 @@ fn delay(what: &str, value: &Dynamic) -> Result<Duration> {
     if let Ok(text) = value.clone().into_immutable_string() {
         let us = crate::units::time_us(&text)?;
         if us == 0 {
-            return Err(Error::invalid(format!("use {text:?} as {what}"), "it must be above 0")
-                .about(text.as_str()));
+            return Err(
+                Error::invalid(format!("use {text:?} as {what}"), "it must be above 0")
+                    .about(text.as_str()),
+            );
         }
         return Ok(Duration::from_micros(us));
     }

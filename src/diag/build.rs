@@ -123,7 +123,11 @@ pub fn from_eval(err: &EvalAltResult, sources: &Sources, signatures: &[String]) 
                 .and_then(|l| byte_offset(&text, l, pos.position().unwrap_or(1)));
             at.is_some_and(|at| text[..at].trim_end().ends_with('.'))
         });
-        let index = if method { index.checked_sub(1) } else { Some(index) };
+        let index = if method {
+            index.checked_sub(1)
+        } else {
+            Some(index)
+        };
         if let Some(index) = index {
             subject = Some(Subject::Arg(index));
             label = format!("expected {expected} here");
@@ -349,7 +353,10 @@ fn mismatched_argument(sig: &str, signatures: &[String]) -> Option<(usize, Strin
 }
 
 fn params(list: &str) -> Vec<&str> {
-    list.split(", ").map(str::trim).filter(|p| !p.is_empty()).collect()
+    list.split(", ")
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .collect()
 }
 
 /// Whether a value of type `given` (as `readable_signature` writes it)

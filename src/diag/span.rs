@@ -181,13 +181,10 @@ pub fn subject_span(
         Subject::Value(value) => {
             let is = |piece: &str| unquote(piece).unwrap_or_else(|| piece.to_string()) == *value;
             args.iter().copied().find(|a| is(text(*a))).or_else(|| {
-                args.iter()
-                    .filter_map(|a| entries(*a))
-                    .flatten()
-                    .find(|e| {
-                        let t = text(*e);
-                        t.find(':').is_some_and(|c| is(t[c + 1..].trim()))
-                    })
+                args.iter().filter_map(|a| entries(*a)).flatten().find(|e| {
+                    let t = text(*e);
+                    t.find(':').is_some_and(|c| is(t[c + 1..].trim()))
+                })
             })
         }
     }
@@ -361,7 +358,10 @@ mod tests {
         assert_eq!(at(Subject::Arg(0)), Some(r#""a,b""#));
         assert_eq!(at(Subject::Arg(3)), None);
         assert_eq!(at(Subject::Option("mtu".into())), Some("mtu: 0"));
-        assert_eq!(at(Subject::Option("peer".into())), Some(r#""peer": [1, 2]"#));
+        assert_eq!(
+            at(Subject::Option("peer".into())),
+            Some(r#""peer": [1, 2]"#)
+        );
         assert_eq!(at(Subject::Option("nope".into())), None);
         assert_eq!(at(Subject::Value("t\u{7}".into())), Some(r#""t\x07""#));
         assert_eq!(at(Subject::Value("0".into())), Some("mtu: 0"));

@@ -67,7 +67,8 @@ impl Session {
         crate::interrupt::clear();
         crate::api::take_exit_status();
         let (engine, scope) = (&self.engine, &mut self.scope);
-        let result = diag::internal::catch(|| engine.eval_ast_with_scope::<Dynamic>(scope, &merged));
+        let result =
+            diag::internal::catch(|| engine.eval_ast_with_scope::<Dynamic>(scope, &merged));
         crate::interrupt::clear();
         merged.clear_statements();
         self.functions = merged;
