@@ -2,21 +2,13 @@
 //! real (not guessed from uid), with what to do about what fails.
 
 use crate::runner::{FAILED, OK};
+use crate::sys::privileges::{CAP_NET_ADMIN, CAP_NET_RAW, CAP_SYS_ADMIN, capability};
 
 struct Check {
     what: &'static str,
     ok: bool,
     detail: String,
     fix: &'static str,
-}
-
-fn capability(bit: u32) -> bool {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("CapEff:"))
-        .and_then(|hex| u64::from_str_radix(hex.trim(), 16).ok())
-        .is_some_and(|caps| caps & (1 << bit) != 0)
 }
 
 /// Create a veth pair and a bridge in a throwaway namespace: the real test
@@ -53,19 +45,19 @@ pub fn run() -> i32 {
     let mut checks = vec![
         Check {
             what: "CAP_NET_ADMIN (links, addresses, routes)",
-            ok: capability(12),
+            ok: capability(CAP_NET_ADMIN),
             detail: String::new(),
             fix: "run as root (sudo netscript ...)",
         },
         Check {
             what: "CAP_SYS_ADMIN (named namespaces, --sandbox)",
-            ok: capability(21),
+            ok: capability(CAP_SYS_ADMIN),
             detail: String::new(),
             fix: "run as root (sudo netscript ...)",
         },
         Check {
             what: "CAP_NET_RAW (ping)",
-            ok: capability(13),
+            ok: capability(CAP_NET_RAW),
             detail: String::new(),
             fix: "run as root (sudo netscript ...)",
         },

@@ -18,6 +18,8 @@ pub const USAGE: i32 = 2;
 /// A bug in netscript (EX_SOFTWARE): the lab was rolled back.
 pub const INTERNAL: i32 = 70;
 
+use crate::sys::privileges::CAP_NET_ADMIN;
+
 pub fn main(cli: Cli) -> i32 {
     if cli.sandbox
         && let Err(e) = crate::sys::sandbox::enter()
@@ -92,6 +94,15 @@ fn dispatch(
             }
         }
         Some(Command::Doctor) => crate::doctor::run(),
+        None if !sandbox && !crate::sys::privileges::capability(CAP_NET_ADMIN) => {
+            eprintln!("netscript: a lab needs root or CAP_NET_ADMIN, and this process has neither");
+            eprintln!(
+                "  help: run it as root, or try it in a private sandbox: netscript --sandbox {}",
+                file.as_deref()
+                    .map_or("FILE".into(), |f| f.display().to_string())
+            );
+            FAILED
+        }
         None if file.is_none() && std::io::stdin().is_terminal() => match backend(sandbox) {
             Ok(net) => {
                 crate::lab::set_current(Rc::new(crate::lab::Lab::unrecorded(policy.trace)));

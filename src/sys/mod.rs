@@ -1,6 +1,6 @@
 //! Kernel interfaces that are not rtnetlink: namespace files under
 //! /run/netns, threads that enter a namespace, ICMP echo, child processes,
-//! and the sandbox.
+//! privileges and the sandbox.
 
 pub mod command;
 pub mod container;
@@ -9,6 +9,7 @@ pub mod http;
 pub mod netns_fs;
 pub mod pidfd;
 pub mod ping;
+pub mod privileges;
 pub mod sandbox;
 pub mod sockets;
 pub mod spawn;

@@ -5,12 +5,17 @@ use nix::mount::{MsFlags, mount};
 use nix::sched::{CloneFlags, unshare};
 
 use crate::error::{Error, Result};
+use crate::sys::privileges;
 
 /// Move this process into a fresh network + mount namespace with its own
 /// empty /run (so its own /run/netns) and a /sys that shows its links.
 /// Must run before any other thread is started.
+/// A plain user gets there through a user namespace of its own.
 pub fn enter() -> Result<()> {
     let action = "enter the sandbox";
+    if !privileges::capability(privileges::CAP_SYS_ADMIN) {
+        privileges::enter_user_namespace()?;
+    }
     unshare(CloneFlags::CLONE_NEWNET | CloneFlags::CLONE_NEWNS).map_err(|e| {
         Error::errno(action, e as i32).or_help("--sandbox needs root (CAP_SYS_ADMIN)")
     })?;
