@@ -205,3 +205,43 @@ print(theirs.netns.name);
         run.stderr
     );
 }
+
+#[test]
+fn names_cannot_escape_run_netns_or_the_ledger_directory() {
+    let sb = Sandbox::new();
+    // A victim outside /run (the sandbox shares the machine's /tmp) and one
+    // inside it, next to /run/netns.
+    let victim = sb.path().join("victim");
+    std::fs::write(&victim, "keep me").unwrap();
+    let rel = format!("../..{}", victim.display());
+    for (i, call) in [
+        format!("netns::add({rel:?})"),
+        format!("netns::del({rel:?})"),
+        format!("netns::ensure({rel:?})"),
+        format!("netns::attach({rel:?}, 1)"),
+        "netns::add(\"../victim\")".to_string(),
+        "netns::del(\"../victim\")".to_string(),
+        "netns::attach(\"../victim\", 1)".to_string(),
+        "netns::del(\"..\")".to_string(),
+    ]
+    .iter()
+    .enumerate()
+    {
+        sb.file(&format!("escape{i}.rhai"), &format!("{call};\n"));
+    }
+    let run = sb.sh(
+        "echo 'keep me' > /run/victim; \
+         for f in escape*.rhai; do netscript $f 2>/dev/null; echo -n \"$? \"; done; echo; \
+         for lab in ../escape a/b .hidden ''; do \
+             netscript --lab \"$lab\" escape0.rhai 2>/dev/null; echo -n \"$? \"; done; echo; \
+         cat /run/victim; ls -A /run | tr '\\n' ' '; echo; ls -A /run/netns | wc -l",
+    );
+    assert_eq!(
+        run.stdout,
+        "1 1 1 1 1 1 1 1 \n2 2 2 2 \nkeep me\nmount netns victim \n0\n",
+        "{}",
+        run.stderr
+    );
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep me");
+    assert_eq!(std::fs::read_dir(sb.path()).unwrap().count(), 9, "nothing new in the test dir");
+}
