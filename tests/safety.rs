@@ -229,19 +229,20 @@ fn names_cannot_escape_run_netns_or_the_ledger_directory() {
     {
         sb.file(&format!("escape{i}.rhai"), &format!("{call};\n"));
     }
-    let run = sb.sh(
-        "echo 'keep me' > /run/victim; \
+    let run = sb.sh("echo 'keep me' > /run/victim; \
          for f in escape*.rhai; do netscript $f 2>/dev/null; echo -n \"$? \"; done; echo; \
          for lab in ../escape a/b .hidden ''; do \
              netscript --lab \"$lab\" escape0.rhai 2>/dev/null; echo -n \"$? \"; done; echo; \
-         cat /run/victim; ls -A /run | tr '\\n' ' '; echo; ls -A /run/netns | wc -l",
-    );
+         cat /run/victim; ls -A /run | tr '\\n' ' '; echo; ls -A /run/netns | wc -l");
     assert_eq!(
-        run.stdout,
-        "1 1 1 1 1 1 1 1 \n2 2 2 2 \nkeep me\nmount netns victim \n0\n",
+        run.stdout, "1 1 1 1 1 1 1 1 \n2 2 2 2 \nkeep me\nmount netns victim \n0\n",
         "{}",
         run.stderr
     );
     assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep me");
-    assert_eq!(std::fs::read_dir(sb.path()).unwrap().count(), 9, "nothing new in the test dir");
+    assert_eq!(
+        std::fs::read_dir(sb.path()).unwrap().count(),
+        9,
+        "nothing new in the test dir"
+    );
 }
