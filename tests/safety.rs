@@ -246,3 +246,55 @@ fn names_cannot_escape_run_netns_or_the_ledger_directory() {
         "nothing new in the test dir"
     );
 }
+
+#[test]
+fn a_lab_past_the_kernels_namespace_limit_fails_cleanly_and_rolls_back() {
+    let sb = Sandbox::new();
+    sb.file("many.rhai", "for i in 0..100000 { netns::add(`n${i}`); }\n");
+    // Root of a user namespace of the test's own, whose namespace limit is
+    // 20: the kernel says no at the 20th (the shell's own counts too).
+    let run = sb.sh("unshare --user --map-root-user --net --mount sh -c '\
+           echo 20 > /proc/sys/user/max_net_namespaces && \
+           mount -t tmpfs tmpfs /run && mkdir /run/netns && \
+           netscript - < many.rhai; echo status=$?; ls -A /run/netns | wc -l'");
+    assert_eq!(run.stdout, "status=1\n0\n", "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("cannot create namespace \"n19\": no space left on device (ENOSPC)"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("sysctl user.max_net_namespaces"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("rolled back lab \"stdin\": 19 removed"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn a_namespace_deleted_by_someone_else_fails_the_next_call_that_uses_it() {
+    let sb = Sandbox::new();
+    sb.file(
+        "lab.rhai",
+        "let r1 = netns::add(\"r1\");\nlet eth = link::add_veth(\"eth0\", \"v1\", #{ netns: r1 });\n\
+         netns::host().run(\"ip netns del r1\");\neth.up();\n",
+    );
+    // The kernel frees the namespace (and the veth with it) once netscript,
+    // which still held it, has exited: wait for that, up to 5 s.
+    let run = sb.sh("netscript lab.rhai; echo status=$?; \
+         for i in $(seq 50); do [ $(ip -o link show | wc -l) = 1 ] && break; sleep 0.1; done; \
+         ip -o link show | wc -l");
+    assert_eq!(run.stdout, "status=1\n1\n", "{}", run.stderr);
+    assert!(
+        run.stderr.starts_with(
+            "netscript::not_found\n\n  × cannot use link #2: its namespace \"r1\" was deleted"
+        ),
+        "{}",
+        run.stderr
+    );
+}

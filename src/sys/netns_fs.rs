@@ -168,8 +168,17 @@ pub fn create<T: Send>(name: &str, f: impl FnOnce() -> T + Send) -> Result<(File
     let target = new_entry(name, &action)?;
     let made = std::thread::scope(|s| {
         s.spawn(|| -> Result<T> {
-            unshare(CloneFlags::CLONE_NEWNET)
-                .map_err(|e| Error::errno(action.clone(), e as i32))?;
+            unshare(CloneFlags::CLONE_NEWNET).map_err(|e| {
+                let err = Error::errno(action.clone(), e as i32);
+                if e == nix::errno::Errno::ENOSPC {
+                    err.with_help(
+                        "the kernel's limit on network namespaces is reached \
+                         (sysctl user.max_net_namespaces)",
+                    )
+                } else {
+                    err
+                }
+            })?;
             mount(
                 Some("/proc/thread-self/ns/net"),
                 &target,
