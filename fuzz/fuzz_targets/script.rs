@@ -1,0 +1,87 @@
+//! Arbitrary scripts against the real engine and the real kernel, inside a
+//! sandbox (a private network + mount namespace entered once, as root).
+//!
+//! A crash is a panic anywhere in netscript, or a lab that is not gone
+//! after its teardown: every input's objects must be removed, whatever the
+//! script did before it failed.
+//!
+//! Scripts that would run programs, wait, or reach outside the sandbox are
+//! skipped (see `ALLOWED`); everything else, including stdlib topologies,
+//! runs.
+
+#![no_main]
+
+use std::cell::OnceCell;
+use std::rc::Rc;
+
+use libfuzzer_sys::fuzz_target;
+use netscript::lab::{self, Lab};
+use netscript::netlink::Netlink;
+use netscript::ns::Ns;
+
+/// Words that start programs (exec, run, spawn, shell, container), wait
+/// (sleep, wait, wait_until, ping, pingall, unreachable, fetch, timers), or
+/// could reach the machine's own namespace (attach by PID) or files
+/// (imports other than the stdlib's `topo`).
+const DENIED: &[&str] = &[
+    "exec", "run", "spawn", "shell", "container", "sleep", "wait", "ping", "unreachable",
+    "fetch", "after", "every", "attach", "listening", "pids", "check",
+];
+
+fn allowed(text: &str) -> bool {
+    if DENIED.iter().any(|w| text.contains(w)) {
+        return false;
+    }
+    text.match_indices("import")
+        .all(|(at, _)| text[at + "import".len()..].trim_start().starts_with("\"topo\""))
+}
+
+thread_local! {
+    static NET: OnceCell<Rc<Netlink>> = const { OnceCell::new() };
+}
+
+fn net() -> Rc<Netlink> {
+    NET.with(|cell| {
+        cell.get_or_init(|| {
+            netscript::sys::sandbox::enter().expect("the fuzzer runs as root, to enter a sandbox");
+            let net = Rc::new(Netlink::new().expect("netlink"));
+            // Never dropped: at exit, thread-locals (tokio's among them) go
+            // in no set order, and the connections need tokio to close.
+            std::mem::forget(net.clone());
+            net
+        })
+        .clone()
+    })
+}
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    if !allowed(text) {
+        return;
+    }
+    let net = net();
+    let run = Rc::new(Lab::unrecorded(false));
+    lab::set_current(run.clone());
+    let mut engine = netscript::api::engine(net.clone(), None);
+    engine.set_max_operations(20_000);
+    engine.set_max_call_levels(32);
+    engine.set_max_string_size(10_000);
+    engine.set_max_array_size(1_000);
+    engine.set_max_map_size(1_000);
+    let _ = engine.run(text);
+    lab::teardown(&net, &run.objects());
+
+    // Nothing may be left: no namespace, no link but lo.
+    let names = netscript::sys::netns_fs::list().expect("list /run/netns");
+    assert!(names.is_empty(), "left namespaces {names:?} after:\n{text}");
+    let links: Vec<String> = net
+        .links(&Ns::Host)
+        .expect("list links")
+        .into_iter()
+        .map(|l| l.name)
+        .filter(|n| n != "lo")
+        .collect();
+    assert!(links.is_empty(), "left links {links:?} after:\n{text}");
+});
