@@ -197,6 +197,9 @@ pub fn run(
     lab_name: &str,
     policy: &Policy,
 ) -> i32 {
+    // First, so a signal that comes while the lab is being set up (its
+    // ledger already made) still ends in a rollback.
+    crate::interrupt::install();
     let net = match backend(sandbox) {
         Ok(n) => n,
         Err(code) => return code,
@@ -208,7 +211,6 @@ pub fn run(
         Ok(lab) => lab,
         Err(code) => return code,
     };
-    crate::interrupt::install();
     let (status, ending) = evaluate(name, text, dir, args, net.clone());
     crate::lifecycle::end(&net, &lab, ending, policy);
     status

@@ -874,6 +874,33 @@ fn bridge_options_are_set_at_creation() {
 }
 
 #[test]
+fn bridge_options_change_on_a_running_bridge() {
+    let (sb, stdout, _) = ok_then(
+        r#"
+        let br = bridge::add("br0", #{ netns: netns::add("r1") });
+        br.up();
+        br.set_bridge(#{ stp: true, ageing: 12.5, mcast_querier: true });
+        br.set_bridge(#{ mcast_snooping: false });
+        let v = link::add_veth("v0", "v1");
+        expect_eq(fails(|| v.set_bridge(#{ stp: true })).kind, "invalid", "not a bridge");
+        expect_eq(fails(|| br.set_bridge(#{ stpp: true })).kind, "invalid", "an unknown option");
+        expect_eq(fails(|| br.set_bridge(#{ ageing: "soon" })).kind, "invalid", "a bad value");
+        print(fails(|| v.set_bridge(#{ stp: true })).message);
+        "#,
+        "ip -n r1 -d -j link show br0 > br0.json",
+    );
+    let data = &json(&sb.read("br0.json"))[0]["linkinfo"]["info_data"];
+    assert_eq!(data["stp_state"], 1, "{data}");
+    assert_eq!(data["ageing_time"], 1250, "{data}");
+    assert_eq!(data["mcast_querier"], 1, "{data}");
+    assert_eq!(data["mcast_snooping"], 0, "{data}");
+    assert_eq!(
+        stdout,
+        "cannot set bridge options on \"v0\" in namespace \"host\": it is a veth link, not a bridge\n"
+    );
+}
+
+#[test]
 fn a_shape_on_a_link_the_lab_did_not_make_is_undone_at_teardown() {
     let sb = Sandbox::new();
     sb.file(

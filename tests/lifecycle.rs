@@ -319,3 +319,45 @@ fn trace_replayed_by_a_shell_rebuilds_the_lab() {
         );
     }
 }
+
+#[test]
+fn a_signal_at_any_point_of_a_runaway_lab_leaves_nothing() {
+    let sb = Sandbox::new();
+    // Builds forever; a pure loop between the calls, too.
+    sb.file(
+        "loop.rhai",
+        r#"
+        let i = 0;
+        loop {
+            let ns = netns::add(`n${i}`);
+            link::add_veth(`v${i}`, "eth0", #{ peer_netns: ns });
+            let spin = 0;
+            while spin < 500 { spin += 1; }
+            i += 1;
+        }
+        "#,
+    );
+    // Once the ledger exists, the signal handlers are in place; then wait
+    // 0 to 250 ms, so the signal lands in a call, between calls, or in
+    // the loop. A watchdog ends a run that ignores it.
+    let run = sb.sh(
+        "for d in 0 0.005 0.03 0.1 0.25; do for sig in INT TERM; do \
+           netscript loop.rhai 2> err.txt & pid=$!; \
+           for i in $(seq 400); do [ -e /run/netscript/loop.json ] && break; sleep 0.005; done; \
+           sleep $d; kill -$sig $pid; \
+           ( sleep 30; kill -9 $pid 2> /dev/null ) & dog=$!; \
+           wait $pid; s=$?; kill $dog 2> /dev/null; wait $dog 2> /dev/null; \
+           echo \"$sig $d $s $(ls -A /run/netns | wc -l) $(ip -o link show | wc -l) $(ls -A /run/netscript | wc -l)\"; \
+         done; done",
+    );
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(lines.len(), 10, "{}{}", run.stdout, run.stderr);
+    for line in lines {
+        // Status 130, no namespace, only lo, no ledger.
+        assert!(
+            line.ends_with(" 130 0 1 0"),
+            "{line}\n{}",
+            sb.read("err.txt")
+        );
+    }
+}

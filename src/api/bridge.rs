@@ -3,7 +3,7 @@
 use rhai::{Map, Module, NativeCallContext};
 
 use super::convert::{OrRaise, Res, check_options, ns_arg, option};
-use super::{LinkHandle, Net, func, record};
+use super::{LinkHandle, Net, func, method, record};
 use crate::error::Error;
 use crate::netlink::BridgeOptions;
 use crate::ns::Ns;
@@ -63,32 +63,86 @@ fn bridge_options(opts: &Map) -> crate::error::Result<BridgeOptions> {
     })
 }
 
+/// The options as `ip link ... type bridge` writes them (" stp_state 1 ...").
+fn options_text(o: &BridgeOptions) -> String {
+    let bit = |b: bool| if b { 1 } else { 0 };
+    let mut text = String::new();
+    if let Some(stp) = o.stp {
+        text.push_str(&format!(" stp_state {}", bit(stp)));
+    }
+    if let Some(cs) = o.ageing_cs {
+        text.push_str(&format!(" ageing_time {cs}"));
+    }
+    for (name, value) in [
+        ("vlan_filtering", o.vlan_filtering),
+        ("mcast_snooping", o.mcast_snooping),
+        ("mcast_querier", o.mcast_querier),
+    ] {
+        if let Some(v) = value {
+            text.push_str(&format!(" {name} {}", bit(v)));
+        }
+    }
+    text
+}
+
 fn created(ctx: &NativeCallContext, ns: &Ns, info: &crate::netlink::LinkInfo, o: &BridgeOptions) {
     record::change(ctx, || {
-        let mut text = format!(
-            "ip {}link add name {} type bridge",
+        format!(
+            "ip {}link add name {} type bridge{}",
             record::ip_n(ns),
-            info.name
-        );
-        let bit = |b: bool| if b { 1 } else { 0 };
-        if let Some(stp) = o.stp {
-            text.push_str(&format!(" stp_state {}", bit(stp)));
-        }
-        if let Some(cs) = o.ageing_cs {
-            text.push_str(&format!(" ageing_time {cs}"));
-        }
-        for (name, value) in [
-            ("vlan_filtering", o.vlan_filtering),
-            ("mcast_snooping", o.mcast_snooping),
-            ("mcast_querier", o.mcast_querier),
-        ] {
-            if let Some(v) = value {
-                text.push_str(&format!(" {name} {}", bit(v)));
-            }
-        }
-        text
+            info.name,
+            options_text(o)
+        )
     });
     record::created(record::link_object(ns, info.index, &info.name, "bridge"));
+}
+
+const OPTIONS: &[&str] = &[
+    "stp",
+    "ageing",
+    "vlan_filtering",
+    "mcast_snooping",
+    "mcast_querier",
+];
+
+const SET_DOC: &str = r#"
+Change a bridge's options while the lab runs: `stp`, `ageing`,
+`vlan_filtering`, `mcast_snooping` and `mcast_querier`, as in
+`bridge::add`. Options left out keep their values. Fails with kind
+"invalid" on a link that is not a bridge.
+
+`ip link set dev BR type bridge [stp_state 0|1] [ageing_time CS] ...`
+
+```rhai
+let br = bridge::add("br0");
+br.set_bridge(#{ stp: true, ageing: 30 });
+print(br.kind);   // bridge
+```"#;
+
+/// `br.set_bridge(options)`.
+pub fn register_methods(m: &mut Module, net: &Net) {
+    let n = net.clone();
+    method("set_bridge", &["br: &mut Link", "options: Map"], SET_DOC).set_into_module(
+        m,
+        move |ctx: NativeCallContext<'_>, br: &mut LinkHandle, opts: Map| -> Res<()> {
+            br.check().or_raise(&ctx)?;
+            check_options("set bridge options", &opts, OPTIONS).or_raise(&ctx)?;
+            let o = bridge_options(&opts).or_raise(&ctx)?;
+            n.set_bridge(&br.ns(), br.index(), &o).or_raise(&ctx)?;
+            record::change(&ctx, || {
+                let name = n
+                    .link_by_index(&br.ns(), br.index())
+                    .map(|l| l.name)
+                    .unwrap_or_default();
+                format!(
+                    "ip {}link set dev {name} type bridge{}",
+                    record::ip_n(&br.ns()),
+                    options_text(&o)
+                )
+            });
+            Ok(())
+        },
+    );
 }
 
 pub fn module(net: &Net) -> Module {
@@ -109,19 +163,8 @@ pub fn module(net: &Net) -> Module {
     func("add", &["name: &str", "options: Map", "Link"], ADD_DOC).set_into_module(
         &mut m,
         move |ctx: NativeCallContext<'_>, name: &str, opts: Map| -> Res<LinkHandle> {
-            check_options(
-                "create a bridge",
-                &opts,
-                &[
-                    "netns",
-                    "stp",
-                    "ageing",
-                    "vlan_filtering",
-                    "mcast_snooping",
-                    "mcast_querier",
-                ],
-            )
-            .or_raise(&ctx)?;
+            let known: Vec<&str> = ["netns"].iter().chain(OPTIONS).copied().collect();
+            check_options("create a bridge", &opts, &known).or_raise(&ctx)?;
             let o = bridge_options(&opts).or_raise(&ctx)?;
             let ns = option(&opts, "netns", |v| ns_arg("option `netns`", v))
                 .or_raise(&ctx)?

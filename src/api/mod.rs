@@ -65,6 +65,7 @@ pub fn engine(net: Net, script_dir: Option<std::path::PathBuf>) -> Engine {
     exec_methods::register(&mut methods);
     spawn::register(&mut methods);
     container::register_methods(&mut methods);
+    bridge::register_methods(&mut methods, &net);
     see::register(&mut methods, &net);
     link_methods::register(&mut methods, &net);
     qdisc::register(&mut methods, &net);
