@@ -16,8 +16,24 @@ pub const DUMP: u16 = NLM_F_REQUEST | NLM_F_DUMP;
 /// Flags for a get of one object.
 pub const GET: u16 = NLM_F_REQUEST;
 
-/// Send `msg` and collect the answers; a NACK becomes its errno.
+/// How long a request may wait for the kernel's answer. The kernel drops
+/// an answer to a full socket (and flags ENOBUFS on it) instead of
+/// blocking, so a lost answer must end in an error, not a hang.
+const NO_ANSWER: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Send `msg` and collect the answers; a NACK becomes its errno, and no
+/// answer within [`NO_ANSWER`] becomes ETIMEDOUT.
 pub async fn send(
+    handle: &Handle,
+    msg: RouteNetlinkMessage,
+    flags: u16,
+) -> Result<Vec<RouteNetlinkMessage>, i32> {
+    tokio::time::timeout(NO_ANSWER, exchange(handle, msg, flags))
+        .await
+        .unwrap_or(Err(libc::ETIMEDOUT))
+}
+
+async fn exchange(
     handle: &Handle,
     msg: RouteNetlinkMessage,
     flags: u16,

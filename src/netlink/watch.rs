@@ -121,3 +121,80 @@ fn next_removals(socket: &Socket, buf: &mut [u8]) -> Option<Vec<u32>> {
     }
     Some(gone)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+
+    fn ip_batch(commands: &str) {
+        let mut ip = Command::new("ip")
+            .args(["-batch", "-"])
+            .stdin(Stdio::piped())
+            .spawn()
+            .expect("ip");
+        ip.stdin
+            .take()
+            .unwrap()
+            .write_all(commands.as_bytes())
+            .unwrap();
+        assert!(ip.wait().unwrap().success());
+    }
+
+    /// Events lost to a full socket (the kernel flags ENOBUFS) make the
+    /// wait look at the links instead of trusting what it read; the socket
+    /// then reports removals again. Runs on a thread in a network namespace
+    /// of its own (as root), where `ip` makes the events.
+    #[test]
+    fn lost_events_make_the_wait_look_instead() {
+        std::thread::spawn(|| {
+            nix::sched::unshare(nix::sched::CloneFlags::CLONE_NEWNET)
+                .expect("a private network namespace (run the tests as root)");
+            let socket = subscribe().unwrap();
+            let room = |size: libc::c_int| {
+                // SAFETY: setsockopt(2) on a socket we own, with a c_int value.
+                unsafe {
+                    libc::setsockopt(
+                        socket.as_raw_fd(),
+                        libc::SOL_SOCKET,
+                        libc::SO_RCVBUFFORCE,
+                        (&size as *const libc::c_int).cast(),
+                        std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+                    )
+                }
+            };
+            room(1);
+            let adds: String = (0..100)
+                .map(|i| format!("link add a{i} type veth peer name b{i}\n"))
+                .collect();
+            ip_batch(&adds);
+            let mut buf = vec![0u8; 1 << 16];
+            assert_eq!(next_removals(&socket, &mut buf), None, "the overflow");
+            // Drain what did fit; with room again, a removal is heard.
+            while next_removals(&socket, &mut buf).is_some() {}
+            room(1 << 20);
+            let out = Command::new("ip")
+                .args(["-o", "link", "show", "a7"])
+                .output()
+                .unwrap();
+            let index: u32 = String::from_utf8_lossy(&out.stdout)
+                .split(':')
+                .next()
+                .unwrap()
+                .parse()
+                .unwrap();
+            ip_batch("link del a7\n");
+            let mut heard = Vec::new();
+            while let Some(gone) = next_removals(&socket, &mut buf) {
+                heard.extend(gone);
+                if heard.contains(&index) {
+                    break;
+                }
+            }
+            assert!(heard.contains(&index), "heard {heard:?}, not {index}");
+        })
+        .join()
+        .unwrap();
+    }
+}
