@@ -298,3 +298,20 @@ fn a_namespace_deleted_by_someone_else_fails_the_next_call_that_uses_it() {
         run.stderr
     );
 }
+
+#[test]
+fn a_kept_lab_does_not_vouch_for_a_namespace_that_only_has_its_name() {
+    let sb = Sandbox::new();
+    sb.file("keep.rhai", "let r1 = netns::add(\"r1\");\nlink::add_veth(\"x\", \"y\", #{ netns: r1, peer_netns: r1 });\n");
+    sb.file(
+        "del.rhai",
+        "try { netns::get(\"r1\").link(\"x\").del(); print(\"deleted\"); } catch (e) { print(e.kind); }\n",
+    );
+    // The kept lab's ledger names r1, but r1 is now another namespace.
+    let run = sb.sh(
+        "netscript keep.rhai && ip netns del r1 && ip netns add r1 && \
+         ip -n r1 link add x type veth peer name y && netscript del.rhai; \
+         ip -n r1 -o link show | wc -l",
+    );
+    assert_eq!(run.stdout, "permission\n3\n", "{}", run.stderr);
+}

@@ -109,7 +109,8 @@ const SET_DOC: &str = r#"
 Change a bridge's options while the lab runs: `stp`, `ageing`,
 `vlan_filtering`, `mcast_snooping` and `mcast_querier`, as in
 `bridge::add`. Options left out keep their values. Fails with kind
-"invalid" on a link that is not a bridge.
+"invalid" on a link that is not a bridge; a bridge netscript did not
+make (say docker0) needs `force: true`, and is not restored at teardown.
 
 `ip link set dev BR type bridge [stp_state 0|1] [ageing_time CS] ...`
 
@@ -126,7 +127,11 @@ pub fn register_methods(m: &mut Module, net: &Net) {
         m,
         move |ctx: NativeCallContext<'_>, br: &mut LinkHandle, opts: Map| -> Res<()> {
             br.check().or_raise(&ctx)?;
-            check_options("set bridge options", &opts, OPTIONS).or_raise(&ctx)?;
+            let known: Vec<&str> = OPTIONS.iter().chain(&["force"]).copied().collect();
+            let action = "set bridge options";
+            check_options(action, &opts, &known).or_raise(&ctx)?;
+            let force = super::link_ownership::forced(&opts).or_raise(&ctx)?;
+            super::link_ownership::guard(&n, br, force, action).or_raise(&ctx)?;
             let o = bridge_options(&opts).or_raise(&ctx)?;
             n.set_bridge(&br.ns(), br.index(), &o).or_raise(&ctx)?;
             record::change(&ctx, || {

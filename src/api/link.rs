@@ -63,8 +63,18 @@ fn add_veth(
     peer: &str,
 ) -> crate::error::Result<crate::netlink::LinkInfo> {
     n.add_veth(ns, name, peer_ns, peer).map_err(|e| {
-        if name == peer && ns == peer_ns {
+        if name != peer {
+            e
+        } else if ns == peer_ns {
             e.invalid_arg(1)
+        } else if e.kind == crate::error::Kind::Exists {
+            // Same name at both ends: say which one is taken.
+            let taken = if n.link_by_name(ns, name).is_ok() {
+                0
+            } else {
+                1
+            };
+            e.at_arg(taken)
         } else {
             e
         }

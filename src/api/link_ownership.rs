@@ -9,6 +9,8 @@ use super::link_methods::name_of;
 use super::{LinkHandle, Net, method, record};
 use crate::error::{Error, Kind, Result};
 use crate::lab::Object;
+use crate::ns::Ns;
+use crate::sys::netns_fs::NsId;
 
 const DEL_DOC: &str = r#"
 Delete the link (for a veth, both ends go). A link netscript did not
@@ -134,9 +136,8 @@ fn move_to(
     Ok(())
 }
 
-/// Refuse to delete or move a link netscript did not make, unless forced.
-fn allowed(n: &Net, l: &LinkHandle, opts: &Map, action: &str) -> Result<()> {
-    check_options(action, opts, &["force"])?;
+/// `#{ force }`: whether to change a link netscript did not make.
+pub(super) fn forced(opts: &Map) -> Result<bool> {
     let force = option(opts, "force", |v| {
         v.as_bool().map_err(|t| {
             Error::invalid(
@@ -144,8 +145,13 @@ fn allowed(n: &Net, l: &LinkHandle, opts: &Map, action: &str) -> Result<()> {
                 "`force` is true or false",
             )
         })
-    })?
-    .unwrap_or(false);
+    })?;
+    Ok(force.unwrap_or(false))
+}
+
+/// Refuse to delete or move a link (or change a bridge) netscript did not
+/// make, unless forced.
+pub(super) fn guard(n: &Net, l: &LinkHandle, force: bool, action: &str) -> Result<()> {
     if force || made_by_netscript(n, l)? {
         return Ok(());
     }
@@ -159,30 +165,35 @@ fn allowed(n: &Net, l: &LinkHandle, opts: &Map, action: &str) -> Result<()> {
     )
 }
 
+fn allowed(n: &Net, l: &LinkHandle, opts: &Map, action: &str) -> Result<()> {
+    check_options(action, opts, &["force"])?;
+    guard(n, l, forced(opts)?, action)
+}
+
 /// A link this run or another netscript lab still up recorded, a veth
 /// whose other end one of them recorded, or any link inside a namespace
-/// one of them created.
-/// A link that is gone is an error (not found), not a refusal.
+/// one of them created. Records match by namespace name and identity (a
+/// name can be reused, and "host" is wherever a run started). A link
+/// that is gone is an error (not found), not a refusal.
 fn made_by_netscript(n: &Net, l: &LinkHandle) -> Result<bool> {
-    let lab = crate::lab::current();
+    let this_run = crate::lab::current().objects();
     let mut others: Option<Vec<Object>> = None;
-    let mut ours = |ns: &crate::ns::Ns, index: u32| {
-        if lab.owns_netns(ns.name()) || lab.link_at(ns.name(), index).is_some() {
+    let mut ours = |ns: &Ns, index: u32| {
+        let Some(id) = ns.id() else {
+            return false;
+        };
+        if this_run.iter().any(|o| records(o, ns, id, index)) {
             return true;
         }
-        let others = others.get_or_insert_with(|| {
-            crate::lab::all()
-                .into_iter()
-                .flat_map(|l| l.objects)
-                .collect()
-        });
-        others.iter().any(|o| match o {
-            Object::Netns { name, .. } => name == ns.name(),
-            Object::Link {
-                ns: n, index: i, ..
-            } => n == ns.name() && *i == index,
-            _ => false,
-        })
+        others
+            .get_or_insert_with(|| {
+                crate::lab::all()
+                    .into_iter()
+                    .flat_map(|l| l.objects)
+                    .collect()
+            })
+            .iter()
+            .any(|o| records(o, ns, id, index))
     };
     let ns = l.ns();
     if ours(&ns, l.index()) {
@@ -190,4 +201,18 @@ fn made_by_netscript(n: &Net, l: &LinkHandle) -> Result<bool> {
     }
     let info = n.link_by_index(&ns, l.index())?;
     Ok(matches!(n.peer_of(&ns, &info), Ok(Some((peer_ns, peer))) if ours(&peer_ns, peer)))
+}
+
+/// Whether `o` is namespace `ns` (identity `id`) or link `index` in it.
+fn records(o: &Object, ns: &Ns, id: NsId, index: u32) -> bool {
+    match o {
+        Object::Netns { name, id: made } => name == ns.name() && *made == id,
+        Object::Link {
+            ns: name,
+            ns_id: Some(made),
+            index: i,
+            ..
+        } => name == ns.name() && *made == id && *i == index,
+        _ => false,
+    }
 }

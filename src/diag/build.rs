@@ -373,7 +373,7 @@ fn type_fits(given: &str, wanted: &str) -> bool {
     };
     let given = norm(given);
     wanted
-        .split(" | ")
+        .split('|')
         .map(norm)
         .any(|w| w == given || w == "dynamic" || w == "any")
 }

@@ -3,23 +3,29 @@
 //! lab is still rolled back, and reported as one clear message asking for
 //! a bug report instead of a Rust backtrace.
 
+use std::cell::Cell;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::report::Report;
 
 /// What the last panic said and where, kept by the hook for the report.
 static LAST: Mutex<Option<String>> = Mutex::new(None);
-/// How many `catch` calls are running: outside them, a panic is printed.
-static CATCHING: AtomicUsize = AtomicUsize::new(0);
+thread_local! {
+    /// Whether this thread is inside `catch`: elsewhere (other threads,
+    /// or outside a script), a panic is printed as usual.
+    static CATCHING: Cell<bool> = const { Cell::new(false) };
+}
 
 /// Run `f`; if it panics, the report of the internal error instead.
 pub fn catch<T>(f: impl FnOnce() -> T) -> Result<T, Box<Report>> {
     install_hook();
-    CATCHING.fetch_add(1, Ordering::SeqCst);
+    if let Ok(mut last) = LAST.lock() {
+        *last = None;
+    }
+    let outer = CATCHING.with(|c| c.replace(true));
     let result = catch_unwind(AssertUnwindSafe(f));
-    CATCHING.fetch_sub(1, Ordering::SeqCst);
+    CATCHING.with(|c| c.set(outer));
     result.map_err(|_| {
         let what = LAST
             .lock()
@@ -58,11 +64,9 @@ fn install_hook() {
                 .location()
                 .map(|l| format!(" (at {}:{})", l.file(), l.line()))
                 .unwrap_or_default();
-            if CATCHING.load(Ordering::SeqCst) == 0 {
+            if !CATCHING.with(Cell::get) {
                 eprintln!("netscript: internal error: {message}{at}");
-            } else if let Ok(mut last) = LAST.lock()
-                && last.is_none()
-            {
+            } else if let Ok(mut last) = LAST.lock() {
                 *last = Some(format!("{message}{at}"));
             }
         }));

@@ -21,13 +21,18 @@ pub const GET: u16 = NLM_F_REQUEST;
 /// blocking, so a lost answer must end in an error, not a hang.
 const NO_ANSWER: std::time::Duration = std::time::Duration::from_secs(60);
 
-/// Send `msg` and collect the answers; a NACK becomes its errno, and no
-/// answer within [`NO_ANSWER`] becomes ETIMEDOUT.
+/// Send `msg` and collect the answers; a NACK becomes its errno. A read,
+/// change or delete not answered within [`NO_ANSWER`] becomes ETIMEDOUT.
+/// A create waits on: given up on, it could still be made afterwards,
+/// unrecorded, and outlive the lab.
 pub async fn send(
     handle: &Handle,
     msg: RouteNetlinkMessage,
     flags: u16,
 ) -> Result<Vec<RouteNetlinkMessage>, i32> {
+    if flags & NLM_F_CREATE != 0 {
+        return exchange(handle, msg, flags).await;
+    }
     tokio::time::timeout(NO_ANSWER, exchange(handle, msg, flags))
         .await
         .unwrap_or(Err(libc::ETIMEDOUT))

@@ -90,6 +90,7 @@ fn prepare_mounts(name: &str) -> Mounts {
 
 /// A `Command` for `argv` that enters `target` between fork and exec.
 pub fn build(target: &Target, argv: &[String], opts: &Options) -> Result<Command> {
+    crate::sys::privileges::unconfined("run a command")?;
     let Some((program, args)) = argv.split_first() else {
         return Err(
             Error::invalid("run a command", "the command is empty").with_help(

@@ -2,7 +2,30 @@
 //! and, for a plain user's `--sandbox`, a user namespace in which it is
 //! root over a private network only.
 
-use crate::error::{Error, Result};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use crate::error::{Error, Kind, Result};
+
+static CONFINED: AtomicBool = AtomicBool::new(false);
+
+/// From now on this process starts no programs and names no other
+/// process's namespace, whatever a script asks: for running scripts no one
+/// wrote (the fuzzer), inside a sandbox.
+pub fn confine() {
+    CONFINED.store(true, Ordering::SeqCst);
+}
+
+/// Fail `action` if the process is confined.
+pub fn unconfined(action: &str) -> Result<()> {
+    if CONFINED.load(Ordering::SeqCst) {
+        return Err(Error::new(
+            Kind::Permission,
+            action,
+            "this process is confined: it starts no programs and attaches no namespaces",
+        ));
+    }
+    Ok(())
+}
 
 pub const CAP_NET_ADMIN: u32 = 12;
 pub const CAP_NET_RAW: u32 = 13;
