@@ -16,11 +16,16 @@ struct Term {
 
 impl Term {
     fn start() -> Term {
+        Term::start_with("")
+    }
+
+    /// With `env` ("NAME=value ...") in netscript's environment.
+    fn start_with(env: &str) -> Term {
         let sb = Sandbox::new();
         let socket = sb.path().join("tmux.sock").display().to_string();
         let state = sb.path().join("state");
         let cmd = format!(
-            "cd {dir} && XDG_STATE_HOME={state} NO_COLOR=1 {bin} --sandbox",
+            "cd {dir} && {env} XDG_STATE_HOME={state} NO_COLOR=1 {bin} --sandbox",
             dir = sb.path().display(),
             state = state.display(),
             bin = netscript_bin()
@@ -138,6 +143,20 @@ fn build_the_bridge_lab_by_hand_and_ping() {
     assert!(table.starts_with("NAME "), "{table}");
     assert!(table.contains("veth1.2  veth"), "{table}");
     assert_eq!(t.line(r#"r1.ping("100.100.100.20")"#), "true");
+}
+
+#[test]
+fn an_internal_panic_is_reported_and_the_session_goes_on() {
+    let t = Term::start_with("NETSCRIPT_TEST_PANIC=1");
+    t.line(r#"let r1 = netns::add("r1")"#);
+    let err = t.line("test_panic()");
+    assert!(
+        err.contains("internal error: a deliberate panic for a test"),
+        "{err}"
+    );
+    assert!(err.contains("this is a bug in netscript"), "{err}");
+    assert!(!err.contains("panicked at"), "{err}");
+    assert_eq!(t.line("netns::list()"), r#"["r1"]"#);
 }
 
 #[test]
