@@ -1,8 +1,8 @@
 //! Arbitrary scripts against the real engine and the real kernel, inside a
 //! sandbox (a private network + mount namespace entered once, as root).
 //!
-//! A crash is a panic anywhere in netscript, or a lab that is not gone
-//! after its teardown: every input's objects must be removed, whatever the
+//! A crash is a panic anywhere in netscript (running the script, or
+//! rendering its error report), or a lab that is not gone after its teardown: every input's objects must be removed, whatever the
 //! script did before it failed.
 //!
 //! The process is confined (`netscript::sys::privileges::confine`): it
@@ -17,6 +17,7 @@ use std::cell::OnceCell;
 use std::rc::Rc;
 
 use libfuzzer_sys::fuzz_target;
+use netscript::diag;
 use netscript::lab::{self, Lab};
 use netscript::netlink::Netlink;
 use netscript::ns::Ns;
@@ -91,7 +92,20 @@ fuzz_target!(|data: &[u8]| {
     engine.set_max_string_size(10_000);
     engine.set_max_array_size(1_000);
     engine.set_max_map_size(1_000);
-    let _ = engine.run(text);
+    // Errors are rendered as the product renders them: spans computed from
+    // arbitrary text are fuzzed too.
+    let sources = diag::Sources::new("fuzz.rhai", text);
+    match engine.compile(text) {
+        Err(e) => {
+            let _ = diag::render(&diag::from_parse(&e, &sources), false, 100);
+        }
+        Ok(ast) => {
+            if let Err(e) = engine.run_ast(&ast) {
+                let signatures = engine.gen_fn_signatures(false);
+                let _ = diag::render(&diag::from_eval(&e, &sources, &signatures), false, 100);
+            }
+        }
+    }
     lab::teardown(&net, &run.objects());
 
     // Nothing may be left: no namespace, no link but lo.
