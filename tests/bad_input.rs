@@ -123,6 +123,7 @@ const CASES: &[(&str, &str, &str)] = &[
     (r#"v.set_mtu(0);"#, "invalid", "0"),
     (r#"v.set_mtu(1 << 20);"#, "invalid", "1 << 20"),
     (r#"v.set_mtu(-1);"#, "invalid", "-1"),
+    (r#"set_mtu(v, 70000);"#, "invalid", "70000"),
     (r#"v.rename("");"#, "invalid", r#""""#),
     (r#"v.rename("a/b");"#, "invalid", r#""a/b""#),
     (r#"v.rename("br0");"#, "exists", r#""br0""#),

@@ -112,17 +112,35 @@ pub fn from_eval(err: &EvalAltResult, sources: &Sources, signatures: &[String]) 
     }
 
     let (message, code, help, mut label) = describe(leaf, signatures);
+    // The call as written: `x.f(a)` (its receiver outside the
+    // parentheses) or `f(x, a)`, and the name called.
+    let pos = leaf.position();
+    let (method, called) = sources
+        .text(&source)
+        .and_then(|text| {
+            let at = byte_offset(&text, pos.line()?, pos.position().unwrap_or(1))?;
+            let method = text[..at].trim_end().ends_with('.');
+            let name: String = text[at..]
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_')
+                .collect();
+            Some((method, name))
+        })
+        .unwrap_or_default();
     let mut subject = subject_of(leaf);
-    if let EvalAltResult::ErrorFunctionNotFound(sig, pos) = leaf
+    // Argument indexes of methods leave the receiver out; called as a
+    // plain function, the receiver is the first argument in the text.
+    if let Some(Subject::Arg(i)) = subject
+        && !method
+        && takes_receiver(&called, signatures)
+    {
+        subject = Some(Subject::Arg(i + 1));
+    }
+    if let EvalAltResult::ErrorFunctionNotFound(sig, _) = leaf
         && let Some((index, expected)) = mismatched_argument(sig, signatures)
     {
-        // A method's receiver is not inside the parentheses.
-        let method = sources.text(&source).is_some_and(|text| {
-            let at = pos
-                .line()
-                .and_then(|l| byte_offset(&text, l, pos.position().unwrap_or(1)));
-            at.is_some_and(|at| text[..at].trim_end().ends_with('.'))
-        });
+        // Here the index counts the receiver, which a method call writes
+        // outside the parentheses.
         let index = if method {
             index.checked_sub(1)
         } else {
@@ -292,6 +310,21 @@ fn subject_of(err: &EvalAltResult) -> Option<Subject> {
     text("option")
         .map(Subject::Option)
         .or_else(|| text("value").map(Subject::Value))
+}
+
+/// Whether `name` is a method: its registered forms take a `&mut`
+/// receiver first.
+fn takes_receiver(name: &str, signatures: &[String]) -> bool {
+    !name.is_empty()
+        && signatures.iter().any(|s| {
+            s.strip_prefix(name)
+                .and_then(|rest| rest.strip_prefix('('))
+                .is_some_and(|params| {
+                    params
+                        .split_once(": ")
+                        .is_some_and(|(_, t)| t.starts_with("&mut "))
+                })
+        })
 }
 
 /// For a call no function matches: the one argument (by position,

@@ -190,19 +190,18 @@ pub fn subject_span(
     }
 }
 
-/// The pieces of `s` between top-level commas (outside brackets and
-/// strings), trimmed, as (offset, length) with `s` starting at `base`.
+/// The pieces of `s` between top-level commas (outside brackets, strings
+/// and comments), without the blanks and comments around them, as
+/// (offset, length) with `s` starting at `base`.
 fn split_top(s: &str, base: usize) -> Vec<(usize, usize)> {
     let mut pieces = Vec::new();
     let mut depth = 0usize;
     let mut from = 0;
-    let mut chars = s.char_indices();
+    let mut chars = s.char_indices().peekable();
     let mut push = |from: usize, to: usize| {
-        let piece = &s[from..to];
-        let lead = piece.len() - piece.trim_start().len();
-        let trimmed = piece.trim();
-        if !trimmed.is_empty() {
-            pieces.push((base + from + lead, trimmed.len()));
+        let (start, end) = without_comments(s, from, to);
+        if start < end {
+            pieces.push((base + start, end - start));
         }
     };
     while let Some((i, c)) = chars.next() {
@@ -218,6 +217,11 @@ fn split_top(s: &str, base: usize) -> Vec<(usize, usize)> {
                     }
                 }
             }
+            // A comment may hold quotes and commas of its own.
+            '/' if s[i + 1..].starts_with(['/', '*']) => {
+                let end = comment_end(s, i);
+                while chars.next_if(|(k, _)| *k < end).is_some() {}
+            }
             ',' if depth == 0 => {
                 push(from, i);
                 from = i + 1;
@@ -227,6 +231,37 @@ fn split_top(s: &str, base: usize) -> Vec<(usize, usize)> {
     }
     push(from, s.len());
     pieces
+}
+
+/// Where the comment starting at `at` (`//` or `/*`) ends.
+fn comment_end(s: &str, at: usize) -> usize {
+    if s[at..].starts_with("//") {
+        s[at..].find('\n').map_or(s.len(), |n| at + n + 1)
+    } else {
+        s[at + 2..].find("*/").map_or(s.len(), |e| at + 2 + e + 2)
+    }
+}
+
+/// `s[from..to]` without leading and trailing blanks and comments.
+fn without_comments(s: &str, mut from: usize, mut to: usize) -> (usize, usize) {
+    loop {
+        let piece = &s[from..to];
+        let trimmed = piece.trim_start();
+        from += piece.len() - trimmed.len();
+        if trimmed.starts_with("//") || trimmed.starts_with("/*") {
+            from = comment_end(s, from).min(to);
+        } else {
+            break;
+        }
+    }
+    loop {
+        to = from + s[from..to].trim_end().len();
+        match s[from..to].strip_suffix("*/").and_then(|p| p.rfind("/*")) {
+            Some(open) => to = from + open,
+            None => break,
+        }
+    }
+    (from, to)
 }
 
 /// The contents of a plain Rhai string literal (`"..."` with its escapes),
@@ -366,6 +401,11 @@ mod tests {
         assert_eq!(at(Subject::Value("t\u{7}".into())), Some(r#""t\x07""#));
         assert_eq!(at(Subject::Value("0".into())), Some("mtu: 0"));
         assert_eq!(at(Subject::Value("a".into())), None);
+        // Comments inside the call are not arguments' text.
+        let src = "f(\"a\", // don't, \"x\"\n \"b\" /* it's, */)";
+        let call = call_span(src, 0);
+        let at = |s: Subject| subject_span(src, call, &s).map(|(o, n)| &src[o..o + n]);
+        assert_eq!(at(Subject::Arg(1)), Some("\"b\""));
     }
 
     #[test]
