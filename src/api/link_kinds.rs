@@ -1,6 +1,5 @@
-//! More link kinds in the `link` module: macvlan and vxlan. (Dummy and
-//! VLAN links wait for a kernel that has them: the test machines' kernel
-//! lacks both.)
+//! More link kinds in the `link` module: dummy, macvlan and vxlan (VLAN
+//! links are in `vlan.rs`).
 
 use std::net::IpAddr;
 
@@ -12,16 +11,22 @@ use crate::error::{Error, Result};
 use crate::netlink::{LinkInfo, Vxlan, macvlan_mode};
 use crate::ns::Ns;
 
-fn created(ctx: &NativeCallContext, ns: &Ns, info: &LinkInfo, kind: &str, command: String) {
+pub(super) fn created(
+    ctx: &NativeCallContext,
+    ns: &Ns,
+    info: &LinkInfo,
+    kind: &str,
+    command: String,
+) {
     record::change(ctx, || command);
     record::created(record::link_object(ns, info.index, &info.name, kind));
 }
 
-fn target(opts: &Map, default: Ns) -> Result<Ns> {
+pub(super) fn target(opts: &Map, default: Ns) -> Result<Ns> {
     Ok(option(opts, "netns", |v| ns_arg("option `netns`", v))?.unwrap_or(default))
 }
 
-fn netns_clause(parent: &Ns, target: &Ns) -> String {
+pub(super) fn netns_clause(parent: &Ns, target: &Ns) -> String {
     if parent == target {
         String::new()
     } else {
@@ -159,7 +164,51 @@ fn add_vxlan(n: &Net, ctx: &NativeCallContext, name: &str, opts: &Map) -> Res<Li
     Ok(LinkHandle::new(ns, info.index))
 }
 
+const DUMMY_DOC: &str = r#"
+Create a dummy link: an Ethernet device that goes nowhere, to hold an
+address (a router's loopback, a service address, a route's `dev`) in the
+host or, with `#{ netns }`, directly in another namespace. Like `ip`, it
+starts down.
+
+`ip [-n NS] link add NAME type dummy`
+
+```rhai
+// needs a kernel with dummy links (CONFIG_DUMMY)
+let r1 = netns::add("r1");
+let lo1 = link::add_dummy("lo1", #{ netns: r1 });
+lo1.addr_add("192.0.2.1/32");
+lo1.up();
+print(lo1.kind);      // dummy
+print(lo1.addrs()[0]);   // 192.0.2.1/32
+```"#;
+
+fn add_dummy(n: &Net, ctx: &NativeCallContext, name: &str, opts: &Map) -> Res<LinkHandle> {
+    check_options(&format!("create dummy link \"{name}\""), opts, &["netns"]).or_raise(ctx)?;
+    let ns = target(opts, Ns::Host).or_raise(ctx)?;
+    let info = n.add_dummy(&ns, name).or_raise(ctx)?;
+    let command = format!("ip {}link add {name} type dummy", record::ip_n(&ns));
+    created(ctx, &ns, &info, "dummy", command);
+    Ok(LinkHandle::new(ns, info.index))
+}
+
 pub fn register(m: &mut Module, net: &Net) {
+    let n = net.clone();
+    func("add_dummy", &["name: &str", "Link"], DUMMY_DOC)
+        .set_into_module(m, move |ctx: NativeCallContext<'_>, name: &str| {
+            add_dummy(&n, &ctx, name, &Map::new())
+        });
+    let n = net.clone();
+    func(
+        "add_dummy",
+        &["name: &str", "options: Map", "Link"],
+        DUMMY_DOC,
+    )
+    .set_into_module(
+        m,
+        move |ctx: NativeCallContext<'_>, name: &str, opts: Map| add_dummy(&n, &ctx, name, &opts),
+    );
+    super::vlan::register(m, net);
+
     let n = net.clone();
     func(
         "add_vxlan",

@@ -24,6 +24,7 @@ mod see;
 mod show;
 mod spawn;
 mod timers;
+mod vlan;
 
 pub use convert::error_value;
 pub use handles::{LinkHandle, NetnsHandle};

@@ -1,11 +1,11 @@
-//! More link kinds: macvlan, vxlan.
+//! More link kinds: dummy, 802.1Q/802.1ad VLAN, macvlan, vxlan.
 
 use std::os::fd::AsRawFd;
 
 use std::net::IpAddr;
 
-use rtnetlink::packet_route::link::{LinkAttribute, MacVlanMode};
-use rtnetlink::{LinkMacVlan, LinkVxlan};
+use rtnetlink::packet_route::link::{LinkAttribute, MacVlanMode, VlanProtocol};
+use rtnetlink::{LinkDummy, LinkMacVlan, LinkVlan, LinkVxlan};
 
 use super::{LinkInfo, Netlink};
 use crate::error::{Error, Result};
@@ -31,6 +31,35 @@ pub fn macvlan_mode(name: &str) -> Result<MacVlanMode> {
 }
 
 impl Netlink {
+    /// `ip -n NS link add NAME type dummy`: created directly in `ns`.
+    pub fn add_dummy(&self, ns: &Ns, name: &str) -> Result<LinkInfo> {
+        let action = format!("create dummy link \"{name}\"");
+        super::link::check_ifname(&action, name)?;
+        self.create_link(ns, LinkDummy::new(name).build(), &action, name, None)
+    }
+
+    /// `ip [-n PARENT_NS] link add link PARENT name NAME [netns NS] type
+    /// vlan id ID [protocol 802.1ad]`
+    pub fn add_vlan(
+        &self,
+        parent_ns: &Ns,
+        parent: u32,
+        name: &str,
+        id: u16,
+        qinq: bool,
+        target: &Ns,
+    ) -> Result<LinkInfo> {
+        let action = format!("create vlan link \"{name}\"");
+        super::link::check_ifname(&action, name)?;
+        let protocol = if qinq {
+            VlanProtocol::Ieee8021Ad
+        } else {
+            VlanProtocol::Ieee8021Q
+        };
+        let msg = LinkVlan::new(name, parent, id).protocol(protocol).build();
+        self.create_in(parent_ns, target, msg, &action, name)
+    }
+
     /// `ip [-n PARENT_NS] link add link PARENT name NAME [netns NS] type macvlan mode MODE`
     pub fn add_macvlan(
         &self,

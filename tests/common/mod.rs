@@ -7,6 +7,8 @@
 #![allow(dead_code)]
 
 pub mod api;
+pub mod examples;
+pub mod vm;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
