@@ -104,9 +104,40 @@ fn time_us_of(text: &str) -> Result<u64> {
     Ok(us as u64)
 }
 
+/// A percentage from 0 to 100, as `tc` reads it: "1%", "0.5%" or a bare
+/// number (also a percentage: "1" is 1%).
+pub fn percent(text: &str) -> Result<f64> {
+    percent_of(text).map_err(|e| e.about(text))
+}
+
+fn percent_of(text: &str) -> Result<f64> {
+    let help = "write a percentage like tc does: 1%, 0.5%, 100%";
+    let (n, unit) = split(text).ok_or_else(|| bad("percentage", text, help))?;
+    if !(unit.is_empty() || unit == "%") {
+        return Err(bad("percentage", text, help));
+    }
+    if n > 100.0 {
+        return Err(Error::invalid(
+            format!("use {text:?} as a percentage"),
+            "a percentage must be from 0% to 100%",
+        ));
+    }
+    Ok(n)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn percentages_as_tc_reads_them() {
+        assert_eq!(percent("1%").unwrap(), 1.0);
+        assert_eq!(percent("0.5%").unwrap(), 0.5);
+        assert_eq!(percent("100").unwrap(), 100.0);
+        for bad in ["", "%", "1 %%", "-1%", "101%", "half", "1e3%"] {
+            assert!(percent(bad).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn rates_as_tc_reads_them() {

@@ -923,3 +923,66 @@ fn a_shape_on_a_link_the_lab_did_not_make_is_undone_at_teardown() {
         run.stderr
     );
 }
+
+/// Link kinds and qdiscs a kernel may lack (the test machines' lacks all
+/// of these; tests/kernel_vm.rs makes them on one that has them): where
+/// the kernel says no, the error says what is missing and nothing is left
+/// half-built; where it says yes, the object is there.
+#[test]
+fn what_the_kernel_lacks_is_said_and_nothing_is_half_built() {
+    let (sb, stdout, _) = ok_then(
+        r#"
+        fn try_it(f) { let said = "made"; try { f.call(); } catch (e) { said = e.message; } said }
+        let v = link::add_veth("v0", "v1");
+        print(try_it(|| link::add_dummy("d0")));
+        print(try_it(|| link::add_vlan(v, 10)));
+        print(try_it(|| v.netem(#{ delay: "10ms" })));
+        print(v.qdisc().kind);
+        let br = bridge::add("br0");
+        v.peer.set_master(br);
+        print(try_it(|| br.vlan_add(v.peer, 10)));
+        "#,
+        "ip -j link show > links.json",
+    );
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 5, "{stdout}");
+    let names: Vec<String> = items(&json(&sb.read("links.json")))
+        .iter()
+        .map(|l| l["ifname"].as_str().unwrap().to_string())
+        .collect();
+    for (line, missing, name) in [
+        (
+            lines[0],
+            "this kernel does not support links of this kind",
+            "d0",
+        ),
+        (
+            lines[1],
+            "this kernel does not support links of this kind",
+            "v0.10",
+        ),
+    ] {
+        if line == "made" {
+            assert!(names.iter().any(|n| n == name), "{names:?}");
+        } else {
+            assert!(line.ends_with(missing), "{line}");
+            assert!(!names.iter().any(|n| n == name), "half-built: {names:?}");
+        }
+    }
+    if lines[2] == "made" {
+        assert_eq!(lines[3], "netem");
+    } else {
+        assert!(
+            lines[2].ends_with("this kernel has no netem qdisc"),
+            "{}",
+            lines[2]
+        );
+        assert_eq!(lines[3], "noqueue", "nothing half-built");
+    }
+    assert!(
+        lines[4] == "made"
+            || lines[4].ends_with("this kernel's bridges do not support VLAN filtering"),
+        "{}",
+        lines[4]
+    );
+}

@@ -252,6 +252,69 @@ const CASES: &[(&str, &str, &str)] = &[
         "invalid",
         r#"latency: "1fortnight""#,
     ),
+    // Impairments: checked before the kernel sees them (this machine's
+    // kernel has no netem; tests/kernel_vm.rs applies good ones).
+    (
+        r#"v.netem(#{ delay: "20 parsecs" });"#,
+        "invalid",
+        r#"delay: "20 parsecs""#,
+    ),
+    (r#"v.netem(#{ delay: 20 });"#, "invalid", "delay: 20"),
+    (
+        r#"v.netem(#{ delay: "10ms", loss: "101%" });"#,
+        "invalid",
+        r#"loss: "101%""#,
+    ),
+    (r#"v.netem(#{ loss: "-1%" });"#, "invalid", r#"loss: "-1%""#),
+    (
+        r#"v.netem(#{ duplicate: "lots" });"#,
+        "invalid",
+        r#"duplicate: "lots""#,
+    ),
+    (
+        r#"v.netem(#{ jitter: "5ms" });"#,
+        "invalid",
+        r#"jitter: "5ms""#,
+    ),
+    (
+        r#"v.netem(#{ reorder: "25%" });"#,
+        "invalid",
+        r#"reorder: "25%""#,
+    ),
+    (
+        r#"v.netem(#{ delay: "1ms", gap: 3 });"#,
+        "invalid",
+        "gap: 3",
+    ),
+    (r#"v.netem(#{ limit: 0 });"#, "invalid", "limit: 0"),
+    (
+        r#"v.netem(#{ rate: "0bit" });"#,
+        "invalid",
+        r#"rate: "0bit""#,
+    ),
+    (
+        r#"v.netem(#{ latency: "5ms" });"#,
+        "invalid",
+        r#"latency: "5ms""#,
+    ),
+    // VLANs: ids and protocols are checked before the kernel sees them.
+    ("link::add_vlan(v, 5000);", "invalid", "5000"),
+    ("link::add_vlan(v, -1);", "invalid", "-1"),
+    (
+        r#"link::add_vlan(v, 10, #{ protocol: "isl" });"#,
+        "invalid",
+        r#"protocol: "isl""#,
+    ),
+    (
+        r#"link::add_vlan(v, 10, #{ tag: 3 });"#,
+        "invalid",
+        "tag: 3",
+    ),
+    (
+        r#"link::add_dummy("d", #{ netns: "../x" });"#,
+        "invalid",
+        r#"netns: "../x""#,
+    ),
     // Commands, pings and sysctls.
     (
         r#"a.ping("10.0.0.1", #{ timeout: -1 });"#,

@@ -149,3 +149,156 @@ fn reference_examples_that_need_these_kernel_features_run() {
         }
     }
 }
+
+/// The round-trip times iputils `ping` printed, in milliseconds.
+fn rtts(ping_output: &str) -> Vec<f64> {
+    ping_output
+        .lines()
+        .filter_map(|l| {
+            l.split_once("time=")?
+                .1
+                .split_whitespace()
+                .next()?
+                .parse()
+                .ok()
+        })
+        .collect()
+}
+
+#[test]
+fn netem_delays_drops_and_changes_while_traffic_flows() {
+    let (vm, run) = on_vm(
+        r#"
+        let a = netns::add("a");
+        let b = netns::add("b");
+        let l = link::add_veth("eth0", "eth0", #{ netns: a, peer_netns: b });
+        l.addr_add("10.9.0.1/24");
+        l.up();
+        l.peer.addr_add("10.9.0.2/24");
+        l.peer.up();
+        expect(a.ping("10.9.0.2"), "reachable unimpaired");
+        l.netem(#{ delay: "50ms" });
+        print(a.exec("ping -c 4 -i 0.2 10.9.0.2").stdout);
+        print("=====");
+        l.netem(#{ loss: "100%" });
+        expect(!a.ping("10.9.0.2"), "100% loss drops every echo");
+        // Traffic flows while the delay goes from 0 to 80 ms.
+        l.netem(#{});
+        let p = a.spawn("ping -c 30 -i 0.1 10.9.0.2");
+        sleep(1.2);
+        l.netem(#{ delay: "80ms" });
+        p.wait();
+        print(p.output().stdout);
+        print("=====");
+        l.netem(#{ delay: "10ms", jitter: "2ms", loss: "0.5%", duplicate: "1%",
+                   corrupt: "0.1%", reorder: "25%", gap: 5, rate: "10mbit", limit: 500 });
+        print(l.qdisc());
+        "#,
+        "tc -n a -j qdisc show dev eth0 > tc.json",
+    );
+    run.success();
+    let parts: Vec<&str> = run.stdout.split("=====\n").collect();
+    assert_eq!(parts.len(), 3, "{}", run.stdout);
+    let delayed = rtts(parts[0]);
+    assert_eq!(delayed.len(), 4, "{}", parts[0]);
+    assert!(
+        delayed.iter().all(|t| (50.0..100.0).contains(t)),
+        "a 50 ms netem delay gives round trips of 50 to 100 ms: {delayed:?}"
+    );
+    let flowing = rtts(parts[1]);
+    assert!(flowing.len() >= 25, "{}", parts[1]);
+    let (fast, slow): (Vec<f64>, Vec<f64>) = flowing.iter().partition(|t| **t < 50.0);
+    assert!(
+        fast.len() >= 5 && slow.len() >= 5,
+        "before and after the change: {flowing:?}"
+    );
+    assert!(slow.iter().all(|t| *t >= 80.0), "{flowing:?}");
+    let last_fast = flowing.iter().rposition(|t| *t < 50.0).unwrap();
+    let first_slow = flowing.iter().position(|t| *t >= 80.0).unwrap();
+    assert!(
+        last_fast < first_slow,
+        "the delay set once stays: {flowing:?}"
+    );
+    assert_eq!(
+        parts[2].trim(),
+        r#"#{"corrupt": "0.1%", "delay": "10ms", "duplicate": "1%", "gap": 5, "jitter": "2ms", "kind": "netem", "limit": 500, "loss": "0.5%", "rate": "10mbit", "reorder": "25%"}"#
+    );
+    let tc = &json(&vm.read("tc.json"))[0];
+    assert_eq!(tc["kind"], "netem", "{tc}");
+    let o = &tc["options"];
+    assert_eq!(o["limit"], 500, "{tc}");
+    assert_eq!(o["delay"]["delay"], 0.01, "{tc}");
+    assert_eq!(o["delay"]["jitter"], 0.002, "{tc}");
+    assert_eq!(o["loss-random"]["loss"], 0.005, "{tc}");
+    assert_eq!(o["duplicate"]["duplicate"], 0.01, "{tc}");
+    assert_eq!(o["corrupt"]["corrupt"], 0.001, "{tc}");
+    assert_eq!(o["reorder"]["reorder"], 0.25, "{tc}");
+    assert_eq!(o["gap"], 5, "{tc}");
+    assert_eq!(o["rate"]["rate"], 1_250_000, "{tc}");
+    left_nothing(&vm);
+}
+
+#[test]
+fn a_vlan_filtering_bridge_keeps_vlans_apart() {
+    let (vm, run) = on_vm(
+        r#"
+        let br = bridge::add("br0", #{ vlan_filtering: true });
+        br.up();
+        let hosts = [];
+        for h in [["h1", 10], ["h2", 10], ["h3", 20]] {
+            let ns = netns::add(h[0]);
+            let eth = link::add_veth("eth0", `${h[0]}-br`, #{ netns: ns });
+            eth.addr_add(`10.5.0.${hosts.len() + 1}/24`);
+            eth.up();
+            eth.peer.set_master(br);
+            br.vlan_add(eth.peer, h[1], #{ pvid: true, untagged: true });
+            br.vlan_del(eth.peer, 1);
+            eth.peer.up();
+            hosts.push(ns);
+        }
+        // A trunk: h4 sees VLAN 10 tagged, on its own VLAN link.
+        let h4 = netns::add("h4");
+        let trunk = link::add_veth("trunk", "h4-br", #{ netns: h4 });
+        trunk.up();
+        trunk.peer.set_master(br);
+        br.vlan_add(trunk.peer, 10);
+        trunk.peer.up();
+        let v10 = link::add_vlan(trunk, 10);
+        v10.addr_add("10.5.0.4/24");
+        v10.up();
+        let h1 = hosts[0];
+        expect(h1.ping("10.5.0.2"), "h1 reaches h2 on VLAN 10");
+        expect(h1.ping("10.5.0.4"), "h1 reaches h4 tagged on the trunk");
+        expect(!h1.ping("10.5.0.3", #{ timeout: 1 }), "h1 does not reach h3 on VLAN 20");
+        expect_eq(fails(|| br.vlan_add(link::add_veth("x0", "x1"), 10)).kind, "invalid", "not a port");
+        expect_eq(fails(|| br.vlan_add(trunk.peer, 4095)).kind, "invalid", "a reserved id");
+        expect_eq(fails(|| br.vlan_add(trunk.peer, 0)).kind, "invalid", "VLAN 0");
+        expect_eq(fails(|| br.vlan_del(trunk.peer, 30)).kind, "not_found", "not a member");
+        expect_eq(fails(|| trunk.peer.vlan_add(br, 10)).kind, "invalid", "not a bridge");
+        for v in br.vlans() { print(`${v.port} ${v.vid} ${v.pvid} ${v.untagged}`); }
+        "#,
+        "bridge -j vlan show > vlans.json",
+    );
+    run.success();
+    assert_eq!(
+        run.stdout,
+        "br0 1 true true\nh1-br 10 true true\nh2-br 10 true true\nh3-br 20 true true\n\
+         h4-br 1 true true\nh4-br 10 false false\n",
+        "{}",
+        run.stderr
+    );
+    let vlans = json(&vm.read("vlans.json"));
+    let h3 = vlans
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["ifname"] == "h3-br")
+        .unwrap_or_else(|| panic!("{vlans}"));
+    assert_eq!(h3["vlans"][0]["vlan"], 20, "{h3}");
+    assert_eq!(
+        h3["vlans"][0]["flags"],
+        serde_json::json!(["PVID", "Egress Untagged"]),
+        "{h3}"
+    );
+    left_nothing(&vm);
+}

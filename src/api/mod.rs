@@ -4,6 +4,7 @@
 
 mod addr;
 mod bridge;
+mod bridge_vlan;
 mod container;
 mod convert;
 mod exec_methods;
@@ -13,6 +14,7 @@ mod link_kinds;
 mod link_methods;
 mod link_ownership;
 mod neigh;
+mod netem;
 mod netns;
 mod netns_methods;
 mod process;
@@ -67,9 +69,11 @@ pub fn engine(net: Net, script_dir: Option<std::path::PathBuf>) -> Engine {
     spawn::register(&mut methods);
     container::register_methods(&mut methods);
     bridge::register_methods(&mut methods, &net);
+    bridge_vlan::register(&mut methods, &net);
     see::register(&mut methods, &net);
     link_methods::register(&mut methods, &net);
     qdisc::register(&mut methods, &net);
+    netem::register(&mut methods, &net);
     process::register(&mut methods);
     timers::register(&mut methods);
     engine.register_global_module(methods.into());

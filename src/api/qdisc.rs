@@ -9,7 +9,7 @@ use crate::lab::Object;
 use crate::netlink::Tbf;
 
 /// "10mbit" for 10_000_000 bits per second; plain bits when not round.
-fn rate_text(bytes_per_sec: u64) -> String {
+pub(super) fn rate_text(bytes_per_sec: u64) -> String {
     let bits = bytes_per_sec * 8;
     for (unit, size) in [
         ("gbit", 1_000_000_000),
@@ -72,7 +72,7 @@ fn tbf(opts: &Map, mtu: u32) -> Result<Tbf> {
     })
 }
 
-fn tc_n(l: &LinkHandle) -> String {
+pub(super) fn tc_n(l: &LinkHandle) -> String {
     match l.ns() {
         crate::ns::Ns::Host => "tc ".into(),
         ns => format!("tc -n {} ", ns.name()),
@@ -81,7 +81,7 @@ fn tc_n(l: &LinkHandle) -> String {
 
 /// A shape on a link the run did not create goes in the ledger, so that
 /// teardown takes it off again (once, however often it was changed).
-fn remember(ns: &crate::ns::Ns, index: u32, link: &str) {
+pub(super) fn remember(ns: &crate::ns::Ns, index: u32, link: &str) {
     let lab = crate::lab::current();
     let here = ns.name();
     let known = lab.owns_netns(here)
@@ -150,7 +150,9 @@ print(l.qdisc().burst);   // 32768
         &["l: &mut Link", "Map"],
         r#"
 The link's root qdisc: `#{ kind }`, plus `rate`, `burst` and `limit` (in
-bytes) for a token bucket; `#{ kind: "noqueue" }` when it has none (a
+bytes) for a token bucket, and for a netem `limit` (packets) and what is
+on of `delay`, `jitter`, `loss`, `duplicate`, `corrupt`, `reorder`,
+`gap` and `rate`, written as `netem` takes them; `#{ kind: "noqueue" }` when it has none (a
 veth's default).
 
 `tc qdisc show dev X root`
@@ -177,6 +179,9 @@ print(l.qdisc());   // #{"kind": "noqueue"}
                         map.insert("burst".into(), Dynamic::from(i64::from(t.burst)));
                         map.insert("limit".into(), Dynamic::from(i64::from(t.limit)));
                     }
+                    if let Some(netem) = q.netem {
+                        super::netem::describe(&netem, &mut map);
+                    }
                 }
             }
             Ok(map)
@@ -188,7 +193,7 @@ print(l.qdisc());   // #{"kind": "noqueue"}
         "clear_qdisc",
         &["l: &mut Link"],
         r#"
-Remove the link's root qdisc (a `shape`), back to the kernel's default.
+Remove the link's root qdisc (a `shape` or a `netem`), back to the kernel's default.
 Nothing to remove is not an error.
 
 `tc qdisc del dev X root`

@@ -4,10 +4,12 @@
 //! single-threaded tokio runtime.
 
 mod addr;
+mod bridge_vlan;
 mod conn;
 mod kinds;
 mod link;
 mod neigh;
+mod netem;
 mod netns;
 mod qdisc;
 mod request;
@@ -15,9 +17,11 @@ mod route;
 mod types;
 mod watch;
 
+pub use bridge_vlan::PortVlan;
 pub use kinds::{Vxlan, macvlan_mode};
 pub use link::BridgeOptions;
 pub use neigh::NeighInfo;
+pub use netem::Netem;
 pub use qdisc::{Qdisc, Tbf};
 pub use route::{RouteKind, RouteSpec};
 pub use types::{LinkInfo, RouteInfo};

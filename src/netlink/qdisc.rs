@@ -1,5 +1,5 @@
 //! Queueing disciplines on a link's egress: `tc qdisc` for the token
-//! bucket filter. rtnetlink has no tbf support, so its attributes are
+//! bucket filter (netem is in netem.rs). rtnetlink has no tbf support, so its attributes are
 //! built here (struct tc_tbf_qopt, include/uapi/linux/pkt_sched.h).
 
 use rtnetlink::packet_core::{DefaultNla, Nla, NlasIterator};
@@ -7,6 +7,7 @@ use rtnetlink::packet_route::RouteNetlinkMessage as M;
 use rtnetlink::packet_route::tc::{TcAttribute, TcHandle, TcMessage, TcOption};
 
 use super::Netlink;
+use super::netem::Netem;
 use super::request::{self, CHANGE, DUMP};
 use crate::error::{Error, Result};
 use crate::ns::Ns;
@@ -16,7 +17,7 @@ const TCA_TBF_RATE64: u16 = 4;
 const TCA_TBF_BURST: u16 = 6;
 const TC_LINKLAYER_ETHERNET: u8 = 1;
 /// The kernel's psched tick: 64 ns.
-const NS_PER_TICK: u64 = 64;
+pub(super) const NS_PER_TICK: u64 = 64;
 
 /// Token bucket filter settings.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -34,14 +35,13 @@ pub struct Tbf {
 pub struct Qdisc {
     pub kind: String,
     pub tbf: Option<Tbf>,
+    pub netem: Option<Netem>,
 }
 
 impl Netlink {
     /// `tc -n NS qdisc replace dev X root tbf rate R burst B limit L`
     pub fn set_tbf(&self, ns: &Ns, index: u32, tbf: &Tbf) -> Result<()> {
-        let mut msg = root_message(index);
-        msg.attributes.push(TcAttribute::Kind("tbf".into()));
-        msg.attributes.push(TcAttribute::Options(vec![
+        let options = TcAttribute::Options(vec![
             TcOption::Other(DefaultNla::new(TCA_TBF_PARMS, tbf_parms(tbf))),
             TcOption::Other(DefaultNla::new(
                 TCA_TBF_RATE64,
@@ -51,19 +51,37 @@ impl Netlink {
                 TCA_TBF_BURST,
                 tbf.burst.to_ne_bytes().to_vec(),
             )),
-        ]));
+        ]);
+        self.replace_root(ns, index, "tbf", options, "shape")
+    }
+
+    /// `tc -n NS qdisc replace dev X root KIND ...`: `what` names the
+    /// action in errors ("shape", "impair").
+    pub(super) fn replace_root(
+        &self,
+        ns: &Ns,
+        index: u32,
+        kind: &str,
+        options: TcAttribute,
+        what: &str,
+    ) -> Result<()> {
+        let mut msg = root_message(index);
+        msg.attributes.push(TcAttribute::Kind(kind.into()));
+        msg.attributes.push(options);
         let handle = self.handle(ns)?;
         let flags =
             CHANGE | rtnetlink::packet_core::NLM_F_CREATE | rtnetlink::packet_core::NLM_F_REPLACE;
         self.block_on(request::send(&handle, M::NewQueueDiscipline(msg), flags))
             .map(|_| ())
             .map_err(|errno| {
-                let e = Error::errno(format!("shape {}", self.link_label(ns, index)), errno)
+                let e = Error::errno(format!("{what} {}", self.link_label(ns, index)), errno)
                     .in_netns(ns.name());
                 if errno == libc::ENOENT || errno == libc::EOPNOTSUPP {
                     Error {
-                        reason: "this kernel has no tbf qdisc".into(),
-                        help: Some("load the sch_tbf module, or use a kernel built with it".into()),
+                        reason: format!("this kernel has no {kind} qdisc"),
+                        help: Some(format!(
+                            "load the sch_{kind} module, or use a kernel built with it"
+                        )),
                         ..e
                     }
                 } else {
@@ -140,6 +158,7 @@ fn tbf_parms(tbf: &Tbf) -> Vec<u8> {
 
 fn parse_qdisc(m: TcMessage) -> Qdisc {
     let mut kind = String::new();
+    let mut netem = None;
     let mut parms: Option<Vec<u8>> = None;
     let mut rate64 = None;
     let mut burst = None;
@@ -147,12 +166,16 @@ fn parse_qdisc(m: TcMessage) -> Qdisc {
         match a {
             TcAttribute::Kind(k) => kind = k,
             TcAttribute::Options(opts) => {
-                // rtnetlink does not know tbf: its whole TCA_OPTIONS nest
-                // arrives as one opaque attribute, read here.
+                // rtnetlink knows neither tbf nor netem: their whole
+                // TCA_OPTIONS arrives as one opaque attribute, read here.
                 for o in opts {
                     let TcOption::Other(nest) = o else { continue };
                     let mut bytes = vec![0u8; nest.value_len()];
                     nest.emit_value(&mut bytes);
+                    if kind == "netem" {
+                        netem = super::netem::parse(&bytes);
+                        continue;
+                    }
                     for nla in NlasIterator::new(&bytes[..]).flatten() {
                         let value = nla.value();
                         match nla.kind() {
@@ -186,5 +209,5 @@ fn parse_qdisc(m: TcMessage) -> Qdisc {
                 limit: u32_at(24),
             }
         });
-    Qdisc { kind, tbf }
+    Qdisc { kind, tbf, netem }
 }

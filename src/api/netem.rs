@@ -1,0 +1,256 @@
+//! Impairments on a link's egress: the netem qdisc as `l.netem(...)`.
+
+use rhai::{Dynamic, Map, Module, NativeCallContext};
+
+use super::convert::{OrRaise, Res, check_options, option};
+use super::qdisc::{rate_text, remember, tc_n};
+use super::{LinkHandle, Net, method, record};
+use crate::error::{Error, Result};
+use crate::netlink::Netem;
+
+const NETEM_DOC: &str = r#"
+Impair what leaves this link, like a long or bad line: `delay` (a time
+like tc writes it: "20ms", "1s", "500us"), `jitter` (a random variation
+of the delay, needs `delay`), `loss`, `duplicate`, `corrupt` (a
+percentage of packets: "1%", "0.5%", or a number of percent), `reorder`
+(a percentage of packets sent at once, ahead of the delayed ones; needs
+`delay`) every `gap`th packet (default 1), `rate` (like "10mbit") and
+`limit` (packets the queue holds, default 1000). Replaces the link's
+qdisc (a `shape` too), so it can be changed while traffic flows; every
+option not given is off. Malformed or out-of-range values are errors. An
+impairment on a link the lab did not create is taken off at teardown.
+
+`tc qdisc replace dev X root netem limit 1000 delay 20ms 5ms loss 1%`
+
+```rhai
+// needs a kernel with netem (CONFIG_NET_SCH_NETEM)
+let l = link::add_veth("a", "b");
+l.netem(#{ delay: "20ms", jitter: "5ms", loss: "1%" });
+print(l.qdisc().kind);    // netem
+print(l.qdisc().delay);   // 20ms
+print(l.qdisc().loss);    // 1%
+l.netem(#{ delay: "50ms", rate: "10mbit" });
+print(l.qdisc().rate);    // 10mbit
+```"#;
+
+const KEYS: &[&str] = &[
+    "delay",
+    "jitter",
+    "loss",
+    "duplicate",
+    "corrupt",
+    "reorder",
+    "gap",
+    "rate",
+    "limit",
+];
+
+/// A time option in nanoseconds; a bare number is refused (tc would
+/// read microseconds, which nobody means by `delay: 20`).
+fn time_option(opts: &Map, key: &str) -> Result<Option<u64>> {
+    option(opts, key, |v| {
+        let text = v.to_string();
+        let bare = !text.is_empty() && text.chars().all(|c| c.is_ascii_digit() || c == '.');
+        if bare && text.parse::<f64>() != Ok(0.0) {
+            return Err(Error::invalid(
+                format!("use {text} as option `{key}`"),
+                "a time needs a unit",
+            )
+            .with_help(format!("write e.g. #{{ {key}: \"{text}ms\" }}")));
+        }
+        Ok(crate::units::time_us(&text)? * 1000)
+    })
+}
+
+/// A percentage option as the kernel's fraction of `u32::MAX`.
+fn percent_option(opts: &Map, key: &str) -> Result<Option<u32>> {
+    option(opts, key, |v| {
+        let text = match v.as_float() {
+            Ok(f) => f.to_string(),
+            Err(_) => v.to_string(),
+        };
+        let p = crate::units::percent(&text)?;
+        Ok((p / 100.0 * f64::from(u32::MAX)).round() as u32)
+    })
+}
+
+fn count_option(opts: &Map, key: &str) -> Result<Option<u32>> {
+    option(opts, key, |v| {
+        v.as_int()
+            .ok()
+            .and_then(|n| u32::try_from(n).ok())
+            .filter(|n| *n >= 1)
+            .ok_or_else(|| {
+                Error::invalid(
+                    format!("use {v} as option `{key}`"),
+                    format!("`{key}` is a count of packets, at least 1"),
+                )
+            })
+    })
+}
+
+/// Netem settings from the options map.
+fn netem(opts: &Map) -> Result<Netem> {
+    let action = "impair a link";
+    check_options(action, opts, KEYS)?;
+    let delay_ns = time_option(opts, "delay")?.unwrap_or(0);
+    let jitter_ns = time_option(opts, "jitter")?.unwrap_or(0);
+    let reorder = percent_option(opts, "reorder")?.unwrap_or(0);
+    let needs_delay = |key: &str, what: &str| {
+        Error::invalid(action, format!("`{key}` {what} without a `delay`"))
+            .with_help(format!(
+                "give a delay too: #{{ delay: \"10ms\", {key}: ... }}"
+            ))
+            .at_option(key)
+    };
+    if jitter_ns > 0 && delay_ns == 0 {
+        return Err(needs_delay("jitter", "varies nothing"));
+    }
+    if reorder > 0 && delay_ns == 0 {
+        return Err(needs_delay("reorder", "has nothing to overtake"));
+    }
+    let gap = count_option(opts, "gap")?;
+    if gap.is_some() && reorder == 0 {
+        return Err(Error::invalid(action, "`gap` only applies with `reorder`")
+            .with_help("give a reorder percentage too, or leave `gap` out")
+            .at_option("gap"));
+    }
+    let rate = option(
+        opts,
+        "rate",
+        |v| Ok(crate::units::rate(&v.to_string())? / 8),
+    )?;
+    Ok(Netem {
+        delay_ns,
+        jitter_ns,
+        loss: percent_option(opts, "loss")?.unwrap_or(0),
+        duplicate: percent_option(opts, "duplicate")?.unwrap_or(0),
+        corrupt: percent_option(opts, "corrupt")?.unwrap_or(0),
+        reorder,
+        gap: if reorder > 0 { gap.unwrap_or(1) } else { 0 },
+        rate: rate.unwrap_or(0),
+        limit: count_option(opts, "limit")?.unwrap_or(1000),
+    })
+}
+
+/// "20ms", "1.5ms", "500us", "2s", as tc prints times.
+fn time_text(ns: u64) -> String {
+    let us = ns as f64 / 1000.0;
+    let (value, unit) = if us >= 1e6 {
+        (us / 1e6, "s")
+    } else if us >= 1e3 {
+        (us / 1e3, "ms")
+    } else {
+        (us, "us")
+    };
+    format!("{}{unit}", trimmed(value))
+}
+
+/// A number with at most 3 decimals and no trailing zeros.
+fn trimmed(value: f64) -> String {
+    let text = format!("{value:.3}");
+    text.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
+fn percent_text(p: u32) -> String {
+    format!("{}%", trimmed(f64::from(p) * 100.0 / f64::from(u32::MAX)))
+}
+
+/// What `l.qdisc()` shows of a netem: what is on, and its queue's limit.
+pub(super) fn describe(n: &Netem, map: &mut Map) {
+    let mut put = |key: &str, value: Dynamic| {
+        map.insert(key.into(), value);
+    };
+    put("limit", Dynamic::from(i64::from(n.limit)));
+    if n.delay_ns > 0 {
+        put("delay", time_text(n.delay_ns).into());
+    }
+    if n.jitter_ns > 0 {
+        put("jitter", time_text(n.jitter_ns).into());
+    }
+    for (key, p) in [
+        ("loss", n.loss),
+        ("duplicate", n.duplicate),
+        ("corrupt", n.corrupt),
+        ("reorder", n.reorder),
+    ] {
+        if p > 0 {
+            put(key, percent_text(p).into());
+        }
+    }
+    if n.reorder > 0 {
+        put("gap", Dynamic::from(i64::from(n.gap)));
+    }
+    if n.rate > 0 {
+        put("rate", rate_text(n.rate).into());
+    }
+}
+
+/// The arguments `tc qdisc ... netem` would take for these settings.
+fn tc_args(n: &Netem) -> String {
+    let mut args = format!("limit {}", n.limit);
+    if n.delay_ns > 0 {
+        args.push_str(&format!(" delay {}", time_text(n.delay_ns)));
+        if n.jitter_ns > 0 {
+            args.push_str(&format!(" {}", time_text(n.jitter_ns)));
+        }
+    }
+    for (key, p) in [
+        ("loss", n.loss),
+        ("duplicate", n.duplicate),
+        ("corrupt", n.corrupt),
+        ("reorder", n.reorder),
+    ] {
+        if p > 0 {
+            args.push_str(&format!(" {key} {}", percent_text(p)));
+        }
+    }
+    if n.reorder > 0 {
+        args.push_str(&format!(" gap {}", n.gap));
+    }
+    if n.rate > 0 {
+        args.push_str(&format!(" rate {}", rate_text(n.rate)));
+    }
+    args
+}
+
+pub fn register(m: &mut Module, net: &Net) {
+    let n = net.clone();
+    method("netem", &["l: &mut Link", "options: Map"], NETEM_DOC).set_into_module(
+        m,
+        move |ctx: NativeCallContext<'_>, l: &mut LinkHandle, opts: Map| -> Res<()> {
+            l.check().or_raise(&ctx)?;
+            let settings = netem(&opts).or_raise(&ctx)?;
+            let info = n.link_by_index(&l.ns(), l.index()).or_raise(&ctx)?;
+            n.set_netem(&l.ns(), l.index(), &settings).or_raise(&ctx)?;
+            remember(&l.ns(), l.index(), &info.name);
+            record::change(&ctx, || {
+                format!(
+                    "{}qdisc replace dev {} root netem {}",
+                    tc_n(l),
+                    info.name,
+                    tc_args(&settings)
+                )
+            });
+            Ok(())
+        },
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_and_percentages_print_like_tc() {
+        assert_eq!(time_text(20_000_000), "20ms");
+        assert_eq!(time_text(1_500_000), "1.5ms");
+        assert_eq!(time_text(500_000), "500us");
+        assert_eq!(time_text(2_000_000_000), "2s");
+        assert_eq!(percent_text(u32::MAX), "100%");
+        assert_eq!(
+            percent_text((f64::from(u32::MAX) / 200.0).round() as u32),
+            "0.5%"
+        );
+    }
+}
