@@ -29,6 +29,9 @@ pub enum Ending {
 pub fn begin(net: &Netlink, name: &str, script: &str, policy: &Policy) -> Result<Rc<Lab>, i32> {
     if let Err(e) = lab::check_name(name) {
         eprintln!("netscript: {e}");
+        if let Some(help) = &e.help {
+            eprintln!("  help: {help}");
+        }
         return Err(USAGE);
     }
     match lab::load(name) {

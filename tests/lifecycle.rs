@@ -345,8 +345,9 @@ fn a_signal_at_any_point_of_a_runaway_lab_leaves_nothing() {
            netscript loop.rhai 2> err.txt & pid=$!; \
            for i in $(seq 400); do [ -e /run/netscript/loop.json ] && break; sleep 0.005; done; \
            sleep $d; kill -$sig $pid; \
-           ( sleep 30; kill -9 $pid 2> /dev/null ) & dog=$!; \
-           wait $pid; s=$?; kill $dog 2> /dev/null; wait $dog 2> /dev/null; \
+           ( for i in $(seq 300); do kill -0 $pid 2> /dev/null || exit; sleep 0.1; done; \
+             kill -9 $pid ) & dog=$!; \
+           wait $pid; s=$?; wait $dog; \
            echo \"$sig $d $s $(ls -A /run/netns | wc -l) $(ip -o link show | wc -l) $(ls -A /run/netscript | wc -l)\"; \
          done; done",
     );
@@ -360,4 +361,34 @@ fn a_signal_at_any_point_of_a_runaway_lab_leaves_nothing() {
             sb.read("err.txt")
         );
     }
+}
+
+#[test]
+fn sigint_stops_a_pure_loop_and_rolls_back() {
+    let sb = Sandbox::new();
+    // No call inside the loop: only the engine can notice the signal.
+    sb.file(
+        "spin.rhai",
+        "netns::add(\"r1\");\nprint(\"ready\");\nloop {}\n",
+    );
+    // A watchdog ends a run that ignores the signal for 10 s (status 137).
+    let run = sb.sh("netscript spin.rhai > out.txt 2> err.txt & pid=$!\n\
+         for i in $(seq 200); do grep -q ready out.txt && break; sleep 0.05; done\n\
+         sleep 0.2; ls /run/netns; kill -INT $pid\n\
+         ( for i in $(seq 100); do kill -0 $pid 2> /dev/null || exit; sleep 0.1; done; \
+           kill -9 $pid ) & dog=$!\n\
+         wait $pid; echo status=$?; wait $dog\n\
+         ls -A /run/netns | wc -l; ls -A /run/netscript | wc -l");
+    assert_eq!(
+        run.stdout,
+        "r1\nstatus=130\n0\n0\n",
+        "{}",
+        sb.read("err.txt")
+    );
+    assert!(
+        sb.read("err.txt")
+            .contains("rolled back lab \"spin\": 1 removed"),
+        "{}",
+        sb.read("err.txt")
+    );
 }

@@ -12,6 +12,7 @@ const PROMPT: &str = "netscript (sandbox)> ";
 struct Term {
     sb: Sandbox,
     socket: String,
+    prompt: &'static str,
 }
 
 impl Term {
@@ -22,7 +23,6 @@ impl Term {
     /// With `env` ("NAME=value ...") in netscript's environment.
     fn start_with(env: &str) -> Term {
         let sb = Sandbox::new();
-        let socket = sb.path().join("tmux.sock").display().to_string();
         let state = sb.path().join("state");
         let cmd = format!(
             "cd {dir} && {env} XDG_STATE_HOME={state} NO_COLOR=1 {bin} --sandbox",
@@ -30,6 +30,33 @@ impl Term {
             state = state.display(),
             bin = netscript_bin()
         );
+        Term::launch(sb, &cmd, PROMPT)
+    }
+
+    /// Without --sandbox, on a host of the test's own: a private network
+    /// and mount namespace set up as `Sandbox::sh` sets one up, where the
+    /// `setup` shell lines ran first. The REPL's pid is in `repl.pid`.
+    fn start_on_host(setup: &str) -> Term {
+        let sb = Sandbox::new();
+        sb.file(
+            "start.sh",
+            &format!(
+                "set -e\nmount -t tmpfs tmpfs /run\nmkdir -p /run/netns\n\
+                 mount -t sysfs sysfs /sys\nip link set lo up\n{setup}\n\
+                 echo $$ > repl.pid\nXDG_STATE_HOME={state} NO_COLOR=1 exec {bin}\n",
+                state = sb.path().join("state").display(),
+                bin = netscript_bin()
+            ),
+        );
+        let cmd = format!(
+            "cd {} && unshare --net --mount --propagation private -- bash start.sh",
+            sb.path().display()
+        );
+        Term::launch(sb, &cmd, "netscript> ")
+    }
+
+    fn launch(sb: Sandbox, cmd: &str, prompt: &'static str) -> Term {
+        let socket = sb.path().join("tmux.sock").display().to_string();
         let ok = Command::new("tmux")
             .args([
                 "-S",
@@ -42,14 +69,14 @@ impl Term {
                 "120",
                 "-y",
                 "50",
-                &cmd,
+                cmd,
             ])
             .status()
             .expect("tmux")
             .success();
         assert!(ok, "tmux did not start");
-        let t = Term { sb, socket };
-        t.wait_for(PROMPT);
+        let t = Term { sb, socket, prompt };
+        t.wait_for(prompt);
         t
     }
 
@@ -95,17 +122,18 @@ impl Term {
 
     /// Type a line, press Enter, and wait for the next prompt.
     fn line(&self, text: &str) -> String {
-        let prompts = self.screen().matches(PROMPT).count();
+        let prompt = self.prompt;
+        let prompts = self.screen().matches(prompt).count();
         self.keys(&["-l", text]);
         self.keys(&["Enter"]);
         let screen = self.wait_until(&format!("the prompt after {text:?}"), |s| {
-            s.matches(PROMPT).count() > prompts
+            s.matches(prompt).count() > prompts
         });
         // What the line printed: between its echo and the next prompt.
-        let echo = format!("{PROMPT}{text}");
+        let echo = format!("{prompt}{text}");
         let after = screen.rsplit_once(&echo).map_or("", |(_, rest)| rest);
         after
-            .rsplit_once(PROMPT)
+            .rsplit_once(prompt)
             .map_or(after, |(out, _)| out)
             .trim()
             .to_string()
@@ -323,4 +351,35 @@ fn load_runs_a_file_into_the_session_and_links_complete() {
     t.keys(&["-l", ").kind"]);
     t.keys(&["Enter"]);
     t.wait_for("veth\n");
+}
+
+#[test]
+fn a_link_the_repl_did_not_make_is_only_deleted_with_force() {
+    let t = Term::start_on_host("ip link add ext0 type veth peer name ext1");
+    let pid = t.sb.read("repl.pid");
+    // `ip -j link` in the REPL's network namespace: the names there.
+    let names = || {
+        let out = Command::new("nsenter")
+            .arg(format!("--net=/proc/{}/ns/net", pid.trim()))
+            .args(["ip", "-j", "link", "show"])
+            .output()
+            .expect("nsenter");
+        assert!(out.status.success(), "{out:?}");
+        common::api::sorted(common::api::ifnames(&common::json(
+            &String::from_utf8_lossy(&out.stdout),
+        )))
+    };
+    assert_eq!(names(), ["ext0", "ext1", "lo"]);
+    t.line(r#"let ext = link::get("ext0")"#);
+    let err = t.line("ext.del()");
+    assert!(
+        err.contains(
+            r#"cannot delete link "ext0" in namespace "host": netscript did not create it"#
+        ),
+        "{err}"
+    );
+    assert!(err.contains("pass #{ force: true }"), "{err}");
+    assert_eq!(names(), ["ext0", "ext1", "lo"], "refused means untouched");
+    assert_eq!(t.line("ext.del(#{ force: true })"), "");
+    assert_eq!(names(), ["lo"], "forced: both ends gone");
 }

@@ -315,3 +315,46 @@ fn a_kept_lab_does_not_vouch_for_a_namespace_that_only_has_its_name() {
     );
     assert_eq!(run.stdout, "permission\n3\n", "{}", run.stderr);
 }
+
+#[test]
+fn overlong_namespace_and_lab_names_are_refused_and_create_nothing() {
+    let sb = Sandbox::new();
+    for len in [254, 255, 256] {
+        sb.file(
+            &format!("ns{len}.rhai"),
+            &format!("netns::add({:?});\n", "n".repeat(len)),
+        );
+    }
+    sb.file("lab.rhai", "netns::add(\"r1\");\n");
+    let (long, longest) = ("l".repeat(200), "l".repeat(201));
+    // Namespace names of 255 bytes (netscript allows 254) and 256 (past
+    // NAME_MAX, too long for any path component), and a lab name past 200
+    // bytes, fail before anything is made; the longest allowed work.
+    let run = sb.sh(&format!(
+        "for f in ns256 ns255; do netscript $f.rhai 2> $f.err; echo -n \"$? \"; done; \
+         netscript --lab {longest} lab.rhai 2> lab.err; echo $?; \
+         ls -A /run/netns | wc -l; ls -A /run/netscript 2> /dev/null | wc -l; \
+         netscript ns254.rhai && netscript --lab {long} lab.rhai && \
+         for d in /run/netns /run/netscript; do echo $(ls $d | awk '{{print length}}' | sort -n); done"
+    ));
+    assert_eq!(run.stdout, "1 1 2\n0\n0\n2 254\n10 205\n", "{}", run.stderr);
+    for err in ["ns255.err", "ns256.err"] {
+        let text = sb.read(err);
+        assert!(text.starts_with("netscript::invalid\n"), "{err}: {text}");
+        // The report wraps its message: compare it word by word.
+        let words: Vec<&str> = text.split_whitespace().filter(|w| *w != "│").collect();
+        assert!(
+            words
+                .join(" ")
+                .contains("as a namespace name: the name is longer than 254 bytes"),
+            "{err}: {text}"
+        );
+    }
+    assert_eq!(
+        sb.read("lab.err"),
+        format!(
+            "netscript: cannot use \"{longest}\" as a lab name: a lab name is at most 200 bytes\n  \
+             help: give --lab a name like bridge-lab\n"
+        )
+    );
+}

@@ -46,19 +46,18 @@ pub fn ledger_path(name: &str) -> PathBuf {
 
 /// Lab names follow file-name rules (they name the ledger).
 pub fn check_name(name: &str) -> Result<()> {
-    if name.is_empty()
-        || name.starts_with('.')
-        || name.contains('/')
-        || name.contains('\0')
-        || name.len() > 200
+    let reason = if name.len() > 200 {
+        "a lab name is at most 200 bytes"
+    } else if name.is_empty() || name.starts_with('.') || name.contains('/') || name.contains('\0')
     {
-        return Err(Error::invalid(
-            format!("use {name:?} as a lab name"),
-            "a lab name is a plain file name",
-        )
-        .with_help("give --lab a name like bridge-lab"));
-    }
-    Ok(())
+        "a lab name is a plain file name"
+    } else {
+        return Ok(());
+    };
+    Err(
+        Error::invalid(format!("use {name:?} as a lab name"), reason)
+            .with_help("give --lab a name like bridge-lab"),
+    )
 }
 
 impl Lab {
