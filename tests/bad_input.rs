@@ -317,6 +317,26 @@ const CASES: &[(&str, &str, &str)] = &[
     ),
     // Commands, pings and sysctls.
     (
+        r#"a.ping_stats("10.0.0.1", #{ count: 0 });"#,
+        "invalid",
+        "count: 0",
+    ),
+    (
+        r#"a.ping_stats("10.0.0.1", #{ interval: -1 });"#,
+        "invalid",
+        "interval: -1",
+    ),
+    (
+        r#"a.ping_stats("10.0.0.1", #{ every: 1 });"#,
+        "invalid",
+        "every: 1",
+    ),
+    (
+        r#"a.ping_stats("10.0.0.300");"#,
+        "invalid",
+        r#""10.0.0.300""#,
+    ),
+    (
         r#"a.ping("10.0.0.1", #{ timeout: -1 });"#,
         "invalid",
         "timeout: -1",

@@ -302,3 +302,47 @@ fn a_vlan_filtering_bridge_keeps_vlans_apart() {
     );
     left_nothing(&vm);
 }
+
+/// The recipes in scripts/ that need such a kernel, on one VM, each in
+/// its own --sandbox: each must succeed and report no failure.
+#[test]
+fn recipes_that_need_these_kernel_features_run() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts");
+    let mut recipes: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            p.extension().is_some_and(|e| e == "rhai")
+                && needs_vm(&std::fs::read_to_string(p).unwrap())
+        })
+        .collect();
+    recipes.sort();
+    assert!(!recipes.is_empty(), "no recipe needs a VM");
+    let vm = Vm::new();
+    let script: String = recipes
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            format!(
+                "netscript --sandbox {} > r{i}.out 2> r{i}.err; echo $? > r{i}.code\n",
+                p.display()
+            )
+        })
+        .collect();
+    vm.sh(&script).success();
+    for (i, path) in recipes.iter().enumerate() {
+        let out = vm.read(&format!("r{i}.out"));
+        assert_eq!(
+            vm.read(&format!("r{i}.code")).trim(),
+            "0",
+            "{} failed:\n{out}{}",
+            path.display(),
+            vm.read(&format!("r{i}.err"))
+        );
+        assert!(
+            !out.is_empty() && !out.contains("FAIL"),
+            "{}:\n{out}",
+            path.display()
+        );
+    }
+}

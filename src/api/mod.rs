@@ -17,6 +17,7 @@ mod neigh;
 mod netem;
 mod netns;
 mod netns_methods;
+mod ping_stats;
 mod process;
 mod qdisc;
 mod record;
@@ -63,6 +64,7 @@ pub fn engine(net: Net, script_dir: Option<std::path::PathBuf>) -> Engine {
     engine.register_static_module("lab", see::module(&net).into());
     let mut methods = Module::new();
     netns_methods::register(&mut methods, &net);
+    ping_stats::register(&mut methods);
     neigh::register(&mut methods, &net);
     routes::register(&mut methods, &net);
     exec_methods::register(&mut methods);

@@ -319,7 +319,7 @@ fn ping_timing(action: &str, opts: &Map) -> crate::error::Result<ping::Timing> {
     Ok(timing)
 }
 
-fn ping_target(address: &str) -> crate::error::Result<std::net::IpAddr> {
+pub(super) fn ping_target(address: &str) -> crate::error::Result<std::net::IpAddr> {
     address.parse().map_err(|_| {
         Error::invalid(
             format!("ping {address:?}"),

@@ -35,6 +35,65 @@ pub fn ping(ns: &File, dst: IpAddr, timing: Timing) -> Result<bool> {
     answers.pop().unwrap_or(Ok(false))
 }
 
+/// What `ping -c COUNT -i INTERVAL` reports: echoes sent and answered,
+/// and the round-trip time of each answer.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Stats {
+    pub sent: u32,
+    /// Round-trip times of the echoes answered, in the order sent.
+    pub rtts: Vec<Duration>,
+}
+
+/// Send `count` echoes to `dst` from inside `ns`, one every `interval`,
+/// and wait up to `wait` after the last for the answers. A duplicated
+/// answer counts once; an echo the kernel refuses to send is unanswered.
+pub fn stats(
+    ns: &File,
+    dst: IpAddr,
+    count: u32,
+    interval: Duration,
+    wait: Duration,
+) -> Result<Stats> {
+    let sock = netns_fs::run_in(ns, || open_socket(dst.is_ipv6()))??;
+    let id = (std::process::id() as u16) ^ next_sequence();
+    let start = Instant::now();
+    let mut sent_at: Vec<Option<Instant>> = Vec::new();
+    let mut answer: Vec<Option<Duration>> = Vec::new();
+    let last_send = start + interval * count.saturating_sub(1);
+    let end = last_send + wait;
+    while !crate::interrupt::requested() {
+        let now = Instant::now();
+        let unanswered = answer.iter().filter(|a| a.is_none()).count();
+        if (sent_at.len() as u32 == count && unanswered == 0) || now >= end {
+            break;
+        }
+        if (sent_at.len() as u32) < count && now >= start + interval * sent_at.len() as u32 {
+            let seq = sent_at.len() as u16;
+            sent_at.push(send_echo(&sock, dst, id, seq).ok().map(|_| Instant::now()));
+            answer.push(None);
+            continue;
+        }
+        let next_send = (sent_at.len() as u32) < count;
+        let until = if next_send {
+            start + interval * sent_at.len() as u32
+        } else {
+            end
+        };
+        for (source, seq) in wait_replies(&[&sock], id, until)? {
+            let i = usize::from(seq);
+            if source == dst
+                && let (Some(Some(at)), Some(slot @ None)) = (sent_at.get(i), answer.get_mut(i))
+            {
+                *slot = Some(at.elapsed());
+            }
+        }
+    }
+    Ok(Stats {
+        sent: sent_at.len() as u32,
+        rtts: answer.into_iter().flatten().collect(),
+    })
+}
+
 /// `ping` to many addresses at once from one namespace, over one socket per
 /// address family: at most `in_flight` addresses are being pinged at any
 /// moment (each until it answers or its `deadline` passes). One answer per
@@ -103,7 +162,7 @@ fn ping_each(
             }
         }
         let socks: Vec<&OwnedFd> = [&v4, &v6].into_iter().flatten().collect();
-        for source in wait_replies(&socks, id, pinging.next_event())? {
+        for (source, _) in wait_replies(&socks, id, pinging.next_event())? {
             pinging.answered(source);
         }
     }
@@ -273,8 +332,9 @@ fn send_echo(sock: &OwnedFd, dst: IpAddr, id: u16, seq: u16) -> std::result::Res
 }
 
 /// Wait until `until` (at most 100 ms, to notice Ctrl-C) for echo replies
-/// carrying `id` on any of `socks`; the addresses they came from.
-fn wait_replies(socks: &[&OwnedFd], id: u16, until: Instant) -> Result<Vec<IpAddr>> {
+/// carrying `id` on any of `socks`; the addresses they came from, with
+/// their sequence numbers.
+fn wait_replies(socks: &[&OwnedFd], id: u16, until: Instant) -> Result<Vec<(IpAddr, u16)>> {
     let left = until.saturating_duration_since(Instant::now());
     let ms = left.as_millis().clamp(1, 100) as i32;
     let mut fds: Vec<PollFd> = socks
@@ -307,16 +367,18 @@ fn wait_replies(socks: &[&OwnedFd], id: u16, until: Instant) -> Result<Vec<IpAdd
                     .or_else(|| s.as_sockaddr_in6().map(|a| IpAddr::V6(a.ip())))
             });
             if let Some(source) = source
-                && is_our_reply(&buf[..n], source.is_ipv6(), id)
+                && let Some(seq) = our_reply(&buf[..n], source.is_ipv6(), id)
             {
-                sources.push(source);
+                sources.push((source, seq));
             }
         }
     }
     Ok(sources)
 }
 
-fn is_our_reply(packet: &[u8], v6: bool, id: u16) -> bool {
+/// The sequence number of an echo reply carrying `id`; None for any
+/// other packet.
+fn our_reply(packet: &[u8], v6: bool, id: u16) -> Option<u16> {
     let icmp = if v6 {
         packet
     } else {
@@ -324,7 +386,8 @@ fn is_our_reply(packet: &[u8], v6: bool, id: u16) -> bool {
         packet.get(header_len..).unwrap_or(&[])
     };
     let reply_type = if v6 { 129 } else { 0 };
-    icmp.len() >= 8 && icmp[0] == reply_type && icmp[1] == 0 && icmp[4..6] == id.to_be_bytes()
+    (icmp.len() >= 8 && icmp[0] == reply_type && icmp[1] == 0 && icmp[4..6] == id.to_be_bytes())
+        .then(|| u16::from_be_bytes([icmp[6], icmp[7]]))
 }
 
 /// The Internet checksum (RFC 1071).
@@ -356,17 +419,15 @@ mod tests {
     fn replies_are_matched_by_type_and_id() {
         let mut v4 = vec![0x45u8; 20];
         v4.extend_from_slice(&[0, 0, 0, 0, 0x12, 0x34, 0, 1]);
-        assert!(is_our_reply(&v4, false, 0x1234));
-        assert!(!is_our_reply(&v4, false, 0x1235));
-        assert!(is_our_reply(
-            &[129, 0, 0, 0, 0x12, 0x34, 0, 1],
-            true,
-            0x1234
-        ));
-        assert!(!is_our_reply(
-            &[128, 0, 0, 0, 0x12, 0x34, 0, 1],
-            true,
-            0x1234
-        ));
+        assert_eq!(our_reply(&v4, false, 0x1234), Some(1));
+        assert_eq!(our_reply(&v4, false, 0x1235), None);
+        assert_eq!(
+            our_reply(&[129, 0, 0, 0, 0x12, 0x34, 0, 7], true, 0x1234),
+            Some(7)
+        );
+        assert_eq!(
+            our_reply(&[128, 0, 0, 0, 0x12, 0x34, 0, 1], true, 0x1234),
+            None
+        );
     }
 }

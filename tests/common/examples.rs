@@ -1,9 +1,15 @@
 //! Reading the reference's examples: what their comments say they print,
 //! and which need a kernel the test machines do not run.
 
-/// An example that starts with `// needs a kernel with ...` uses a link
-/// kind or qdisc these machines' kernel lacks; tests/kernel_vm.rs runs it.
+/// An example or recipe that starts (after its shebang) with `// needs a
+/// kernel with ...` uses a link kind or qdisc these machines' kernel
+/// lacks; tests/kernel_vm.rs runs it.
 pub fn needs_vm(code: &str) -> bool {
+    let code = code.trim_start();
+    let code = match code.strip_prefix("#!") {
+        Some(rest) => rest.split_once('\n').map_or("", |(_, body)| body),
+        None => code,
+    };
     code.trim_start().starts_with("// needs a kernel with")
 }
 
