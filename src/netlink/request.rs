@@ -30,10 +30,19 @@ pub async fn send(
     msg: RouteNetlinkMessage,
     flags: u16,
 ) -> Result<Vec<RouteNetlinkMessage>, i32> {
+    send_within(handle, msg, flags, NO_ANSWER).await
+}
+
+async fn send_within(
+    handle: &Handle,
+    msg: RouteNetlinkMessage,
+    flags: u16,
+    no_answer: std::time::Duration,
+) -> Result<Vec<RouteNetlinkMessage>, i32> {
     if flags & NLM_F_CREATE != 0 {
         return exchange(handle, msg, flags).await;
     }
-    tokio::time::timeout(NO_ANSWER, exchange(handle, msg, flags))
+    tokio::time::timeout(no_answer, exchange(handle, msg, flags))
         .await
         .unwrap_or(Err(libc::ETIMEDOUT))
 }
@@ -60,4 +69,30 @@ async fn exchange(
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rtnetlink::packet_route::link::LinkMessage;
+
+    /// A connection nobody drives never answers, like a kernel whose
+    /// answer was dropped: the request ends in ETIMEDOUT, not a hang.
+    #[test]
+    fn an_unanswered_request_times_out() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let (_connection, handle, _) = rtnetlink::new_connection().unwrap();
+            let asked = send_within(
+                &handle,
+                RouteNetlinkMessage::GetLink(LinkMessage::default()),
+                DUMP,
+                std::time::Duration::from_millis(50),
+            );
+            assert_eq!(asked.await.err(), Some(libc::ETIMEDOUT));
+        });
+    }
 }
