@@ -318,6 +318,46 @@ fn a_route_added_in_the_host_goes_with_the_lab() {
     );
 }
 
+#[test]
+fn a_route_in_another_table_goes_with_the_lab_from_that_table() {
+    let sb = Sandbox::new();
+    sb.file(
+        "r.rhai",
+        r#"let h = netns::host();
+h.route_add("10.66.0.0/16", #{ type: "blackhole", table: 10 });
+h.route_add("10.66.0.0/16", #{ type: "unreachable" });
+print(h.routes(#{ table: 10 }));
+print(h.routes(#{ table: 254 }).len());"#,
+    );
+    let run = sb.sh("netscript --lab r r.rhai && ip -j route show table 10; \
+         netscript down r; ip route show table 10 | wc -l; ip route show | wc -l");
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(
+        lines[..2],
+        [
+            r#"[#{"dev": (), "dst": "10.66.0.0/16", "gateway": (), "type": "blackhole"}]"#,
+            "1"
+        ],
+        "{}",
+        run.stderr
+    );
+    let table10 = common::json(lines[2]);
+    assert_eq!(table10[0]["dst"], "10.66.0.0/16", "{table10}");
+    assert_eq!(table10[0]["type"], "blackhole", "{table10}");
+    assert_eq!(
+        lines[3..],
+        [
+            "lab \"r\": removed 2 objects",
+            "  - unreachable route 10.66.0.0/16 (in host)",
+            "  - blackhole route 10.66.0.0/16 table 10 (in host)",
+            "0",
+            "0"
+        ],
+        "{}",
+        run.stderr
+    );
+}
+
 // ------------------------------------------------------------------ ping
 
 #[test]

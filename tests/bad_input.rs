@@ -315,6 +315,20 @@ const CASES: &[(&str, &str, &str)] = &[
         "invalid",
         r#"netns: "../x""#,
     ),
+    // VRFs and routing tables.
+    (r#"link::add_vrf("vrf0", 255);"#, "invalid", "255"),
+    (r#"link::add_vrf("vrf0", -3);"#, "invalid", "-3"),
+    (
+        r#"a.route_add("10.9.0.0/16", #{ type: "blackhole", table: 253 });"#,
+        "invalid",
+        "table: 253",
+    ),
+    (
+        r#"a.routes(#{ table: "main" });"#,
+        "invalid",
+        r#"table: "main""#,
+    ),
+    (r#"a.routes(#{ tbl: 10 });"#, "invalid", "tbl: 10"),
     // Commands, pings and sysctls.
     (
         r#"a.ping_stats("10.0.0.1", #{ count: 0 });"#,

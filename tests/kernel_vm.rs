@@ -346,3 +346,63 @@ fn recipes_that_need_these_kernel_features_run() {
         );
     }
 }
+
+/// Two VRFs in one router, with the same subnets in each: each host's
+/// traffic stays in its own VRF, and a route in one VRF's table is not in
+/// the other's.
+#[test]
+fn vrfs_keep_overlapping_networks_apart() {
+    let (vm, run) = on_vm(
+        r#"
+        let router = netns::add("router");
+        router.forwarding(true);
+        let vrfs = #{ red: link::add_vrf("red", 10, #{ netns: router }),
+                      blue: link::add_vrf("blue", 20, #{ netns: router }) };
+        for color in ["red", "blue"] {
+            vrfs[color].up();
+            for side in [1, 2] {
+                let h = netns::add(`${color}${side}`);
+                let eth = link::add_veth("eth0", `${color}${side}`, #{ netns: h, peer_netns: router });
+                eth.addr_add(`10.0.${side}.2/24`);
+                eth.up();
+                h.route_add("default", `10.0.${side}.1`);
+                eth.peer.set_master(vrfs[color]);
+                eth.peer.addr_add(`10.0.${side}.1/24`);
+                eth.peer.up();
+            }
+        }
+        // Only red2 has 10.0.9.2, and only red's table routes to it.
+        netns::get("red2").link("lo").addr_add("10.0.9.2/32");
+        router.route_add("10.0.9.0/24", #{ via: "10.0.2.2", table: 10 });
+        expect(netns::get("red1").ping("10.0.2.2"), "red1 reaches red2 across the router");
+        expect(netns::get("blue1").ping("10.0.2.2"), "blue1 reaches blue2 at the same address");
+        expect(netns::get("red1").ping("10.0.9.2"), "red's table routes to 10.0.9.2");
+        expect(!netns::get("blue1").ping("10.0.9.2", #{ timeout: 1 }), "blue's does not");
+        print(router.routes(#{ table: 10 }).filter(|r| r.dst == "10.0.9.0/24"));
+        print(router.routes(#{ table: 20 }).filter(|r| r.dst == "10.0.9.0/24"));
+        router.route_del("10.0.9.0/24", #{ via: "10.0.2.2", table: 10 });
+        expect_eq(router.routes(#{ table: 10 }).filter(|r| r.dst == "10.0.9.0/24").len(), 0, "deleted");
+        expect_eq(fails(|| link::add_vrf("bad", 255)).kind, "invalid", "the local table");
+        expect_eq(fails(|| router.route_add("10.1.0.0/16", #{ type: "blackhole", table: 0 })).kind, "invalid", "table 0");
+        router.route_add("10.0.8.0/24", #{ via: "10.0.1.2", table: 20 });
+        "#,
+        "ip -n router -d -j link show red > red.json; ip -n router -j route show table 20 > t20.json",
+    );
+    run.success();
+    assert_eq!(
+        run.stdout,
+        "[#{\"dev\": \"red2\", \"dst\": \"10.0.9.0/24\", \"gateway\": \"10.0.2.2\"}]\n[]\n"
+    );
+    let red = &json(&vm.read("red.json"))[0];
+    assert_eq!(red["linkinfo"]["info_kind"], "vrf", "{red}");
+    assert_eq!(red["linkinfo"]["info_data"]["table"], 10, "{red}");
+    let t20 = json(&vm.read("t20.json"));
+    let routes = t20.as_array().unwrap();
+    assert!(
+        routes.iter().any(|r| r["dst"] == "10.0.8.0/24"
+            && r["gateway"] == "10.0.1.2"
+            && r["dev"] == "blue1"),
+        "{t20}"
+    );
+    left_nothing(&vm);
+}

@@ -22,9 +22,35 @@ fn gateway(text: &str) -> Result<IpAddr> {
     })
 }
 
-/// A route from a destination and `#{ via, dev, type, metric }`.
+/// A routing table number from option `table`: 1 to 2^32-1, but not the
+/// kernel's own `local` (255) and `default` (253) tables; 254 is main.
+fn table_option(opts: &Map) -> Result<Option<u32>> {
+    super::convert::option(opts, "table", |t| {
+        let bad = || {
+            Error::invalid(
+                format!("use {t} as a routing table"),
+                "a table is a number from 1 to 4294967295, and not 253 (default) or 255 (local)",
+            )
+            .with_help("use the table of a VRF made with link::add_vrf, like #{ table: 10 }")
+        };
+        let n = t
+            .as_int()
+            .ok()
+            .and_then(|n| u32::try_from(n).ok())
+            .ok_or_else(bad)?;
+        match n {
+            0 | 253 | 255 => Err(bad()),
+            254 => Ok(None),
+            n => Ok(Some(n)),
+        }
+    })
+    .map(Option::flatten)
+}
+
+/// A route from a destination and `#{ via, dev, type, metric, table }`.
 fn spec(n: &Net, ns: &Ns, destination: &str, opts: &Map) -> Result<(RouteSpec, Option<String>)> {
-    check_options("route", opts, &["via", "dev", "type", "metric"])?;
+    check_options("route", opts, &["via", "dev", "type", "metric", "table"])?;
+    let table = table_option(opts)?;
     let kind = match opts.get("type") {
         Some(t) => RouteKind::parse(&t.to_string()).map_err(|e| e.at_option("type"))?,
         None => RouteKind::Unicast,
@@ -90,6 +116,7 @@ fn spec(n: &Net, ns: &Ns, destination: &str, opts: &Map) -> Result<(RouteSpec, O
             dev: dev.map(|d| d.index),
             kind,
             metric,
+            table,
         },
         dev_name,
     ))
@@ -122,6 +149,7 @@ fn add(
             gateway: route.gateway.map_or(String::new(), |g| g.to_string()),
             kind: route.kind.name().into(),
             metric: route.metric,
+            table: route.table,
         });
     }
     Ok(())
@@ -140,7 +168,8 @@ fn del(
     let here = ns.ns.name().to_string();
     let dst = route.dst_text();
     crate::lab::current().removed(|o| {
-        matches!(o, Object::Route { ns, dst: d, kind, .. } if *ns == here && *d == dst && kind == route.kind.name())
+        matches!(o, Object::Route { ns, dst: d, kind, table, .. }
+            if *ns == here && *d == dst && kind == route.kind.name() && *table == route.table)
     });
     Ok(())
 }
@@ -187,11 +216,11 @@ Add a route in the main table. `destination` is "default" or a network
 prefix ("10.2.0.0/16", "2001:db8:2::/64"). With a string it is reached via
 that gateway; with options: `via` (a gateway), `dev` (a Link or link
 name, for a directly connected route), `metric` (lower wins among routes
-to one destination), and `type`: "unicast" (the default), or "blackhole",
+to one destination), `type`: "unicast" (the default), or "blackhole",
 "unreachable", "prohibit" to drop the packets (silently, or with an ICMP
-error).
+error), and `table` (another routing table than main, such as a VRF's).
 
-`ip -n NS route add [TYPE] DESTINATION [via GATEWAY] [dev DEV] [metric N]`
+`ip -n NS route add [TYPE] DESTINATION [via GATEWAY] [dev DEV] [metric N] [table T]`
 
 ```rhai
 let r1 = netns::add("r1");
@@ -208,11 +237,12 @@ print(r1.routes().filter(|r| r.dst == "10.66.0.0/16"));   // [#{"dev": (), "dst"
     register_both(m, net, "route_add", add_doc, add);
 
     let del_doc = r#"
-Delete a route of the main table, given as `route_add` took it (a
-gateway, or options; `type` and `metric` pick among several routes to one
-destination). Fails with kind "not_found" if there is no such route.
+Delete a route of the main table (or of `#{ table }`), given as
+`route_add` took it (a gateway, or options; `type` and `metric` pick among
+several routes to one destination). Fails with kind "not_found" if there
+is no such route.
 
-`ip -n NS route del [TYPE] DESTINATION [via GATEWAY] [metric N]`
+`ip -n NS route del [TYPE] DESTINATION [via GATEWAY] [metric N] [table T]`
 
 ```rhai
 let r1 = netns::add("r1");
@@ -222,18 +252,14 @@ print(r1.routes());   // []
 ```"#;
     register_both(m, net, "route_del", del_doc, del);
 
-    let n = net.clone();
-    method(
-        "routes",
-        &["ns: &mut Netns", "Array"],
-        r#"
-The routes of the main table, IPv4 then IPv6, each `#{ dst, gateway, dev }`:
-`dst` is "default" or a prefix, `gateway` and `dev` are strings or `()`.
-A route that drops packets also has `type` ("blackhole", "unreachable",
-"prohibit"), and one whose metric is not the default (0 for IPv4, 1024
-for IPv6) has `metric`.
+    let routes_doc = r#"
+The routes of the main table (or, with `#{ table }`, of that table: a
+VRF's), IPv4 then IPv6, each `#{ dst, gateway, dev }`: `dst` is "default"
+or a prefix, `gateway` and `dev` are strings or `()`. A route that drops
+packets also has `type` ("blackhole", "unreachable", "prohibit"), and one
+whose metric is not the default (0 for IPv4, 1024 for IPv6) has `metric`.
 
-`ip -n NS route show; ip -n NS -6 route show`
+`ip -n NS route show [table TABLE]; ip -n NS -6 route show [table TABLE]`
 
 ```rhai
 let r1 = netns::add("r1");
@@ -241,42 +267,63 @@ let eth = link::add_veth("eth0", "peer", #{ netns: r1 });
 eth.addr_add("10.1.0.1/24");
 eth.up();
 r1.route_add("default", "10.1.0.254");
+r1.route_add("10.99.0.0/16", #{ type: "unreachable", table: 10 });
 let v4 = r1.routes().filter(|r| !r.dst.contains(":"));
 print(v4);   // [#{"dev": "eth0", "dst": "default", "gateway": "10.1.0.254"}, #{"dev": "eth0", "dst": "10.1.0.0/24", "gateway": ()}]
-```"#,
+print(r1.routes(#{ table: 10 }));   // [#{"dev": (), "dst": "10.99.0.0/16", "gateway": (), "type": "unreachable"}]
+```"#;
+    let n = net.clone();
+    method("routes", &["ns: &mut Netns", "Array"], routes_doc).set_into_module(
+        m,
+        move |ctx: NativeCallContext<'_>, ns: &mut NetnsHandle| -> Res<Array> {
+            listed(&n, &ctx, ns, &Map::new())
+        },
+    );
+    let n = net.clone();
+    method(
+        "routes",
+        &["ns: &mut Netns", "options: Map", "Array"],
+        routes_doc,
     )
     .set_into_module(
         m,
-        move |ctx: NativeCallContext<'_>, ns: &mut NetnsHandle| -> Res<Array> {
-            let routes = n.routes(&ns.ns).or_raise(&ctx)?;
-            let links = n.links(&ns.ns).or_raise(&ctx)?;
-            let name_of = |i: u32| links.iter().find(|l| l.index == i).map(|l| l.name.clone());
-            Ok(routes
-                .into_iter()
-                .map(|r| {
-                    let mut map = Map::new();
-                    let v6 = r.dst.is_some_and(|(ip, _)| ip.is_ipv6())
-                        || r.gateway.is_some_and(|g| g.is_ipv6());
-                    let dst = r.dst.map_or("default".to_string(), crate::cidr::format);
-                    map.insert("dst".into(), dst.into());
-                    map.insert(
-                        "gateway".into(),
-                        r.gateway.map_or(Dynamic::UNIT, |g| g.to_string().into()),
-                    );
-                    map.insert(
-                        "dev".into(),
-                        r.dev.and_then(name_of).map_or(Dynamic::UNIT, Dynamic::from),
-                    );
-                    if r.kind != "unicast" {
-                        map.insert("type".into(), r.kind.into());
-                    }
-                    let default_metric = if v6 { 1024 } else { 0 };
-                    if let Some(metric) = r.metric.filter(|m| *m != default_metric) {
-                        map.insert("metric".into(), (metric as i64).into());
-                    }
-                    Dynamic::from_map(map)
-                })
-                .collect())
+        move |ctx: NativeCallContext<'_>, ns: &mut NetnsHandle, opts: Map| -> Res<Array> {
+            listed(&n, &ctx, ns, &opts)
         },
     );
+}
+
+/// `ns.routes(#{ table })` as maps.
+fn listed(n: &Net, ctx: &NativeCallContext, ns: &NetnsHandle, opts: &Map) -> Res<Array> {
+    check_options("list routes", opts, &["table"]).or_raise(ctx)?;
+    let table = table_option(opts).or_raise(ctx)?.unwrap_or(254);
+    let routes = n.routes_in(&ns.ns, table).or_raise(ctx)?;
+    let links = n.links(&ns.ns).or_raise(ctx)?;
+    let name_of = |i: u32| links.iter().find(|l| l.index == i).map(|l| l.name.clone());
+    Ok(routes
+        .into_iter()
+        .map(|r| {
+            let mut map = Map::new();
+            let v6 =
+                r.dst.is_some_and(|(ip, _)| ip.is_ipv6()) || r.gateway.is_some_and(|g| g.is_ipv6());
+            let dst = r.dst.map_or("default".to_string(), crate::cidr::format);
+            map.insert("dst".into(), dst.into());
+            map.insert(
+                "gateway".into(),
+                r.gateway.map_or(Dynamic::UNIT, |g| g.to_string().into()),
+            );
+            map.insert(
+                "dev".into(),
+                r.dev.and_then(name_of).map_or(Dynamic::UNIT, Dynamic::from),
+            );
+            if r.kind != "unicast" {
+                map.insert("type".into(), r.kind.into());
+            }
+            let default_metric = if v6 { 1024 } else { 0 };
+            if let Some(metric) = r.metric.filter(|m| *m != default_metric) {
+                map.insert("metric".into(), (metric as i64).into());
+            }
+            Dynamic::from_map(map)
+        })
+        .collect())
 }

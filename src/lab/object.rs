@@ -42,6 +42,8 @@ pub enum Object {
         /// "unicast", "blackhole", "unreachable" or "prohibit".
         kind: String,
         metric: Option<u32>,
+        /// The routing table; None for the main table.
+        table: Option<u32>,
     },
     /// A neighbour entry added in a namespace the run did not create.
     Neigh {
@@ -79,6 +81,7 @@ impl Object {
                 gateway,
                 kind,
                 metric,
+                table,
                 ..
             } => {
                 let mut text = if kind == "unicast" {
@@ -91,6 +94,9 @@ impl Object {
                 }
                 if let Some(m) = metric {
                     text.push_str(&format!(" metric {m}"));
+                }
+                if let Some(t) = table {
+                    text.push_str(&format!(" table {t}"));
                 }
                 format!("{text} (in {ns})")
             }
@@ -156,9 +162,10 @@ impl Object {
                 gateway,
                 kind,
                 metric,
+                table,
             } => {
                 json!({"type": "route", "ns": ns, "ns_id": id(ns_id), "dst": dst, "gateway": gateway,
-                       "kind": kind, "metric": metric})
+                       "kind": kind, "metric": metric, "table": table})
             }
             Object::Neigh {
                 ns,
@@ -216,6 +223,7 @@ impl Object {
                 gateway: s("gateway")?,
                 kind: s("kind").unwrap_or_else(|| "unicast".into()),
                 metric: v["metric"].as_u64().map(|m| m as u32),
+                table: v["table"].as_u64().map(|t| t as u32),
             },
             "neigh" => Object::Neigh {
                 ns: s("ns")?,
@@ -276,6 +284,7 @@ mod tests {
                 gateway: "10.0.0.2".into(),
                 kind: "unicast".into(),
                 metric: None,
+                table: None,
             },
             Object::Route {
                 ns: "host".into(),
@@ -284,6 +293,7 @@ mod tests {
                 gateway: String::new(),
                 kind: "blackhole".into(),
                 metric: Some(5),
+                table: Some(10),
             },
             Object::Neigh {
                 ns: "host".into(),

@@ -175,8 +175,10 @@ fn undo_setting(net: &Netlink, ns: &Ns, o: &Object) -> Result<(), String> {
             gateway,
             kind,
             metric,
+            table,
             ..
-        } => RouteSpec::from_text(dst, gateway, kind, *metric).and_then(|r| net.route_del(ns, &r)),
+        } => RouteSpec::from_text(dst, gateway, kind, *metric, *table)
+            .and_then(|r| net.route_del(ns, &r)),
         Object::Neigh { index, ip, .. } => match ip.parse() {
             Ok(ip) => net.neigh_del(ns, *index, ip),
             Err(_) => return Err(format!("{ip:?} is not an address")),

@@ -1,11 +1,11 @@
-//! More link kinds: dummy, 802.1Q/802.1ad VLAN, macvlan, vxlan.
+//! More link kinds: dummy, 802.1Q/802.1ad VLAN, VRF, macvlan, vxlan.
 
 use std::os::fd::AsRawFd;
 
 use std::net::IpAddr;
 
 use rtnetlink::packet_route::link::{LinkAttribute, MacVlanMode, VlanProtocol};
-use rtnetlink::{LinkDummy, LinkMacVlan, LinkVlan, LinkVxlan};
+use rtnetlink::{LinkDummy, LinkMacVlan, LinkVlan, LinkVrf, LinkVxlan};
 
 use super::{LinkInfo, Netlink};
 use crate::error::{Error, Result};
@@ -36,6 +36,14 @@ impl Netlink {
         let action = format!("create dummy link \"{name}\"");
         super::link::check_ifname(&action, name)?;
         self.create_link(ns, LinkDummy::new(name).build(), &action, name, None)
+    }
+
+    /// `ip -n NS link add NAME type vrf table TABLE`: created directly in
+    /// `ns`.
+    pub fn add_vrf(&self, ns: &Ns, name: &str, table: u32) -> Result<LinkInfo> {
+        let action = format!("create vrf link \"{name}\"");
+        super::link::check_ifname(&action, name)?;
+        self.create_link(ns, LinkVrf::new(name, table).build(), &action, name, None)
     }
 
     /// `ip [-n PARENT_NS] link add link PARENT name NAME [netns NS] type

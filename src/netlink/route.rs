@@ -77,6 +77,8 @@ pub struct RouteSpec {
     pub kind: RouteKind,
     /// The route's priority: lower wins among routes to one destination.
     pub metric: Option<u32>,
+    /// The routing table (a VRF's); None for the main table.
+    pub table: Option<u32>,
 }
 
 impl RouteSpec {
@@ -99,6 +101,9 @@ impl RouteSpec {
         if let Some(m) = self.metric {
             text.push_str(&format!(" metric {m}"));
         }
+        if let Some(t) = self.table {
+            text.push_str(&format!(" table {t}"));
+        }
         text
     }
 
@@ -108,6 +113,7 @@ impl RouteSpec {
         gateway: &str,
         kind: &str,
         metric: Option<u32>,
+        table: Option<u32>,
     ) -> Result<RouteSpec> {
         let gateway: Option<IpAddr> = match gateway {
             "" => None,
@@ -127,6 +133,7 @@ impl RouteSpec {
             dev: None,
             kind: RouteKind::parse(kind)?,
             metric,
+            table,
         })
     }
 }
@@ -191,6 +198,11 @@ impl Netlink {
 
     /// `ip -n NS route show; ip -n NS -6 route show`
     pub fn routes(&self, ns: &Ns) -> Result<Vec<RouteInfo>> {
+        self.routes_in(ns, u32::from(RouteHeader::RT_TABLE_MAIN))
+    }
+
+    /// `ip -n NS route show table TABLE; ip -n NS -6 route show table TABLE`
+    pub fn routes_in(&self, ns: &Ns, table: u32) -> Result<Vec<RouteInfo>> {
         let handle = self.handle(ns)?;
         let mut out = Vec::new();
         for family in [AddressFamily::Inet, AddressFamily::Inet6] {
@@ -199,13 +211,13 @@ impl Netlink {
             let replies = self
                 .block_on(request::send(&handle, M::GetRoute(msg), DUMP))
                 .map_err(|e| Error::errno("list routes", e).in_netns(ns.name()))?;
-            out.extend(replies.into_iter().filter_map(parse_route));
+            out.extend(replies.into_iter().filter_map(|r| parse_route(r, table)));
         }
         Ok(out)
     }
 }
 
-fn parse_route(msg: M) -> Option<RouteInfo> {
+fn parse_route(msg: M, want_table: u32) -> Option<RouteInfo> {
     let M::NewRoute(m) = msg else { return None };
     let kind = match m.header.kind {
         RouteType::Unicast => RouteKind::Unicast,
@@ -237,7 +249,7 @@ fn parse_route(msg: M) -> Option<RouteInfo> {
             _ => {}
         }
     }
-    (table == u32::from(RouteHeader::RT_TABLE_MAIN)).then_some(info)
+    (table == want_table).then_some(info)
 }
 
 fn ip_of(a: RouteAddress) -> Option<IpAddr> {
@@ -255,7 +267,14 @@ fn route_message(route: &RouteSpec) -> RouteMessage {
     } else {
         AddressFamily::Inet
     };
-    msg.header.table = RouteHeader::RT_TABLE_MAIN;
+    match route.table {
+        None => msg.header.table = RouteHeader::RT_TABLE_MAIN,
+        Some(t) => {
+            // Tables past 255 are named by the attribute alone.
+            msg.header.table = u8::try_from(t).unwrap_or(RouteHeader::RT_TABLE_UNSPEC);
+            msg.attributes.push(RouteAttribute::Table(t));
+        }
+    }
     msg.header.protocol = RouteProtocol::Boot;
     msg.header.scope = if route.kind == RouteKind::Unicast && route.gateway.is_none() {
         RouteScope::Link
