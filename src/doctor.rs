@@ -11,17 +11,78 @@ struct Check {
     fix: &'static str,
 }
 
+/// What a probe said: the reason it failed, or None when it worked.
+type Outcome = Option<String>;
+/// The needed probes by name, then the optional ones in OPTIONAL's order.
+type Probed = (Vec<(&'static str, Outcome)>, Vec<Outcome>);
+
+/// Link kinds and qdiscs a lab may use and a kernel may lack: (what, the
+/// kernel option that brings it).
+const OPTIONAL: &[(&str, &str)] = &[
+    ("dummy links", "CONFIG_DUMMY (modprobe dummy)"),
+    ("802.1Q VLAN links", "CONFIG_VLAN_8021Q (modprobe 8021q)"),
+    ("VRF", "CONFIG_NET_VRF (modprobe vrf)"),
+    ("macvlan links", "CONFIG_MACVLAN (modprobe macvlan)"),
+    ("VXLAN tunnels", "CONFIG_VXLAN (modprobe vxlan)"),
+    ("bridge VLAN filtering", "CONFIG_BRIDGE_VLAN_FILTERING"),
+    (
+        "netem (l.netem)",
+        "CONFIG_NET_SCH_NETEM (modprobe sch_netem)",
+    ),
+    ("tbf (l.shape)", "CONFIG_NET_SCH_TBF (modprobe sch_tbf)"),
+];
+
+/// Try each of OPTIONAL in namespace `ns`, on its veth end `probe0`.
+fn probe_optional(net: &crate::netlink::Netlink, ns: &crate::ns::Ns) -> Vec<Option<String>> {
+    use crate::netlink::{BridgeOptions, Netem, Tbf, Vxlan, macvlan_mode};
+    let err = |r: crate::error::Result<crate::netlink::LinkInfo>| r.err().map(|e| e.reason);
+    let veth = net.link_by_name(ns, "probe0").map(|l| l.index).unwrap_or(0);
+    let vxlan = Vxlan {
+        id: 42,
+        local: None,
+        remote: None,
+        dev: None,
+        port: 4789,
+    };
+    let filtering = BridgeOptions {
+        vlan_filtering: Some(true),
+        ..Default::default()
+    };
+    let tbf = Tbf {
+        rate: 125_000,
+        burst: 16_384,
+        limit: 16_384,
+    };
+    let netem = Netem {
+        delay_ns: 1_000_000,
+        limit: 1000,
+        ..Default::default()
+    };
+    let macvlan = macvlan_mode("bridge").expect("a mode");
+    vec![
+        err(net.add_dummy(ns, "probe-dummy")),
+        err(net.add_vlan(ns, veth, "probe0.10", 10, false, ns)),
+        err(net.add_vrf(ns, "probe-vrf", 10)),
+        err(net.add_macvlan(ns, veth, "probe-mv", macvlan, ns)),
+        err(net.add_vxlan(ns, ns, "probe-vx", &vxlan)),
+        err(net.add_bridge(ns, "probe-vlanbr", &filtering)),
+        net.set_netem(ns, veth, &netem).err().map(|e| e.reason),
+        net.set_tbf(ns, veth, &tbf).err().map(|e| e.reason),
+    ]
+}
+
 /// Create a veth pair and a bridge in a throwaway namespace: the real test
-/// of what labs need. (reason, or None when it worked)
-fn probe() -> Vec<(&'static str, Option<String>)> {
+/// of what labs need (reason, or None when it worked); then the optional
+/// link kinds and qdiscs, on that veth pair.
+fn probe() -> Probed {
     let name = format!("netscript-doctor-{}", std::process::id());
     let mut out = Vec::new();
     let net = match crate::netlink::Netlink::new() {
         Ok(n) => n,
-        Err(e) => return vec![("netlink", Some(e.to_string()))],
+        Err(e) => return (vec![("netlink", Some(e.to_string()))], Vec::new()),
     };
     if let Err(e) = net.add_netns(&name) {
-        return vec![("named namespaces", Some(e.to_string()))];
+        return (vec![("named namespaces", Some(e.to_string()))], Vec::new());
     }
     out.push(("named namespaces", None));
     let ns = crate::ns::Ns::Named(name.clone());
@@ -37,8 +98,13 @@ fn probe() -> Vec<(&'static str, Option<String>)> {
             .err()
             .map(|e| e.to_string()),
     ));
+    let optional = if out.iter().all(|(_, failure)| failure.is_none()) {
+        probe_optional(&net, &ns)
+    } else {
+        Vec::new()
+    };
     let _ = net.del_netns(&name);
-    out
+    (out, optional)
 }
 
 pub fn run() -> i32 {
@@ -69,7 +135,8 @@ pub fn run() -> i32 {
         detail: format!("max_user_namespaces = {}", userns.trim()),
         fix: "sysctl -w user.max_user_namespaces=10000 (only needed for rootless tools)",
     });
-    for (what, failure) in probe() {
+    let (needed, optional) = probe();
+    for (what, failure) in needed {
         checks.push(Check {
             what,
             ok: failure.is_none(),
@@ -96,6 +163,18 @@ pub fn run() -> i32 {
         fix: "mount --make-shared /run/netns",
     });
     let mut failed = false;
+    let mut missing = Vec::new();
+    for ((what, config), failure) in OPTIONAL.iter().zip(optional) {
+        match failure {
+            None => checks.push(Check {
+                what,
+                ok: true,
+                detail: "this kernel has it".into(),
+                fix: "",
+            }),
+            Some(reason) => missing.push(format!("no   {what} — {reason}\n     needs {config}")),
+        }
+    }
     for c in &checks {
         let mark = if c.ok { "ok  " } else { "FAIL" };
         let detail = if c.detail.is_empty() {
@@ -108,6 +187,11 @@ pub fn run() -> i32 {
             println!("     fix: {}", c.fix);
             failed |= c.what != "user namespaces" && c.what != "/run/netns";
         }
+    }
+    // What a kernel lacks is said, and does not fail the check: labs that
+    // do not use it run.
+    for m in missing {
+        println!("{m}");
     }
     if failed { FAILED } else { OK }
 }

@@ -68,9 +68,11 @@ fn dummy_and_vlan_links_are_created_where_asked_and_torn_down() {
         expect_eq(e.kind, "invalid", "a default name past 15 bytes");
         expect(e.help.contains("name"), e.help);
         expect_eq(fails(|| link::add_dummy("d0")).kind, "exists", "a taken dummy name");
+        link::add_dummy("gone").del();
+        link::add_vlan(trunk, 30).del();
         print("ok");
         "#,
-        "ip -n r1 -j -d addr show lo1 > lo1.json; ip -j -d link show d0 > d0.json; \
+        "ip -j link show > host.json; ip -n r1 -j -d addr show lo1 > lo1.json; ip -j -d link show d0 > d0.json; \
          ip -j -d link show trunk.10 > v10.json; ip -n r1 -j -d link show eth20 > v20.json",
     );
     run.success();
@@ -94,6 +96,26 @@ fn dummy_and_vlan_links_are_created_where_asked_and_torn_down() {
     let v20 = &json(&vm.read("v20.json"))[0];
     assert_eq!(v20["linkinfo"]["info_data"]["protocol"], "802.1ad");
     assert_eq!(v20["linkinfo"]["info_data"]["id"], 20);
+    let host = json(&vm.read("host.json"));
+    let names: Vec<&str> = host
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["ifname"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "lo",
+            "d0",
+            "trunk-peer",
+            "trunk",
+            "trunk.10",
+            "abcdefghijkl-p",
+            "abcdefghijkl"
+        ],
+        "deleted ones are gone"
+    );
     left_nothing(&vm);
 }
 
@@ -405,4 +427,32 @@ fn vrfs_keep_overlapping_networks_apart() {
         "{t20}"
     );
     left_nothing(&vm);
+}
+
+/// `netscript doctor` finds every optional link kind and qdisc on a
+/// kernel that has them (on this machine's it says which are missing:
+/// tests/cli.rs), and fails nothing.
+#[test]
+fn doctor_finds_every_optional_feature_on_a_kernel_that_has_them() {
+    let vm = Vm::new();
+    let run = vm.sh("netscript --sandbox doctor; echo status=$?");
+    for feature in [
+        "dummy links",
+        "802.1Q VLAN links",
+        "VRF",
+        "macvlan links",
+        "VXLAN tunnels",
+        "bridge VLAN filtering",
+        "netem (l.netem)",
+        "tbf (l.shape)",
+    ] {
+        assert!(
+            run.stdout
+                .contains(&format!("ok   {feature} — this kernel has it\n")),
+            "{feature}:\n{}",
+            run.stdout
+        );
+    }
+    assert!(!run.stdout.contains("\nno "), "{}", run.stdout);
+    assert!(run.stdout.ends_with("status=0\n"), "{}", run.stdout);
 }
