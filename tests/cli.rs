@@ -140,19 +140,6 @@ fn sandbox_flag_works_before_subcommands() {
     );
 }
 
-/// The optional link kinds and qdiscs `doctor` probes (tests/kernel_vm.rs
-/// checks it finds them all on a kernel that has them).
-const DOCTOR_OPTIONAL: &[&str] = &[
-    "dummy links",
-    "802.1Q VLAN links",
-    "VRF",
-    "macvlan links",
-    "VXLAN tunnels",
-    "bridge VLAN filtering",
-    "netem (l.netem)",
-    "tbf (l.shape)",
-];
-
 #[test]
 fn doctor_checks_for_real_and_says_what_to_fix() {
     let sb = Sandbox::new();
@@ -166,7 +153,7 @@ fn doctor_checks_for_real_and_says_what_to_fix() {
     assert!(run.stdout.contains("ok   CAP_NET_ADMIN"), "{}", run.stdout);
     // Each optional feature is there or said to be missing, with what
     // brings it; a missing one does not fail the check.
-    for feature in DOCTOR_OPTIONAL {
+    for feature in common::DOCTOR_OPTIONAL {
         let had = run
             .stdout
             .contains(&format!("ok   {feature} — this kernel has it\n"));

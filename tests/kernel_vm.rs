@@ -436,16 +436,7 @@ fn vrfs_keep_overlapping_networks_apart() {
 fn doctor_finds_every_optional_feature_on_a_kernel_that_has_them() {
     let vm = Vm::new();
     let run = vm.sh("netscript --sandbox doctor; echo status=$?");
-    for feature in [
-        "dummy links",
-        "802.1Q VLAN links",
-        "VRF",
-        "macvlan links",
-        "VXLAN tunnels",
-        "bridge VLAN filtering",
-        "netem (l.netem)",
-        "tbf (l.shape)",
-    ] {
+    for feature in common::DOCTOR_OPTIONAL {
         assert!(
             run.stdout
                 .contains(&format!("ok   {feature} — this kernel has it\n")),

@@ -156,6 +156,18 @@ fn percent_text(p: u32) -> String {
     format!("{}%", trimmed(f64::from(p) * 100.0 / f64::from(u32::MAX)))
 }
 
+/// The percentages that are on, by the names `netem` takes them.
+fn percents(n: &Netem) -> impl Iterator<Item = (&'static str, u32)> {
+    [
+        ("loss", n.loss),
+        ("duplicate", n.duplicate),
+        ("corrupt", n.corrupt),
+        ("reorder", n.reorder),
+    ]
+    .into_iter()
+    .filter(|(_, p)| *p > 0)
+}
+
 /// What `l.qdisc()` shows of a netem: what is on, and its queue's limit.
 pub(super) fn describe(n: &Netem, map: &mut Map) {
     let mut put = |key: &str, value: Dynamic| {
@@ -168,15 +180,8 @@ pub(super) fn describe(n: &Netem, map: &mut Map) {
     if n.jitter_ns > 0 {
         put("jitter", time_text(n.jitter_ns).into());
     }
-    for (key, p) in [
-        ("loss", n.loss),
-        ("duplicate", n.duplicate),
-        ("corrupt", n.corrupt),
-        ("reorder", n.reorder),
-    ] {
-        if p > 0 {
-            put(key, percent_text(p).into());
-        }
+    for (key, p) in percents(n) {
+        put(key, percent_text(p).into());
     }
     if n.reorder > 0 {
         put("gap", Dynamic::from(i64::from(n.gap)));
@@ -195,15 +200,8 @@ fn tc_args(n: &Netem) -> String {
             args.push_str(&format!(" {}", time_text(n.jitter_ns)));
         }
     }
-    for (key, p) in [
-        ("loss", n.loss),
-        ("duplicate", n.duplicate),
-        ("corrupt", n.corrupt),
-        ("reorder", n.reorder),
-    ] {
-        if p > 0 {
-            args.push_str(&format!(" {key} {}", percent_text(p)));
-        }
+    for (key, p) in percents(n) {
+        args.push_str(&format!(" {key} {}", percent_text(p)));
     }
     if n.reorder > 0 {
         args.push_str(&format!(" gap {}", n.gap));

@@ -129,6 +129,18 @@ impl Sandbox {
     }
 }
 
+/// The optional link kinds and qdiscs `netscript doctor` probes.
+pub const DOCTOR_OPTIONAL: &[&str] = &[
+    "dummy links",
+    "802.1Q VLAN links",
+    "VRF",
+    "macvlan links",
+    "VXLAN tunnels",
+    "bridge VLAN filtering",
+    "netem (l.netem)",
+    "tbf (l.shape)",
+];
+
 /// Parse `ip -j` output.
 pub fn json(text: &str) -> serde_json::Value {
     serde_json::from_str(text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use super::{Run, netscript_bin};
+use super::{Run, Sandbox, netscript_bin};
 
 /// Longest a VM may run before the test fails (a boot takes about 6 s).
 const DEADLINE: Duration = Duration::from_secs(300);
@@ -33,32 +33,22 @@ fn kernel() -> (PathBuf, PathBuf) {
     (dir.join("vmlinuz"), dir.join("initrd.gz"))
 }
 
-/// A temporary directory plus a way to run a shell script on a fresh VM.
+/// A temporary directory (a `Sandbox`'s, for `file`, `read` and `path`)
+/// plus a way to run a shell script on a fresh VM.
 pub struct Vm {
-    dir: tempfile::TempDir,
+    sb: Sandbox,
+}
+
+impl std::ops::Deref for Vm {
+    type Target = Sandbox;
+    fn deref(&self) -> &Sandbox {
+        &self.sb
+    }
 }
 
 impl Vm {
     pub fn new() -> Self {
-        Vm {
-            dir: tempfile::tempdir().expect("temp dir"),
-        }
-    }
-
-    pub fn path(&self) -> &Path {
-        self.dir.path()
-    }
-
-    /// Write a file into the test's directory.
-    pub fn file(&self, name: &str, contents: &str) -> PathBuf {
-        let p = self.dir.path().join(name);
-        std::fs::write(&p, contents).expect("write test file");
-        p
-    }
-
-    pub fn read(&self, name: &str) -> String {
-        std::fs::read_to_string(self.dir.path().join(name))
-            .unwrap_or_else(|e| panic!("read {name}: {e}"))
+        Vm { sb: Sandbox::new() }
     }
 
     /// Boot a VM and run `script` with bash as its only work, in the test
@@ -67,7 +57,7 @@ impl Vm {
     pub fn sh(&self, script: &str) -> Run {
         let (vmlinuz, initrd) = kernel();
         self.file("run.sh", script);
-        let dir = self.dir.path().to_str().expect("a UTF-8 temp dir");
+        let dir = self.path().to_str().expect("a UTF-8 temp dir");
         assert!(!dir.contains(' '), "the kernel command line splits {dir:?}");
         let bin_dir = Path::new(netscript_bin()).parent().unwrap();
         let append = format!(
@@ -107,15 +97,13 @@ impl Vm {
                 qemu.wait().ok();
                 panic!(
                     "the VM ran for more than {DEADLINE:?}; its console:\n{}",
-                    std::fs::read_to_string(self.dir.path().join("console.log"))
-                        .unwrap_or_default()
+                    std::fs::read_to_string(self.path().join("console.log")).unwrap_or_default()
                 );
             }
             std::thread::sleep(Duration::from_millis(50));
         };
-        let console =
-            std::fs::read_to_string(self.dir.path().join("console.log")).unwrap_or_default();
-        let Ok(code) = std::fs::read_to_string(self.dir.path().join("vm.status")) else {
+        let console = std::fs::read_to_string(self.path().join("console.log")).unwrap_or_default();
+        let Ok(code) = std::fs::read_to_string(self.path().join("vm.status")) else {
             let mut err = String::new();
             if let Some(mut e) = qemu.stderr.take() {
                 std::io::Read::read_to_string(&mut e, &mut err).ok();
