@@ -329,6 +329,43 @@ const CASES: &[(&str, &str, &str)] = &[
         r#"table: "main""#,
     ),
     (r#"a.routes(#{ tbl: 10 });"#, "invalid", "tbl: 10"),
+    // More of the API: bridge options, deletions, processes, fetches.
+    ("br.set_bridge(#{ ageing: -1 });", "invalid", "ageing: -1"),
+    ("br.set_bridge(#{ colour: 1 });", "invalid", "colour: 1"),
+    (
+        r#"a.route_del("10.9.0.0/16", "10.0.0.300");"#,
+        "invalid",
+        r#""10.0.0.300""#,
+    ),
+    (
+        r#"a.route_del("10.9.0.0/33", "10.0.0.1");"#,
+        "invalid",
+        r#""10.9.0.0/33""#,
+    ),
+    (
+        r#"a.neigh_del("10.0.0.300", p);"#,
+        "invalid",
+        r#""10.0.0.300""#,
+    ),
+    (
+        r#"a.spawn("sleep 1", #{ timeout: -1 });"#,
+        "invalid",
+        "timeout: -1",
+    ),
+    (r#"a.spawn("");"#, "invalid", r#""""#),
+    (r#"a.fetch("not a url");"#, "invalid", r#""not a url""#),
+    (
+        r#"a.fetch("http://10.0.0.1:70000/");"#,
+        "invalid",
+        r#""http://10.0.0.1:70000/""#,
+    ),
+    (
+        r#"link::add_macvlan(v, "bridge", #{ name: "abcdefghijklmnopq" });"#,
+        "invalid",
+        r#"name: "abcdefghijklmnopq""#,
+    ),
+    (r#"a.run("true", #{ colour: 1 });"#, "invalid", "colour: 1"),
+    (r#"a.spawn("sleep 5").wait(-1);"#, "invalid", "-1"),
     // Commands, pings and sysctls.
     (
         r#"a.ping_stats("10.0.0.1", #{ count: 0 });"#,

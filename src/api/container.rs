@@ -131,8 +131,9 @@ fn fetch(ctx: &NativeCallContext, ns: &NetnsHandle, url: &str, opts: Map) -> Res
         None => std::time::Duration::from_secs(5),
     };
     let file = ns.ns.open().or_raise(ctx)?;
+    // A malformed URL is the argument's fault; a failed fetch is not.
     let r = http::get(&file, url, timeout)
-        .map_err(|e| e.in_netns(ns.ns.name()))
+        .map_err(|e| e.in_netns(ns.ns.name()).invalid_arg(0))
         .or_raise(ctx)?;
     let mut headers = Map::new();
     for (k, v) in r.headers {

@@ -182,7 +182,8 @@ fn start(ctx: &NativeCallContext, ns: &NetnsHandle, cmd: Dynamic, opts: Map) -> 
     if opts.contains_key("timeout") {
         let e =
             crate::error::Error::invalid("spawn a command", "a spawned process has no `timeout`")
-                .with_help("wait for it with p.wait(seconds), or stop it with p.kill()");
+                .with_help("wait for it with p.wait(seconds), or stop it with p.kill()")
+                .at_option("timeout");
         return Err(super::convert::raise(ctx, e));
     }
     let mut rest = opts.clone();
