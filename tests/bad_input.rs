@@ -288,6 +288,12 @@ const CASES: &[(&str, &str, &str)] = &[
     ),
     (r#"v.netem(#{ limit: 0 });"#, "invalid", "limit: 0"),
     (
+        r#"v.netem(#{ delay: "5s", jitter: "3s" });"#,
+        "invalid",
+        r#"jitter: "3s""#,
+    ),
+    ("let id = 4096; link::add_vlan(v, id);", "invalid", "id"),
+    (
         r#"v.netem(#{ rate: "0bit" });"#,
         "invalid",
         r#"rate: "0bit""#,

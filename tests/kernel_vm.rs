@@ -212,11 +212,16 @@ fn netem_delays_drops_and_changes_while_traffic_flows() {
         p.wait();
         print(p.output().stdout);
         print("=====");
-        l.netem(#{ delay: "10ms", jitter: "2ms", loss: "0.5%", duplicate: "1%",
-                   corrupt: "0.1%", reorder: "25%", gap: 5, rate: "10mbit", limit: 500 });
+        let all = #{ delay: "10ms", jitter: "2ms", loss: "0.5%", duplicate: "1%",
+                     corrupt: "0.1%", reorder: "25%", gap: 5, rate: "10mbit", limit: 500 };
+        l.netem(all);
         print(l.qdisc());
+        // Replaced: what is not given again is off.
+        l.peer.netem(all);
+        l.peer.netem(#{ delay: "5ms" });
+        print(l.peer.qdisc());
         "#,
-        "tc -n a -j qdisc show dev eth0 > tc.json",
+        "tc -n a -j qdisc show dev eth0 > tc.json; tc -n b -j qdisc show dev eth0 > tc-b.json",
     );
     run.success();
     let parts: Vec<&str> = run.stdout.split("=====\n").collect();
@@ -243,8 +248,15 @@ fn netem_delays_drops_and_changes_while_traffic_flows() {
     );
     assert_eq!(
         parts[2].trim(),
-        r#"#{"corrupt": "0.1%", "delay": "10ms", "duplicate": "1%", "gap": 5, "jitter": "2ms", "kind": "netem", "limit": 500, "loss": "0.5%", "rate": "10mbit", "reorder": "25%"}"#
+        "#{\"corrupt\": \"0.1%\", \"delay\": \"10ms\", \"duplicate\": \"1%\", \"gap\": 5, \"jitter\": \"2ms\", \
+         \"kind\": \"netem\", \"limit\": 500, \"loss\": \"0.5%\", \"rate\": \"10mbit\", \"reorder\": \"25%\"}\n\
+         #{\"delay\": \"5ms\", \"kind\": \"netem\", \"limit\": 1000}"
     );
+    let b = &json(&vm.read("tc-b.json"))[0]["options"];
+    assert_eq!(b["delay"]["delay"], 0.005, "{b}");
+    for off in ["rate", "corrupt", "reorder", "duplicate", "loss-random"] {
+        assert!(b[off].is_null(), "{off} stays on after a replace: {b}");
+    }
     let tc = &json(&vm.read("tc.json"))[0];
     assert_eq!(tc["kind"], "netem", "{tc}");
     let o = &tc["options"];

@@ -544,7 +544,8 @@ print(l.addrs());   // []
 fn placement(m: &mut Module, net: &Net) {
     let master_doc = r#"
 Make the link a port of a bridge (a bridge Link or its name, in the same
-namespace). The port forwards as soon as this returns.
+namespace), or a member of a VRF (`link::add_vrf`) the same way. A
+bridge port forwards as soon as this returns.
 
 `ip link set dev X master BRIDGE`
 

@@ -103,6 +103,12 @@ fn netem(opts: &Map) -> Result<Netem> {
             ))
             .at_option(key)
     };
+    // The kernel keeps a jitter in 31 bits of nanoseconds.
+    if jitter_ns > i32::MAX as u64 {
+        return Err(Error::invalid(action, "a jitter is at most 2.1 s")
+            .with_help("give a smaller jitter, like \"500ms\"")
+            .at_option("jitter"));
+    }
     if jitter_ns > 0 && delay_ns == 0 {
         return Err(needs_delay("jitter", "varies nothing"));
     }

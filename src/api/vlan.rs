@@ -40,7 +40,7 @@ pub fn vlan_id(id: rhai::INT) -> Result<u16> {
                 "a VLAN id is from 0 to 4094",
             )
             .with_help("802.1Q ids are 12 bits; 4095 is reserved")
-            .about(id.to_string())
+            .at_arg(1)
         })
 }
 

@@ -67,6 +67,9 @@ fn options(n: &Netem) -> Vec<u8> {
         n.duplicate,
         ticks(n.jitter_ns),
     ]);
+    // Reorder, corruption and rate are sent even when off: on a replace
+    // the kernel keeps the old value of an attribute left out.
+    let rate32 = u32::try_from(n.rate).unwrap_or(u32::MAX);
     let mut nlas = vec![
         DefaultNla::new(
             TCA_NETEM_LATENCY64,
@@ -76,26 +79,19 @@ fn options(n: &Netem) -> Vec<u8> {
             TCA_NETEM_JITTER64,
             (n.jitter_ns as i64).to_ne_bytes().to_vec(),
         ),
-    ];
-    if n.reorder > 0 {
-        // struct tc_netem_reorder: probability, correlation.
-        nlas.push(DefaultNla::new(TCA_NETEM_REORDER, u32s(&[n.reorder, 0])));
-    }
-    if n.corrupt > 0 {
-        // struct tc_netem_corrupt: probability, correlation.
-        nlas.push(DefaultNla::new(TCA_NETEM_CORRUPT, u32s(&[n.corrupt, 0])));
-    }
-    if n.rate > 0 {
+        // struct tc_netem_reorder and tc_netem_corrupt: probability,
+        // correlation.
+        DefaultNla::new(TCA_NETEM_REORDER, u32s(&[n.reorder, 0])),
+        DefaultNla::new(TCA_NETEM_CORRUPT, u32s(&[n.corrupt, 0])),
         // struct tc_netem_rate: rate, packet_overhead, cell_size,
         // cell_overhead; a rate past 32 bits goes in TCA_NETEM_RATE64.
-        let rate32 = u32::try_from(n.rate).unwrap_or(u32::MAX);
-        nlas.push(DefaultNla::new(TCA_NETEM_RATE, u32s(&[rate32, 0, 0, 0])));
-        if rate32 == u32::MAX {
-            nlas.push(DefaultNla::new(
-                TCA_NETEM_RATE64,
-                n.rate.to_ne_bytes().to_vec(),
-            ));
-        }
+        DefaultNla::new(TCA_NETEM_RATE, u32s(&[rate32, 0, 0, 0])),
+    ];
+    if rate32 == u32::MAX {
+        nlas.push(DefaultNla::new(
+            TCA_NETEM_RATE64,
+            n.rate.to_ne_bytes().to_vec(),
+        ));
     }
     let mut attrs = vec![0u8; nlas.as_slice().buffer_len()];
     nlas.as_slice().emit(&mut attrs);

@@ -57,28 +57,41 @@ pub fn stats(
     let sock = netns_fs::run_in(ns, || open_socket(dst.is_ipv6()))??;
     let id = (std::process::id() as u16) ^ next_sequence();
     let start = Instant::now();
+    // Per echo: when it left (None: refused by the kernel), its answer.
     let mut sent_at: Vec<Option<Instant>> = Vec::new();
     let mut answer: Vec<Option<Duration>> = Vec::new();
-    let last_send = start + interval * count.saturating_sub(1);
-    let end = last_send + wait;
+    let end = start + interval * count.saturating_sub(1) + wait;
     while !crate::interrupt::requested() {
         let now = Instant::now();
-        let unanswered = answer.iter().filter(|a| a.is_none()).count();
-        if (sent_at.len() as u32 == count && unanswered == 0) || now >= end {
+        let all_sent = sent_at.len() as u32 == count;
+        let waiting = sent_at
+            .iter()
+            .zip(&answer)
+            .any(|(sent, answered)| sent.is_some() && answered.is_none());
+        if (all_sent && !waiting) || now >= end {
             break;
         }
-        if (sent_at.len() as u32) < count && now >= start + interval * sent_at.len() as u32 {
+        let next_send = start + interval * sent_at.len() as u32;
+        if !all_sent && now >= next_send {
             let seq = sent_at.len() as u16;
-            sent_at.push(send_echo(&sock, dst, id, seq).ok().map(|_| Instant::now()));
+            match send_echo(&sock, dst, id, seq) {
+                Ok(()) => sent_at.push(Some(Instant::now())),
+                // A link-local address needs an interface: a mistake, said.
+                Err(errno @ (libc::EINVAL | libc::EAFNOSUPPORT))
+                    if crate::cidr::is_link_local(dst) =>
+                {
+                    return Err(Error::errno(format!("send an ICMP echo to {dst}"), errno)
+                        .with_help(
+                            "a link-local (fe80::) address needs an interface: ping a global address instead",
+                        ));
+                }
+                // No route, or one that drops it: this echo is lost.
+                Err(_) => sent_at.push(None),
+            }
             answer.push(None);
             continue;
         }
-        let next_send = (sent_at.len() as u32) < count;
-        let until = if next_send {
-            start + interval * sent_at.len() as u32
-        } else {
-            end
-        };
+        let until = if all_sent { end } else { next_send };
         for (source, seq) in wait_replies(&[&sock], id, until)? {
             let i = usize::from(seq);
             if source == dst

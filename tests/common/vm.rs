@@ -6,6 +6,7 @@
 //! `tc` binaries under test; the test's directory is shared read-write at
 //! the same path. `tests/vm/kernel.sh` fetches and prepares the kernel.
 
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -58,13 +59,28 @@ impl Vm {
         let (vmlinuz, initrd) = kernel();
         self.file("run.sh", script);
         let dir = self.path().to_str().expect("a UTF-8 temp dir");
-        assert!(!dir.contains(' '), "the kernel command line splits {dir:?}");
         let bin_dir = Path::new(netscript_bin()).parent().unwrap();
+        for path in [dir, bin_dir.to_str().unwrap_or(" ")] {
+            // The kernel command line splits at spaces, -virtfs at commas.
+            assert!(
+                !path.contains([' ', ',']),
+                "the VM cannot be given {path:?}"
+            );
+        }
         let append = format!(
             "console=ttyS0 quiet panic=-1 NETSCRIPT_DIR={dir} NETSCRIPT_PATH={}",
             bin_dir.display()
         );
-        let mut qemu = Command::new("qemu-system-x86_64")
+        let mut qemu = Command::new("qemu-system-x86_64");
+        // SAFETY: prctl in the child before exec; it allocates nothing.
+        // QEMU dies with the test's thread, even one killed with SIGKILL.
+        unsafe {
+            qemu.pre_exec(|| {
+                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+                Ok(())
+            });
+        }
+        let mut qemu = qemu
             .args(["-accel", "tcg", "-m", "1G", "-smp", "1"])
             .args(["-display", "none", "-monitor", "none", "-no-reboot"])
             .args(["-nic", "none"])

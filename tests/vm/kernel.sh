@@ -16,7 +16,11 @@ here=$(cd "$(dirname "$0")" && pwd)
 mkdir -p "$dir"
 exec 9>"$dir/.lock"
 flock 9
-[[ -s $dir/vmlinuz && -s $dir/initrd.gz ]] && exit 0
+# Ready when the stamp (written last) names this script and init as they
+# are now; a change to either, or a build cut short, builds again.
+stamp=$(cat "$here/kernel.sh" "$here/init" | sha256sum | cut -d' ' -f1)
+[[ -s $dir/vmlinuz && -s $dir/initrd.gz && $(cat "$dir/stamp" 2>/dev/null) == "$stamp" ]] && exit 0
+rm -f "$dir/stamp"
 
 # Kernel modules the tests load: the 9p share of the host's files, then
 # the link kinds and qdiscs.
@@ -63,5 +67,7 @@ sed "s/@MODULES@/${modules[*]}/" "$here/init" > root/init
 chmod +x root/init
 (cd root && find . | cpio -o -H newc --quiet | gzip -1) > initrd.gz
 mv initrd.gz "$dir/initrd.gz"
-cp pkg/boot/vmlinuz-"$version" "$dir/vmlinuz"
+cp pkg/boot/vmlinuz-"$version" "$dir/vmlinuz.new"
+mv "$dir/vmlinuz.new" "$dir/vmlinuz"
 echo "$version" > "$dir/version"
+echo "$stamp" > "$dir/stamp"
