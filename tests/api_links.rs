@@ -924,6 +924,38 @@ fn a_shape_on_a_link_the_lab_did_not_make_is_undone_at_teardown() {
     );
 }
 
+/// A qdisc someone else put on a link is not replaced (and so lost at
+/// teardown) unless forced; with force it is, and teardown leaves the
+/// kernel's default.
+#[test]
+fn a_qdisc_someone_else_set_is_replaced_only_with_force() {
+    let sb = Sandbox::new();
+    sb.file(
+        "q.rhai",
+        r#"
+        let x = link::get("x0");
+        try { x.shape(#{ rate: "10mbit" }); } catch (e) { print(`${e.kind}: ${e.message}`); }
+        try { x.netem(#{ delay: "1ms" }); } catch (e) { print(e.kind); }
+        print(x.qdisc().rate);
+        x.shape(#{ rate: "10mbit", force: true });
+        print(x.qdisc().rate);
+        x.shape(#{ rate: "20mbit" });
+        print(x.qdisc().rate);
+        "#,
+    );
+    let run = sb.sh("ip link add x0 type veth peer name x1
+         tc qdisc add dev x0 root tbf rate 1mbit burst 32kb latency 50ms
+         netscript --lab q q.rhai
+         netscript down q > /dev/null; tc qdisc show dev x0 | grep -c tbf");
+    assert_eq!(
+        run.stdout,
+        "permission: cannot replace the tbf qdisc of \"x0\" in namespace \"host\": netscript did not put it there\n\
+         permission\n1mbit\n10mbit\n20mbit\n0\n",
+        "{}",
+        run.stderr
+    );
+}
+
 /// Link kinds and qdiscs a kernel may lack (the test machines' lacks all
 /// of these; tests/kernel_vm.rs makes them on one that has them): where
 /// the kernel says no, the error says what is missing and nothing is left

@@ -459,3 +459,46 @@ fn doctor_finds_every_optional_feature_on_a_kernel_that_has_them() {
     assert!(!run.stdout.contains("\nno "), "{}", run.stdout);
     assert!(run.stdout.ends_with("status=0\n"), "{}", run.stdout);
 }
+
+/// VLANs changed on a bridge and a port the lab did not make are changed
+/// back at teardown: `bridge vlan show` is as it was before the lab.
+#[test]
+fn vlans_changed_on_a_bridge_the_lab_did_not_make_are_changed_back() {
+    let vm = Vm::new();
+    vm.file(
+        "test.rhai",
+        r#"
+        let br = link::get("brx");
+        let port = link::get("px");
+        br.vlan_add(port, 30, #{ pvid: true, untagged: true });
+        br.vlan_del(port, 1);
+        br.vlan_add(br, 30);
+        br.vlan_add(port, 40);
+        br.vlan_del(port, 40);
+        print(br.vlans().len());
+        "#,
+    );
+    let run = vm.sh("ip link add brx type bridge vlan_filtering 1\n\
+         ip link add px type veth peer name py\n\
+         ip link set px master brx\n\
+         bridge -j vlan show > before.json\n\
+         netscript test.rhai > script.out 2> script.err; echo $? > script.code\n\
+         bridge -j vlan show > during.json\n\
+         netscript down test > down.out 2>&1\n\
+         bridge -j vlan show > after.json\n");
+    run.success();
+    assert_eq!(
+        vm.read("script.code").trim(),
+        "0",
+        "{}",
+        vm.read("script.err")
+    );
+    assert_eq!(vm.read("script.out"), "3\n");
+    assert_ne!(vm.read("before.json"), vm.read("during.json"));
+    assert_eq!(
+        json(&vm.read("after.json")),
+        json(&vm.read("before.json")),
+        "{}",
+        vm.read("down.out")
+    );
+}

@@ -8,6 +8,7 @@ use super::neigh::link_in;
 use super::vlan::vlan_id;
 use super::{LinkHandle, Net, method, record};
 use crate::error::{Error, Result};
+use crate::lab::Object;
 use crate::netlink::{LinkInfo, PortVlan};
 
 const ADD_DOC: &str = r#"
@@ -78,6 +79,34 @@ fn flag(opts: &Map, key: &str) -> Result<bool> {
     .unwrap_or(false))
 }
 
+/// A membership changed on a port the run did not create goes in the
+/// ledger, so that teardown changes it back. (Changes on the lab's own
+/// ports go with the ports.)
+fn remember(br: &LinkHandle, p: &LinkInfo, v: &PortVlan, on_bridge: bool, added: bool) {
+    if !outlives_the_lab(br, p) {
+        return;
+    }
+    let ns = br.ns();
+    crate::lab::current().created(Object::PortVlan {
+        ns: ns.name().to_string(),
+        ns_id: record::ns_id(&ns),
+        index: p.index,
+        link: p.name.clone(),
+        vid: v.vid,
+        on_bridge,
+        added,
+        pvid: v.pvid,
+        untagged: v.untagged,
+    });
+}
+
+/// Whether port `p` of `br` stays after the lab's teardown.
+fn outlives_the_lab(br: &LinkHandle, p: &LinkInfo) -> bool {
+    let lab = crate::lab::current();
+    let ns = br.ns();
+    !lab.owns_netns(ns.name()) && lab.link_at(ns.name(), p.index).is_none()
+}
+
 fn bridge_n(br: &LinkHandle) -> String {
     match br.ns() {
         crate::ns::Ns::Host => "bridge ".into(),
@@ -105,14 +134,18 @@ fn change(
         untagged: flag(opts, "untagged").or_raise(ctx)?,
     };
     // The kernel says nothing when asked to remove a VLAN a port is not
-    // in, so that is looked up first.
+    // in, so that is looked up first (with the flags teardown would put
+    // back).
+    let mut v = v;
     if !add {
         let member = n
             .bridge_vlans(&br.ns())
             .or_raise(ctx)?
-            .iter()
-            .any(|m| m.port == p.index && m.vid == v.vid);
-        if !member {
+            .into_iter()
+            .find(|m| m.port == p.index && m.vid == v.vid);
+        if let Some(m) = member {
+            v = m;
+        } else {
             return Err(super::convert::raise(
                 ctx,
                 Error::not_found(
@@ -124,7 +157,22 @@ fn change(
             ));
         }
     }
+    // On a port the run did not make, an add may also change what was
+    // there: the same VLAN's flags, or which VLAN is the PVID. Those are
+    // recorded first, so teardown puts them back after undoing the add.
+    let mut before = Vec::new();
+    if add && outlives_the_lab(br, &p) {
+        for m in n.bridge_vlans(&br.ns()).or_raise(ctx)? {
+            if m.port == p.index && (m.vid == v.vid || (v.pvid && m.pvid)) {
+                before.push(m);
+            }
+        }
+    }
     n.bridge_vlan(&br.ns(), &v, on_bridge, add).or_raise(ctx)?;
+    for m in &before {
+        remember(br, &p, m, on_bridge, false);
+    }
+    remember(br, &p, &v, on_bridge, add);
     record::change(ctx, || {
         format!(
             "{}vlan {} dev {} vid {}{}{}{}",
@@ -132,8 +180,8 @@ fn change(
             if add { "add" } else { "del" },
             p.name,
             v.vid,
-            if v.pvid { " pvid" } else { "" },
-            if v.untagged { " untagged" } else { "" },
+            if add && v.pvid { " pvid" } else { "" },
+            if add && v.untagged { " untagged" } else { "" },
             if on_bridge { " self" } else { "" }
         )
     });

@@ -3,7 +3,7 @@
 use rhai::{Dynamic, Map, Module, NativeCallContext};
 
 use super::convert::{OrRaise, Res, check_options, option};
-use super::qdisc::{rate_text, remember, tc_n};
+use super::qdisc::{guard, rate_text, remember, tc_n};
 use super::{LinkHandle, Net, method, record};
 use crate::error::{Error, Result};
 use crate::netlink::Netem;
@@ -18,7 +18,8 @@ percentage of packets: "1%", "0.5%", or a number of percent), `reorder`
 `limit` (packets the queue holds, default 1000). Replaces the link's
 qdisc (a `shape` too), so it can be changed while traffic flows; every
 option not given is off. Malformed or out-of-range values are errors. An
-impairment on a link the lab did not create is taken off at teardown.
+impairment on a link the lab did not create is taken off at teardown; a
+qdisc someone else put there is replaced only with `#{ force: true }`.
 
 `tc qdisc replace dev X root netem limit 1000 delay 20ms 5ms loss 1%`
 
@@ -43,6 +44,7 @@ const KEYS: &[&str] = &[
     "gap",
     "rate",
     "limit",
+    "force",
 ];
 
 /// A time option in nanoseconds; a bare number is refused (tc would
@@ -226,6 +228,7 @@ pub fn register(m: &mut Module, net: &Net) {
             l.check().or_raise(&ctx)?;
             let settings = netem(&opts).or_raise(&ctx)?;
             let info = n.link_by_index(&l.ns(), l.index()).or_raise(&ctx)?;
+            guard(&n, &l.ns(), l.index(), &info.name, &opts).or_raise(&ctx)?;
             n.set_netem(&l.ns(), l.index(), &settings).or_raise(&ctx)?;
             remember(&l.ns(), l.index(), &info.name);
             record::change(&ctx, || {

@@ -35,7 +35,8 @@ pub fn delete(n: &Net, ctx: &NativeCallContext, name: &str) -> Res<()> {
         | Object::Addr { ns, .. }
         | Object::Route { ns, .. }
         | Object::Neigh { ns, .. }
-        | Object::Qdisc { ns, .. } => ns == name,
+        | Object::Qdisc { ns, .. }
+        | Object::PortVlan { ns, .. } => ns == name,
     });
     Ok(())
 }

@@ -30,7 +30,11 @@ fn text_option(opts: &Map, key: &str) -> Option<String> {
 /// Token bucket settings from `#{ rate, burst, latency | limit }` for a
 /// link whose MTU is `mtu`.
 fn tbf(opts: &Map, mtu: u32) -> Result<Tbf> {
-    check_options("shape a link", opts, &["rate", "burst", "latency", "limit"])?;
+    check_options(
+        "shape a link",
+        opts,
+        &["rate", "burst", "latency", "limit", "force"],
+    )?;
     let Some(rate) = text_option(opts, "rate") else {
         return Err(Error::invalid("shape a link", "option `rate` is missing")
             .with_help("give one: #{ rate: \"10mbit\" }"));
@@ -79,17 +83,46 @@ pub(super) fn tc_n(l: &LinkHandle) -> String {
     }
 }
 
+/// Whether the root qdisc of link `index` is the lab's to change: a link
+/// it made or in a namespace it made, or one it has already shaped.
+fn lab_qdisc(ns: &crate::ns::Ns, index: u32) -> bool {
+    let lab = crate::lab::current();
+    let here = ns.name();
+    lab.owns_netns(here)
+        || lab.link_at(here, index).is_some()
+        || lab
+            .objects()
+            .iter()
+            .any(|o| matches!(o, Object::Qdisc { ns: n, index: i, .. } if n == here && *i == index))
+}
+
+/// Refuse to replace a qdisc someone else put on a link (teardown would
+/// leave the kernel's default, not theirs), unless `#{ force: true }`.
+pub(super) fn guard(n: &Net, ns: &crate::ns::Ns, index: u32, link: &str, opts: &Map) -> Result<()> {
+    if super::link_ownership::forced(opts)? || lab_qdisc(ns, index) {
+        return Ok(());
+    }
+    match n.qdisc(ns, index)? {
+        Some(q) if q.added => Err(Error::new(
+            crate::error::Kind::Permission,
+            format!("replace the {} qdisc of \"{link}\"", q.kind),
+            "netscript did not put it there",
+        )
+        .in_netns(ns.name())
+        .with_help(
+            "teardown would leave the kernel's default qdisc, not this one; \
+             to replace it anyway, pass #{ force: true }",
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// A shape on a link the run did not create goes in the ledger, so that
 /// teardown takes it off again (once, however often it was changed).
 pub(super) fn remember(ns: &crate::ns::Ns, index: u32, link: &str) {
     let lab = crate::lab::current();
     let here = ns.name();
-    let known = lab.owns_netns(here)
-        || lab.link_at(here, index).is_some()
-        || lab.objects().iter().any(
-            |o| matches!(o, Object::Qdisc { ns: n, index: i, .. } if n == here && *i == index),
-        );
-    if !known {
+    if !lab_qdisc(ns, index) {
         lab.created(Object::Qdisc {
             ns: here.to_string(),
             ns_id: record::ns_id(ns),
@@ -111,7 +144,8 @@ leave at once, like "32kb"; default 10 ms at the rate, at least one frame)
 and `latency` (how long a packet may wait, default "50ms") or `limit`
 (the queue's size in bytes). Replaces the link's qdisc, so it can be
 changed while traffic flows; malformed or out-of-range values are errors.
-A shape on a link the lab did not create is taken off at teardown.
+A shape on a link the lab did not create is taken off at teardown; a
+qdisc someone else put there is replaced only with `#{ force: true }`.
 
 `tc qdisc replace dev X root tbf rate RATE burst BURST latency LATENCY`
 
@@ -128,6 +162,7 @@ print(l.qdisc().burst);   // 32768
             l.check().or_raise(&ctx)?;
             let info = n.link_by_index(&l.ns(), l.index()).or_raise(&ctx)?;
             let t = tbf(&opts, info.mtu).or_raise(&ctx)?;
+            guard(&n, &l.ns(), l.index(), &info.name, &opts).or_raise(&ctx)?;
             n.set_tbf(&l.ns(), l.index(), &t).or_raise(&ctx)?;
             remember(&l.ns(), l.index(), &info.name);
             record::change(&ctx, || {

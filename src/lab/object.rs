@@ -60,6 +60,21 @@ pub enum Object {
         index: u32,
         link: String,
     },
+    /// A bridge VLAN membership added to (or taken from) a port the run
+    /// did not create; teardown does the opposite.
+    PortVlan {
+        ns: String,
+        ns_id: Option<NsId>,
+        index: u32,
+        link: String,
+        vid: u16,
+        /// The bridge's own membership (`bridge vlan ... self`).
+        on_bridge: bool,
+        /// Added by the run (else taken away, with these flags).
+        added: bool,
+        pvid: bool,
+        untagged: bool,
+    },
     Process {
         pid: u32,
         start: u64,
@@ -102,6 +117,16 @@ impl Object {
             }
             Object::Neigh { ns, link, ip, .. } => format!("neighbour {ip} on {link} (in {ns})"),
             Object::Qdisc { ns, link, .. } => format!("qdisc on {link} (in {ns})"),
+            Object::PortVlan {
+                ns,
+                link,
+                vid,
+                added,
+                ..
+            } => {
+                let verb = if *added { "on" } else { "taken off" };
+                format!("VLAN {vid} {verb} {link} (in {ns})")
+            }
             Object::Process { pid, netns, .. } => format!("process {pid} (in {netns})"),
         }
     }
@@ -184,6 +209,20 @@ impl Object {
             } => {
                 json!({"type": "qdisc", "ns": ns, "ns_id": id(ns_id), "index": index, "link": link})
             }
+            Object::PortVlan {
+                ns,
+                ns_id,
+                index,
+                link,
+                vid,
+                on_bridge,
+                added,
+                pvid,
+                untagged,
+            } => {
+                json!({"type": "port_vlan", "ns": ns, "ns_id": id(ns_id), "index": index, "link": link,
+                       "vid": vid, "on_bridge": on_bridge, "added": added, "pvid": pvid, "untagged": untagged})
+            }
             Object::Process { pid, start, netns } => {
                 json!({"type": "process", "pid": pid, "start": start, "netns": netns})
             }
@@ -237,6 +276,17 @@ impl Object {
                 ns_id: id("ns_id"),
                 index: v["index"].as_u64()? as u32,
                 link: s("link")?,
+            },
+            "port_vlan" => Object::PortVlan {
+                ns: s("ns")?,
+                ns_id: id("ns_id"),
+                index: v["index"].as_u64()? as u32,
+                link: s("link")?,
+                vid: v["vid"].as_u64()? as u16,
+                on_bridge: v["on_bridge"].as_bool()?,
+                added: v["added"].as_bool()?,
+                pvid: v["pvid"].as_bool()?,
+                untagged: v["untagged"].as_bool()?,
             },
             "process" => Object::Process {
                 pid: v["pid"].as_u64()? as u32,
@@ -307,6 +357,17 @@ mod tests {
                 ns_id: Some((4, 1)),
                 index: 2,
                 link: "eth0".into(),
+            },
+            Object::PortVlan {
+                ns: "host".into(),
+                ns_id: Some((4, 1)),
+                index: 5,
+                link: "eth1".into(),
+                vid: 10,
+                on_bridge: false,
+                added: false,
+                pvid: true,
+                untagged: true,
             },
             Object::Process {
                 pid: 42,

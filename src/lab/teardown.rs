@@ -60,7 +60,8 @@ pub fn teardown(net: &Netlink, objects: &[Object]) -> Teardown {
         let (Object::Addr { ns, ns_id, .. }
         | Object::Route { ns, ns_id, .. }
         | Object::Neigh { ns, ns_id, .. }
-        | Object::Qdisc { ns, ns_id, .. }) = o
+        | Object::Qdisc { ns, ns_id, .. }
+        | Object::PortVlan { ns, ns_id, .. }) = o
         else {
             continue;
         };
@@ -163,8 +164,8 @@ pub fn teardown(net: &Netlink, objects: &[Object]) -> Teardown {
     done
 }
 
-/// Take off an address, route, neighbour entry or qdisc the lab added in
-/// `ns`.
+/// Take off an address, route, neighbour entry, qdisc or bridge VLAN the
+/// lab added in `ns` (or put back a bridge VLAN it took away).
 fn undo_setting(net: &Netlink, ns: &Ns, o: &Object) -> Result<(), String> {
     let done = match o {
         Object::Addr { index, cidr, .. } => {
@@ -184,6 +185,23 @@ fn undo_setting(net: &Netlink, ns: &Ns, o: &Object) -> Result<(), String> {
             Err(_) => return Err(format!("{ip:?} is not an address")),
         },
         Object::Qdisc { index, .. } => net.clear_qdisc(ns, *index),
+        Object::PortVlan {
+            index,
+            vid,
+            on_bridge,
+            added,
+            pvid,
+            untagged,
+            ..
+        } => {
+            let v = crate::netlink::PortVlan {
+                port: *index,
+                vid: *vid,
+                pvid: *pvid,
+                untagged: *untagged,
+            };
+            net.bridge_vlan(ns, &v, *on_bridge, !*added)
+        }
         _ => Ok(()),
     };
     done.map_err(|e| e.reason)

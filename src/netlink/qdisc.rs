@@ -34,6 +34,8 @@ pub struct Tbf {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Qdisc {
     pub kind: String,
+    /// Added by someone (it has a handle), not the kernel's default.
+    pub added: bool,
     pub tbf: Option<Tbf>,
     pub netem: Option<Netem>,
 }
@@ -157,6 +159,7 @@ fn tbf_parms(tbf: &Tbf) -> Vec<u8> {
 }
 
 fn parse_qdisc(m: TcMessage) -> Qdisc {
+    let added = m.header.handle != TcHandle::UNSPEC;
     let mut kind = String::new();
     let mut netem = None;
     let mut parms: Option<Vec<u8>> = None;
@@ -209,5 +212,10 @@ fn parse_qdisc(m: TcMessage) -> Qdisc {
                 limit: u32_at(24),
             }
         });
-    Qdisc { kind, tbf, netem }
+    Qdisc {
+        kind,
+        added,
+        tbf,
+        netem,
+    }
 }
