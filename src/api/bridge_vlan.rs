@@ -108,10 +108,7 @@ fn outlives_the_lab(br: &LinkHandle, p: &LinkInfo) -> bool {
 }
 
 fn bridge_n(br: &LinkHandle) -> String {
-    match br.ns() {
-        crate::ns::Ns::Host => "bridge ".into(),
-        ns => format!("bridge -n {} ", ns.name()),
-    }
+    format!("bridge {}", record::ip_n(&br.ns()))
 }
 
 fn change(

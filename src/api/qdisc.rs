@@ -77,10 +77,7 @@ fn tbf(opts: &Map, mtu: u32) -> Result<Tbf> {
 }
 
 pub(super) fn tc_n(l: &LinkHandle) -> String {
-    match l.ns() {
-        crate::ns::Ns::Host => "tc ".into(),
-        ns => format!("tc -n {} ", ns.name()),
-    }
+    format!("tc {}", record::ip_n(&l.ns()))
 }
 
 /// Whether the root qdisc of link `index` is the lab's to change: a link
