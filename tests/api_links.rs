@@ -936,6 +936,7 @@ fn a_qdisc_someone_else_set_is_replaced_only_with_force() {
         let x = link::get("x0");
         try { x.shape(#{ rate: "10mbit" }); } catch (e) { print(`${e.kind}: ${e.message}`); }
         try { x.netem(#{ delay: "1ms" }); } catch (e) { print(e.kind); }
+        try { x.clear_qdisc(); } catch (e) { print(e.kind); }
         print(x.qdisc().rate);
         x.shape(#{ rate: "10mbit", force: true });
         print(x.qdisc().rate);
@@ -950,7 +951,7 @@ fn a_qdisc_someone_else_set_is_replaced_only_with_force() {
     assert_eq!(
         run.stdout,
         "permission: cannot replace the tbf qdisc of \"x0\" in namespace \"host\": netscript did not put it there\n\
-         permission\n1mbit\n10mbit\n20mbit\n0\n",
+         permission\npermission\n1mbit\n10mbit\n20mbit\n0\n",
         "{}",
         run.stderr
     );

@@ -475,6 +475,7 @@ fn vlans_changed_on_a_bridge_the_lab_did_not_make_are_changed_back() {
         br.vlan_add(br, 30);
         br.vlan_add(port, 40);
         br.vlan_del(port, 40);
+        br.vlan_add(br, 1);
         print(br.vlans().len());
         "#,
     );

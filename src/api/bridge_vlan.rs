@@ -92,6 +92,7 @@ fn remember(br: &LinkHandle, p: &LinkInfo, v: &PortVlan, on_bridge: bool, added:
         ns_id: record::ns_id(&ns),
         index: p.index,
         link: p.name.clone(),
+        bridge: br.index(),
         vid: v.vid,
         on_bridge,
         added,
@@ -169,7 +170,10 @@ fn change(
     for m in &before {
         remember(br, &p, m, on_bridge, false);
     }
-    remember(br, &p, &v, on_bridge, add);
+    // A VLAN that was there already is put back as it was, not deleted.
+    if !before.iter().any(|m| m.vid == v.vid) {
+        remember(br, &p, &v, on_bridge, add);
+    }
     record::change(ctx, || {
         format!(
             "{}vlan {} dev {} vid {}{}{}{}",

@@ -95,20 +95,27 @@ fn lab_qdisc(ns: &crate::ns::Ns, index: u32) -> bool {
 
 /// Refuse to replace a qdisc someone else put on a link (teardown would
 /// leave the kernel's default, not theirs), unless `#{ force: true }`.
-pub(super) fn guard(n: &Net, ns: &crate::ns::Ns, index: u32, link: &str, opts: &Map) -> Result<()> {
+pub(super) fn guard(
+    n: &Net,
+    ns: &crate::ns::Ns,
+    index: u32,
+    link: &str,
+    opts: &Map,
+    verb: &str,
+) -> Result<()> {
     if super::link_ownership::forced(opts)? || lab_qdisc(ns, index) {
         return Ok(());
     }
     match n.qdisc(ns, index)? {
         Some(q) if q.added => Err(Error::new(
             crate::error::Kind::Permission,
-            format!("replace the {} qdisc of \"{link}\"", q.kind),
+            format!("{verb} the {} qdisc of \"{link}\"", q.kind),
             "netscript did not put it there",
         )
         .in_netns(ns.name())
         .with_help(
             "teardown would leave the kernel's default qdisc, not this one; \
-             to replace it anyway, pass #{ force: true }",
+             to do it anyway, pass #{ force: true }",
         )),
         _ => Ok(()),
     }
@@ -159,7 +166,7 @@ print(l.qdisc().burst);   // 32768
             l.check().or_raise(&ctx)?;
             let info = n.link_by_index(&l.ns(), l.index()).or_raise(&ctx)?;
             let t = tbf(&opts, info.mtu).or_raise(&ctx)?;
-            guard(&n, &l.ns(), l.index(), &info.name, &opts).or_raise(&ctx)?;
+            guard(&n, &l.ns(), l.index(), &info.name, &opts, "replace").or_raise(&ctx)?;
             n.set_tbf(&l.ns(), l.index(), &t).or_raise(&ctx)?;
             remember(&l.ns(), l.index(), &info.name);
             record::change(&ctx, || {
@@ -220,13 +227,10 @@ print(l.qdisc());   // #{"kind": "noqueue"}
         },
     );
 
-    let n = net.clone();
-    method(
-        "clear_qdisc",
-        &["l: &mut Link"],
-        r#"
-Remove the link's root qdisc (a `shape` or a `netem`), back to the kernel's default.
-Nothing to remove is not an error.
+    let clear_doc = r#"
+Remove the link's root qdisc (a `shape` or a `netem`), back to the
+kernel's default. Nothing to remove is not an error; a qdisc someone else
+put on a link the lab did not make is removed only with `#{ force: true }`.
 
 `tc qdisc del dev X root`
 
@@ -235,25 +239,34 @@ let l = link::add_veth("a", "b");
 l.shape(#{ rate: "1mbit" });
 l.clear_qdisc();
 print(l.qdisc().kind);   // noqueue
-```"#,
-    )
-    .set_into_module(
+```"#;
+    let n = net.clone();
+    method("clear_qdisc", &["l: &mut Link"], clear_doc).set_into_module(
         m,
         move |ctx: NativeCallContext<'_>, l: &mut LinkHandle| -> Res<()> {
-            l.check().or_raise(&ctx)?;
-            n.clear_qdisc(&l.ns(), l.index()).or_raise(&ctx)?;
-            let (ns, index) = (l.ns().name().to_string(), l.index());
-            crate::lab::current().removed(
-                |o| matches!(o, Object::Qdisc { ns: n, index: i, .. } if *n == ns && *i == index),
-            );
-            record::change(&ctx, || {
-                let name = n
-                    .link_by_index(&l.ns(), l.index())
-                    .map(|i| i.name)
-                    .unwrap_or_default();
-                format!("{}qdisc del dev {name} root", tc_n(l))
-            });
-            Ok(())
+            clear(&n, &ctx, l, &Map::new())
         },
     );
+    let n = net.clone();
+    method("clear_qdisc", &["l: &mut Link", "options: Map"], clear_doc).set_into_module(
+        m,
+        move |ctx: NativeCallContext<'_>, l: &mut LinkHandle, opts: Map| -> Res<()> {
+            clear(&n, &ctx, l, &opts)
+        },
+    );
+}
+
+fn clear(n: &Net, ctx: &NativeCallContext, l: &LinkHandle, opts: &Map) -> Res<()> {
+    check_options("remove a qdisc", opts, &["force"]).or_raise(ctx)?;
+    l.check().or_raise(ctx)?;
+    let info = n.link_by_index(&l.ns(), l.index()).or_raise(ctx)?;
+    guard(n, &l.ns(), l.index(), &info.name, opts, "remove").or_raise(ctx)?;
+    n.clear_qdisc(&l.ns(), l.index()).or_raise(ctx)?;
+    let (ns, index) = (l.ns().name().to_string(), l.index());
+    crate::lab::current()
+        .removed(|o| matches!(o, Object::Qdisc { ns: n, index: i, .. } if *n == ns && *i == index));
+    record::change(ctx, || {
+        format!("{}qdisc del dev {} root", tc_n(l), info.name)
+    });
+    Ok(())
 }

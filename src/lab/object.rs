@@ -67,6 +67,8 @@ pub enum Object {
         ns_id: Option<NsId>,
         index: u32,
         link: String,
+        /// The bridge's index (the port's master, or the port itself).
+        bridge: u32,
         vid: u16,
         /// The bridge's own membership (`bridge vlan ... self`).
         on_bridge: bool,
@@ -214,6 +216,7 @@ impl Object {
                 ns_id,
                 index,
                 link,
+                bridge,
                 vid,
                 on_bridge,
                 added,
@@ -221,7 +224,7 @@ impl Object {
                 untagged,
             } => {
                 json!({"type": "port_vlan", "ns": ns, "ns_id": id(ns_id), "index": index, "link": link,
-                       "vid": vid, "on_bridge": on_bridge, "added": added, "pvid": pvid, "untagged": untagged})
+                       "bridge": bridge, "vid": vid, "on_bridge": on_bridge, "added": added, "pvid": pvid, "untagged": untagged})
             }
             Object::Process { pid, start, netns } => {
                 json!({"type": "process", "pid": pid, "start": start, "netns": netns})
@@ -282,6 +285,7 @@ impl Object {
                 ns_id: id("ns_id"),
                 index: v["index"].as_u64()? as u32,
                 link: s("link")?,
+                bridge: v["bridge"].as_u64()? as u32,
                 vid: v["vid"].as_u64()? as u16,
                 on_bridge: v["on_bridge"].as_bool()?,
                 added: v["added"].as_bool()?,
@@ -363,6 +367,7 @@ mod tests {
                 ns_id: Some((4, 1)),
                 index: 5,
                 link: "eth1".into(),
+                bridge: 4,
                 vid: 10,
                 on_bridge: false,
                 added: false,

@@ -187,6 +187,8 @@ fn undo_setting(net: &Netlink, ns: &Ns, o: &Object) -> Result<(), String> {
         Object::Qdisc { index, .. } => net.clear_qdisc(ns, *index),
         Object::PortVlan {
             index,
+            link,
+            bridge,
             vid,
             on_bridge,
             added,
@@ -194,6 +196,18 @@ fn undo_setting(net: &Netlink, ns: &Ns, o: &Object) -> Result<(), String> {
             untagged,
             ..
         } => {
+            // Only on the same link, still on the same bridge.
+            let same = net.link_by_index(ns, *index).is_ok_and(|l| {
+                l.name == *link
+                    && if *on_bridge {
+                        *index == *bridge
+                    } else {
+                        l.master == Some(*bridge)
+                    }
+            });
+            if !same {
+                return Err("it is no longer a port of the bridge it was on".into());
+            }
             let v = crate::netlink::PortVlan {
                 port: *index,
                 vid: *vid,

@@ -53,7 +53,7 @@ impl Vm {
     }
 
     /// Boot a VM and run `script` with bash as its only work, in the test
-    /// directory, with `netscript` on PATH, a fresh /run, /run/netns, /tmp
+    /// directory, with `netscript` on PATH, a fresh /run, /run/netns
     /// and /sys, and lo up; then the VM powers off.
     pub fn sh(&self, script: &str) -> Run {
         let (vmlinuz, initrd) = kernel();
