@@ -125,9 +125,66 @@ fn percent_of(text: &str) -> Result<f64> {
     Ok(n)
 }
 
+/// A rate as `tc` prints it: "10mbit" for 10_000_000 bits per second;
+/// plain bits when not round. (`bytes_per_sec`: the kernel's unit.)
+pub fn rate_text(bytes_per_sec: u64) -> String {
+    let bits = bytes_per_sec * 8;
+    for (unit, size) in [
+        ("gbit", 1_000_000_000),
+        ("mbit", 1_000_000),
+        ("kbit", 1_000),
+    ] {
+        if bits >= size && bits.is_multiple_of(size) {
+            return format!("{}{unit}", bits / size);
+        }
+    }
+    format!("{bits}bit")
+}
+
+/// A time as `tc` prints it: "20ms", "1.5ms", "500us", "2s".
+pub fn time_text(ns: u64) -> String {
+    let us = ns as f64 / 1000.0;
+    let (value, unit) = if us >= 1e6 {
+        (us / 1e6, "s")
+    } else if us >= 1e3 {
+        (us / 1e3, "ms")
+    } else {
+        (us, "us")
+    };
+    format!("{}{unit}", trimmed(value))
+}
+
+/// A probability (a fraction of `u32::MAX`, the kernel's unit) as a
+/// percentage: "1%", "0.5%".
+pub fn percent_text(p: u32) -> String {
+    format!("{}%", trimmed(f64::from(p) * 100.0 / f64::from(u32::MAX)))
+}
+
+/// A number with at most 3 decimals and no trailing zeros.
+fn trimmed(value: f64) -> String {
+    let text = format!("{value:.3}");
+    text.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn times_rates_and_percentages_print_like_tc() {
+        assert_eq!(time_text(20_000_000), "20ms");
+        assert_eq!(time_text(1_500_000), "1.5ms");
+        assert_eq!(time_text(500_000), "500us");
+        assert_eq!(time_text(2_000_000_000), "2s");
+        assert_eq!(percent_text(u32::MAX), "100%");
+        assert_eq!(
+            percent_text((f64::from(u32::MAX) / 200.0).round() as u32),
+            "0.5%"
+        );
+        assert_eq!(rate_text(1_250_000), "10mbit");
+        assert_eq!(rate_text(1_000), "8kbit");
+        assert_eq!(rate_text(3), "24bit");
+    }
 
     #[test]
     fn percentages_as_tc_reads_them() {

@@ -249,3 +249,54 @@ fn spanning_pingall_is_a_chain() {
     );
     assert_eq!(out, "20 0 4 0\n");
 }
+
+/// A shaped link shows its qdisc as tc would be given it, in the tree and
+/// in JSON (checked against `tc -j`); a link with the kernel's default
+/// shows none.
+#[test]
+fn show_says_which_links_are_shaped() {
+    let sb = Sandbox::new();
+    sb.file(
+        "q.rhai",
+        r#"let a = link::add_veth("a0", "a1");
+a.shape(#{ rate: "10mbit", burst: "32kb", limit: "64kb" });"#,
+    );
+    let run = sb.sh(
+        "netscript --lab q q.rhai && netscript show q > tree.txt && netscript show q --json > show.json \
+         && tc -j qdisc show dev a0 > tc.json",
+    );
+    run.success();
+    let tree = sb.read("tree.txt");
+    let a0 = tree
+        .lines()
+        .find(|l| l.trim_start().starts_with("a0 "))
+        .unwrap_or_else(|| panic!("{tree}"));
+    assert!(
+        a0.ends_with("[tbf rate 10mbit burst 32768 limit 65536]"),
+        "{tree}"
+    );
+    let a1 = tree
+        .lines()
+        .find(|l| l.trim_start().starts_with("a1 "))
+        .unwrap_or_else(|| panic!("{tree}"));
+    assert!(!a1.contains('['), "{tree}");
+    let show = json(&sb.read("show.json"));
+    let links = show["namespaces"][0]["links"].as_array().unwrap();
+    let link = |name: &str| {
+        links
+            .iter()
+            .find(|l| l["name"] == name)
+            .unwrap_or_else(|| panic!("{show}"))
+    };
+    assert_eq!(
+        link("a0")["qdisc"],
+        "tbf rate 10mbit burst 32768 limit 65536"
+    );
+    assert_eq!(link("a1")["qdisc"], Value::Null);
+    let tc = &json(&sb.read("tc.json"))[0];
+    assert_eq!(tc["kind"], "tbf", "{tc}");
+    assert_eq!(tc["options"]["rate"], 1_250_000, "{tc}");
+    // tc works the burst out from the bucket's time, a byte short.
+    let burst = tc["options"]["burst"].as_i64().unwrap();
+    assert!((burst - 32768).abs() <= 1, "{tc}");
+}

@@ -3,10 +3,11 @@
 use rhai::{Dynamic, Map, Module, NativeCallContext};
 
 use super::convert::{OrRaise, Res, check_options, option};
-use super::qdisc::{guard, rate_text, remember, tc_n};
+use super::qdisc::{guard, remember, tc_n};
 use super::{LinkHandle, Net, method, record};
 use crate::error::{Error, Result};
 use crate::netlink::Netem;
+use crate::units::{percent_text, rate_text, time_text};
 
 const NETEM_DOC: &str = r#"
 Impair what leaves this link, like a long or bad line: `delay` (a time
@@ -141,41 +142,6 @@ fn netem(opts: &Map) -> Result<Netem> {
     })
 }
 
-/// "20ms", "1.5ms", "500us", "2s", as tc prints times.
-fn time_text(ns: u64) -> String {
-    let us = ns as f64 / 1000.0;
-    let (value, unit) = if us >= 1e6 {
-        (us / 1e6, "s")
-    } else if us >= 1e3 {
-        (us / 1e3, "ms")
-    } else {
-        (us, "us")
-    };
-    format!("{}{unit}", trimmed(value))
-}
-
-/// A number with at most 3 decimals and no trailing zeros.
-fn trimmed(value: f64) -> String {
-    let text = format!("{value:.3}");
-    text.trim_end_matches('0').trim_end_matches('.').to_string()
-}
-
-fn percent_text(p: u32) -> String {
-    format!("{}%", trimmed(f64::from(p) * 100.0 / f64::from(u32::MAX)))
-}
-
-/// The percentages that are on, by the names `netem` takes them.
-fn percents(n: &Netem) -> impl Iterator<Item = (&'static str, u32)> {
-    [
-        ("loss", n.loss),
-        ("duplicate", n.duplicate),
-        ("corrupt", n.corrupt),
-        ("reorder", n.reorder),
-    ]
-    .into_iter()
-    .filter(|(_, p)| *p > 0)
-}
-
 /// What `l.qdisc()` shows of a netem: what is on, and its queue's limit.
 pub(super) fn describe(n: &Netem, map: &mut Map) {
     let mut put = |key: &str, value: Dynamic| {
@@ -188,7 +154,7 @@ pub(super) fn describe(n: &Netem, map: &mut Map) {
     if n.jitter_ns > 0 {
         put("jitter", time_text(n.jitter_ns).into());
     }
-    for (key, p) in percents(n) {
+    for (key, p) in n.percents() {
         put(key, percent_text(p).into());
     }
     if n.reorder > 0 {
@@ -197,27 +163,6 @@ pub(super) fn describe(n: &Netem, map: &mut Map) {
     if n.rate > 0 {
         put("rate", rate_text(n.rate).into());
     }
-}
-
-/// The arguments `tc qdisc ... netem` would take for these settings.
-fn tc_args(n: &Netem) -> String {
-    let mut args = format!("limit {}", n.limit);
-    if n.delay_ns > 0 {
-        args.push_str(&format!(" delay {}", time_text(n.delay_ns)));
-        if n.jitter_ns > 0 {
-            args.push_str(&format!(" {}", time_text(n.jitter_ns)));
-        }
-    }
-    for (key, p) in percents(n) {
-        args.push_str(&format!(" {key} {}", percent_text(p)));
-    }
-    if n.reorder > 0 {
-        args.push_str(&format!(" gap {}", n.gap));
-    }
-    if n.rate > 0 {
-        args.push_str(&format!(" rate {}", rate_text(n.rate)));
-    }
-    args
 }
 
 pub fn register(m: &mut Module, net: &Net) {
@@ -236,28 +181,10 @@ pub fn register(m: &mut Module, net: &Net) {
                     "{}qdisc replace dev {} root netem {}",
                     tc_n(l),
                     info.name,
-                    tc_args(&settings)
+                    settings.tc_args()
                 )
             });
             Ok(())
         },
     );
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn times_and_percentages_print_like_tc() {
-        assert_eq!(time_text(20_000_000), "20ms");
-        assert_eq!(time_text(1_500_000), "1.5ms");
-        assert_eq!(time_text(500_000), "500us");
-        assert_eq!(time_text(2_000_000_000), "2s");
-        assert_eq!(percent_text(u32::MAX), "100%");
-        assert_eq!(
-            percent_text((f64::from(u32::MAX) / 200.0).round() as u32),
-            "0.5%"
-        );
-    }
 }

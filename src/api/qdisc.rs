@@ -8,21 +8,6 @@ use crate::error::{Error, Result};
 use crate::lab::Object;
 use crate::netlink::Tbf;
 
-/// "10mbit" for 10_000_000 bits per second; plain bits when not round.
-pub(super) fn rate_text(bytes_per_sec: u64) -> String {
-    let bits = bytes_per_sec * 8;
-    for (unit, size) in [
-        ("gbit", 1_000_000_000),
-        ("mbit", 1_000_000),
-        ("kbit", 1_000),
-    ] {
-        if bits >= size && bits.is_multiple_of(size) {
-            return format!("{}{unit}", bits / size);
-        }
-    }
-    format!("{bits}bit")
-}
-
 fn text_option(opts: &Map, key: &str) -> Option<String> {
     opts.get(key).map(|v| v.to_string())
 }
@@ -171,12 +156,10 @@ print(l.qdisc().burst);   // 32768
             remember(&l.ns(), l.index(), &info.name);
             record::change(&ctx, || {
                 format!(
-                    "{}qdisc replace dev {} root tbf rate {} burst {} limit {}",
+                    "{}qdisc replace dev {} root tbf {}",
                     tc_n(l),
                     info.name,
-                    rate_text(t.rate),
-                    t.burst,
-                    t.limit
+                    t.tc_args()
                 )
             });
             Ok(())
@@ -214,7 +197,7 @@ print(l.qdisc());   // #{"kind": "noqueue"}
                 Some(q) => {
                     map.insert("kind".into(), q.kind.into());
                     if let Some(t) = q.tbf {
-                        map.insert("rate".into(), rate_text(t.rate).into());
+                        map.insert("rate".into(), crate::units::rate_text(t.rate).into());
                         map.insert("burst".into(), Dynamic::from(i64::from(t.burst)));
                         map.insert("limit".into(), Dynamic::from(i64::from(t.limit)));
                     }

@@ -40,6 +40,42 @@ pub struct Netem {
     pub limit: u32,
 }
 
+impl Netem {
+    /// The percentages that are on, by the names `netem` takes them.
+    pub fn percents(&self) -> impl Iterator<Item = (&'static str, u32)> {
+        [
+            ("loss", self.loss),
+            ("duplicate", self.duplicate),
+            ("corrupt", self.corrupt),
+            ("reorder", self.reorder),
+        ]
+        .into_iter()
+        .filter(|(_, p)| *p > 0)
+    }
+
+    /// The arguments `tc qdisc ... netem` takes for these settings.
+    pub fn tc_args(&self) -> String {
+        use crate::units::{percent_text, rate_text, time_text};
+        let mut args = format!("limit {}", self.limit);
+        if self.delay_ns > 0 {
+            args.push_str(&format!(" delay {}", time_text(self.delay_ns)));
+            if self.jitter_ns > 0 {
+                args.push_str(&format!(" {}", time_text(self.jitter_ns)));
+            }
+        }
+        for (key, p) in self.percents() {
+            args.push_str(&format!(" {key} {}", percent_text(p)));
+        }
+        if self.reorder > 0 {
+            args.push_str(&format!(" gap {}", self.gap));
+        }
+        if self.rate > 0 {
+            args.push_str(&format!(" rate {}", rate_text(self.rate)));
+        }
+        args
+    }
+}
+
 impl Netlink {
     /// `tc -n NS qdisc replace dev X root netem limit L delay D J loss P
     /// duplicate P corrupt P reorder P gap G rate R`

@@ -30,6 +30,18 @@ pub struct Tbf {
     pub limit: u32,
 }
 
+impl Tbf {
+    /// The arguments `tc qdisc ... tbf` takes for these settings.
+    pub fn tc_args(&self) -> String {
+        format!(
+            "rate {} burst {} limit {}",
+            crate::units::rate_text(self.rate),
+            self.burst,
+            self.limit
+        )
+    }
+}
+
 /// The root qdisc of a link.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Qdisc {
@@ -95,6 +107,14 @@ impl Netlink {
     /// The root qdisc of a link, as `tc qdisc show dev X` lists it (None
     /// when the link has none, like a veth's default "noqueue").
     pub fn qdisc(&self, ns: &Ns, index: u32) -> Result<Option<Qdisc>> {
+        Ok(self
+            .root_qdiscs(ns)?
+            .into_iter()
+            .find_map(|(i, q)| (i == index).then_some(q)))
+    }
+
+    /// Every link's root qdisc in `ns`, by link index (`tc qdisc show`).
+    pub fn root_qdiscs(&self, ns: &Ns) -> Result<Vec<(u32, Qdisc)>> {
         let handle = self.handle(ns)?;
         let replies = self
             .block_on(request::send(
@@ -103,13 +123,15 @@ impl Netlink {
                 DUMP,
             ))
             .map_err(|e| Error::errno("list qdiscs", e).in_netns(ns.name()))?;
-        Ok(replies.into_iter().find_map(|r| {
-            let M::NewQueueDiscipline(m) = r else {
-                return None;
-            };
-            (m.header.index == index as i32 && m.header.parent == TcHandle::ROOT)
-                .then(|| parse_qdisc(m))
-        }))
+        Ok(replies
+            .into_iter()
+            .filter_map(|r| {
+                let M::NewQueueDiscipline(m) = r else {
+                    return None;
+                };
+                (m.header.parent == TcHandle::ROOT).then(|| (m.header.index as u32, parse_qdisc(m)))
+            })
+            .collect())
     }
 
     /// `tc -n NS qdisc del dev X root`; nothing to do is not an error.
@@ -126,6 +148,18 @@ impl Netlink {
                 errno,
             )
             .in_netns(ns.name())),
+        }
+    }
+}
+
+impl Qdisc {
+    /// As `tc qdisc add ... root` would be given it: "netem limit 1000
+    /// delay 40ms", "tbf rate 10mbit burst 32768 limit 65536", or the kind.
+    pub fn describe(&self) -> String {
+        match (&self.tbf, &self.netem) {
+            (Some(t), _) => format!("tbf {}", t.tc_args()),
+            (_, Some(n)) => format!("netem {}", n.tc_args()),
+            _ => self.kind.clone(),
         }
     }
 }

@@ -21,6 +21,9 @@ pub struct LinkView {
     pub master: Option<String>,
     /// The other end of a veth: (namespace, link name).
     pub peer: Option<(String, String)>,
+    /// A root qdisc someone added (a shape, an impairment), as `tc`
+    /// would be given it; None for the kernel's default.
+    pub qdisc: Option<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -50,6 +53,7 @@ pub fn snapshot(net: &Netlink, only: Option<&Ledger>) -> Snapshot {
     for ns in Ns::all().unwrap_or_default() {
         let Ok(links) = net.links(&ns) else { continue };
         let all_addrs = net.all_addrs(&ns).unwrap_or_default();
+        let qdiscs = net.root_qdiscs(&ns).unwrap_or_default();
         let mut views = Vec::new();
         for l in &links {
             let addresses = all_addrs
@@ -79,6 +83,10 @@ pub fn snapshot(net: &Netlink, only: Option<&Ledger>) -> Snapshot {
                 addresses,
                 master,
                 peer,
+                qdisc: qdiscs
+                    .iter()
+                    .find(|(i, q)| *i == l.index && q.added)
+                    .map(|(_, q)| q.describe()),
             });
         }
         let routes = net
@@ -182,6 +190,7 @@ impl Snapshot {
                     "addresses": l.addresses,
                     "master": l.master,
                     "peer": l.peer.as_ref().map(|(n, l)| json!({"netns": n, "link": l})),
+                    "qdisc": l.qdisc,
                 })).collect::<Vec<_>>(),
                 "routes": ns.routes.iter().map(|r| json!({"dst": r.dst, "gateway": r.gateway, "dev": r.dev})).collect::<Vec<_>>(),
             })).collect::<Vec<_>>()
@@ -221,6 +230,9 @@ impl Snapshot {
                 }
                 if let Some((pn, pl)) = &l.peer {
                     s.push_str(&format!("  <-> {pn}/{pl}"));
+                }
+                if let Some(q) = &l.qdisc {
+                    s.push_str(&format!("  [{q}]"));
                 }
                 s.trim_end().to_string()
             };
