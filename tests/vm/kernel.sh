@@ -43,7 +43,12 @@ if [[ -z $pkg ]]; then
     echo "kernel.sh: apt-cache knows no linux-image-amd64 (run apt-get update?)" >&2
     exit 1
 fi
-apt-get download -q "$pkg" >/dev/null 2>&1 || apt-get download "$pkg"
+# A mirror that fails once is tried again.
+for try in 1 2 3; do
+    apt-get download -q "$pkg" >/dev/null 2>&1 && break
+    [[ $try == 3 ]] && apt-get download "$pkg"
+    sleep "$try"
+done
 dpkg-deb -x ./"$pkg"_*.deb pkg
 version=${pkg#linux-image-}
 moddir=lib/modules/$version
