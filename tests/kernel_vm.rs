@@ -201,6 +201,11 @@ fn netem_delays_drops_and_changes_while_traffic_flows() {
         expect(a.ping("10.9.0.2"), "reachable unimpaired");
         l.netem(#{ delay: "50ms" });
         print(a.exec("ping -c 4 -i 0.2 10.9.0.2").stdout);
+        let steady = a.ping_stats("10.9.0.2", #{ count: 10, interval: 0.05 });
+        l.netem(#{ delay: "50ms", jitter: "20ms" });
+        let jittery = a.ping_stats("10.9.0.2", #{ count: 20, interval: 0.05 });
+        expect(steady.min >= 50.0 && steady.max < 100.0, `ping_stats sees the delay: ${steady}`);
+        expect(jittery.mdev > 2.0 * steady.mdev + 2.0, `ping_stats sees the jitter: ${steady} ${jittery}`);
         print("=====");
         l.netem(#{ loss: "100%" });
         expect(!a.ping("10.9.0.2"), "100% loss drops every echo");

@@ -13,8 +13,10 @@ const DOC: &str = r#"
 Send `count` ICMP echoes (default 5) to `address` from this namespace,
 one every `interval` seconds (default 0.2), wait up to `timeout` seconds
 (default 1) after the last one for the answers, and say what came back:
-`#{ sent, received, loss, min, avg, max }`, with `loss` in percent and
-the round-trip times in milliseconds (`()` when nothing came back). The
+`#{ sent, received, loss, min, avg, max, mdev }`, with `loss` in percent
+and the round-trip times in milliseconds (`mdev`, their standard
+deviation as `ping` prints it, measures jitter; `()` when nothing came
+back). The
 way to measure what an impairment does. A duplicated answer counts once.
 
 `ip netns exec NS ping -c COUNT -i INTERVAL -W TIMEOUT ADDRESS`
@@ -25,6 +27,7 @@ r1.link("lo").addr_add("10.9.9.9/32");
 let s = r1.ping_stats("10.9.9.9", #{ count: 3, interval: 0.05 });
 print(`${s.sent} ${s.received} ${s.loss}`);   // 3 3 0.0
 print(s.max < 100.0);                         // true
+print(s.mdev >= 0.0);                         // true
 print(r1.ping_stats("10.9.9.8", #{ count: 2, timeout: 0.2 }).received);   // 0
 ```"#;
 
@@ -91,19 +94,24 @@ fn ping_stats(ctx: &NativeCallContext, ns: &NetnsHandle, address: &str, opts: &M
         Dynamic::from_float((loss * 1000.0).round() / 1000.0),
     );
     let times: Vec<f64> = s.rtts.iter().map(ms).collect();
-    let (min, avg, max) = if times.is_empty() {
-        (Dynamic::UNIT, Dynamic::UNIT, Dynamic::UNIT)
+    let round = |x: f64| Dynamic::from_float((x * 1000.0).round() / 1000.0);
+    let (min, avg, max, mdev) = if times.is_empty() {
+        (Dynamic::UNIT, Dynamic::UNIT, Dynamic::UNIT, Dynamic::UNIT)
     } else {
-        let sum: f64 = times.iter().sum();
+        let n = times.len() as f64;
+        let mean = times.iter().sum::<f64>() / n;
+        let square_mean = times.iter().map(|t| t * t).sum::<f64>() / n;
         (
             Dynamic::from_float(times.iter().copied().fold(f64::MAX, f64::min)),
-            Dynamic::from_float((sum / times.len() as f64 * 1000.0).round() / 1000.0),
+            round(mean),
             Dynamic::from_float(times.iter().copied().fold(0.0, f64::max)),
+            round((square_mean - mean * mean).max(0.0).sqrt()),
         )
     };
     map.insert("min".into(), min);
     map.insert("avg".into(), avg);
     map.insert("max".into(), max);
+    map.insert("mdev".into(), mdev);
     Ok(map)
 }
 
