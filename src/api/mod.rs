@@ -28,6 +28,7 @@ mod show;
 mod spawn;
 mod timers;
 mod vlan;
+mod vrf;
 
 pub use convert::error_value;
 pub use handles::{LinkHandle, NetnsHandle};

@@ -173,9 +173,9 @@ print(l.qdisc().burst);   // 32768
         r#"
 The link's root qdisc: `#{ kind }`, plus `rate`, `burst` and `limit` (in
 bytes) for a token bucket, and for a netem `limit` (packets) and what is
-on of `delay`, `jitter`, `loss`, `duplicate`, `corrupt`, `reorder`,
-`gap` and `rate`, written as `netem` takes them; `#{ kind: "noqueue" }` when it has none (a
-veth's default).
+on of `delay`, `jitter`, `loss`, `duplicate`, `corrupt`, `reorder`, `gap`
+and `rate`, written as `netem` takes them; `#{ kind: "noqueue" }` when it
+has none (a veth's default).
 
 `tc qdisc show dev X root`
 

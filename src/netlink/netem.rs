@@ -7,7 +7,7 @@ use rtnetlink::packet_core::{DefaultNla, Emitable, NlasIterator};
 use rtnetlink::packet_route::tc::TcAttribute;
 
 use super::Netlink;
-use super::qdisc::NS_PER_TICK;
+use super::qdisc::{NS_PER_TICK, u32_at};
 use crate::error::Result;
 use crate::ns::Ns;
 
@@ -133,10 +133,6 @@ fn options(n: &Netem) -> Vec<u8> {
     nlas.as_slice().emit(&mut attrs);
     out.extend_from_slice(&attrs);
     out
-}
-
-fn u32_at(bytes: &[u8], i: usize) -> Option<u32> {
-    Some(u32::from_ne_bytes(bytes.get(i..i + 4)?.try_into().ok()?))
 }
 
 fn u64_of(bytes: &[u8]) -> Option<u64> {

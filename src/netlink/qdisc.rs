@@ -164,6 +164,11 @@ impl Qdisc {
     }
 }
 
+/// The native-endian u32 at byte `i` of a kernel struct, if it is there.
+pub(super) fn u32_at(bytes: &[u8], i: usize) -> Option<u32> {
+    Some(u32::from_ne_bytes(bytes.get(i..i + 4)?.try_into().ok()?))
+}
+
 fn root_message(index: u32) -> TcMessage {
     let mut msg = TcMessage::default();
     msg.header.index = index as i32;
@@ -236,14 +241,14 @@ fn parse_qdisc(m: TcMessage) -> Qdisc {
         .flatten()
         .filter(|p| p.len() >= 36)
         .map(|p| {
-            let u32_at = |i: usize| u32::from_ne_bytes(p[i..i + 4].try_into().unwrap_or_default());
-            let rate = rate64.unwrap_or(u64::from(u32_at(8)));
-            let buffer_ticks = u64::from(u32_at(28));
+            let field = |i: usize| u32_at(&p, i).unwrap_or_default();
+            let rate = rate64.unwrap_or(u64::from(field(8)));
+            let buffer_ticks = u64::from(field(28));
             let from_buffer = buffer_ticks * NS_PER_TICK * rate / 1_000_000_000;
             Tbf {
                 rate,
                 burst: burst.unwrap_or(u32::try_from(from_buffer).unwrap_or(u32::MAX)),
-                limit: u32_at(24),
+                limit: field(24),
             }
         });
     Qdisc {
