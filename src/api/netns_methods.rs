@@ -224,6 +224,7 @@ print(r1.sysctl("net.ipv4.ip_forward"));        // 1
                 .or_raise(&ctx)
         },
     );
+    let n = net.clone();
     method(
         "sysctl",
         &["ns: &mut Netns", "key: &str", "value: Dynamic"],
@@ -231,7 +232,11 @@ print(r1.sysctl("net.ipv4.ip_forward"));        // 1
     )
     .set_into_module(
         m,
-        |ctx: NativeCallContext<'_>, ns: &mut NetnsHandle, key: &str, value: Dynamic| -> Res<()> {
+        move |ctx: NativeCallContext<'_>,
+              ns: &mut NetnsHandle,
+              key: &str,
+              value: Dynamic|
+              -> Res<()> {
             let file = ns.ns.open().or_raise(&ctx)?;
             let value = if value.is_bool() {
                 (value.as_bool().unwrap_or(false) as u8).to_string()
@@ -241,11 +246,13 @@ print(r1.sysctl("net.ipv4.ip_forward"));        // 1
             sysctl::write(&file, key, &value)
                 .map_err(|e| e.in_netns(ns.ns.name()))
                 .or_raise(&ctx)?;
+            host_settings_changed(&n, &ns.ns);
             record::change(&ctx, || sysctl_command(&ns.ns, key, &value));
             Ok(())
         },
     );
 
+    let n = net.clone();
     method(
         "forwarding",
         &["ns: &mut Netns", "on: bool"],
@@ -264,7 +271,7 @@ print(router.sysctl("net.ipv6.conf.all.forwarding"));   // 1
     )
     .set_into_module(
         m,
-        |ctx: NativeCallContext<'_>, ns: &mut NetnsHandle, on: bool| -> Res<()> {
+        move |ctx: NativeCallContext<'_>, ns: &mut NetnsHandle, on: bool| -> Res<()> {
             let file = ns.ns.open().or_raise(&ctx)?;
             let v = if on { "1" } else { "0" };
             for key in ["net.ipv4.ip_forward", "net.ipv6.conf.all.forwarding"] {
@@ -273,6 +280,7 @@ print(router.sysctl("net.ipv6.conf.all.forwarding"));   // 1
                     .or_raise(&ctx)?;
                 record::change(&ctx, || sysctl_command(&ns.ns, key, v));
             }
+            host_settings_changed(&n, &ns.ns);
             Ok(())
         },
     );
@@ -387,6 +395,15 @@ fn ping_from(
 }
 
 /// A sysctl write as a shell command (no sysctl binary needed).
+/// A new namespace copies some of the host's IPv4 settings (`ip netns add`
+/// after `sysctl -w net.ipv4.ip_forward=1` forwards too), so a namespace
+/// made ahead of this change is thrown away.
+fn host_settings_changed(n: &Net, ns: &crate::ns::Ns) {
+    if *ns == crate::ns::Ns::Host {
+        n.discard_spare();
+    }
+}
+
 fn sysctl_command(ns: &crate::ns::Ns, key: &str, value: &str) -> String {
     let path = sysctl::path_of(key).unwrap_or_default();
     format!("{}sh -c 'echo {value} > {path}'", record::exec_prefix(ns))

@@ -7,6 +7,7 @@ use super::Netlink;
 use crate::error::{Error, Result};
 use crate::ns::Ns;
 use crate::sys::netns_fs::{self, NsId};
+use crate::sys::netns_spare::Maker;
 
 /// A live rtnetlink connection whose socket was opened inside `id`.
 pub(super) struct Conn {
@@ -15,7 +16,7 @@ pub(super) struct Conn {
     task: JoinHandle<()>,
 }
 
-type Opened = std::io::Result<(
+pub(super) type Opened = Result<(
     rtnetlink::proto::Connection<rtnetlink::packet_route::RouteNetlinkMessage>,
     Handle,
 )>;
@@ -47,14 +48,21 @@ impl Netlink {
         self.adopt(ns, id, opened)
     }
 
-    /// Create namespace `name` with lab defaults and its connection, all on
-    /// the one thread that creates it.
+    /// Create namespace `name` with lab defaults and its connection. From
+    /// the second namespace on, the namespace, its defaults and its socket
+    /// were made ahead on another thread (netns_spare) while the script
+    /// went on, and only need naming here.
     pub(super) fn create_with_conn(&self, name: &str) -> Result<()> {
-        let rt = self.rt.handle().clone();
-        let (file, opened) = netns_fs::create(name, move || {
-            crate::sys::sysctl::lab_defaults_here();
-            open_socket(&rt)
-        })?;
+        let inside = lab_namespace(self.rt.handle().clone());
+        // A spare whose making failed is not used: the namespace is made
+        // here instead, and any error is the one of this moment.
+        let spare = || {
+            let spares = self.spares.borrow();
+            let spare = spares.as_ref().and_then(|m| m.take());
+            spare.filter(|s| s.made.is_ok())
+        };
+        let (file, opened) = netns_fs::create_or_name(name, spare, inside)?;
+        self.ask_for_spare();
         let adopted = netns_fs::id_of(&file)
             .and_then(|id| self.adopt(&Ns::Named(name.to_string()), id, opened));
         if let Err(e) = adopted {
@@ -65,9 +73,29 @@ impl Netlink {
         Ok(())
     }
 
+    /// Have the next namespace made ahead. The thread is started by the
+    /// first namespace a script makes; without it, every namespace is made
+    /// on the spot.
+    fn ask_for_spare(&self) {
+        let mut spares = self.spares.borrow_mut();
+        if spares.is_none() {
+            *spares = Maker::start(lab_namespace(self.rt.handle().clone())).ok();
+        }
+        if let Some(maker) = spares.as_ref() {
+            maker.ask();
+        }
+    }
+
+    /// Throw away the namespace made ahead: a setting it was made with
+    /// (the host's sysctls, which new namespaces copy) has changed.
+    pub fn discard_spare(&self) {
+        if let Some(maker) = self.spares.borrow().as_ref() {
+            maker.discard();
+        }
+    }
+
     fn adopt(&self, ns: &Ns, id: NsId, opened: Opened) -> Result<Handle> {
-        let (connection, handle) =
-            opened.map_err(|e| Error::from_io("open a netlink socket", &e).in_netns(ns.name()))?;
+        let (connection, handle) = opened.map_err(|e| e.in_netns(ns.name()))?;
         let task = self.rt.spawn(connection);
         self.conns.borrow_mut().insert(
             ns.clone(),
@@ -95,8 +123,19 @@ impl Netlink {
     }
 }
 
+/// What a new lab namespace gets, run inside it: the lab's sysctl
+/// defaults, `lo` up, and the netlink socket it will be driven through.
+fn lab_namespace(rt: tokio::runtime::Handle) -> impl Fn() -> Opened + Send + 'static {
+    move || {
+        crate::sys::sysctl::lab_defaults_here();
+        crate::sys::loopback::up_here().map_err(|e| Error::from_io("bring up lo", &e))?;
+        open_socket(&rt)
+    }
+}
+
 fn open_socket(rt: &tokio::runtime::Handle) -> Opened {
     let _guard = rt.enter();
-    let (connection, handle, _) = rtnetlink::new_connection()?;
+    let (connection, handle, _) =
+        rtnetlink::new_connection().map_err(|e| Error::from_io("open a netlink socket", &e))?;
     Ok((connection, handle))
 }

@@ -9,7 +9,7 @@ use rtnetlink::packet_route::link::{
 };
 use rtnetlink::{LinkMessageBuilder, LinkUnspec};
 
-use super::request::{self, CHANGE, CREATE, DUMP, GET};
+use super::request::{self, CHANGE, CREATE, CREATE_ECHO, DUMP, GET};
 use super::{LinkInfo, Netlink};
 use crate::error::{Error, Kind, Result};
 use crate::ns::Ns;
@@ -176,12 +176,20 @@ impl Netlink {
         name: &str,
         peer: Option<(&Ns, &str)>,
     ) -> Result<LinkInfo> {
-        self.send_create(ns, msg, action, name, peer)?;
-        self.link_by_name(ns, name)
+        let echoed = self.send_create(ns, msg, action, name, peer)?;
+        match echoed {
+            Some(info) => Ok(info),
+            None => self.link_by_name(ns, name),
+        }
     }
 
     /// Send a RTM_NEWLINK on the socket of `ns`; on EEXIST say which name is
-    /// taken (`name` in `ns`, else `peer`'s name in its namespace).
+    /// taken (`name` in `ns`, else `peer`'s name in its namespace). Returns
+    /// the new link `name` as the kernel echoed it, when it did.
+    ///
+    /// The echo is asked for only when the link is made in `ns` itself: the
+    /// kernel sends it from the link's namespace to the requester's port
+    /// number, which in another namespace is some other socket's.
     pub(super) fn send_create(
         &self,
         ns: &Ns,
@@ -189,38 +197,62 @@ impl Netlink {
         action: &str,
         name: &str,
         peer: Option<(&Ns, &str)>,
-    ) -> Result<()> {
+    ) -> Result<Option<LinkInfo>> {
         self.wait_dying();
         let handle = self.handle(ns)?;
-        if let Err(errno) = self.block_on(request::send(&handle, M::NewLink(msg), CREATE)) {
-            let mut err = Error::errno(action, errno).in_netns(ns.name());
-            if errno == libc::EOPNOTSUPP {
-                err.reason = "this kernel does not support links of this kind".into();
-                err.help = Some(
-                    "load the kernel module for it (modprobe), or use a kernel built with it"
-                        .into(),
-                );
-            }
-            if errno == libc::EEXIST {
-                let taken = match peer {
-                    Some((peer_ns, peer)) if self.link_by_name(ns, name).is_err() => {
-                        err = err.about(peer);
-                        format!(
-                            "\"{peer}\" already exists in namespace \"{}\"",
-                            peer_ns.name()
-                        )
-                    }
-                    _ => {
-                        err = err.about(name);
-                        format!("\"{name}\" already exists in namespace \"{}\"", ns.name())
-                    }
-                };
-                err.reason = format!("a link named {taken}");
-                err.help = Some("pick another name, or delete the existing link first".into());
-            }
-            return Err(err);
+        let elsewhere = msg.attributes.iter().any(|a| {
+            matches!(
+                a,
+                LinkAttribute::NetNsFd(_)
+                    | LinkAttribute::NetNsPid(_)
+                    | LinkAttribute::IfNetnsId(_)
+            )
+        });
+        let flags = if elsewhere { CREATE } else { CREATE_ECHO };
+        let replies = match self.block_on(request::send(&handle, M::NewLink(msg), flags)) {
+            Ok(replies) => replies,
+            Err(errno) => return Err(self.create_error(ns, action, name, peer, errno)),
+        };
+        Ok(replies
+            .into_iter()
+            .filter_map(parse_link)
+            .find(|l| l.name == name))
+    }
+
+    /// The error of a RTM_NEWLINK, saying which name is taken on EEXIST.
+    fn create_error(
+        &self,
+        ns: &Ns,
+        action: &str,
+        name: &str,
+        peer: Option<(&Ns, &str)>,
+        errno: i32,
+    ) -> Error {
+        let mut err = Error::errno(action, errno).in_netns(ns.name());
+        if errno == libc::EOPNOTSUPP {
+            err.reason = "this kernel does not support links of this kind".into();
+            err.help = Some(
+                "load the kernel module for it (modprobe), or use a kernel built with it".into(),
+            );
         }
-        Ok(())
+        if errno == libc::EEXIST {
+            let taken = match peer {
+                Some((peer_ns, peer)) if self.link_by_name(ns, name).is_err() => {
+                    err = err.about(peer);
+                    format!(
+                        "\"{peer}\" already exists in namespace \"{}\"",
+                        peer_ns.name()
+                    )
+                }
+                _ => {
+                    err = err.about(name);
+                    format!("\"{name}\" already exists in namespace \"{}\"", ns.name())
+                }
+            };
+            err.reason = format!("a link named {taken}");
+            err.help = Some("pick another name, or delete the existing link first".into());
+        }
+        err
     }
 
     /// `ip link set dev X up|down`

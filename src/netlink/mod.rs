@@ -36,6 +36,10 @@ use conn::Conn;
 
 /// The backend every script call goes through.
 pub struct Netlink {
+    /// Namespaces made ahead, from the second `add_netns` on. First, so
+    /// that it is dropped (and its thread ended) before the runtime it
+    /// opens sockets with.
+    spares: RefCell<Option<crate::sys::netns_spare::Maker<conn::Opened>>>,
     rt: tokio::runtime::Runtime,
     conns: RefCell<HashMap<Ns, Conn>>,
     /// (namespace, nsid seen from it) -> the named namespace with that id.
@@ -60,6 +64,7 @@ impl Netlink {
             conns: RefCell::new(HashMap::new()),
             nsids: RefCell::new(HashMap::new()),
             dying: RefCell::new(Vec::new()),
+            spares: RefCell::new(None),
         })
     }
 

@@ -11,19 +11,11 @@ use crate::error::{Error, Result};
 use crate::ns::Ns;
 use crate::sys::netns_fs;
 
-/// Loopback is always index 1 in a fresh namespace.
-const LOOPBACK_INDEX: u32 = 1;
-
 impl Netlink {
-    /// `ip netns add NAME; ip -n NAME link set lo up`
+    /// `ip netns add NAME; ip -n NAME link set lo up` (lo is brought up
+    /// as the namespace is made, see conn.rs).
     pub fn add_netns(&self, name: &str) -> Result<()> {
-        self.create_with_conn(name)?;
-        let ns = Ns::Named(name.to_string());
-        if let Err(e) = self.set_up(&ns, LOOPBACK_INDEX, true) {
-            let _ = self.del_netns(name);
-            return Err(e);
-        }
-        Ok(())
+        self.create_with_conn(name)
     }
 
     /// `ip netns del NAME`. The other ends of its veths are noted, and the

@@ -3,12 +3,17 @@
 use futures::StreamExt;
 use rtnetlink::Handle;
 use rtnetlink::packet_core::{
-    NLM_F_ACK, NLM_F_CREATE, NLM_F_DUMP, NLM_F_EXCL, NLM_F_REQUEST, NetlinkMessage, NetlinkPayload,
+    NLM_F_ACK, NLM_F_CREATE, NLM_F_DUMP, NLM_F_ECHO, NLM_F_EXCL, NLM_F_REQUEST, NetlinkMessage,
+    NetlinkPayload,
 };
 use rtnetlink::packet_route::RouteNetlinkMessage;
 
 /// Flags for a request that creates something and fails if it exists.
 pub const CREATE: u16 = NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL;
+/// Flags for a create that also asks for the new object back (the kernel
+/// sends its notification to the requester too), which saves reading it
+/// afterwards. Kernels before 6.3 ignore the flag for links.
+pub const CREATE_ECHO: u16 = CREATE | NLM_F_ECHO;
 /// Flags for a request that changes or deletes something.
 pub const CHANGE: u16 = NLM_F_REQUEST | NLM_F_ACK;
 /// Flags for a dump.

@@ -4,7 +4,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::fs::{File, OpenOptions};
-use std::os::fd::AsFd;
+use std::os::fd::{AsFd, AsRawFd};
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -13,6 +13,7 @@ use nix::mount::{MntFlags, MsFlags, mount, umount2};
 use nix::sched::{CloneFlags, setns, unshare};
 
 use crate::error::{Error, Kind, Result};
+use crate::sys::netns_spare::Spare;
 
 pub const NETNS_DIR: &str = "/run/netns";
 const NSFS_MAGIC: i64 = 0x6e73_6673;
@@ -159,6 +160,17 @@ pub fn run_in<T: Send>(ns: &File, f: impl FnOnce() -> T + Send) -> Result<T> {
 /// Create namespace `name` like `ip netns add`, and run `f` inside it on the
 /// creating thread (no fork, no extra thread). Returns the namespace file.
 pub fn create<T: Send>(name: &str, f: impl FnOnce() -> T + Send) -> Result<(File, T)> {
+    create_or_name(name, || None, f)
+}
+
+/// Like `create`, but name the namespace `spare` gives if it gives one (a
+/// namespace made ahead, see netns_spare), which costs one bind mount.
+/// `spare` is asked only once the name is known to be free.
+pub fn create_or_name<T: Send>(
+    name: &str,
+    spare: impl FnOnce() -> Option<Spare<T>>,
+    f: impl FnOnce() -> T + Send,
+) -> Result<(File, T)> {
     validate_name(name)?;
     let action = format!("create namespace \"{name}\"");
     prepare_dir().map_err(|e| Error {
@@ -166,10 +178,42 @@ pub fn create<T: Send>(name: &str, f: impl FnOnce() -> T + Send) -> Result<(File
         ..e
     })?;
     let target = new_entry(name, &action)?;
-    let made = std::thread::scope(|s| {
+    let made = match spare() {
+        Some(Spare { ns, made }) => {
+            let source = format!("/proc/self/fd/{}", ns.as_raw_fd());
+            mount(
+                Some(source.as_str()),
+                &target,
+                Some("none"),
+                MsFlags::MS_BIND,
+                None::<&str>,
+            )
+            .map(|()| made)
+            .map_err(|e| Error::errno(action.clone(), e as i32))
+        }
+        None => unshare_here(&target, &action, f),
+    };
+    match made.and_then(|value| open(name).map(|file| (file, value))) {
+        Ok(done) => Ok(done),
+        Err(e) => {
+            let _ = umount2(&target, MntFlags::MNT_DETACH);
+            let _ = std::fs::remove_file(&target);
+            Err(e)
+        }
+    }
+}
+
+/// A new namespace mounted on `target`, made on a thread that runs `f`
+/// inside it.
+fn unshare_here<T: Send>(
+    target: &PathBuf,
+    action: &str,
+    f: impl FnOnce() -> T + Send,
+) -> Result<T> {
+    std::thread::scope(|s| {
         s.spawn(|| -> Result<T> {
             unshare(CloneFlags::CLONE_NEWNET).map_err(|e| {
-                let err = Error::errno(action.clone(), e as i32);
+                let err = Error::errno(action, e as i32);
                 if e == nix::errno::Errno::ENOSPC {
                     err.with_help(
                         "the kernel's limit on network namespaces is reached \
@@ -181,25 +225,17 @@ pub fn create<T: Send>(name: &str, f: impl FnOnce() -> T + Send) -> Result<(File
             })?;
             mount(
                 Some("/proc/thread-self/ns/net"),
-                &target,
+                target,
                 Some("none"),
                 MsFlags::MS_BIND,
                 None::<&str>,
             )
-            .map_err(|e| Error::errno(action.clone(), e as i32))?;
+            .map_err(|e| Error::errno(action, e as i32))?;
             Ok(f())
         })
         .join()
         .expect("namespace thread panicked")
-    });
-    match made.and_then(|value| open(name).map(|file| (file, value))) {
-        Ok(done) => Ok(done),
-        Err(e) => {
-            let _ = umount2(&target, MntFlags::MNT_DETACH);
-            let _ = std::fs::remove_file(&target);
-            Err(e)
-        }
-    }
+    })
 }
 
 /// The empty file a namespace is mounted on; fails if the name is taken.
