@@ -89,6 +89,39 @@ fn namespaces_made_ahead_are_distinct_with_lab_defaults_and_one_waits() {
     assert_eq!(unnamed.len(), 1, "one spare: {stdout} (named: {oracle})");
 }
 
+/// `netns::add(name, #{ ipv6: false })`: no IPv6 on lo, nor on a link made
+/// in it later, while a namespace made without the option has both.
+#[test]
+fn a_namespace_without_ipv6_has_no_ipv6_address_on_any_link() {
+    let (_sb, _, oracle) = ok_then(
+        r#"
+        let v4 = netns::add("v4", #{ ipv6: false });
+        let both = netns::add("both", #{ ipv6: true });
+        let eth = link::add_veth("eth0", "eth0", #{ netns: v4, peer_netns: both });
+        eth.addr_add("10.0.0.1/24");
+        eth.up();
+        eth.peer.addr_add("10.0.0.2/24");
+        eth.peer.up();
+        expect(v4.unreachable(["10.0.0.2"]).is_empty(), "IPv4 works without IPv6");
+        "#,
+        "ip -n v4 -j addr; echo; ip -n both -j addr",
+    );
+    let (v4, both) = oracle.split_once('\n').unwrap();
+    let families = |text: &str, link: &str| -> Vec<String> {
+        let links = json(text);
+        link_named(&links, link)["addr_info"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["family"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(families(v4, "lo"), ["inet"], "{v4}");
+    assert_eq!(families(v4, "eth0"), ["inet"], "{v4}");
+    assert_eq!(families(both, "lo"), ["inet", "inet6"], "{both}");
+    assert_eq!(families(both, "eth0"), ["inet", "inet6"], "{both}");
+}
+
 #[test]
 fn netns_list_matches_ip_netns_list_in_names_and_order() {
     let (sb, out, _) = ok_then(

@@ -34,6 +34,13 @@ const CASES: &[(&str, &str, &str)] = &[
         r#""nul\x00byte""#,
     ),
     (r#"netns::add("a");"#, "exists", r#""a""#),
+    (r#"netns::add("b", #{ ipv6: 0 });"#, "invalid", "ipv6: 0"),
+    (
+        r#"netns::add("b", #{ ip6: false });"#,
+        "invalid",
+        "ip6: false",
+    ),
+    (r#"netns::add("a", #{ ipv6: false });"#, "exists", r#""a""#),
     (r#"netns::ensure("../x");"#, "invalid", r#""../x""#),
     (r#"netns::get("nope");"#, "not_found", r#""nope""#),
     (r#"netns::get("../a");"#, "invalid", r#""../a""#),

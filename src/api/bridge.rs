@@ -2,7 +2,7 @@
 
 use rhai::{Map, Module, NativeCallContext};
 
-use super::convert::{OrRaise, Res, check_options, ns_arg, option};
+use super::convert::{OrRaise, Res, bool_option, check_options, ns_arg, option};
 use super::{LinkHandle, Net, func, method, record};
 use crate::error::Error;
 use crate::netlink::BridgeOptions;
@@ -30,16 +30,7 @@ print(br1.netns.name);   // r1
 
 /// `#{ stp, ageing, vlan_filtering, mcast_snooping, mcast_querier }`.
 fn bridge_options(opts: &Map) -> crate::error::Result<BridgeOptions> {
-    let flag = |key: &str| {
-        option(opts, key, |v| {
-            v.as_bool().map_err(|t| {
-                Error::invalid(
-                    format!("use a {t} as option `{key}`"),
-                    format!("`{key}` is true or false"),
-                )
-            })
-        })
-    };
+    let flag = |key: &str| bool_option(opts, key);
     let ageing_cs = option(opts, "ageing", |v| {
         let secs = v
             .as_float()

@@ -3,7 +3,7 @@
 
 use rhai::{Array, Dynamic, Map, Module, NativeCallContext};
 
-use super::convert::{OrRaise, Res, check_options, option};
+use super::convert::{OrRaise, Res, bool_option, check_options};
 use super::neigh::link_in;
 use super::vlan::vlan_id;
 use super::{LinkHandle, Net, method, record};
@@ -68,15 +68,7 @@ fn vid(id: rhai::INT) -> Result<u16> {
 }
 
 fn flag(opts: &Map, key: &str) -> Result<bool> {
-    Ok(option(opts, key, |v| {
-        v.as_bool().map_err(|t| {
-            Error::invalid(
-                format!("use a {t} as option `{key}`"),
-                format!("`{key}` is true or false"),
-            )
-        })
-    })?
-    .unwrap_or(false))
+    Ok(bool_option(opts, key)?.unwrap_or(false))
 }
 
 /// A membership changed on a port the run did not create goes in the

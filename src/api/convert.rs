@@ -99,6 +99,18 @@ pub fn option<T>(
 }
 
 /// Check an options map against the keys a function knows.
+/// A true-or-false option, if given.
+pub fn bool_option(opts: &Map, key: &str) -> crate::error::Result<Option<bool>> {
+    option(opts, key, |v| {
+        v.as_bool().map_err(|t| {
+            Error::invalid(
+                format!("use a {t} as option `{key}`"),
+                format!("`{key}` is true or false"),
+            )
+        })
+    })
+}
+
 pub fn check_options(action: &str, opts: &Map, known: &[&str]) -> crate::error::Result<()> {
     for key in opts.keys() {
         if !known.contains(&key.as_str()) {

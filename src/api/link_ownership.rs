@@ -4,7 +4,7 @@
 
 use rhai::{Dynamic, Map, Module, NativeCallContext};
 
-use super::convert::{OrRaise, Res, check_options, ns_arg, option};
+use super::convert::{OrRaise, Res, bool_option, check_options, ns_arg};
 use super::link_methods::name_of;
 use super::{LinkHandle, Net, method, record};
 use crate::error::{Error, Kind, Result};
@@ -138,15 +138,7 @@ fn move_to(
 
 /// `#{ force }`: whether to change a link netscript did not make.
 pub(super) fn forced(opts: &Map) -> Result<bool> {
-    let force = option(opts, "force", |v| {
-        v.as_bool().map_err(|t| {
-            Error::invalid(
-                format!("use a {t} as option `force`"),
-                "`force` is true or false",
-            )
-        })
-    })?;
-    Ok(force.unwrap_or(false))
+    Ok(bool_option(opts, "force")?.unwrap_or(false))
 }
 
 /// Refuse to delete or move a link (or change a bridge) netscript did not

@@ -1,12 +1,12 @@
 //! The `netns` module: `ip netns` as functions.
 
-use rhai::{Array, Dynamic, Module, NativeCallContext};
+use rhai::{Array, Dynamic, Map, Module, NativeCallContext};
 
-use super::convert::{OrRaise, Res};
+use super::convert::{OrRaise, Res, bool_option, check_options};
 use super::{Net, NetnsHandle, func, record};
 use crate::lab::Object;
 use crate::ns::Ns;
-use crate::sys::netns_fs;
+use crate::sys::{netns_fs, sysctl};
 
 /// `netns::add`, recorded and traced.
 fn add(n: &Net, ctx: &NativeCallContext, name: &str) -> Res<()> {
@@ -41,32 +41,78 @@ pub fn delete(n: &Net, ctx: &NativeCallContext, name: &str) -> Res<()> {
     Ok(())
 }
 
-pub fn module(net: &Net) -> Module {
-    let mut m = Module::new();
+/// No IPv6 on any link of `ns`, lo and links made later included.
+fn without_ipv6(ctx: &NativeCallContext, ns: &Ns) -> Res<()> {
+    let file = ns.open().or_raise(ctx)?;
+    sysctl::write_many(&file, IPV6_OFF)
+        .map_err(|e| e.in_netns(ns.name()))
+        .or_raise(ctx)?;
+    record::change(ctx, || {
+        let settings: Vec<String> = IPV6_OFF.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        format!(
+            "ip netns exec {} sysctl -qw {}",
+            ns.name(),
+            settings.join(" ")
+        )
+    });
+    Ok(())
+}
 
-    let n = net.clone();
-    func(
-        "add",
-        &["name: &str", "Netns"],
-        r#"
+const IPV6_OFF: &[(&str, &str)] = &[
+    ("net.ipv6.conf.all.disable_ipv6", "1"),
+    ("net.ipv6.conf.default.disable_ipv6", "1"),
+];
+
+const ADD_DOC: &str = r#"
 Create a network namespace, visible to `ip netns list`, with its loopback up
 and IPv6 duplicate address detection off (addresses, link-local ones too,
 work at once). Fails with kind "exists" if the name is taken.
 
+With `#{ ipv6: false }`, no link in it has IPv6, lo and links made later
+included: no addresses, not even link-local ones, and so no multicast
+reports or router solicitations. For IPv4-only labs; on a bridge shared
+by hundreds of hosts, that IPv6 chatter is most of the kernel's work
+while the lab comes up (docs/performance.md).
+
 `ip netns add NAME && ip -n NAME link set lo up`
+(`ipv6: false`: `ip netns exec NAME sysctl -w net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1`)
 
 ```rhai
 let r1 = netns::add("r1");
 print(r1.name);   // r1
-```"#,
-    )
-    .set_into_module(
+let v4 = netns::add("v4", #{ ipv6: false });
+print(v4.sysctl("net.ipv6.conf.default.disable_ipv6"));   // 1
+```"#;
+
+pub fn module(net: &Net) -> Module {
+    let mut m = Module::new();
+
+    let n = net.clone();
+    func("add", &["name: &str", "Netns"], ADD_DOC).set_into_module(
         &mut m,
         move |ctx: NativeCallContext<'_>, name: &str| -> Res<NetnsHandle> {
             add(&n, &ctx, name)?;
             Ok(NetnsHandle {
                 ns: Ns::Named(name.into()),
             })
+        },
+    );
+
+    let n = net.clone();
+    func("add", &["name: &str", "options: Map", "Netns"], ADD_DOC).set_into_module(
+        &mut m,
+        move |ctx: NativeCallContext<'_>, name: &str, opts: Map| -> Res<NetnsHandle> {
+            check_options("create a namespace", &opts, &["ipv6"]).or_raise(&ctx)?;
+            let ipv6 = bool_option(&opts, "ipv6").or_raise(&ctx)?.unwrap_or(true);
+            add(&n, &ctx, name)?;
+            let ns = Ns::Named(name.into());
+            if !ipv6 {
+                // Nothing half-built: the namespace goes again.
+                without_ipv6(&ctx, &ns).inspect_err(|_| {
+                    let _ = delete(&n, &ctx, name);
+                })?;
+            }
+            Ok(NetnsHandle { ns })
         },
     );
 

@@ -88,6 +88,22 @@ pub fn write(ns: &File, key: &str, value: &str) -> Result<()> {
     })
 }
 
+/// Set several sysctls of namespace `ns`, in order, from one thread inside
+/// it; stops at the first that fails.
+pub fn write_many(ns: &File, settings: &[(&str, &str)]) -> Result<()> {
+    let paths = settings
+        .iter()
+        .map(|(key, _)| path_of(key))
+        .collect::<Result<Vec<_>>>()?;
+    netns_fs::run_in(ns, || {
+        for ((key, value), path) in settings.iter().zip(&paths) {
+            std::fs::write(path, value)
+                .map_err(|e| not_found(key, &e, format!("set sysctl {key} = {value}")))?;
+        }
+        Ok(())
+    })?
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
