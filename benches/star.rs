@@ -17,7 +17,7 @@
 //! - and, not as a rival but to show what IPv6 costs, netscript building
 //!   the star with `netns::add(name, #{ ipv6: false })` for the hosts.
 //!
-//! Each run starts on a quiet machine (both cores 90% idle over 200 ms):
+//! Each run starts on a quiet machine (every core 85% idle over 200 ms):
 //! the kernel frees a finished run's namespaces in the background.
 //!
 //! Every method builds the same lab, pings from the hub until every host
@@ -225,37 +225,51 @@ fn pyroute2(n: usize, dir: &Path) -> Option<Method> {
     })
 }
 
-/// The share of CPU time both cores spent idle over `window`.
-fn idle_share(window: Duration) -> f64 {
-    let read = || -> (u64, u64) {
-        let stat = std::fs::read_to_string("/proc/stat").unwrap_or_default();
-        let cpu: Vec<u64> = stat
-            .lines()
-            .next()
-            .unwrap_or_default()
-            .split_whitespace()
-            .skip(1)
-            .filter_map(|v| v.parse().ok())
-            .collect();
-        // user nice system idle iowait irq softirq steal
-        let idle = cpu.get(3).copied().unwrap_or(0) + cpu.get(4).copied().unwrap_or(0);
-        (idle, cpu.iter().take(8).sum())
-    };
-    let (idle0, total0) = read();
-    std::thread::sleep(window);
-    let (idle1, total1) = read();
-    let total = total1.saturating_sub(total0).max(1);
-    idle1.saturating_sub(idle0) as f64 / total as f64
+/// Idle and total time of each core (the `cpuN` lines of /proc/stat).
+fn core_times() -> Vec<(u64, u64)> {
+    let stat = std::fs::read_to_string("/proc/stat").unwrap_or_default();
+    stat.lines()
+        .filter(|l| l.starts_with("cpu") && !l.starts_with("cpu "))
+        .map(|l| {
+            // user nice system idle iowait irq softirq steal
+            let t: Vec<u64> = l
+                .split_whitespace()
+                .skip(1)
+                .take(8)
+                .filter_map(|v| v.parse().ok())
+                .collect();
+            let idle = t.get(3).copied().unwrap_or(0) + t.get(4).copied().unwrap_or(0);
+            (idle, t.iter().sum())
+        })
+        .collect()
 }
 
-/// Wait until the machine is quiet: the kernel frees a dead sandbox's
-/// namespaces and bridge in the background, for up to seconds after the
-/// method that made them has ended, and a run started meanwhile would pay
-/// for its predecessor (the faster the method, the larger its share). At
-/// most 30 s.
+/// The least idle core's share of idle time over `window`.
+fn least_idle_share(window: Duration) -> f64 {
+    let before = core_times();
+    std::thread::sleep(window);
+    core_times()
+        .iter()
+        .zip(&before)
+        .map(|((i1, t1), (i0, t0))| {
+            i1.saturating_sub(*i0) as f64 / t1.saturating_sub(*t0).max(1) as f64
+        })
+        .fold(1.0, f64::min)
+}
+
+/// Wait until the machine is quiet, every core at least 85% idle over
+/// 200 ms: the kernel frees a dead sandbox's namespaces and bridge in the
+/// background, for up to seconds after the method that made them has
+/// ended, and a run started meanwhile would pay for its predecessor (the
+/// faster the method, the larger its share). At most 30 s.
 fn settle() {
     let deadline = Instant::now() + Duration::from_secs(30);
-    while idle_share(Duration::from_millis(200)) < 0.9 && Instant::now() < deadline {}
+    while least_idle_share(Duration::from_millis(200)) < 0.85 {
+        if Instant::now() > deadline {
+            eprintln!("\nwarning: the machine is still busy after 30 s; measuring anyway");
+            return;
+        }
+    }
 }
 
 /// Run `phases` one after the other in a fresh sandbox (its own network

@@ -300,3 +300,53 @@ a.shape(#{ rate: "10mbit", burst: "32kb", limit: "64kb" });"#,
     let burst = tc["options"]["burst"].as_i64().unwrap();
     assert!((burst - 32768).abs() <= 1, "{tc}");
 }
+
+/// A stacked link is shown on the link it sits on, as `ip` writes it
+/// (`mv0@uplink`), with the namespace when that is another one; JSON has
+/// it as `parent`. Checked against `ip -j`.
+#[test]
+fn show_names_the_link_a_macvlan_sits_on() {
+    let sb = Sandbox::new();
+    sb.file(
+        "m.rhai",
+        r#"let r1 = netns::add("r1");
+let up = link::add_veth("uplink", "other");
+link::add_macvlan(up, "bridge", #{ name: "mv0" });
+link::add_macvlan(up, "bridge", #{ netns: r1, name: "eth0" });"#,
+    );
+    let run = sb.sh(
+        "netscript --lab m m.rhai && netscript show m > tree.txt && netscript show m --json > show.json \
+         && ip -j link show mv0 > mv0.json && ip -n r1 -j link show eth0 > eth0.json",
+    );
+    run.success();
+    let tree = sb.read("tree.txt");
+    let starts = |prefix: &str| tree.lines().any(|l| l.trim_start().starts_with(prefix));
+    assert!(starts("mv0@uplink "), "{tree}");
+    assert!(starts("eth0@host/uplink "), "{tree}");
+    assert!(starts("uplink "), "a link on nothing has no @: {tree}");
+    let show = json(&sb.read("show.json"));
+    let link = |ns: &str, name: &str| -> Value {
+        show["namespaces"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|n| n["name"] == ns)
+            .and_then(|n| {
+                n["links"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .find(|l| l["name"] == name)
+            })
+            .cloned()
+            .unwrap_or_else(|| panic!("no {ns}/{name} in {show}"))
+    };
+    let parent = serde_json::json!({"netns": "host", "link": "uplink"});
+    assert_eq!(link("host", "mv0")["parent"], parent);
+    assert_eq!(link("r1", "eth0")["parent"], parent);
+    assert_eq!(link("host", "uplink")["parent"], Value::Null);
+    assert_eq!(link("host", "uplink")["peer"]["link"], "other");
+    // ip's own view: mv0 sits on uplink; r1's eth0 on a link elsewhere.
+    assert_eq!(json(&sb.read("mv0.json"))[0]["link"], "uplink");
+    assert!(json(&sb.read("eth0.json"))[0]["link_netnsid"].is_i64());
+}

@@ -98,7 +98,6 @@ pub fn option<T>(
         .transpose()
 }
 
-/// Check an options map against the keys a function knows.
 /// A true-or-false option, if given.
 pub fn bool_option(opts: &Map, key: &str) -> crate::error::Result<Option<bool>> {
     option(opts, key, |v| {
@@ -111,6 +110,7 @@ pub fn bool_option(opts: &Map, key: &str) -> crate::error::Result<Option<bool>> 
     })
 }
 
+/// Check an options map against the keys a function knows.
 pub fn check_options(action: &str, opts: &Map, known: &[&str]) -> crate::error::Result<()> {
     for key in opts.keys() {
         if !known.contains(&key.as_str()) {

@@ -132,10 +132,15 @@ fn run_with(ctx: &NativeCallContext, ns: &NetnsHandle, cmd: Dynamic, opts: Map) 
     exec::run(&target, &argv, &opts).or_raise(ctx)
 }
 
+/// Where a program runs. A program in the host may change its settings,
+/// which new namespaces copy: the namespace made ahead is not used.
 pub fn target(ns: &NetnsHandle) -> Result<Target> {
     let file = ns.ns.open()?;
     let name = match &ns.ns {
-        Ns::Host => None,
+        Ns::Host => {
+            crate::sys::netns_spare::host_may_change();
+            None
+        }
         Ns::Named(n) => Some(n.clone()),
     };
     Ok(Target { file, name })

@@ -41,20 +41,17 @@ pub fn delete(n: &Net, ctx: &NativeCallContext, name: &str) -> Res<()> {
     Ok(())
 }
 
-/// No IPv6 on any link of `ns`, lo and links made later included.
+/// No IPv6 on any link of `ns`, lo and links made later included. A kernel
+/// booted without IPv6 (no net.ipv6 sysctls at all) already is that.
 fn without_ipv6(ctx: &NativeCallContext, ns: &Ns) -> Res<()> {
     let file = ns.open().or_raise(ctx)?;
-    sysctl::write_many(&file, IPV6_OFF)
-        .map_err(|e| e.in_netns(ns.name()))
-        .or_raise(ctx)?;
-    record::change(ctx, || {
-        let settings: Vec<String> = IPV6_OFF.iter().map(|(k, v)| format!("{k}={v}")).collect();
-        format!(
-            "ip netns exec {} sysctl -qw {}",
-            ns.name(),
-            settings.join(" ")
-        )
-    });
+    match sysctl::write_many(&file, IPV6_OFF) {
+        Err(e) if e.kind == crate::error::Kind::NotFound => return Ok(()),
+        done => done.map_err(|e| e.in_netns(ns.name())).or_raise(ctx)?,
+    }
+    for (key, value) in IPV6_OFF {
+        record::change(ctx, || super::netns_methods::sysctl_command(ns, key, value));
+    }
     Ok(())
 }
 

@@ -224,7 +224,6 @@ print(r1.sysctl("net.ipv4.ip_forward"));        // 1
                 .or_raise(&ctx)
         },
     );
-    let n = net.clone();
     method(
         "sysctl",
         &["ns: &mut Netns", "key: &str", "value: Dynamic"],
@@ -232,27 +231,22 @@ print(r1.sysctl("net.ipv4.ip_forward"));        // 1
     )
     .set_into_module(
         m,
-        move |ctx: NativeCallContext<'_>,
-              ns: &mut NetnsHandle,
-              key: &str,
-              value: Dynamic|
-              -> Res<()> {
+        |ctx: NativeCallContext<'_>, ns: &mut NetnsHandle, key: &str, value: Dynamic| -> Res<()> {
             let file = ns.ns.open().or_raise(&ctx)?;
             let value = if value.is_bool() {
                 (value.as_bool().unwrap_or(false) as u8).to_string()
             } else {
                 value.to_string()
             };
+            host_settings_change(&ns.ns);
             sysctl::write(&file, key, &value)
                 .map_err(|e| e.in_netns(ns.ns.name()))
                 .or_raise(&ctx)?;
-            host_settings_changed(&n, &ns.ns);
             record::change(&ctx, || sysctl_command(&ns.ns, key, &value));
             Ok(())
         },
     );
 
-    let n = net.clone();
     method(
         "forwarding",
         &["ns: &mut Netns", "on: bool"],
@@ -271,16 +265,16 @@ print(router.sysctl("net.ipv6.conf.all.forwarding"));   // 1
     )
     .set_into_module(
         m,
-        move |ctx: NativeCallContext<'_>, ns: &mut NetnsHandle, on: bool| -> Res<()> {
+        |ctx: NativeCallContext<'_>, ns: &mut NetnsHandle, on: bool| -> Res<()> {
             let file = ns.ns.open().or_raise(&ctx)?;
             let v = if on { "1" } else { "0" };
+            host_settings_change(&ns.ns);
             for key in ["net.ipv4.ip_forward", "net.ipv6.conf.all.forwarding"] {
                 sysctl::write(&file, key, v)
                     .map_err(|e| e.in_netns(ns.ns.name()))
                     .or_raise(&ctx)?;
                 record::change(&ctx, || sysctl_command(&ns.ns, key, v));
             }
-            host_settings_changed(&n, &ns.ns);
             Ok(())
         },
     );
@@ -394,17 +388,17 @@ fn ping_from(
         .or_raise(ctx)
 }
 
-/// A sysctl write as a shell command (no sysctl binary needed).
 /// A new namespace copies some of the host's IPv4 settings (`ip netns add`
 /// after `sysctl -w net.ipv4.ip_forward=1` forwards too), so a namespace
-/// made ahead of this change is thrown away.
-fn host_settings_changed(n: &Net, ns: &crate::ns::Ns) {
+/// made ahead is not used once the host's settings change.
+fn host_settings_change(ns: &crate::ns::Ns) {
     if *ns == crate::ns::Ns::Host {
-        n.discard_spare();
+        crate::sys::netns_spare::host_may_change();
     }
 }
 
-fn sysctl_command(ns: &crate::ns::Ns, key: &str, value: &str) -> String {
+/// A sysctl write as a shell command (no sysctl binary needed).
+pub(super) fn sysctl_command(ns: &crate::ns::Ns, key: &str, value: &str) -> String {
     let path = sysctl::path_of(key).unwrap_or_default();
     format!("{}sh -c 'echo {value} > {path}'", record::exec_prefix(ns))
 }

@@ -32,18 +32,15 @@ fn same_ns(ns: &str, id: Option<NsId>) -> bool {
 
 pub fn teardown(net: &Netlink, objects: &[Object]) -> Teardown {
     let mut done = Teardown::default();
-    let dying_namespaces: Vec<(&str, NsId)> = objects
+    let dying_namespaces: std::collections::HashSet<(&str, NsId)> = objects
         .iter()
         .filter_map(|o| match o {
             Object::Netns { name, id } => Some((name.as_str(), *id)),
             _ => None,
         })
         .collect();
-    let in_lab_ns = |ns: &str, id: Option<NsId>| {
-        dying_namespaces
-            .iter()
-            .any(|(n, i)| *n == ns && Some(*i) == id)
-    };
+    let in_lab_ns =
+        |ns: &str, id: Option<NsId>| id.is_some_and(|id| dying_namespaces.contains(&(ns, id)));
 
     for o in objects.iter().rev() {
         if let Object::Process { pid, start, .. } = o {

@@ -61,7 +61,7 @@ impl Netlink {
             let spare = spares.as_ref().and_then(|m| m.take());
             spare.filter(|s| s.made.is_ok())
         };
-        let (file, opened) = netns_fs::create_or_name(name, spare, inside)?;
+        let (file, opened) = netns_fs::create(name, spare, inside)?;
         self.ask_for_spare();
         let adopted = netns_fs::id_of(&file)
             .and_then(|id| self.adopt(&Ns::Named(name.to_string()), id, opened));
@@ -83,14 +83,6 @@ impl Netlink {
         }
         if let Some(maker) = spares.as_ref() {
             maker.ask();
-        }
-    }
-
-    /// Throw away the namespace made ahead: a setting it was made with
-    /// (the host's sysctls, which new namespaces copy) has changed.
-    pub fn discard_spare(&self) {
-        if let Some(maker) = self.spares.borrow().as_ref() {
-            maker.discard();
         }
     }
 

@@ -130,8 +130,10 @@ impl Netlink {
             msg.attributes
                 .push(LinkAttribute::NetNsFd(file.as_raw_fd()));
         }
-        self.send_create(parent_ns, msg, action, name, Some((target, name)))?;
-        self.link_by_name(target, name)
+        match self.send_create(parent_ns, msg, action, name, Some((target, name)))? {
+            Some(echoed) => Ok(echoed),
+            None => self.link_by_name(target, name),
+        }
     }
 }
 

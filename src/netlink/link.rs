@@ -4,8 +4,8 @@ use std::os::fd::AsRawFd;
 
 use rtnetlink::packet_route::RouteNetlinkMessage as M;
 use rtnetlink::packet_route::link::{
-    BridgeStpState, InfoBridge, InfoData, InfoKind, InfoVeth, LinkAttribute, LinkFlags,
-    LinkInfo as Nla, LinkLayerType, LinkMessage,
+    BridgeStpState, InfoBridge, InfoData, InfoKind, InfoVeth, LinkAttribute, LinkExtentMask,
+    LinkFlags, LinkInfo as Nla, LinkLayerType, LinkMessage,
 };
 use rtnetlink::{LinkMessageBuilder, LinkUnspec};
 
@@ -20,7 +20,7 @@ impl Netlink {
         let action = format!("find link \"{name}\"");
         check_ifname(&action, name).map_err(|e| e.in_netns(ns.name()))?;
         self.wait_dying();
-        let mut msg = LinkMessage::default();
+        let mut msg = brief();
         msg.attributes.push(LinkAttribute::IfName(name.to_string()));
         match self.get_link(ns, msg) {
             Ok(info) => Ok(info),
@@ -39,7 +39,7 @@ impl Netlink {
     /// `ip -n NS link show` of one index. A missing index means the link was
     /// deleted or moved away behind this handle's back.
     pub fn link_by_index(&self, ns: &Ns, index: u32) -> Result<LinkInfo> {
-        let mut msg = LinkMessage::default();
+        let mut msg = brief();
         msg.header.index = index;
         self.get_link(ns, msg).map_err(|errno| {
             let action = format!("find link #{index}");
@@ -71,14 +71,12 @@ impl Netlink {
     }
 
     /// `links` without waiting for dying links first.
+    /// Every link of `ns` (without counters, which nothing here reads and
+    /// which are most of what the kernel would send).
     pub(super) fn dump_links(&self, ns: &Ns) -> Result<Vec<LinkInfo>> {
         let handle = self.handle(ns)?;
         let replies = self
-            .block_on(request::send(
-                &handle,
-                M::GetLink(LinkMessage::default()),
-                DUMP,
-            ))
+            .block_on(request::send(&handle, M::GetLink(brief()), DUMP))
             .map_err(|e| Error::errno("list links", e).in_netns(ns.name()))?;
         Ok(replies.into_iter().filter_map(parse_link).collect())
     }
@@ -189,7 +187,9 @@ impl Netlink {
     ///
     /// The echo is asked for only when the link is made in `ns` itself: the
     /// kernel sends it from the link's namespace to the requester's port
-    /// number, which in another namespace is some other socket's.
+    /// number, which in another namespace is some other socket's. (It is
+    /// built before a master is applied: a create that names a master would
+    /// have to read the link back instead.)
     pub(super) fn send_create(
         &self,
         ns: &Ns,
@@ -206,6 +206,7 @@ impl Netlink {
                 LinkAttribute::NetNsFd(_)
                     | LinkAttribute::NetNsPid(_)
                     | LinkAttribute::IfNetnsId(_)
+                    | LinkAttribute::LinkNetNsId(_)
             )
         });
         let flags = if elsewhere { CREATE } else { CREATE_ECHO };
@@ -411,16 +412,31 @@ impl Netlink {
         if info.kind != "veth" {
             return Ok(None);
         }
-        let Some(peer_index) = info.link else {
+        self.linked(ns, info, "find the peer of veth")
+    }
+
+    /// The link a stacked link sits on (a VLAN's, a macvlan's: IFLA_LINK),
+    /// as (namespace, index), which may be in another namespace; None for
+    /// a link on nothing, and for veths (see `peer_of`).
+    pub fn parent_of(&self, ns: &Ns, info: &LinkInfo) -> Result<Option<(Ns, u32)>> {
+        if info.kind == "veth" || info.link == Some(info.index) {
+            return Ok(None);
+        }
+        self.linked(ns, info, "find the parent of")
+    }
+
+    /// Where IFLA_LINK and IFLA_LINK_NETNSID of `info` point.
+    fn linked(&self, ns: &Ns, info: &LinkInfo, action: &str) -> Result<Option<(Ns, u32)>> {
+        let Some(index) = info.link else {
             return Ok(None);
         };
         let Some(nsid) = info.link_netnsid else {
-            return Ok(Some((ns.clone(), peer_index)));
+            return Ok(Some((ns.clone(), index)));
         };
         match self.ns_with_nsid(ns, nsid)? {
-            Some(peer_ns) => Ok(Some((peer_ns, peer_index))),
+            Some(other) => Ok(Some((other, index))),
             None => Err(Error::not_found(
-                format!("find the peer of veth \"{}\"", info.name),
+                format!("{action} \"{}\"", info.name),
                 "its namespace has no name under /run/netns",
             )
             .in_netns(ns.name())),
@@ -472,6 +488,14 @@ pub(super) fn check_ifname(action: &str, name: &str) -> Result<()> {
         return Ok(());
     };
     Err(Error::new(Kind::Invalid, action, format!("\"{name}\": {reason}")).about(name))
+}
+
+/// A RTM_GETLINK request that asks the kernel to leave out the counters.
+fn brief() -> LinkMessage {
+    let mut msg = LinkMessage::default();
+    msg.attributes
+        .push(LinkAttribute::ExtMask(vec![LinkExtentMask::SkipStats]));
+    msg
 }
 
 fn parse_link(msg: M) -> Option<LinkInfo> {

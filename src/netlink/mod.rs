@@ -36,9 +36,8 @@ use conn::Conn;
 
 /// The backend every script call goes through.
 pub struct Netlink {
-    /// Namespaces made ahead, from the second `add_netns` on. First, so
-    /// that it is dropped (and its thread ended) before the runtime it
-    /// opens sockets with.
+    /// Namespaces made ahead, from the second `add_netns` on (ended
+    /// before the runtime it opens sockets with, see Drop).
     spares: RefCell<Option<crate::sys::netns_spare::Maker<conn::Opened>>>,
     rt: tokio::runtime::Runtime,
     conns: RefCell<HashMap<Ns, Conn>>,
@@ -48,6 +47,9 @@ pub struct Netlink {
     /// kernel removes them asynchronously; they are waited for before the
     /// next call that could see them.
     dying: RefCell<Vec<(Ns, u32)>>,
+    /// Link events listened to since before those links could go (see
+    /// `watch`), by namespace.
+    watching: RefCell<HashMap<Ns, rtnetlink::sys::Socket>>,
 }
 
 impl Netlink {
@@ -64,6 +66,7 @@ impl Netlink {
             conns: RefCell::new(HashMap::new()),
             nsids: RefCell::new(HashMap::new()),
             dying: RefCell::new(Vec::new()),
+            watching: RefCell::new(HashMap::new()),
             spares: RefCell::new(None),
         })
     }
@@ -75,6 +78,8 @@ impl Netlink {
 
 impl Drop for Netlink {
     fn drop(&mut self) {
+        // The maker thread opens sockets with the runtime: it ends first.
+        drop(self.spares.borrow_mut().take());
         self.wait_dying();
         let all: Vec<Ns> = self.conns.borrow().keys().cloned().collect();
         for ns in all {

@@ -57,13 +57,22 @@ impl Netlink {
     /// peers are found from the other side, one link dump per surviving
     /// namespace, so deleting N namespaces does not open N connections.
     pub fn del_netns_many(&self, names: &[&str], holders: &netns_fs::Holders) -> Vec<Result<()>> {
-        let dying: Vec<Ns> = names
+        let dying: Vec<(Ns, std::fs::File)> = names
             .iter()
             .filter(|name| netns_fs::validate_name(name).is_ok())
             .map(|name| Ns::Named(name.to_string()))
-            .filter(|ns| ns.open().is_ok_and(|f| !holders.keep_alive(&f, names)))
+            .filter_map(|ns| ns.open().ok().map(|f| (ns, f)))
+            .filter(|(_, f)| !holders.keep_alive(f, names))
             .collect();
         let into = self.links_into(&dying);
+        drop(dying); // our descriptors must not keep them alive
+        // Listen before anything goes, so no removal is missed and the wait
+        // need not look at the links first.
+        let mut watched: Vec<&Ns> = into.iter().map(|(ns, _, _)| ns).collect();
+        watched.dedup();
+        for ns in watched {
+            self.watch(ns);
+        }
         let results: Vec<Result<()>> = names
             .iter()
             .map(|name| {
@@ -73,12 +82,13 @@ impl Netlink {
             })
             .collect();
         // Only the peers of namespaces whose name really went will go.
-        let deleted = |ns: &Ns| {
-            names
-                .iter()
-                .zip(&results)
-                .any(|(name, r)| r.is_ok() && ns.name() == *name)
-        };
+        let gone: std::collections::HashSet<&str> = names
+            .iter()
+            .zip(&results)
+            .filter(|(_, r)| r.is_ok())
+            .map(|(name, _)| *name)
+            .collect();
+        let deleted = |ns: &Ns| gone.contains(ns.name());
         self.dying.borrow_mut().extend(
             into.into_iter()
                 .filter(|(_, _, into)| deleted(into))
@@ -89,13 +99,14 @@ impl Netlink {
 
     /// The veths in namespaces other than `dying` whose peers are in one
     /// of `dying`: where each is, and which of `dying` its peer is in.
-    fn links_into(&self, dying: &[Ns]) -> Vec<(Ns, u32, Ns)> {
+    fn links_into(&self, dying: &[(Ns, std::fs::File)]) -> Vec<(Ns, u32, Ns)> {
         let mut found = Vec::new();
         if dying.is_empty() {
             return found;
         }
+        let names: std::collections::HashSet<&Ns> = dying.iter().map(|(ns, _)| ns).collect();
         for ns in Ns::all().unwrap_or_default() {
-            if dying.contains(&ns) {
+            if names.contains(&ns) {
                 continue;
             }
             let Ok(links) = self.dump_links(&ns) else {
@@ -110,7 +121,7 @@ impl Netlink {
             }
             let ids: std::collections::HashMap<i32, &Ns> = dying
                 .iter()
-                .filter_map(|d| Some((self.nsid_of(&ns, d).ok().flatten()?, d)))
+                .filter_map(|(d, file)| Some((self.nsid_of_file(&ns, d, file).ok().flatten()?, d)))
                 .collect();
             for l in crossing {
                 if let Some(into) = l.link_netnsid.and_then(|id| ids.get(&id)) {
@@ -179,7 +190,11 @@ impl Netlink {
     /// The id namespace `target` has inside namespace `from` (what
     /// IFLA_LINK_NETNSID refers to), if one was assigned.
     pub fn nsid_of(&self, from: &Ns, target: &Ns) -> Result<Option<i32>> {
-        let file = target.open()?;
+        self.nsid_of_file(from, target, &target.open()?)
+    }
+
+    /// `nsid_of`, for a namespace already open as `file`.
+    fn nsid_of_file(&self, from: &Ns, target: &Ns, file: &std::fs::File) -> Result<Option<i32>> {
         let handle = self.handle(from)?;
         let mut msg = NsidMessage::default();
         msg.attributes

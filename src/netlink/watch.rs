@@ -38,16 +38,39 @@ impl Netlink {
         for (ns, indices) in by_ns {
             self.wait_gone(&ns, indices, deadline);
         }
+        // Sockets watched for links that turned out not to be waited for.
+        self.watching.borrow_mut().clear();
     }
 
-    /// Subscribe to link events in `ns`, then see which of `indices` are
-    /// still there, then wait for their removal events.
-    fn wait_gone(&self, ns: &Ns, mut indices: HashSet<u32>, deadline: Instant) {
-        let Ok(file) = ns.open() else { return };
-        let Ok(Ok(socket)) = netns_fs::run_in(&file, subscribe) else {
+    /// Listen to the link events of `ns` from now on, for the next
+    /// `wait_dying`: then links that go before it are not missed, and it
+    /// need not look at the links first.
+    pub(super) fn watch(&self, ns: &Ns) {
+        if self.watching.borrow().contains_key(ns) {
             return;
+        }
+        let Ok(file) = ns.open() else { return };
+        if let Ok(Ok(socket)) = netns_fs::run_in(&file, subscribe) {
+            self.watching.borrow_mut().insert(ns.clone(), socket);
+        }
+    }
+
+    /// Wait for the removal events of `indices` in `ns`: on the socket
+    /// `watch` opened before they could go, or on a new one, after seeing
+    /// which are still there.
+    fn wait_gone(&self, ns: &Ns, mut indices: HashSet<u32>, deadline: Instant) {
+        let watched = self.watching.borrow_mut().remove(ns);
+        let socket = match watched {
+            Some(socket) => socket,
+            None => {
+                let Ok(file) = ns.open() else { return };
+                let Ok(Ok(socket)) = netns_fs::run_in(&file, subscribe) else {
+                    return;
+                };
+                self.retain_present(ns, &mut indices);
+                socket
+            }
         };
-        self.retain_present(ns, &mut indices);
         let mut buf = vec![0u8; 1 << 16];
         while !indices.is_empty() && Instant::now() < deadline {
             match next_removals(&socket, &mut buf) {

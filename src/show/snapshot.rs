@@ -21,6 +21,8 @@ pub struct LinkView {
     pub master: Option<String>,
     /// The other end of a veth: (namespace, link name).
     pub peer: Option<(String, String)>,
+    /// The link a VLAN or macvlan sits on: (namespace, link name).
+    pub parent: Option<(String, String)>,
     /// A root qdisc someone added (a shape, an impairment), as `tc`
     /// would be given it; None for the kernel's default.
     pub qdisc: Option<String>,
@@ -65,13 +67,15 @@ pub fn snapshot(net: &Netlink, only: Option<&Ledger>) -> Snapshot {
                 .master
                 .and_then(|m| links.iter().find(|x| x.index == m))
                 .map(|m| m.name.clone());
-            let peer = match net.peer_of(&ns, l) {
-                Ok(Some((pns, pi))) => net
-                    .link_by_index(&pns, pi)
+            let named = |found: crate::error::Result<Option<(Ns, u32)>>| match found {
+                Ok(Some((other, index))) => net
+                    .link_by_index(&other, index)
                     .ok()
-                    .map(|p| (pns.name().to_string(), p.name)),
+                    .map(|p| (other.name().to_string(), p.name)),
                 _ => None,
             };
+            let peer = named(net.peer_of(&ns, l));
+            let parent = named(net.parent_of(&ns, l));
             views.push(LinkView {
                 name: l.name.clone(),
                 index: l.index,
@@ -83,6 +87,7 @@ pub fn snapshot(net: &Netlink, only: Option<&Ledger>) -> Snapshot {
                 addresses,
                 master,
                 peer,
+                parent,
                 qdisc: qdiscs
                     .iter()
                     .find(|(i, q)| *i == l.index && q.added)
@@ -190,6 +195,7 @@ impl Snapshot {
                     "addresses": l.addresses,
                     "master": l.master,
                     "peer": l.peer.as_ref().map(|(n, l)| json!({"netns": n, "link": l})),
+                    "parent": l.parent.as_ref().map(|(n, l)| json!({"netns": n, "link": l})),
                     "qdisc": l.qdisc,
                 })).collect::<Vec<_>>(),
                 "routes": ns.routes.iter().map(|r| json!({"dst": r.dst, "gateway": r.gateway, "dev": r.dev})).collect::<Vec<_>>(),
@@ -203,16 +209,23 @@ impl Snapshot {
         let mut out = String::new();
         for ns in &self.namespaces {
             out.push_str(&format!("{}\n", ns.name));
+            // A stacked link is named as `ip` names it: eth0.10@eth0, and
+            // with its parent's namespace when that is another one.
+            let shown_name = |l: &LinkView| match &l.parent {
+                Some((pns, pl)) if *pns == ns.name => format!("{}@{pl}", l.name),
+                Some((pns, pl)) => format!("{}@{pns}/{pl}", l.name),
+                None => l.name.clone(),
+            };
             let width = ns
                 .links
                 .iter()
-                .map(|l| l.name.chars().count())
+                .map(|l| shown_name(l).chars().count())
                 .max()
                 .unwrap_or(0)
                 + 2;
             let line = |l: &LinkView, indent: &str| {
                 let state = if l.up { l.state.clone() } else { "down".into() };
-                let head = format!("{indent}{}", l.name);
+                let head = format!("{indent}{}", shown_name(l));
                 let mut s = format!("{head:<w$}{:<10}{:<15}", l.kind, state, w = width + 6);
                 if !l.addresses.is_empty() {
                     let shown: Vec<&String> = l

@@ -157,16 +157,12 @@ pub fn run_in<T: Send>(ns: &File, f: impl FnOnce() -> T + Send) -> Result<T> {
     })
 }
 
-/// Create namespace `name` like `ip netns add`, and run `f` inside it on the
-/// creating thread (no fork, no extra thread). Returns the namespace file.
-pub fn create<T: Send>(name: &str, f: impl FnOnce() -> T + Send) -> Result<(File, T)> {
-    create_or_name(name, || None, f)
-}
-
-/// Like `create`, but name the namespace `spare` gives if it gives one (a
-/// namespace made ahead, see netns_spare), which costs one bind mount.
-/// `spare` is asked only once the name is known to be free.
-pub fn create_or_name<T: Send>(
+/// Create namespace `name` like `ip netns add`: name the namespace `spare`
+/// gives if it gives one (made ahead, see netns_spare), which costs one
+/// bind mount, else make one on a short-lived thread that runs `f` inside
+/// it. `spare` is asked only once the name is known to be free. Returns
+/// the namespace file and what was made inside.
+pub fn create<T: Send>(
     name: &str,
     spare: impl FnOnce() -> Option<Spare<T>>,
     f: impl FnOnce() -> T + Send,
@@ -179,7 +175,7 @@ pub fn create_or_name<T: Send>(
     })?;
     let target = new_entry(name, &action)?;
     let made = match spare() {
-        Some(Spare { ns, made }) => {
+        Some(Spare { ns, made, .. }) => {
             let source = format!("/proc/self/fd/{}", ns.as_raw_fd());
             mount(
                 Some(source.as_str()),
@@ -217,7 +213,8 @@ fn unshare_here<T: Send>(
                 if e == nix::errno::Errno::ENOSPC {
                     err.with_help(
                         "the kernel's limit on network namespaces is reached \
-                         (sysctl user.max_net_namespaces)",
+                         (sysctl user.max_net_namespaces; while it makes \
+                         namespaces, netscript holds one more, made ahead)",
                     )
                 } else {
                     err

@@ -14,29 +14,64 @@
 //! At most one namespace waits unnamed. It is in no list: nothing but this
 //! process holds it, so the kernel frees it when the process ends or the
 //! maker is dropped. It counts against the kernel's namespace limit while
-//! it waits.
+//! it waits, so another program may reach that limit one namespace early.
 //!
 //! The maker works only when asked, once per namespace taken. When making
 //! one fails, the caller is not told of that failure: it makes its
 //! namespace itself, and asks again only after that, so the error it
 //! reports is the one of that moment, not of an earlier attempt, and the
 //! maker never competes with it for the last namespace the limit allows.
+//!
+//! A new namespace copies some settings of the machine's first namespace
+//! (its IPv4 `conf/all` and `conf/default`, `ip_forward`), as they are when
+//! it is made. A spare is therefore thrown away when the script changes
+//! the host's settings or runs a program there, and when it has waited
+//! longer than [`FRESH_FOR`]: a change made meanwhile by another program
+//! is then still seen, unless it falls within that second.
 
 use std::cell::Cell;
 use std::fs::File;
 use std::os::fd::AsFd;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, Sender, SyncSender, channel, sync_channel};
 use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
 
 use nix::sched::{CloneFlags, setns, unshare};
+use nix::sys::signal::{SigSet, SigmaskHow, Signal, pthread_sigmask};
 
 use crate::error::Result;
 use crate::sys::netns_fs;
+
+/// Bumped whenever the host's settings may change (see `host_may_change`).
+static HOST_CHANGES: AtomicU64 = AtomicU64::new(0);
+
+/// Say that the host's settings may change from now on: the script sets a
+/// sysctl there, or runs a program there. A spare made before is not used.
+pub fn host_may_change() {
+    HOST_CHANGES.fetch_add(1, Ordering::SeqCst);
+}
+
+/// How long a spare may wait before it is made again rather than used.
+/// A script making many namespaces asks for the next within a millisecond.
+pub const FRESH_FOR: Duration = Duration::from_secs(1);
 
 /// A namespace nobody has named yet, and what was made inside it.
 pub struct Spare<T> {
     pub ns: File,
     pub made: T,
+    made_at: Instant,
+    /// `HOST_CHANGES` when it was begun.
+    host_changes: u64,
+}
+
+impl<T> Spare<T> {
+    /// Made recently, and since then nothing may have changed the
+    /// settings it copied from the host.
+    fn fresh(&self) -> bool {
+        self.made_at.elapsed() <= FRESH_FOR
+            && self.host_changes == HOST_CHANGES.load(Ordering::SeqCst)
+    }
 }
 
 /// The thread that makes a namespace ahead when asked. Dropping it waits
@@ -50,17 +85,25 @@ pub struct Maker<T> {
 }
 
 impl<T: Send + 'static> Maker<T> {
-    /// Start the thread from the calling thread's namespace (a new
-    /// namespace is a sibling of every other; this is only where the maker
-    /// returns to between two). `inside` runs in each new namespace.
+    /// Start the thread from the calling thread's namespace, which it
+    /// returns to between two namespaces and makes each from (the host:
+    /// what `ip netns add` would make it from). `inside` runs in each new
+    /// namespace. The thread takes no signals: Ctrl-C is the main thread's
+    /// to see.
     pub fn start(inside: impl Fn() -> T + Send + 'static) -> Result<Maker<T>> {
         let home = netns_fs::current()?;
         let (want, wanted) = channel();
         let (made, next) = sync_channel(1);
-        let thread = std::thread::Builder::new()
+        let mut signals = SigSet::empty();
+        signals.add(Signal::SIGINT);
+        signals.add(Signal::SIGTERM);
+        let mut before = SigSet::empty();
+        let _ = pthread_sigmask(SigmaskHow::SIG_BLOCK, Some(&signals), Some(&mut before));
+        let spawned = std::thread::Builder::new()
             .name("netns-maker".into())
-            .spawn(move || make_when_asked(&home, &inside, &wanted, &made))
-            .map_err(|e| crate::error::Error::from_io("start a thread", &e))?;
+            .spawn(move || make_when_asked(&home, &inside, &wanted, &made));
+        let _ = pthread_sigmask(SigmaskHow::SIG_SETMASK, Some(&before), None);
+        let thread = spawned.map_err(|e| crate::error::Error::from_io("start a thread", &e))?;
         Ok(Maker {
             want: Some(want),
             next,
@@ -78,19 +121,14 @@ impl<T: Send + 'static> Maker<T> {
         }
     }
 
-    /// The namespace asked for, waiting for it if it is not ready yet;
-    /// None if none was asked for or it could not be made.
+    /// The namespace asked for, waiting for it if it is not ready yet.
+    /// None if none was asked for, if no namespace could be entered, or if
+    /// it has waited too long; what `inside` made is the caller's to check.
     pub fn take(&self) -> Option<Spare<T>> {
         if !self.asked.replace(false) {
             return None;
         }
-        self.next.recv().ok().flatten()
-    }
-
-    /// Throw away the namespace asked for (made with settings that have
-    /// changed since), so the next one is made afresh.
-    pub fn discard(&self) {
-        drop(self.take());
+        self.next.recv().ok().flatten().filter(Spare::fresh)
     }
 }
 
@@ -113,6 +151,7 @@ fn make_when_asked<T>(
     made: &SyncSender<Option<Spare<T>>>,
 ) {
     while wanted.recv().is_ok() {
+        let host_changes = HOST_CHANGES.load(Ordering::SeqCst);
         let spare = match unshare(CloneFlags::CLONE_NEWNET) {
             Ok(()) => {
                 let value = inside();
@@ -120,7 +159,12 @@ fn make_when_asked<T>(
                 if setns(home.as_fd(), CloneFlags::CLONE_NEWNET).is_err() {
                     return;
                 }
-                ns.map(|ns| Spare { ns, made: value })
+                ns.map(|ns| Spare {
+                    ns,
+                    made: value,
+                    made_at: Instant::now(),
+                    host_changes,
+                })
             }
             Err(_) => None,
         };
@@ -169,9 +213,20 @@ mod tests {
         assert_ne!(second.made.0, inside, "each spare is another namespace");
 
         maker.ask();
-        maker.discard();
-        assert!(maker.take().is_none(), "a discarded spare is gone");
+        let _ = maker.take().unwrap(); // ready, and made before the change
+        maker.ask();
+        std::thread::sleep(Duration::from_millis(100));
+        host_may_change();
+        assert!(maker.take().is_none(), "made before the host changed");
+        maker.ask();
+        assert!(maker.take().is_some(), "made after it");
         drop(maker); // ends the thread, and waits for it
-        assert!(File::open(format!("/proc/self/task/{tid}")).is_err());
+        // The kernel lists an ended thread a moment longer than join waits.
+        let listed = || File::open(format!("/proc/self/task/{tid}")).is_ok();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while listed() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        assert!(!listed(), "the maker thread ended");
     }
 }
