@@ -312,7 +312,10 @@ fn show_names_the_link_a_macvlan_sits_on() {
         r#"let r1 = netns::add("r1");
 let up = link::add_veth("uplink", "other");
 link::add_macvlan(up, "bridge", #{ name: "mv0" });
-link::add_macvlan(up, "bridge", #{ netns: r1, name: "eth0" });"#,
+// In r1, eth0 gets the index its parent has in the host (lo is 1).
+link::add_macvlan(up, "bridge", #{ netns: r1, name: "first" });
+let eth0 = link::add_macvlan(up, "bridge", #{ netns: r1, name: "eth0" });
+if eth0.index != up.index { throw `eth0 is #${eth0.index}, uplink #${up.index}`; }"#,
     );
     let run = sb.sh(
         "netscript --lab m m.rhai && netscript show m > tree.txt && netscript show m --json > show.json \

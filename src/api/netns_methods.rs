@@ -239,7 +239,9 @@ print(r1.sysctl("net.ipv4.ip_forward"));        // 1
                 value.to_string()
             };
             host_settings_change(&ns.ns);
-            sysctl::write(&file, key, &value)
+            let written = sysctl::write(&file, key, &value);
+            host_settings_change(&ns.ns);
+            written
                 .map_err(|e| e.in_netns(ns.ns.name()))
                 .or_raise(&ctx)?;
             record::change(&ctx, || sysctl_command(&ns.ns, key, &value));
@@ -270,7 +272,9 @@ print(router.sysctl("net.ipv6.conf.all.forwarding"));   // 1
             let v = if on { "1" } else { "0" };
             host_settings_change(&ns.ns);
             for key in ["net.ipv4.ip_forward", "net.ipv6.conf.all.forwarding"] {
-                sysctl::write(&file, key, v)
+                let written = sysctl::write(&file, key, v);
+                host_settings_change(&ns.ns);
+                written
                     .map_err(|e| e.in_netns(ns.ns.name()))
                     .or_raise(&ctx)?;
                 record::change(&ctx, || sysctl_command(&ns.ns, key, v));
@@ -392,7 +396,8 @@ fn ping_from(
 /// after `sysctl -w net.ipv4.ip_forward=1` forwards too), so a namespace
 /// made ahead is not used once the host's settings change.
 fn host_settings_change(ns: &crate::ns::Ns) {
-    if *ns == crate::ns::Ns::Host {
+    use crate::ns::Ns;
+    if *ns == Ns::Host || ns.id().is_some_and(|id| Ns::Host.id() == Some(id)) {
         crate::sys::netns_spare::host_may_change();
     }
 }

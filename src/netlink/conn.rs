@@ -106,6 +106,8 @@ impl Netlink {
         self.nsids
             .borrow_mut()
             .retain(|(from, _), (to, _)| from != ns && to != ns);
+        // A socket listening there would keep the namespace alive too.
+        self.watching.borrow_mut().remove(ns);
         let conn = self.conns.borrow_mut().remove(ns);
         if let Some(conn) = conn {
             drop(conn.handle);

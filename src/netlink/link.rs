@@ -70,9 +70,9 @@ impl Netlink {
         self.dump_links(ns)
     }
 
-    /// `links` without waiting for dying links first.
-    /// Every link of `ns` (without counters, which nothing here reads and
-    /// which are most of what the kernel would send).
+    /// `links` without waiting for dying links first, and without counters
+    /// (which nothing here reads, and which are most of what the kernel
+    /// would send).
     pub(super) fn dump_links(&self, ns: &Ns) -> Result<Vec<LinkInfo>> {
         let handle = self.handle(ns)?;
         let replies = self
@@ -419,7 +419,8 @@ impl Netlink {
     /// as (namespace, index), which may be in another namespace; None for
     /// a link on nothing, and for veths (see `peer_of`).
     pub fn parent_of(&self, ns: &Ns, info: &LinkInfo) -> Result<Option<(Ns, u32)>> {
-        if info.kind == "veth" || info.link == Some(info.index) {
+        // A link in another namespace may have its parent's index.
+        if info.kind == "veth" || (info.link == Some(info.index) && info.link_netnsid.is_none()) {
             return Ok(None);
         }
         self.linked(ns, info, "find the parent of")

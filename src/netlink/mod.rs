@@ -27,7 +27,7 @@ pub use route::{RouteKind, RouteSpec};
 pub use types::{LinkInfo, RouteInfo};
 
 use std::cell::RefCell;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use crate::error::Result;
 use crate::ns::Ns;
@@ -49,7 +49,7 @@ pub struct Netlink {
     dying: RefCell<Vec<(Ns, u32)>>,
     /// Link events listened to since before those links could go (see
     /// `watch`), by namespace.
-    watching: RefCell<HashMap<Ns, rtnetlink::sys::Socket>>,
+    watching: RefCell<HashMap<Ns, (rtnetlink::sys::Socket, HashSet<u32>)>>,
 }
 
 impl Netlink {

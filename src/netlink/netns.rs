@@ -68,10 +68,13 @@ impl Netlink {
         drop(dying); // our descriptors must not keep them alive
         // Listen before anything goes, so no removal is missed and the wait
         // need not look at the links first.
-        let mut watched: Vec<&Ns> = into.iter().map(|(ns, _, _)| ns).collect();
-        watched.dedup();
-        for ns in watched {
-            self.watch(ns);
+        let mut watched: std::collections::HashMap<&Ns, std::collections::HashSet<u32>> =
+            std::collections::HashMap::new();
+        for (ns, index, _) in &into {
+            watched.entry(ns).or_default().insert(*index);
+        }
+        for (ns, indices) in watched {
+            self.watch(ns, indices);
         }
         let results: Vec<Result<()>> = names
             .iter()

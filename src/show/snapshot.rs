@@ -75,7 +75,13 @@ pub fn snapshot(net: &Netlink, only: Option<&Ledger>) -> Snapshot {
                 _ => None,
             };
             let peer = named(net.peer_of(&ns, l));
-            let parent = named(net.parent_of(&ns, l));
+            let parent = match net.parent_of(&ns, l) {
+                Ok(Some((other, index))) if other == ns => links
+                    .iter()
+                    .find(|p| p.index == index)
+                    .map(|p| (ns.name().to_string(), p.name.clone())),
+                found => named(found),
+            };
             views.push(LinkView {
                 name: l.name.clone(),
                 index: l.index,

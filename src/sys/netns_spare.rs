@@ -46,8 +46,9 @@ use crate::sys::netns_fs;
 /// Bumped whenever the host's settings may change (see `host_may_change`).
 static HOST_CHANGES: AtomicU64 = AtomicU64::new(0);
 
-/// Say that the host's settings may change from now on: the script sets a
-/// sysctl there, or runs a program there. A spare made before is not used.
+/// Say that the host's settings may change: the script sets a sysctl
+/// there, or runs a program there. Said before and after the change, so a
+/// spare begun before it ends is not used either.
 pub fn host_may_change() {
     HOST_CHANGES.fetch_add(1, Ordering::SeqCst);
 }
@@ -67,10 +68,12 @@ pub struct Spare<T> {
 
 impl<T> Spare<T> {
     /// Made recently, and since then nothing may have changed the
-    /// settings it copied from the host.
+    /// settings it copied from the host (a program the script started
+    /// there and that still runs may change them at any time).
     fn fresh(&self) -> bool {
         self.made_at.elapsed() <= FRESH_FOR
             && self.host_changes == HOST_CHANGES.load(Ordering::SeqCst)
+            && !crate::sys::spawn::running_in_host()
     }
 }
 
