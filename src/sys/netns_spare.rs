@@ -25,9 +25,10 @@
 //! A new namespace copies some settings of the machine's first namespace
 //! (its IPv4 `conf/all` and `conf/default`, `ip_forward`), as they are when
 //! it is made. A spare is therefore thrown away when the script changes
-//! the host's settings or runs a program there, and when it has waited
-//! longer than [`FRESH_FOR`]: a change made meanwhile by another program
-//! is then still seen, unless it falls within that second.
+//! the host's settings or runs a program there, while a program it spawned
+//! there still runs, and when it has waited longer than [`FRESH_FOR`]: a
+//! change made meanwhile by another program is then still seen, unless it
+//! falls within that second.
 
 use std::cell::Cell;
 use std::fs::File;
