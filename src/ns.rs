@@ -69,6 +69,11 @@ impl Ns {
         }
     }
 
+    /// Whether this is the host's namespace: the host, or a name for it.
+    pub fn is_host(&self) -> bool {
+        *self == Ns::Host || self.id().is_some_and(|id| Ns::Host.id() == Some(id))
+    }
+
     /// Every namespace netscript can see: host first, then /run/netns order.
     pub fn all() -> Result<Vec<Ns>> {
         let mut all = vec![Ns::Host];

@@ -103,7 +103,7 @@ pub fn register(m: &mut Module) {
             let target = target(ns).or_raise(&ctx)?;
             record::look(&ctx, || format!("{}$SHELL", record::exec_prefix(&ns.ns)));
             let status = exec::shell(&target);
-            host_may_have_changed(ns);
+            super::host_settings_may_change(&ns.ns);
             Ok(status.or_raise(&ctx)? as rhai::INT)
         },
     );
@@ -117,7 +117,7 @@ fn exec_with(ctx: &NativeCallContext, ns: &NetnsHandle, cmd: Dynamic, opts: Map)
         format!("{}{}", record::exec_prefix(&ns.ns), command::display(&argv))
     });
     let out = exec::exec(&target, &argv, &opts);
-    host_may_have_changed(ns);
+    super::host_settings_may_change(&ns.ns);
     let out = out.or_raise(ctx)?;
     let mut map = Map::new();
     map.insert("status".into(), Dynamic::from_int(out.status as rhai::INT));
@@ -134,29 +134,21 @@ fn run_with(ctx: &NativeCallContext, ns: &NetnsHandle, cmd: Dynamic, opts: Map) 
         format!("{}{}", record::exec_prefix(&ns.ns), command::display(&argv))
     });
     let done = exec::run(&target, &argv, &opts);
-    host_may_have_changed(ns);
+    super::host_settings_may_change(&ns.ns);
     done.or_raise(ctx)
 }
 
 /// Where a program runs. A program in the host may change its settings,
-/// which new namespaces copy: the namespace made ahead is not used (see
-/// `host_may_have_changed`, said again when the program has ended).
+/// which new namespaces copy (see `host_settings_may_change`, said again
+/// when the program has ended).
 pub fn target(ns: &NetnsHandle) -> Result<Target> {
     let file = ns.ns.open()?;
-    host_may_have_changed(ns);
+    super::host_settings_may_change(&ns.ns);
     let name = match &ns.ns {
         Ns::Host => None,
         Ns::Named(n) => Some(n.clone()),
     };
     Ok(Target { file, name })
-}
-
-/// The host's settings may change while a program runs in `ns`: in the
-/// host, or in a name for the host's namespace.
-fn host_may_have_changed(ns: &NetnsHandle) {
-    if ns.ns == Ns::Host || ns.ns.id().is_some_and(|id| Ns::Host.id() == Some(id)) {
-        crate::sys::netns_spare::host_may_change();
-    }
 }
 
 /// A command as a shell-like line or an array of words (the first

@@ -91,6 +91,16 @@ pub fn engine(net: Net, script_dir: Option<std::path::PathBuf>) -> Engine {
 
 /// `print` to stdout; a closed stdout (`netscript lab.rhai | head -1`) ends
 /// the process quietly like other Unix tools do, instead of panicking.
+/// A new namespace copies some of the host's IPv4 settings (`ip netns add`
+/// after `sysctl -w net.ipv4.ip_forward=1` forwards too): a sysctl set in
+/// `ns`, or a program run there, may change them if `ns` is the host's, and
+/// the namespace made ahead is then not used. Said before and after.
+fn host_settings_may_change(ns: &crate::ns::Ns) {
+    if ns.is_host() {
+        crate::sys::netns_spare::host_may_change();
+    }
+}
+
 fn print_line(text: &str) {
     use std::io::Write;
     let mut out = std::io::stdout().lock();

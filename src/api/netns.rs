@@ -41,6 +41,21 @@ pub fn delete(n: &Net, ctx: &NativeCallContext, name: &str) -> Res<()> {
     Ok(())
 }
 
+/// `netns::add(name, #{ ipv6 })`.
+fn add_with(n: &Net, ctx: &NativeCallContext, name: &str, opts: Map) -> Res<NetnsHandle> {
+    check_options("create a namespace", &opts, &["ipv6"]).or_raise(ctx)?;
+    let ipv6 = bool_option(&opts, "ipv6").or_raise(ctx)?.unwrap_or(true);
+    add(n, ctx, name)?;
+    let ns = Ns::Named(name.into());
+    if !ipv6 {
+        // Nothing half-built: the namespace goes again.
+        without_ipv6(ctx, &ns).inspect_err(|_| {
+            let _ = delete(n, ctx, name);
+        })?;
+    }
+    Ok(NetnsHandle { ns })
+}
+
 /// No IPv6 on any link of `ns`, lo and links made later included. A kernel
 /// booted without IPv6 (no net.ipv6 sysctls at all) already is that.
 fn without_ipv6(ctx: &NativeCallContext, ns: &Ns) -> Res<()> {
@@ -88,10 +103,7 @@ pub fn module(net: &Net) -> Module {
     func("add", &["name: &str", "Netns"], ADD_DOC).set_into_module(
         &mut m,
         move |ctx: NativeCallContext<'_>, name: &str| -> Res<NetnsHandle> {
-            add(&n, &ctx, name)?;
-            Ok(NetnsHandle {
-                ns: Ns::Named(name.into()),
-            })
+            add_with(&n, &ctx, name, Map::new())
         },
     );
 
@@ -99,17 +111,7 @@ pub fn module(net: &Net) -> Module {
     func("add", &["name: &str", "options: Map", "Netns"], ADD_DOC).set_into_module(
         &mut m,
         move |ctx: NativeCallContext<'_>, name: &str, opts: Map| -> Res<NetnsHandle> {
-            check_options("create a namespace", &opts, &["ipv6"]).or_raise(&ctx)?;
-            let ipv6 = bool_option(&opts, "ipv6").or_raise(&ctx)?.unwrap_or(true);
-            add(&n, &ctx, name)?;
-            let ns = Ns::Named(name.into());
-            if !ipv6 {
-                // Nothing half-built: the namespace goes again.
-                without_ipv6(&ctx, &ns).inspect_err(|_| {
-                    let _ = delete(&n, &ctx, name);
-                })?;
-            }
-            Ok(NetnsHandle { ns })
+            add_with(&n, &ctx, name, opts)
         },
     );
 

@@ -238,9 +238,9 @@ print(r1.sysctl("net.ipv4.ip_forward"));        // 1
             } else {
                 value.to_string()
             };
-            host_settings_change(&ns.ns);
+            super::host_settings_may_change(&ns.ns);
             let written = sysctl::write(&file, key, &value);
-            host_settings_change(&ns.ns);
+            super::host_settings_may_change(&ns.ns);
             written
                 .map_err(|e| e.in_netns(ns.ns.name()))
                 .or_raise(&ctx)?;
@@ -270,10 +270,10 @@ print(router.sysctl("net.ipv6.conf.all.forwarding"));   // 1
         |ctx: NativeCallContext<'_>, ns: &mut NetnsHandle, on: bool| -> Res<()> {
             let file = ns.ns.open().or_raise(&ctx)?;
             let v = if on { "1" } else { "0" };
-            host_settings_change(&ns.ns);
+            super::host_settings_may_change(&ns.ns);
             for key in ["net.ipv4.ip_forward", "net.ipv6.conf.all.forwarding"] {
                 let written = sysctl::write(&file, key, v);
-                host_settings_change(&ns.ns);
+                super::host_settings_may_change(&ns.ns);
                 written
                     .map_err(|e| e.in_netns(ns.ns.name()))
                     .or_raise(&ctx)?;
@@ -390,16 +390,6 @@ fn ping_from(
     ping::ping(&file, ip, timing)
         .map_err(|e| e.in_netns(ns.ns.name()))
         .or_raise(ctx)
-}
-
-/// A new namespace copies some of the host's IPv4 settings (`ip netns add`
-/// after `sysctl -w net.ipv4.ip_forward=1` forwards too), so a namespace
-/// made ahead is not used once the host's settings change.
-fn host_settings_change(ns: &crate::ns::Ns) {
-    use crate::ns::Ns;
-    if *ns == Ns::Host || ns.id().is_some_and(|id| Ns::Host.id() == Some(id)) {
-        crate::sys::netns_spare::host_may_change();
-    }
 }
 
 /// A sysctl write as a shell command (no sysctl binary needed).

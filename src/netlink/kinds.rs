@@ -130,10 +130,7 @@ impl Netlink {
             msg.attributes
                 .push(LinkAttribute::NetNsFd(file.as_raw_fd()));
         }
-        match self.send_create(parent_ns, msg, action, name, Some((target, name)))? {
-            Some(echoed) => Ok(echoed),
-            None => self.link_by_name(target, name),
-        }
+        self.send_create(parent_ns, msg, action, name, Some((target, name)), target)
     }
 }
 

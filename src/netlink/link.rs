@@ -166,6 +166,7 @@ impl Netlink {
             .map_err(|e| no_vlan_filtering(e, opts))
     }
 
+    /// Create a link in `ns` itself, and read it back.
     pub(super) fn create_link(
         &self,
         ns: &Ns,
@@ -174,16 +175,13 @@ impl Netlink {
         name: &str,
         peer: Option<(&Ns, &str)>,
     ) -> Result<LinkInfo> {
-        let echoed = self.send_create(ns, msg, action, name, peer)?;
-        match echoed {
-            Some(info) => Ok(info),
-            None => self.link_by_name(ns, name),
-        }
+        self.send_create(ns, msg, action, name, peer, ns)
     }
 
     /// Send a RTM_NEWLINK on the socket of `ns`; on EEXIST say which name is
     /// taken (`name` in `ns`, else `peer`'s name in its namespace). Returns
-    /// the new link `name` as the kernel echoed it, when it did.
+    /// the new link `name`, made in `made_in`: as the kernel echoed it, or
+    /// else read back from there.
     ///
     /// The echo is asked for only when the link is made in `ns` itself: the
     /// kernel sends it from the link's namespace to the requester's port
@@ -197,7 +195,8 @@ impl Netlink {
         action: &str,
         name: &str,
         peer: Option<(&Ns, &str)>,
-    ) -> Result<Option<LinkInfo>> {
+        made_in: &Ns,
+    ) -> Result<LinkInfo> {
         self.wait_dying();
         let handle = self.handle(ns)?;
         let elsewhere = msg.attributes.iter().any(|a| {
@@ -214,10 +213,14 @@ impl Netlink {
             Ok(replies) => replies,
             Err(errno) => return Err(self.create_error(ns, action, name, peer, errno)),
         };
-        Ok(replies
+        match replies
             .into_iter()
             .filter_map(parse_link)
-            .find(|l| l.name == name))
+            .find(|l| l.name == name)
+        {
+            Some(echoed) => Ok(echoed),
+            None => self.link_by_name(made_in, name),
+        }
     }
 
     /// The error of a RTM_NEWLINK, saying which name is taken on EEXIST.

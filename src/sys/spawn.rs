@@ -216,9 +216,11 @@ pub fn stop_in(netns: &str) {
 /// Whether a process this run spawned in the host still runs (it may
 /// change the host's settings at any time).
 pub fn running_in_host() -> bool {
-    everything()
-        .iter()
-        .any(|p| p.borrow().netns == "host" && p.borrow_mut().alive())
+    ALL.with(|all| {
+        all.borrow()
+            .iter()
+            .any(|p| p.borrow().netns == "host" && p.borrow_mut().alive())
+    })
 }
 
 /// Stop every process that was not started detached (netscript exits).

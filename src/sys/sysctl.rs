@@ -76,16 +76,7 @@ pub fn read(ns: &File, key: &str) -> Result<String> {
 }
 
 pub fn write(ns: &File, key: &str, value: &str) -> Result<()> {
-    let path = path_of(key)?;
-    let action = format!("set sysctl {key} = {value}");
-    netns_fs::run_in(ns, || std::fs::write(&path, value))?.map_err(|e| {
-        let e = not_found(key, &e, action);
-        if e.kind == crate::error::Kind::Invalid {
-            e.about(value)
-        } else {
-            e
-        }
-    })
+    write_many(ns, &[(key, value)])
 }
 
 /// Set several sysctls of namespace `ns`, in order, from one thread inside
@@ -97,8 +88,14 @@ pub fn write_many(ns: &File, settings: &[(&str, &str)]) -> Result<()> {
         .collect::<Result<Vec<_>>>()?;
     netns_fs::run_in(ns, || {
         for ((key, value), path) in settings.iter().zip(&paths) {
-            std::fs::write(path, value)
-                .map_err(|e| not_found(key, &e, format!("set sysctl {key} = {value}")))?;
+            std::fs::write(path, value).map_err(|e| {
+                let e = not_found(key, &e, format!("set sysctl {key} = {value}"));
+                if e.kind == crate::error::Kind::Invalid {
+                    e.about(*value)
+                } else {
+                    e
+                }
+            })?;
         }
         Ok(())
     })?
