@@ -303,8 +303,11 @@ print(l.is_up);   // true
                 )
             });
             // Reading the link back flushes its pending carrier events; then
-            // the same for the other end of a veth, which may be a bridge port.
+            // the same for the other end of a veth, which may be a bridge
+            // port. Without carrier the other end is down, and nothing
+            // changed there.
             if let Ok(me) = n.link_by_index(&l.ns(), l.index())
+                && me.carrier
                 && let Ok(Some((peer_ns, peer))) = n.peer_of(&l.ns(), &me)
             {
                 n.settle(&peer_ns, peer);
@@ -482,13 +485,15 @@ print(l.addrs());   // ["100.100.100.10/24"]
             l.check().or_raise(&ctx)?;
             let c = crate::cidr::parse(cidr).or_raise(&ctx)?;
             n.addr_add(&l.ns(), l.index(), c).or_raise(&ctx)?;
-            let link = name_of(&n, l);
+            // The link's name is looked up only for a trace or the ledger:
+            // a round trip per address otherwise.
             let nodad = if c.0.is_ipv6() { " nodad" } else { "" };
             record::change(&ctx, || {
                 format!(
-                    "ip {}addr add {} dev {link}{nodad}",
+                    "ip {}addr add {} dev {}{nodad}",
                     record::ip_n(&l.ns()),
-                    cidr_text(c)
+                    cidr_text(c),
+                    name_of(&n, l)
                 )
             });
             let lab = crate::lab::current();
@@ -497,7 +502,7 @@ print(l.addrs());   // ["100.100.100.10/24"]
                     ns: l.ns().name().to_string(),
                     ns_id: record::ns_id(&l.ns()),
                     index: l.index(),
-                    link,
+                    link: name_of(&n, l),
                     cidr: cidr_text(c),
                 });
             }
@@ -637,8 +642,13 @@ fn set_master(n: &Net, ctx: &NativeCallContext, l: &LinkHandle, bridge: u32) -> 
             name_of(n, l)
         )
     });
-    n.settle(&l.ns(), l.index());
-    n.settle(&l.ns(), bridge);
+    // A port that has carrier may start forwarding, and so give the bridge
+    // carrier: flush both. A port without it changed nothing of the sort.
+    if n.link_by_index(&l.ns(), l.index())
+        .is_ok_and(|port| port.carrier)
+    {
+        n.settle(&l.ns(), bridge);
+    }
     Ok(())
 }
 

@@ -116,6 +116,9 @@ impl Netlink {
 
     /// Both ends of a new cross-namespace veth name the other's namespace
     /// by an id: remember the pair now, so `.peer` never has to search.
+    /// The peer is read back rather than asked for with RTM_GETNSID: the
+    /// kernel assigns an id only when it writes one into a message, so
+    /// right after the creation the peer's side has none yet.
     fn learn_veth_nsids(&self, ns: &Ns, info: &LinkInfo, peer_ns: &Ns) {
         if let Some(id) = info.link_netnsid {
             self.remember_nsid(ns, id, peer_ns);
@@ -511,6 +514,7 @@ fn parse_link(msg: M) -> Option<LinkInfo> {
         mtu: 0,
         mac: String::new(),
         up: msg.header.flags.contains(LinkFlags::Up),
+        carrier: msg.header.flags.contains(LinkFlags::LowerUp),
         oper: "UNKNOWN".into(),
         master: None,
         link: None,

@@ -13,6 +13,8 @@ pub struct LinkInfo {
     pub mac: String,
     /// Administrative state (IFF_UP).
     pub up: bool,
+    /// Carrier (IFF_LOWER_UP): a veth has it when both ends are up.
+    pub carrier: bool,
     /// Operational state as `ip` prints it: "UP", "DOWN", "LOWERLAYERDOWN", "UNKNOWN", …
     pub oper: String,
     /// Index of the bridge (or other controller) this link is a port of.
