@@ -50,7 +50,8 @@ fn veth_created(
             record::netns_arg(b)
         ),
     });
-    record::created(record::link_object(ns, info.index, name, "veth"));
+    let peer_at = info.link.map(|index| record::place(peer_ns, index));
+    record::created(record::veth_object(ns, info.index, name, peer_at));
 }
 
 /// Both ends named alike in one namespace: the peer's name is the one to

@@ -373,27 +373,12 @@ print(r1.link("eth0") == l);   // true
             record::change(&ctx, || {
                 format!("ip {}link set dev {old} name {name}", record::ip_n(&l.ns()))
             });
-            let lab = crate::lab::current();
-            if let Some(before @ Object::Link { .. }) = lab.link_at(l.ns().name(), l.index())
-                && let Object::Link {
-                    ns,
-                    ns_id,
-                    index,
-                    kind,
-                    ..
-                } = before.clone()
-            {
-                lab.relocated(
-                    &before,
-                    Object::Link {
-                        ns,
-                        ns_id,
-                        index,
-                        name: name.to_string(),
-                        kind,
-                    },
-                );
-            }
+            crate::lab::current().link_moved(
+                l.ns().name(),
+                l.index(),
+                &record::place(&l.ns(), l.index()),
+                name,
+            );
             Ok(())
         },
     );

@@ -123,15 +123,12 @@ fn move_to(
             record::netns_arg(&target)
         )
     });
-    let lab = crate::lab::current();
-    if let Some(before) = lab.link_at(from.name(), l.index())
-        && let Object::Link { kind, .. } = &before
-    {
-        lab.relocated(
-            &before,
-            record::link_object(&target, moved.index, &moved.name, kind),
-        );
-    }
+    crate::lab::current().link_moved(
+        from.name(),
+        l.index(),
+        &record::place(&target, moved.index),
+        &moved.name,
+    );
     l.relocate(target, moved.index);
     Ok(())
 }

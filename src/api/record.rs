@@ -3,7 +3,7 @@
 
 use rhai::NativeCallContext;
 
-use crate::lab::{self, Object};
+use crate::lab::{self, Object, Peer};
 use crate::ns::Ns;
 use crate::sys::netns_fs;
 
@@ -77,5 +77,27 @@ pub fn link_object(ns: &Ns, index: u32, name: &str, kind: &str) -> Object {
         index,
         name: name.to_string(),
         kind: kind.to_string(),
+        peer: None,
+    }
+}
+
+/// Where link `index` of namespace `ns` is, as a ledger records it.
+pub fn place(ns: &Ns, index: u32) -> Peer {
+    Peer {
+        ns: ns.name().to_string(),
+        ns_id: ns_id(ns),
+        index,
+    }
+}
+
+/// A veth this run created, with where its other end is.
+pub fn veth_object(ns: &Ns, index: u32, name: &str, peer: Option<Peer>) -> Object {
+    Object::Link {
+        ns: ns.name().to_string(),
+        ns_id: ns_id(ns),
+        index,
+        name: name.to_string(),
+        kind: "veth".to_string(),
+        peer,
     }
 }

@@ -5,7 +5,7 @@
 mod object;
 mod teardown;
 
-pub use object::Object;
+pub use object::{Object, Peer};
 pub use teardown::{Teardown, teardown};
 
 use std::cell::RefCell;
@@ -115,6 +115,57 @@ impl Lab {
         if self.objects.borrow().iter().any(|o| o.same(old)) {
             self.removed(|o| o.same(old));
             self.created(new);
+        }
+    }
+
+    /// Link `index` of namespace `ns` is now at `to`, called `name` (after a
+    /// move or a rename): its record follows, and so does the record of a
+    /// veth whose other end it is.
+    pub fn link_moved(&self, ns: &str, index: u32, to: &Peer, name: &str) {
+        let at = |n: &str, i: u32| n == ns && i == index;
+        let changes: Vec<(Object, Object)> = self
+            .objects
+            .borrow()
+            .iter()
+            .filter_map(|o| {
+                let Object::Link {
+                    ns: n,
+                    index: i,
+                    peer,
+                    ..
+                } = o
+                else {
+                    return None;
+                };
+                let itself = at(n, *i);
+                // Both can hold: a veth with both ends in one namespace.
+                let its_peer = peer.as_ref().is_some_and(|p| at(&p.ns, p.index));
+                if !itself && !its_peer {
+                    return None;
+                }
+                let mut new = o.clone();
+                if let Object::Link {
+                    ns,
+                    ns_id,
+                    index,
+                    name: called,
+                    peer,
+                    ..
+                } = &mut new
+                {
+                    if itself {
+                        (*ns, *ns_id, *index) = (to.ns.clone(), to.ns_id, to.index);
+                        *called = name.to_string();
+                    }
+                    if its_peer {
+                        *peer = Some(to.clone());
+                    }
+                }
+                Some((o.clone(), new))
+            })
+            .collect();
+        for (old, new) in changes {
+            self.relocated(&old, new);
         }
     }
 

@@ -4,6 +4,16 @@ use serde_json::{Value, json};
 
 use crate::sys::netns_fs::NsId;
 
+/// Where the other end of a recorded veth is: its namespace (by name and
+/// identity) and its index there. Teardown waits for it to go with its
+/// namespace instead of looking for it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Peer {
+    pub ns: String,
+    pub ns_id: Option<NsId>,
+    pub index: u32,
+}
+
 /// One object a run created, identified so that teardown never touches
 /// anything else (namespaces by inode, links by namespace and index).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -23,6 +33,8 @@ pub enum Object {
         index: u32,
         name: String,
         kind: String,
+        /// For a veth: where its other end is.
+        peer: Option<Peer>,
     },
     /// An address added to a link the run did not create.
     Addr {
@@ -170,8 +182,13 @@ impl Object {
                 index,
                 name,
                 kind,
+                peer,
             } => {
-                json!({"type": "link", "ns": ns, "ns_id": id(ns_id), "index": index, "name": name, "kind": kind})
+                let mut v = json!({"type": "link", "ns": ns, "ns_id": id(ns_id), "index": index, "name": name, "kind": kind});
+                if let Some(p) = peer {
+                    v["peer"] = json!({"ns": p.ns, "ns_id": id(&p.ns_id), "index": p.index});
+                }
+                v
             }
             Object::Addr {
                 ns,
@@ -250,6 +267,8 @@ impl Object {
                 index: v["index"].as_u64()? as u32,
                 name: s("name")?,
                 kind: s("kind")?,
+                // Ledgers written before peers were recorded have none.
+                peer: peer_from_json(&v["peer"]),
             },
             "addr" => Object::Addr {
                 ns: s("ns")?,
@@ -302,6 +321,15 @@ impl Object {
     }
 }
 
+fn peer_from_json(v: &Value) -> Option<Peer> {
+    let ns_id = v["ns_id"][0].as_u64().zip(v["ns_id"][1].as_u64());
+    Some(Peer {
+        ns: v["ns"].as_str()?.to_string(),
+        ns_id,
+        index: v["index"].as_u64()? as u32,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -323,6 +351,31 @@ mod tests {
                 index: 7,
                 name: "veth1.2".into(),
                 kind: "veth".into(),
+                peer: None,
+            },
+            Object::Link {
+                ns: "r1".into(),
+                ns_id: Some((4, 2)),
+                index: 2,
+                name: "eth0".into(),
+                kind: "veth".into(),
+                peer: Some(Peer {
+                    ns: "host".into(),
+                    ns_id: Some((4, 1)),
+                    index: 9,
+                }),
+            },
+            Object::Link {
+                ns: "host".into(),
+                ns_id: None,
+                index: 3,
+                name: "v1".into(),
+                kind: "veth".into(),
+                peer: Some(Peer {
+                    ns: "host".into(),
+                    ns_id: None,
+                    index: 4,
+                }),
             },
             Object::Addr {
                 ns: "host".into(),

@@ -85,17 +85,30 @@ pub fn teardown(net: &Netlink, objects: &[Object]) -> Teardown {
             _ => None,
         })
         .collect();
+    let crossing = veths_crossing(objects, &in_lab_ns);
     let mut with_namespace: Vec<(String, String)> = Vec::new();
+    let mut with_peer: Vec<(&str, &Object)> = Vec::new();
     let mut bridges = Vec::new();
     for o in objects.iter().rev() {
         let Object::Link {
-            ns, ns_id, kind, ..
+            ns,
+            ns_id,
+            kind,
+            peer,
+            ..
         } = o
         else {
             continue;
         };
         if in_lab_ns(ns, *ns_id) {
             with_namespace.push((ns.clone(), o.describe()));
+        } else if let Some(p) = peer
+            .as_ref()
+            .filter(|p| kind == "veth" && in_lab_ns(&p.ns, p.ns_id) && same_ns(ns, *ns_id))
+        {
+            // Goes with its other end's namespace, all in one batch of the
+            // kernel's, instead of a removal of its own (~20 ms each).
+            with_peer.push((p.ns.as_str(), o));
         } else if kind == "bridge" && !attached.contains(&ns.as_str()) {
             if let Object::Link { index, .. } = o
                 && same_ns(ns, *ns_id)
@@ -138,7 +151,20 @@ pub fn teardown(net: &Netlink, objects: &[Object]) -> Teardown {
         };
         verdicts.push((o, verdict));
     }
-    let mut deleted = net.del_netns_many(&doomed, &holders).into_iter();
+    // A namespace something else holds lives on without its name, and so
+    // do the veths into it.
+    let lives_on: std::collections::HashSet<&str> = with_peer
+        .iter()
+        .map(|(ns, _)| *ns)
+        .filter(|ns| {
+            Ns::named(ns)
+                .open()
+                .is_ok_and(|f| holders.keep_alive(&f, &doomed))
+        })
+        .collect();
+    let known = crossing.as_deref();
+    let mut deleted = net.del_netns_many(&doomed, &holders, known).into_iter();
+    let mut gone_names = std::collections::HashSet::new();
     for (o, verdict) in verdicts {
         let result = verdict.unwrap_or_else(|| {
             deleted
@@ -152,6 +178,15 @@ pub fn teardown(net: &Netlink, objects: &[Object]) -> Teardown {
             for (_, what) in with_namespace.iter().filter(|(ns, _)| ns == name) {
                 done.removed.push(what.clone());
             }
+            gone_names.insert(name.as_str());
+        }
+    }
+    // A veth whose other end's namespace stayed is removed on its own.
+    for (peer_ns, o) in with_peer {
+        if gone_names.contains(peer_ns) && !lives_on.contains(peer_ns) {
+            done.removed.push(o.describe());
+        } else {
+            note(&mut done, o, remove_link(net, o));
         }
     }
     for o in bridges {
@@ -159,6 +194,48 @@ pub fn teardown(net: &Netlink, objects: &[Object]) -> Teardown {
     }
     net.wait_dying();
     done
+}
+
+/// The veths of the lab with one end in a namespace that goes and the
+/// other in one that stays: (where the staying end is, its index, the
+/// namespace that goes). None if the ledger does not say where the other
+/// end of one of them is (a ledger from before it did): then the links of
+/// every staying namespace are looked through instead.
+fn veths_crossing(
+    objects: &[Object],
+    in_lab_ns: &impl Fn(&str, Option<NsId>) -> bool,
+) -> Option<Vec<(Ns, u32, Ns)>> {
+    let mut crossing = Vec::new();
+    for o in objects {
+        let Object::Link {
+            ns,
+            ns_id,
+            index,
+            kind,
+            peer,
+            ..
+        } = o
+        else {
+            continue;
+        };
+        if kind != "veth" {
+            continue;
+        }
+        let inside = in_lab_ns(ns, *ns_id);
+        let Some(p) = peer else {
+            if inside {
+                return None;
+            }
+            continue;
+        };
+        let peer_inside = in_lab_ns(&p.ns, p.ns_id);
+        if inside && !peer_inside && same_ns(&p.ns, p.ns_id) {
+            crossing.push((Ns::named(&p.ns), p.index, Ns::named(ns)));
+        } else if !inside && peer_inside && same_ns(ns, *ns_id) {
+            crossing.push((Ns::named(ns), *index, Ns::named(&p.ns)));
+        }
+    }
+    Some(crossing)
 }
 
 /// Take off an address, route, neighbour entry, qdisc or bridge VLAN the

@@ -56,7 +56,16 @@ impl Netlink {
     /// Unlike `del_netns`, nothing is asked of the dying namespaces: their
     /// peers are found from the other side, one link dump per surviving
     /// namespace, so deleting N namespaces does not open N connections.
-    pub fn del_netns_many(&self, names: &[&str], holders: &netns_fs::Holders) -> Vec<Result<()>> {
+    ///
+    /// `crossing`, when the caller knows them, are the veths outside `names`
+    /// with their other end inside one: (where, index, which of `names`).
+    /// Without it every other namespace's links are looked through.
+    pub fn del_netns_many(
+        &self,
+        names: &[&str],
+        holders: &netns_fs::Holders,
+        crossing: Option<&[(Ns, u32, Ns)]>,
+    ) -> Vec<Result<()>> {
         let dying: Vec<(Ns, std::fs::File)> = names
             .iter()
             .filter(|name| netns_fs::validate_name(name).is_ok())
@@ -64,7 +73,18 @@ impl Netlink {
             .filter_map(|ns| ns.open().ok().map(|f| (ns, f)))
             .filter(|(_, f)| !holders.keep_alive(f, names))
             .collect();
-        let into = self.links_into(&dying);
+        let into = match crossing {
+            Some(known) => {
+                let going: std::collections::HashSet<&Ns> =
+                    dying.iter().map(|(ns, _)| ns).collect();
+                known
+                    .iter()
+                    .filter(|(_, _, into)| going.contains(into))
+                    .cloned()
+                    .collect()
+            }
+            None => self.links_into(&dying),
+        };
         drop(dying); // our descriptors must not keep them alive
         // Listen before anything goes, so no removal is missed and the wait
         // need not look at the links first.

@@ -87,14 +87,41 @@ impl Netlink {
         }
     }
 
+    /// Keep the links still there, but for a veth whose other end is in a
+    /// namespace that lives on under a name (or in the host): that one was
+    /// moved out of the dying namespace, and will not go.
     fn retain_present(&self, ns: &Ns, indices: &mut HashSet<u32>) {
         match self.dump_links(ns) {
             Ok(links) => {
-                let present: HashSet<u32> = links.iter().map(|l| l.index).collect();
-                indices.retain(|i| present.contains(i));
+                let present: HashMap<u32, Option<i32>> = links
+                    .iter()
+                    .filter(|l| indices.contains(&l.index))
+                    .map(|l| (l.index, l.link_netnsid.filter(|_| l.kind == "veth")))
+                    .collect();
+                let living = if present.values().any(Option::is_some) {
+                    self.ids_of_living(ns)
+                } else {
+                    HashSet::new()
+                };
+                indices.retain(|i| match present.get(i) {
+                    None => false,
+                    Some(Some(peer_ns)) => !living.contains(peer_ns),
+                    Some(None) => true,
+                });
             }
             Err(_) => indices.clear(),
         }
+    }
+
+    /// The ids that namespace `from` has for the namespaces that have a
+    /// name (and the host).
+    fn ids_of_living(&self, from: &Ns) -> HashSet<i32> {
+        Ns::all()
+            .unwrap_or_default()
+            .iter()
+            .filter(|other| *other != from)
+            .filter_map(|other| self.nsid_of(from, other).ok().flatten())
+            .collect()
     }
 }
 

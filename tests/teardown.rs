@@ -1,0 +1,133 @@
+//! `netscript down` and the veths that cross out of a lab's namespaces: the
+//! end outside goes with the namespace, and `down` returns once it is gone.
+
+mod common;
+use common::Sandbox;
+
+/// Host veths and namespaces, right after the command before it.
+const LEFT: &str = "echo veths=$(ip -o link show type veth | wc -l) netns=$(ip netns list | wc -l)";
+
+/// Both ways a veth can cross: its named end inside the namespace with the
+/// other end in the host, and the other way round (`peer_netns`).
+const BOTH_WAYS: &str = r#"
+let br = bridge::add("br0");
+br.up();
+let h1 = netns::add("h1");
+let inside = link::add_veth("eth0", "v1", #{ netns: h1 });
+inside.peer.set_master(br);
+let h2 = netns::add("h2");
+let outside = link::add_veth("v2", "eth0", #{ peer_netns: h2 });
+outside.set_master(br);
+"#;
+
+#[test]
+fn ends_outside_go_with_their_namespaces_before_down_returns() {
+    let sb = Sandbox::new();
+    sb.file("lab.rhai", BOTH_WAYS);
+    let run = sb.sh(&format!(
+        "netscript lab.rhai || exit 9\n{LEFT}\nnetscript down lab; {LEFT}"
+    ));
+    assert!(
+        run.stdout.starts_with("veths=2 netns=2\n"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.ends_with("veths=0 netns=0\n"),
+        "{}{}",
+        run.stdout,
+        run.stderr
+    );
+    for line in [
+        "removed 5 objects",
+        "  - veth eth0 (in h1)\n",
+        "  - veth v2 (in host)\n",
+        "  - bridge br0 (in host)\n",
+    ] {
+        assert!(run.stdout.contains(line), "{line}\n{}", run.stdout);
+    }
+}
+
+#[test]
+fn a_ledger_that_does_not_say_where_peers_are_is_still_waited_for() {
+    // Ledgers written before peers were recorded: the links are looked for.
+    let sb = Sandbox::new();
+    sb.file("lab.rhai", BOTH_WAYS);
+    let run = sb.sh(&format!(
+        "netscript lab.rhai || exit 9\n\
+         grep -c '\"peer\"' /run/netscript/lab.json\n\
+         sed -i 's/,\"peer\":{{[^}}]*}}//' /run/netscript/lab.json\n\
+         grep -c '\"peer\"' /run/netscript/lab.json\n\
+         netscript down lab >/dev/null; {LEFT}"
+    ));
+    assert_eq!(run.stdout, "2\n0\nveths=0 netns=0\n", "{}", run.stderr);
+}
+
+#[test]
+fn an_end_the_script_moved_is_followed() {
+    // v1 moves from the host to "x", a namespace the lab did not make: it
+    // still goes with h1, and down waits for it there.
+    let sb = Sandbox::new();
+    sb.file(
+        "lab.rhai",
+        r#"
+let h1 = netns::add("h1");
+let eth0 = link::add_veth("eth0", "v1", #{ netns: h1 });
+eth0.peer.set_netns(netns::get("x"));
+eth0.peer.rename("moved");
+"#,
+    );
+    let run = sb.sh(
+        "ip netns add x\n\
+         netscript lab.rhai || exit 9\n\
+         ip -n x -o link show type veth | wc -l\n\
+         grep -o '\"peer\":{[^}]*}' /run/netscript/lab.json | tail -1 | grep -o '\"ns\":\"[a-z0-9]*\"'\n\
+         netscript down lab >/dev/null\n\
+         ip -n x -o link show type veth | wc -l; ip netns list | cut -d' ' -f1",
+    );
+    // The ledger's record of eth0 says where its other end went.
+    assert_eq!(run.stdout, "1\n\"ns\":\"x\"\n0\nx\n", "{}", run.stderr);
+}
+
+#[test]
+fn an_end_moved_behind_the_labs_back_is_not_waited_for() {
+    // eth0 leaves h1 for "x" by another tool: its pair outlives h1, and
+    // down neither waits for the host end (a hang until its patience ran
+    // out) nor removes it.
+    let sb = Sandbox::new();
+    sb.file(
+        "lab.rhai",
+        r#"
+let h1 = netns::add("h1");
+link::add_veth("eth0", "v1", #{ netns: h1 });
+"#,
+    );
+    let run = sb.sh("ip netns add x\n\
+         netscript lab.rhai || exit 9\n\
+         ip -n h1 link set eth0 netns x\n\
+         timeout 5 netscript down lab >/dev/null; echo status=$?\n\
+         ip -o link show type veth | awk '{print $2}' | cut -d@ -f1\n\
+         ip -n x -o link show type veth | awk '{print $2}' | cut -d@ -f1");
+    assert_eq!(run.stdout, "status=0\nv1\neth0\n", "{}", run.stderr);
+}
+
+#[test]
+fn a_host_end_whose_namespace_something_else_holds_is_removed_itself() {
+    // A process the lab did not start keeps h2 alive past its name: the veth
+    // into it stays, so the host end is removed on its own.
+    let sb = Sandbox::new();
+    sb.file("lab.rhai", BOTH_WAYS);
+    let run = sb.sh(&format!(
+        "netscript lab.rhai || exit 9\n\
+         ip netns exec h2 sleep 30 & holder=$!\n\
+         for i in $(seq 100); do [ \"$(readlink /proc/$holder/ns/net)\" = \"$(ip netns exec h2 readlink /proc/self/ns/net)\" ] && break; sleep 0.02; done\n\
+         netscript down lab > down.txt; {LEFT}\n\
+         kill $holder; wait $holder"
+    ));
+    assert_eq!(run.stdout, "veths=0 netns=0\n", "{}", run.stderr);
+    assert!(
+        sb.read("down.txt").contains("  - veth v2 (in host)\n"),
+        "{}",
+        sb.read("down.txt")
+    );
+}
