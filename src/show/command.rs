@@ -50,7 +50,7 @@ pub fn graph(lab: Option<&str>, format: crate::cli::GraphFormat) -> i32 {
         (Ok(l), Ok(n)) => (l, n),
         (Err(c), _) | (_, Err(c)) => return c,
     };
-    let g = super::graph::Graph::from(&super::snapshot(&net, ledger.as_ref()));
+    let g = super::graph::Graph::from(&super::snapshot_without_qdiscs(&net, ledger.as_ref()));
     print!(
         "{}",
         match format {

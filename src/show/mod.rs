@@ -6,4 +6,4 @@ pub mod graph;
 pub mod pingall;
 mod snapshot;
 
-pub use snapshot::{LinkView, NetnsView, RouteView, Snapshot, snapshot};
+pub use snapshot::{LinkView, NetnsView, RouteView, Snapshot, snapshot, snapshot_without_qdiscs};

@@ -51,11 +51,24 @@ pub struct Snapshot {
 /// made: its namespaces whole, and in others its links, their peers and
 /// the ports of its bridges.
 pub fn snapshot(net: &Netlink, only: Option<&Ledger>) -> Snapshot {
+    snapshot_of(net, only, true)
+}
+
+/// `snapshot`, without asking for qdiscs (a graph does not draw them).
+pub fn snapshot_without_qdiscs(net: &Netlink, only: Option<&Ledger>) -> Snapshot {
+    snapshot_of(net, only, false)
+}
+
+fn snapshot_of(net: &Netlink, only: Option<&Ledger>, with_qdiscs: bool) -> Snapshot {
     let mut namespaces = Vec::new();
     for ns in Ns::all().unwrap_or_default() {
         let Ok(links) = net.links(&ns) else { continue };
         let all_addrs = net.all_addrs(&ns).unwrap_or_default();
-        let qdiscs = net.root_qdiscs(&ns).unwrap_or_default();
+        let qdiscs = if with_qdiscs {
+            net.root_qdiscs(&ns).unwrap_or_default()
+        } else {
+            Vec::new()
+        };
         let mut views = Vec::new();
         for l in &links {
             let addresses = all_addrs
