@@ -39,7 +39,7 @@ fn ends_outside_go_with_their_namespaces_before_down_returns() {
         run.stderr
     );
     for line in [
-        "removed 5 objects",
+        "removed 5 objects\n",
         "  - veth eth0 (in h1)\n",
         "  - veth v2 (in host)\n",
         "  - bridge br0 (in host)\n",
@@ -82,11 +82,13 @@ eth0.peer.rename("moved");
          netscript lab.rhai || exit 9\n\
          ip -n x -o link show type veth | wc -l\n\
          grep -o '\"peer\":{[^}]*}' /run/netscript/lab.json | tail -1 | grep -o '\"ns\":\"[a-z0-9]*\"'\n\
+         grep -c '\"op\":\"del\"' /run/netscript/lab.json\n\
          netscript down lab >/dev/null\n\
          ip -n x -o link show type veth | wc -l; ip netns list | cut -d' ' -f1",
     );
-    // The ledger's record of eth0 says where its other end went.
-    assert_eq!(run.stdout, "1\n\"ns\":\"x\"\n0\nx\n", "{}", run.stderr);
+    // The ledger's record of eth0 says where its other end went; the
+    // rename changed nothing recorded, so the move is its only change.
+    assert_eq!(run.stdout, "1\n\"ns\":\"x\"\n1\n0\nx\n", "{}", run.stderr);
 }
 
 #[test]
@@ -121,6 +123,7 @@ fn a_host_end_whose_namespace_something_else_holds_is_removed_itself() {
         "netscript lab.rhai || exit 9\n\
          ip netns exec h2 sleep 30 & holder=$!\n\
          for i in $(seq 100); do [ \"$(readlink /proc/$holder/ns/net)\" = \"$(ip netns exec h2 readlink /proc/self/ns/net)\" ] && break; sleep 0.02; done\n\
+         [ $i -lt 100 ] || exit 8\n\
          netscript down lab > down.txt; {LEFT}\n\
          kill $holder; wait $holder"
     ));
@@ -129,5 +132,45 @@ fn a_host_end_whose_namespace_something_else_holds_is_removed_itself() {
         sb.read("down.txt").contains("  - veth v2 (in host)\n"),
         "{}",
         sb.read("down.txt")
+    );
+}
+
+#[test]
+fn a_host_end_whose_other_end_another_tool_moved_is_removed_itself() {
+    // h2's eth0 goes to "x" by `ip`: the pair outlives h2, and down removes
+    // the host end v2 itself (which takes the end in x with it).
+    let sb = Sandbox::new();
+    sb.file("lab.rhai", BOTH_WAYS);
+    let run = sb.sh(&format!(
+        "ip netns add x\n\
+         netscript lab.rhai || exit 9\n\
+         ip -n h2 link set eth0 netns x\n\
+         netscript down lab > down.txt; {LEFT}\n\
+         ip -n x -o link show type veth | wc -l"
+    ));
+    assert_eq!(run.stdout, "veths=0 netns=1\n0\n", "{}", run.stderr);
+    assert!(
+        sb.read("down.txt").contains("  - veth v2 (in host)\n"),
+        "{}",
+        sb.read("down.txt")
+    );
+}
+
+#[test]
+fn deleting_either_end_of_a_veth_drops_its_record() {
+    let sb = Sandbox::new();
+    sb.file(
+        "lab.rhai",
+        r#"
+let h1 = netns::add("h1");
+let eth0 = link::add_veth("eth0", "v1", #{ netns: h1 });
+eth0.peer.del();
+"#,
+    );
+    let run = sb.sh("netscript lab.rhai || exit 9\nnetscript down lab 2>&1");
+    assert_eq!(
+        run.stdout, "lab \"lab\": removed 1 object\n  - namespace h1\n",
+        "{}",
+        run.stderr
     );
 }

@@ -3,7 +3,7 @@
 
 use rhai::NativeCallContext;
 
-use crate::lab::{self, Object, Peer};
+use crate::lab::{self, Object, Place};
 use crate::ns::Ns;
 use crate::sys::netns_fs;
 
@@ -82,8 +82,8 @@ pub fn link_object(ns: &Ns, index: u32, name: &str, kind: &str) -> Object {
 }
 
 /// Where link `index` of namespace `ns` is, as a ledger records it.
-pub fn place(ns: &Ns, index: u32) -> Peer {
-    Peer {
+pub fn place(ns: &Ns, index: u32) -> Place {
+    Place {
         ns: ns.name().to_string(),
         ns_id: ns_id(ns),
         index,
@@ -91,13 +91,10 @@ pub fn place(ns: &Ns, index: u32) -> Peer {
 }
 
 /// A veth this run created, with where its other end is.
-pub fn veth_object(ns: &Ns, index: u32, name: &str, peer: Option<Peer>) -> Object {
-    Object::Link {
-        ns: ns.name().to_string(),
-        ns_id: ns_id(ns),
-        index,
-        name: name.to_string(),
-        kind: "veth".to_string(),
-        peer,
+pub fn veth_object(ns: &Ns, index: u32, name: &str, other_end: Option<Place>) -> Object {
+    let mut o = link_object(ns, index, name, "veth");
+    if let Object::Link { peer, .. } = &mut o {
+        *peer = other_end;
     }
+    o
 }

@@ -5,7 +5,7 @@
 mod object;
 mod teardown;
 
-pub use object::{Object, Peer};
+pub use object::{Object, Place};
 pub use teardown::{Teardown, teardown};
 
 use std::cell::RefCell;
@@ -121,7 +121,7 @@ impl Lab {
     /// Link `index` of namespace `ns` is now at `to`, called `name` (after a
     /// move or a rename): its record follows, and so does the record of a
     /// veth whose other end it is.
-    pub fn link_moved(&self, ns: &str, index: u32, to: &Peer, name: &str) {
+    pub fn link_moved(&self, ns: &str, index: u32, to: &Place, name: &str) {
         let at = |n: &str, i: u32| n == ns && i == index;
         let changes: Vec<(Object, Object)> = self
             .objects
@@ -138,7 +138,6 @@ impl Lab {
                     return None;
                 };
                 let itself = at(n, *i);
-                // Both can hold: a veth with both ends in one namespace.
                 let its_peer = peer.as_ref().is_some_and(|p| at(&p.ns, p.index));
                 if !itself && !its_peer {
                     return None;
@@ -161,7 +160,8 @@ impl Lab {
                         *peer = Some(to.clone());
                     }
                 }
-                Some((o.clone(), new))
+                // A renamed peer changes nothing that is recorded.
+                (new != *o).then(|| (o.clone(), new))
             })
             .collect();
         for (old, new) in changes {

@@ -4,11 +4,11 @@ use serde_json::{Value, json};
 
 use crate::sys::netns_fs::NsId;
 
-/// Where the other end of a recorded veth is: its namespace (by name and
-/// identity) and its index there. Teardown waits for it to go with its
-/// namespace instead of looking for it.
+/// Where a link is: its namespace (by name and identity) and its index
+/// there. A veth's record keeps its other end's, so teardown can wait for
+/// that end to go with its namespace instead of looking for it.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Peer {
+pub struct Place {
     pub ns: String,
     pub ns_id: Option<NsId>,
     pub index: u32,
@@ -34,7 +34,7 @@ pub enum Object {
         name: String,
         kind: String,
         /// For a veth: where its other end is.
-        peer: Option<Peer>,
+        peer: Option<Place>,
     },
     /// An address added to a link the run did not create.
     Addr {
@@ -321,9 +321,9 @@ impl Object {
     }
 }
 
-fn peer_from_json(v: &Value) -> Option<Peer> {
+fn peer_from_json(v: &Value) -> Option<Place> {
     let ns_id = v["ns_id"][0].as_u64().zip(v["ns_id"][1].as_u64());
-    Some(Peer {
+    Some(Place {
         ns: v["ns"].as_str()?.to_string(),
         ns_id,
         index: v["index"].as_u64()? as u32,
@@ -359,7 +359,7 @@ mod tests {
                 index: 2,
                 name: "eth0".into(),
                 kind: "veth".into(),
-                peer: Some(Peer {
+                peer: Some(Place {
                     ns: "host".into(),
                     ns_id: Some((4, 1)),
                     index: 9,
@@ -371,7 +371,7 @@ mod tests {
                 index: 3,
                 name: "v1".into(),
                 kind: "veth".into(),
-                peer: Some(Peer {
+                peer: Some(Place {
                     ns: "host".into(),
                     ns_id: None,
                     index: 4,

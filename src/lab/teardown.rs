@@ -9,7 +9,7 @@ use std::time::Duration;
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 
-use super::{Object, process_start, stat_field};
+use super::{Object, Place, process_start, stat_field};
 use crate::netlink::{Netlink, RouteSpec};
 use crate::ns::Ns;
 use crate::sys::netns_fs::{self, NsId};
@@ -85,27 +85,20 @@ pub fn teardown(net: &Netlink, objects: &[Object]) -> Teardown {
             _ => None,
         })
         .collect();
-    let crossing = veths_crossing(objects, &in_lab_ns);
+    let crossing = veths_crossing(objects, &in_lab_ns, &attached);
     let mut with_namespace: Vec<(String, String)> = Vec::new();
     let mut with_peer: Vec<(&str, &Object)> = Vec::new();
     let mut bridges = Vec::new();
     for o in objects.iter().rev() {
         let Object::Link {
-            ns,
-            ns_id,
-            kind,
-            peer,
-            ..
+            ns, ns_id, kind, ..
         } = o
         else {
             continue;
         };
         if in_lab_ns(ns, *ns_id) {
             with_namespace.push((ns.clone(), o.describe()));
-        } else if let Some(p) = peer
-            .as_ref()
-            .filter(|p| kind == "veth" && in_lab_ns(&p.ns, p.ns_id) && same_ns(ns, *ns_id))
-        {
+        } else if let Some(p) = goes_with_peer(o, &in_lab_ns, &attached) {
             // Goes with its other end's namespace, all in one batch of the
             // kernel's, instead of a removal of its own (~20 ms each).
             with_peer.push((p.ns.as_str(), o));
@@ -162,8 +155,9 @@ pub fn teardown(net: &Netlink, objects: &[Object]) -> Teardown {
                 .is_ok_and(|f| holders.keep_alive(&f, &doomed))
         })
         .collect();
-    let known = crossing.as_deref();
-    let mut deleted = net.del_netns_many(&doomed, &holders, known).into_iter();
+    let mut deleted = net
+        .del_netns_many(&doomed, &holders, crossing.as_deref())
+        .into_iter();
     let mut gone_names = std::collections::HashSet::new();
     for (o, verdict) in verdicts {
         let result = verdict.unwrap_or_else(|| {
@@ -182,9 +176,10 @@ pub fn teardown(net: &Netlink, objects: &[Object]) -> Teardown {
         }
     }
     // A veth whose other end's namespace stayed is removed on its own.
+    let mut going = Vec::new();
     for (peer_ns, o) in with_peer {
         if gone_names.contains(peer_ns) && !lives_on.contains(peer_ns) {
-            done.removed.push(o.describe());
+            going.push(o);
         } else {
             note(&mut done, o, remove_link(net, o));
         }
@@ -192,8 +187,41 @@ pub fn teardown(net: &Netlink, objects: &[Object]) -> Teardown {
     for o in bridges {
         note(&mut done, o, remove_link(net, o));
     }
-    net.wait_dying();
+    let stayed = net.wait_dying();
+    // And so is one whose other end had left that namespace before (moved
+    // by another tool): the pair lives on.
+    for o in going {
+        if let Object::Link { ns, index, .. } = o
+            && stayed.contains(&(Ns::named(ns), *index))
+        {
+            note(&mut done, o, remove_link(net, o));
+        } else {
+            done.removed.push(o.describe());
+        }
+    }
     done
+}
+
+/// Where the other end of a lab veth outside the lab's namespaces is, when
+/// that is inside one of them: the veth goes with that namespace. (Not one
+/// in an attached namespace: links there go first, while it has a name.)
+fn goes_with_peer<'a>(
+    o: &'a Object,
+    in_lab_ns: &impl Fn(&str, Option<NsId>) -> bool,
+    attached: &[&str],
+) -> Option<&'a Place> {
+    let Object::Link {
+        ns,
+        ns_id,
+        kind,
+        peer: Some(p),
+        ..
+    } = o
+    else {
+        return None;
+    };
+    let crosses = kind == "veth" && !in_lab_ns(ns, *ns_id) && in_lab_ns(&p.ns, p.ns_id);
+    (crosses && same_ns(ns, *ns_id) && !attached.contains(&ns.as_str())).then_some(p)
 }
 
 /// The veths of the lab with one end in a namespace that goes and the
@@ -204,6 +232,7 @@ pub fn teardown(net: &Netlink, objects: &[Object]) -> Teardown {
 fn veths_crossing(
     objects: &[Object],
     in_lab_ns: &impl Fn(&str, Option<NsId>) -> bool,
+    attached: &[&str],
 ) -> Option<Vec<(Ns, u32, Ns)>> {
     let mut crossing = Vec::new();
     for o in objects {
@@ -228,10 +257,9 @@ fn veths_crossing(
             }
             continue;
         };
-        let peer_inside = in_lab_ns(&p.ns, p.ns_id);
-        if inside && !peer_inside && same_ns(&p.ns, p.ns_id) {
+        if inside && !in_lab_ns(&p.ns, p.ns_id) && same_ns(&p.ns, p.ns_id) {
             crossing.push((Ns::named(&p.ns), p.index, Ns::named(ns)));
-        } else if !inside && peer_inside && same_ns(ns, *ns_id) {
+        } else if goes_with_peer(o, in_lab_ns, attached).is_some() {
             crossing.push((Ns::named(ns), *index, Ns::named(&p.ns)));
         }
     }

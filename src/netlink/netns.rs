@@ -54,8 +54,9 @@ impl Netlink {
     /// waited for by the next `wait_dying`. One result per name, in order.
     ///
     /// Unlike `del_netns`, nothing is asked of the dying namespaces: their
-    /// peers are found from the other side, one link dump per surviving
-    /// namespace, so deleting N namespaces does not open N connections.
+    /// peers are given (`crossing`), or found from the other side, one link
+    /// dump per surviving namespace, so deleting N namespaces does not open
+    /// N connections.
     ///
     /// `crossing`, when the caller knows them, are the veths outside `names`
     /// with their other end inside one: (where, index, which of `names`).

@@ -24,19 +24,24 @@ impl Netlink {
     /// Wait until the veth ends that lived on in other namespaces after
     /// their peer's namespace was deleted are gone (at most 10 s in all).
     /// The kernel frees deleted namespaces in batches, so deleting many
-    /// and waiting once is fast.
-    pub fn wait_dying(&self) {
+    /// and waiting once is fast. Returns the links that did not go: their
+    /// other end had been moved out of the namespace that went, or the
+    /// patience ran out.
+    pub fn wait_dying(&self) -> Vec<(Ns, u32)> {
         let pending = std::mem::take(&mut *self.dying.borrow_mut());
         let mut by_ns: HashMap<Ns, HashSet<u32>> = HashMap::new();
         for (ns, index) in pending {
             by_ns.entry(ns).or_default().insert(index);
         }
         let deadline = Instant::now() + PATIENCE;
+        let mut stayed = Vec::new();
         for (ns, indices) in by_ns {
-            self.wait_gone(&ns, indices, deadline);
+            let left = self.wait_gone(&ns, indices, deadline);
+            stayed.extend(left.into_iter().map(|index| (ns.clone(), index)));
         }
         // Sockets watched for links that turned out not to be waited for.
         self.watching.borrow_mut().clear();
+        stayed
     }
 
     /// Listen to the link events of `ns` from now on, for links `indices`
@@ -58,21 +63,25 @@ impl Netlink {
     /// Wait for the removal events of `indices` in `ns`: on the socket
     /// `watch` opened before they could go, or on a new one (or for links
     /// not watched from the start), after seeing which are still there.
-    fn wait_gone(&self, ns: &Ns, mut indices: HashSet<u32>, deadline: Instant) {
+    /// Returns the links that stayed.
+    fn wait_gone(&self, ns: &Ns, mut indices: HashSet<u32>, deadline: Instant) -> Vec<u32> {
+        let mut stayed = Vec::new();
         let watched = self.watching.borrow_mut().remove(ns);
         let socket = match watched {
             Some((socket, known)) => {
                 if !indices.is_subset(&known) {
-                    self.retain_present(ns, &mut indices);
+                    stayed.extend(self.retain_going(ns, &mut indices));
                 }
                 socket
             }
             None => {
-                let Ok(file) = ns.open() else { return };
-                let Ok(Ok(socket)) = netns_fs::run_in(&file, subscribe) else {
-                    return;
+                let Ok(file) = ns.open() else {
+                    return stayed;
                 };
-                self.retain_present(ns, &mut indices);
+                let Ok(Ok(socket)) = netns_fs::run_in(&file, subscribe) else {
+                    return stayed;
+                };
+                stayed.extend(self.retain_going(ns, &mut indices));
                 socket
             }
         };
@@ -82,15 +91,18 @@ impl Netlink {
                 Some(gone) => indices.retain(|i| !gone.contains(i)),
                 // Nothing heard for a while, or events were lost (ENOBUFS,
                 // when many links go at once): look instead.
-                None => self.retain_present(ns, &mut indices),
+                None => stayed.extend(self.retain_going(ns, &mut indices)),
             }
         }
+        stayed.extend(indices);
+        stayed
     }
 
     /// Keep the links still there, but for a veth whose other end is in a
     /// namespace that lives on under a name (or in the host): that one was
-    /// moved out of the dying namespace, and will not go.
-    fn retain_present(&self, ns: &Ns, indices: &mut HashSet<u32>) {
+    /// moved out of the dying namespace, and will not go. Returns those.
+    fn retain_going(&self, ns: &Ns, indices: &mut HashSet<u32>) -> Vec<u32> {
+        let mut staying = Vec::new();
         match self.dump_links(ns) {
             Ok(links) => {
                 let present: HashMap<u32, Option<i32>> = links
@@ -105,12 +117,16 @@ impl Netlink {
                 };
                 indices.retain(|i| match present.get(i) {
                     None => false,
-                    Some(Some(peer_ns)) => !living.contains(peer_ns),
-                    Some(None) => true,
+                    Some(Some(peer_ns)) if living.contains(peer_ns) => {
+                        staying.push(*i);
+                        false
+                    }
+                    Some(_) => true,
                 });
             }
             Err(_) => indices.clear(),
         }
+        staying
     }
 
     /// The ids that namespace `from` has for the namespaces that have a
