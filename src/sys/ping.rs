@@ -74,8 +74,11 @@ pub fn stats(
         let next_send = start + interval * sent_at.len() as u32;
         if !all_sent && now >= next_send {
             let seq = sent_at.len() as u16;
+            // Timed from before the send, as ping(8) does: a qdisc's delay
+            // starts inside the send, so it never shows as less.
+            let leaving = Instant::now();
             match send_echo(&sock, dst, id, seq) {
-                Ok(()) => sent_at.push(Some(Instant::now())),
+                Ok(()) => sent_at.push(Some(leaving)),
                 // A link-local address needs an interface: a mistake, said.
                 Err(errno @ (libc::EINVAL | libc::EAFNOSUPPORT))
                     if crate::cidr::is_link_local(dst) =>
