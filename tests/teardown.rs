@@ -95,7 +95,7 @@ eth0.peer.rename("moved");
 fn an_end_moved_behind_the_labs_back_is_not_waited_for() {
     // eth0 leaves h1 for "x" by another tool: its pair outlives h1, and
     // down neither waits for the host end (a hang until its patience ran
-    // out) nor removes it.
+    // out) nor removes it: the pair is no longer where the lab made it.
     let sb = Sandbox::new();
     sb.file(
         "lab.rhai",
@@ -107,10 +107,17 @@ link::add_veth("eth0", "v1", #{ netns: h1 });
     let run = sb.sh("ip netns add x\n\
          netscript lab.rhai || exit 9\n\
          ip -n h1 link set eth0 netns x\n\
-         timeout 5 netscript down lab >/dev/null; echo status=$?\n\
+         timeout 5 netscript down lab >/dev/null 2>warn.txt; echo status=$?\n\
          ip -o link show type veth | awk '{print $2}' | cut -d@ -f1\n\
          ip -n x -o link show type veth | awk '{print $2}' | cut -d@ -f1");
     assert_eq!(run.stdout, "status=0\nv1\neth0\n", "{}", run.stderr);
+    // And it says so, instead of listing eth0 as removed.
+    let warn = sb.read("warn.txt");
+    assert!(
+        warn.contains("veth eth0 (in h1): its other end (#")
+            && warn.contains(" in host) did not go with the namespace; skipped"),
+        "{warn}"
+    );
 }
 
 #[test]

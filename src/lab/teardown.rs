@@ -188,8 +188,27 @@ pub fn teardown(net: &Netlink, objects: &[Object]) -> Teardown {
         note(&mut done, o, remove_link(net, o));
     }
     let stayed = net.wait_dying();
-    // And so is one whose other end had left that namespace before (moved
-    // by another tool): the pair lives on.
+    // A link in a namespace that went whose other end did not go with it
+    // had left that namespace (moved by another tool): it lives on.
+    for o in objects {
+        if let Object::Link {
+            ns,
+            ns_id,
+            peer: Some(p),
+            ..
+        } = o
+            && in_lab_ns(ns, *ns_id)
+            && stayed.contains(&(Ns::named(&p.ns), p.index))
+        {
+            let what = o.describe();
+            done.removed.retain(|d| *d != what);
+            done.skipped.push(format!(
+                "{what}: its other end (#{} in {}) did not go with the namespace; skipped",
+                p.index, p.ns
+            ));
+        }
+    }
+    // And a veth outside whose other end had left: removed on its own.
     for o in going {
         if let Object::Link { ns, index, .. } = o
             && stayed.contains(&(Ns::named(ns), *index))
