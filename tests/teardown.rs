@@ -7,6 +7,13 @@ use common::Sandbox;
 /// Host veths and namespaces, right after the command before it.
 const LEFT: &str = "echo veths=$(ip -o link show type veth | wc -l) netns=$(ip netns list | wc -l)";
 
+/// `down`'s report, saved in down.txt, lists `what` as removed.
+#[track_caller]
+fn assert_listed(sb: &Sandbox, what: &str) {
+    let report = sb.read("down.txt");
+    assert!(report.contains(&format!("  - {what}\n")), "{report}");
+}
+
 /// Both ways a veth can cross: its named end inside the namespace with the
 /// other end in the host, and the other way round (`peer_netns`).
 const BOTH_WAYS: &str = r#"
@@ -135,11 +142,7 @@ fn a_host_end_whose_namespace_something_else_holds_is_removed_itself() {
          kill $holder; wait $holder"
     ));
     assert_eq!(run.stdout, "veths=0 netns=0\n", "{}", run.stderr);
-    assert!(
-        sb.read("down.txt").contains("  - veth v2 (in host)\n"),
-        "{}",
-        sb.read("down.txt")
-    );
+    assert_listed(&sb, "veth v2 (in host)");
 }
 
 #[test]
@@ -156,11 +159,7 @@ fn a_host_end_whose_other_end_another_tool_moved_is_removed_itself() {
          ip -n x -o link show type veth | wc -l"
     ));
     assert_eq!(run.stdout, "veths=0 netns=1\n0\n", "{}", run.stderr);
-    assert!(
-        sb.read("down.txt").contains("  - veth v2 (in host)\n"),
-        "{}",
-        sb.read("down.txt")
-    );
+    assert_listed(&sb, "veth v2 (in host)");
 }
 
 #[test]

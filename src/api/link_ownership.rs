@@ -95,17 +95,9 @@ fn delete(n: &Net, ctx: &NativeCallContext, l: &LinkHandle, opts: &Map) -> Res<(
         format!("ip {}link del dev {name}", record::ip_n(&l.ns()))
     });
     // A veth goes whole: its record goes whichever end was deleted.
-    let (ns, index) = (l.ns().name().to_string(), l.index());
-    let at = |n: &str, i: u32| n == ns && i == index;
-    crate::lab::current().removed(|o| match o {
-        Object::Link {
-            ns: n,
-            index: i,
-            peer,
-            ..
-        } => at(n, *i) || peer.as_ref().is_some_and(|p| at(&p.ns, p.index)),
-        _ => false,
-    });
+    let (ns, index) = (l.ns(), l.index());
+    crate::lab::current()
+        .removed(|o| o.is_link_at(ns.name(), index) || o.has_peer_at(ns.name(), index));
     Ok(())
 }
 

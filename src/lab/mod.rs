@@ -122,26 +122,12 @@ impl Lab {
     /// move or a rename): its record follows, and so does the record of a
     /// veth whose other end it is.
     pub fn link_moved(&self, ns: &str, index: u32, to: &Place, name: &str) {
-        let at = |n: &str, i: u32| n == ns && i == index;
         let changes: Vec<(Object, Object)> = self
             .objects
             .borrow()
             .iter()
             .filter_map(|o| {
-                let Object::Link {
-                    ns: n,
-                    index: i,
-                    peer,
-                    ..
-                } = o
-                else {
-                    return None;
-                };
-                let itself = at(n, *i);
-                let its_peer = peer.as_ref().is_some_and(|p| at(&p.ns, p.index));
-                if !itself && !its_peer {
-                    return None;
-                }
+                let (itself, its_peer) = (o.is_link_at(ns, index), o.has_peer_at(ns, index));
                 let mut new = o.clone();
                 if let Object::Link {
                     ns,
@@ -182,7 +168,7 @@ impl Lab {
         self.objects
             .borrow()
             .iter()
-            .find(|o| matches!(o, Object::Link { ns: n, index: i, .. } if n == ns && *i == index))
+            .find(|o| o.is_link_at(ns, index))
             .cloned()
     }
 

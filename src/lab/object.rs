@@ -145,6 +145,17 @@ impl Object {
         }
     }
 
+    /// Whether this is the record of link `index` in namespace `ns`.
+    pub fn is_link_at(&self, ns: &str, index: u32) -> bool {
+        matches!(self, Object::Link { ns: n, index: i, .. } if n == ns && *i == index)
+    }
+
+    /// Whether this is the record of a veth whose other end is link
+    /// `index` in namespace `ns`.
+    pub fn has_peer_at(&self, ns: &str, index: u32) -> bool {
+        matches!(self, Object::Link { peer: Some(p), .. } if p.ns == ns && p.index == index)
+    }
+
     /// Whether two records are the same object (a link is known by where
     /// it is, whatever its name).
     pub fn same(&self, other: &Object) -> bool {
@@ -251,7 +262,7 @@ impl Object {
 
     pub fn from_json(v: &Value) -> Option<Object> {
         let s = |k: &str| v[k].as_str().map(str::to_string);
-        let id = |k: &str| -> Option<NsId> { Some((v[k][0].as_u64()?, v[k][1].as_u64()?)) };
+        let id = |k: &str| ns_id_from_json(&v[k]);
         Some(match v["type"].as_str()? {
             "netns" => Object::Netns {
                 name: s("name")?,
@@ -321,11 +332,14 @@ impl Object {
     }
 }
 
+fn ns_id_from_json(v: &Value) -> Option<NsId> {
+    Some((v[0].as_u64()?, v[1].as_u64()?))
+}
+
 fn peer_from_json(v: &Value) -> Option<Place> {
-    let ns_id = v["ns_id"][0].as_u64().zip(v["ns_id"][1].as_u64());
     Some(Place {
         ns: v["ns"].as_str()?.to_string(),
-        ns_id,
+        ns_id: ns_id_from_json(&v["ns_id"]),
         index: v["index"].as_u64()? as u32,
     })
 }

@@ -53,14 +53,11 @@ impl Netlink {
     /// veths in the namespaces that stay whose peers were in them are
     /// waited for by the next `wait_dying`. One result per name, in order.
     ///
-    /// Unlike `del_netns`, nothing is asked of the dying namespaces: their
-    /// peers are given (`crossing`), or found from the other side, one link
-    /// dump per surviving namespace, so deleting N namespaces does not open
-    /// N connections.
-    ///
-    /// `crossing`, when the caller knows them, are the veths outside `names`
-    /// with their other end inside one: (where, index, which of `names`).
-    /// Without it every other namespace's links are looked through.
+    /// Unlike `del_netns`, nothing is asked of the dying namespaces, so
+    /// deleting N namespaces does not open N connections. `crossing`, when
+    /// the caller knows them, are the veths outside `names` with their other
+    /// end inside one: (where, index, which of `names`). Without it they are
+    /// found from the other side, one link dump per surviving namespace.
     pub fn del_netns_many(
         &self,
         names: &[&str],
