@@ -3,8 +3,7 @@
 //! objects gone by hand), refusing to run over a live lab, and `--trace`
 //! that rebuilds the same lab when replayed by a shell.
 
-mod common;
-use common::{Sandbox, json};
+use crate::common::{Sandbox, json};
 
 /// Shell lines printing the machine's state: namespaces, links, addresses,
 /// routes (the sandbox's root namespace).
@@ -65,7 +64,7 @@ fn keep_on_error_keeps_and_says_how_to_remove() {
 
 /// Run `waits.rhai` in the background, wait until it has built its lab,
 /// then send `signal`.
-fn interrupted(signal: &str) -> (Sandbox, common::Run) {
+fn interrupted(signal: &str) -> (Sandbox, crate::common::Run) {
     let sb = Sandbox::new();
     sb.file(
         "waits.rhai",

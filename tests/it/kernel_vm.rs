@@ -1,13 +1,12 @@
 //! What the test machines' kernel lacks, on a stock Debian kernel booted
-//! under QEMU (tests/common/vm.rs): dummy and 802.1Q VLAN links, netem,
+//! under QEMU (tests/it/common/vm.rs): dummy and 802.1Q VLAN links, netem,
 //! bridge VLAN filtering. Each test is one VM, built and torn down by
 //! netscript, with `ip -j` inside the same VM as the oracle.
 
-mod common;
-use common::api::PRELUDE;
-use common::examples::{expected_prints, matches, needs_vm};
-use common::vm::Vm;
-use common::{Run, json};
+use crate::common::api::PRELUDE;
+use crate::common::examples::{expected_prints, matches, needs_vm};
+use crate::common::vm::Vm;
+use crate::common::{Run, json};
 
 /// Run `code` (with the assertion prelude) as lab "test" on a fresh VM,
 /// then `oracle` shell lines, then `netscript down test`; the VM's files
@@ -448,12 +447,12 @@ fn vrfs_keep_overlapping_networks_apart() {
 
 /// `netscript doctor` finds every optional link kind and qdisc on a
 /// kernel that has them (on this machine's it says which are missing:
-/// tests/cli.rs), and fails nothing.
+/// tests/it/cli.rs), and fails nothing.
 #[test]
 fn doctor_finds_every_optional_feature_on_a_kernel_that_has_them() {
     let vm = Vm::new();
     let run = vm.sh("netscript --sandbox doctor; echo status=$?");
-    for feature in common::DOCTOR_OPTIONAL {
+    for feature in crate::common::DOCTOR_OPTIONAL {
         assert!(
             run.stdout
                 .contains(&format!("ok   {feature} — this kernel has it\n")),

@@ -2,8 +2,7 @@
 //! name, the other gets a clean "exists" error and rolls back only what
 //! it made itself; neither touches the other's objects.
 
-mod common;
-use common::Sandbox;
+use crate::common::Sandbox;
 
 #[test]
 fn two_runs_racing_for_the_same_names() {

@@ -1,7 +1,6 @@
 //! The classic bridge lab end to end, checked through `ip -j`.
 
-mod common;
-use common::{Sandbox, json};
+use crate::common::{Sandbox, json};
 
 fn lab_script() -> String {
     std::fs::read_to_string(concat!(

@@ -1,8 +1,7 @@
 //! The REPL driven like a person would: through a real terminal (tmux),
 //! in a sandbox (`netscript --sandbox`), keys in and screen out.
 
-mod common;
-use common::{Sandbox, netscript_bin};
+use crate::common::{Sandbox, netscript_bin};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -365,7 +364,7 @@ fn a_link_the_repl_did_not_make_is_only_deleted_with_force() {
             .output()
             .expect("nsenter");
         assert!(out.status.success(), "{out:?}");
-        common::api::sorted(common::api::ifnames(&common::json(
+        crate::common::api::sorted(crate::common::api::ifnames(&crate::common::json(
             &String::from_utf8_lossy(&out.stdout),
         )))
     };

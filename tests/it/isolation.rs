@@ -2,8 +2,7 @@
 //! test harness) leaves the machine's namespaces, links and mounts as they
 //! were, and a lab torn down inside a sandbox leaves no trace there either.
 
-mod common;
-use common::{Sandbox, netscript_bin};
+use crate::common::{Sandbox, netscript_bin};
 
 /// What the machine's own network looks like: named namespaces, links,
 /// and mounts under /run/netns.
@@ -18,7 +17,7 @@ fn machine_state() -> (Vec<String>, Vec<String>, usize) {
         .args(["-j", "link", "show"])
         .output()
         .unwrap();
-    let links = common::json(&String::from_utf8_lossy(&out.stdout));
+    let links = crate::common::json(&String::from_utf8_lossy(&out.stdout));
     let mut names: Vec<String> = links
         .as_array()
         .unwrap()

@@ -1,8 +1,7 @@
 //! `netscript show` and `pingall` against an independent reading of the
 //! kernel (`ip -j`), and pingall finding exactly the broken pairs.
 
-mod common;
-use common::{Sandbox, json};
+use crate::common::{Sandbox, json};
 use serde_json::Value;
 
 fn lab_script() -> String {
@@ -230,7 +229,7 @@ fn pingall_reports_exactly_the_broken_pairs() {
 
 #[test]
 fn spanning_pingall_is_a_chain() {
-    let out = common::script_ok(
+    let out = crate::common::script_ok(
         r#"
         let br = bridge::add("br0");
         br.up();

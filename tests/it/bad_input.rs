@@ -3,9 +3,7 @@
 //! the offending argument (or options entry), and leave the kernel and
 //! /run exactly as they were before the script ran.
 
-mod common;
-
-use common::Sandbox;
+use crate::common::Sandbox;
 
 /// Lines every case runs first, so the bad call has things to act on.
 const PRELUDE: &str = r#"let a = netns::add("a");
@@ -260,7 +258,7 @@ const CASES: &[(&str, &str, &str)] = &[
         r#"latency: "1fortnight""#,
     ),
     // Impairments: checked before the kernel sees them (this machine's
-    // kernel has no netem; tests/kernel_vm.rs applies good ones).
+    // kernel has no netem; tests/it/kernel_vm.rs applies good ones).
     (
         r#"v.netem(#{ delay: "20 parsecs" });"#,
         "invalid",

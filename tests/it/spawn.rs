@@ -1,8 +1,7 @@
 //! Background processes: a server in one namespace answers a client in
 //! another, and nothing outlives its namespace or netscript unless asked.
 
-mod common;
-use common::Sandbox;
+use crate::common::Sandbox;
 
 const WIRE: &str = r#"
 let a = netns::add("a");
@@ -16,7 +15,7 @@ e.peer.up();
 
 #[test]
 fn a_server_in_one_namespace_answers_a_client_in_another() {
-    let out = common::script_ok(&format!(
+    let out = crate::common::script_ok(&format!(
         r#"{WIRE}
         let server = a.spawn(["busybox", "nc", "-l", "-p", "7000", "-e", "echo", "hello over tcp"]);
         let got = "";
@@ -57,7 +56,7 @@ fn spawned_processes_stop_with_their_namespace_and_with_netscript() {
 
 #[test]
 fn output_and_timeouts() {
-    let out = common::script_ok(
+    let out = crate::common::script_ok(
         r#"
         let r1 = netns::add("r1");
         let p = r1.spawn(["sh", "-c", "echo out; echo err >&2; sleep 30"]);

@@ -5,9 +5,8 @@
 
 #![allow(unused_imports)]
 
-mod common;
-use common::api::*;
-use common::{Sandbox, json, script_ok};
+use crate::common::api::*;
+use crate::common::{Sandbox, json, script_ok};
 use serde_json::Value;
 
 // ------------------------------------------------------ link properties
@@ -958,7 +957,7 @@ fn a_qdisc_someone_else_set_is_replaced_only_with_force() {
 }
 
 /// Link kinds and qdiscs a kernel may lack (the test machines' lacks all
-/// of these; tests/kernel_vm.rs makes them on one that has them): where
+/// of these; tests/it/kernel_vm.rs makes them on one that has them): where
 /// the kernel says no, the error says what is missing and nothing is left
 /// half-built; where it says yes, the object is there.
 #[test]

@@ -1,8 +1,7 @@
 //! `netscript down` and the veths that cross out of a lab's namespaces: the
 //! end outside goes with the namespace, and `down` returns once it is gone.
 
-mod common;
-use common::Sandbox;
+use crate::common::Sandbox;
 
 /// Host veths and namespaces, right after the command before it.
 const LEFT: &str = "echo veths=$(ip -o link show type veth | wc -l) netns=$(ip netns list | wc -l)";

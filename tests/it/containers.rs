@@ -2,8 +2,7 @@
 //! detaching leaving the container running. The stand-in container is a
 //! process the test starts in a network namespace of its own.
 
-mod common;
-use common::Sandbox;
+use crate::common::Sandbox;
 
 /// Shell lines that start a stand-in container (a busybox web server in a
 /// fresh network namespace) and leave its PID in $CTR.
@@ -89,7 +88,7 @@ fn the_recipe_looks_inside_a_process_by_pid() {
 
 #[test]
 fn container_pid_explains_what_is_missing() {
-    let out = common::script_ok(
+    let out = crate::common::script_ok(
         r#"
         try { container::pid("no-such-container-here"); } catch (e) { print(e.kind); print(e.message); }
         "#,

@@ -3,8 +3,7 @@
 //! odd names create nothing, stale handles refuse to act, and a sandbox
 //! leaves no process running.
 
-mod common;
-use common::Sandbox;
+use crate::common::Sandbox;
 
 #[test]
 fn sysctl_keys_cannot_leave_the_network_tree() {

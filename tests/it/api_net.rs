@@ -5,9 +5,8 @@
 
 #![allow(unused_imports)]
 
-mod common;
-use common::api::*;
-use common::{Sandbox, json, script_ok};
+use crate::common::api::*;
+use crate::common::{Sandbox, json, script_ok};
 use serde_json::Value;
 
 // ---------------------------------------------------------------- routes
@@ -341,7 +340,7 @@ print(h.routes(#{ table: 254 }).len());"#,
         "{}",
         run.stderr
     );
-    let table10 = common::json(lines[2]);
+    let table10 = crate::common::json(lines[2]);
     assert_eq!(table10[0]["dst"], "10.66.0.0/16", "{table10}");
     assert_eq!(table10[0]["type"], "blackhole", "{table10}");
     assert_eq!(

@@ -5,9 +5,8 @@
 
 #![allow(unused_imports)]
 
-mod common;
-use common::api::*;
-use common::{Sandbox, json, script_ok};
+use crate::common::api::*;
+use crate::common::{Sandbox, json, script_ok};
 use serde_json::Value;
 
 // ---------------------------------------------------------------- netns

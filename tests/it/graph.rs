@@ -1,8 +1,7 @@
 //! `netscript graph`: DOT that Graphviz accepts, Mermaid, and an SVG laid
 //! out by netscript itself, well-formed with one box per namespace.
 
-mod common;
-use common::Sandbox;
+use crate::common::Sandbox;
 
 const STAR: &str = r#"
 let br = bridge::add("br0");

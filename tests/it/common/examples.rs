@@ -3,7 +3,7 @@
 
 /// An example or recipe that starts (after its shebang) with `// needs a
 /// kernel with ...` uses a link kind or qdisc these machines' kernel
-/// lacks; tests/kernel_vm.rs runs it.
+/// lacks; tests/it/kernel_vm.rs runs it.
 pub fn needs_vm(code: &str) -> bool {
     let code = code.trim_start();
     let code = match code.strip_prefix("#!") {

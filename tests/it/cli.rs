@@ -1,8 +1,7 @@
 //! The command line as users meet it: files, shebang scripts, stdin,
 //! ARGS, `check`, exit statuses.
 
-mod common;
-use common::Sandbox;
+use crate::common::Sandbox;
 
 #[test]
 fn shebang_script_runs_directly() {
@@ -153,7 +152,7 @@ fn doctor_checks_for_real_and_says_what_to_fix() {
     assert!(run.stdout.contains("ok   CAP_NET_ADMIN"), "{}", run.stdout);
     // Each optional feature is there or said to be missing, with what
     // brings it; a missing one does not fail the check.
-    for feature in common::DOCTOR_OPTIONAL {
+    for feature in crate::common::DOCTOR_OPTIONAL {
         let had = run
             .stdout
             .contains(&format!("ok   {feature} — this kernel has it\n"));

@@ -1,8 +1,7 @@
 //! Every recipe in scripts/ runs in a sandbox and succeeds.
 
-mod common;
-use common::Sandbox;
-use common::examples::needs_vm;
+use crate::common::Sandbox;
+use crate::common::examples::needs_vm;
 
 fn recipes() -> Vec<std::path::PathBuf> {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts");
@@ -21,7 +20,7 @@ fn every_recipe_runs() {
     assert!(all.len() >= 3, "{all:?}");
     for path in all {
         // Recipes for kernels with more than these machines' run on a VM,
-        // in tests/kernel_vm.rs.
+        // in tests/it/kernel_vm.rs.
         if needs_vm(&std::fs::read_to_string(&path).unwrap()) {
             continue;
         }

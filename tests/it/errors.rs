@@ -2,8 +2,7 @@
 //! underline must sit exactly under the argument at fault, or under the
 //! failing call when no one argument is.
 
-mod common;
-use common::Sandbox;
+use crate::common::Sandbox;
 
 /// Run `script` as `name` (netscript without --sandbox, inside the
 /// harness's sandbox) and return (exit status, stderr).

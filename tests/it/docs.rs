@@ -2,9 +2,8 @@
 //! date, every function must have an example, and every example (and the
 //! README's script) must run and print what its comments say.
 
-mod common;
-use common::examples::{expected_prints, matches, needs_vm};
-use common::{Sandbox, netscript_bin};
+use crate::common::examples::{expected_prints, matches, needs_vm};
+use crate::common::{Sandbox, netscript_bin};
 
 fn docs_output() -> String {
     let out = std::process::Command::new(netscript_bin())
@@ -49,7 +48,7 @@ fn every_example_runs_and_prints_what_it_says() {
     for e in netscript::docs::entries() {
         for (i, code) in e.examples().iter().enumerate() {
             // Examples of what this machine's kernel lacks run on a VM, in
-            // tests/kernel_vm.rs.
+            // tests/it/kernel_vm.rs.
             if needs_vm(code) {
                 continue;
             }

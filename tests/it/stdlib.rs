@@ -1,8 +1,7 @@
 //! The stdlib's own tests, written in Rhai (stdlib/tests/*.rhai), each run
 //! in a fresh sandbox.
 
-mod common;
-use common::Sandbox;
+use crate::common::Sandbox;
 
 #[test]
 fn stdlib_tests_written_in_rhai_pass() {

@@ -3,8 +3,7 @@
 //! The test runs its own dockerd inside its sandbox, all state in a temp
 //! dir, with an image built from busybox (no registry).
 
-mod common;
-use common::Sandbox;
+use crate::common::Sandbox;
 
 #[test]
 fn recipe_attaches_a_docker_container_by_name() {

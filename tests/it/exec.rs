@@ -1,8 +1,7 @@
 //! Commands inside namespaces with `ip netns exec` fidelity: /sys and
 //! /etc/netns, options, errors, streamed runs and interactive shells.
 
-mod common;
-use common::Sandbox;
+use crate::common::Sandbox;
 
 /// /etc seen through an overlay whose writes land in the test's directory,
 /// so /etc/netns/NAME can be made without touching the machine's /etc.
@@ -45,7 +44,7 @@ fn etc_netns_files_replace_etc_files() {
 
 #[test]
 fn env_cwd_stdin_and_timeout() {
-    let out = common::script_ok(
+    let out = crate::common::script_ok(
         r#"
         let r1 = netns::add("r1");
         print(r1.exec(["sh", "-c", "echo $A-$B"], #{ env: #{ A: "x", B: 2 } }).stdout);
@@ -117,7 +116,7 @@ fn shell_on_a_terminal_runs_inside_the_namespace() {
     let cmd = format!(
         "cd {} && SHELL=/bin/sh {} --sandbox sh.rhai; sleep 30",
         sb.path().display(),
-        common::netscript_bin()
+        crate::common::netscript_bin()
     );
     let tmux = |args: &[&str]| {
         let out = std::process::Command::new("tmux")

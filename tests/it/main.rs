@@ -1,0 +1,29 @@
+//! The integration tests, one crate (one link step): a module per area.
+//! Every test builds its labs in its own private network + mount namespace
+//! (common::Sandbox) or on a VM (common::vm).
+
+mod common;
+
+mod api_links;
+mod api_net;
+mod api_netns;
+mod bad_input;
+mod bridge_lab;
+mod cli;
+mod containers;
+mod docker;
+mod docs;
+mod errors;
+mod exec;
+mod graph;
+mod isolation;
+mod kernel_vm;
+mod lifecycle;
+mod races;
+mod recipes;
+mod repl;
+mod safety;
+mod show;
+mod spawn;
+mod stdlib;
+mod teardown;
