@@ -45,8 +45,7 @@ pub const HANDLES: &[&str] = &["Netns", "Link", "Process"];
 
 /// Every documented entry, sections in reference order.
 pub fn entries() -> Vec<Entry> {
-    let net = Rc::new(crate::netlink::Netlink::new().expect("netlink backend"));
-    let engine = crate::api::engine(net, None);
+    let engine = crate::api::engine(listing_session(), None);
     let json: Value =
         serde_json::from_str(&engine.gen_fn_metadata_to_json(false).expect("metadata"))
             .expect("metadata is JSON");
@@ -88,25 +87,51 @@ pub fn entries() -> Vec<Entry> {
     out
 }
 
+/// One entry per documentation: overloads documented alike share one, and
+/// an overload without comments (the plain form of a function with
+/// options) joins its documented sibling of the same name.
 fn dedup(entries: impl IntoIterator<Item = Entry>) -> Vec<Entry> {
     let mut all: Vec<Entry> = entries.into_iter().collect();
     all.sort_by(|a, b| a.usage.cmp(&b.usage));
     let mut seen: Vec<Entry> = Vec::new();
+    let mut undocumented: Vec<Entry> = Vec::new();
     for e in all {
+        if e.doc.is_empty() {
+            undocumented.push(e);
+            continue;
+        }
+        match seen.iter_mut().find(|s| s.doc == e.doc) {
+            Some(s) => add_usage(s, &e.usage),
+            None => seen.push(e),
+        }
+    }
+    for e in undocumented {
         match seen
             .iter_mut()
-            .find(|s| s.doc == e.doc && !e.doc.is_empty())
+            .find(|s| name_of(&s.usage) == name_of(&e.usage))
         {
-            Some(s) => {
-                if !s.usage.split('\n').any(|u| u == e.usage) {
-                    s.usage = format!("{}\n{}", s.usage, e.usage);
-                }
-            }
+            Some(s) => add_usage(s, &e.usage),
             None => seen.push(e),
         }
     }
     seen.sort_by(|a, b| a.usage.cmp(&b.usage));
     seen
+}
+
+/// Add a way of writing an entry, the ways kept in order.
+fn add_usage(entry: &mut Entry, usage: &str) {
+    let mut all: Vec<&str> = entry.usage.split('\n').collect();
+    if !all.contains(&usage) {
+        all.push(usage);
+        all.sort();
+        entry.usage = all.join("\n");
+    }
+}
+
+/// `l.del` of `l.del(options: map)`.
+fn name_of(usage: &str) -> &str {
+    let first = usage.split('\n').next().unwrap_or(usage);
+    first.split(['(', ' ']).next().unwrap_or(first)
 }
 
 fn entry(section: &str, f: &Value) -> Entry {
@@ -126,8 +151,8 @@ fn entry(section: &str, f: &Value) -> Entry {
         .collect();
     let ret = f["returnType"]
         .as_str()
-        .filter(|r| !r.is_empty() && *r != "()")
-        .map(script_type);
+        .map(script_type)
+        .filter(|r| !r.is_empty() && *r != "()");
     let arrow = ret.map(|r| format!(" -> {r}")).unwrap_or_default();
     let receiver = match section {
         "Netns" => "ns",
@@ -226,8 +251,16 @@ pub fn reference() -> String {
     md
 }
 
-/// Rust type names as a script writer knows them.
+/// Rust type names as a script writer knows them. A plugin function's
+/// result comes as Rhai's `Result<T, Box<EvalAltResult>>`: it is `T`.
 fn script_type(t: &str) -> String {
+    let t = t.trim();
+    if let Some(inner) = t
+        .strip_prefix("Result<")
+        .and_then(|r| r.strip_suffix(", Box<EvalAltResult>>"))
+    {
+        return script_type(inner);
+    }
     let t = t.trim_start_matches('&').trim_start_matches("mut ").trim();
     match t {
         "str" | "String" | "ImmutableString" => "string",
@@ -236,15 +269,22 @@ fn script_type(t: &str) -> String {
         "Array" => "array",
         "Map" => "map",
         "Dynamic" => "any",
+        "NetnsOrName" => "Netns | string",
+        "LinkOrName" => "Link | string",
         other => other,
     }
     .replace("Netns|String", "Netns | string")
 }
 
+/// A session for an engine whose functions are listed, never called.
+fn listing_session() -> Rc<crate::api::Session> {
+    let net = Rc::new(crate::netlink::Netlink::new().expect("netlink backend"));
+    crate::api::Session::new(net, Rc::new(crate::lab::Lab::unrecorded(false)))
+}
+
 /// Rhai definition stubs (`.d.rhai`) of the whole API, for editors.
 pub fn definitions() -> String {
-    let net = Rc::new(crate::netlink::Netlink::new().expect("netlink backend"));
-    let engine = crate::api::engine(net, None);
+    let engine = crate::api::engine(listing_session(), None);
     engine
         .definitions()
         .include_standard_packages(false)

@@ -63,9 +63,7 @@ pub fn begin(net: &Netlink, name: &str, script: &str, policy: &Policy) -> Result
             return Err(FAILED);
         }
     }
-    let lab = Rc::new(Lab::recorded(name, script, policy.trace));
-    lab::set_current(lab.clone());
-    Ok(lab)
+    Ok(Rc::new(Lab::recorded(name, script, policy.trace)))
 }
 
 /// After the script: keep the lab, tear it down (--rm), or roll it back.

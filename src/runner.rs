@@ -6,6 +6,7 @@ use std::rc::Rc;
 
 use rhai::{Dynamic, EvalAltResult, Scope};
 
+use crate::api::Session;
 use crate::cli::{Cli, Command};
 use crate::diag::{self, Report, Sources};
 use crate::lifecycle::{Ending, Policy};
@@ -105,8 +106,8 @@ fn dispatch(
         }
         None if file.is_none() && std::io::stdin().is_terminal() => match backend(sandbox) {
             Ok(net) => {
-                crate::lab::set_current(Rc::new(crate::lab::Lab::unrecorded(policy.trace)));
-                crate::repl::run(net, sandbox)
+                let lab = Rc::new(crate::lab::Lab::unrecorded(policy.trace));
+                crate::repl::run(Session::new(net, lab), sandbox)
             }
             Err(code) => code,
         },
@@ -211,7 +212,8 @@ pub fn run(
         Ok(lab) => lab,
         Err(code) => return code,
     };
-    let (status, ending) = evaluate(name, text, dir, args, net.clone());
+    let session = Session::new(net.clone(), lab.clone());
+    let (status, ending) = evaluate(name, text, dir, args, session);
     crate::lifecycle::end(&net, &lab, ending, policy);
     status
 }
@@ -222,11 +224,11 @@ fn evaluate(
     text: &str,
     dir: Option<PathBuf>,
     args: Vec<String>,
-    net: Rc<Netlink>,
+    session: Rc<Session>,
 ) -> (i32, Ending) {
     let code = blank_shebang(text);
     let sources = Sources::new(name, text);
-    let mut engine = crate::api::engine(net, dir);
+    let mut engine = crate::api::engine(session.clone(), dir);
     engine.on_progress(|_| crate::interrupt::requested().then_some(Dynamic::UNIT));
     let mut ast = match engine.compile(&code) {
         Ok(ast) => ast,
@@ -239,7 +241,6 @@ fn evaluate(
     let mut scope = Scope::new();
     let args: rhai::Array = args.into_iter().map(Dynamic::from).collect();
     scope.push_constant("ARGS", args);
-    crate::api::take_exit_status();
     let result = match diag::internal::catch(|| engine.run_ast_with_scope(&mut scope, &ast)) {
         Ok(result) => result,
         Err(report) => {
@@ -248,12 +249,9 @@ fn evaluate(
         }
     };
     match result {
-        Ok(()) => (
-            crate::api::take_exit_status().unwrap_or(OK),
-            Ending::Success,
-        ),
+        Ok(()) => (session.take_exit_status().unwrap_or(OK), Ending::Success),
         // exit() inside a closure comes back wrapped in the call's error.
-        Err(_) if let Some(code) = crate::api::take_exit_status() => (code, Ending::Success),
+        Err(_) if let Some(code) = session.take_exit_status() => (code, Ending::Success),
         Err(e) => match *e {
             EvalAltResult::Exit(..) => (OK, Ending::Success),
             ref err => {

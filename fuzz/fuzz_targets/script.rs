@@ -84,8 +84,8 @@ fuzz_target!(|data: &[u8]| {
     }
     let net = net();
     let run = Rc::new(Lab::unrecorded(false));
-    lab::set_current(run.clone());
-    let mut engine = netscript::api::engine(net.clone(), None);
+    let session = netscript::api::Session::new(net.clone(), run.clone());
+    let mut engine = netscript::api::engine(session, None);
     engine.disable_symbol("eval");
     engine.set_max_operations(20_000);
     engine.set_max_call_levels(32);

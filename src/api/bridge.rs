@@ -85,7 +85,10 @@ fn created(ctx: &NativeCallContext, ns: &Ns, info: &crate::netlink::LinkInfo, o:
             options_text(o)
         )
     });
-    record::created(record::link_object(ns, info.index, &info.name, "bridge"));
+    record::created(
+        ctx,
+        crate::lab::Object::link(ns, info.index, &info.name, "bridge"),
+    );
 }
 
 const OPTIONS: &[&str] = &[
@@ -121,8 +124,9 @@ pub fn register_methods(m: &mut Module, net: &Net) {
             let known: Vec<&str> = OPTIONS.iter().chain(&["force"]).copied().collect();
             let action = "set bridge options";
             check_options(action, &opts, &known).or_raise(&ctx)?;
-            let force = super::link_ownership::forced(&opts).or_raise(&ctx)?;
-            super::link_ownership::guard(&n, br, force, action).or_raise(&ctx)?;
+            let force = super::convert::forced(&opts).or_raise(&ctx)?;
+            let (ns, index) = (br.ns(), br.index());
+            super::session::op(&ctx, |op| op.guard(&ns, index, force, action))?;
             let o = bridge_options(&opts).or_raise(&ctx)?;
             n.set_bridge(&br.ns(), br.index(), &o).or_raise(&ctx)?;
             record::change(&ctx, || {

@@ -74,14 +74,21 @@ fn flag(opts: &Map, key: &str) -> Result<bool> {
 /// A membership changed on a port the run did not create goes in the
 /// ledger, so that teardown changes it back. (Changes on the lab's own
 /// ports go with the ports.)
-fn remember(br: &LinkHandle, p: &LinkInfo, v: &PortVlan, on_bridge: bool, added: bool) {
-    if !outlives_the_lab(br, p) {
+fn remember(
+    ctx: &NativeCallContext,
+    br: &LinkHandle,
+    p: &LinkInfo,
+    v: &PortVlan,
+    on_bridge: bool,
+    added: bool,
+) {
+    if !outlives_the_lab(ctx, br, p) {
         return;
     }
     let ns = br.ns();
-    crate::lab::current().created(Object::PortVlan {
+    record::lab(ctx).created(Object::PortVlan {
         ns: ns.name().to_string(),
-        ns_id: record::ns_id(&ns),
+        ns_id: ns.id(),
         index: p.index,
         link: p.name.clone(),
         bridge: br.index(),
@@ -94,8 +101,8 @@ fn remember(br: &LinkHandle, p: &LinkInfo, v: &PortVlan, on_bridge: bool, added:
 }
 
 /// Whether port `p` of `br` stays after the lab's teardown.
-fn outlives_the_lab(br: &LinkHandle, p: &LinkInfo) -> bool {
-    let lab = crate::lab::current();
+fn outlives_the_lab(ctx: &NativeCallContext, br: &LinkHandle, p: &LinkInfo) -> bool {
+    let lab = record::lab(ctx);
     let ns = br.ns();
     !lab.owns_netns(ns.name()) && lab.link_at(ns.name(), p.index).is_none()
 }
@@ -151,7 +158,7 @@ fn change(
     // there: the same VLAN's flags, or which VLAN is the PVID. Those are
     // recorded first, so teardown puts them back after undoing the add.
     let mut before = Vec::new();
-    if add && outlives_the_lab(br, &p) {
+    if add && outlives_the_lab(ctx, br, &p) {
         for m in n.bridge_vlans(&br.ns()).or_raise(ctx)? {
             if m.port == p.index && (m.vid == v.vid || (v.pvid && m.pvid)) {
                 before.push(m);
@@ -160,11 +167,11 @@ fn change(
     }
     n.bridge_vlan(&br.ns(), &v, on_bridge, add).or_raise(ctx)?;
     for m in &before {
-        remember(br, &p, m, on_bridge, false);
+        remember(ctx, br, &p, m, on_bridge, false);
     }
     // A VLAN that was there already is put back as it was, not deleted.
     if !before.iter().any(|m| m.vid == v.vid) {
-        remember(br, &p, &v, on_bridge, add);
+        remember(ctx, br, &p, &v, on_bridge, add);
     }
     record::change(ctx, || {
         format!(

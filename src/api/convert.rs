@@ -48,6 +48,10 @@ pub fn raise_at(pos: Position, e: Error) -> Box<EvalAltResult> {
 
 pub type Res<T> = Result<T, Box<EvalAltResult>>;
 
+/// What a plugin function returns. Named as Rhai's own (private) alias,
+/// which its metadata and `--definitions` unwrap to `T`.
+pub type RhaiResultOf<T> = Result<T, Box<EvalAltResult>>;
+
 /// Attach the call position to any netscript result.
 pub trait OrRaise<T> {
     fn or_raise(self, ctx: &NativeCallContext) -> Res<T>;
@@ -108,6 +112,11 @@ pub fn bool_option(opts: &Map, key: &str) -> crate::error::Result<Option<bool>> 
             )
         })
     })
+}
+
+/// `#{ force }`: whether to change a link netscript did not make.
+pub fn forced(opts: &Map) -> crate::error::Result<bool> {
+    Ok(bool_option(opts, "force")?.unwrap_or(false))
 }
 
 /// Check an options map against the keys a function knows.

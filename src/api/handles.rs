@@ -7,6 +7,16 @@ use crate::error::{Error, Result};
 use crate::ns::Ns;
 use crate::sys::netns_fs::NsId;
 
+/// The handle types by the names scripts know them (the plugin modules'
+/// signatures are read for the reference).
+pub type Netns = NetnsHandle;
+pub type Link = LinkHandle;
+
+/// A parameter that takes a Netns handle or a namespace name.
+pub type NetnsOrName = rhai::Dynamic;
+/// A parameter that takes a Link handle or a link name.
+pub type LinkOrName = rhai::Dynamic;
+
 /// A network namespace, by name ("host" for the starting one).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NetnsHandle {

@@ -19,7 +19,10 @@ pub(super) fn created(
     command: String,
 ) {
     record::change(ctx, || command);
-    record::created(record::link_object(ns, info.index, &info.name, kind));
+    record::created(
+        ctx,
+        crate::lab::Object::link(ns, info.index, &info.name, kind),
+    );
 }
 
 pub(super) fn target(opts: &Map, default: Ns) -> Result<Ns> {

@@ -11,8 +11,6 @@ mod exec_methods;
 mod handles;
 mod link;
 mod link_kinds;
-mod link_methods;
-mod link_ownership;
 mod neigh;
 mod netem;
 mod netns;
@@ -23,7 +21,9 @@ mod qdisc;
 mod record;
 mod resolver;
 mod routes;
+mod script;
 mod see;
+mod session;
 mod show;
 mod spawn;
 mod timers;
@@ -31,15 +31,15 @@ mod vlan;
 mod vrf;
 
 pub use convert::error_value;
-pub use handles::{LinkHandle, NetnsHandle};
-pub use process::take_exit_status;
+pub use handles::{Link, LinkHandle, LinkOrName, Netns, NetnsHandle, NetnsOrName};
 pub use resolver::{Resolver, STDLIB, stdlib_source_of};
+pub use session::Session;
 pub use show::show;
 pub use spawn::ProcessHandle;
 
 use std::rc::Rc;
 
-use rhai::{Engine, FuncRegistration, Module};
+use rhai::{Dynamic, Engine, FuncRegistration, Module};
 
 use crate::netlink::Netlink;
 
@@ -49,16 +49,19 @@ pub type Net = Rc<Netlink>;
 /// Names of the script modules, in the order the reference lists them.
 pub const MODULES: &[&str] = &["netns", "link", "bridge", "addr", "container", "lab"];
 
-/// An engine with the whole netscript API registered.
-pub fn engine(net: Net, script_dir: Option<std::path::PathBuf>) -> Engine {
+/// An engine with the whole netscript API registered, every call reaching
+/// `session` through its context.
+pub fn engine(session: Rc<Session>, script_dir: Option<std::path::PathBuf>) -> Engine {
     let mut engine = Engine::new();
     limits(&mut engine);
+    let net = session.net().clone();
+    engine.set_default_tag(Dynamic::from(session));
     engine.register_type_with_name::<NetnsHandle>("Netns");
     engine.register_type_with_name::<LinkHandle>("Link");
     engine.register_type_with_name::<spawn::ProcessHandle>("Process");
     engine.register_type_with_name::<timers::TimerHandle>("Timer");
     engine.register_static_module("netns", netns::module(&net).into());
-    engine.register_static_module("link", link::module(&net).into());
+    engine.register_static_module("link", script::link::module(&net).into());
     engine.register_static_module("bridge", bridge::module(&net).into());
     engine.register_static_module("addr", addr::module().into());
     engine.register_static_module("container", container::module().into());
@@ -74,7 +77,7 @@ pub fn engine(net: Net, script_dir: Option<std::path::PathBuf>) -> Engine {
     bridge::register_methods(&mut methods, &net);
     bridge_vlan::register(&mut methods, &net);
     see::register(&mut methods, &net);
-    link_methods::register(&mut methods, &net);
+    link::register(&mut methods);
     qdisc::register(&mut methods, &net);
     netem::register(&mut methods, &net);
     process::register(&mut methods);

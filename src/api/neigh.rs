@@ -88,11 +88,11 @@ fn add(
             mac.to_lowercase()
         )
     });
-    let lab = crate::lab::current();
+    let lab = record::lab(ctx);
     if !lab.owns_netns(ns.ns.name()) {
         lab.created(Object::Neigh {
             ns: ns.ns.name().to_string(),
-            ns_id: record::ns_id(&ns.ns),
+            ns_id: ns.ns.id(),
             index,
             link: name,
             ip: addr.to_string(),
@@ -110,7 +110,7 @@ fn del(n: &Net, ctx: &NativeCallContext, ns: &NetnsHandle, ip: &str, dev: &Dynam
     });
     let text = addr.to_string();
     let here = ns.ns.name().to_string();
-    crate::lab::current().removed(|o| {
+    record::lab(ctx).removed(|o| {
         matches!(o, Object::Neigh { ns, index: i, ip, .. } if *ns == here && *i == index && *ip == text)
     });
     Ok(())

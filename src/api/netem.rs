@@ -173,9 +173,9 @@ pub fn register(m: &mut Module, net: &Net) {
             l.check().or_raise(&ctx)?;
             let settings = netem(&opts).or_raise(&ctx)?;
             let info = n.link_by_index(&l.ns(), l.index()).or_raise(&ctx)?;
-            guard(&n, &l.ns(), l.index(), &info.name, &opts, "replace").or_raise(&ctx)?;
+            guard(&ctx, &n, &l.ns(), l.index(), &info.name, &opts, "replace").or_raise(&ctx)?;
             n.set_netem(&l.ns(), l.index(), &settings).or_raise(&ctx)?;
-            remember(&l.ns(), l.index(), &info.name);
+            remember(&ctx, &l.ns(), l.index(), &info.name);
             record::change(&ctx, || {
                 format!(
                     "{}qdisc replace dev {} root netem {}",

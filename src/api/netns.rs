@@ -14,11 +14,14 @@ fn add(n: &Net, ctx: &NativeCallContext, name: &str) -> Res<()> {
     record::change(ctx, || {
         format!("ip netns add {name} && ip -n {name} link set lo up")
     });
-    if let Some(id) = record::ns_id(&Ns::Named(name.to_string())) {
-        record::created(Object::Netns {
-            name: name.to_string(),
-            id,
-        });
+    if let Some(id) = Ns::Named(name.to_string()).id() {
+        record::created(
+            ctx,
+            Object::Netns {
+                name: name.to_string(),
+                id,
+            },
+        );
     }
     Ok(())
 }
@@ -28,7 +31,7 @@ pub fn delete(n: &Net, ctx: &NativeCallContext, name: &str) -> Res<()> {
     crate::sys::spawn::stop_in(name);
     n.del_netns(name).or_raise(ctx)?;
     record::change(ctx, || format!("ip netns del {name}"));
-    crate::lab::current().removed(|o| match o {
+    record::lab(ctx).removed(|o| match o {
         Object::Netns { name: n, .. } | Object::Attached { name: n, .. } => n == name,
         Object::Process { netns, .. } => netns == name,
         Object::Link { ns, .. }
@@ -285,10 +288,13 @@ print(server.alive);                   // true
             let file = netns_fs::attach(name, pid).or_raise(&ctx)?;
             record::change(&ctx, || format!("ip netns attach {name} {pid}"));
             if let Ok(id) = netns_fs::id_of(&file) {
-                record::created(Object::Attached {
-                    name: name.to_string(),
-                    id,
-                });
+                record::created(
+                    &ctx,
+                    Object::Attached {
+                        name: name.to_string(),
+                        id,
+                    },
+                );
             }
             Ok(NetnsHandle {
                 ns: Ns::Named(name.into()),

@@ -2,20 +2,9 @@
 //! stops the script but its value does not reach the runner, so this one
 //! records the status first.
 
-use std::cell::Cell;
-
 use rhai::{Dynamic, EvalAltResult, Module, NativeCallContext};
 
 use super::method;
-
-thread_local! {
-    static EXIT_STATUS: Cell<Option<i32>> = const { Cell::new(None) };
-}
-
-/// The status given to `exit` by the script that just ran, if it called it.
-pub fn take_exit_status() -> Option<i32> {
-    EXIT_STATUS.with(|s| s.take())
-}
 
 pub fn register(m: &mut Module) {
     let doc = r#"
@@ -42,6 +31,6 @@ print("not printed");
 }
 
 fn stop(ctx: &NativeCallContext, status: i32) -> Result<(), Box<EvalAltResult>> {
-    EXIT_STATUS.with(|s| s.set(Some(status)));
+    super::session::Session::of(ctx).set_exit_status(status);
     Err(EvalAltResult::Exit(Dynamic::from_int(status as rhai::INT), ctx.call_position()).into())
 }

@@ -67,8 +67,8 @@ pub(super) fn tc_n(l: &LinkHandle) -> String {
 
 /// Whether the root qdisc of link `index` is the lab's to change: a link
 /// it made or in a namespace it made, or one it has already shaped.
-fn lab_qdisc(ns: &crate::ns::Ns, index: u32) -> bool {
-    let lab = crate::lab::current();
+fn lab_qdisc(ctx: &NativeCallContext, ns: &crate::ns::Ns, index: u32) -> bool {
+    let lab = record::lab(ctx);
     let here = ns.name();
     lab.owns_netns(here)
         || lab.link_at(here, index).is_some()
@@ -81,6 +81,7 @@ fn lab_qdisc(ns: &crate::ns::Ns, index: u32) -> bool {
 /// Refuse to replace a qdisc someone else put on a link (teardown would
 /// leave the kernel's default, not theirs), unless `#{ force: true }`.
 pub(super) fn guard(
+    ctx: &NativeCallContext,
     n: &Net,
     ns: &crate::ns::Ns,
     index: u32,
@@ -88,7 +89,7 @@ pub(super) fn guard(
     opts: &Map,
     verb: &str,
 ) -> Result<()> {
-    if super::link_ownership::forced(opts)? || lab_qdisc(ns, index) {
+    if super::convert::forced(opts)? || lab_qdisc(ctx, ns, index) {
         return Ok(());
     }
     match n.qdisc(ns, index)? {
@@ -108,13 +109,13 @@ pub(super) fn guard(
 
 /// A shape on a link the run did not create goes in the ledger, so that
 /// teardown takes it off again (once, however often it was changed).
-pub(super) fn remember(ns: &crate::ns::Ns, index: u32, link: &str) {
-    let lab = crate::lab::current();
+pub(super) fn remember(ctx: &NativeCallContext, ns: &crate::ns::Ns, index: u32, link: &str) {
+    let lab = record::lab(ctx);
     let here = ns.name();
-    if !lab_qdisc(ns, index) {
+    if !lab_qdisc(ctx, ns, index) {
         lab.created(Object::Qdisc {
             ns: here.to_string(),
-            ns_id: record::ns_id(ns),
+            ns_id: ns.id(),
             index,
             link: link.to_string(),
         });
@@ -151,9 +152,9 @@ print(l.qdisc().burst);   // 32768
             l.check().or_raise(&ctx)?;
             let info = n.link_by_index(&l.ns(), l.index()).or_raise(&ctx)?;
             let t = tbf(&opts, info.mtu).or_raise(&ctx)?;
-            guard(&n, &l.ns(), l.index(), &info.name, &opts, "replace").or_raise(&ctx)?;
+            guard(&ctx, &n, &l.ns(), l.index(), &info.name, &opts, "replace").or_raise(&ctx)?;
             n.set_tbf(&l.ns(), l.index(), &t).or_raise(&ctx)?;
-            remember(&l.ns(), l.index(), &info.name);
+            remember(&ctx, &l.ns(), l.index(), &info.name);
             record::change(&ctx, || {
                 format!(
                     "{}qdisc replace dev {} root tbf {}",
@@ -243,10 +244,10 @@ fn clear(n: &Net, ctx: &NativeCallContext, l: &LinkHandle, opts: &Map) -> Res<()
     check_options("remove a qdisc", opts, &["force"]).or_raise(ctx)?;
     l.check().or_raise(ctx)?;
     let info = n.link_by_index(&l.ns(), l.index()).or_raise(ctx)?;
-    guard(n, &l.ns(), l.index(), &info.name, opts, "remove").or_raise(ctx)?;
+    guard(ctx, n, &l.ns(), l.index(), &info.name, opts, "remove").or_raise(ctx)?;
     n.clear_qdisc(&l.ns(), l.index()).or_raise(ctx)?;
     let (ns, index) = (l.ns().name().to_string(), l.index());
-    crate::lab::current()
+    record::lab(ctx)
         .removed(|o| matches!(o, Object::Qdisc { ns: n, index: i, .. } if *n == ns && *i == index));
     record::change(ctx, || {
         format!("{}qdisc del dev {} root", tc_n(l), info.name)

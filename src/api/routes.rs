@@ -140,11 +140,11 @@ fn add(
     let (route, dev) = spec(n, &ns.ns, destination, opts).or_raise(ctx)?;
     n.route_add(&ns.ns, &route).or_raise(ctx)?;
     record::change(ctx, || command("add", &ns.ns, &route, &dev));
-    let lab = crate::lab::current();
+    let lab = record::lab(ctx);
     if !lab.owns_netns(ns.ns.name()) {
         lab.created(Object::Route {
             ns: ns.ns.name().to_string(),
-            ns_id: record::ns_id(&ns.ns),
+            ns_id: ns.ns.id(),
             dst: route.dst_text(),
             gateway: route.gateway.map_or(String::new(), |g| g.to_string()),
             kind: route.kind.name().into(),
@@ -167,7 +167,7 @@ fn del(
     record::change(ctx, || command("del", &ns.ns, &route, &dev));
     let here = ns.ns.name().to_string();
     let dst = route.dst_text();
-    crate::lab::current().removed(|o| {
+    record::lab(ctx).removed(|o| {
         matches!(o, Object::Route { ns, dst: d, kind, table, .. }
             if *ns == here && *d == dst && kind == route.kind.name() && *table == route.table)
     });

@@ -200,11 +200,14 @@ fn start(ctx: &NativeCallContext, ns: &NetnsHandle, cmd: Dynamic, opts: Map) -> 
         )
     });
     if let Some(start) = crate::lab::process_start(pid) {
-        record::created(crate::lab::Object::Process {
-            pid,
-            start,
-            netns: ns.ns.name().to_string(),
-        });
+        record::created(
+            ctx,
+            crate::lab::Object::Process {
+                pid,
+                start,
+                netns: ns.ns.name().to_string(),
+            },
+        );
     }
     Ok(ProcessHandle(process))
 }
@@ -222,7 +225,7 @@ fn wait_running_timers(
         super::timers::run_due(ctx)?;
         let now = std::time::Instant::now();
         let left = deadline.map(|d| d.saturating_duration_since(now));
-        let next = super::timers::next_due().map(|d| d.saturating_duration_since(now));
+        let next = super::timers::next_due(ctx).map(|d| d.saturating_duration_since(now));
         let slice = match (left, next) {
             (Some(l), Some(n)) => Some(l.min(n)),
             (l, n) => l.or(n),

@@ -3,12 +3,12 @@
 //! `wait_until`, on the script's own thread (Rhai is single-threaded), and
 //! are dropped when the script ends.
 
-use std::cell::RefCell;
 use std::time::{Duration, Instant};
 
 use rhai::{Dynamic, FnPtr, Module, NativeCallContext};
 
 use super::convert::{OrRaise, Res, raise, seconds};
+use super::session::Session;
 use super::{func, method};
 use crate::error::{Error, Kind, Result};
 
@@ -23,9 +23,11 @@ struct Timer {
     f: FnPtr,
 }
 
-thread_local! {
-    static TIMERS: RefCell<Vec<Timer>> = const { RefCell::new(Vec::new()) };
-    static NEXT_ID: RefCell<u64> = const { RefCell::new(1) };
+/// The calls a session has scheduled.
+#[derive(Default)]
+pub struct Timers {
+    pending: Vec<Timer>,
+    last_id: u64,
 }
 
 /// A delay as seconds (`0.5`) or as tc writes times (`"500ms"`, `"2s"`).
@@ -43,35 +45,40 @@ fn delay(what: &str, value: &Dynamic) -> Result<Duration> {
     seconds(what, value)
 }
 
-fn schedule(after: Duration, every: Option<Duration>, f: FnPtr) -> TimerHandle {
-    let id = NEXT_ID.with(|n| {
-        let mut n = n.borrow_mut();
-        *n += 1;
-        *n
-    });
-    TIMERS.with(|t| {
-        t.borrow_mut().push(Timer {
-            id,
-            due: Instant::now() + after,
-            every,
-            f,
-        })
+fn schedule(
+    ctx: &NativeCallContext,
+    after: Duration,
+    every: Option<Duration>,
+    f: FnPtr,
+) -> TimerHandle {
+    let session = Session::of(ctx);
+    let mut timers = session.timers.borrow_mut();
+    timers.last_id += 1;
+    let id = timers.last_id;
+    timers.pending.push(Timer {
+        id,
+        due: Instant::now() + after,
+        every,
+        f,
     });
     TimerHandle(id)
 }
 
 /// When the next scheduled call falls due, if any is pending.
-pub fn next_due() -> Option<Instant> {
-    TIMERS.with(|t| t.borrow().iter().map(|t| t.due).min())
+pub fn next_due(ctx: &NativeCallContext) -> Option<Instant> {
+    let session = Session::of(ctx);
+    let timers = session.timers.borrow();
+    timers.pending.iter().map(|t| t.due).min()
 }
 
 /// Run the calls that are due now, earliest first. A periodic one is
 /// rescheduled before it runs, so it may cancel itself.
 pub fn run_due(ctx: &NativeCallContext) -> Res<()> {
+    let session = Session::of(ctx);
     loop {
         let now = Instant::now();
-        let due = TIMERS.with(|t| {
-            let mut timers = t.borrow_mut();
+        let due = (|| {
+            let timers = &mut session.timers.borrow_mut().pending;
             let i = timers
                 .iter()
                 .enumerate()
@@ -91,7 +98,7 @@ pub fn run_due(ctx: &NativeCallContext) -> Res<()> {
                 }
             }
             Some(f)
-        });
+        })();
         let Some(f) = due else { return Ok(()) };
         let _: Dynamic = f.call_within_context(ctx, ())?;
     }
@@ -108,7 +115,7 @@ pub fn wait(ctx: &NativeCallContext, until: Instant) -> Res<()> {
         if crate::interrupt::requested() {
             return Err(raise(ctx, Error::new(Kind::Timeout, "wait", "interrupted")));
         }
-        let wake = next_due().map_or(until, |d| d.min(until));
+        let wake = next_due(ctx).map_or(until, |d| d.min(until));
         let nap = wake
             .saturating_duration_since(now)
             .min(Duration::from_millis(100));
@@ -137,7 +144,7 @@ print(l.is_up);   // false
         m,
         |ctx: NativeCallContext<'_>, d: Dynamic, f: FnPtr| -> Res<TimerHandle> {
             let d = delay("a delay", &d).or_raise(&ctx)?;
-            Ok(schedule(d, None, f))
+            Ok(schedule(&ctx, d, None, f))
         },
     );
 
@@ -165,7 +172,7 @@ print(n[0] >= 4 && n[0] <= 6);   // true
         m,
         |ctx: NativeCallContext<'_>, d: Dynamic, f: FnPtr| -> Res<TimerHandle> {
             let d = delay("a period", &d).or_raise(&ctx)?;
-            Ok(schedule(d, Some(d), f))
+            Ok(schedule(&ctx, d, Some(d), f))
         },
     );
 
@@ -182,9 +189,10 @@ sleep(0.2);
 print("done");   // done
 ```"#,
     )
-    .set_into_module(m, |t: &mut TimerHandle| {
+    .set_into_module(m, |ctx: NativeCallContext<'_>, t: &mut TimerHandle| {
         let id = t.0;
-        TIMERS.with(|timers| timers.borrow_mut().retain(|x| x.id != id));
+        let session = Session::of(&ctx);
+        session.timers.borrow_mut().pending.retain(|x| x.id != id);
     });
 
     let sleep_doc = r#"

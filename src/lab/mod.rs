@@ -3,6 +3,7 @@
 //! teardown that undoes exactly that, and the `--trace` of every change.
 
 mod object;
+pub mod ops;
 mod teardown;
 
 pub use object::{Object, Place};
@@ -338,18 +339,4 @@ pub fn name_for(script: &std::path::Path) -> String {
         .and_then(|s| s.to_str())
         .unwrap_or("lab")
         .to_string()
-}
-
-thread_local! {
-    static CURRENT: RefCell<std::rc::Rc<Lab>> = RefCell::new(std::rc::Rc::new(Lab::unrecorded(false)));
-}
-
-/// Make `lab` the one script calls record into (set by the runner).
-pub fn set_current(lab: std::rc::Rc<Lab>) {
-    CURRENT.with(|c| *c.borrow_mut() = lab);
-}
-
-/// The lab script calls record into.
-pub fn current() -> std::rc::Rc<Lab> {
-    CURRENT.with(|c| c.borrow().clone())
 }

@@ -14,12 +14,12 @@ use rustyline::error::ReadlineError;
 use rustyline::history::DefaultHistory;
 use rustyline::{CompletionType, Config, Editor};
 
-use crate::netlink::Netlink;
 use helper::ReplHelper;
 use session::{Outcome, Session};
 
 /// Run the REPL until `:quit`, Ctrl-D or `exit()`; the exit status.
-pub fn run(net: Rc<Netlink>, sandbox: bool) -> i32 {
+pub fn run(api: Rc<crate::api::Session>, sandbox: bool) -> i32 {
+    let net = api.net().clone();
     let colour = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let config = Config::builder()
         .auto_add_history(false)
@@ -41,7 +41,7 @@ pub fn run(net: Rc<Netlink>, sandbox: bool) -> i32 {
     }
     crate::interrupt::install();
     let entries = crate::docs::entries();
-    let mut session = Session::new(net);
+    let mut session = Session::new(api);
     let prompt = if sandbox {
         "netscript (sandbox)> "
     } else {

@@ -12,6 +12,7 @@ use crate::netlink::Netlink;
 pub const SOURCE: &str = "<repl>";
 
 pub struct Session {
+    api: Rc<crate::api::Session>,
     pub net: Rc<Netlink>,
     pub engine: Engine,
     pub scope: Scope<'static>,
@@ -33,12 +34,14 @@ pub enum Outcome {
 }
 
 impl Session {
-    pub fn new(net: Rc<Netlink>) -> Self {
-        let mut engine = crate::api::engine(net.clone(), std::env::current_dir().ok());
+    pub fn new(api: Rc<crate::api::Session>) -> Self {
+        let net = api.net().clone();
+        let mut engine = crate::api::engine(api.clone(), std::env::current_dir().ok());
         engine.on_progress(|_| crate::interrupt::requested().then_some(Dynamic::UNIT));
         let mut scope = Scope::new();
         scope.push_constant("ARGS", rhai::Array::new());
         Session {
+            api,
             net,
             engine,
             scope,
@@ -65,14 +68,14 @@ impl Session {
         let mut merged = self.functions.merge(&ast);
         merged.set_source(SOURCE);
         crate::interrupt::clear();
-        crate::api::take_exit_status();
+        self.api.take_exit_status();
         let (engine, scope) = (&self.engine, &mut self.scope);
         let result =
             diag::internal::catch(|| engine.eval_ast_with_scope::<Dynamic>(scope, &merged));
         crate::interrupt::clear();
         merged.clear_statements();
         self.functions = merged;
-        if let Some(code) = crate::api::take_exit_status() {
+        if let Some(code) = self.api.take_exit_status() {
             return Outcome::Exit(code);
         }
         let result = match result {

@@ -51,7 +51,7 @@ fn veth_created(
         ),
     });
     let peer_at = info.link.map(|index| crate::lab::Place::of(peer_ns, index));
-    record::created(&ctx, crate::lab::Object::veth(ns, info.index, name, peer_at));
+    record::created(ctx, crate::lab::Object::veth(ns, info.index, name, peer_at));
 }
 
 /// Both ends named alike in one namespace: the peer's name is the one to

@@ -1,0 +1,190 @@
+use crate::api::convert::RhaiResultOf;
+use crate::api::{Link, Netns, session};
+use crate::netlink::LinkInfo;
+use rhai::plugin::*;
+use rhai::{Dynamic, INT};
+
+#[export_module]
+pub mod link_props {
+    use super::*;
+
+    /// The link's current name (it follows renames).
+    ///
+    /// ```rhai
+    /// let l = link::add_veth("a", "b");
+    /// l.rename("c");
+    /// print(l.name);   // c
+    /// ```
+    #[rhai_fn(global, get = "name", volatile, return_raw)]
+    pub fn name(ctx: NativeCallContext, l: &mut Link) -> RhaiResultOf<String> {
+        Ok(info(&ctx, l)?.name)
+    }
+
+    /// The interface index in its namespace.
+    ///
+    /// ```rhai
+    /// print(link::get("lo").index);   // 1
+    /// ```
+    #[rhai_fn(global, get = "index", volatile, return_raw)]
+    pub fn index(ctx: NativeCallContext, l: &mut Link) -> RhaiResultOf<INT> {
+        Ok(info(&ctx, l)?.index as INT)
+    }
+
+    /// The link type: "veth", "bridge", "loopback", "dummy", … ("device" when the
+    /// kernel reports none, e.g. a physical NIC).
+    ///
+    /// `ip -d link show` (the line after `link/ether`)
+    ///
+    /// ```rhai
+    /// print(bridge::add("br0").kind);   // bridge
+    /// ```
+    #[rhai_fn(global, get = "kind", volatile, return_raw)]
+    pub fn kind(ctx: NativeCallContext, l: &mut Link) -> RhaiResultOf<String> {
+        Ok(info(&ctx, l)?.kind)
+    }
+
+    /// The MTU in bytes.
+    ///
+    /// ```rhai
+    /// let l = link::add_veth("a", "b");
+    /// print(l.mtu);   // 1500
+    /// ```
+    #[rhai_fn(global, get = "mtu", volatile, return_raw)]
+    pub fn mtu(ctx: NativeCallContext, l: &mut Link) -> RhaiResultOf<INT> {
+        Ok(info(&ctx, l)?.mtu as INT)
+    }
+
+    /// The hardware address, as "aa:bb:cc:dd:ee:ff".
+    ///
+    /// ```rhai
+    /// let l = link::add_veth("a", "b");
+    /// print(l.mac.len());   // 17
+    /// ```
+    #[rhai_fn(global, get = "mac", volatile, return_raw)]
+    pub fn mac(ctx: NativeCallContext, l: &mut Link) -> RhaiResultOf<String> {
+        Ok(info(&ctx, l)?.mac)
+    }
+
+    /// The administrative state: true after `up()` (the `UP` flag of `ip link`).
+    ///
+    /// ```rhai
+    /// let l = link::add_veth("a", "b");
+    /// print(l.is_up);   // false
+    /// l.up();
+    /// print(l.is_up);   // true
+    /// ```
+    #[rhai_fn(global, get = "is_up", volatile, return_raw)]
+    pub fn is_up(ctx: NativeCallContext, l: &mut Link) -> RhaiResultOf<bool> {
+        Ok(info(&ctx, l)?.up)
+    }
+
+    /// The operational state as `ip link` prints it: "UP", "DOWN",
+    /// "LOWERLAYERDOWN", "UNKNOWN", …
+    ///
+    /// ```rhai
+    /// let l = link::add_veth("a", "b");
+    /// l.up();
+    /// print(l.state);   // LOWERLAYERDOWN (the peer is still down)
+    /// l.peer.up();
+    /// print(l.state);   // UP
+    /// ```
+    #[rhai_fn(global, get = "state", volatile, return_raw)]
+    pub fn state(ctx: NativeCallContext, l: &mut Link) -> RhaiResultOf<String> {
+        Ok(info(&ctx, l)?.oper)
+    }
+
+    /// The namespace the link is in now (it follows moves).
+    ///
+    /// ```rhai
+    /// let r1 = netns::add("r1");
+    /// let l = link::add_veth("a", "b");
+    /// l.set_netns(r1);
+    /// print(l.netns.name);   // r1
+    /// ```
+    #[rhai_fn(global, get = "netns", volatile, return_raw)]
+    pub fn netns(ctx: NativeCallContext, l: &mut Link) -> RhaiResultOf<Netns> {
+        info(&ctx, l)?;
+        Ok(Netns { ns: l.ns() })
+    }
+
+    /// The name of the bridge this link is a port of, or `()`.
+    ///
+    /// `ip link show dev X` (the `master` field)
+    ///
+    /// ```rhai
+    /// let br = bridge::add("br0");
+    /// let l = link::add_veth("a", "b");
+    /// print(l.master == ());   // true
+    /// l.set_master(br);
+    /// print(l.master);   // br0
+    /// ```
+    #[rhai_fn(global, get = "master", volatile, return_raw)]
+    pub fn master(ctx: NativeCallContext, l: &mut Link) -> RhaiResultOf<Dynamic> {
+        let Some(master) = info(&ctx, l)?.master else {
+            return Ok(Dynamic::UNIT);
+        };
+        session::read(&ctx, |net| {
+            Ok(net.link_by_index(&l.ns(), master)?.name.into())
+        })
+    }
+
+    /// The other end of a veth, in whatever namespace it is; `()` for other kinds.
+    ///
+    /// ```rhai
+    /// let r1 = netns::add("r1");
+    /// let v = link::add_veth("a", "b", #{ peer_netns: r1 });
+    /// print(v.peer.name);         // b
+    /// print(v.peer.netns.name);   // r1
+    /// print(v.peer.peer.name);    // a
+    /// ```
+    #[rhai_fn(global, get = "peer", volatile, return_raw)]
+    pub fn peer(ctx: NativeCallContext, l: &mut Link) -> RhaiResultOf<Dynamic> {
+        let me = info(&ctx, l)?;
+        session::read(&ctx, |net| {
+            Ok(match net.peer_of(&l.ns(), &me)? {
+                Some((ns, index)) => Dynamic::from(Link::new(ns, index)),
+                None => Dynamic::UNIT,
+            })
+        })
+    }
+
+    /// Text form: `Link("eth0" in r1)`.
+    #[rhai_fn(global, volatile)]
+    pub fn to_string(ctx: NativeCallContext, l: &mut Link) -> String {
+        display(&ctx, l)
+    }
+
+    /// Debug form: `Link("eth0" in r1)`.
+    #[rhai_fn(global, volatile)]
+    pub fn to_debug(ctx: NativeCallContext, l: &mut Link) -> String {
+        display(&ctx, l)
+    }
+
+    /// Whether two handles are the same link.
+    #[rhai_fn(global, name = "==")]
+    pub fn same(a: Link, b: Link) -> bool {
+        a.same_link(&b)
+    }
+
+    /// Whether two handles are different links.
+    #[rhai_fn(global, name = "!=")]
+    pub fn different(a: Link, b: Link) -> bool {
+        !a.same_link(&b)
+    }
+}
+
+/// The link as the kernel has it now.
+fn info(ctx: &NativeCallContext, l: &Link) -> RhaiResultOf<LinkInfo> {
+    session::read(ctx, |net| {
+        l.check()?;
+        net.link_by_index(&l.ns(), l.index())
+    })
+}
+
+fn display(ctx: &NativeCallContext, l: &Link) -> String {
+    let session = session::Session::of(ctx);
+    match session.net().link_by_index(&l.ns(), l.index()) {
+        Ok(info) => format!("Link(\"{}\" in {})", info.name, l.ns().name()),
+        Err(_) => format!("Link(#{} in {}, gone)", l.index(), l.ns().name()),
+    }
+}

@@ -1,0 +1,86 @@
+use crate::api::Link;
+use crate::api::convert::RhaiResultOf;
+use crate::api::link::on;
+use crate::error::Error;
+use rhai::INT;
+use rhai::plugin::*;
+
+#[export_module]
+pub mod link_state {
+    use super::*;
+
+    /// Bring the link up. Returns once the kernel has applied the change, so a
+    /// bridge port is forwarding when the next call runs (no sleep needed).
+    ///
+    /// `ip link set dev X up`
+    ///
+    /// ```rhai
+    /// let l = link::add_veth("a", "b");
+    /// l.up();
+    /// print(l.is_up);   // true
+    /// ```
+    #[rhai_fn(global, volatile, return_raw)]
+    pub fn up(ctx: NativeCallContext, l: &mut Link) -> RhaiResultOf<()> {
+        on(&ctx, l, |op, ns, i| op.set_up(ns, i, true))
+    }
+
+    /// Bring the link down.
+    ///
+    /// `ip link set dev X down`
+    ///
+    /// ```rhai
+    /// let l = link::add_veth("a", "b");
+    /// l.up();
+    /// l.down();
+    /// print(l.is_up);   // false
+    /// ```
+    #[rhai_fn(global, volatile, return_raw)]
+    pub fn down(ctx: NativeCallContext, l: &mut Link) -> RhaiResultOf<()> {
+        on(&ctx, l, |op, ns, i| op.set_up(ns, i, false))
+    }
+
+    /// Rename the link; this handle (and copies of it) follow it.
+    ///
+    /// `ip link set dev X name NAME`
+    ///
+    /// ```rhai
+    /// let r1 = netns::add("r1");
+    /// let l = link::add_veth("veth1.1", "veth1.2", #{ netns: r1 });
+    /// l.rename("eth0");
+    /// print(r1.link("eth0") == l);   // true
+    /// ```
+    #[rhai_fn(global, volatile, return_raw)]
+    pub fn rename(ctx: NativeCallContext, l: &mut Link, name: &str) -> RhaiResultOf<()> {
+        on(&ctx, l, |op, ns, i| op.rename(ns, i, name))
+    }
+
+    /// Set the MTU in bytes.
+    ///
+    /// `ip link set dev X mtu N`
+    ///
+    /// ```rhai
+    /// let l = link::add_veth("a", "b");
+    /// l.set_mtu(9000);
+    /// print(l.mtu);   // 9000
+    /// ```
+    #[rhai_fn(global, volatile, return_raw)]
+    pub fn set_mtu(ctx: NativeCallContext, l: &mut Link, mtu: INT) -> RhaiResultOf<()> {
+        on(&ctx, l, |op, ns, i| op.set_mtu(ns, i, mtu_arg(mtu)?))
+    }
+}
+
+/// An MTU: what any link could take (each kind has its own limits, which
+/// the kernel checks).
+fn mtu_arg(mtu: INT) -> crate::error::Result<u32> {
+    u32::try_from(mtu)
+        .ok()
+        .filter(|m| (68..=65536).contains(m))
+        .ok_or_else(|| {
+            Error::invalid(
+                format!("set the MTU to {mtu}"),
+                "an MTU is from 68 (the IPv4 minimum) to 65536",
+            )
+            .with_help("Ethernet links use 1500; jumbo frames 9000")
+            .at_arg(0)
+        })
+}

@@ -1,0 +1,4 @@
+//! The script modules (`netns::`, `link::`, `bridge::`, ...), one file per
+//! module name.
+
+pub(super) mod link;

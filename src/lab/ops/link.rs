@@ -1,0 +1,230 @@
+//! Operations on one link: state, name, MTU, addresses, bridge ports,
+//! deletion and moves. A link the lab did not make (the machine's eth0, a
+//! container's interface) is deleted or moved only when forced.
+
+use super::{Op, ip_n, netns_arg};
+use crate::cidr::{self, Cidr};
+use crate::error::{Error, Kind, Result};
+use crate::lab::{Object, Place};
+use crate::netlink::LinkInfo;
+use crate::ns::Ns;
+use crate::sys::netns_fs::NsId;
+
+impl Op<'_> {
+    /// The link's current name, for traces ("#INDEX" if it is gone).
+    pub fn link_name(&self, ns: &Ns, index: u32) -> String {
+        self.net
+            .link_by_index(ns, index)
+            .map_or(format!("#{index}"), |i| i.name)
+    }
+
+    /// `ip link set dev X up|down`. Bringing a link up returns once the
+    /// kernel has applied it, also on the other end of a veth (which may
+    /// be a bridge port), so the next call sees it forwarding.
+    pub fn set_up(&self, ns: &Ns, index: u32, up: bool) -> Result<()> {
+        self.net.set_up(ns, index, up)?;
+        let state = if up { "up" } else { "down" };
+        self.change(|| {
+            let name = self.link_name(ns, index);
+            format!("ip {}link set dev {name} {state}", ip_n(ns))
+        });
+        // Reading the link back flushes its pending carrier events; then
+        // the same for the other end of a veth. Without carrier the other
+        // end is down, and nothing changed there.
+        if up
+            && let Ok(me) = self.net.link_by_index(ns, index)
+            && me.carrier
+            && let Ok(Some((peer_ns, peer))) = self.net.peer_of(ns, &me)
+        {
+            self.net.settle(&peer_ns, peer);
+        }
+        Ok(())
+    }
+
+    /// `ip link set dev X name NAME`; its record (and that of a veth whose
+    /// other end it is) follows.
+    pub fn rename(&self, ns: &Ns, index: u32, name: &str) -> Result<()> {
+        let old = self.link_name(ns, index);
+        self.net.rename(ns, index, name)?;
+        self.change(|| format!("ip {}link set dev {old} name {name}", ip_n(ns)));
+        self.lab
+            .link_moved(ns.name(), index, &Place::of(ns, index), name);
+        Ok(())
+    }
+
+    /// `ip link set dev X mtu N`.
+    pub fn set_mtu(&self, ns: &Ns, index: u32, mtu: u32) -> Result<()> {
+        self.net
+            .set_mtu(ns, index, mtu)
+            .map_err(|e| e.invalid_arg(0))?;
+        self.change(|| {
+            let name = self.link_name(ns, index);
+            format!("ip {}link set dev {name} mtu {mtu}", ip_n(ns))
+        });
+        Ok(())
+    }
+
+    /// `ip addr add CIDR dev X` (IPv6 without DAD). An address on a link
+    /// the lab did not make, outside its namespaces, is recorded on its
+    /// own so that teardown removes it.
+    pub fn addr_add(&self, ns: &Ns, index: u32, c: Cidr) -> Result<()> {
+        self.net.addr_add(ns, index, c)?;
+        // The link's name is looked up only for a trace or the ledger: a
+        // round trip per address otherwise.
+        let nodad = if c.0.is_ipv6() { " nodad" } else { "" };
+        self.change(|| {
+            let (cidr, name) = (cidr::format(c), self.link_name(ns, index));
+            format!("ip {}addr add {cidr} dev {name}{nodad}", ip_n(ns))
+        });
+        if self.lab.link_at(ns.name(), index).is_none() && !self.lab.owns_netns(ns.name()) {
+            self.lab.created(Object::Addr {
+                ns: ns.name().to_string(),
+                ns_id: ns.id(),
+                index,
+                link: self.link_name(ns, index),
+                cidr: cidr::format(c),
+            });
+        }
+        Ok(())
+    }
+
+    /// `ip addr del CIDR dev X`.
+    pub fn addr_del(&self, ns: &Ns, index: u32, c: Cidr) -> Result<()> {
+        self.net.addr_del(ns, index, c).map_err(|e| match e.kind {
+            Kind::NotFound | Kind::Invalid => e.at_arg(0),
+            _ => e,
+        })?;
+        let text = cidr::format(c);
+        self.change(|| {
+            let name = self.link_name(ns, index);
+            format!("ip {}addr del {text} dev {name}", ip_n(ns))
+        });
+        self.lab.removed(|o| {
+            matches!(o, Object::Addr { ns: n, index: i, cidr, .. }
+                if n == ns.name() && *i == index && *cidr == text)
+        });
+        Ok(())
+    }
+
+    /// `ip link set dev X master BRIDGE`: a port forwards when this returns.
+    pub fn set_master(&self, ns: &Ns, index: u32, bridge: u32) -> Result<()> {
+        self.net
+            .set_master(ns, index, Some(bridge))
+            .map_err(|e| e.invalid_arg(0))?;
+        self.change(|| {
+            let br = self.net.link_by_index(ns, bridge).map(|b| b.name);
+            let name = self.link_name(ns, index);
+            let br = br.unwrap_or_default();
+            format!("ip {}link set dev {name} master {br}", ip_n(ns))
+        });
+        // A port that has carrier may start forwarding, and so give the
+        // bridge carrier: flush both. A port without it changed nothing.
+        if self
+            .net
+            .link_by_index(ns, index)
+            .is_ok_and(|port| port.carrier)
+        {
+            self.net.settle(ns, bridge);
+        }
+        Ok(())
+    }
+
+    /// `ip link set dev X nomaster`.
+    pub fn nomaster(&self, ns: &Ns, index: u32) -> Result<()> {
+        self.net.set_master(ns, index, None)?;
+        self.change(|| {
+            let name = self.link_name(ns, index);
+            format!("ip {}link set dev {name} nomaster", ip_n(ns))
+        });
+        Ok(())
+    }
+
+    /// `ip link del dev X`: a veth goes whole, and its record goes
+    /// whichever end was deleted.
+    pub fn del_link(&self, ns: &Ns, index: u32, force: bool) -> Result<()> {
+        let name = self.link_name(ns, index);
+        self.guard(ns, index, force, &format!("delete link \"{name}\""))?;
+        self.net.del_link(ns, index)?;
+        self.change(|| format!("ip {}link del dev {name}", ip_n(ns)));
+        self.lab
+            .removed(|o| o.is_link_at(ns.name(), index) || o.has_peer_at(ns.name(), index));
+        Ok(())
+    }
+
+    /// `ip link set dev X netns NS`: the link as it is in `target` now.
+    pub fn move_link(&self, from: &Ns, index: u32, target: &Ns, force: bool) -> Result<LinkInfo> {
+        let action = format!("move link \"{}\"", self.link_name(from, index));
+        self.guard(from, index, force, &action)?;
+        let moved = self.net.set_netns(from, index, target)?;
+        self.change(|| {
+            let (name, to) = (&moved.name, netns_arg(target));
+            format!("ip {}link set dev {name} netns {to}", ip_n(from))
+        });
+        let to = Place::of(target, moved.index);
+        self.lab.link_moved(from.name(), index, &to, &moved.name);
+        Ok(moved)
+    }
+
+    /// Refuse to delete or move a link (or change a bridge) netscript did
+    /// not make, unless forced.
+    pub fn guard(&self, ns: &Ns, index: u32, force: bool, action: &str) -> Result<()> {
+        if force || self.made_by_netscript(ns, index)? {
+            return Ok(());
+        }
+        Err(
+            Error::new(Kind::Permission, action, "netscript did not create it")
+                .in_netns(ns.name())
+                .with_help(
+                    "it was there before this run (the machine's own, or another tool's); \
+                 to change it anyway, pass #{ force: true }",
+                ),
+        )
+    }
+
+    /// A link this run or another netscript lab still up recorded, a veth
+    /// whose other end one of them recorded, or any link inside a
+    /// namespace one of them created. Records match by namespace name and
+    /// identity (a name can be reused, and "host" is wherever a run
+    /// started). A link that is gone is an error (not found), not a
+    /// refusal.
+    fn made_by_netscript(&self, ns: &Ns, index: u32) -> Result<bool> {
+        let this_run = self.lab.objects();
+        let mut others: Option<Vec<Object>> = None;
+        let mut ours = |ns: &Ns, index: u32| {
+            let Some(id) = ns.id() else {
+                return false;
+            };
+            if this_run.iter().any(|o| records(o, ns, id, index)) {
+                return true;
+            }
+            others
+                .get_or_insert_with(|| {
+                    crate::lab::all()
+                        .into_iter()
+                        .flat_map(|l| l.objects)
+                        .collect()
+                })
+                .iter()
+                .any(|o| records(o, ns, id, index))
+        };
+        if ours(ns, index) {
+            return Ok(true);
+        }
+        let info = self.net.link_by_index(ns, index)?;
+        Ok(matches!(self.net.peer_of(ns, &info), Ok(Some((peer_ns, peer))) if ours(&peer_ns, peer)))
+    }
+}
+
+/// Whether `o` is namespace `ns` (identity `id`) or link `index` in it.
+fn records(o: &Object, ns: &Ns, id: NsId, index: u32) -> bool {
+    match o {
+        Object::Netns { name, id: made } => name == ns.name() && *made == id,
+        Object::Link {
+            ns: name,
+            ns_id: Some(made),
+            index: i,
+            ..
+        } => name == ns.name() && *made == id && *i == index,
+        _ => false,
+    }
+}

@@ -1,0 +1,61 @@
+//! The operations scripts ask for, between the script surface and netlink.
+//! Each one makes its netlink calls, writes its `--trace` line and applies
+//! the ledger's rules, so a script function only converts its arguments
+//! and calls one operation. Nothing here knows Rhai: the ledger rules are
+//! tested as plain Rust.
+
+mod link;
+mod record;
+
+pub use record::{exec_prefix, ip_n, netns_arg};
+
+use std::fmt;
+
+use crate::lab::Lab;
+use crate::netlink::Netlink;
+
+/// Where in the script a call is, for `--trace`: "bridge-lab.rhai:12".
+#[derive(Clone, Copy, Debug, Default)]
+pub struct At<'a> {
+    /// The script's path or name as the engine knows it.
+    pub source: Option<&'a str>,
+    pub line: Option<usize>,
+}
+
+impl fmt::Display for At<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        let source = self.source.unwrap_or("<script>");
+        let name = std::path::Path::new(source)
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or(source);
+        match self.line {
+            Some(line) => write!(f, "{name}:{line}"),
+            None => f.write_str(name),
+        }
+    }
+}
+
+/// One call's view of its session: the backend, the lab its changes are
+/// recorded in, and where in the script it was made.
+pub struct Op<'a> {
+    pub net: &'a Netlink,
+    pub lab: &'a Lab,
+    pub at: At<'a>,
+}
+
+impl Op<'_> {
+    /// Trace a change, as the command that does the same.
+    pub fn change(&self, command: impl FnOnce() -> String) {
+        if self.lab.tracing() {
+            self.lab.trace(&self.at.to_string(), &command(), true);
+        }
+    }
+
+    /// Trace an operation that changes nothing (shown as a comment).
+    pub fn look(&self, command: impl FnOnce() -> String) {
+        if self.lab.tracing() {
+            self.lab.trace(&self.at.to_string(), &command(), false);
+        }
+    }
+}
