@@ -103,7 +103,7 @@ pub fn register(m: &mut Module) {
             let target = target(ns).or_raise(&ctx)?;
             record::look(&ctx, || format!("{}$SHELL", record::exec_prefix(&ns.ns)));
             let status = exec::shell(&target);
-            super::host_settings_may_change(&ns.ns);
+            crate::lab::ops::host_settings_may_change(&ns.ns);
             Ok(status.or_raise(&ctx)? as rhai::INT)
         },
     );
@@ -117,7 +117,7 @@ fn exec_with(ctx: &NativeCallContext, ns: &NetnsHandle, cmd: Dynamic, opts: Map)
         format!("{}{}", record::exec_prefix(&ns.ns), command::display(&argv))
     });
     let out = exec::exec(&target, &argv, &opts);
-    super::host_settings_may_change(&ns.ns);
+    crate::lab::ops::host_settings_may_change(&ns.ns);
     let out = out.or_raise(ctx)?;
     let mut map = Map::new();
     map.insert("status".into(), Dynamic::from_int(out.status as rhai::INT));
@@ -134,7 +134,7 @@ fn run_with(ctx: &NativeCallContext, ns: &NetnsHandle, cmd: Dynamic, opts: Map) 
         format!("{}{}", record::exec_prefix(&ns.ns), command::display(&argv))
     });
     let done = exec::run(&target, &argv, &opts);
-    super::host_settings_may_change(&ns.ns);
+    crate::lab::ops::host_settings_may_change(&ns.ns);
     done.or_raise(ctx)
 }
 
@@ -143,7 +143,7 @@ fn run_with(ctx: &NativeCallContext, ns: &NetnsHandle, cmd: Dynamic, opts: Map) 
 /// when the program has ended).
 pub fn target(ns: &NetnsHandle) -> Result<Target> {
     let file = ns.ns.open()?;
-    super::host_settings_may_change(&ns.ns);
+    crate::lab::ops::host_settings_may_change(&ns.ns);
     let name = match &ns.ns {
         Ns::Host => None,
         Ns::Named(n) => Some(n.clone()),

@@ -14,8 +14,6 @@ mod link_kinds;
 mod neigh;
 mod netem;
 mod netns;
-mod netns_methods;
-mod ping_stats;
 mod process;
 mod qdisc;
 mod record;
@@ -39,6 +37,7 @@ pub use spawn::ProcessHandle;
 
 use std::rc::Rc;
 
+use rhai::plugin::*;
 use rhai::{Dynamic, Engine, FuncRegistration, Module};
 
 use crate::netlink::Netlink;
@@ -60,15 +59,17 @@ pub fn engine(session: Rc<Session>, script_dir: Option<std::path::PathBuf>) -> E
     engine.register_type_with_name::<LinkHandle>("Link");
     engine.register_type_with_name::<spawn::ProcessHandle>("Process");
     engine.register_type_with_name::<timers::TimerHandle>("Timer");
-    engine.register_static_module("netns", netns::module(&net).into());
+    engine.register_static_module(
+        "netns",
+        exported_module!(script::netns::netns_module).into(),
+    );
     engine.register_static_module("link", script::link::module(&net).into());
     engine.register_static_module("bridge", bridge::module(&net).into());
     engine.register_static_module("addr", addr::module().into());
     engine.register_static_module("container", container::module().into());
     engine.register_static_module("lab", see::module(&net).into());
     let mut methods = Module::new();
-    netns_methods::register(&mut methods, &net);
-    ping_stats::register(&mut methods);
+    netns::register(&mut methods);
     neigh::register(&mut methods, &net);
     routes::register(&mut methods, &net);
     exec_methods::register(&mut methods);
@@ -94,16 +95,6 @@ pub fn engine(session: Rc<Session>, script_dir: Option<std::path::PathBuf>) -> E
 
 /// `print` to stdout; a closed stdout (`netscript lab.rhai | head -1`) ends
 /// the process quietly like other Unix tools do, instead of panicking.
-/// A new namespace copies some of the host's IPv4 settings (`ip netns add`
-/// after `sysctl -w net.ipv4.ip_forward=1` forwards too): a sysctl set in
-/// `ns`, or a program run there, may change them if `ns` is the host's, and
-/// the namespace made ahead is then not used. Said before and after.
-fn host_settings_may_change(ns: &crate::ns::Ns) {
-    if ns.is_host() {
-        crate::sys::netns_spare::host_may_change();
-    }
-}
-
 fn print_line(text: &str) {
     use std::io::Write;
     let mut out = std::io::stdout().lock();

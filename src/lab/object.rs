@@ -97,6 +97,20 @@ pub enum Object {
 }
 
 impl Object {
+    /// Whether it is namespace `name`, or lives in it (and so goes with it).
+    pub fn lives_in(&self, name: &str) -> bool {
+        match self {
+            Object::Netns { name: n, .. } | Object::Attached { name: n, .. } => n == name,
+            Object::Process { netns, .. } => netns == name,
+            Object::Link { ns, .. }
+            | Object::Addr { ns, .. }
+            | Object::Route { ns, .. }
+            | Object::Neigh { ns, .. }
+            | Object::Qdisc { ns, .. }
+            | Object::PortVlan { ns, .. } => ns == name,
+        }
+    }
+
     /// How teardown and `netscript ls` name it.
     pub fn describe(&self) -> String {
         match self {

@@ -2,3 +2,4 @@
 //! module name.
 
 pub(super) mod link;
+pub(super) mod netns;

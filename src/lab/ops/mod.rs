@@ -5,8 +5,10 @@
 //! tested as plain Rust.
 
 mod link;
+mod netns;
 mod record;
 
+pub use netns::{Echoes, host_settings_may_change, ping_target, sysctl_command};
 pub use record::{exec_prefix, ip_n, netns_arg};
 
 use std::fmt;

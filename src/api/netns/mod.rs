@@ -1,0 +1,18 @@
+//! Methods and properties of a `Netns` handle, by what they touch: its
+//! links and itself (`props`), its sysctls (`sysctl`), pings sent from it
+//! (`ping`). Programs run in it, routes and neighbours have files of
+//! their own beside this folder.
+
+mod ping;
+mod props;
+mod sysctl;
+
+use rhai::Module;
+use rhai::plugin::*;
+
+/// Register every `Netns` method into the global module `m`.
+pub(super) fn register(m: &mut Module) {
+    m.combine_flatten(exported_module!(props::netns_props));
+    m.combine_flatten(exported_module!(sysctl::netns_sysctl));
+    m.combine_flatten(exported_module!(ping::netns_ping));
+}

@@ -1,0 +1,177 @@
+//! Operations on namespaces: creating, deleting and naming them, their
+//! sysctls, and pings sent from them.
+
+use std::net::IpAddr;
+use std::time::Duration;
+
+use super::{Op, exec_prefix};
+use crate::error::{Error, Kind, Result};
+use crate::lab::Object;
+use crate::ns::Ns;
+use crate::sys::{netns_fs, ping, sysctl};
+
+/// What `ipv6: false` sets inside a namespace.
+const IPV6_OFF: &[(&str, &str)] = &[
+    ("net.ipv6.conf.all.disable_ipv6", "1"),
+    ("net.ipv6.conf.default.disable_ipv6", "1"),
+];
+
+impl Op<'_> {
+    /// `ip netns add NAME && ip -n NAME link set lo up`, with the lab's
+    /// defaults; without IPv6 on any of its links when `ipv6` is false.
+    /// Nothing half-built: a namespace that cannot be set up goes again.
+    pub fn add_netns(&self, name: &str, ipv6: bool) -> Result<Ns> {
+        self.net.add_netns(name)?;
+        self.change(|| format!("ip netns add {name} && ip -n {name} link set lo up"));
+        let ns = Ns::Named(name.to_string());
+        if let Some(id) = ns.id() {
+            let name = name.to_string();
+            self.lab.created(Object::Netns { name, id });
+        }
+        if !ipv6 {
+            self.without_ipv6(&ns).inspect_err(|_| {
+                let _ = self.del_netns(name);
+            })?;
+        }
+        Ok(ns)
+    }
+
+    /// No IPv6 on any link of `ns`, lo and links made later included. A
+    /// kernel booted without IPv6 (no net.ipv6 sysctls at all) already is.
+    fn without_ipv6(&self, ns: &Ns) -> Result<()> {
+        let file = ns.open()?;
+        match sysctl::write_many(&file, IPV6_OFF) {
+            Err(e) if e.kind == Kind::NotFound => return Ok(()),
+            done => done.map_err(|e| e.in_netns(ns.name()))?,
+        }
+        for (key, value) in IPV6_OFF {
+            self.change(|| sysctl_command(ns, key, value));
+        }
+        Ok(())
+    }
+
+    /// `ip netns add NAME` unless it exists (then it must be a namespace).
+    pub fn ensure_netns(&self, name: &str) -> Result<Ns> {
+        if name == "host" {
+            return Ok(Ns::Host);
+        }
+        if netns_fs::exists(name) {
+            netns_fs::open(name)?;
+            return Ok(Ns::Named(name.to_string()));
+        }
+        self.add_netns(name, true)
+    }
+
+    /// `ip netns del NAME`: the processes the lab spawned there first, then
+    /// the name; everything recorded in it goes from the ledger.
+    pub fn del_netns(&self, name: &str) -> Result<()> {
+        crate::sys::spawn::stop_in(name);
+        self.net.del_netns(name)?;
+        self.change(|| format!("ip netns del {name}"));
+        self.lab.removed(|o| o.lives_in(name));
+        Ok(())
+    }
+
+    /// `ip netns attach NAME PID`: a name for a process's namespace.
+    pub fn attach_netns(&self, name: &str, pid: u32) -> Result<Ns> {
+        let file = netns_fs::attach(name, pid)?;
+        self.change(|| format!("ip netns attach {name} {pid}"));
+        if let Ok(id) = netns_fs::id_of(&file) {
+            let name = name.to_string();
+            self.lab.created(Object::Attached { name, id });
+        }
+        Ok(Ns::Named(name.to_string()))
+    }
+
+    /// `sysctl -w KEY=VALUE` for each setting inside `ns`. A new namespace
+    /// copies some of the host's IPv4 settings, so the namespace made
+    /// ahead is not used once the host's may have changed (said before and
+    /// after each write).
+    pub fn set_sysctls(&self, ns: &Ns, settings: &[(&str, &str)]) -> Result<()> {
+        let file = ns.open()?;
+        host_settings_may_change(ns);
+        for (key, value) in settings {
+            let written = sysctl::write(&file, key, value);
+            host_settings_may_change(ns);
+            written.map_err(|e| e.in_netns(ns.name()))?;
+            self.change(|| sysctl_command(ns, key, value));
+        }
+        Ok(())
+    }
+
+    /// One echo (retried within `timing`) from `ns` to `address`.
+    pub fn ping(&self, ns: &Ns, address: &str, timing: ping::Timing) -> Result<bool> {
+        let ip = ping_target(address)?;
+        let file = ns.open()?;
+        self.look(|| format!("{}ping -c 1 {address}", exec_prefix(ns)));
+        ping::ping(&file, ip, timing).map_err(|e| e.in_netns(ns.name()))
+    }
+
+    /// A run of echoes from `ns` to `address`, with their round trips.
+    pub fn ping_stats(&self, ns: &Ns, address: &str, e: &Echoes) -> Result<ping::Stats> {
+        let ip = ping_target(address)?;
+        let file = ns.open()?;
+        self.look(|| {
+            let (exec, count) = (exec_prefix(ns), e.count);
+            let (i, w) = (e.interval.as_secs_f64(), e.timeout.as_secs_f64());
+            format!("{exec}ping -c {count} -i {i} -W {w} {address}")
+        });
+        ping::stats(&file, ip, e.count, e.interval, e.timeout).map_err(|e| e.in_netns(ns.name()))
+    }
+
+    /// Ping every address at once (64 at a time): which answered.
+    pub fn ping_many(
+        &self,
+        ns: &Ns,
+        addresses: &[String],
+        timing: ping::Timing,
+    ) -> Result<Vec<bool>> {
+        let ips = addresses
+            .iter()
+            .map(|a| ping_target(a))
+            .collect::<Result<Vec<_>>>()?;
+        let file = ns.open()?;
+        self.look(|| {
+            let exec = exec_prefix(ns);
+            let all = addresses.join(" ");
+            format!("for a in {all}; do {exec}ping -c 1 $a & done; wait")
+        });
+        ping::ping_many(&file, &ips, timing, 64).map_err(|e| e.in_netns(ns.name()))
+    }
+}
+
+/// An address to ping: an IP without a prefix length.
+pub fn ping_target(address: &str) -> Result<IpAddr> {
+    address.parse().map_err(|_| {
+        Error::invalid(
+            format!("ping {address:?}"),
+            format!("{address:?} is not an IPv4 or IPv6 address"),
+        )
+        .with_help("give an address like 10.0.0.2 or 2001:db8::2, without a prefix length")
+        .about(address)
+    })
+}
+
+/// How `ping_stats` sends: `count` echoes, one every `interval`, then
+/// `timeout` for the last answers.
+pub struct Echoes {
+    pub count: u32,
+    pub interval: Duration,
+    pub timeout: Duration,
+}
+
+/// A new namespace copies some of the host's IPv4 settings (`ip netns add`
+/// after `sysctl -w net.ipv4.ip_forward=1` forwards too): a sysctl set in
+/// `ns`, or a program run there, may change them if `ns` is the host's,
+/// and the namespace made ahead is then not used.
+pub fn host_settings_may_change(ns: &Ns) {
+    if ns.is_host() {
+        crate::sys::netns_spare::host_may_change();
+    }
+}
+
+/// A sysctl write as a shell command (no sysctl binary needed).
+pub fn sysctl_command(ns: &Ns, key: &str, value: &str) -> String {
+    let path = sysctl::path_of(key).unwrap_or_default();
+    format!("{}sh -c 'echo {value} > {path}'", exec_prefix(ns))
+}
