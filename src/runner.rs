@@ -255,7 +255,7 @@ fn evaluate(
         Err(e) => match *e {
             EvalAltResult::Exit(..) => (OK, Ending::Success),
             ref err => {
-                let signatures = engine.gen_fn_signatures(false);
+                let signatures = crate::api::signatures(&engine);
                 eprint!("{}", render(&diag::from_eval(err, &sources, &signatures)));
                 let status = if crate::interrupt::requested() {
                     130

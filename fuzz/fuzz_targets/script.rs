@@ -101,7 +101,7 @@ fuzz_target!(|data: &[u8]| {
         }
         Ok(ast) => {
             if let Err(e) = engine.run_ast(&ast) {
-                let signatures = engine.gen_fn_signatures(false);
+                let signatures = netscript::api::signatures(&engine);
                 let _ = diag::render(&diag::from_eval(&e, &sources, &signatures), false, 100);
             }
         }

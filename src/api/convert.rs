@@ -114,6 +114,50 @@ pub fn bool_option(opts: &Map, key: &str) -> crate::error::Result<Option<bool>> 
     })
 }
 
+/// The link `dev` (a Link or a link name) names in namespace `ns`.
+pub fn link_in(
+    net: &crate::netlink::Netlink,
+    ns: &crate::ns::Ns,
+    dev: &Dynamic,
+) -> crate::error::Result<crate::netlink::LinkInfo> {
+    if let Some(l) = dev.clone().try_cast::<super::LinkHandle>() {
+        l.check()?;
+        if l.ns() != *ns {
+            return Err(Error::invalid(
+                "use a link of another namespace",
+                format!(
+                    "the link is in namespace \"{}\", not \"{}\"",
+                    l.ns().name(),
+                    ns.name()
+                ),
+            ));
+        }
+        return net.link_by_index(ns, l.index());
+    }
+    if let Ok(name) = dev.clone().into_immutable_string() {
+        return net.link_by_name(ns, &name);
+    }
+    Err(Error::invalid(
+        format!("use a {} as a link", dev.type_name()),
+        "the link must be a Link or a link name",
+    ))
+}
+
+/// A VLAN id: 0 to 4094 (4095 is reserved).
+pub fn vlan_id(id: rhai::INT) -> crate::error::Result<u16> {
+    u16::try_from(id)
+        .ok()
+        .filter(|v| *v <= 4094)
+        .ok_or_else(|| {
+            Error::invalid(
+                format!("use {id} as a VLAN id"),
+                "a VLAN id is from 0 to 4094",
+            )
+            .with_help("802.1Q ids are 12 bits; 4095 is reserved")
+            .at_arg(1)
+        })
+}
+
 /// `#{ force }`: whether to change a link netscript did not make.
 pub fn forced(opts: &Map) -> crate::error::Result<bool> {
     Ok(bool_option(opts, "force")?.unwrap_or(false))

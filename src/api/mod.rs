@@ -3,14 +3,11 @@
 //! reference documentation (summary, `ip` equivalent, example).
 
 mod addr;
-mod bridge;
-mod bridge_vlan;
 mod container;
 mod convert;
 mod exec_methods;
 mod handles;
 mod link;
-mod link_kinds;
 mod neigh;
 mod netem;
 mod netns;
@@ -25,8 +22,6 @@ mod session;
 mod show;
 mod spawn;
 mod timers;
-mod vlan;
-mod vrf;
 
 pub use convert::error_value;
 pub use handles::{Link, LinkHandle, LinkOrName, Netns, NetnsHandle, NetnsOrName};
@@ -63,8 +58,11 @@ pub fn engine(session: Rc<Session>, script_dir: Option<std::path::PathBuf>) -> E
         "netns",
         exported_module!(script::netns::netns_module).into(),
     );
-    engine.register_static_module("link", script::link::module(&net).into());
-    engine.register_static_module("bridge", bridge::module(&net).into());
+    engine.register_static_module("link", script::link::module().into());
+    engine.register_static_module(
+        "bridge",
+        exported_module!(script::bridge::bridge_module).into(),
+    );
     engine.register_static_module("addr", addr::module().into());
     engine.register_static_module("container", container::module().into());
     engine.register_static_module("lab", see::module(&net).into());
@@ -75,8 +73,6 @@ pub fn engine(session: Rc<Session>, script_dir: Option<std::path::PathBuf>) -> E
     exec_methods::register(&mut methods);
     spawn::register(&mut methods);
     container::register_methods(&mut methods);
-    bridge::register_methods(&mut methods, &net);
-    bridge_vlan::register(&mut methods, &net);
     see::register(&mut methods, &net);
     link::register(&mut methods);
     qdisc::register(&mut methods, &net);
@@ -101,6 +97,22 @@ fn print_line(text: &str) {
     if writeln!(out, "{text}").and_then(|_| out.flush()).is_err() {
         std::process::exit(141);
     }
+}
+
+/// Every function's signature, as error reports suggest them: a plugin
+/// function's `-> Result<T, Box<EvalAltResult>>` is `-> T`.
+pub fn signatures(engine: &Engine) -> Vec<String> {
+    engine
+        .gen_fn_signatures(false)
+        .into_iter()
+        .map(|s| match s.split_once(" -> Result<") {
+            Some((head, ret)) => match ret.strip_suffix(", Box<EvalAltResult>>") {
+                Some(t) => format!("{head} -> {t}"),
+                None => s,
+            },
+            None => s,
+        })
+        .collect()
 }
 
 /// An engine that only compiles, with the same limits as the real one

@@ -9,7 +9,6 @@ use super::{LinkHandle, Net, NetnsHandle, method, record};
 use crate::error::{Error, Result};
 use crate::lab::Object;
 use crate::netlink::LinkInfo;
-use crate::ns::Ns;
 
 fn parse_ip(text: &str) -> Result<IpAddr> {
     text.parse().map_err(|_| {
@@ -45,29 +44,6 @@ fn parse_mac(text: &str) -> Result<[u8; 6]> {
 
 /// The link a method names by handle or by name, which must be in `ns`
 /// (neighbour and route methods take their `dev` this way).
-pub(super) fn link_in(n: &Net, ns: &Ns, dev: &Dynamic) -> Result<LinkInfo> {
-    if let Some(l) = dev.clone().try_cast::<LinkHandle>() {
-        l.check()?;
-        if l.ns() != *ns {
-            return Err(Error::invalid(
-                "use a link of another namespace",
-                format!(
-                    "the link is in namespace \"{}\", not \"{}\"",
-                    l.ns().name(),
-                    ns.name()
-                ),
-            ));
-        }
-        return n.link_by_index(ns, l.index());
-    }
-    if let Ok(name) = dev.clone().into_immutable_string() {
-        return n.link_by_name(ns, &name);
-    }
-    Err(Error::invalid(
-        format!("use a {} as a link", dev.type_name()),
-        "the link must be a Link or a link name",
-    ))
-}
 
 fn add(
     n: &Net,
@@ -79,7 +55,7 @@ fn add(
 ) -> Res<()> {
     let addr = parse_ip(ip).or_raise(ctx)?;
     let lladdr = parse_mac(mac).or_raise(ctx)?;
-    let LinkInfo { index, name, .. } = link_in(n, &ns.ns, dev).or_raise(ctx)?;
+    let LinkInfo { index, name, .. } = super::convert::link_in(n, &ns.ns, dev).or_raise(ctx)?;
     n.neigh_add(&ns.ns, index, addr, lladdr).or_raise(ctx)?;
     record::change(ctx, || {
         format!(
@@ -103,7 +79,7 @@ fn add(
 
 fn del(n: &Net, ctx: &NativeCallContext, ns: &NetnsHandle, ip: &str, dev: &Dynamic) -> Res<()> {
     let addr = parse_ip(ip).or_raise(ctx)?;
-    let LinkInfo { index, name, .. } = link_in(n, &ns.ns, dev).or_raise(ctx)?;
+    let LinkInfo { index, name, .. } = super::convert::link_in(n, &ns.ns, dev).or_raise(ctx)?;
     n.neigh_del(&ns.ns, index, addr).or_raise(ctx)?;
     record::change(ctx, || {
         format!("ip {}neigh del {addr} dev {name}", record::ip_n(&ns.ns))

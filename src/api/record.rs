@@ -4,7 +4,7 @@
 
 use rhai::NativeCallContext;
 
-pub use crate::lab::ops::{exec_prefix, ip_n, netns_arg};
+pub use crate::lab::ops::{exec_prefix, ip_n};
 
 use super::session::{Session, at};
 use crate::lab::{Lab, Object};

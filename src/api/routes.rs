@@ -61,7 +61,7 @@ fn spec(n: &Net, ns: &Ns, destination: &str, opts: &Map) -> Result<(RouteSpec, O
         .transpose()?;
     let dev = opts
         .get("dev")
-        .map(|d| super::neigh::link_in(n, ns, d))
+        .map(|d| super::convert::link_in(n, ns, d))
         .transpose()?;
     let metric = match opts.get("metric") {
         None => None,

@@ -89,7 +89,7 @@ impl Session {
                 Outcome::Value(value)
             }
             Err(e) => {
-                let signatures = self.engine.gen_fn_signatures(false);
+                let signatures = crate::api::signatures(&self.engine);
                 Outcome::Failed(Box::new(diag::from_eval(&e, &sources, &signatures)))
             }
         }

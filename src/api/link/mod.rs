@@ -3,6 +3,7 @@
 //! (`addr`), where it sits (`place`: bridge, namespace, deletion).
 
 mod addr;
+mod bridge;
 mod place;
 mod props;
 mod state;
@@ -21,6 +22,7 @@ pub(super) fn register(m: &mut Module) {
     m.combine_flatten(exported_module!(state::link_state));
     m.combine_flatten(exported_module!(addr::link_addr));
     m.combine_flatten(exported_module!(place::link_place));
+    m.combine_flatten(exported_module!(bridge::link_bridge));
 }
 
 /// Where a live link is: its namespace and index, or not_found when its

@@ -4,10 +4,14 @@
 //! and calls one operation. Nothing here knows Rhai: the ledger rules are
 //! tested as plain Rust.
 
+mod bridge_vlan;
+mod create;
 mod link;
 mod netns;
 mod record;
 
+pub use bridge_vlan::BridgePort;
+pub use create::VlanSpec;
 pub use netns::{Echoes, host_settings_may_change, ping_target, sysctl_command};
 pub use record::{exec_prefix, ip_n, netns_arg};
 

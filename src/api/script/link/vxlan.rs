@@ -1,0 +1,122 @@
+use std::net::IpAddr;
+use std::ops::RangeInclusive;
+
+use rhai::Map;
+use rhai::plugin::*;
+
+use super::target;
+use crate::api::Link;
+use crate::api::convert::{RhaiResultOf, check_options, option};
+use crate::api::session::op;
+use crate::error::{Error, Result};
+use crate::netlink::{LinkInfo, Netlink, Vxlan};
+use crate::ns::Ns;
+
+#[export_module]
+pub mod link_vxlan {
+    use super::*;
+
+    /// Create a VXLAN tunnel end named `name`: an Ethernet link whose frames
+    /// travel in UDP to the other end, so a lab can span machines. Options:
+    /// `id` (the VNI, 0 to 16777215; required), `remote` (the other end's
+    /// underlay address, or a multicast group), `local` (this end's underlay
+    /// address), `dev` (the underlay Link), `port` (UDP port, default 4789, the
+    /// IANA port; note that `ip` defaults to 8472), and `netns` (where the device
+    /// goes, default the namespace of `dev`, or the host). Its UDP socket lives
+    /// in the namespace of `dev` if given, otherwise where the device goes.
+    ///
+    /// `ip link add NAME [netns NS] type vxlan id ID [local L] [remote R | group G] [dev D] dstport PORT`
+    ///
+    /// ```rhai
+    /// let vx = link::add_vxlan("vx42", #{ id: 42, local: "192.0.2.1", remote: "192.0.2.2" });
+    /// print(vx.kind);   // vxlan
+    /// ```
+    #[rhai_fn(volatile, return_raw)]
+    pub fn add_vxlan(ctx: NativeCallContext, name: &str, options: Map) -> RhaiResultOf<Link> {
+        op(&ctx, |op| {
+            let action = format!("create vxlan link \"{name}\"");
+            let known = ["id", "remote", "local", "dev", "port", "netns"];
+            check_options(&action, &options, &known)?;
+            let Some(id) = int_option(&options, "id", 0..=0xff_ffff)? else {
+                return Err(Error::invalid(
+                    action,
+                    "option `id` (the VXLAN network identifier) is missing",
+                )
+                .with_help("give one: #{ id: 42, remote: \"192.0.2.2\" }"));
+            };
+            let port = int_option(&options, "port", 1..=65535)?.unwrap_or(4789);
+            let local = ip_option(&options, "local")?;
+            let remote = ip_option(&options, "remote")?;
+            if let (Some(l), Some(r)) = (local, remote)
+                && l.is_ipv4() != r.is_ipv4()
+            {
+                return Err(Error::invalid(
+                    action,
+                    format!("`local` {l} and `remote` {r} are not of one family"),
+                )
+                .with_help("use two IPv4 or two IPv6 addresses"));
+            }
+            let dev = dev_option(op.net, &options)?;
+            let ns = target(
+                &options,
+                dev.as_ref().map_or(Ns::Host, |(ns, _)| ns.clone()),
+            )?;
+            let underlay = dev.as_ref().map_or(ns.clone(), |(ns, _)| ns.clone());
+            let vx = Vxlan {
+                id: id as u32,
+                local,
+                remote,
+                dev: dev.as_ref().map(|(_, d)| d.index),
+                port: port as u16,
+            };
+            let dev_name = dev.as_ref().map(|(_, d)| d.name.as_str());
+            let info = op.add_vxlan(&underlay, &ns, name, &vx, dev_name)?;
+            Ok(Link::new(ns, info.index))
+        })
+    }
+}
+
+/// An address option; None when absent.
+fn ip_option(opts: &Map, key: &str) -> Result<Option<IpAddr>> {
+    option(opts, key, |v| {
+        let text = v.to_string();
+        text.parse().map_err(|_| {
+            Error::invalid(
+                format!("use {text:?} as option `{key}`"),
+                "not an IPv4 or IPv6 address",
+            )
+            .with_help("give an address without a prefix length, like 192.0.2.2")
+        })
+    })
+}
+
+/// An integer option in `range`.
+fn int_option(opts: &Map, key: &str, range: RangeInclusive<i64>) -> Result<Option<i64>> {
+    option(opts, key, |v| match v.as_int() {
+        Ok(n) if range.contains(&n) => Ok(n),
+        Ok(n) => Err(Error::invalid(
+            format!("use {n} as option `{key}`"),
+            format!("`{key}` must be from {} to {}", range.start(), range.end()),
+        )),
+        Err(t) => Err(Error::invalid(
+            format!("use a {t} as option `{key}`"),
+            format!("`{key}` must be an integer"),
+        )),
+    })
+}
+
+/// The underlay device of a vxlan: its namespace and the link.
+fn dev_option(net: &Netlink, opts: &Map) -> Result<Option<(Ns, LinkInfo)>> {
+    option(opts, "dev", |v| {
+        let Some(dev) = v.clone().try_cast::<Link>() else {
+            return Err(Error::invalid(
+                format!("use a {} as option `dev`", v.type_name()),
+                "`dev` must be a Link",
+            )
+            .with_help("pass a link handle, like link::get(\"eth0\")"));
+        };
+        dev.check()?;
+        let info = net.link_by_index(&dev.ns(), dev.index())?;
+        Ok((dev.ns(), info))
+    })
+}

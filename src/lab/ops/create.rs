@@ -1,0 +1,248 @@
+//! Creating links: veth pairs, bridges and the other kinds. Each is traced
+//! as the `ip link add` that does the same and recorded where it was made.
+
+use super::{Op, ip_n, netns_arg};
+use crate::error::{Kind, Result};
+use crate::lab::{Object, Place};
+use crate::netlink::{BridgeOptions, LinkInfo, Vxlan};
+use crate::ns::Ns;
+
+/// A VLAN link to make: tag `id` on link `parent` of `parent_ns`.
+pub struct VlanSpec<'a> {
+    pub parent_ns: &'a Ns,
+    pub parent: u32,
+    pub id: u16,
+    /// 802.1ad (a service VLAN) instead of 802.1Q.
+    pub qinq: bool,
+}
+
+impl Op<'_> {
+    /// `ip link add NAME [netns NS] type veth peer name PEER [netns PEER_NS]`.
+    /// Both ends named alike in one namespace: the peer's name is the one
+    /// to change.
+    pub fn add_veth(&self, ns: &Ns, name: &str, peer_ns: &Ns, peer: &str) -> Result<LinkInfo> {
+        let info = self.net.add_veth(ns, name, peer_ns, peer).map_err(|e| {
+            if name != peer {
+                e
+            } else if ns == peer_ns {
+                e.invalid_arg(1)
+            } else if e.kind == Kind::Exists {
+                // Same name at both ends: say which one is taken.
+                let taken = if self.net.link_by_name(ns, name).is_ok() {
+                    0
+                } else {
+                    1
+                };
+                e.at_arg(taken)
+            } else {
+                e
+            }
+        })?;
+        self.change(|| match (ns, peer_ns) {
+            (a, b) if a == b => format!("ip {}link add {name} type veth peer name {peer}", ip_n(a)),
+            (Ns::Host, b) => format!(
+                "ip link add {name} type veth peer name {peer} netns {}",
+                netns_arg(b)
+            ),
+            (a, Ns::Host) => format!(
+                "ip link add {peer} type veth peer name {name} netns {}",
+                netns_arg(a)
+            ),
+            (a, b) => format!(
+                "ip {}link add {name} type veth peer name {peer} netns {}",
+                ip_n(a),
+                netns_arg(b)
+            ),
+        });
+        let peer_at = info.link.map(|index| Place::of(peer_ns, index));
+        self.lab
+            .created(Object::veth(ns, info.index, name, peer_at));
+        Ok(info)
+    }
+
+    /// `ip link add name NAME type bridge [OPTIONS]`.
+    pub fn add_bridge(&self, ns: &Ns, name: &str, o: &BridgeOptions) -> Result<LinkInfo> {
+        let info = self.net.add_bridge(ns, name, o)?;
+        let command = || {
+            format!(
+                "ip {}link add name {name} type bridge{}",
+                ip_n(ns),
+                bridge_options(o)
+            )
+        };
+        self.made(ns, &info, "bridge", command);
+        Ok(info)
+    }
+
+    /// `ip link set dev BR type bridge OPTIONS` (a bridge netscript did not
+    /// make only when forced).
+    pub fn set_bridge(&self, ns: &Ns, index: u32, o: &BridgeOptions, force: bool) -> Result<()> {
+        self.guard(ns, index, force, "set bridge options")?;
+        self.net.set_bridge(ns, index, o)?;
+        self.change(|| {
+            let name = self.net.link_by_index(ns, index).map(|l| l.name);
+            let name = name.unwrap_or_default();
+            format!(
+                "ip {}link set dev {name} type bridge{}",
+                ip_n(ns),
+                bridge_options(o)
+            )
+        });
+        Ok(())
+    }
+
+    /// `ip [-n NS] link add NAME type dummy`.
+    pub fn add_dummy(&self, ns: &Ns, name: &str) -> Result<LinkInfo> {
+        let info = self.net.add_dummy(ns, name)?;
+        self.made(ns, &info, "dummy", || {
+            format!("ip {}link add {name} type dummy", ip_n(ns))
+        });
+        Ok(info)
+    }
+
+    /// `ip [-n NS] link add NAME type vrf table TABLE`.
+    pub fn add_vrf(&self, ns: &Ns, name: &str, table: u32) -> Result<LinkInfo> {
+        let info = self.net.add_vrf(ns, name, table)?;
+        let command = || format!("ip {}link add {name} type vrf table {table}", ip_n(ns));
+        self.made(ns, &info, "vrf", command);
+        Ok(info)
+    }
+
+    /// `ip link add link PARENT name NAME [netns NS] type vlan id ID
+    /// [protocol 802.1ad]`, in `ns`, named PARENT.ID unless `name` is given.
+    pub fn add_vlan(&self, v: &VlanSpec, name: Option<&str>, ns: &Ns) -> Result<LinkInfo> {
+        let (pns, id) = (v.parent_ns, v.id);
+        let p = self.net.link_by_index(pns, v.parent)?;
+        let named = name.is_some();
+        let name = name.map_or_else(|| format!("{}.{id}", p.name), str::to_string);
+        let info = self
+            .net
+            .add_vlan(pns, p.index, &name, id, v.qinq, ns)
+            .map_err(|e| {
+                if named {
+                    e
+                } else {
+                    e.or_help(format!(
+                        "the name {name:?} comes from the parent's; give one with #{{ name: \"...\" }}"
+                    ))
+                }
+            })?;
+        self.made(ns, &info, "vlan", || {
+            let q = if v.qinq { " protocol 802.1ad" } else { "" };
+            let to = netns_clause(pns, ns);
+            format!(
+                "ip {}link add link {} name {name}{to} type vlan id {id}{q}",
+                ip_n(pns),
+                p.name
+            )
+        });
+        Ok(info)
+    }
+
+    /// `ip link add link PARENT name NAME [netns NS] type macvlan mode MODE`
+    /// on link `parent` of `pns`, in `ns`; named the first free macvlanN
+    /// there unless `name` is given.
+    pub fn add_macvlan(
+        &self,
+        (pns, parent): (&Ns, u32),
+        mode: &str,
+        name: Option<&str>,
+        ns: &Ns,
+    ) -> Result<LinkInfo> {
+        let m = crate::netlink::macvlan_mode(mode)?;
+        let p = self.net.link_by_index(pns, parent)?;
+        let name = match name {
+            Some(n) => n.to_string(),
+            None => {
+                let taken: Vec<String> = self.net.links(ns)?.into_iter().map(|l| l.name).collect();
+                (0..)
+                    .map(|i| format!("macvlan{i}"))
+                    .find(|c| !taken.contains(c))
+                    .unwrap_or_default()
+            }
+        };
+        let info = self.net.add_macvlan(pns, p.index, &name, m, ns)?;
+        self.made(ns, &info, "macvlan", || {
+            let to = netns_clause(pns, ns);
+            let p = &p.name;
+            format!(
+                "ip {}link add link {p} name {name}{to} type macvlan mode {mode}",
+                ip_n(pns)
+            )
+        });
+        Ok(info)
+    }
+
+    /// `ip link add NAME [netns NS] type vxlan id ID [local L] [remote R |
+    /// group G] [dev D] dstport PORT`; its socket lives in `underlay`.
+    pub fn add_vxlan(
+        &self,
+        underlay: &Ns,
+        ns: &Ns,
+        name: &str,
+        vx: &Vxlan,
+        dev: Option<&str>,
+    ) -> Result<LinkInfo> {
+        let info = self.net.add_vxlan(underlay, ns, name, vx)?;
+        self.made(ns, &info, "vxlan", || {
+            let to = netns_clause(underlay, ns);
+            let mut command = format!(
+                "ip {}link add {name}{to} type vxlan id {}",
+                ip_n(underlay),
+                vx.id
+            );
+            if let Some(l) = vx.local {
+                command.push_str(&format!(" local {l}"));
+            }
+            match vx.remote {
+                Some(r) if r.is_multicast() => command.push_str(&format!(" group {r}")),
+                Some(r) => command.push_str(&format!(" remote {r}")),
+                None => {}
+            }
+            if let Some(d) = dev {
+                command.push_str(&format!(" dev {d}"));
+            }
+            command.push_str(&format!(" dstport {}", vx.port));
+            command
+        });
+        Ok(info)
+    }
+
+    /// A link this run made: traced, and recorded where it is.
+    fn made(&self, ns: &Ns, info: &LinkInfo, kind: &str, command: impl FnOnce() -> String) {
+        self.change(command);
+        self.lab
+            .created(Object::link(ns, info.index, &info.name, kind));
+    }
+}
+
+/// ` netns NS` when a link is made in another namespace than its parent's.
+fn netns_clause(parent: &Ns, target: &Ns) -> String {
+    if parent == target {
+        String::new()
+    } else {
+        format!(" netns {}", netns_arg(target))
+    }
+}
+
+/// The options as `ip link ... type bridge` writes them (" stp_state 1 ...").
+fn bridge_options(o: &BridgeOptions) -> String {
+    let bit = |b: bool| if b { 1 } else { 0 };
+    let mut text = String::new();
+    if let Some(stp) = o.stp {
+        text.push_str(&format!(" stp_state {}", bit(stp)));
+    }
+    if let Some(cs) = o.ageing_cs {
+        text.push_str(&format!(" ageing_time {cs}"));
+    }
+    for (name, value) in [
+        ("vlan_filtering", o.vlan_filtering),
+        ("mcast_snooping", o.mcast_snooping),
+        ("mcast_querier", o.mcast_querier),
+    ] {
+        if let Some(v) = value {
+            text.push_str(&format!(" {name} {}", bit(v)));
+        }
+    }
+    text
+}
