@@ -8,14 +8,12 @@ mod convert;
 mod exec_methods;
 mod handles;
 mod link;
-mod neigh;
 mod netem;
 mod netns;
 mod process;
 mod qdisc;
 mod record;
 mod resolver;
-mod routes;
 mod script;
 mod see;
 mod session;
@@ -68,8 +66,6 @@ pub fn engine(session: Rc<Session>, script_dir: Option<std::path::PathBuf>) -> E
     engine.register_static_module("lab", see::module(&net).into());
     let mut methods = Module::new();
     netns::register(&mut methods);
-    neigh::register(&mut methods, &net);
-    routes::register(&mut methods, &net);
     exec_methods::register(&mut methods);
     spawn::register(&mut methods);
     container::register_methods(&mut methods);
@@ -100,13 +96,15 @@ fn print_line(text: &str) {
 }
 
 /// Every function's signature, as error reports suggest them: a plugin
-/// function's `-> Result<T, Box<EvalAltResult>>` is `-> T`.
+/// function's `-> Result<T, Box<EvalAltResult>>` is `-> T` (nothing for
+/// `()`, as Rhai writes its own).
 pub fn signatures(engine: &Engine) -> Vec<String> {
     engine
         .gen_fn_signatures(false)
         .into_iter()
         .map(|s| match s.split_once(" -> Result<") {
             Some((head, ret)) => match ret.strip_suffix(", Box<EvalAltResult>>") {
+                Some("()") => head.to_string(),
                 Some(t) => format!("{head} -> {t}"),
                 None => s,
             },

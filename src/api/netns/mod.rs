@@ -1,10 +1,12 @@
 //! Methods and properties of a `Netns` handle, by what they touch: its
 //! links and itself (`props`), its sysctls (`sysctl`), pings sent from it
-//! (`ping`). Programs run in it, routes and neighbours have files of
-//! their own beside this folder.
+//! (`ping`), its routes (`routes`) and neighbours (`neigh`). Programs
+//! run in it have files of their own beside this folder.
 
+mod neigh;
 mod ping;
 mod props;
+mod routes;
 mod sysctl;
 
 use rhai::Module;
@@ -15,4 +17,6 @@ pub(super) fn register(m: &mut Module) {
     m.combine_flatten(exported_module!(props::netns_props));
     m.combine_flatten(exported_module!(sysctl::netns_sysctl));
     m.combine_flatten(exported_module!(ping::netns_ping));
+    m.combine_flatten(exported_module!(routes::netns_routes));
+    m.combine_flatten(exported_module!(neigh::netns_neigh));
 }

@@ -9,6 +9,7 @@ mod create;
 mod link;
 mod netns;
 mod record;
+mod route;
 
 pub use bridge_vlan::BridgePort;
 pub use create::VlanSpec;

@@ -1,0 +1,163 @@
+use std::net::IpAddr;
+
+use rhai::plugin::*;
+use rhai::{Array, Dynamic, Map};
+
+use crate::api::convert::{RhaiResultOf, link_in};
+use crate::api::session::op;
+use crate::api::{Link, Netns};
+use crate::error::{Error, Result};
+use crate::lab::ops::{Op, ip_n};
+
+#[export_module]
+pub mod netns_neigh {
+    use super::*;
+
+    /// Add a permanent neighbour entry: `ip` is reached at `mac` through `dev` (a
+    /// Link of this namespace, or its name). No ARP or neighbour discovery is
+    /// needed for it afterwards. Fails with kind "exists" if `ip` already has an
+    /// entry on that link.
+    ///
+    /// `ip -n NS neigh add IP lladdr MAC dev DEV`
+    ///
+    /// ```rhai
+    /// let r1 = netns::add("r1");
+    /// let eth = link::add_veth("eth0", "peer0", #{ netns: r1 });
+    /// r1.neigh_add("10.0.0.2", "02:00:00:00:00:02", eth);
+    /// r1.neigh_add("2001:db8::2", "02:00:00:00:00:02", "eth0");
+    /// print(r1.neighs()[0]);   // #{"dev": "eth0", "ip": "10.0.0.2", "mac": "02:00:00:00:00:02", "state": "permanent"}
+    /// ```
+    #[rhai_fn(global, volatile, return_raw)]
+    pub fn neigh_add(
+        ctx: NativeCallContext,
+        ns: &mut Netns,
+        ip: &str,
+        mac: &str,
+        dev: Link,
+    ) -> RhaiResultOf<()> {
+        op(&ctx, |op| add(op, ns, ip, mac, &Dynamic::from(dev)))
+    }
+
+    #[rhai_fn(global, name = "neigh_add", volatile, return_raw)]
+    pub fn neigh_add_named(
+        ctx: NativeCallContext,
+        ns: &mut Netns,
+        ip: &str,
+        mac: &str,
+        dev: &str,
+    ) -> RhaiResultOf<()> {
+        op(&ctx, |op| add(op, ns, ip, mac, &dev.into()))
+    }
+
+    /// Delete the neighbour entry of `ip` on `dev` (a Link or its name). Fails
+    /// with kind "not_found" if there is none.
+    ///
+    /// `ip -n NS neigh del IP dev DEV`
+    ///
+    /// ```rhai
+    /// let r1 = netns::add("r1");
+    /// let eth = link::add_veth("eth0", "peer0", #{ netns: r1 });
+    /// r1.neigh_add("10.0.0.2", "02:00:00:00:00:02", eth);
+    /// r1.neigh_del("10.0.0.2", eth);
+    /// print(r1.neighs());   // []
+    /// ```
+    #[rhai_fn(global, volatile, return_raw)]
+    pub fn neigh_del(
+        ctx: NativeCallContext,
+        ns: &mut Netns,
+        ip: &str,
+        dev: Link,
+    ) -> RhaiResultOf<()> {
+        op(&ctx, |op| del(op, ns, ip, &Dynamic::from(dev)))
+    }
+
+    #[rhai_fn(global, name = "neigh_del", volatile, return_raw)]
+    pub fn neigh_del_named(
+        ctx: NativeCallContext,
+        ns: &mut Netns,
+        ip: &str,
+        dev: &str,
+    ) -> RhaiResultOf<()> {
+        op(&ctx, |op| del(op, ns, ip, &dev.into()))
+    }
+
+    /// The neighbour (ARP and NDP) entries of this namespace: maps of `ip`,
+    /// `mac` ("" while unresolved), `dev` (the link's name) and `state`
+    /// ("permanent", "reachable", "stale", "failed", ...).
+    ///
+    /// `ip -n NS neigh show`
+    ///
+    /// ```rhai
+    /// let r1 = netns::add("r1");
+    /// let eth = link::add_veth("eth0", "peer0", #{ netns: r1 });
+    /// r1.neigh_add("10.0.0.9", "02:00:00:00:00:09", eth);
+    /// for e in r1.neighs() { print(`${e.ip} ${e.mac} ${e.state}`); }   // 10.0.0.9 02:00:00:00:00:09 permanent
+    /// ```
+    #[rhai_fn(global, volatile, return_raw)]
+    pub fn neighs(ctx: NativeCallContext, ns: &mut Netns) -> RhaiResultOf<Array> {
+        let (links, entries) = op(&ctx, |op| {
+            op.look(|| format!("ip {}neigh show", ip_n(&ns.ns)));
+            Ok((op.net.links(&ns.ns)?, op.net.neighs(&ns.ns)?))
+        })?;
+        Ok(entries
+            .into_iter()
+            .map(|e| {
+                let dev = links
+                    .iter()
+                    .find(|l| l.index == e.index)
+                    .map_or(String::new(), |l| l.name.clone());
+                let mut map = Map::new();
+                map.insert("ip".into(), e.ip.to_string().into());
+                map.insert("mac".into(), e.mac.into());
+                map.insert("dev".into(), dev.into());
+                map.insert("state".into(), e.state.into());
+                Dynamic::from_map(map)
+            })
+            .collect())
+    }
+}
+
+fn add(op: &Op, ns: &Netns, ip: &str, mac: &str, dev: &Dynamic) -> Result<()> {
+    let addr = parse_ip(ip)?;
+    let lladdr = parse_mac(mac)?;
+    let dev = link_in(op.net, &ns.ns, dev)?;
+    op.neigh_add(&ns.ns, &dev, addr, (lladdr, mac))
+}
+
+fn del(op: &Op, ns: &Netns, ip: &str, dev: &Dynamic) -> Result<()> {
+    let addr = parse_ip(ip)?;
+    let dev = link_in(op.net, &ns.ns, dev)?;
+    op.neigh_del(&ns.ns, &dev, addr)
+}
+
+fn parse_ip(text: &str) -> Result<IpAddr> {
+    text.parse().map_err(|_| {
+        Error::invalid(
+            format!("use {text:?} as a neighbour address"),
+            "not an IPv4 or IPv6 address",
+        )
+        .with_help("give a plain address like 10.0.0.2, without a prefix length")
+        .about(text)
+    })
+}
+
+/// "aa:bb:cc:dd:ee:ff" (or with '-') as six bytes.
+fn parse_mac(text: &str) -> Result<[u8; 6]> {
+    let parts: Vec<&str> = text.split([':', '-']).collect();
+    let bytes: Vec<u8> = parts
+        .iter()
+        .filter(|p| p.len() == 2)
+        .filter_map(|p| u8::from_str_radix(p, 16).ok())
+        .collect();
+    <[u8; 6]>::try_from(bytes.as_slice())
+        .ok()
+        .filter(|_| parts.len() == 6)
+        .ok_or_else(|| {
+            Error::invalid(
+                format!("use {text:?} as a MAC address"),
+                "a MAC address is six two-digit hex bytes",
+            )
+            .with_help("write it like 02:00:00:00:00:01")
+            .about(text)
+        })
+}

@@ -1,0 +1,278 @@
+use std::net::IpAddr;
+
+use rhai::plugin::*;
+use rhai::{Array, Dynamic, Map};
+
+use crate::api::Netns;
+use crate::api::convert::{RhaiResultOf, check_options, link_in, option};
+use crate::api::session::{self, op};
+use crate::error::{Error, Result};
+use crate::netlink::{LinkInfo, Netlink, RouteKind, RouteSpec};
+use crate::ns::Ns;
+
+#[export_module]
+pub mod netns_routes {
+    use super::*;
+
+    /// Add a route in the main table. `destination` is "default" or a network
+    /// prefix ("10.2.0.0/16", "2001:db8:2::/64"). With a string it is reached via
+    /// that gateway; with options: `via` (a gateway), `dev` (a Link or link
+    /// name, for a directly connected route), `metric` (lower wins among routes
+    /// to one destination), `type`: "unicast" (the default), or "blackhole",
+    /// "unreachable", "prohibit" to drop the packets (silently, or with an ICMP
+    /// error), and `table` (another routing table than main, such as a VRF's).
+    ///
+    /// `ip -n NS route add [TYPE] DESTINATION [via GATEWAY] [dev DEV] [metric N] [table T]`
+    ///
+    /// ```rhai
+    /// let r1 = netns::add("r1");
+    /// let l = link::add_veth("eth0", "peer0", #{ netns: r1 });
+    /// l.addr_add("10.0.0.1/24");
+    /// l.up();
+    /// r1.route_add("default", "10.0.0.254");
+    /// r1.route_add("10.2.0.0/16", "10.0.0.2");
+    /// r1.route_add("10.2.0.0/16", #{ via: "10.0.0.3", metric: 200 });
+    /// r1.route_add("10.66.0.0/16", #{ type: "blackhole" });
+    /// r1.route_add("10.77.0.0/16", #{ dev: l });
+    /// print(r1.routes().filter(|r| r.dst == "10.66.0.0/16"));   // [#{"dev": (), "dst": "10.66.0.0/16", "gateway": (), "type": "blackhole"}]
+    /// ```
+    #[rhai_fn(global, name = "route_add", volatile, return_raw)]
+    pub fn route_add_with(
+        ctx: NativeCallContext,
+        ns: &mut Netns,
+        destination: &str,
+        options: Map,
+    ) -> RhaiResultOf<()> {
+        op(&ctx, |op| {
+            let (route, dev) = spec(op.net, &ns.ns, destination, &options)?;
+            op.route_add(&ns.ns, &route, dev.as_ref().map(|d| d.name.as_str()))
+        })
+    }
+
+    #[rhai_fn(global, volatile, return_raw)]
+    pub fn route_add(
+        ctx: NativeCallContext,
+        ns: &mut Netns,
+        destination: &str,
+        gateway: &str,
+    ) -> RhaiResultOf<()> {
+        route_add_with(ctx, ns, destination, via(gateway))
+    }
+
+    /// Delete a route of the main table (or of `#{ table }`), given as
+    /// `route_add` took it (a gateway, or options; `type` and `metric` pick among
+    /// several routes to one destination). Fails with kind "not_found" if there
+    /// is no such route.
+    ///
+    /// `ip -n NS route del [TYPE] DESTINATION [via GATEWAY] [metric N] [table T]`
+    ///
+    /// ```rhai
+    /// let r1 = netns::add("r1");
+    /// r1.route_add("10.66.0.0/16", #{ type: "unreachable" });
+    /// r1.route_del("10.66.0.0/16", #{ type: "unreachable" });
+    /// print(r1.routes());   // []
+    /// ```
+    #[rhai_fn(global, name = "route_del", volatile, return_raw)]
+    pub fn route_del_with(
+        ctx: NativeCallContext,
+        ns: &mut Netns,
+        destination: &str,
+        options: Map,
+    ) -> RhaiResultOf<()> {
+        op(&ctx, |op| {
+            let (route, dev) = spec(op.net, &ns.ns, destination, &options)?;
+            op.route_del(&ns.ns, &route, dev.as_ref().map(|d| d.name.as_str()))
+        })
+    }
+
+    #[rhai_fn(global, volatile, return_raw)]
+    pub fn route_del(
+        ctx: NativeCallContext,
+        ns: &mut Netns,
+        destination: &str,
+        gateway: &str,
+    ) -> RhaiResultOf<()> {
+        route_del_with(ctx, ns, destination, via(gateway))
+    }
+
+    /// The routes of the main table (or, with `#{ table }`, of that table: a
+    /// VRF's), IPv4 then IPv6, each `#{ dst, gateway, dev }`: `dst` is "default"
+    /// or a prefix, `gateway` and `dev` are strings or `()`. A route that drops
+    /// packets also has `type` ("blackhole", "unreachable", "prohibit"), and one
+    /// whose metric is not the default (0 for IPv4, 1024 for IPv6) has `metric`.
+    ///
+    /// `ip -n NS route show [table TABLE]; ip -n NS -6 route show [table TABLE]`
+    ///
+    /// ```rhai
+    /// let r1 = netns::add("r1");
+    /// let eth = link::add_veth("eth0", "peer", #{ netns: r1 });
+    /// eth.addr_add("10.1.0.1/24");
+    /// eth.up();
+    /// r1.route_add("default", "10.1.0.254");
+    /// r1.route_add("10.99.0.0/16", #{ type: "unreachable", table: 10 });
+    /// let v4 = r1.routes().filter(|r| !r.dst.contains(":"));
+    /// print(v4);   // [#{"dev": "eth0", "dst": "default", "gateway": "10.1.0.254"}, #{"dev": "eth0", "dst": "10.1.0.0/24", "gateway": ()}]
+    /// print(r1.routes(#{ table: 10 }));   // [#{"dev": (), "dst": "10.99.0.0/16", "gateway": (), "type": "unreachable"}]
+    /// ```
+    #[rhai_fn(global, name = "routes", volatile, return_raw)]
+    pub fn routes_with(
+        ctx: NativeCallContext,
+        ns: &mut Netns,
+        options: Map,
+    ) -> RhaiResultOf<Array> {
+        let (routes, links) = session::read(&ctx, |net| {
+            check_options("list routes", &options, &["table"])?;
+            let table = table_option(&options)?.unwrap_or(254);
+            Ok((net.routes_in(&ns.ns, table)?, net.links(&ns.ns)?))
+        })?;
+        let name_of = |i: u32| links.iter().find(|l| l.index == i).map(|l| l.name.clone());
+        Ok(routes
+            .into_iter()
+            .map(|r| {
+                let mut map = Map::new();
+                let v6 = r.dst.is_some_and(|(ip, _)| ip.is_ipv6())
+                    || r.gateway.is_some_and(|g| g.is_ipv6());
+                let dst = r.dst.map_or("default".to_string(), crate::cidr::format);
+                map.insert("dst".into(), dst.into());
+                map.insert(
+                    "gateway".into(),
+                    r.gateway.map_or(Dynamic::UNIT, |g| g.to_string().into()),
+                );
+                map.insert(
+                    "dev".into(),
+                    r.dev.and_then(name_of).map_or(Dynamic::UNIT, Dynamic::from),
+                );
+                if r.kind != "unicast" {
+                    map.insert("type".into(), r.kind.into());
+                }
+                let default_metric = if v6 { 1024 } else { 0 };
+                if let Some(metric) = r.metric.filter(|m| *m != default_metric) {
+                    map.insert("metric".into(), (metric as i64).into());
+                }
+                Dynamic::from_map(map)
+            })
+            .collect())
+    }
+
+    #[rhai_fn(global, volatile, return_raw)]
+    pub fn routes(ctx: NativeCallContext, ns: &mut Netns) -> RhaiResultOf<Array> {
+        routes_with(ctx, ns, Map::new())
+    }
+}
+
+fn via(gateway: &str) -> Map {
+    let mut m = Map::new();
+    m.insert("via".into(), gateway.into());
+    m
+}
+
+fn gateway(text: &str) -> Result<IpAddr> {
+    text.parse().map_err(|_| {
+        Error::invalid(
+            format!("route via {text:?}"),
+            format!("{text:?} is not an IPv4 or IPv6 address"),
+        )
+        .with_help("the gateway is a plain address like 10.0.0.254, without a prefix length")
+        .about(text)
+    })
+}
+
+/// A routing table number from option `table`: 1 to 2^32-1, but not the
+/// kernel's own `local` (255) and `default` (253) tables; 254 is main.
+fn table_option(opts: &Map) -> Result<Option<u32>> {
+    option(opts, "table", |t| {
+        let bad = || {
+            Error::invalid(
+                format!("use {t} as a routing table"),
+                "a table is a number from 1 to 4294967295, and not 253 (default) or 255 (local)",
+            )
+            .with_help("use the table of a VRF made with link::add_vrf, like #{ table: 10 }")
+        };
+        let n = t
+            .as_int()
+            .ok()
+            .and_then(|n| u32::try_from(n).ok())
+            .ok_or_else(bad)?;
+        match n {
+            0 | 253 | 255 => Err(bad()),
+            254 => Ok(None),
+            n => Ok(Some(n)),
+        }
+    })
+    .map(Option::flatten)
+}
+
+/// A route from a destination and `#{ via, dev, type, metric, table }`,
+/// with the link it names.
+fn spec(
+    net: &Netlink,
+    ns: &Ns,
+    destination: &str,
+    opts: &Map,
+) -> Result<(RouteSpec, Option<LinkInfo>)> {
+    check_options("route", opts, &["via", "dev", "type", "metric", "table"])?;
+    let table = table_option(opts)?;
+    let kind = match opts.get("type") {
+        Some(t) => RouteKind::parse(&t.to_string()).map_err(|e| e.at_option("type"))?,
+        None => RouteKind::Unicast,
+    };
+    let via = opts
+        .get("via")
+        .map(|v| gateway(&v.to_string()))
+        .transpose()?;
+    let dev = opts.get("dev").map(|d| link_in(net, ns, d)).transpose()?;
+    let metric = match opts.get("metric") {
+        None => None,
+        Some(m) => Some(
+            m.as_int()
+                .ok()
+                .and_then(|m| u32::try_from(m).ok())
+                .ok_or_else(|| {
+                    Error::invalid(
+                        format!("use {m} as a route metric"),
+                        "a metric is an integer from 0 to 4294967295",
+                    )
+                    .at_option("metric")
+                })?,
+        ),
+    };
+    let action = format!("route {destination}");
+    if kind != RouteKind::Unicast && (via.is_some() || dev.is_some()) {
+        return Err(Error::invalid(
+            action,
+            format!(
+                "a {} route drops packets: it takes no `via` or `dev`",
+                kind.name()
+            ),
+        ));
+    }
+    if kind == RouteKind::Unicast && via.is_none() && dev.is_none() {
+        return Err(
+            Error::invalid(action, "a route needs `via` (a gateway) or `dev` (a link)")
+                .with_help("or give #{ type: \"blackhole\" } to drop the packets"),
+        );
+    }
+    let dst = match via {
+        Some(gw) => crate::cidr::parse_destination(destination, gw)?,
+        None if destination == "default" => None,
+        None => {
+            let (ip, len) = crate::cidr::parse(destination)?;
+            crate::cidr::parse_destination(destination, ip)?.or(Some((ip, len)))
+        }
+    };
+    let v6 = match (dst, via) {
+        (Some((ip, _)), _) => ip.is_ipv6(),
+        (None, Some(gw)) => gw.is_ipv6(),
+        (None, None) => false,
+    };
+    let route = RouteSpec {
+        dst,
+        v6,
+        gateway: via,
+        dev: dev.as_ref().map(|d| d.index),
+        kind,
+        metric,
+        table,
+    };
+    Ok((route, dev))
+}

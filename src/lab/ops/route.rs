@@ -1,0 +1,87 @@
+//! Routes and neighbour entries of a namespace. One added in a namespace
+//! the lab did not make is recorded on its own, so that teardown removes it.
+
+use std::net::IpAddr;
+
+use super::{Op, ip_n};
+use crate::error::Result;
+use crate::lab::Object;
+use crate::netlink::{LinkInfo, RouteSpec};
+use crate::ns::Ns;
+
+impl Op<'_> {
+    /// `ip route add ROUTE [dev DEV]`; `dev` names the route's link.
+    pub fn route_add(&self, ns: &Ns, route: &RouteSpec, dev: Option<&str>) -> Result<()> {
+        self.net.route_add(ns, route)?;
+        self.change(|| route_command("add", ns, route, dev));
+        if !self.lab.owns_netns(ns.name()) {
+            self.lab.created(Object::Route {
+                ns: ns.name().to_string(),
+                ns_id: ns.id(),
+                dst: route.dst_text(),
+                gateway: route.gateway.map_or(String::new(), |g| g.to_string()),
+                kind: route.kind.name().into(),
+                metric: route.metric,
+                table: route.table,
+            });
+        }
+        Ok(())
+    }
+
+    /// `ip route del ROUTE [dev DEV]`.
+    pub fn route_del(&self, ns: &Ns, route: &RouteSpec, dev: Option<&str>) -> Result<()> {
+        self.net.route_del(ns, route)?;
+        self.change(|| route_command("del", ns, route, dev));
+        let dst = route.dst_text();
+        self.lab.removed(|o| {
+            matches!(o, Object::Route { ns: n, dst: d, kind, table, .. }
+                if n == ns.name() && *d == dst && kind == route.kind.name() && *table == route.table)
+        });
+        Ok(())
+    }
+
+    /// `ip neigh add IP lladdr MAC dev DEV` (`mac` as the script wrote it).
+    pub fn neigh_add(
+        &self,
+        ns: &Ns,
+        dev: &LinkInfo,
+        ip: IpAddr,
+        mac: ([u8; 6], &str),
+    ) -> Result<()> {
+        self.net.neigh_add(ns, dev.index, ip, mac.0)?;
+        self.change(|| {
+            let (text, name) = (mac.1.to_lowercase(), &dev.name);
+            format!("ip {}neigh add {ip} lladdr {text} dev {name}", ip_n(ns))
+        });
+        if !self.lab.owns_netns(ns.name()) {
+            self.lab.created(Object::Neigh {
+                ns: ns.name().to_string(),
+                ns_id: ns.id(),
+                index: dev.index,
+                link: dev.name.clone(),
+                ip: ip.to_string(),
+            });
+        }
+        Ok(())
+    }
+
+    /// `ip neigh del IP dev DEV`.
+    pub fn neigh_del(&self, ns: &Ns, dev: &LinkInfo, ip: IpAddr) -> Result<()> {
+        self.net.neigh_del(ns, dev.index, ip)?;
+        self.change(|| format!("ip {}neigh del {ip} dev {}", ip_n(ns), dev.name));
+        let text = ip.to_string();
+        self.lab.removed(|o| {
+            matches!(o, Object::Neigh { ns: n, index, ip, .. }
+                if n == ns.name() && *index == dev.index && *ip == text)
+        });
+        Ok(())
+    }
+}
+
+fn route_command(verb: &str, ns: &Ns, route: &RouteSpec, dev: Option<&str>) -> String {
+    let mut text = format!("ip {}route {verb} {}", ip_n(ns), route.describe());
+    if let Some(d) = dev {
+        text.push_str(&format!(" dev {d}"));
+    }
+    text
+}
