@@ -4,7 +4,7 @@
 
 use rhai::NativeCallContext;
 
-pub use crate::lab::ops::{exec_prefix, ip_n};
+pub use crate::lab::ops::exec_prefix;
 
 use super::session::{Session, at};
 use crate::lab::{Lab, Object};
@@ -12,14 +12,6 @@ use crate::lab::{Lab, Object};
 /// The lab this call's session records into.
 pub fn lab(ctx: &NativeCallContext) -> std::rc::Rc<Lab> {
     Session::of(ctx).lab.clone()
-}
-
-/// Trace a change, as the command that does the same.
-pub fn change(ctx: &NativeCallContext, command: impl FnOnce() -> String) {
-    let lab = lab(ctx);
-    if lab.tracing() {
-        lab.trace(&at(ctx).to_string(), &command(), true);
-    }
 }
 
 /// Trace an operation that changes nothing (shown as a comment).

@@ -1,11 +1,14 @@
 //! Methods and properties of a `Link` handle, by what they touch: its
 //! kernel state (`props`), its state changes (`state`), its addresses
-//! (`addr`), where it sits (`place`: bridge, namespace, deletion).
+//! (`addr`), where it sits (`place`: bridge, namespace, deletion), the
+//! bridge it is (`bridge`), its egress queue (`qdisc`, `netem`).
 
 mod addr;
 mod bridge;
+mod netem;
 mod place;
 mod props;
+mod qdisc;
 mod state;
 
 use super::convert::RhaiResultOf;
@@ -23,6 +26,8 @@ pub(super) fn register(m: &mut Module) {
     m.combine_flatten(exported_module!(addr::link_addr));
     m.combine_flatten(exported_module!(place::link_place));
     m.combine_flatten(exported_module!(bridge::link_bridge));
+    m.combine_flatten(exported_module!(qdisc::link_qdisc));
+    m.combine_flatten(exported_module!(netem::link_netem));
 }
 
 /// Where a live link is: its namespace and index, or not_found when its

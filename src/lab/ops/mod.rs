@@ -8,12 +8,14 @@ mod bridge_vlan;
 mod create;
 mod link;
 mod netns;
+mod qdisc;
 mod record;
 mod route;
 
 pub use bridge_vlan::BridgePort;
 pub use create::VlanSpec;
 pub use netns::{Echoes, host_settings_may_change, ping_target, sysctl_command};
+pub use qdisc::RootQdisc;
 pub use record::{exec_prefix, ip_n, netns_arg};
 
 use std::fmt;

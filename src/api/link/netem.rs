@@ -1,39 +1,53 @@
-//! Impairments on a link's egress: the netem qdisc as `l.netem(...)`.
+use rhai::plugin::*;
+use rhai::{Dynamic, Map};
 
-use rhai::{Dynamic, Map, Module, NativeCallContext};
-
-use super::convert::{OrRaise, Res, check_options, option};
-use super::qdisc::{guard, remember, tc_n};
-use super::{LinkHandle, Net, method, record};
+use crate::api::Link;
+use crate::api::convert::{RhaiResultOf, check_options, forced, option};
+use crate::api::session::op;
 use crate::error::{Error, Result};
+use crate::lab::ops::RootQdisc;
 use crate::netlink::Netem;
 use crate::units::{percent_text, rate_text, time_text};
 
-const NETEM_DOC: &str = r#"
-Impair what leaves this link, like a long or bad line: `delay` (a time
-like tc writes it: "20ms", "1s", "500us"), `jitter` (a random variation
-of the delay, needs `delay`), `loss`, `duplicate`, `corrupt` (a
-percentage of packets: "1%", "0.5%", or a number of percent), `reorder`
-(a percentage of packets sent at once, ahead of the delayed ones; needs
-`delay`) every `gap`th packet (default 1), `rate` (like "10mbit") and
-`limit` (packets the queue holds, default 1000). Replaces the link's
-qdisc (a `shape` too), so it can be changed while traffic flows; every
-option not given is off. Malformed or out-of-range values are errors. An
-impairment on a link the lab did not create is taken off at teardown; a
-qdisc someone else put there is replaced only with `#{ force: true }`.
+#[export_module]
+pub mod link_netem {
+    use super::*;
 
-`tc qdisc replace dev X root netem limit 1000 delay 20ms 5ms loss 1%`
-
-```rhai
-// needs a kernel with netem (CONFIG_NET_SCH_NETEM)
-let l = link::add_veth("a", "b");
-l.netem(#{ delay: "20ms", jitter: "5ms", loss: "1%" });
-print(l.qdisc().kind);    // netem
-print(l.qdisc().delay);   // 20ms
-print(l.qdisc().loss);    // 1%
-l.netem(#{ delay: "50ms", rate: "10mbit" });
-print(l.qdisc().rate);    // 10mbit
-```"#;
+    /// Impair what leaves this link, like a long or bad line: `delay` (a time
+    /// like tc writes it: "20ms", "1s", "500us"), `jitter` (a random variation
+    /// of the delay, needs `delay`), `loss`, `duplicate`, `corrupt` (a
+    /// percentage of packets: "1%", "0.5%", or a number of percent), `reorder`
+    /// (a percentage of packets sent at once, ahead of the delayed ones; needs
+    /// `delay`) every `gap`th packet (default 1), `rate` (like "10mbit") and
+    /// `limit` (packets the queue holds, default 1000). Replaces the link's
+    /// qdisc (a `shape` too), so it can be changed while traffic flows; every
+    /// option not given is off. Malformed or out-of-range values are errors. An
+    /// impairment on a link the lab did not create is taken off at teardown; a
+    /// qdisc someone else put there is replaced only with `#{ force: true }`.
+    ///
+    /// `tc qdisc replace dev X root netem limit 1000 delay 20ms 5ms loss 1%`
+    ///
+    /// ```rhai
+    /// // needs a kernel with netem (CONFIG_NET_SCH_NETEM)
+    /// let l = link::add_veth("a", "b");
+    /// l.netem(#{ delay: "20ms", jitter: "5ms", loss: "1%" });
+    /// print(l.qdisc().kind);    // netem
+    /// print(l.qdisc().delay);   // 20ms
+    /// print(l.qdisc().loss);    // 1%
+    /// l.netem(#{ delay: "50ms", rate: "10mbit" });
+    /// print(l.qdisc().rate);    // 10mbit
+    /// ```
+    #[rhai_fn(global, volatile, return_raw)]
+    pub fn netem(ctx: NativeCallContext, l: &mut Link, options: Map) -> RhaiResultOf<()> {
+        op(&ctx, |op| {
+            l.check()?;
+            let settings = netem_options(&options)?;
+            let info = op.net.link_by_index(&l.ns(), l.index())?;
+            let q = RootQdisc::Netem(settings);
+            op.replace_qdisc(&l.ns(), &info, &q, forced(&options)?)
+        })
+    }
+}
 
 const KEYS: &[&str] = &[
     "delay",
@@ -93,7 +107,7 @@ fn count_option(opts: &Map, key: &str) -> Result<Option<u32>> {
 }
 
 /// Netem settings from the options map.
-fn netem(opts: &Map) -> Result<Netem> {
+fn netem_options(opts: &Map) -> Result<Netem> {
     let action = "impair a link";
     check_options(action, opts, KEYS)?;
     let delay_ns = time_option(opts, "delay")?.unwrap_or(0);
@@ -163,28 +177,4 @@ pub(super) fn describe(n: &Netem, map: &mut Map) {
     if n.rate > 0 {
         put("rate", rate_text(n.rate).into());
     }
-}
-
-pub fn register(m: &mut Module, net: &Net) {
-    let n = net.clone();
-    method("netem", &["l: &mut Link", "options: Map"], NETEM_DOC).set_into_module(
-        m,
-        move |ctx: NativeCallContext<'_>, l: &mut LinkHandle, opts: Map| -> Res<()> {
-            l.check().or_raise(&ctx)?;
-            let settings = netem(&opts).or_raise(&ctx)?;
-            let info = n.link_by_index(&l.ns(), l.index()).or_raise(&ctx)?;
-            guard(&ctx, &n, &l.ns(), l.index(), &info.name, &opts, "replace").or_raise(&ctx)?;
-            n.set_netem(&l.ns(), l.index(), &settings).or_raise(&ctx)?;
-            remember(&ctx, &l.ns(), l.index(), &info.name);
-            record::change(&ctx, || {
-                format!(
-                    "{}qdisc replace dev {} root netem {}",
-                    tc_n(l),
-                    info.name,
-                    settings.tc_args()
-                )
-            });
-            Ok(())
-        },
-    );
 }
