@@ -71,7 +71,7 @@ pub fn entries() -> Vec<Entry> {
                 .entry(ty.to_string())
                 .or_default()
                 .push(entry(ty, f));
-        } else if f["docComments"].as_array().is_some_and(|c| !c.is_empty()) {
+        } else {
             by_type
                 .entry("script".into())
                 .or_default()
@@ -79,7 +79,13 @@ pub fn entries() -> Vec<Entry> {
         }
     }
     for ty in ["Netns", "Link", "Process", "script"] {
-        out.extend(dedup(by_type.remove(ty).unwrap_or_default()));
+        let entries = dedup(by_type.remove(ty).unwrap_or_default());
+        // Script control lists what is documented (and its overloads).
+        out.extend(
+            entries
+                .into_iter()
+                .filter(|e| ty != "script" || !e.doc.is_empty()),
+        );
     }
     for (name, code) in crate::api::STDLIB {
         out.extend(stdlib_entries(name, code));
@@ -265,7 +271,10 @@ fn script_type(t: &str) -> String {
     match t {
         "str" | "String" | "ImmutableString" => "string",
         "i64" | "INT" => "int",
-        "f64" => "float",
+        "f64" | "FLOAT" => "float",
+        "Seconds" => "float",
+        "CommandLine" => "string",
+        "Delay" => "any",
         "Array" => "array",
         "Map" => "map",
         "Dynamic" => "any",

@@ -17,6 +17,10 @@ pub type NetnsOrName = rhai::Dynamic;
 /// A parameter that takes a Link handle or a link name.
 pub type LinkOrName = rhai::Dynamic;
 
+/// A program started with `ns.spawn`.
+#[derive(Clone)]
+pub struct Process(pub crate::sys::spawn::Process);
+
 /// A network namespace, by name ("host" for the starting one).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NetnsHandle {

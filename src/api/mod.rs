@@ -2,39 +2,27 @@
 //! module; every function is registered with its parameter names and its
 //! reference documentation (summary, `ip` equivalent, example).
 
-mod addr;
-mod container;
 mod convert;
-mod exec_methods;
 mod handles;
 mod link;
 mod netns;
-mod process;
-mod record;
+mod process_handle;
 mod resolver;
 mod script;
-mod see;
 mod session;
 mod show;
-mod spawn;
 mod timers;
 
 pub use convert::error_value;
-pub use handles::{Link, LinkHandle, LinkOrName, Netns, NetnsHandle, NetnsOrName};
+pub use handles::{Link, LinkHandle, LinkOrName, Netns, NetnsHandle, NetnsOrName, Process};
 pub use resolver::{Resolver, STDLIB, stdlib_source_of};
 pub use session::Session;
 pub use show::show;
-pub use spawn::ProcessHandle;
 
 use std::rc::Rc;
 
 use rhai::plugin::*;
-use rhai::{Dynamic, Engine, FuncRegistration, Module};
-
-use crate::netlink::Netlink;
-
-/// Shared by every registered function.
-pub type Net = Rc<Netlink>;
+use rhai::{Dynamic, Engine, Module};
 
 /// Names of the script modules, in the order the reference lists them.
 pub const MODULES: &[&str] = &["netns", "link", "bridge", "addr", "container", "lab"];
@@ -44,12 +32,11 @@ pub const MODULES: &[&str] = &["netns", "link", "bridge", "addr", "container", "
 pub fn engine(session: Rc<Session>, script_dir: Option<std::path::PathBuf>) -> Engine {
     let mut engine = Engine::new();
     limits(&mut engine);
-    let net = session.net().clone();
     engine.set_default_tag(Dynamic::from(session));
-    engine.register_type_with_name::<NetnsHandle>("Netns");
-    engine.register_type_with_name::<LinkHandle>("Link");
-    engine.register_type_with_name::<spawn::ProcessHandle>("Process");
-    engine.register_type_with_name::<timers::TimerHandle>("Timer");
+    engine.register_type_with_name::<Netns>("Netns");
+    engine.register_type_with_name::<Link>("Link");
+    engine.register_type_with_name::<Process>("Process");
+    engine.register_type_with_name::<timers::Timer>("Timer");
     engine.register_static_module(
         "netns",
         exported_module!(script::netns::netns_module).into(),
@@ -59,18 +46,17 @@ pub fn engine(session: Rc<Session>, script_dir: Option<std::path::PathBuf>) -> E
         "bridge",
         exported_module!(script::bridge::bridge_module).into(),
     );
-    engine.register_static_module("addr", addr::module().into());
-    engine.register_static_module("container", container::module().into());
-    engine.register_static_module("lab", see::module(&net).into());
+    engine.register_static_module("addr", exported_module!(script::addr::addr_module).into());
+    engine.register_static_module(
+        "container",
+        exported_module!(script::container::container_module).into(),
+    );
+    engine.register_static_module("lab", exported_module!(script::lab::lab_module).into());
     let mut methods = Module::new();
     netns::register(&mut methods);
-    exec_methods::register(&mut methods);
-    spawn::register(&mut methods);
-    container::register_methods(&mut methods);
-    see::register(&mut methods, &net);
     link::register(&mut methods);
-    process::register(&mut methods);
-    timers::register(&mut methods);
+    methods.combine_flatten(exported_module!(process_handle::process_methods));
+    methods.combine_flatten(exported_module!(script::control::script_control));
     engine.register_global_module(methods.into());
     engine.set_module_resolver(Resolver::new(script_dir));
     // Fault injection for the test of internal errors; never documented.
@@ -126,48 +112,4 @@ fn limits(engine: &mut Engine) {
         rhai::Token::Reserved(word) if word.as_str() == "spawn" => rhai::Token::Identifier(word),
         other => other,
     });
-}
-
-/// A registration carrying docs: `doc` is Markdown whose first line is the
-/// summary; it should name the `ip` equivalent and hold a ```rhai example.
-pub(crate) fn func(name: &str, params: &[&str], doc: &str) -> FuncRegistration {
-    FuncRegistration::new(name)
-        .with_params_info(with_return(params))
-        .with_comments(doc_comments(doc))
-        .with_volatility(true)
-}
-
-/// A method or property: found without a module prefix.
-pub(crate) fn method(name: &str, params: &[&str], doc: &str) -> FuncRegistration {
-    func(name, params, doc).in_global_namespace()
-}
-
-pub(crate) fn getter(prop: &str, params: &[&str], doc: &str) -> FuncRegistration {
-    FuncRegistration::new_getter(prop)
-        .with_params_info(with_return(params))
-        .with_comments(doc_comments(doc))
-        .with_volatility(true)
-}
-
-/// Rhai reads the last entry as the return type unless it names a
-/// parameter ("name: type"); functions that return nothing say "()".
-fn with_return(params: &[&str]) -> Vec<String> {
-    let mut out: Vec<String> = params.iter().map(|p| p.to_string()).collect();
-    if out.last().is_none_or(|last| last.contains(':')) {
-        out.push("()".into());
-    }
-    out
-}
-
-fn doc_comments(doc: &str) -> Vec<String> {
-    doc.trim()
-        .lines()
-        .map(|l| {
-            if l.is_empty() {
-                "///".to_string()
-            } else {
-                format!("/// {l}")
-            }
-        })
-        .collect()
 }

@@ -5,18 +5,17 @@
 
 use std::time::{Duration, Instant};
 
-use rhai::{Dynamic, FnPtr, Module, NativeCallContext};
+use rhai::{Dynamic, FnPtr, NativeCallContext};
 
-use super::convert::{OrRaise, Res, raise, seconds};
+use super::convert::{Res, raise};
 use super::session::Session;
-use super::{func, method};
-use crate::error::{Error, Kind, Result};
+use crate::error::{Error, Kind};
 
 /// A scheduled call, as scripts hold it.
 #[derive(Clone, Debug)]
-pub struct TimerHandle(u64);
+pub struct Timer(u64);
 
-struct Timer {
+struct Pending {
     id: u64,
     due: Instant,
     every: Option<Duration>,
@@ -26,42 +25,27 @@ struct Timer {
 /// The calls a session has scheduled.
 #[derive(Default)]
 pub struct Timers {
-    pending: Vec<Timer>,
+    pending: Vec<Pending>,
     last_id: u64,
 }
 
-/// A delay as seconds (`0.5`) or as tc writes times (`"500ms"`, `"2s"`).
-fn delay(what: &str, value: &Dynamic) -> Result<Duration> {
-    if let Ok(text) = value.clone().into_immutable_string() {
-        let us = crate::units::time_us(&text)?;
-        if us == 0 {
-            return Err(
-                Error::invalid(format!("use {text:?} as {what}"), "it must be above 0")
-                    .about(text.as_str()),
-            );
-        }
-        return Ok(Duration::from_micros(us));
-    }
-    seconds(what, value)
-}
-
-fn schedule(
+pub fn schedule(
     ctx: &NativeCallContext,
     after: Duration,
     every: Option<Duration>,
     f: FnPtr,
-) -> TimerHandle {
+) -> Timer {
     let session = Session::of(ctx);
     let mut timers = session.timers.borrow_mut();
     timers.last_id += 1;
     let id = timers.last_id;
-    timers.pending.push(Timer {
+    timers.pending.push(Pending {
         id,
         due: Instant::now() + after,
         every,
         f,
     });
-    TimerHandle(id)
+    Timer(id)
 }
 
 /// When the next scheduled call falls due, if any is pending.
@@ -123,109 +107,8 @@ pub fn wait(ctx: &NativeCallContext, until: Instant) -> Res<()> {
     }
 }
 
-pub fn register(m: &mut Module) {
-    let after_doc = r#"
-Call `f` once, `delay` from now (seconds, or a time like "500ms", "2s"),
-while the script waits in `sleep` or `wait_until`; for fault injection
-during a test. Returns a Timer that `cancel()` stops. Calls still pending
-when the script ends are dropped.
-
-`(sleep DELAY; CMD) &`
-
-```rhai
-let l = link::add_veth("a", "b");
-l.up();
-after("100ms", || l.down());
-print(l.is_up);   // true
-sleep(0.3);
-print(l.is_up);   // false
-```"#;
-    method("after", &["delay: Dynamic", "f: FnPtr", "Timer"], after_doc).set_into_module(
-        m,
-        |ctx: NativeCallContext<'_>, d: Dynamic, f: FnPtr| -> Res<TimerHandle> {
-            let d = delay("a delay", &d).or_raise(&ctx)?;
-            Ok(schedule(&ctx, d, None, f))
-        },
-    );
-
-    let every_doc = r#"
-Call `f` every `period` (seconds, or a time like "500ms"), first one
-period from now, while the script waits in `sleep` or `wait_until`; until
-`cancel()` or the end of the script. A call that overruns skips the
-ticks it missed.
-
-`while sleep PERIOD; do CMD; done &`
-
-```rhai
-let n = [0];
-let t = every("50ms", || n[0] += 1);
-sleep(0.28);
-t.cancel();
-print(n[0] >= 4 && n[0] <= 6);   // true
-```"#;
-    method(
-        "every",
-        &["period: Dynamic", "f: FnPtr", "Timer"],
-        every_doc,
-    )
-    .set_into_module(
-        m,
-        |ctx: NativeCallContext<'_>, d: Dynamic, f: FnPtr| -> Res<TimerHandle> {
-            let d = delay("a period", &d).or_raise(&ctx)?;
-            Ok(schedule(&ctx, d, Some(d), f))
-        },
-    );
-
-    method(
-        "cancel",
-        &["t: &mut Timer"],
-        r#"
-Stop a scheduled call (`after` or `every`); cancelling twice is harmless.
-
-```rhai
-let t = after(0.1, || print("never"));
-t.cancel();
-sleep(0.2);
-print("done");   // done
-```"#,
-    )
-    .set_into_module(m, |ctx: NativeCallContext<'_>, t: &mut TimerHandle| {
-        let id = t.0;
-        let session = Session::of(&ctx);
-        session.timers.borrow_mut().pending.retain(|x| x.id != id);
-    });
-
-    let sleep_doc = r#"
-Wait `delay` (seconds, or a time like "500ms"), running the calls
-scheduled with `after` and `every` as they fall due. Ctrl-C interrupts it.
-(It replaces Rhai's own `sleep`, which runs nothing while it waits.)
-
-`sleep DELAY`
-
-```rhai
-let t = timestamp();
-sleep("200ms");
-print(t.elapsed >= 0.2);   // true
-```"#;
-    // One registration per type: Rhai's own sleep(FLOAT) and sleep(INT)
-    // would otherwise win over a Dynamic parameter.
-    fn sleep(ctx: NativeCallContext, d: Dynamic) -> Res<()> {
-        let d = delay("the time to sleep", &d).or_raise(&ctx)?;
-        wait(&ctx, Instant::now() + d)
-    }
-    func("sleep", &["seconds: float"], sleep_doc)
-        .in_global_namespace()
-        .set_into_module(m, |ctx: NativeCallContext<'_>, s: rhai::FLOAT| {
-            sleep(ctx, s.into())
-        });
-    func("sleep", &["seconds: int"], sleep_doc)
-        .in_global_namespace()
-        .set_into_module(m, |ctx: NativeCallContext<'_>, s: rhai::INT| {
-            sleep(ctx, s.into())
-        });
-    func("sleep", &["delay: &str"], sleep_doc)
-        .in_global_namespace()
-        .set_into_module(m, |ctx: NativeCallContext<'_>, s: &str| {
-            sleep(ctx, s.to_string().into())
-        });
+/// Stop a scheduled call; cancelling twice is harmless.
+pub fn cancel(ctx: &NativeCallContext, t: &Timer) {
+    let session = Session::of(ctx);
+    session.timers.borrow_mut().pending.retain(|x| x.id != t.0);
 }

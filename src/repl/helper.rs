@@ -105,7 +105,7 @@ impl Knowledge for ReplHelper {
                     Some("Netns")
                 } else if v.is::<LinkHandle>() {
                     Some("Link")
-                } else if v.is::<crate::api::ProcessHandle>() {
+                } else if v.is::<crate::api::Process>() {
                     Some("Process")
                 } else {
                     None

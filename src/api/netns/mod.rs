@@ -1,10 +1,12 @@
 //! Methods and properties of a `Netns` handle, by what they touch: its
 //! links and itself (`props`), its sysctls (`sysctl`), pings sent from it
-//! (`ping`), its routes (`routes`) and neighbours (`neigh`). Programs
-//! run in it have files of their own beside this folder.
+//! (`ping`), its routes (`routes`) and neighbours (`neigh`), programs run
+//! in it (`programs`) and what they do there (`inspect`).
 
+mod inspect;
 mod neigh;
 mod ping;
+mod programs;
 mod props;
 mod routes;
 mod sysctl;
@@ -19,4 +21,6 @@ pub(super) fn register(m: &mut Module) {
     m.combine_flatten(exported_module!(ping::netns_ping));
     m.combine_flatten(exported_module!(routes::netns_routes));
     m.combine_flatten(exported_module!(neigh::netns_neigh));
+    m.combine_flatten(exported_module!(programs::netns_programs));
+    m.combine_flatten(exported_module!(inspect::netns_inspect));
 }

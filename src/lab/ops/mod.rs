@@ -8,6 +8,7 @@ mod bridge_vlan;
 mod create;
 mod link;
 mod netns;
+mod program;
 mod qdisc;
 mod record;
 mod route;

@@ -1,0 +1,105 @@
+//! The `lab` module: seeing the lab from a script.
+
+use rhai::plugin::*;
+use rhai::{Array, Dynamic, INT, Map};
+
+use crate::api::convert::{RhaiResultOf, check_options, raise, seconds};
+use crate::api::session::Session;
+use crate::error::Error;
+use crate::show::pingall;
+
+#[export_module]
+pub mod lab_module {
+    use super::*;
+
+    /// The live topology, read from the kernel, as `netscript show --json`
+    /// gives it: `#{ namespaces: [#{ name, links: [#{ name, index, kind, up,
+    /// state, mtu, mac, addresses, master, peer: #{ netns, link } }], routes }] }`.
+    ///
+    /// `netscript show --json`
+    ///
+    /// ```rhai
+    /// let r1 = netns::add("r1");
+    /// link::add_veth("eth0", "veth1", #{ netns: r1 });
+    /// let snap = lab::snapshot();
+    /// let host = snap.namespaces.filter(|ns| ns.name == "host")[0];
+    /// print(host.links.filter(|l| l.name == "veth1")[0].peer);   // #{"link": "eth0", "netns": "r1"}
+    /// ```
+    #[rhai_fn(volatile)]
+    pub fn snapshot(ctx: NativeCallContext) -> Map {
+        let snap = crate::show::snapshot(Session::of(&ctx).net(), None);
+        to_dynamic(snap.to_json())
+            .try_cast::<Map>()
+            .unwrap_or_default()
+    }
+
+    /// The global `pingall()`, by its module name (for modules that define their own `pingall`).
+    ///
+    /// ```rhai
+    /// print(lab::pingall().sent);   // 0
+    /// ```
+    #[rhai_fn(volatile, return_raw)]
+    pub fn pingall(ctx: NativeCallContext) -> RhaiResultOf<Map> {
+        run_pingall(&ctx, Map::new())
+    }
+}
+
+fn to_dynamic(v: serde_json::Value) -> Dynamic {
+    use serde_json::Value as V;
+    match v {
+        V::Null => Dynamic::UNIT,
+        V::Bool(b) => b.into(),
+        V::Number(n) => n.as_i64().map_or_else(
+            || Dynamic::from_float(n.as_f64().unwrap_or(0.0)),
+            Dynamic::from_int,
+        ),
+        V::String(s) => s.into(),
+        V::Array(items) => Dynamic::from_array(items.into_iter().map(to_dynamic).collect()),
+        V::Object(map) => {
+            let mut m = Map::new();
+            for (k, v) in map {
+                m.insert(k.into(), to_dynamic(v));
+            }
+            Dynamic::from_map(m)
+        }
+    }
+}
+
+pub(in crate::api) fn run_pingall(ctx: &NativeCallContext, opts: Map) -> RhaiResultOf<Map> {
+    check_options("ping all", &opts, &["pairs", "timeout"]).map_err(|e| raise(ctx, e))?;
+    let mut o = pingall::Options::default();
+    if let Some(p) = opts.get("pairs") {
+        match p.to_string().as_str() {
+            "spanning" => o.spanning = true,
+            "all" => {}
+            other => {
+                let e = Error::invalid(
+                    format!("ping {other:?} pairs"),
+                    "pairs is \"all\" or \"spanning\"",
+                );
+                return Err(raise(ctx, e));
+            }
+        }
+    }
+    if let Some(t) = opts.get("timeout") {
+        o.timeout = seconds("option `timeout`", t).map_err(|e| raise(ctx, e))?;
+    }
+    let results = pingall::pingall(Session::of(ctx).net(), None, &o);
+    let dropped = results.iter().filter(|r| !r.ok).count();
+    let pairs: Array = results
+        .iter()
+        .map(|r| {
+            let mut m = Map::new();
+            m.insert("from".into(), r.from.clone().into());
+            m.insert("to".into(), r.to.clone().into());
+            m.insert("address".into(), r.address.to_string().into());
+            m.insert("ok".into(), r.ok.into());
+            Dynamic::from_map(m)
+        })
+        .collect();
+    let mut out = Map::new();
+    out.insert("sent".into(), Dynamic::from_int(results.len() as INT));
+    out.insert("dropped".into(), Dynamic::from_int(dropped as INT));
+    out.insert("pairs".into(), pairs.into());
+    Ok(out)
+}

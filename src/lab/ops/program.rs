@@ -1,0 +1,70 @@
+//! Programs run in a namespace: waited for (`exec`, `run`, `shell`) or in
+//! the background (`spawn`, recorded so that the lab stops it). A program
+//! in the host may change its settings, which new namespaces copy: the
+//! namespace made ahead is not used after one (said before it starts and
+//! after it ends).
+
+use super::{Op, exec_prefix, host_settings_may_change};
+use crate::error::Result;
+use crate::lab::Object;
+use crate::ns::Ns;
+use crate::sys::command::{self, Options, Target};
+use crate::sys::exec::{self, Output};
+use crate::sys::spawn::{self, Process};
+
+impl Op<'_> {
+    /// `ip netns exec NS CMD...`, waited for, its output collected.
+    pub fn exec(&self, ns: &Ns, argv: &[String], opts: &Options) -> Result<Output> {
+        let target = self.program_target(ns, argv)?;
+        let out = exec::exec(&target, argv, opts);
+        host_settings_may_change(ns);
+        out
+    }
+
+    /// The same with its output shown; a non-zero status is an error.
+    pub fn run(&self, ns: &Ns, argv: &[String], opts: &Options) -> Result<()> {
+        let target = self.program_target(ns, argv)?;
+        let done = exec::run(&target, argv, opts);
+        host_settings_may_change(ns);
+        done
+    }
+
+    /// `ip netns exec NS $SHELL` on the terminal: its exit status.
+    pub fn shell(&self, ns: &Ns) -> Result<i32> {
+        let target = target(ns)?;
+        self.look(|| format!("{}$SHELL", exec_prefix(ns)));
+        let status = exec::shell(&target);
+        host_settings_may_change(ns);
+        status
+    }
+
+    /// `ip netns exec NS CMD &`: recorded, so that the lab stops it.
+    pub fn spawn(&self, ns: &Ns, argv: &[String], opts: &Options, detach: bool) -> Result<Process> {
+        let target = target(ns)?;
+        let process = spawn::spawn(&target, argv, opts, detach)?;
+        let pid = process.borrow().pid;
+        self.look(|| format!("{}{} &", exec_prefix(ns), command::display(argv)));
+        if let Some(start) = crate::lab::process_start(pid) {
+            let netns = ns.name().to_string();
+            self.lab.created(Object::Process { pid, start, netns });
+        }
+        Ok(process)
+    }
+
+    fn program_target(&self, ns: &Ns, argv: &[String]) -> Result<Target> {
+        let target = target(ns)?;
+        self.look(|| format!("{}{}", exec_prefix(ns), command::display(argv)));
+        Ok(target)
+    }
+}
+
+/// Where a program runs.
+fn target(ns: &Ns) -> Result<Target> {
+    let file = ns.open()?;
+    host_settings_may_change(ns);
+    let name = match ns {
+        Ns::Host => None,
+        Ns::Named(n) => Some(n.clone()),
+    };
+    Ok(Target { file, name })
+}
