@@ -2,7 +2,6 @@
 //! script function is registered with (`netscript docs`).
 
 use std::collections::BTreeMap;
-use std::rc::Rc;
 
 use serde_json::Value;
 
@@ -45,7 +44,7 @@ pub const HANDLES: &[&str] = &["Netns", "Link", "Process"];
 
 /// Every documented entry, sections in reference order.
 pub fn entries() -> Vec<Entry> {
-    let engine = crate::api::engine(listing_session(), None);
+    let engine = crate::api::engine(crate::api::Session::listing(), None);
     let json: Value =
         serde_json::from_str(&engine.gen_fn_metadata_to_json(false).expect("metadata"))
             .expect("metadata is JSON");
@@ -285,15 +284,9 @@ fn script_type(t: &str) -> String {
     .replace("Netns|String", "Netns | string")
 }
 
-/// A session for an engine whose functions are listed, never called.
-fn listing_session() -> Rc<crate::api::Session> {
-    let net = Rc::new(crate::netlink::Netlink::new().expect("netlink backend"));
-    crate::api::Session::new(net, Rc::new(crate::lab::Lab::unrecorded(false)))
-}
-
 /// Rhai definition stubs (`.d.rhai`) of the whole API, for editors.
 pub fn definitions() -> String {
-    let engine = crate::api::engine(listing_session(), None);
+    let engine = crate::api::engine(crate::api::Session::listing(), None);
     engine
         .definitions()
         .include_standard_packages(false)

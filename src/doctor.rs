@@ -1,7 +1,7 @@
 //! `netscript doctor`: what this machine lets netscript do, checked for
 //! real (not guessed from uid), with what to do about what fails.
 
-use crate::runner::{FAILED, OK};
+use crate::exit::Exit;
 use crate::sys::privileges::{CAP_NET_ADMIN, CAP_NET_RAW, CAP_SYS_ADMIN, capability};
 
 struct Check {
@@ -107,7 +107,7 @@ fn probe() -> Probed {
     (out, optional)
 }
 
-pub fn run() -> i32 {
+pub fn run() -> Exit {
     let mut checks = vec![
         Check {
             what: "CAP_NET_ADMIN (links, addresses, routes)",
@@ -193,5 +193,5 @@ pub fn run() -> i32 {
     for m in missing {
         println!("{m}");
     }
-    if failed { FAILED } else { OK }
+    if failed { Exit::Failed } else { Exit::Ok }
 }

@@ -9,6 +9,7 @@ pub mod diag;
 pub mod docs;
 pub mod doctor;
 pub mod error;
+pub mod exit;
 pub mod interrupt;
 pub mod lab;
 pub mod lifecycle;

@@ -4,9 +4,9 @@
 
 use std::rc::Rc;
 
+use crate::exit::Exit;
 use crate::lab::{self, Lab, Teardown};
 use crate::netlink::Netlink;
-use crate::runner::{FAILED, OK, USAGE};
 
 /// How a run treats its lab.
 #[derive(Clone, Debug, Default)]
@@ -26,13 +26,13 @@ pub enum Ending {
 
 /// The lab a script run records into, after checking no lab of that name
 /// is up (or removing it with --replace).
-pub fn begin(net: &Netlink, name: &str, script: &str, policy: &Policy) -> Result<Rc<Lab>, i32> {
+pub fn begin(net: &Netlink, name: &str, script: &str, policy: &Policy) -> Result<Rc<Lab>, Exit> {
     if let Err(e) = lab::check_name(name) {
         eprintln!("netscript: {e}");
         if let Some(help) = &e.help {
             eprintln!("  help: {help}");
         }
-        return Err(USAGE);
+        return Err(Exit::Usage);
     }
     match lab::load(name) {
         Ok(Some(existing)) if !existing.objects.is_empty() => {
@@ -52,15 +52,14 @@ pub fn begin(net: &Netlink, name: &str, script: &str, policy: &Policy) -> Result
                     when(existing.created)
                 );
                 eprintln!("  help: remove it with `netscript down {name}`, or run with --replace");
-                return Err(FAILED);
+                return Err(Exit::Failed);
             }
         }
         Ok(_) => {
             let _ = std::fs::remove_file(lab::ledger_path(name));
         }
         Err(e) => {
-            eprintln!("netscript: {e}");
-            return Err(FAILED);
+            return Err(crate::exit::fail(e));
         }
     }
     Ok(Rc::new(Lab::recorded(name, script, policy.trace)))
@@ -117,15 +116,14 @@ fn report(title: &str, done: &Teardown) {
 }
 
 /// `netscript down LAB|FILE...`
-pub fn down(labs: &[String]) -> i32 {
+pub fn down(labs: &[String]) -> Exit {
     let net = match Netlink::new() {
         Ok(n) => n,
         Err(e) => {
-            eprintln!("netscript: {e}");
-            return FAILED;
+            return crate::exit::fail(e);
         }
     };
-    let mut status = OK;
+    let mut status = Exit::Ok;
     for arg in labs {
         let name = lab::name_from_arg(arg);
         match lab::load(&name) {
@@ -145,11 +143,10 @@ pub fn down(labs: &[String]) -> i32 {
             }
             Ok(None) => {
                 eprintln!("netscript: no lab named \"{name}\" is up (netscript ls lists them)");
-                status = FAILED;
+                status = Exit::Failed;
             }
             Err(e) => {
-                eprintln!("netscript: {e}");
-                status = FAILED;
+                status = crate::exit::fail(e);
             }
         }
     }
@@ -157,11 +154,11 @@ pub fn down(labs: &[String]) -> i32 {
 }
 
 /// `netscript ls`
-pub fn ls() -> i32 {
+pub fn ls() -> Exit {
     let labs = lab::all();
     if labs.is_empty() {
         println!("no labs are up");
-        return OK;
+        return Exit::Ok;
     }
     for l in labs {
         let script = if l.script.is_empty() {
@@ -179,7 +176,7 @@ pub fn ls() -> i32 {
             println!("  - {}", o.describe());
         }
     }
-    OK
+    Exit::Ok
 }
 
 /// A Unix time as "2026-11-27 21:05:09 UTC".

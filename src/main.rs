@@ -7,5 +7,5 @@ fn main() {
     unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) };
     let args = netscript::cli::normalize(std::env::args_os().collect());
     let cli = netscript::cli::Cli::parse_from(args);
-    std::process::exit(netscript::runner::main(cli));
+    std::process::exit(netscript::runner::main(cli).code());
 }

@@ -8,35 +8,25 @@ use rhai::{Dynamic, EvalAltResult, Scope};
 
 use crate::api::Session;
 use crate::cli::{Cli, Command};
-use crate::diag::{self, Report, Sources};
+use crate::diag::{self, Sources};
+use crate::exit::Exit;
 use crate::lifecycle::{Ending, Policy};
 use crate::netlink::Netlink;
 
-/// Exit statuses.
-pub const OK: i32 = 0;
-pub const FAILED: i32 = 1;
-pub const USAGE: i32 = 2;
-/// A bug in netscript (EX_SOFTWARE): the lab was rolled back.
-pub const INTERNAL: i32 = 70;
-
 use crate::sys::privileges::CAP_NET_ADMIN;
 
-pub fn main(cli: Cli) -> i32 {
+pub fn main(cli: Cli) -> Exit {
     if cli.sandbox
         && let Err(e) = crate::sys::sandbox::enter()
     {
-        eprintln!("netscript: {e}");
-        if let Some(h) = e.help {
-            eprintln!("  help: {h}");
-        }
-        return FAILED;
+        return crate::exit::fail_with(&e);
     }
     if !cli.sandbox && cli.args.iter().any(|a| a == "--sandbox") {
         eprintln!(
             "netscript: --sandbox after the script is an argument of the script, not an option"
         );
         eprintln!("  to run in a sandbox, put it first: netscript --sandbox FILE [ARGS...]");
-        return USAGE;
+        return Exit::Usage;
     }
     let policy = Policy {
         lab: cli.lab,
@@ -59,7 +49,7 @@ fn dispatch(
     args: Vec<String>,
     sandbox: bool,
     policy: &Policy,
-) -> i32 {
+) -> Exit {
     match command {
         Some(Command::Check { files }) => check(&files),
         Some(Command::Down { labs }) => crate::lifecycle::down(&labs),
@@ -77,21 +67,18 @@ fn dispatch(
             } else {
                 print!("{}", crate::docs::reference());
             }
-            OK
+            Exit::Ok
         }
         Some(Command::Completions { shell }) => {
             let mut cmd = <crate::cli::Cli as clap::CommandFactory>::command();
             clap_complete::generate(shell, &mut cmd, "netscript", &mut std::io::stdout());
-            OK
+            Exit::Ok
         }
         Some(Command::Man) => {
             let cmd = <crate::cli::Cli as clap::CommandFactory>::command();
             match clap_mangen::Man::new(cmd).render(&mut std::io::stdout()) {
-                Ok(()) => OK,
-                Err(e) => {
-                    eprintln!("netscript: {e}");
-                    FAILED
-                }
+                Ok(()) => Exit::Ok,
+                Err(e) => crate::exit::fail(e),
             }
         }
         Some(Command::Doctor) => crate::doctor::run(),
@@ -102,12 +89,12 @@ fn dispatch(
                 file.as_deref()
                     .map_or("FILE".into(), |f| f.display().to_string())
             );
-            FAILED
+            Exit::Failed
         }
         None if file.is_none() && std::io::stdin().is_terminal() => match backend(sandbox) {
             Ok(net) => {
                 let lab = Rc::new(crate::lab::Lab::unrecorded(policy.trace));
-                crate::repl::run(Session::new(net, lab), sandbox)
+                crate::repl::run(net.clone(), Session::new(net, lab), sandbox)
             }
             Err(code) => code,
         },
@@ -126,7 +113,7 @@ fn dispatch(
 }
 
 /// (display name, text, directory for imports), or an exit status.
-fn read_script(file: Option<&Path>) -> Result<(String, String, Option<PathBuf>), i32> {
+fn read_script(file: Option<&Path>) -> Result<(String, String, Option<PathBuf>), Exit> {
     match file {
         Some(path) if path != Path::new("-") => match std::fs::read_to_string(path) {
             Ok(text) => Ok((
@@ -136,52 +123,41 @@ fn read_script(file: Option<&Path>) -> Result<(String, String, Option<PathBuf>),
             )),
             Err(e) => {
                 eprintln!("netscript: cannot read {}: {e}", path.display());
-                Err(USAGE)
+                Err(Exit::Usage)
             }
         },
         _ => {
             let mut text = String::new();
             if let Err(e) = std::io::stdin().read_to_string(&mut text) {
                 eprintln!("netscript: cannot read the script from stdin: {e}");
-                return Err(USAGE);
+                return Err(Exit::Usage);
             }
             Ok(("<stdin>".into(), text, None))
         }
     }
 }
 
-/// Replace a `#!` first line by a blank comment of the same length, so
-/// the compiler accepts it and every offset stays where it was. (Reports
-/// still show the original text.)
-pub fn blank_shebang(text: &str) -> String {
-    if !text.starts_with("#!") {
-        return text.to_string();
-    }
-    let end = text.find('\n').unwrap_or(text.len());
-    format!("//{}{}", " ".repeat(end.saturating_sub(2)), &text[end..])
-}
-
-fn check(files: &[PathBuf]) -> i32 {
+fn check(files: &[PathBuf]) -> Exit {
     let engine = crate::api::parser();
-    let mut status = OK;
+    let mut status = Exit::Ok;
     for file in files {
         let original = match std::fs::read_to_string(file) {
             Ok(t) => t,
             Err(e) => {
                 eprintln!("netscript: cannot read {}: {e}", file.display());
-                status = USAGE;
+                status = Exit::Usage;
                 continue;
             }
         };
         let name = file.display().to_string();
-        match engine.compile(blank_shebang(&original)) {
+        match engine.compile(diag::blank_shebang(&original)) {
             Ok(_) => println!("ok  {name}"),
             Err(e) => {
                 eprint!(
                     "{}",
-                    render(&diag::from_parse(&e, &Sources::new(&name, &original)))
+                    diag::for_stderr(&diag::from_parse(&e, &Sources::new(&name, &original)))
                 );
-                status = USAGE;
+                status = Exit::Usage;
             }
         }
     }
@@ -197,7 +173,7 @@ pub fn run(
     sandbox: bool,
     lab_name: &str,
     policy: &Policy,
-) -> i32 {
+) -> Exit {
     // First, so a signal that comes while the lab is being set up (its
     // ledger already made) still ends in a rollback.
     crate::interrupt::install();
@@ -225,16 +201,16 @@ fn evaluate(
     dir: Option<PathBuf>,
     args: Vec<String>,
     session: Rc<Session>,
-) -> (i32, Ending) {
-    let code = blank_shebang(text);
+) -> (Exit, Ending) {
+    let code = diag::blank_shebang(text);
     let sources = Sources::new(name, text);
     let mut engine = crate::api::engine(session.clone(), dir);
     engine.on_progress(|_| crate::interrupt::requested().then_some(Dynamic::UNIT));
     let mut ast = match engine.compile(&code) {
         Ok(ast) => ast,
         Err(e) => {
-            eprint!("{}", render(&diag::from_parse(&e, &sources)));
-            return (USAGE, Ending::Success);
+            eprint!("{}", diag::for_stderr(&diag::from_parse(&e, &sources)));
+            return (Exit::Usage, Ending::Success);
         }
     };
     ast.set_source(name);
@@ -244,23 +220,31 @@ fn evaluate(
     let result = match diag::internal::catch(|| engine.run_ast_with_scope(&mut scope, &ast)) {
         Ok(result) => result,
         Err(report) => {
-            eprint!("{}", render(&report));
-            return (INTERNAL, Ending::Failure);
+            eprint!("{}", diag::for_stderr(&report));
+            return (Exit::Internal, Ending::Failure);
         }
     };
     match result {
-        Ok(()) => (session.take_exit_status().unwrap_or(OK), Ending::Success),
+        Ok(()) => (
+            session.take_exit_status().map_or(Exit::Ok, Exit::script),
+            Ending::Success,
+        ),
         // exit() inside a closure comes back wrapped in the call's error.
-        Err(_) if let Some(code) = session.take_exit_status() => (code, Ending::Success),
+        Err(_) if let Some(code) = session.take_exit_status() => {
+            (Exit::script(code), Ending::Success)
+        }
         Err(e) => match *e {
-            EvalAltResult::Exit(..) => (OK, Ending::Success),
+            EvalAltResult::Exit(..) => (Exit::Ok, Ending::Success),
             ref err => {
                 let signatures = crate::api::signatures(&engine);
-                eprint!("{}", render(&diag::from_eval(err, &sources, &signatures)));
+                eprint!(
+                    "{}",
+                    diag::for_stderr(&diag::from_eval(err, &sources, &signatures))
+                );
                 let status = if crate::interrupt::requested() {
-                    130
+                    Exit::Interrupted
                 } else {
-                    FAILED
+                    Exit::Failed
                 };
                 (status, Ending::Failure)
             }
@@ -269,26 +253,10 @@ fn evaluate(
 }
 
 /// The netlink backend; in a sandbox, also bring its loopback up.
-fn backend(sandbox: bool) -> Result<Rc<Netlink>, i32> {
-    let net = Netlink::new().map_err(|e| {
-        eprintln!("netscript: {e}");
-        FAILED
-    })?;
+fn backend(sandbox: bool) -> Result<Rc<Netlink>, Exit> {
+    let net = Netlink::new().map_err(crate::exit::fail)?;
     if sandbox && let Err(e) = net.set_up(&crate::ns::Ns::Host, 1, true) {
-        eprintln!("netscript: {e}");
-        return Err(FAILED);
+        return Err(crate::exit::fail(e));
     }
     Ok(Rc::new(net))
-}
-
-/// Draw a report for stderr: colour only on a terminal without NO_COLOR.
-pub fn render(report: &Report) -> String {
-    let tty = std::io::stderr().is_terminal();
-    let color = tty && std::env::var_os("NO_COLOR").is_none();
-    let width = std::env::var("COLUMNS")
-        .ok()
-        .and_then(|c| c.parse().ok())
-        .filter(|_| tty)
-        .unwrap_or(100);
-    diag::render(report, color, width)
 }

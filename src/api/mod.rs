@@ -113,3 +113,22 @@ fn limits(engine: &mut Engine) {
         other => other,
     });
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The engine `netscript docs` lists has no backend: every function is
+    /// there, and calling one says it only lists them (nothing was opened).
+    #[test]
+    fn a_listing_engine_has_no_backend() {
+        let engine = engine(Session::listing(), None);
+        assert!(
+            signatures(&engine)
+                .iter()
+                .any(|s| s.starts_with("netns::add("))
+        );
+        let err = engine.run("netns::add(\"r1\");").unwrap_err();
+        assert!(err.to_string().contains("no netlink backend"), "{err}");
+    }
+}

@@ -12,13 +12,15 @@ use rhai::NativeCallContext;
 
 use super::convert::{OrRaise, Res};
 use super::timers::Timers;
-use crate::error::Result;
+use crate::error::{Error, Kind, Result};
 use crate::lab::Lab;
 use crate::lab::ops::{At, Op};
 use crate::netlink::Netlink;
 
 pub struct Session {
-    net: Rc<Netlink>,
+    /// None for an engine whose functions are listed, never called
+    /// (`netscript docs`, `--definitions`): it opens nothing.
+    net: Option<Rc<Netlink>>,
     pub lab: Rc<Lab>,
     pub(super) timers: RefCell<Timers>,
     exit: Cell<Option<i32>>,
@@ -27,8 +29,18 @@ pub struct Session {
 impl Session {
     pub fn new(net: Rc<Netlink>, lab: Rc<Lab>) -> Rc<Session> {
         Rc::new(Session {
-            net,
+            net: Some(net),
             lab,
+            timers: RefCell::default(),
+            exit: Cell::new(None),
+        })
+    }
+
+    /// A session for an engine that only lists its functions.
+    pub fn listing() -> Rc<Session> {
+        Rc::new(Session {
+            net: None,
+            lab: Rc::new(Lab::unrecorded(false)),
             timers: RefCell::default(),
             exit: Cell::new(None),
         })
@@ -41,8 +53,15 @@ impl Session {
             .expect("every engine carries its session as its tag")
     }
 
-    pub fn net(&self) -> &Rc<Netlink> {
-        &self.net
+    /// The backend; an error in an engine that only lists functions.
+    pub fn net(&self) -> Result<&Rc<Netlink>> {
+        self.net.as_ref().ok_or_else(|| {
+            Error::new(
+                Kind::Os,
+                "call a netscript function",
+                "this engine only lists the functions (it has no netlink backend)",
+            )
+        })
     }
 
     /// The status given to `exit` by the script that just ran, if any.
@@ -68,7 +87,7 @@ pub(super) fn at<'a>(ctx: &'a NativeCallContext) -> At<'a> {
 pub(super) fn op<T>(ctx: &NativeCallContext, f: impl FnOnce(&Op) -> Result<T>) -> Res<T> {
     let session = Session::of(ctx);
     let op = Op {
-        net: session.net(),
+        net: session.net().or_raise(ctx)?,
         lab: &session.lab,
         at: at(ctx),
     };
@@ -78,5 +97,5 @@ pub(super) fn op<T>(ctx: &NativeCallContext, f: impl FnOnce(&Op) -> Result<T>) -
 /// A read of kernel state for the current call.
 pub(super) fn read<T>(ctx: &NativeCallContext, f: impl FnOnce(&Netlink) -> Result<T>) -> Res<T> {
     let session = Session::of(ctx);
-    f(session.net()).or_raise(ctx)
+    f(session.net().or_raise(ctx)?).or_raise(ctx)
 }

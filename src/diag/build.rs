@@ -75,6 +75,17 @@ struct Frame {
     subject: Option<Subject>,
 }
 
+/// Replace a `#!` first line by a blank comment of the same length, so
+/// the compiler accepts it and every offset stays where it was. (Reports
+/// still show the original text.)
+pub fn blank_shebang(text: &str) -> String {
+    if !text.starts_with("#!") {
+        return text.to_string();
+    }
+    let end = text.find('\n').unwrap_or(text.len());
+    format!("//{}{}", " ".repeat(end.saturating_sub(2)), &text[end..])
+}
+
 /// A report for an error raised while running a script. `signatures` are
 /// the registered function signatures, used to suggest the right call.
 pub fn from_eval(err: &EvalAltResult, sources: &Sources, signatures: &[String]) -> Report {

@@ -6,6 +6,6 @@ pub mod internal;
 mod report;
 mod span;
 
-pub use build::{Sources, from_eval, from_parse};
-pub use report::{Report, render};
+pub use build::{Sources, blank_shebang, from_eval, from_parse};
+pub use report::{Report, for_stderr, render};
 pub use span::{byte_offset, call_span, token_span, unclosed};

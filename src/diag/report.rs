@@ -82,3 +82,17 @@ pub fn render(report: &Report, color: bool, width: usize) -> String {
     }
     out
 }
+
+/// Draw a report for stderr: colour only on a terminal without NO_COLOR,
+/// as wide as the terminal says (`COLUMNS`), else 100 columns.
+pub fn for_stderr(report: &Report) -> String {
+    use std::io::IsTerminal;
+    let tty = std::io::stderr().is_terminal();
+    let color = tty && std::env::var_os("NO_COLOR").is_none();
+    let width = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .filter(|_| tty)
+        .unwrap_or(100);
+    render(report, color, width)
+}

@@ -26,9 +26,9 @@ pub fn run(line: &str, session: &mut Session, entries: &[Entry]) -> Next {
             );
         }
         ":load" | ":l" if !arg.is_empty() => match std::fs::read_to_string(arg) {
-            Ok(text) => match session.eval(&crate::runner::blank_shebang(&text)) {
+            Ok(text) => match session.eval(&crate::diag::blank_shebang(&text)) {
                 Outcome::Value(_) => println!("loaded {arg}"),
-                Outcome::Failed(report) => eprint!("{}", crate::runner::render(&report)),
+                Outcome::Failed(report) => eprint!("{}", crate::diag::for_stderr(&report)),
                 Outcome::Exit(code) => return Next::Quit(code),
             },
             Err(e) => eprintln!("cannot read {arg}: {e}"),

@@ -17,9 +17,11 @@ use rustyline::{CompletionType, Config, Editor};
 use helper::ReplHelper;
 use session::{Outcome, Session};
 
+use crate::exit::Exit;
+use crate::netlink::Netlink;
+
 /// Run the REPL until `:quit`, Ctrl-D or `exit()`; the exit status.
-pub fn run(api: Rc<crate::api::Session>, sandbox: bool) -> i32 {
-    let net = api.net().clone();
+pub fn run(net: Rc<Netlink>, api: Rc<crate::api::Session>, sandbox: bool) -> Exit {
     let colour = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let config = Config::builder()
         .auto_add_history(false)
@@ -31,7 +33,7 @@ pub fn run(api: Rc<crate::api::Session>, sandbox: bool) -> i32 {
         Ok(e) => e,
         Err(e) => {
             eprintln!("netscript: cannot start the REPL: {e}");
-            return crate::runner::FAILED;
+            return Exit::Failed;
         }
     };
     editor.set_helper(Some(ReplHelper::new(net.clone(), colour)));
@@ -41,7 +43,7 @@ pub fn run(api: Rc<crate::api::Session>, sandbox: bool) -> i32 {
     }
     crate::interrupt::install();
     let entries = crate::docs::entries();
-    let mut session = Session::new(api);
+    let mut session = Session::new(net, api);
     let prompt = if sandbox {
         "netscript (sandbox)> "
     } else {
@@ -61,7 +63,7 @@ pub fn run(api: Rc<crate::api::Session>, sandbox: bool) -> i32 {
                 if line.trim_start().starts_with(':') {
                     match commands::run(&line, &mut session, &entries) {
                         commands::Next::Continue => {}
-                        commands::Next::Quit(code) => break code,
+                        commands::Next::Quit(code) => break Exit::script(code),
                     }
                 } else if crate::diag::unclosed(&line).is_some() {
                     println!("(unfinished input dropped)");
@@ -73,8 +75,8 @@ pub fn run(api: Rc<crate::api::Session>, sandbox: bool) -> i32 {
                                 println!("{text}");
                             }
                         }
-                        Outcome::Failed(report) => eprint!("{}", crate::runner::render(&report)),
-                        Outcome::Exit(code) => break code,
+                        Outcome::Failed(report) => eprint!("{}", crate::diag::for_stderr(&report)),
+                        Outcome::Exit(code) => break Exit::script(code),
                     }
                 }
                 if let Some(h) = editor.helper_mut() {
@@ -82,11 +84,8 @@ pub fn run(api: Rc<crate::api::Session>, sandbox: bool) -> i32 {
                 }
             }
             Err(ReadlineError::Interrupted) => continue,
-            Err(ReadlineError::Eof) => break crate::runner::OK,
-            Err(e) => {
-                eprintln!("netscript: {e}");
-                break crate::runner::FAILED;
-            }
+            Err(ReadlineError::Eof) => break Exit::Ok,
+            Err(e) => break crate::exit::fail(e),
         }
     };
     if let Some(path) = &history {

@@ -34,8 +34,7 @@ pub enum Outcome {
 }
 
 impl Session {
-    pub fn new(api: Rc<crate::api::Session>) -> Self {
-        let net = api.net().clone();
+    pub fn new(net: Rc<Netlink>, api: Rc<crate::api::Session>) -> Self {
         let mut engine = crate::api::engine(api.clone(), std::env::current_dir().ok());
         engine.on_progress(|_| crate::interrupt::requested().then_some(Dynamic::UNIT));
         let mut scope = Scope::new();
@@ -130,7 +129,7 @@ impl Session {
     /// Whether `text` compiles (for checking a saved recipe).
     pub fn compiles(&self, text: &str) -> Result<(), Box<EvalAltResult>> {
         self.engine
-            .compile(crate::runner::blank_shebang(text))
+            .compile(crate::diag::blank_shebang(text))
             .map(|_| ())
             .map_err(Into::into)
     }

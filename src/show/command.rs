@@ -1,33 +1,27 @@
 //! `netscript show` and `netscript pingall`.
 
+use crate::exit::Exit;
 use crate::netlink::Netlink;
-use crate::runner::{FAILED, OK};
 
-fn ledger(lab: Option<&str>) -> Result<Option<crate::lab::Ledger>, i32> {
+fn ledger(lab: Option<&str>) -> Result<Option<crate::lab::Ledger>, Exit> {
     let Some(name) = lab else { return Ok(None) };
     let name = crate::lab::name_from_arg(name);
     match crate::lab::load(&name) {
         Ok(Some(l)) => Ok(Some(l)),
         Ok(None) => {
             eprintln!("netscript: no lab named \"{name}\" is up (netscript ls lists them)");
-            Err(FAILED)
+            Err(Exit::Failed)
         }
-        Err(e) => {
-            eprintln!("netscript: {e}");
-            Err(FAILED)
-        }
+        Err(e) => Err(crate::exit::fail(e)),
     }
 }
 
-fn backend() -> Result<Netlink, i32> {
-    Netlink::new().map_err(|e| {
-        eprintln!("netscript: {e}");
-        FAILED
-    })
+fn backend() -> Result<Netlink, Exit> {
+    Netlink::new().map_err(crate::exit::fail)
 }
 
 /// `netscript show [LAB] [--json]`
-pub fn show(lab: Option<&str>, json: bool) -> i32 {
+pub fn show(lab: Option<&str>, json: bool) -> Exit {
     let (ledger, net) = match (ledger(lab), backend()) {
         (Ok(l), Ok(n)) => (l, n),
         (Err(c), _) | (_, Err(c)) => return c,
@@ -41,11 +35,11 @@ pub fn show(lab: Option<&str>, json: bool) -> i32 {
     } else {
         print!("{}", snap.to_tree());
     }
-    OK
+    Exit::Ok
 }
 
 /// `netscript graph [LAB] --format dot|mermaid|svg`
-pub fn graph(lab: Option<&str>, format: crate::cli::GraphFormat) -> i32 {
+pub fn graph(lab: Option<&str>, format: crate::cli::GraphFormat) -> Exit {
     let (ledger, net) = match (ledger(lab), backend()) {
         (Ok(l), Ok(n)) => (l, n),
         (Err(c), _) | (_, Err(c)) => return c,
@@ -59,12 +53,12 @@ pub fn graph(lab: Option<&str>, format: crate::cli::GraphFormat) -> i32 {
             crate::cli::GraphFormat::Svg => g.svg(),
         }
     );
-    OK
+    Exit::Ok
 }
 
 /// `netscript pingall [LAB] [--json] [--spanning]`: exit status 1 if
 /// anything dropped.
-pub fn pingall(lab: Option<&str>, json: bool, spanning: bool) -> i32 {
+pub fn pingall(lab: Option<&str>, json: bool, spanning: bool) -> Exit {
     let (ledger, net) = match (ledger(lab), backend()) {
         (Ok(l), Ok(n)) => (l, n),
         (Err(c), _) | (_, Err(c)) => return c,
@@ -99,8 +93,8 @@ pub fn pingall(lab: Option<&str>, json: bool, spanning: bool) -> i32 {
         print!("{}", super::pingall::matrix(&results));
     }
     if results.iter().any(|r| !r.ok) {
-        FAILED
+        Exit::Failed
     } else {
-        OK
+        Exit::Ok
     }
 }

@@ -182,8 +182,7 @@ fn info(ctx: &NativeCallContext, l: &Link) -> RhaiResultOf<LinkInfo> {
 }
 
 fn display(ctx: &NativeCallContext, l: &Link) -> String {
-    let session = session::Session::of(ctx);
-    match session.net().link_by_index(&l.ns(), l.index()) {
+    match session::read(ctx, |net| net.link_by_index(&l.ns(), l.index())) {
         Ok(info) => format!("Link(\"{}\" in {})", info.name, l.ns().name()),
         Err(_) => format!("Link(#{} in {}, gone)", l.index(), l.ns().name()),
     }

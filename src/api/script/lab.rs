@@ -4,7 +4,7 @@ use rhai::plugin::*;
 use rhai::{Array, Dynamic, INT, Map};
 
 use crate::api::convert::{RhaiResultOf, check_options, raise, seconds};
-use crate::api::session::Session;
+use crate::api::session;
 use crate::error::Error;
 use crate::show::pingall;
 
@@ -25,12 +25,12 @@ pub mod lab_module {
     /// let host = snap.namespaces.filter(|ns| ns.name == "host")[0];
     /// print(host.links.filter(|l| l.name == "veth1")[0].peer);   // #{"link": "eth0", "netns": "r1"}
     /// ```
-    #[rhai_fn(volatile)]
-    pub fn snapshot(ctx: NativeCallContext) -> Map {
-        let snap = crate::show::snapshot(Session::of(&ctx).net(), None);
-        to_dynamic(snap.to_json())
+    #[rhai_fn(volatile, return_raw)]
+    pub fn snapshot(ctx: NativeCallContext) -> RhaiResultOf<Map> {
+        let snap = session::read(&ctx, |net| Ok(crate::show::snapshot(net, None)))?;
+        Ok(to_dynamic(snap.to_json())
             .try_cast::<Map>()
-            .unwrap_or_default()
+            .unwrap_or_default())
     }
 
     /// The global `pingall()`, by its module name (for modules that define their own `pingall`).
@@ -84,7 +84,7 @@ pub(in crate::api) fn run_pingall(ctx: &NativeCallContext, opts: Map) -> RhaiRes
     if let Some(t) = opts.get("timeout") {
         o.timeout = seconds("option `timeout`", t).map_err(|e| raise(ctx, e))?;
     }
-    let results = pingall::pingall(Session::of(ctx).net(), None, &o);
+    let results = session::read(ctx, |net| Ok(pingall::pingall(net, None, &o)))?;
     let dropped = results.iter().filter(|r| !r.ok).count();
     let pairs: Array = results
         .iter()
