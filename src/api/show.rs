@@ -4,6 +4,7 @@
 use rhai::{Dynamic, Map};
 
 use super::{LinkHandle, NetnsHandle};
+use crate::netlink::LinkKind;
 use crate::netlink::Netlink;
 use crate::ns::Ns;
 
@@ -75,7 +76,7 @@ fn link_row(net: &Netlink, l: &LinkHandle) -> Row {
     };
     vec![
         ("NAME", info.name.clone()),
-        ("KIND", info.kind.clone()),
+        ("KIND", info.kind.to_string()),
         ("STATE", state),
         ("ADDRESSES", join_addrs(&addrs)),
         ("MASTER", master),
@@ -90,7 +91,11 @@ fn netns_row(net: &Netlink, ns: &Ns) -> Row {
         .all_addrs(ns)
         .unwrap_or_default()
         .into_iter()
-        .filter(|(i, _)| links.iter().any(|l| l.index == *i && l.kind != "loopback"))
+        .filter(|(i, _)| {
+            links
+                .iter()
+                .any(|l| l.index == *i && l.kind != LinkKind::Loopback)
+        })
         .map(|(_, c)| c)
         .collect();
     let names: Vec<_> = links.iter().map(|l| l.name.as_str()).collect();

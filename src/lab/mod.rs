@@ -14,7 +14,7 @@ use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::path::PathBuf;
 
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 
@@ -29,6 +29,33 @@ pub struct Lab {
     file: RefCell<Option<File>>,
     objects: RefCell<Vec<Object>>,
     trace: bool,
+}
+
+/// The first line of a ledger.
+#[derive(Serialize, Deserialize, Default)]
+struct Header {
+    #[serde(default)]
+    lab: String,
+    #[serde(default)]
+    script: String,
+    #[serde(default)]
+    created: u64,
+    #[serde(default)]
+    pid: u32,
+}
+
+/// Every later line: an object created or removed.
+#[derive(Serialize, Deserialize)]
+struct Line {
+    op: Change,
+    obj: Object,
+}
+
+#[derive(Serialize, Deserialize, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+enum Change {
+    Add,
+    Del,
 }
 
 /// A lab read back from its ledger.
@@ -92,7 +119,7 @@ impl Lab {
 
     /// Record a creation. The ledger line is written before this returns.
     pub fn created(&self, object: Object) {
-        self.write(json!({"op": "add", "obj": object.to_json()}));
+        self.write(Change::Add, &object);
         self.objects.borrow_mut().push(object);
     }
 
@@ -106,7 +133,7 @@ impl Lab {
             .cloned()
             .collect();
         for o in &matched {
-            self.write(json!({"op": "del", "obj": o.to_json()}));
+            self.write(Change::Del, o);
         }
         self.objects.borrow_mut().retain(|o| !gone(o));
     }
@@ -188,27 +215,31 @@ impl Lab {
         }
     }
 
-    fn write(&self, line: Value) {
+    fn write(&self, op: Change, obj: &Object) {
         let Some(path) = &self.path else { return };
         let mut file = self.file.borrow_mut();
         if file.is_none() {
             let _ = std::fs::create_dir_all(STATE_DIR);
             let opened = OpenOptions::new().create(true).append(true).open(path);
             if let Ok(mut f) = opened {
-                let header = json!({
-                    "lab": self.name,
-                    "script": self.script,
-                    "created": now(),
-                    "pid": std::process::id(),
-                });
-                let _ = f.write_all(format!("{header}\n").as_bytes());
+                let header = Header {
+                    lab: self.name.clone(),
+                    script: self.script.clone(),
+                    created: now(),
+                    pid: std::process::id(),
+                };
+                let _ = f.write_all(format!("{}\n", to_json(&header)).as_bytes());
                 *file = Some(f);
             }
         }
         if let Some(f) = file.as_mut() {
             // One write per line: formatting straight into the file would
             // make a system call per JSON token.
-            let _ = f.write_all(format!("{line}\n").as_bytes());
+            let line = Line {
+                op,
+                obj: obj.clone(),
+            };
+            let _ = f.write_all(format!("{}\n", to_json(&line)).as_bytes());
         }
     }
 
@@ -273,32 +304,38 @@ pub fn load(name: &str) -> Result<Option<Ledger>> {
             ));
         }
     };
+    Ok(Some(parse(name, &text)))
+}
+
+/// A ledger's text, replaying additions and removals. A line that cannot
+/// be read is skipped.
+pub fn parse(name: &str, text: &str) -> Ledger {
     let mut lines = text.lines();
-    let header: Value = lines
+    let header: Header = lines
         .next()
         .and_then(|l| serde_json::from_str(l).ok())
-        .unwrap_or(Value::Null);
+        .unwrap_or_default();
     let mut objects: Vec<Object> = Vec::new();
     for line in lines {
-        let Ok(v) = serde_json::from_str::<Value>(line) else {
+        let Ok(Line { op, obj }) = serde_json::from_str(line) else {
             continue;
         };
-        let Some(obj) = Object::from_json(&v["obj"]) else {
-            continue;
-        };
-        match v["op"].as_str() {
-            Some("add") => objects.push(obj),
-            Some("del") => objects.retain(|o| !o.same(&obj)),
-            _ => {}
+        match op {
+            Change::Add => objects.push(obj),
+            Change::Del => objects.retain(|o| !o.same(&obj)),
         }
     }
-    Ok(Some(Ledger {
+    Ledger {
         name: name.to_string(),
-        script: header["script"].as_str().unwrap_or("").to_string(),
-        created: header["created"].as_u64().unwrap_or(0),
-        pid: header["pid"].as_u64().unwrap_or(0) as u32,
+        script: header.script,
+        created: header.created,
+        pid: header.pid,
         objects,
-    }))
+    }
+}
+
+fn to_json(value: &impl Serialize) -> String {
+    serde_json::to_string(value).expect("ledger records serialize")
 }
 
 /// Every lab with a ledger, by name.
@@ -340,3 +377,6 @@ pub fn name_for(script: &std::path::Path) -> String {
         .unwrap_or("lab")
         .to_string()
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,13 +1,14 @@
 //! What a run can create, and how it is written in a ledger.
 
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
 
+use crate::netlink::LinkKind;
 use crate::sys::netns_fs::NsId;
 
 /// Where a link is: its namespace (by name and identity) and its index
 /// there. A veth's record keeps its other end's, so teardown can wait for
 /// that end to go with its namespace instead of looking for it.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Place {
     pub ns: String,
     pub ns_id: Option<NsId>,
@@ -15,8 +16,10 @@ pub struct Place {
 }
 
 /// One object a run created, identified so that teardown never touches
-/// anything else (namespaces by inode, links by namespace and index).
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// anything else (namespaces by inode, links by namespace and index). In a
+/// ledger it is a JSON object whose `type` names the variant.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
 pub enum Object {
     Netns {
         name: String,
@@ -32,8 +35,10 @@ pub enum Object {
         ns_id: Option<NsId>,
         index: u32,
         name: String,
-        kind: String,
-        /// For a veth: where its other end is.
+        kind: LinkKind,
+        /// For a veth: where its other end is (ledgers written before
+        /// peers were recorded have none).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
         peer: Option<Place>,
     },
     /// An address added to a link the run did not create.
@@ -52,6 +57,7 @@ pub enum Object {
         /// "" when the route has none.
         gateway: String,
         /// "unicast", "blackhole", "unreachable" or "prohibit".
+        #[serde(default = "unicast")]
         kind: String,
         metric: Option<u32>,
         /// The routing table; None for the main table.
@@ -191,171 +197,10 @@ impl Object {
             _ => self == other,
         }
     }
-
-    pub fn to_json(&self) -> Value {
-        let id = |i: &Option<NsId>| i.map(|(d, n)| json!([d, n]));
-        match self {
-            Object::Netns { name, id: (d, n) } => {
-                json!({"type": "netns", "name": name, "id": [d, n]})
-            }
-            Object::Attached { name, id: (d, n) } => {
-                json!({"type": "attached", "name": name, "id": [d, n]})
-            }
-            Object::Link {
-                ns,
-                ns_id,
-                index,
-                name,
-                kind,
-                peer,
-            } => {
-                let mut v = json!({"type": "link", "ns": ns, "ns_id": id(ns_id), "index": index, "name": name, "kind": kind});
-                if let Some(p) = peer {
-                    v["peer"] = json!({"ns": p.ns, "ns_id": id(&p.ns_id), "index": p.index});
-                }
-                v
-            }
-            Object::Addr {
-                ns,
-                ns_id,
-                index,
-                link,
-                cidr,
-            } => {
-                json!({"type": "addr", "ns": ns, "ns_id": id(ns_id), "index": index, "link": link, "cidr": cidr})
-            }
-            Object::Route {
-                ns,
-                ns_id,
-                dst,
-                gateway,
-                kind,
-                metric,
-                table,
-            } => {
-                json!({"type": "route", "ns": ns, "ns_id": id(ns_id), "dst": dst, "gateway": gateway,
-                       "kind": kind, "metric": metric, "table": table})
-            }
-            Object::Neigh {
-                ns,
-                ns_id,
-                index,
-                link,
-                ip,
-            } => {
-                json!({"type": "neigh", "ns": ns, "ns_id": id(ns_id), "index": index, "link": link, "ip": ip})
-            }
-            Object::Qdisc {
-                ns,
-                ns_id,
-                index,
-                link,
-            } => {
-                json!({"type": "qdisc", "ns": ns, "ns_id": id(ns_id), "index": index, "link": link})
-            }
-            Object::PortVlan {
-                ns,
-                ns_id,
-                index,
-                link,
-                bridge,
-                vid,
-                on_bridge,
-                added,
-                pvid,
-                untagged,
-            } => {
-                json!({"type": "port_vlan", "ns": ns, "ns_id": id(ns_id), "index": index, "link": link,
-                       "bridge": bridge, "vid": vid, "on_bridge": on_bridge, "added": added, "pvid": pvid, "untagged": untagged})
-            }
-            Object::Process { pid, start, netns } => {
-                json!({"type": "process", "pid": pid, "start": start, "netns": netns})
-            }
-        }
-    }
-
-    pub fn from_json(v: &Value) -> Option<Object> {
-        let s = |k: &str| v[k].as_str().map(str::to_string);
-        let id = |k: &str| ns_id_from_json(&v[k]);
-        Some(match v["type"].as_str()? {
-            "netns" => Object::Netns {
-                name: s("name")?,
-                id: id("id")?,
-            },
-            "attached" => Object::Attached {
-                name: s("name")?,
-                id: id("id")?,
-            },
-            "link" => Object::Link {
-                ns: s("ns")?,
-                ns_id: id("ns_id"),
-                index: v["index"].as_u64()? as u32,
-                name: s("name")?,
-                kind: s("kind")?,
-                // Ledgers written before peers were recorded have none.
-                peer: peer_from_json(&v["peer"]),
-            },
-            "addr" => Object::Addr {
-                ns: s("ns")?,
-                ns_id: id("ns_id"),
-                index: v["index"].as_u64()? as u32,
-                link: s("link")?,
-                cidr: s("cidr")?,
-            },
-            "route" => Object::Route {
-                ns: s("ns")?,
-                ns_id: id("ns_id"),
-                dst: s("dst")?,
-                gateway: s("gateway")?,
-                kind: s("kind").unwrap_or_else(|| "unicast".into()),
-                metric: v["metric"].as_u64().map(|m| m as u32),
-                table: v["table"].as_u64().map(|t| t as u32),
-            },
-            "neigh" => Object::Neigh {
-                ns: s("ns")?,
-                ns_id: id("ns_id"),
-                index: v["index"].as_u64()? as u32,
-                link: s("link")?,
-                ip: s("ip")?,
-            },
-            "qdisc" => Object::Qdisc {
-                ns: s("ns")?,
-                ns_id: id("ns_id"),
-                index: v["index"].as_u64()? as u32,
-                link: s("link")?,
-            },
-            "port_vlan" => Object::PortVlan {
-                ns: s("ns")?,
-                ns_id: id("ns_id"),
-                index: v["index"].as_u64()? as u32,
-                link: s("link")?,
-                bridge: v["bridge"].as_u64()? as u32,
-                vid: v["vid"].as_u64()? as u16,
-                on_bridge: v["on_bridge"].as_bool()?,
-                added: v["added"].as_bool()?,
-                pvid: v["pvid"].as_bool()?,
-                untagged: v["untagged"].as_bool()?,
-            },
-            "process" => Object::Process {
-                pid: v["pid"].as_u64()? as u32,
-                start: v["start"].as_u64()?,
-                netns: s("netns")?,
-            },
-            _ => return None,
-        })
-    }
 }
 
-fn ns_id_from_json(v: &Value) -> Option<NsId> {
-    Some((v[0].as_u64()?, v[1].as_u64()?))
-}
-
-fn peer_from_json(v: &Value) -> Option<Place> {
-    Some(Place {
-        ns: v["ns"].as_str()?.to_string(),
-        ns_id: ns_id_from_json(&v["ns_id"]),
-        index: v["index"].as_u64()? as u32,
-    })
+fn unicast() -> String {
+    "unicast".into()
 }
 
 #[cfg(test)]
@@ -378,7 +223,7 @@ mod tests {
                 ns_id: Some((4, 1)),
                 index: 7,
                 name: "veth1.2".into(),
-                kind: "veth".into(),
+                kind: LinkKind::Veth,
                 peer: None,
             },
             Object::Link {
@@ -386,7 +231,7 @@ mod tests {
                 ns_id: Some((4, 2)),
                 index: 2,
                 name: "eth0".into(),
-                kind: "veth".into(),
+                kind: LinkKind::Veth,
                 peer: Some(Place {
                     ns: "host".into(),
                     ns_id: Some((4, 1)),
@@ -398,7 +243,7 @@ mod tests {
                 ns_id: None,
                 index: 3,
                 name: "v1".into(),
-                kind: "veth".into(),
+                kind: LinkKind::Veth,
                 peer: Some(Place {
                     ns: "host".into(),
                     ns_id: None,
@@ -462,7 +307,8 @@ mod tests {
             },
         ];
         for o in all {
-            assert_eq!(Object::from_json(&o.to_json()), Some(o.clone()));
+            let text = serde_json::to_string(&o).unwrap();
+            assert_eq!(serde_json::from_str::<Object>(&text).unwrap(), o, "{text}");
         }
     }
 }

@@ -10,6 +10,7 @@ use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 
 use super::{Object, Place, process_start, stat_field};
+use crate::netlink::LinkKind;
 use crate::netlink::{Netlink, RouteSpec};
 use crate::ns::Ns;
 use crate::sys::netns_fs::{self, NsId};
@@ -102,12 +103,12 @@ pub fn teardown(net: &Netlink, objects: &[Object]) -> Teardown {
             // Goes with its other end's namespace, all in one batch of the
             // kernel's, instead of a removal of its own (~20 ms each).
             with_peer.push((p.ns.as_str(), o));
-        } else if kind == "bridge" && !attached.contains(&ns.as_str()) {
+        } else if *kind == LinkKind::Bridge && !attached.contains(&ns.as_str()) {
             if let Object::Link { index, .. } = o
                 && same_ns(ns, *ns_id)
                 && net
                     .link_by_index(&Ns::named(ns), *index)
-                    .is_ok_and(|info| info.kind == "bridge")
+                    .is_ok_and(|info| info.kind == LinkKind::Bridge)
             {
                 let _ = net.stop_snooping(&Ns::named(ns), *index);
             }
@@ -239,7 +240,7 @@ fn goes_with_peer<'a>(
     else {
         return None;
     };
-    let crosses = kind == "veth" && !in_lab_ns(ns, *ns_id) && in_lab_ns(&p.ns, p.ns_id);
+    let crosses = *kind == LinkKind::Veth && !in_lab_ns(ns, *ns_id) && in_lab_ns(&p.ns, p.ns_id);
     (crosses && same_ns(ns, *ns_id) && !attached.contains(&ns.as_str())).then_some(p)
 }
 
@@ -266,7 +267,7 @@ fn veths_crossing(
         else {
             continue;
         };
-        if kind != "veth" {
+        if *kind != LinkKind::Veth {
             continue;
         }
         let inside = in_lab_ns(ns, *ns_id);

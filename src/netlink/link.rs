@@ -10,7 +10,7 @@ use rtnetlink::packet_route::link::{
 use rtnetlink::{LinkMessageBuilder, LinkUnspec};
 
 use super::request::{self, CHANGE, CREATE, CREATE_ECHO, DUMP, GET};
-use super::{LinkInfo, Netlink};
+use super::{LinkInfo, LinkKind, Netlink};
 use crate::error::{Error, Kind, Result};
 use crate::ns::Ns;
 
@@ -149,7 +149,7 @@ impl Netlink {
     /// `ip link set dev BR type bridge ...`: change a bridge's options.
     pub fn set_bridge(&self, ns: &Ns, index: u32, opts: &BridgeOptions) -> Result<()> {
         let info = self.link_by_index(ns, index)?;
-        if info.kind != "bridge" {
+        if info.kind != LinkKind::Bridge {
             return Err(Error::invalid(
                 format!("set bridge options on \"{}\"", info.name),
                 format!("it is a {} link, not a bridge", info.kind),
@@ -415,7 +415,7 @@ impl Netlink {
 
     /// Where the other end of a veth lives: its namespace and index there.
     pub fn peer_of(&self, ns: &Ns, info: &LinkInfo) -> Result<Option<(Ns, u32)>> {
-        if info.kind != "veth" {
+        if info.kind != LinkKind::Veth {
             return Ok(None);
         }
         self.linked(ns, info, "find the peer of veth")
@@ -426,7 +426,9 @@ impl Netlink {
     /// a link on nothing, and for veths (see `peer_of`).
     pub fn parent_of(&self, ns: &Ns, info: &LinkInfo) -> Result<Option<(Ns, u32)>> {
         // A link in another namespace may have its parent's index.
-        if info.kind == "veth" || (info.link == Some(info.index) && info.link_netnsid.is_none()) {
+        if info.kind == LinkKind::Veth
+            || (info.link == Some(info.index) && info.link_netnsid.is_none())
+        {
             return Ok(None);
         }
         self.linked(ns, info, "find the parent of")
@@ -507,10 +509,12 @@ fn brief() -> LinkMessage {
 
 fn parse_link(msg: M) -> Option<LinkInfo> {
     let M::NewLink(msg) = msg else { return None };
+    // The kind the kernel names, if any (a physical NIC has none).
+    let mut named: Option<LinkKind> = None;
     let mut info = LinkInfo {
         index: msg.header.index,
         name: String::new(),
-        kind: String::new(),
+        kind: LinkKind::Device,
         mtu: 0,
         mac: String::new(),
         up: msg.header.flags.contains(LinkFlags::Up),
@@ -532,21 +536,18 @@ fn parse_link(msg: M) -> Option<LinkInfo> {
             LinkAttribute::LinkInfo(infos) => {
                 for i in infos {
                     if let Nla::Kind(kind) = i {
-                        info.kind = kind.to_string();
+                        named = Some(LinkKind::from(kind.to_string()));
                     }
                 }
             }
             _ => {}
         }
     }
-    if info.kind.is_empty() {
-        info.kind = if msg.header.link_layer_type == LinkLayerType::Loopback {
-            "loopback"
-        } else {
-            "device"
-        }
-        .into();
-    }
+    info.kind = match named {
+        Some(kind) => kind,
+        None if msg.header.link_layer_type == LinkLayerType::Loopback => LinkKind::Loopback,
+        None => LinkKind::Device,
+    };
     Some(info)
 }
 

@@ -5,6 +5,7 @@ use std::os::fd::AsRawFd;
 use rtnetlink::packet_route::RouteNetlinkMessage as M;
 use rtnetlink::packet_route::nsid::{NsidAttribute, NsidMessage};
 
+use super::LinkKind;
 use super::Netlink;
 use super::request::{self, GET};
 use crate::error::{Error, Result};
@@ -35,7 +36,7 @@ impl Netlink {
         if !lives_on && let Ok(links) = self.dump_links(&ns) {
             for l in links
                 .iter()
-                .filter(|l| l.kind == "veth" && l.link_netnsid.is_some())
+                .filter(|l| l.kind == LinkKind::Veth && l.link_netnsid.is_some())
             {
                 if let Ok(Some(peer)) = self.peer_of(&ns, l) {
                     dying.push(peer);
@@ -135,7 +136,7 @@ impl Netlink {
             };
             let crossing: Vec<_> = links
                 .iter()
-                .filter(|l| l.kind == "veth" && l.link_netnsid.is_some())
+                .filter(|l| l.kind == LinkKind::Veth && l.link_netnsid.is_some())
                 .collect();
             if crossing.is_empty() {
                 continue;

@@ -1,14 +1,78 @@
 //! Plain data read from the kernel, free of netlink types.
 
+use std::fmt;
 use std::net::IpAddr;
+
+/// What kind of link it is, as `ip -d link` names it.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(from = "String", into = "String")]
+pub enum LinkKind {
+    Loopback,
+    Veth,
+    Bridge,
+    Dummy,
+    Vlan,
+    Vrf,
+    Macvlan,
+    Vxlan,
+    /// The kernel names no kind (a physical NIC).
+    Device,
+    /// Any other kind the kernel names (bond, wireguard, ...).
+    Other(String),
+}
+
+impl LinkKind {
+    pub fn as_str(&self) -> &str {
+        match self {
+            LinkKind::Loopback => "loopback",
+            LinkKind::Veth => "veth",
+            LinkKind::Bridge => "bridge",
+            LinkKind::Dummy => "dummy",
+            LinkKind::Vlan => "vlan",
+            LinkKind::Vrf => "vrf",
+            LinkKind::Macvlan => "macvlan",
+            LinkKind::Vxlan => "vxlan",
+            LinkKind::Device => "device",
+            LinkKind::Other(name) => name,
+        }
+    }
+}
+
+impl From<String> for LinkKind {
+    fn from(name: String) -> LinkKind {
+        match name.as_str() {
+            "loopback" => LinkKind::Loopback,
+            "veth" => LinkKind::Veth,
+            "bridge" => LinkKind::Bridge,
+            "dummy" => LinkKind::Dummy,
+            "vlan" => LinkKind::Vlan,
+            "vrf" => LinkKind::Vrf,
+            "macvlan" => LinkKind::Macvlan,
+            "vxlan" => LinkKind::Vxlan,
+            "device" => LinkKind::Device,
+            _ => LinkKind::Other(name),
+        }
+    }
+}
+
+impl From<LinkKind> for String {
+    fn from(kind: LinkKind) -> String {
+        kind.as_str().to_string()
+    }
+}
+
+impl fmt::Display for LinkKind {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
 
 /// One link as RTM_GETLINK describes it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LinkInfo {
     pub index: u32,
     pub name: String,
-    /// "veth", "bridge", "loopback", … ("device" when the kernel names no kind).
-    pub kind: String,
+    pub kind: LinkKind,
     pub mtu: u32,
     pub mac: String,
     /// Administrative state (IFF_UP).

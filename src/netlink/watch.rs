@@ -11,6 +11,7 @@ use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
 use rtnetlink::sys::Socket;
 use rtnetlink::sys::protocols::NETLINK_ROUTE;
 
+use super::LinkKind;
 use super::Netlink;
 use crate::ns::Ns;
 use crate::sys::netns_fs;
@@ -108,7 +109,7 @@ impl Netlink {
                 let present: HashMap<u32, Option<i32>> = links
                     .iter()
                     .filter(|l| indices.contains(&l.index))
-                    .map(|l| (l.index, l.link_netnsid.filter(|_| l.kind == "veth")))
+                    .map(|l| (l.index, l.link_netnsid.filter(|_| l.kind == LinkKind::Veth)))
                     .collect();
                 let living = if present.values().any(Option::is_some) {
                     self.ids_of_living(ns)

@@ -6,6 +6,7 @@
 use std::fmt::Write;
 
 use super::snapshot::{LinkView, Snapshot};
+use crate::netlink::LinkKind;
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Kind {
@@ -113,7 +114,7 @@ impl Graph {
         }
         let mut seen: Vec<(String, String)> = Vec::new();
         for ns in &snap.namespaces {
-            for l in ns.links.iter().filter(|l| l.kind == "veth") {
+            for l in ns.links.iter().filter(|l| l.kind == LinkKind::Veth) {
                 let Some((pns, pname)) = &l.peer else {
                     continue;
                 };

@@ -6,6 +6,7 @@
 use std::net::IpAddr;
 use std::time::Duration;
 
+use crate::netlink::LinkKind;
 use crate::netlink::Netlink;
 use crate::ns::Ns;
 use crate::sys::ping;
@@ -60,7 +61,11 @@ fn hosts(net: &Netlink, only: Option<&[String]>) -> Vec<(Ns, Vec<IpAddr>)> {
             .all_addrs(&ns)
             .unwrap_or_default()
             .into_iter()
-            .filter(|(i, _)| links.iter().any(|l| l.index == *i && l.kind != "loopback"))
+            .filter(|(i, _)| {
+                links
+                    .iter()
+                    .any(|l| l.index == *i && l.kind != LinkKind::Loopback)
+            })
             .map(|(_, (ip, _))| ip)
             .filter(is_reachable_kind)
             .collect();

@@ -5,6 +5,7 @@
 use serde_json::{Value, json};
 
 use crate::lab::{Ledger, Object};
+use crate::netlink::LinkKind;
 use crate::netlink::Netlink;
 use crate::ns::Ns;
 
@@ -12,7 +13,7 @@ use crate::ns::Ns;
 pub struct LinkView {
     pub name: String,
     pub index: u32,
-    pub kind: String,
+    pub kind: LinkKind,
     pub up: bool,
     pub state: String,
     pub mtu: u32,
@@ -206,7 +207,7 @@ impl Snapshot {
                 "links": ns.links.iter().map(|l| json!({
                     "name": l.name,
                     "index": l.index,
-                    "kind": l.kind,
+                    "kind": l.kind.as_str(),
                     "up": l.up,
                     "state": l.state,
                     "mtu": l.mtu,

@@ -7,6 +7,7 @@ use crate::api::session::{self, op};
 use crate::api::{Link, LinkOrName};
 use crate::error::{Error, Result};
 use crate::lab::ops::{BridgePort, Op};
+use crate::netlink::LinkKind;
 use crate::netlink::PortVlan;
 
 #[export_module]
@@ -174,7 +175,7 @@ fn on_port(
     br.check()?;
     let ns = br.ns();
     let bridge = op.net.link_by_index(&ns, br.index())?;
-    if bridge.kind != "bridge" {
+    if bridge.kind != LinkKind::Bridge {
         return Err(Error::invalid(
             format!("manage VLANs of \"{}\"", bridge.name),
             format!("it is a {} link, not a bridge", bridge.kind),

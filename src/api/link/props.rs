@@ -40,7 +40,7 @@ pub mod link_props {
     /// ```
     #[rhai_fn(global, get = "kind", volatile, return_raw)]
     pub fn kind(ctx: NativeCallContext, l: &mut Link) -> RhaiResultOf<String> {
-        Ok(info(&ctx, l)?.kind)
+        Ok(info(&ctx, l)?.kind.to_string())
     }
 
     /// The MTU in bytes.

@@ -4,7 +4,7 @@
 use super::{Op, ip_n, netns_arg};
 use crate::error::{Kind, Result};
 use crate::lab::{Object, Place};
-use crate::netlink::{BridgeOptions, LinkInfo, Vxlan};
+use crate::netlink::{BridgeOptions, LinkInfo, LinkKind, Vxlan};
 use crate::ns::Ns;
 
 /// A VLAN link to make: tag `id` on link `parent` of `parent_ns`.
@@ -70,7 +70,7 @@ impl Op<'_> {
                 bridge_options(o)
             )
         };
-        self.made(ns, &info, "bridge", command);
+        self.made(ns, &info, LinkKind::Bridge, command);
         Ok(info)
     }
 
@@ -94,7 +94,7 @@ impl Op<'_> {
     /// `ip [-n NS] link add NAME type dummy`.
     pub fn add_dummy(&self, ns: &Ns, name: &str) -> Result<LinkInfo> {
         let info = self.net.add_dummy(ns, name)?;
-        self.made(ns, &info, "dummy", || {
+        self.made(ns, &info, LinkKind::Dummy, || {
             format!("ip {}link add {name} type dummy", ip_n(ns))
         });
         Ok(info)
@@ -104,7 +104,7 @@ impl Op<'_> {
     pub fn add_vrf(&self, ns: &Ns, name: &str, table: u32) -> Result<LinkInfo> {
         let info = self.net.add_vrf(ns, name, table)?;
         let command = || format!("ip {}link add {name} type vrf table {table}", ip_n(ns));
-        self.made(ns, &info, "vrf", command);
+        self.made(ns, &info, LinkKind::Vrf, command);
         Ok(info)
     }
 
@@ -127,7 +127,7 @@ impl Op<'_> {
                     ))
                 }
             })?;
-        self.made(ns, &info, "vlan", || {
+        self.made(ns, &info, LinkKind::Vlan, || {
             let q = if v.qinq { " protocol 802.1ad" } else { "" };
             let to = netns_clause(pns, ns);
             format!(
@@ -162,7 +162,7 @@ impl Op<'_> {
             }
         };
         let info = self.net.add_macvlan(pns, p.index, &name, m, ns)?;
-        self.made(ns, &info, "macvlan", || {
+        self.made(ns, &info, LinkKind::Macvlan, || {
             let to = netns_clause(pns, ns);
             let p = &p.name;
             format!(
@@ -184,7 +184,7 @@ impl Op<'_> {
         dev: Option<&str>,
     ) -> Result<LinkInfo> {
         let info = self.net.add_vxlan(underlay, ns, name, vx)?;
-        self.made(ns, &info, "vxlan", || {
+        self.made(ns, &info, LinkKind::Vxlan, || {
             let to = netns_clause(underlay, ns);
             let mut command = format!(
                 "ip {}link add {name}{to} type vxlan id {}",
@@ -209,7 +209,7 @@ impl Op<'_> {
     }
 
     /// A link this run made: traced, and recorded where it is.
-    fn made(&self, ns: &Ns, info: &LinkInfo, kind: &str, command: impl FnOnce() -> String) {
+    fn made(&self, ns: &Ns, info: &LinkInfo, kind: LinkKind, command: impl FnOnce() -> String) {
         self.change(command);
         self.lab
             .created(Object::link(ns, info.index, &info.name, kind));

@@ -2,6 +2,7 @@
 //! as ledger objects.
 
 use crate::lab::{Object, Place};
+use crate::netlink::LinkKind;
 use crate::ns::Ns;
 
 /// `ip` options selecting a namespace: "" for host, "-n r1 " otherwise.
@@ -31,20 +32,20 @@ pub fn exec_prefix(ns: &Ns) -> String {
 
 impl Object {
     /// A link this run created, recorded where it is now.
-    pub fn link(ns: &Ns, index: u32, name: &str, kind: &str) -> Object {
+    pub fn link(ns: &Ns, index: u32, name: &str, kind: LinkKind) -> Object {
         Object::Link {
             ns: ns.name().to_string(),
             ns_id: ns.id(),
             index,
             name: name.to_string(),
-            kind: kind.to_string(),
+            kind,
             peer: None,
         }
     }
 
     /// A veth this run created, with where its other end is.
     pub fn veth(ns: &Ns, index: u32, name: &str, other_end: Option<Place>) -> Object {
-        let mut o = Object::link(ns, index, name, "veth");
+        let mut o = Object::link(ns, index, name, LinkKind::Veth);
         if let Object::Link { peer, .. } = &mut o {
             *peer = other_end;
         }
