@@ -1,6 +1,8 @@
 //! Addresses with prefix lengths, parsed and checked the way `ip` does.
 
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv6Addr};
+
+use ipnet::{IpAdd, IpNet, Ipv6Net};
 
 use crate::error::{Error, Result};
 
@@ -74,31 +76,20 @@ fn destination_of(text: &str, family_of: IpAddr) -> Result<Option<Cidr>> {
     Ok(Some((ip, len)))
 }
 
+/// The prefix as ipnet knows it (the address keeps its host bits).
+fn net((ip, len): Cidr) -> IpNet {
+    IpNet::new(ip, len).expect("a parsed prefix length fits its family")
+}
+
 /// The address with everything past the prefix cleared.
 pub fn network_of(ip: IpAddr, len: u8) -> IpAddr {
-    match ip {
-        IpAddr::V4(v4) => {
-            let mask = if len == 0 {
-                0
-            } else {
-                u32::MAX << (32 - u32::from(len))
-            };
-            IpAddr::V4((u32::from(v4) & mask).into())
-        }
-        IpAddr::V6(v6) => {
-            let mask = if len == 0 {
-                0
-            } else {
-                u128::MAX << (128 - u32::from(len))
-            };
-            IpAddr::V6((u128::from(v6) & mask).into())
-        }
-    }
+    net((ip, len)).network()
 }
 
 /// Whether `ip` is an IPv6 link-local address (fe80::/10).
 pub fn is_link_local(ip: IpAddr) -> bool {
-    matches!(ip, IpAddr::V6(v6) if v6.segments()[0] & 0xffc0 == 0xfe80)
+    let fe80 = Ipv6Net::new(Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, 0), 10);
+    matches!((ip, fe80), (IpAddr::V6(v6), Ok(link_local)) if link_local.contains(&v6))
 }
 
 /// Whether a CIDR string is IPv6 link-local ("fe80::1/64").
@@ -110,34 +101,11 @@ pub fn format((ip, len): Cidr) -> String {
     format!("{ip}/{len}")
 }
 
-/// Address pools for topologies.
-fn bits(ip: IpAddr) -> u32 {
-    if ip.is_ipv4() { 32 } else { 128 }
-}
-
-fn to_u128(ip: IpAddr) -> u128 {
-    match ip {
-        IpAddr::V4(v4) => u32::from(v4) as u128,
-        IpAddr::V6(v6) => u128::from(v6),
-    }
-}
-
-fn from_u128(v: u128, like: IpAddr) -> IpAddr {
-    match like {
-        IpAddr::V4(_) => IpAddr::V4((v as u32).into()),
-        IpAddr::V6(_) => IpAddr::V6(v.into()),
-    }
-}
-
 /// The n-th address of `block` ("10.0.0.0/24", 5 -> "10.0.0.5/24").
 pub fn host(block: &str, n: i64) -> Result<String> {
-    let (ip, len) = parse(block)?;
-    let net = to_u128(network_of(ip, len));
-    let size: u128 = if bits(ip) - u32::from(len) >= 128 {
-        u128::MAX
-    } else {
-        1u128 << (bits(ip) - u32::from(len))
-    };
+    let block_net = net(parse(block)?);
+    let host_bits = u32::from(block_net.max_prefix_len() - block_net.prefix_len());
+    let size = 1u128.checked_shl(host_bits).unwrap_or(u128::MAX);
     if n < 0 || (n as u128) >= size {
         return Err(Error::invalid(
             format!("take address {n} of {block}"),
@@ -145,31 +113,35 @@ pub fn host(block: &str, n: i64) -> Result<String> {
         )
         .at_arg(1));
     }
-    Ok(format((from_u128(net + n as u128, ip), len)))
+    let ip = match block_net.network() {
+        IpAddr::V4(v4) => IpAddr::V4(v4.saturating_add(n as u32)),
+        IpAddr::V6(v6) => IpAddr::V6(v6.saturating_add(n as u128)),
+    };
+    Ok(format((ip, block_net.prefix_len())))
 }
 
 /// The first `count` subnets of length `prefix` inside `block`.
 pub fn subnets(block: &str, prefix: i64, count: i64) -> Result<Vec<String>> {
-    let (ip, len) = parse(block)?;
+    let block_net = net(parse(block)?);
+    let (len, max) = (block_net.prefix_len(), block_net.max_prefix_len());
     let action = format!("split {block} into /{prefix} subnets");
-    if prefix < i64::from(len) || prefix > i64::from(bits(ip)) {
-        return Err(Error::invalid(
-            action,
-            format!("the prefix must be between {len} and {}", bits(ip)),
-        )
-        .at_arg(1));
-    }
+    let all = u8::try_from(prefix)
+        .ok()
+        .and_then(|p| block_net.trunc().subnets(p).ok())
+        .ok_or_else(|| {
+            Error::invalid(
+                action.clone(),
+                format!("the prefix must be between {len} and {max}"),
+            )
+            .at_arg(1)
+        })?;
     let available = 1u128
         .checked_shl((prefix - i64::from(len)) as u32)
         .unwrap_or(u128::MAX);
     if count < 0 || count as u128 > available {
         return Err(Error::invalid(action, format!("it has {available} of them")).at_arg(2));
     }
-    let step = 1u128.checked_shl(bits(ip) - prefix as u32).unwrap_or(0);
-    let net = to_u128(network_of(ip, len));
-    Ok((0..count as u128)
-        .map(|i| format((from_u128(net + i * step, ip), prefix as u8)))
-        .collect())
+    Ok(all.take(count as usize).map(|n| n.to_string()).collect())
 }
 
 #[cfg(test)]
