@@ -1,17 +1,23 @@
-//! Undoing a lab: exactly the objects its ledger lists, in reverse order —
-//! processes, then addresses and routes on other links, then links, then
-//! namespaces (all unmounted in one batch), then the bridges outside them —
-//! skipping (with a warning) whatever is already gone or is no longer the
-//! object the lab made.
+//! Undoing a lab: exactly the objects its ledger lists, newest first, in
+//! phases planned before anything is touched (`plan`): processes, then
+//! addresses and routes on other links, then links that go on their own,
+//! then namespaces (all unmounted in one batch, their links and the veths
+//! into them going with them), then the bridges outside them — skipping
+//! (with a warning) whatever is already gone or is no longer the object
+//! the lab made.
 
+mod plan;
+
+use std::collections::HashSet;
 use std::time::Duration;
 
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 
-use super::{Object, Place, process_start, stat_field};
-use crate::netlink::LinkKind;
-use crate::netlink::{Netlink, RouteSpec};
+use plan::{Current, Now, Plan};
+
+use super::{Object, process_start, stat_field};
+use crate::netlink::{LinkKind, Netlink, RouteSpec};
 use crate::ns::Ns;
 use crate::sys::netns_fs::{self, NsId};
 
@@ -28,22 +34,35 @@ fn current_id(ns: &str) -> Option<NsId> {
 
 /// Whether `ns` (by name) is still the namespace recorded as `id`.
 fn same_ns(ns: &str, id: Option<NsId>) -> bool {
-    id.is_none() || current_id(ns) == id
+    Now.same_ns(ns, id)
 }
 
+/// Remove what `objects` lists, phase by phase (see `Plan`).
 pub fn teardown(net: &Netlink, objects: &[Object]) -> Teardown {
+    let plan = Plan::of(objects, &Now);
     let mut done = Teardown::default();
-    let dying_namespaces: std::collections::HashSet<(&str, NsId)> = objects
-        .iter()
-        .filter_map(|o| match o {
-            Object::Netns { name, id } => Some((name.as_str(), *id)),
-            _ => None,
-        })
-        .collect();
-    let in_lab_ns =
-        |ns: &str, id: Option<NsId>| id.is_some_and(|id| dying_namespaces.contains(&(ns, id)));
+    stop_processes(&plan, &mut done);
+    undo_settings(net, &plan, &mut done);
+    remove_alone(net, &plan, &mut done);
+    let gone = unmount_namespaces(net, &plan, objects, &mut done);
+    let going = remove_crossing(net, &plan, &gone, &mut done);
+    for o in &plan.bridges {
+        note(&mut done, o, remove_link(net, o));
+    }
+    after_the_kernel(net, &plan, going, &mut done);
+    done
+}
 
-    for o in objects.iter().rev() {
+/// What the unmounting left: the names that went, and the namespaces
+/// among them that something else keeps alive (they live on, and so do
+/// the veths into them).
+struct Gone<'a> {
+    names: HashSet<&'a str>,
+    lives_on: HashSet<&'a str>,
+}
+
+fn stop_processes(plan: &Plan, done: &mut Teardown) {
+    for o in &plan.processes {
         if let Object::Process { pid, start, .. } = o {
             if stop_process(*pid, *start) {
                 done.removed.push(o.describe());
@@ -53,8 +72,11 @@ pub fn teardown(net: &Netlink, objects: &[Object]) -> Teardown {
             }
         }
     }
-    // Settings the lab made on things that outlive it: undone one by one.
-    for o in objects.iter().rev() {
+}
+
+/// Settings the lab made on things that outlive it, undone one by one.
+fn undo_settings(net: &Netlink, plan: &Plan, done: &mut Teardown) {
+    for o in &plan.settings {
         let (Object::Addr { ns, ns_id, .. }
         | Object::Route { ns, ns_id, .. }
         | Object::Neigh { ns, ns_id, .. }
@@ -63,62 +85,44 @@ pub fn teardown(net: &Netlink, objects: &[Object]) -> Teardown {
         else {
             continue;
         };
-        if in_lab_ns(ns, *ns_id) {
-            continue;
-        }
         let result = if same_ns(ns, *ns_id) {
             undo_setting(net, &Ns::named(ns), o)
         } else {
             Err("its namespace is gone".to_string())
         };
-        note(&mut done, o, result);
+        note(done, o, result);
     }
-    // Links inside the lab's own namespaces go with them. Bridges in
-    // namespaces that stay (the host, say) go right after the namespaces
-    // are unmounted, while the kernel is freeing them: the two overlap, and
-    // the bridge has fewer ports left to drop one by one (measured faster
-    // than either order alone). Attached names are removed too, but their
-    // namespaces live on, so links there go first, like any other.
-    let attached: Vec<&str> = objects
-        .iter()
-        .filter_map(|o| match o {
-            Object::Attached { name, .. } => Some(name.as_str()),
-            _ => None,
-        })
-        .collect();
-    let crossing = veths_crossing(objects, &in_lab_ns, &attached);
-    let mut with_namespace: Vec<(String, String)> = Vec::new();
-    let mut with_peer: Vec<(&str, &Object)> = Vec::new();
-    let mut bridges = Vec::new();
-    for o in objects.iter().rev() {
-        let Object::Link {
-            ns, ns_id, kind, ..
+}
+
+/// Links that go on their own, before the namespaces; bridges that stay
+/// until after them stop snooping multicast now (see `stop_snooping`).
+fn remove_alone(net: &Netlink, plan: &Plan, done: &mut Teardown) {
+    for o in &plan.bridges {
+        if let Object::Link {
+            ns, ns_id, index, ..
         } = o
-        else {
-            continue;
-        };
-        if in_lab_ns(ns, *ns_id) {
-            with_namespace.push((ns.clone(), o.describe()));
-        } else if let Some(p) = goes_with_peer(o, &in_lab_ns, &attached) {
-            // Goes with its other end's namespace, all in one batch of the
-            // kernel's, instead of a removal of its own (~20 ms each).
-            with_peer.push((p.ns.as_str(), o));
-        } else if *kind == LinkKind::Bridge && !attached.contains(&ns.as_str()) {
-            if let Object::Link { index, .. } = o
-                && same_ns(ns, *ns_id)
-                && net
-                    .link_by_index(&Ns::named(ns), *index)
-                    .is_ok_and(|info| info.kind == LinkKind::Bridge)
-            {
-                let _ = net.stop_snooping(&Ns::named(ns), *index);
-            }
-            bridges.push(o);
-        } else {
-            note(&mut done, o, remove_link(net, o));
+            && same_ns(ns, *ns_id)
+            && net
+                .link_by_index(&Ns::named(ns), *index)
+                .is_ok_and(|info| info.kind == LinkKind::Bridge)
+        {
+            let _ = net.stop_snooping(&Ns::named(ns), *index);
         }
     }
-    // Processes spawned in the lab's namespaces end first, so they do not
-    // count as keeping a namespace alive.
+    for o in &plan.alone {
+        note(done, o, remove_link(net, o));
+    }
+}
+
+/// Unmount the lab's namespaces in one batch (processes spawned in them
+/// end first, so they do not count as keeping one alive); the links in
+/// them went with them.
+fn unmount_namespaces<'a>(
+    net: &Netlink,
+    plan: &Plan<'a>,
+    objects: &[Object],
+    done: &mut Teardown,
+) -> Gone<'a> {
     for o in objects {
         if let Object::Netns { name, id } | Object::Attached { name, id } = o
             && current_id(name) == Some(*id)
@@ -129,7 +133,7 @@ pub fn teardown(net: &Netlink, objects: &[Object]) -> Teardown {
     let holders = netns_fs::Holders::scan();
     let mut verdicts: Vec<(&Object, Option<Result<(), String>>)> = Vec::new();
     let mut doomed = Vec::new();
-    for o in objects.iter().rev() {
+    for o in &plan.namespaces {
         let (Object::Netns { name, id } | Object::Attached { name, id }) = o else {
             continue;
         };
@@ -145,9 +149,8 @@ pub fn teardown(net: &Netlink, objects: &[Object]) -> Teardown {
         };
         verdicts.push((o, verdict));
     }
-    // A namespace something else holds lives on without its name, and so
-    // do the veths into it.
-    let lives_on: std::collections::HashSet<&str> = with_peer
+    let lives_on = plan
+        .with_peer
         .iter()
         .map(|(ns, _)| *ns)
         .filter(|ns| {
@@ -157,9 +160,9 @@ pub fn teardown(net: &Netlink, objects: &[Object]) -> Teardown {
         })
         .collect();
     let mut deleted = net
-        .del_netns_many(&doomed, &holders, crossing.as_deref())
+        .del_netns_many(&doomed, &holders, plan.crossing.as_deref())
         .into_iter();
-    let mut gone_names = std::collections::HashSet::new();
+    let mut names = HashSet::new();
     for (o, verdict) in verdicts {
         let result = verdict.unwrap_or_else(|| {
             deleted
@@ -168,37 +171,44 @@ pub fn teardown(net: &Netlink, objects: &[Object]) -> Teardown {
                 .map_err(|e| e.reason)
         });
         let gone = result.is_ok();
-        note(&mut done, o, result);
+        note(done, o, result);
         if gone && let Object::Netns { name, .. } | Object::Attached { name, .. } = o {
-            for (_, what) in with_namespace.iter().filter(|(ns, _)| ns == name) {
-                done.removed.push(what.clone());
+            for link in plan.with_namespace.iter().filter(|l| l.lives_in(name)) {
+                done.removed.push(link.describe());
             }
-            gone_names.insert(name.as_str());
+            names.insert(name.as_str());
         }
     }
-    // A veth whose other end's namespace stayed is removed on its own.
+    Gone { names, lives_on }
+}
+
+/// A veth whose other end's namespace stayed is removed on its own; the
+/// others went with it (checked once the kernel is done).
+fn remove_crossing<'a>(
+    net: &Netlink,
+    plan: &Plan<'a>,
+    gone: &Gone,
+    done: &mut Teardown,
+) -> Vec<&'a Object> {
     let mut going = Vec::new();
-    for (peer_ns, o) in with_peer {
-        if gone_names.contains(peer_ns) && !lives_on.contains(peer_ns) {
-            going.push(o);
+    for (peer_ns, o) in &plan.with_peer {
+        if gone.names.contains(peer_ns) && !gone.lives_on.contains(peer_ns) {
+            going.push(*o);
         } else {
-            note(&mut done, o, remove_link(net, o));
+            note(done, o, remove_link(net, o));
         }
     }
-    for o in bridges {
-        note(&mut done, o, remove_link(net, o));
-    }
+    going
+}
+
+/// Once the kernel has removed what went with the namespaces: a link that
+/// went with one whose other end did not go with it had left that
+/// namespace (moved by another tool) and lives on; a veth outside whose
+/// other end had left is removed on its own.
+fn after_the_kernel(net: &Netlink, plan: &Plan, going: Vec<&Object>, done: &mut Teardown) {
     let stayed = net.wait_dying();
-    // A link in a namespace that went whose other end did not go with it
-    // had left that namespace (moved by another tool): it lives on.
-    for o in objects {
-        if let Object::Link {
-            ns,
-            ns_id,
-            peer: Some(p),
-            ..
-        } = o
-            && in_lab_ns(ns, *ns_id)
+    for o in &plan.with_namespace {
+        if let Object::Link { peer: Some(p), .. } = o
             && stayed.contains(&(Ns::named(&p.ns), p.index))
         {
             let what = o.describe();
@@ -209,81 +219,15 @@ pub fn teardown(net: &Netlink, objects: &[Object]) -> Teardown {
             ));
         }
     }
-    // And a veth outside whose other end had left: removed on its own.
     for o in going {
         if let Object::Link { ns, index, .. } = o
             && stayed.contains(&(Ns::named(ns), *index))
         {
-            note(&mut done, o, remove_link(net, o));
+            note(done, o, remove_link(net, o));
         } else {
             done.removed.push(o.describe());
         }
     }
-    done
-}
-
-/// Where the other end of a lab veth outside the lab's namespaces is, when
-/// that is inside one of them: the veth goes with that namespace. (Not one
-/// in an attached namespace: links there go first, while it has a name.)
-fn goes_with_peer<'a>(
-    o: &'a Object,
-    in_lab_ns: &impl Fn(&str, Option<NsId>) -> bool,
-    attached: &[&str],
-) -> Option<&'a Place> {
-    let Object::Link {
-        ns,
-        ns_id,
-        kind,
-        peer: Some(p),
-        ..
-    } = o
-    else {
-        return None;
-    };
-    let crosses = *kind == LinkKind::Veth && !in_lab_ns(ns, *ns_id) && in_lab_ns(&p.ns, p.ns_id);
-    (crosses && same_ns(ns, *ns_id) && !attached.contains(&ns.as_str())).then_some(p)
-}
-
-/// The veths of the lab with one end in a namespace that goes and the
-/// other in one that stays: (where the staying end is, its index, the
-/// namespace that goes). None if the ledger does not say where the other
-/// end of one of them is (a ledger from before it did): then the links of
-/// every staying namespace are looked through instead.
-fn veths_crossing(
-    objects: &[Object],
-    in_lab_ns: &impl Fn(&str, Option<NsId>) -> bool,
-    attached: &[&str],
-) -> Option<Vec<(Ns, u32, Ns)>> {
-    let mut crossing = Vec::new();
-    for o in objects {
-        let Object::Link {
-            ns,
-            ns_id,
-            index,
-            kind,
-            peer,
-            ..
-        } = o
-        else {
-            continue;
-        };
-        if *kind != LinkKind::Veth {
-            continue;
-        }
-        let inside = in_lab_ns(ns, *ns_id);
-        let Some(p) = peer else {
-            if inside {
-                return None;
-            }
-            continue;
-        };
-        if inside && !in_lab_ns(&p.ns, p.ns_id) && same_ns(&p.ns, p.ns_id) {
-            crossing.push((Ns::named(&p.ns), p.index, Ns::named(ns)));
-        } else if goes_with_peer(o, in_lab_ns, attached).is_some() {
-            crossing.push((Ns::named(ns), *index, Ns::named(&p.ns)));
-        }
-    }
-    Some(crossing)
 }
 
 /// Take off an address, route, neighbour entry, qdisc or bridge VLAN the
