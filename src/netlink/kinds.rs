@@ -34,7 +34,7 @@ impl Netlink {
     /// `ip -n NS link add NAME type dummy`: created directly in `ns`.
     pub fn add_dummy(&self, ns: &Ns, name: &str) -> Result<LinkInfo> {
         let action = format!("create dummy link \"{name}\"");
-        super::link::check_ifname(&action, name)?;
+        super::link_info::check_ifname(&action, name)?;
         self.create_link(ns, LinkDummy::new(name).build(), &action, name, None)
     }
 
@@ -42,7 +42,7 @@ impl Netlink {
     /// `ns`.
     pub fn add_vrf(&self, ns: &Ns, name: &str, table: u32) -> Result<LinkInfo> {
         let action = format!("create vrf link \"{name}\"");
-        super::link::check_ifname(&action, name)?;
+        super::link_info::check_ifname(&action, name)?;
         self.create_link(ns, LinkVrf::new(name, table).build(), &action, name, None)
     }
 
@@ -58,7 +58,7 @@ impl Netlink {
         target: &Ns,
     ) -> Result<LinkInfo> {
         let action = format!("create vlan link \"{name}\"");
-        super::link::check_ifname(&action, name)?;
+        super::link_info::check_ifname(&action, name)?;
         let protocol = if qinq {
             VlanProtocol::Ieee8021Ad
         } else {
@@ -78,7 +78,7 @@ impl Netlink {
         target: &Ns,
     ) -> Result<LinkInfo> {
         let action = format!("create macvlan link \"{name}\"");
-        super::link::check_ifname(&action, name)?;
+        super::link_info::check_ifname(&action, name)?;
         let msg = LinkMacVlan::new(name, parent, mode).build();
         self.create_in(parent_ns, target, msg, &action, name)
     }
@@ -95,7 +95,7 @@ impl Netlink {
         vx: &Vxlan,
     ) -> Result<LinkInfo> {
         let action = format!("create vxlan link \"{name}\"");
-        super::link::check_ifname(&action, name)?;
+        super::link_info::check_ifname(&action, name)?;
         let mut b = LinkVxlan::new(name, vx.id).port(vx.port);
         match vx.local {
             Some(IpAddr::V4(a)) => b = b.local(a),

@@ -4,10 +4,12 @@
 //! single-threaded tokio runtime.
 
 mod addr;
+mod bridge;
 mod bridge_vlan;
 mod conn;
 mod kinds;
 mod link;
+mod link_info;
 mod neigh;
 mod netem;
 mod netns;
@@ -17,9 +19,9 @@ mod route;
 mod types;
 mod watch;
 
+pub use bridge::BridgeOptions;
 pub use bridge_vlan::PortVlan;
 pub use kinds::{Vxlan, macvlan_mode};
-pub use link::BridgeOptions;
 pub use neigh::NeighInfo;
 pub use netem::Netem;
 pub use qdisc::{Qdisc, Tbf};
