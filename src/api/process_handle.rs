@@ -5,8 +5,9 @@ use std::time::{Duration, Instant};
 use rhai::plugin::*;
 use rhai::{Dynamic, INT, Map};
 
+use super::Process;
 use super::convert::{RhaiResultOf, raise, seconds};
-use super::{Process, timers};
+use super::session::Session;
 use crate::error::Kind;
 
 #[export_module]
@@ -130,11 +131,15 @@ fn wait_running_timers(
     limit: Option<Duration>,
 ) -> RhaiResultOf<INT> {
     let deadline = limit.map(|l| Instant::now() + l);
+    let session = Session::of(ctx);
     loop {
-        timers::run_due(ctx)?;
+        session.timers.run_due(ctx)?;
         let now = Instant::now();
         let left = deadline.map(|d| d.saturating_duration_since(now));
-        let next = timers::next_due(ctx).map(|d| d.saturating_duration_since(now));
+        let next = session
+            .timers
+            .next_due()
+            .map(|d| d.saturating_duration_since(now));
         let slice = match (left, next) {
             (Some(l), Some(n)) => Some(l.min(n)),
             (l, n) => l.or(n),

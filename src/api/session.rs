@@ -5,7 +5,7 @@
 //! it through its call context: nothing captures it, no thread-local
 //! holds it.
 
-use std::cell::{Cell, RefCell};
+use std::cell::Cell;
 use std::rc::Rc;
 
 use rhai::NativeCallContext;
@@ -22,7 +22,7 @@ pub struct Session {
     /// (`netscript docs`, `--definitions`): it opens nothing.
     net: Option<Rc<Netlink>>,
     pub lab: Rc<Lab>,
-    pub(super) timers: RefCell<Timers>,
+    pub(super) timers: Timers,
     exit: Cell<Option<i32>>,
 }
 
@@ -31,7 +31,7 @@ impl Session {
         Rc::new(Session {
             net: Some(net),
             lab,
-            timers: RefCell::default(),
+            timers: Timers::default(),
             exit: Cell::new(None),
         })
     }
@@ -41,7 +41,7 @@ impl Session {
         Rc::new(Session {
             net: None,
             lab: Rc::new(Lab::unrecorded(false)),
-            timers: RefCell::default(),
+            timers: Timers::default(),
             exit: Cell::new(None),
         })
     }

@@ -1,25 +1,13 @@
 //! Opening, caching and closing the per-namespace netlink connections.
 
 use rtnetlink::Handle;
-use tokio::task::JoinHandle;
 
 use super::Netlink;
-use crate::error::{Error, Result};
+use super::socket::{Conn, Opened, lab_namespace, open_socket};
+use crate::error::Result;
 use crate::ns::Ns;
 use crate::sys::netns_fs::{self, NsId};
 use crate::sys::netns_spare::Maker;
-
-/// A live rtnetlink connection whose socket was opened inside `id`.
-pub(super) struct Conn {
-    pub handle: Handle,
-    id: NsId,
-    task: JoinHandle<()>,
-}
-
-pub(super) type Opened = Result<(
-    rtnetlink::proto::Connection<rtnetlink::packet_route::RouteNetlinkMessage>,
-    Handle,
-)>;
 
 impl Netlink {
     /// The connection for `ns`, opened on first use. A cached connection is
@@ -59,7 +47,7 @@ impl Netlink {
         let spare = || {
             let spares = self.spares.borrow();
             let spare = spares.as_ref().and_then(|m| m.take());
-            spare.filter(|s| s.made.is_ok())
+            spare.filter(|s| s.made.is_ok()).map(|s| (s.ns, s.made))
         };
         let (file, opened) = netns_fs::create(name, spare, inside)?;
         self.ask_for_spare();
@@ -115,21 +103,4 @@ impl Netlink {
             let _ = self.block_on(conn.task);
         }
     }
-}
-
-/// What a new lab namespace gets, run inside it: the lab's sysctl
-/// defaults, `lo` up, and the netlink socket it will be driven through.
-fn lab_namespace(rt: tokio::runtime::Handle) -> impl Fn() -> Opened + Send + 'static {
-    move || {
-        crate::sys::sysctl::lab_defaults_here();
-        crate::sys::loopback::up_here().map_err(|e| Error::from_io("bring up lo", &e))?;
-        open_socket(&rt)
-    }
-}
-
-fn open_socket(rt: &tokio::runtime::Handle) -> Opened {
-    let _guard = rt.enter();
-    let (connection, handle, _) =
-        rtnetlink::new_connection().map_err(|e| Error::from_io("open a netlink socket", &e))?;
-    Ok((connection, handle))
 }

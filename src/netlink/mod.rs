@@ -8,6 +8,7 @@ mod bridge;
 mod bridge_vlan;
 mod conn;
 mod kinds;
+mod kstruct;
 mod link;
 mod link_info;
 mod neigh;
@@ -16,6 +17,7 @@ mod netns;
 mod qdisc;
 mod request;
 mod route;
+mod socket;
 mod types;
 mod watch;
 
@@ -34,13 +36,13 @@ use std::collections::{HashMap, HashSet};
 use crate::error::Result;
 use crate::ns::Ns;
 use crate::sys::netns_fs::NsId;
-use conn::Conn;
+use socket::{Conn, Opened};
 
 /// The backend every script call goes through.
 pub struct Netlink {
     /// Namespaces made ahead, from the second `add_netns` on (ended
     /// before the runtime it opens sockets with, see Drop).
-    spares: RefCell<Option<crate::sys::netns_spare::Maker<conn::Opened>>>,
+    spares: RefCell<Option<crate::sys::netns_spare::Maker<Opened>>>,
     rt: tokio::runtime::Runtime,
     conns: RefCell<HashMap<Ns, Conn>>,
     /// (namespace, nsid seen from it) -> the named namespace with that id.

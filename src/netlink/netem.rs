@@ -7,7 +7,7 @@ use rtnetlink::packet_core::{DefaultNla, Emitable, NlasIterator};
 use rtnetlink::packet_route::tc::TcAttribute;
 
 use super::Netlink;
-use super::qdisc::{NS_PER_TICK, u32_at};
+use super::kstruct::{NS_PER_TICK, u32_at};
 use crate::error::Result;
 use crate::ns::Ns;
 

@@ -7,6 +7,7 @@ use rtnetlink::packet_route::RouteNetlinkMessage as M;
 use rtnetlink::packet_route::tc::{TcAttribute, TcHandle, TcMessage, TcOption};
 
 use super::Netlink;
+use super::kstruct::{NS_PER_TICK, u32_at};
 use super::netem::Netem;
 use super::request::{self, CHANGE, DUMP};
 use crate::error::{Error, Result};
@@ -16,8 +17,6 @@ const TCA_TBF_PARMS: u16 = 1;
 const TCA_TBF_RATE64: u16 = 4;
 const TCA_TBF_BURST: u16 = 6;
 const TC_LINKLAYER_ETHERNET: u8 = 1;
-/// The kernel's psched tick: 64 ns.
-pub(super) const NS_PER_TICK: u64 = 64;
 
 /// Token bucket filter settings.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -162,11 +161,6 @@ impl Qdisc {
             _ => self.kind.clone(),
         }
     }
-}
-
-/// The native-endian u32 at byte `i` of a kernel struct, if it is there.
-pub(super) fn u32_at(bytes: &[u8], i: usize) -> Option<u32> {
-    Some(u32::from_ne_bytes(bytes.get(i..i + 4)?.try_into().ok()?))
 }
 
 fn root_message(index: u32) -> TcMessage {

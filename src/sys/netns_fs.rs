@@ -13,7 +13,6 @@ use nix::mount::{MntFlags, MsFlags, mount, umount2};
 use nix::sched::{CloneFlags, setns, unshare};
 
 use crate::error::{Error, Kind, Result};
-use crate::sys::netns_spare::Spare;
 
 pub const NETNS_DIR: &str = "/run/netns";
 const NSFS_MAGIC: i64 = 0x6e73_6673;
@@ -158,13 +157,14 @@ pub fn run_in<T: Send>(ns: &File, f: impl FnOnce() -> T + Send) -> Result<T> {
 }
 
 /// Create namespace `name` like `ip netns add`: name the namespace `spare`
-/// gives if it gives one (made ahead, see netns_spare), which costs one
+/// gives if it gives one (made ahead, with what was made inside it: see
+/// netns_spare), which costs one
 /// bind mount, else make one on a short-lived thread that runs `f` inside
 /// it. `spare` is asked only once the name is known to be free. Returns
 /// the namespace file and what was made inside.
 pub fn create<T: Send>(
     name: &str,
-    spare: impl FnOnce() -> Option<Spare<T>>,
+    spare: impl FnOnce() -> Option<(File, T)>,
     f: impl FnOnce() -> T + Send,
 ) -> Result<(File, T)> {
     validate_name(name)?;
@@ -175,7 +175,7 @@ pub fn create<T: Send>(
     })?;
     let target = new_entry(name, &action)?;
     let made = match spare() {
-        Some(Spare { ns, made, .. }) => {
+        Some((ns, made)) => {
             let source = format!("/proc/self/fd/{}", ns.as_raw_fd());
             mount(
                 Some(source.as_str()),

@@ -18,6 +18,7 @@ mod exec;
 mod graph;
 mod isolation;
 mod kernel_vm;
+mod layout;
 mod lifecycle;
 mod races;
 mod recipes;

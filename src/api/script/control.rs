@@ -8,7 +8,7 @@ use rhai::{Dynamic, EvalAltResult, FLOAT, FnPtr, INT, Map};
 
 use crate::api::convert::{RhaiResultOf, raise, seconds};
 use crate::api::session::Session;
-use crate::api::timers::{self, Timer};
+use crate::api::timers::Timer;
 use crate::error::{Error, Kind, Result};
 
 /// A time: seconds (`0.5`) or as tc writes times (`"500ms"`, `"2s"`).
@@ -56,7 +56,7 @@ pub mod script_control {
     #[rhai_fn(global, volatile, return_raw)]
     pub fn after(ctx: NativeCallContext, delay: Delay, f: FnPtr) -> RhaiResultOf<Timer> {
         let d = delay_of("a delay", &delay).map_err(|e| raise(&ctx, e))?;
-        Ok(timers::schedule(&ctx, d, None, f))
+        Ok(Session::of(&ctx).timers.schedule(d, None, f))
     }
 
     /// Call `f` every `period` (seconds, or a time like "500ms"), first one
@@ -76,7 +76,7 @@ pub mod script_control {
     #[rhai_fn(global, volatile, return_raw)]
     pub fn every(ctx: NativeCallContext, period: Delay, f: FnPtr) -> RhaiResultOf<Timer> {
         let d = delay_of("a period", &period).map_err(|e| raise(&ctx, e))?;
-        Ok(timers::schedule(&ctx, d, Some(d), f))
+        Ok(Session::of(&ctx).timers.schedule(d, Some(d), f))
     }
 
     /// Stop a scheduled call (`after` or `every`); cancelling twice is harmless.
@@ -89,7 +89,7 @@ pub mod script_control {
     /// ```
     #[rhai_fn(global, volatile)]
     pub fn cancel(ctx: NativeCallContext, t: &mut Timer) {
-        timers::cancel(&ctx, t);
+        Session::of(&ctx).timers.cancel(t);
     }
 
     /// Wait `delay` (seconds, or a time like "500ms"), running the calls
@@ -153,7 +153,8 @@ pub mod script_control {
                 ));
             }
             // Scheduled calls run while waiting.
-            timers::wait(&ctx, Instant::now() + Duration::from_millis(20))?;
+            let nap = Instant::now() + Duration::from_millis(20);
+            Session::of(&ctx).timers.wait(&ctx, nap)?;
         }
     }
 
@@ -193,7 +194,7 @@ pub type Seconds = Dynamic;
 
 fn sleep_for(ctx: &NativeCallContext, d: Dynamic) -> RhaiResultOf<()> {
     let d = delay_of("the time to sleep", &d).map_err(|e| raise(ctx, e))?;
-    timers::wait(ctx, Instant::now() + d)
+    Session::of(ctx).timers.wait(ctx, Instant::now() + d)
 }
 
 /// A delay as seconds (`0.5`) or as tc writes times (`"500ms"`, `"2s"`).

@@ -1,0 +1,37 @@
+//! A netlink connection and how one is opened, in the namespace where its
+//! socket lives.
+
+use rtnetlink::Handle;
+use tokio::task::JoinHandle;
+
+use crate::error::{Error, Result};
+use crate::sys::netns_fs::NsId;
+
+/// A live rtnetlink connection whose socket was opened inside `id`.
+pub(super) struct Conn {
+    pub handle: Handle,
+    pub id: NsId,
+    pub task: JoinHandle<()>,
+}
+
+pub(super) type Opened = Result<(
+    rtnetlink::proto::Connection<rtnetlink::packet_route::RouteNetlinkMessage>,
+    Handle,
+)>;
+
+/// What a new lab namespace gets, run inside it: the lab's sysctl
+/// defaults, `lo` up, and the netlink socket it will be driven through.
+pub(super) fn lab_namespace(rt: tokio::runtime::Handle) -> impl Fn() -> Opened + Send + 'static {
+    move || {
+        crate::sys::sysctl::lab_defaults_here();
+        crate::sys::loopback::up_here().map_err(|e| Error::from_io("bring up lo", &e))?;
+        open_socket(&rt)
+    }
+}
+
+pub(super) fn open_socket(rt: &tokio::runtime::Handle) -> Opened {
+    let _guard = rt.enter();
+    let (connection, handle, _) =
+        rtnetlink::new_connection().map_err(|e| Error::from_io("open a netlink socket", &e))?;
+    Ok((connection, handle))
+}
