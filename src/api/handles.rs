@@ -1,4 +1,4 @@
-//! The handles scripts hold: `Netns` and `Link`.
+//! The handles scripts hold: `Netns`, `Link` and `Process`.
 
 use std::cell::RefCell;
 use std::rc::Rc;

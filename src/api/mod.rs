@@ -1,6 +1,9 @@
-//! The script surface: the only code that knows Rhai. One file per script
-//! module; every function is registered with its parameter names and its
-//! reference documentation (summary, `ip` equivalent, example).
+//! The script surface: the only code that knows Rhai's functions. Script
+//! modules live in `script/` (one file per module name), the methods of
+//! the handles in `link/`, `netns/` and `process_handle.rs`. Every function
+//! is a plugin function: its doc comment (summary, `ip` equivalent,
+//! example), parameters and body sit together; it converts its arguments
+//! and calls one operation of `crate::lab::ops` through its session.
 
 mod convert;
 mod handles;

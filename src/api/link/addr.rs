@@ -1,3 +1,5 @@
+//! `l.addrs()`, `l.addr_add`, `l.addr_del`: a link's addresses.
+
 use crate::api::convert::RhaiResultOf;
 use crate::api::link::on;
 use crate::api::{Link, session};

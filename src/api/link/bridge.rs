@@ -1,3 +1,6 @@
+//! The methods of a bridge Link: `br.set_bridge` and its VLAN membership
+//! (`br.vlan_add`, `br.vlan_del`, `br.vlans()`).
+
 use rhai::plugin::*;
 use rhai::{Array, Dynamic, INT, Map};
 

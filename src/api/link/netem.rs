@@ -1,3 +1,5 @@
+//! `l.netem(...)`: impairments on a link's egress (delay, loss, ...).
+
 use rhai::plugin::*;
 use rhai::{Dynamic, Map};
 

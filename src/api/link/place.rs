@@ -1,3 +1,7 @@
+//! Where a link sits: its bridge (`set_master`, `nomaster`), its
+//! namespace (`set_netns`), and `del`. A link netscript did not make is
+//! moved or deleted only with `#{ force: true }`.
+
 use crate::api::convert::RhaiResultOf;
 use crate::api::convert::{bool_option, check_options, ns_arg};
 use crate::api::link::on;

@@ -1,3 +1,6 @@
+//! The read-only properties of a Link (`l.name`, `l.mtu`, `l.peer`, ...),
+//! its text form and equality.
+
 use crate::api::convert::RhaiResultOf;
 use crate::api::{Link, Netns, session};
 use crate::netlink::LinkInfo;

@@ -1,3 +1,5 @@
+//! `l.shape(...)`, `l.qdisc()`, `l.clear_qdisc()`: a link's egress queue.
+
 use rhai::plugin::*;
 use rhai::{Dynamic, Map};
 

@@ -1,3 +1,5 @@
+//! `l.up()`, `l.down()`, `l.rename`, `l.set_mtu`.
+
 use crate::api::Link;
 use crate::api::convert::RhaiResultOf;
 use crate::api::link::on;

@@ -1,3 +1,5 @@
+//! What runs in a namespace: `ns.pids()`, `ns.listening()`, `ns.fetch`.
+
 use std::time::Duration;
 
 use rhai::plugin::*;

@@ -1,3 +1,5 @@
+//! `ns.neigh_add`, `ns.neigh_del`, `ns.neighs()`: `ip neigh` as methods.
+
 use std::net::IpAddr;
 
 use rhai::plugin::*;

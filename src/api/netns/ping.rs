@@ -1,3 +1,5 @@
+//! Pings from a namespace: `ns.ping`, `ns.unreachable`, `ns.ping_stats`.
+
 use std::time::Duration;
 
 use rhai::plugin::*;

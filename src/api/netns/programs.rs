@@ -1,3 +1,5 @@
+//! Programs in a namespace: `ns.exec`, `ns.run`, `ns.shell`, `ns.spawn`.
+
 use rhai::plugin::*;
 use rhai::{Array, Dynamic, INT, Map};
 

@@ -1,3 +1,5 @@
+//! `ns.name`, `ns.link`, `ns.links()`, `ns.del()`, text form and equality.
+
 use rhai::plugin::*;
 use rhai::{Array, Dynamic};
 

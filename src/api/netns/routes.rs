@@ -1,3 +1,5 @@
+//! `ns.route_add`, `ns.route_del`, `ns.routes()`: `ip route` as methods.
+
 use std::net::IpAddr;
 
 use rhai::plugin::*;

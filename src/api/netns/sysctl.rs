@@ -1,3 +1,5 @@
+//! `ns.sysctl` (read or set) and `ns.forwarding`.
+
 use rhai::Dynamic;
 use rhai::plugin::*;
 

@@ -1,3 +1,5 @@
+//! Links on a parent link: `link::add_vlan` and `link::add_macvlan`.
+
 use rhai::plugin::*;
 use rhai::{INT, Map};
 

@@ -1,3 +1,5 @@
+//! `link::add_vrf`: separate routing domains in one namespace.
+
 use rhai::plugin::*;
 use rhai::{INT, Map};
 

@@ -1,3 +1,5 @@
+//! `link::add_vxlan`: tunnel ends that carry Ethernet in UDP.
+
 use std::net::IpAddr;
 use std::ops::RangeInclusive;
 
