@@ -281,14 +281,20 @@ fn script_type(t: &str) -> String {
         "LinkOrName" => "Link | string",
         other => other,
     }
-    .replace("Netns|String", "Netns | string")
+    .to_string()
 }
 
 /// Rhai definition stubs (`.d.rhai`) of the whole API, for editors.
+/// A parameter that takes several kinds of value is `?` there, as Rhai
+/// writes any value.
 pub fn definitions() -> String {
     let engine = crate::api::engine(crate::api::Session::listing(), None);
-    engine
+    let mut text = engine
         .definitions()
         .include_standard_packages(false)
-        .single_file()
+        .single_file();
+    for (name, ..) in crate::api::PARAM_TYPES {
+        text = text.replace(&format!(": {name}"), ": ?");
+    }
+    text
 }

@@ -17,6 +17,17 @@ pub type NetnsOrName = rhai::Dynamic;
 /// A parameter that takes a Link handle or a link name.
 pub type LinkOrName = rhai::Dynamic;
 
+/// The parameter types that take more than one kind of value (each a
+/// `Dynamic` under the name its signature shows), and how they are
+/// written: (the name, in error reports, in the reference).
+pub const PARAM_TYPES: &[(&str, &str, &str)] = &[
+    ("NetnsOrName", "Netns|String", "Netns | string"),
+    ("LinkOrName", "Link|String", "Link | string"),
+    ("CommandLine", "String", "string"),
+    ("Delay", "Dynamic", "any"),
+    ("Seconds", "float", "float"),
+];
+
 /// A program started with `ns.spawn`.
 #[derive(Clone)]
 pub struct Process(pub crate::sys::spawn::Process);

@@ -17,7 +17,9 @@ mod show;
 mod timers;
 
 pub use convert::error_value;
-pub use handles::{Link, LinkHandle, LinkOrName, Netns, NetnsHandle, NetnsOrName, Process};
+pub use handles::{
+    Link, LinkHandle, LinkOrName, Netns, NetnsHandle, NetnsOrName, PARAM_TYPES, Process,
+};
 pub use resolver::{Resolver, STDLIB, stdlib_source_of};
 pub use session::Session;
 pub use show::show;
@@ -82,11 +84,19 @@ fn print_line(text: &str) {
 
 /// Every function's signature, as error reports suggest them: a plugin
 /// function's `-> Result<T, Box<EvalAltResult>>` is `-> T` (nothing for
-/// `()`, as Rhai writes its own).
+/// `()`, as Rhai writes its own), integers are `int`, and a parameter that
+/// takes several kinds of value says which (`PARAM_TYPES`).
 pub fn signatures(engine: &Engine) -> Vec<String> {
     engine
         .gen_fn_signatures(false)
         .into_iter()
+        .map(|s| {
+            let mut s = s.replace(": i64", ": int").replace(": f64", ": float");
+            for (name, shown, _) in PARAM_TYPES {
+                s = s.replace(&format!(": {name}"), &format!(": {shown}"));
+            }
+            s
+        })
         .map(|s| match s.split_once(" -> Result<") {
             Some((head, ret)) => match ret.strip_suffix(", Box<EvalAltResult>>") {
                 Some("()") => head.to_string(),

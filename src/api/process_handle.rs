@@ -20,7 +20,7 @@ pub mod process_methods {
     /// let p = netns::add("r1").spawn("sleep 5");
     /// print(p.pid > 1);   // true
     /// ```
-    #[rhai_fn(global, get = "pid", volatile)]
+    #[rhai_fn(global, get = "pid", pure, volatile)]
     pub fn pid(p: &mut Process) -> INT {
         p.0.borrow().pid as INT
     }
@@ -32,7 +32,7 @@ pub mod process_methods {
     /// p.wait();
     /// print(p.alive);   // false
     /// ```
-    #[rhai_fn(global, get = "alive", volatile)]
+    #[rhai_fn(global, get = "alive", pure, volatile)]
     pub fn alive(p: &mut Process) -> bool {
         p.0.borrow_mut().alive()
     }
@@ -46,7 +46,7 @@ pub mod process_methods {
     /// let p = netns::add("r1").spawn("sleep 30");
     /// print(p.kill());   // 143
     /// ```
-    #[rhai_fn(global, volatile)]
+    #[rhai_fn(global, pure, volatile)]
     pub fn kill(p: &mut Process) -> INT {
         p.0.borrow_mut().stop() as INT
     }
@@ -59,12 +59,12 @@ pub mod process_methods {
     /// print(r1.spawn("sh -c 'exit 4'").wait());   // 4
     /// try { r1.spawn("sleep 5").wait(0.1); } catch (e) { print(e.kind); }   // timeout
     /// ```
-    #[rhai_fn(global, volatile, return_raw)]
+    #[rhai_fn(global, pure, volatile, return_raw)]
     pub fn wait(ctx: NativeCallContext, p: &mut Process) -> RhaiResultOf<INT> {
         wait_running_timers(&ctx, p, None)
     }
 
-    #[rhai_fn(global, name = "wait", volatile, return_raw)]
+    #[rhai_fn(global, name = "wait", pure, volatile, return_raw)]
     pub fn wait_at_most(
         ctx: NativeCallContext,
         p: &mut Process,
@@ -82,7 +82,7 @@ pub mod process_methods {
     /// p.wait();
     /// print(p.output());   // #{"status": 0, "stderr": "", "stdout": "hello\n"}
     /// ```
-    #[rhai_fn(global, volatile)]
+    #[rhai_fn(global, pure, volatile)]
     pub fn output(p: &mut Process) -> Map {
         let mut s = p.0.borrow_mut();
         let status = s.status();
@@ -98,13 +98,13 @@ pub mod process_methods {
     }
 
     /// Text form: `Process(1234 in r1, running)`.
-    #[rhai_fn(global, volatile)]
+    #[rhai_fn(global, pure, volatile)]
     pub fn to_string(p: &mut Process) -> String {
         display(p)
     }
 
     /// Text form: `Process(1234 in r1, running)`.
-    #[rhai_fn(global, volatile)]
+    #[rhai_fn(global, pure, volatile)]
     pub fn to_debug(p: &mut Process) -> String {
         display(p)
     }

@@ -83,6 +83,23 @@ fn an_unreadable_line_is_skipped() {
     assert_eq!(parse("fixture", &text).objects.len(), 12);
 }
 
+#[test]
+fn older_records_without_later_fields_read_back() {
+    // Ledgers from before routes had a kind and veths a peer.
+    let text = "{}\n\
+        {\"op\":\"add\",\"obj\":{\"type\":\"route\",\"ns\":\"host\",\"ns_id\":null,\"dst\":\"10.1.0.0/16\",\"gateway\":\"10.0.0.1\"}}\n\
+        {\"op\":\"add\",\"obj\":{\"type\":\"link\",\"ns\":\"r1\",\"ns_id\":[4,7],\"index\":2,\"name\":\"eth0\",\"kind\":\"veth\"}}\n";
+    let ledger = parse("old", text);
+    assert!(
+        matches!(&ledger.objects[0], Object::Route { kind, metric: None, table: None, .. } if kind == "unicast")
+    );
+    assert!(matches!(
+        &ledger.objects[1],
+        Object::Link { peer: None, .. }
+    ));
+    assert_eq!(ledger.script, "");
+}
+
 fn kind(o: &Object) -> &'static str {
     match o {
         Object::Netns { .. } => "netns",

@@ -289,3 +289,34 @@ fn deleting_a_namespace_removes_the_other_ends_of_its_veths() {
     assert_eq!(ifnames(&json(&sb.read("r3.json"))), ["lo"]);
     assert_eq!(netns_names(&sb.read("ns.txt")), ["r3"]);
 }
+
+/// Handles held in constants (`const`, `global::X` inside a function, a
+/// module's variables) take every method: none changes the handle itself.
+#[test]
+fn handles_in_constants_take_methods_and_properties() {
+    let (_, _, oracle) = ok_then(
+        r#"
+        const R1 = netns::add("r1");
+        const V = link::add_veth("eth0", "veth1", #{ netns: R1 });
+        fn wire() {
+            global::V.addr_add("10.0.0.1/24");
+            global::V.up();
+            global::V.peer.up();
+            global::R1.sysctl("net.ipv4.ip_forward", 1);
+            global::V.rename("e0");
+        }
+        wire();
+        expect_eq(V.name, "e0", "a renamed constant handle follows the link");
+        expect(global::R1.ping("10.0.0.1"), "ping from a constant namespace handle");
+        expect_eq(R1.sysctl("net.ipv4.ip_forward"), "1", "sysctl through a constant");
+        const P = R1.spawn("sleep 5");
+        expect(P.alive, "a constant process handle");
+        P.kill();
+        const T = after(10, || print("never"));
+        T.cancel();
+        "#,
+        "ip -n r1 -4 -j addr show dev e0",
+    );
+    let addrs = json(&oracle);
+    assert_eq!(cidrs(&addrs[0]), ["10.0.0.1/24"]);
+}

@@ -22,7 +22,7 @@ pub mod link_addr {
     /// l.addr_add("2001:db8::1/64");
     /// print(l.addrs());   // ["10.0.0.1/24", "2001:db8::1/64"]
     /// ```
-    #[rhai_fn(global, volatile, return_raw)]
+    #[rhai_fn(global, pure, volatile, return_raw)]
     pub fn addrs(ctx: NativeCallContext, l: &mut Link) -> RhaiResultOf<Array> {
         let addrs = session::read(&ctx, |net| {
             l.check()?;
@@ -42,7 +42,7 @@ pub mod link_addr {
     /// l.addr_add("100.100.100.10/24");
     /// print(l.addrs());   // ["100.100.100.10/24"]
     /// ```
-    #[rhai_fn(global, volatile, return_raw)]
+    #[rhai_fn(global, pure, volatile, return_raw)]
     pub fn addr_add(ctx: NativeCallContext, l: &mut Link, cidr: &str) -> RhaiResultOf<()> {
         on(&ctx, l, |op, ns, i| op.addr_add(ns, i, cidr::parse(cidr)?))
     }
@@ -57,7 +57,7 @@ pub mod link_addr {
     /// l.addr_del("10.0.0.1/24");
     /// print(l.addrs());   // []
     /// ```
-    #[rhai_fn(global, volatile, return_raw)]
+    #[rhai_fn(global, pure, volatile, return_raw)]
     pub fn addr_del(ctx: NativeCallContext, l: &mut Link, cidr: &str) -> RhaiResultOf<()> {
         on(&ctx, l, |op, ns, i| op.addr_del(ns, i, cidr::parse(cidr)?))
     }

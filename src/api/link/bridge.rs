@@ -30,15 +30,14 @@ pub mod link_bridge {
     /// br.set_bridge(#{ stp: true, ageing: 30 });
     /// print(br.kind);   // bridge
     /// ```
-    #[rhai_fn(global, volatile, return_raw)]
+    #[rhai_fn(global, pure, volatile, return_raw)]
     pub fn set_bridge(ctx: NativeCallContext, br: &mut Link, options: Map) -> RhaiResultOf<()> {
         op(&ctx, |op| {
             br.check()?;
             let known: Vec<&str> = OPTIONS.iter().chain(&["force"]).copied().collect();
             check_options("set bridge options", &options, &known)?;
             let force = forced(&options)?;
-            let o = bridge_options(&options)?;
-            op.set_bridge(&br.ns(), br.index(), &o, force)
+            op.set_bridge(&br.ns(), br.index(), force, || bridge_options(&options))
         })
     }
 
@@ -62,7 +61,7 @@ pub mod link_bridge {
     /// br.vlan_add(br, 10);
     /// print(br.vlans().filter(|v| v.port == "h1-br"));   // [#{"port": "h1-br", "pvid": true, "untagged": true, "vid": 10}]
     /// ```
-    #[rhai_fn(global, name = "vlan_add", volatile, return_raw)]
+    #[rhai_fn(global, name = "vlan_add", pure, volatile, return_raw)]
     pub fn vlan_add_with(
         ctx: NativeCallContext,
         br: &mut Link,
@@ -85,7 +84,7 @@ pub mod link_bridge {
         })
     }
 
-    #[rhai_fn(global, volatile, return_raw)]
+    #[rhai_fn(global, pure, volatile, return_raw)]
     pub fn vlan_add(
         ctx: NativeCallContext,
         br: &mut Link,
@@ -108,7 +107,7 @@ pub mod link_bridge {
     /// br.vlan_del(h1.peer, 1);
     /// print(br.vlans().filter(|v| v.port == "h1-br"));   // []
     /// ```
-    #[rhai_fn(global, volatile, return_raw)]
+    #[rhai_fn(global, pure, volatile, return_raw)]
     pub fn vlan_del(
         ctx: NativeCallContext,
         br: &mut Link,
@@ -132,7 +131,7 @@ pub mod link_bridge {
     /// let br = bridge::add("br0", #{ vlan_filtering: true });
     /// print(br.vlans());   // [#{"port": "br0", "pvid": true, "untagged": true, "vid": 1}]
     /// ```
-    #[rhai_fn(global, volatile, return_raw)]
+    #[rhai_fn(global, pure, volatile, return_raw)]
     pub fn vlans(ctx: NativeCallContext, br: &mut Link) -> RhaiResultOf<Array> {
         let (links, vlans) = session::read(&ctx, |net| {
             br.check()?;

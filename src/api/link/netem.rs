@@ -39,7 +39,7 @@ pub mod link_netem {
     /// l.netem(#{ delay: "50ms", rate: "10mbit" });
     /// print(l.qdisc().rate);    // 10mbit
     /// ```
-    #[rhai_fn(global, volatile, return_raw)]
+    #[rhai_fn(global, pure, volatile, return_raw)]
     pub fn netem(ctx: NativeCallContext, l: &mut Link, options: Map) -> RhaiResultOf<()> {
         op(&ctx, |op| {
             l.check()?;

@@ -29,7 +29,7 @@ pub mod link_place {
     /// l.set_master(br);          // or l.set_master("br0")
     /// print(l.master);           // br0
     /// ```
-    #[rhai_fn(global, volatile, return_raw)]
+    #[rhai_fn(global, pure, volatile, return_raw)]
     pub fn set_master(ctx: NativeCallContext, l: &mut Link, bridge: Link) -> RhaiResultOf<()> {
         on(&ctx, l, |op, ns, i| {
             if bridge.ns() != *ns {
@@ -49,7 +49,7 @@ pub mod link_place {
         })
     }
 
-    #[rhai_fn(global, name = "set_master", volatile, return_raw)]
+    #[rhai_fn(global, name = "set_master", pure, volatile, return_raw)]
     pub fn set_master_named(
         ctx: NativeCallContext,
         l: &mut Link,
@@ -72,7 +72,7 @@ pub mod link_place {
     /// l.nomaster();
     /// print(l.master == ());   // true
     /// ```
-    #[rhai_fn(global, volatile, return_raw)]
+    #[rhai_fn(global, pure, volatile, return_raw)]
     pub fn nomaster(ctx: NativeCallContext, l: &mut Link) -> RhaiResultOf<()> {
         on(&ctx, l, |op, ns, i| op.nomaster(ns, i))
     }
@@ -89,7 +89,7 @@ pub mod link_place {
     /// l.del();
     /// print(link::list().len());   // 1 (lo)
     /// ```
-    #[rhai_fn(global, name = "del", volatile, return_raw)]
+    #[rhai_fn(global, name = "del", pure, volatile, return_raw)]
     pub fn del_with(ctx: NativeCallContext, l: &mut Link, options: Map) -> RhaiResultOf<()> {
         on(&ctx, l, |op, ns, i| {
             let force = force(op, ns, i, &options, "delete")?;
@@ -97,7 +97,7 @@ pub mod link_place {
         })
     }
 
-    #[rhai_fn(global, volatile, return_raw)]
+    #[rhai_fn(global, pure, volatile, return_raw)]
     pub fn del(ctx: NativeCallContext, l: &mut Link) -> RhaiResultOf<()> {
         del_with(ctx, l, Map::new())
     }
@@ -117,7 +117,7 @@ pub mod link_place {
     /// l.set_netns("host");
     /// print(l.netns.name);   // host
     /// ```
-    #[rhai_fn(global, name = "set_netns", volatile, return_raw)]
+    #[rhai_fn(global, name = "set_netns", pure, volatile, return_raw)]
     pub fn set_netns_with(
         ctx: NativeCallContext,
         l: &mut Link,
@@ -134,7 +134,7 @@ pub mod link_place {
         Ok(())
     }
 
-    #[rhai_fn(global, volatile, return_raw)]
+    #[rhai_fn(global, pure, volatile, return_raw)]
     pub fn set_netns(ctx: NativeCallContext, l: &mut Link, ns: NetnsOrName) -> RhaiResultOf<()> {
         set_netns_with(ctx, l, ns, Map::new())
     }

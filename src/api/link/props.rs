@@ -18,7 +18,7 @@ pub mod link_props {
     /// l.rename("c");
     /// print(l.name);   // c
     /// ```
-    #[rhai_fn(global, get = "name", volatile, return_raw)]
+    #[rhai_fn(global, get = "name", pure, volatile, return_raw)]
     pub fn name(ctx: NativeCallContext, l: &mut Link) -> RhaiResultOf<String> {
         Ok(info(&ctx, l)?.name)
     }
@@ -28,7 +28,7 @@ pub mod link_props {
     /// ```rhai
     /// print(link::get("lo").index);   // 1
     /// ```
-    #[rhai_fn(global, get = "index", volatile, return_raw)]
+    #[rhai_fn(global, get = "index", pure, volatile, return_raw)]
     pub fn index(ctx: NativeCallContext, l: &mut Link) -> RhaiResultOf<INT> {
         Ok(info(&ctx, l)?.index as INT)
     }
@@ -41,7 +41,7 @@ pub mod link_props {
     /// ```rhai
     /// print(bridge::add("br0").kind);   // bridge
     /// ```
-    #[rhai_fn(global, get = "kind", volatile, return_raw)]
+    #[rhai_fn(global, get = "kind", pure, volatile, return_raw)]
     pub fn kind(ctx: NativeCallContext, l: &mut Link) -> RhaiResultOf<String> {
         Ok(info(&ctx, l)?.kind.to_string())
     }
@@ -52,7 +52,7 @@ pub mod link_props {
     /// let l = link::add_veth("a", "b");
     /// print(l.mtu);   // 1500
     /// ```
-    #[rhai_fn(global, get = "mtu", volatile, return_raw)]
+    #[rhai_fn(global, get = "mtu", pure, volatile, return_raw)]
     pub fn mtu(ctx: NativeCallContext, l: &mut Link) -> RhaiResultOf<INT> {
         Ok(info(&ctx, l)?.mtu as INT)
     }
@@ -63,7 +63,7 @@ pub mod link_props {
     /// let l = link::add_veth("a", "b");
     /// print(l.mac.len());   // 17
     /// ```
-    #[rhai_fn(global, get = "mac", volatile, return_raw)]
+    #[rhai_fn(global, get = "mac", pure, volatile, return_raw)]
     pub fn mac(ctx: NativeCallContext, l: &mut Link) -> RhaiResultOf<String> {
         Ok(info(&ctx, l)?.mac)
     }
@@ -76,7 +76,7 @@ pub mod link_props {
     /// l.up();
     /// print(l.is_up);   // true
     /// ```
-    #[rhai_fn(global, get = "is_up", volatile, return_raw)]
+    #[rhai_fn(global, get = "is_up", pure, volatile, return_raw)]
     pub fn is_up(ctx: NativeCallContext, l: &mut Link) -> RhaiResultOf<bool> {
         Ok(info(&ctx, l)?.up)
     }
@@ -91,7 +91,7 @@ pub mod link_props {
     /// l.peer.up();
     /// print(l.state);   // UP
     /// ```
-    #[rhai_fn(global, get = "state", volatile, return_raw)]
+    #[rhai_fn(global, get = "state", pure, volatile, return_raw)]
     pub fn state(ctx: NativeCallContext, l: &mut Link) -> RhaiResultOf<String> {
         Ok(info(&ctx, l)?.oper)
     }
@@ -104,7 +104,7 @@ pub mod link_props {
     /// l.set_netns(r1);
     /// print(l.netns.name);   // r1
     /// ```
-    #[rhai_fn(global, get = "netns", volatile, return_raw)]
+    #[rhai_fn(global, get = "netns", pure, volatile, return_raw)]
     pub fn netns(ctx: NativeCallContext, l: &mut Link) -> RhaiResultOf<Netns> {
         info(&ctx, l)?;
         Ok(Netns { ns: l.ns() })
@@ -121,7 +121,7 @@ pub mod link_props {
     /// l.set_master(br);
     /// print(l.master);   // br0
     /// ```
-    #[rhai_fn(global, get = "master", volatile, return_raw)]
+    #[rhai_fn(global, get = "master", pure, volatile, return_raw)]
     pub fn master(ctx: NativeCallContext, l: &mut Link) -> RhaiResultOf<Dynamic> {
         let Some(master) = info(&ctx, l)?.master else {
             return Ok(Dynamic::UNIT);
@@ -140,7 +140,7 @@ pub mod link_props {
     /// print(v.peer.netns.name);   // r1
     /// print(v.peer.peer.name);    // a
     /// ```
-    #[rhai_fn(global, get = "peer", volatile, return_raw)]
+    #[rhai_fn(global, get = "peer", pure, volatile, return_raw)]
     pub fn peer(ctx: NativeCallContext, l: &mut Link) -> RhaiResultOf<Dynamic> {
         let me = info(&ctx, l)?;
         session::read(&ctx, |net| {
@@ -152,25 +152,25 @@ pub mod link_props {
     }
 
     /// Text form: `Link("eth0" in r1)`.
-    #[rhai_fn(global, volatile)]
+    #[rhai_fn(global, pure, volatile)]
     pub fn to_string(ctx: NativeCallContext, l: &mut Link) -> String {
         display(&ctx, l)
     }
 
     /// Debug form: `Link("eth0" in r1)`.
-    #[rhai_fn(global, volatile)]
+    #[rhai_fn(global, pure, volatile)]
     pub fn to_debug(ctx: NativeCallContext, l: &mut Link) -> String {
         display(&ctx, l)
     }
 
     /// Whether two handles are the same link.
-    #[rhai_fn(global, name = "==")]
+    #[rhai_fn(global, name = "==", volatile)]
     pub fn same(a: Link, b: Link) -> bool {
         a.same_link(&b)
     }
 
     /// Whether two handles are different links.
-    #[rhai_fn(global, name = "!=")]
+    #[rhai_fn(global, name = "!=", volatile)]
     pub fn different(a: Link, b: Link) -> bool {
         !a.same_link(&b)
     }

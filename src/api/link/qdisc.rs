@@ -31,7 +31,7 @@ pub mod link_qdisc {
     /// print(l.qdisc().rate);    // 10mbit
     /// print(l.qdisc().burst);   // 32768
     /// ```
-    #[rhai_fn(global, volatile, return_raw)]
+    #[rhai_fn(global, pure, volatile, return_raw)]
     pub fn shape(ctx: NativeCallContext, l: &mut Link, options: Map) -> RhaiResultOf<()> {
         op(&ctx, |op| {
             l.check()?;
@@ -53,7 +53,7 @@ pub mod link_qdisc {
     /// let l = link::add_veth("a", "b");
     /// print(l.qdisc());   // #{"kind": "noqueue"}
     /// ```
-    #[rhai_fn(global, volatile, return_raw)]
+    #[rhai_fn(global, pure, volatile, return_raw)]
     pub fn qdisc(ctx: NativeCallContext, l: &mut Link) -> RhaiResultOf<Map> {
         let q = session::read(&ctx, |net| {
             l.check()?;
@@ -91,7 +91,7 @@ pub mod link_qdisc {
     /// l.clear_qdisc();
     /// print(l.qdisc().kind);   // noqueue
     /// ```
-    #[rhai_fn(global, name = "clear_qdisc", volatile, return_raw)]
+    #[rhai_fn(global, name = "clear_qdisc", pure, volatile, return_raw)]
     pub fn clear_qdisc_with(
         ctx: NativeCallContext,
         l: &mut Link,
@@ -105,7 +105,7 @@ pub mod link_qdisc {
         })
     }
 
-    #[rhai_fn(global, volatile, return_raw)]
+    #[rhai_fn(global, pure, volatile, return_raw)]
     pub fn clear_qdisc(ctx: NativeCallContext, l: &mut Link) -> RhaiResultOf<()> {
         clear_qdisc_with(ctx, l, Map::new())
     }

@@ -21,7 +21,7 @@ pub mod link_state {
     /// l.up();
     /// print(l.is_up);   // true
     /// ```
-    #[rhai_fn(global, volatile, return_raw)]
+    #[rhai_fn(global, pure, volatile, return_raw)]
     pub fn up(ctx: NativeCallContext, l: &mut Link) -> RhaiResultOf<()> {
         on(&ctx, l, |op, ns, i| op.set_up(ns, i, true))
     }
@@ -36,7 +36,7 @@ pub mod link_state {
     /// l.down();
     /// print(l.is_up);   // false
     /// ```
-    #[rhai_fn(global, volatile, return_raw)]
+    #[rhai_fn(global, pure, volatile, return_raw)]
     pub fn down(ctx: NativeCallContext, l: &mut Link) -> RhaiResultOf<()> {
         on(&ctx, l, |op, ns, i| op.set_up(ns, i, false))
     }
@@ -51,7 +51,7 @@ pub mod link_state {
     /// l.rename("eth0");
     /// print(r1.link("eth0") == l);   // true
     /// ```
-    #[rhai_fn(global, volatile, return_raw)]
+    #[rhai_fn(global, pure, volatile, return_raw)]
     pub fn rename(ctx: NativeCallContext, l: &mut Link, name: &str) -> RhaiResultOf<()> {
         on(&ctx, l, |op, ns, i| op.rename(ns, i, name))
     }
@@ -65,7 +65,7 @@ pub mod link_state {
     /// l.set_mtu(9000);
     /// print(l.mtu);   // 9000
     /// ```
-    #[rhai_fn(global, volatile, return_raw)]
+    #[rhai_fn(global, pure, volatile, return_raw)]
     pub fn set_mtu(ctx: NativeCallContext, l: &mut Link, mtu: INT) -> RhaiResultOf<()> {
         on(&ctx, l, |op, ns, i| op.set_mtu(ns, i, mtu_arg(mtu)?))
     }

@@ -22,7 +22,7 @@ pub mod netns_inspect {
     /// let p = r1.spawn("sleep 10");
     /// print(r1.pids() == [p.pid]);   // true
     /// ```
-    #[rhai_fn(global, volatile, return_raw)]
+    #[rhai_fn(global, pure, volatile, return_raw)]
     pub fn pids(ctx: NativeCallContext, ns: &mut Netns) -> RhaiResultOf<Array> {
         let pids = session::read(&ctx, |_| netns_fs::pids_in(&ns.ns.open()?))?;
         Ok(pids
@@ -43,7 +43,7 @@ pub mod netns_inspect {
     /// for i in 0..200 { l = r1.listening(); if l.len() > 0 { break; } }
     /// print(l);   // [#{"addr": "0.0.0.0", "port": 8080, "proto": "tcp"}]
     /// ```
-    #[rhai_fn(global, volatile, return_raw)]
+    #[rhai_fn(global, pure, volatile, return_raw)]
     pub fn listening(ctx: NativeCallContext, ns: &mut Netns) -> RhaiResultOf<Array> {
         let found = session::read(&ctx, |_| sockets::listening(&ns.ns.open()?))?;
         Ok(found
@@ -68,7 +68,7 @@ pub mod netns_inspect {
     /// let r1 = netns::add("r1");
     /// try { r1.fetch("http://localhost:9/", #{ timeout: 1 }); } catch (e) { print(e.message.contains("refused")); }   // true
     /// ```
-    #[rhai_fn(global, name = "fetch", volatile, return_raw)]
+    #[rhai_fn(global, name = "fetch", pure, volatile, return_raw)]
     pub fn fetch_with(
         ctx: NativeCallContext,
         ns: &mut Netns,
@@ -96,7 +96,7 @@ pub mod netns_inspect {
         Ok(map)
     }
 
-    #[rhai_fn(global, volatile, return_raw)]
+    #[rhai_fn(global, pure, volatile, return_raw)]
     pub fn fetch(ctx: NativeCallContext, ns: &mut Netns, url: &str) -> RhaiResultOf<Map> {
         fetch_with(ctx, ns, url, Map::new())
     }

@@ -29,7 +29,7 @@ pub mod netns_neigh {
     /// r1.neigh_add("2001:db8::2", "02:00:00:00:00:02", "eth0");
     /// print(r1.neighs()[0]);   // #{"dev": "eth0", "ip": "10.0.0.2", "mac": "02:00:00:00:00:02", "state": "permanent"}
     /// ```
-    #[rhai_fn(global, volatile, return_raw)]
+    #[rhai_fn(global, pure, volatile, return_raw)]
     pub fn neigh_add(
         ctx: NativeCallContext,
         ns: &mut Netns,
@@ -40,7 +40,7 @@ pub mod netns_neigh {
         op(&ctx, |op| add(op, ns, ip, mac, &Dynamic::from(dev)))
     }
 
-    #[rhai_fn(global, name = "neigh_add", volatile, return_raw)]
+    #[rhai_fn(global, name = "neigh_add", pure, volatile, return_raw)]
     pub fn neigh_add_named(
         ctx: NativeCallContext,
         ns: &mut Netns,
@@ -63,7 +63,7 @@ pub mod netns_neigh {
     /// r1.neigh_del("10.0.0.2", eth);
     /// print(r1.neighs());   // []
     /// ```
-    #[rhai_fn(global, volatile, return_raw)]
+    #[rhai_fn(global, pure, volatile, return_raw)]
     pub fn neigh_del(
         ctx: NativeCallContext,
         ns: &mut Netns,
@@ -73,7 +73,7 @@ pub mod netns_neigh {
         op(&ctx, |op| del(op, ns, ip, &Dynamic::from(dev)))
     }
 
-    #[rhai_fn(global, name = "neigh_del", volatile, return_raw)]
+    #[rhai_fn(global, name = "neigh_del", pure, volatile, return_raw)]
     pub fn neigh_del_named(
         ctx: NativeCallContext,
         ns: &mut Netns,
@@ -95,7 +95,7 @@ pub mod netns_neigh {
     /// r1.neigh_add("10.0.0.9", "02:00:00:00:00:09", eth);
     /// for e in r1.neighs() { print(`${e.ip} ${e.mac} ${e.state}`); }   // 10.0.0.9 02:00:00:00:00:09 permanent
     /// ```
-    #[rhai_fn(global, volatile, return_raw)]
+    #[rhai_fn(global, pure, volatile, return_raw)]
     pub fn neighs(ctx: NativeCallContext, ns: &mut Netns) -> RhaiResultOf<Array> {
         let (links, entries) = op(&ctx, |op| {
             op.look(|| format!("ip {}neigh show", ip_n(&ns.ns)));

@@ -9,7 +9,7 @@ use crate::api::Netns;
 use crate::api::convert::{RhaiResultOf, check_options, option, seconds};
 use crate::api::session::op;
 use crate::error::{Error, Result};
-use crate::lab::ops::Echoes;
+use crate::lab::ops::{Echoes, ping_target};
 use crate::sys::ping::{Stats, Timing};
 
 #[export_module]
@@ -34,7 +34,7 @@ pub mod netns_ping {
     /// print(r1.ping("127.0.0.1"));                       // true
     /// print(r1.ping("10.9.9.8", #{ timeout: 0.2 }));     // false
     /// ```
-    #[rhai_fn(global, name = "ping", volatile, return_raw)]
+    #[rhai_fn(global, name = "ping", pure, volatile, return_raw)]
     pub fn ping_with(
         ctx: NativeCallContext,
         ns: &mut Netns,
@@ -47,7 +47,7 @@ pub mod netns_ping {
         })
     }
 
-    #[rhai_fn(global, volatile, return_raw)]
+    #[rhai_fn(global, pure, volatile, return_raw)]
     pub fn ping(ctx: NativeCallContext, ns: &mut Netns, address: &str) -> RhaiResultOf<bool> {
         ping_with(ctx, ns, address, Map::new())
     }
@@ -68,7 +68,7 @@ pub mod netns_ping {
     /// print(r1.unreachable(["10.9.9.9", "127.0.0.1"]));              // []
     /// print(r1.unreachable(["10.9.9.9", "10.9.9.8"], #{ timeout: 0.2 }));  // ["10.9.9.8"]
     /// ```
-    #[rhai_fn(global, name = "unreachable", volatile, return_raw)]
+    #[rhai_fn(global, name = "unreachable", pure, volatile, return_raw)]
     pub fn unreachable_with(
         ctx: NativeCallContext,
         ns: &mut Netns,
@@ -87,7 +87,7 @@ pub mod netns_ping {
             .collect())
     }
 
-    #[rhai_fn(global, volatile, return_raw)]
+    #[rhai_fn(global, pure, volatile, return_raw)]
     pub fn unreachable(
         ctx: NativeCallContext,
         ns: &mut Netns,
@@ -116,7 +116,7 @@ pub mod netns_ping {
     /// print(s.mdev >= 0.0);                         // true
     /// print(r1.ping_stats("10.9.9.8", #{ count: 2, timeout: 0.2 }).received);   // 0
     /// ```
-    #[rhai_fn(global, name = "ping_stats", volatile, return_raw)]
+    #[rhai_fn(global, name = "ping_stats", pure, volatile, return_raw)]
     pub fn ping_stats_with(
         ctx: NativeCallContext,
         ns: &mut Netns,
@@ -129,7 +129,7 @@ pub mod netns_ping {
         Ok(summary(&stats))
     }
 
-    #[rhai_fn(global, volatile, return_raw)]
+    #[rhai_fn(global, pure, volatile, return_raw)]
     pub fn ping_stats(ctx: NativeCallContext, ns: &mut Netns, address: &str) -> RhaiResultOf<Map> {
         ping_stats_with(ctx, ns, address, Map::new())
     }
@@ -147,18 +147,21 @@ fn timing(action: &str, opts: &Map) -> Result<Timing> {
     Ok(timing)
 }
 
-/// A list of addresses, as the strings they must be.
+/// A list of addresses, as the strings they must be, each one checked in
+/// turn.
 fn texts(addresses: &Array) -> Result<Vec<String>> {
     addresses
         .iter()
         .map(|a| {
-            a.clone().into_string().map_err(|t| {
+            let text = a.clone().into_string().map_err(|t| {
                 Error::invalid(
                     "ping a list of addresses",
                     format!("the list holds a {t}, not an address string"),
                 )
                 .with_help("give addresses as strings: [\"10.0.0.2\", \"10.0.0.3\"]")
-            })
+            })?;
+            ping_target(&text)?;
+            Ok(text)
         })
         .collect()
 }

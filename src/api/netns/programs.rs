@@ -39,7 +39,7 @@ pub mod netns_programs {
     /// print(r1.exec("cat", #{ stdin: "piped" }).stdout);                      // piped
     /// print(r1.exec("ls /sys/class/net").stdout.contains("lo"));              // true
     /// ```
-    #[rhai_fn(global, name = "exec", volatile, return_raw)]
+    #[rhai_fn(global, name = "exec", pure, volatile, return_raw)]
     pub fn exec_with(
         ctx: NativeCallContext,
         ns: &mut Netns,
@@ -57,7 +57,7 @@ pub mod netns_programs {
         Ok(map)
     }
 
-    #[rhai_fn(global, volatile, return_raw)]
+    #[rhai_fn(global, pure, volatile, return_raw)]
     pub fn exec(ctx: NativeCallContext, ns: &mut Netns, cmd: CommandLine) -> RhaiResultOf<Map> {
         exec_with(ctx, ns, cmd, Map::new())
     }
@@ -74,7 +74,7 @@ pub mod netns_programs {
     /// r1.run("echo hello from r1");   // hello from r1
     /// try { r1.run("ls /nonexistent"); } catch (e) { print(e.message.contains("status 2")); }   // true
     /// ```
-    #[rhai_fn(global, name = "run", volatile, return_raw)]
+    #[rhai_fn(global, name = "run", pure, volatile, return_raw)]
     pub fn run_with(
         ctx: NativeCallContext,
         ns: &mut Netns,
@@ -87,7 +87,7 @@ pub mod netns_programs {
         })
     }
 
-    #[rhai_fn(global, volatile, return_raw)]
+    #[rhai_fn(global, pure, volatile, return_raw)]
     pub fn run(ctx: NativeCallContext, ns: &mut Netns, cmd: CommandLine) -> RhaiResultOf<()> {
         run_with(ctx, ns, cmd, Map::new())
     }
@@ -104,7 +104,7 @@ pub mod netns_programs {
     /// let status = r1.shell();   // on a terminal: a prompt inside r1 until you type `exit`
     /// print(status);             // 0 (what the shell exited with)
     /// ```
-    #[rhai_fn(global, volatile, return_raw)]
+    #[rhai_fn(global, pure, volatile, return_raw)]
     pub fn shell(ctx: NativeCallContext, ns: &mut Netns) -> RhaiResultOf<INT> {
         Ok(op(&ctx, |op| op.shell(&ns.ns))? as INT)
     }
@@ -127,7 +127,7 @@ pub mod netns_programs {
     /// print(q.wait());         // 3
     /// print(q.output().stdout == "ready\n");  // true
     /// ```
-    #[rhai_fn(global, name = "spawn", volatile, return_raw)]
+    #[rhai_fn(global, name = "spawn", pure, volatile, return_raw)]
     pub fn spawn_with(
         ctx: NativeCallContext,
         ns: &mut Netns,
@@ -154,7 +154,7 @@ pub mod netns_programs {
         })
     }
 
-    #[rhai_fn(global, volatile, return_raw)]
+    #[rhai_fn(global, pure, volatile, return_raw)]
     pub fn spawn(
         ctx: NativeCallContext,
         ns: &mut Netns,

@@ -16,7 +16,7 @@ pub mod netns_props {
     /// let r1 = netns::add("r1");
     /// print(r1.name);   // r1
     /// ```
-    #[rhai_fn(global, get = "name", volatile)]
+    #[rhai_fn(global, get = "name", pure, volatile)]
     pub fn name(ns: &mut Netns) -> String {
         ns.ns.name().to_string()
     }
@@ -31,7 +31,7 @@ pub mod netns_props {
     /// let lo = r1.link("lo");
     /// print(lo.kind);   // loopback
     /// ```
-    #[rhai_fn(global, volatile, return_raw)]
+    #[rhai_fn(global, pure, volatile, return_raw)]
     pub fn link(ctx: NativeCallContext, ns: &mut Netns, name: &str) -> RhaiResultOf<Link> {
         let info = session::read(&ctx, |net| net.link_by_name(&ns.ns, name))?;
         Ok(Link::new(ns.ns.clone(), info.index))
@@ -46,7 +46,7 @@ pub mod netns_props {
     /// link::add_veth("a", "b", #{ netns: r1, peer_netns: r1 });
     /// for l in r1.links() { print(l.name); }   // lo, b, a
     /// ```
-    #[rhai_fn(global, volatile, return_raw)]
+    #[rhai_fn(global, pure, volatile, return_raw)]
     pub fn links(ctx: NativeCallContext, ns: &mut Netns) -> RhaiResultOf<Array> {
         let links = session::read(&ctx, |net| net.links(&ns.ns))?;
         Ok(links
@@ -64,31 +64,31 @@ pub mod netns_props {
     /// r1.del();
     /// print(netns::exists("r1"));   // false
     /// ```
-    #[rhai_fn(global, volatile, return_raw)]
+    #[rhai_fn(global, pure, volatile, return_raw)]
     pub fn del(ctx: NativeCallContext, ns: &mut Netns) -> RhaiResultOf<()> {
         crate::api::script::netns::delete(&ctx, &ns.ns)
     }
 
     /// Text form: `Netns("r1")`.
-    #[rhai_fn(global, volatile)]
+    #[rhai_fn(global, pure, volatile)]
     pub fn to_string(ns: &mut Netns) -> String {
         format!("Netns(\"{}\")", ns.ns.name())
     }
 
     /// Debug form: `Netns("r1")`.
-    #[rhai_fn(global, volatile)]
+    #[rhai_fn(global, pure, volatile)]
     pub fn to_debug(ns: &mut Netns) -> String {
         format!("Netns(\"{}\")", ns.ns.name())
     }
 
     /// Whether two handles name the same namespace.
-    #[rhai_fn(global, name = "==")]
+    #[rhai_fn(global, name = "==", volatile)]
     pub fn same(a: Netns, b: Netns) -> bool {
         a == b
     }
 
     /// Whether two handles name different namespaces.
-    #[rhai_fn(global, name = "!=")]
+    #[rhai_fn(global, name = "!=", volatile)]
     pub fn different(a: Netns, b: Netns) -> bool {
         a != b
     }

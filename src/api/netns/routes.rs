@@ -38,7 +38,7 @@ pub mod netns_routes {
     /// r1.route_add("10.77.0.0/16", #{ dev: l });
     /// print(r1.routes().filter(|r| r.dst == "10.66.0.0/16"));   // [#{"dev": (), "dst": "10.66.0.0/16", "gateway": (), "type": "blackhole"}]
     /// ```
-    #[rhai_fn(global, name = "route_add", volatile, return_raw)]
+    #[rhai_fn(global, name = "route_add", pure, volatile, return_raw)]
     pub fn route_add_with(
         ctx: NativeCallContext,
         ns: &mut Netns,
@@ -51,7 +51,7 @@ pub mod netns_routes {
         })
     }
 
-    #[rhai_fn(global, volatile, return_raw)]
+    #[rhai_fn(global, pure, volatile, return_raw)]
     pub fn route_add(
         ctx: NativeCallContext,
         ns: &mut Netns,
@@ -74,7 +74,7 @@ pub mod netns_routes {
     /// r1.route_del("10.66.0.0/16", #{ type: "unreachable" });
     /// print(r1.routes());   // []
     /// ```
-    #[rhai_fn(global, name = "route_del", volatile, return_raw)]
+    #[rhai_fn(global, name = "route_del", pure, volatile, return_raw)]
     pub fn route_del_with(
         ctx: NativeCallContext,
         ns: &mut Netns,
@@ -87,7 +87,7 @@ pub mod netns_routes {
         })
     }
 
-    #[rhai_fn(global, volatile, return_raw)]
+    #[rhai_fn(global, pure, volatile, return_raw)]
     pub fn route_del(
         ctx: NativeCallContext,
         ns: &mut Netns,
@@ -116,7 +116,7 @@ pub mod netns_routes {
     /// print(v4);   // [#{"dev": "eth0", "dst": "default", "gateway": "10.1.0.254"}, #{"dev": "eth0", "dst": "10.1.0.0/24", "gateway": ()}]
     /// print(r1.routes(#{ table: 10 }));   // [#{"dev": (), "dst": "10.99.0.0/16", "gateway": (), "type": "unreachable"}]
     /// ```
-    #[rhai_fn(global, name = "routes", volatile, return_raw)]
+    #[rhai_fn(global, name = "routes", pure, volatile, return_raw)]
     pub fn routes_with(
         ctx: NativeCallContext,
         ns: &mut Netns,
@@ -156,7 +156,7 @@ pub mod netns_routes {
             .collect())
     }
 
-    #[rhai_fn(global, volatile, return_raw)]
+    #[rhai_fn(global, pure, volatile, return_raw)]
     pub fn routes(ctx: NativeCallContext, ns: &mut Netns) -> RhaiResultOf<Array> {
         routes_with(ctx, ns, Map::new())
     }

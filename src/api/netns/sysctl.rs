@@ -23,7 +23,7 @@ pub mod netns_sysctl {
     /// r1.sysctl("net.ipv4.ip_forward", 1);
     /// print(r1.sysctl("net.ipv4.ip_forward"));        // 1
     /// ```
-    #[rhai_fn(global, volatile, return_raw)]
+    #[rhai_fn(global, pure, volatile, return_raw)]
     pub fn sysctl(ctx: NativeCallContext, ns: &mut Netns, key: &str) -> RhaiResultOf<String> {
         session::read(&ctx, |_| {
             let file = ns.ns.open()?;
@@ -31,7 +31,7 @@ pub mod netns_sysctl {
         })
     }
 
-    #[rhai_fn(global, name = "sysctl", volatile, return_raw)]
+    #[rhai_fn(global, name = "sysctl", pure, volatile, return_raw)]
     pub fn set_sysctl(
         ctx: NativeCallContext,
         ns: &mut Netns,
@@ -57,7 +57,7 @@ pub mod netns_sysctl {
     /// print(router.sysctl("net.ipv4.ip_forward"));            // 1
     /// print(router.sysctl("net.ipv6.conf.all.forwarding"));   // 1
     /// ```
-    #[rhai_fn(global, volatile, return_raw)]
+    #[rhai_fn(global, pure, volatile, return_raw)]
     pub fn forwarding(ctx: NativeCallContext, ns: &mut Netns, on: bool) -> RhaiResultOf<()> {
         let v = if on { "1" } else { "0" };
         let keys = ["net.ipv4.ip_forward", "net.ipv6.conf.all.forwarding"];

@@ -87,7 +87,7 @@ pub mod script_control {
     /// sleep(0.2);
     /// print("done");   // done
     /// ```
-    #[rhai_fn(global, volatile)]
+    #[rhai_fn(global, pure, volatile)]
     pub fn cancel(ctx: NativeCallContext, t: &mut Timer) {
         Session::of(&ctx).timers.cancel(t);
     }

@@ -75,9 +75,16 @@ impl Op<'_> {
     }
 
     /// `ip link set dev BR type bridge OPTIONS` (a bridge netscript did not
-    /// make only when forced).
-    pub fn set_bridge(&self, ns: &Ns, index: u32, o: &BridgeOptions, force: bool) -> Result<()> {
+    /// make only when forced). The options are read once it may be changed.
+    pub fn set_bridge(
+        &self,
+        ns: &Ns,
+        index: u32,
+        force: bool,
+        options: impl FnOnce() -> Result<BridgeOptions>,
+    ) -> Result<()> {
         self.guard(ns, index, force, "set bridge options")?;
+        let o = &options()?;
         self.net.set_bridge(ns, index, o)?;
         self.change(|| {
             let name = self.net.link_by_index(ns, index).map(|l| l.name);

@@ -207,7 +207,8 @@ fn remove_crossing<'a>(
 /// other end had left is removed on its own.
 fn after_the_kernel(net: &Netlink, plan: &Plan, going: Vec<&Object>, done: &mut Teardown) {
     let stayed = net.wait_dying();
-    for o in &plan.with_namespace {
+    // Oldest first, as they were made.
+    for o in plan.with_namespace.iter().rev() {
         if let Object::Link { peer: Some(p), .. } = o
             && stayed.contains(&(Ns::named(&p.ns), p.index))
         {

@@ -91,6 +91,7 @@ pub mod link_on_parent {
         op(&ctx, |op| {
             check_options("create a macvlan link", &options, &["name", "netns"])?;
             parent.check()?;
+            crate::netlink::macvlan_mode(mode)?;
             let pns = parent.ns();
             let ns = target(&options, pns.clone())?;
             let name = options.get("name").map(|v| v.to_string());
