@@ -14,8 +14,11 @@ pub enum Exit {
     Usage,
     /// 70 (EX_SOFTWARE): a bug in netscript; the lab was rolled back.
     Internal,
-    /// 130: stopped by SIGINT; the lab was rolled back.
+    /// 130: stopped by SIGINT (or another signal); the lab was rolled back.
     Interrupted,
+    /// 141: its stdout was closed (like a program killed by SIGPIPE); the
+    /// lab was rolled back.
+    StdoutClosed,
     /// What a script asked for with `exit(code)`.
     Status(u8),
 }
@@ -28,6 +31,7 @@ impl Exit {
             Exit::Usage => 2,
             Exit::Internal => 70,
             Exit::Interrupted => 130,
+            Exit::StdoutClosed => 141,
             Exit::Status(code) => i32::from(code),
         }
     }

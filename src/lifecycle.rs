@@ -5,7 +5,7 @@
 use std::rc::Rc;
 
 use crate::exit::Exit;
-use crate::lab::{self, Lab, Teardown};
+use crate::lab::{self, Lab, LabLock, Teardown};
 use crate::netlink::Netlink;
 
 /// How a run treats its lab.
@@ -24,8 +24,9 @@ pub enum Ending {
     Failure,
 }
 
-/// The lab a script run records into, after checking no lab of that name
-/// is up (or removing it with --replace).
+/// The lab a script run records into, after taking its lock (one run per
+/// lab name) and checking no lab of that name is up (or removing it with
+/// --replace). A lab that cannot be recorded is not built.
 pub fn begin(net: &Netlink, name: &str, script: &str, policy: &Policy) -> Result<Rc<Lab>, Exit> {
     if let Err(e) = lab::check_name(name) {
         eprintln!("netscript: {e}");
@@ -34,6 +35,7 @@ pub fn begin(net: &Netlink, name: &str, script: &str, policy: &Policy) -> Result
         }
         return Err(Exit::Usage);
     }
+    let lock = LabLock::take(name).map_err(|e| crate::exit::fail_with(&e))?;
     match lab::load(name) {
         Ok(Some(existing)) if !existing.objects.is_empty() => {
             if policy.replace {
@@ -62,7 +64,7 @@ pub fn begin(net: &Netlink, name: &str, script: &str, policy: &Policy) -> Result
             return Err(crate::exit::fail(e));
         }
     }
-    Ok(Rc::new(Lab::recorded(name, script, policy.trace)))
+    Ok(Rc::new(Lab::recorded(name, script, policy.trace, lock)))
 }
 
 /// After the script: keep the lab, tear it down (--rm), or roll it back.
@@ -126,6 +128,15 @@ pub fn down(labs: &[String]) -> Exit {
     let mut status = Exit::Ok;
     for arg in labs {
         let name = lab::name_from_arg(arg);
+        // Never under a running builder: it is stopped first (and rolls
+        // back what it made), and no other run starts meanwhile.
+        let (_lock, stopped) = match stop_and_lock(&name) {
+            Ok(locked) => locked,
+            Err(e) => {
+                status = crate::exit::fail_with(&e);
+                continue;
+            }
+        };
         match lab::load(&name) {
             Ok(Some(ledger)) => {
                 let done = lab::teardown(&net, &ledger.objects);
@@ -141,6 +152,7 @@ pub fn down(labs: &[String]) -> Exit {
                     eprintln!("  warning: {s}");
                 }
             }
+            Ok(None) if stopped => println!("lab \"{name}\": its run rolled it back"),
             Ok(None) => {
                 eprintln!("netscript: no lab named \"{name}\" is up (netscript ls lists them)");
                 status = Exit::Failed;
@@ -151,6 +163,44 @@ pub fn down(labs: &[String]) -> Exit {
         }
     }
     status
+}
+
+/// How long `down` waits for a run it stopped to roll back and end.
+const STOP_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Take the lock of lab `name`, stopping (SIGTERM) the run that holds it;
+/// whether there was one.
+fn stop_and_lock(name: &str) -> crate::error::Result<(LabLock, bool)> {
+    let start = std::time::Instant::now();
+    let mut stopped = None;
+    loop {
+        match LabLock::take(name) {
+            Ok(lock) => return Ok((lock, stopped.is_some())),
+            Err(e) if e.kind != crate::error::Kind::Busy => return Err(e),
+            Err(e) => {
+                let Some(pid) = LabLock::holder(name) else {
+                    continue;
+                };
+                if stopped != Some(pid) {
+                    eprintln!(
+                        "netscript: lab \"{name}\" is being built by pid {pid}: stopping it (it rolls back what it made)"
+                    );
+                    let _ = nix::sys::signal::kill(
+                        nix::unistd::Pid::from_raw(pid as i32),
+                        nix::sys::signal::Signal::SIGTERM,
+                    );
+                    stopped = Some(pid);
+                }
+                if start.elapsed() > STOP_WAIT {
+                    return Err(e.with_help(format!(
+                        "it did not stop within {} s; stop it with kill -9 {pid}, then run netscript down {name} again",
+                        STOP_WAIT.as_secs()
+                    )));
+                }
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+        }
+    }
 }
 
 /// `netscript ls`

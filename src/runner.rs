@@ -235,6 +235,8 @@ fn evaluate(
         }
         Err(e) => match *e {
             EvalAltResult::Exit(..) => (Exit::Ok, Ending::Success),
+            // Nobody reads the output: stop quietly, after the rollback.
+            _ if crate::interrupt::stdout_is_closed() => (Exit::StdoutClosed, Ending::Failure),
             ref err => {
                 let signatures = crate::api::signatures(&engine);
                 eprint!(

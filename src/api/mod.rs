@@ -72,13 +72,17 @@ pub fn engine(session: Rc<Session>, script_dir: Option<std::path::PathBuf>) -> E
     engine
 }
 
-/// `print` to stdout; a closed stdout (`netscript lab.rhai | head -1`) ends
-/// the process quietly like other Unix tools do, instead of panicking.
+/// `print` to stdout. A closed stdout (`netscript lab.rhai | head -1`)
+/// stops the script, which rolls its lab back, and the run ends quietly
+/// with 141, as other Unix tools do (see `interrupt::stdout_closed`).
 fn print_line(text: &str) {
     use std::io::Write;
+    if crate::interrupt::stdout_is_closed() {
+        return;
+    }
     let mut out = std::io::stdout().lock();
     if writeln!(out, "{text}").and_then(|_| out.flush()).is_err() {
-        std::process::exit(141);
+        crate::interrupt::stdout_closed();
     }
 }
 

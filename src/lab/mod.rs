@@ -2,16 +2,19 @@
 //! line per creation or removal, written before the call returns), the
 //! teardown that undoes exactly that, and the `--trace` of every change.
 
+mod lock;
 mod object;
 pub mod ops;
 mod teardown;
 
+pub use lock::LabLock;
 pub use object::{Object, Place};
 pub use teardown::{Teardown, teardown};
 
 use std::cell::RefCell;
 use std::fs::{File, OpenOptions};
 use std::io::Write;
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
@@ -29,6 +32,8 @@ pub struct Lab {
     file: RefCell<Option<File>>,
     objects: RefCell<Vec<Object>>,
     trace: bool,
+    /// Held for the run's life: one run per lab name.
+    _lock: Option<LabLock>,
 }
 
 /// The first line of a ledger.
@@ -89,8 +94,9 @@ pub fn check_name(name: &str) -> Result<()> {
 }
 
 impl Lab {
-    /// A lab whose objects are recorded in its ledger.
-    pub fn recorded(name: &str, script: &str, trace: bool) -> Lab {
+    /// A lab whose objects are recorded in its ledger, by the run that
+    /// holds its lock.
+    pub fn recorded(name: &str, script: &str, trace: bool, lock: LabLock) -> Lab {
         Lab {
             name: name.to_string(),
             script: script.to_string(),
@@ -98,6 +104,7 @@ impl Lab {
             file: RefCell::new(None),
             objects: RefCell::new(Vec::new()),
             trace,
+            _lock: Some(lock),
         }
     }
 
@@ -110,6 +117,7 @@ impl Lab {
             file: RefCell::new(None),
             objects: RefCell::new(Vec::new()),
             trace,
+            _lock: None,
         }
     }
 
@@ -117,10 +125,12 @@ impl Lab {
         self.objects.borrow().clone()
     }
 
-    /// Record a creation. The ledger line is written before this returns.
-    pub fn created(&self, object: Object) {
-        self.write(Change::Add, &object);
-        self.objects.borrow_mut().push(object);
+    /// Record a creation. The ledger line is written before this returns;
+    /// if it cannot be, the error says so (the object is still the run's,
+    /// so a rollback removes it).
+    pub fn created(&self, object: Object) -> Result<()> {
+        self.objects.borrow_mut().push(object.clone());
+        self.write(Change::Add, &object)
     }
 
     /// Record that objects matching `gone` no longer exist.
@@ -133,23 +143,26 @@ impl Lab {
             .cloned()
             .collect();
         for o in &matched {
-            self.write(Change::Del, o);
+            // A removal that cannot be written leaves a record of what is
+            // gone: teardown skips it as already gone.
+            let _ = self.write(Change::Del, o);
         }
         self.objects.borrow_mut().retain(|o| !gone(o));
     }
 
     /// Replace a recorded link's location or name (after a move or rename).
-    pub fn relocated(&self, old: &Object, new: Object) {
+    pub fn relocated(&self, old: &Object, new: Object) -> Result<()> {
         if self.objects.borrow().iter().any(|o| o.same(old)) {
             self.removed(|o| o.same(old));
-            self.created(new);
+            self.created(new)?;
         }
+        Ok(())
     }
 
     /// Link `index` of namespace `ns` is now at `to`, called `name` (after a
     /// move or a rename): its record follows, and so does the record of a
     /// veth whose other end it is.
-    pub fn link_moved(&self, ns: &str, index: u32, to: &Place, name: &str) {
+    pub fn link_moved(&self, ns: &str, index: u32, to: &Place, name: &str) -> Result<()> {
         let changes: Vec<(Object, Object)> = self
             .objects
             .borrow()
@@ -179,8 +192,9 @@ impl Lab {
             })
             .collect();
         for (old, new) in changes {
-            self.relocated(&old, new);
+            self.relocated(&old, new)?;
         }
+        Ok(())
     }
 
     /// Whether this run created namespace `name`.
@@ -215,32 +229,40 @@ impl Lab {
         }
     }
 
-    fn write(&self, op: Change, obj: &Object) {
-        let Some(path) = &self.path else { return };
+    fn write(&self, op: Change, obj: &Object) -> Result<()> {
+        let Some(path) = &self.path else {
+            return Ok(());
+        };
+        let action = format!("record lab \"{}\" in {}", self.name, path.display());
         let mut file = self.file.borrow_mut();
         if file.is_none() {
-            let _ = std::fs::create_dir_all(STATE_DIR);
-            let opened = OpenOptions::new().create(true).append(true).open(path);
-            if let Ok(mut f) = opened {
-                let header = Header {
-                    lab: self.name.clone(),
-                    script: self.script.clone(),
-                    created: now(),
-                    pid: std::process::id(),
-                };
-                let _ = f.write_all(format!("{}\n", to_json(&header)).as_bytes());
-                *file = Some(f);
-            }
-        }
-        if let Some(f) = file.as_mut() {
-            // One write per line: formatting straight into the file would
-            // make a system call per JSON token.
-            let line = Line {
-                op,
-                obj: obj.clone(),
+            let mut f = OpenOptions::new()
+                .create(true)
+                .append(true)
+                .custom_flags(libc::O_NOFOLLOW)
+                .open(path)
+                .map_err(|e| lock::unusable(&action, &e))?;
+            let header = Header {
+                lab: self.name.clone(),
+                script: self.script.clone(),
+                created: now(),
+                pid: std::process::id(),
             };
-            let _ = f.write_all(format!("{}\n", to_json(&line)).as_bytes());
+            f.write_all(format!("{}\n", to_json(&header)).as_bytes())
+                .map_err(|e| lock::unusable(&action, &e))?;
+            *file = Some(f);
         }
+        let Some(f) = file.as_mut() else {
+            return Ok(());
+        };
+        // One write per line: formatting straight into the file would make
+        // a system call per JSON token.
+        let line = Line {
+            op,
+            obj: obj.clone(),
+        };
+        f.write_all(format!("{}\n", to_json(&line)).as_bytes())
+            .map_err(|e| lock::unusable(&action, &e))
     }
 
     /// After a run: forget processes that have ended, and remove the

@@ -15,6 +15,7 @@ mod docker;
 mod docs;
 mod errors;
 mod exec;
+mod faults;
 mod graph;
 mod isolation;
 mod kernel_vm;

@@ -32,11 +32,11 @@ impl Op<'_> {
         }
         self.net.bridge_vlan(at.ns, &v, at.on_bridge, true)?;
         for m in &before {
-            self.remember(at, m, false);
+            self.remember(at, m, false)?;
         }
         // A VLAN that was there already is put back as it was, not deleted.
         if !before.iter().any(|m| m.vid == v.vid) {
-            self.remember(at, &v, true);
+            self.remember(at, &v, true)?;
         }
         self.trace_vlan(at, &v, true);
         Ok(())
@@ -60,7 +60,7 @@ impl Op<'_> {
             .at_arg(1));
         };
         self.net.bridge_vlan(at.ns, &v, at.on_bridge, false)?;
-        self.remember(at, &v, false);
+        self.remember(at, &v, false)?;
         self.trace_vlan(at, &v, false);
         Ok(())
     }
@@ -87,9 +87,9 @@ impl Op<'_> {
     }
 
     /// Record a membership changed on a port that outlives the lab.
-    fn remember(&self, at: &BridgePort, v: &PortVlan, added: bool) {
+    fn remember(&self, at: &BridgePort, v: &PortVlan, added: bool) -> Result<()> {
         if !self.outlives_the_lab(at) {
-            return;
+            return Ok(());
         }
         self.lab.created(Object::PortVlan {
             ns: at.ns.name().to_string(),
@@ -102,6 +102,6 @@ impl Op<'_> {
             added,
             pvid: v.pvid,
             untagged: v.untagged,
-        });
+        })
     }
 }

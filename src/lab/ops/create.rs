@@ -56,7 +56,7 @@ impl Op<'_> {
         });
         let peer_at = info.link.map(|index| Place::of(peer_ns, index));
         self.lab
-            .created(Object::veth(ns, info.index, name, peer_at));
+            .created(Object::veth(ns, info.index, name, peer_at))?;
         Ok(info)
     }
 
@@ -70,7 +70,7 @@ impl Op<'_> {
                 bridge_options(o)
             )
         };
-        self.made(ns, &info, LinkKind::Bridge, command);
+        self.made(ns, &info, LinkKind::Bridge, command)?;
         Ok(info)
     }
 
@@ -103,7 +103,7 @@ impl Op<'_> {
         let info = self.net.add_dummy(ns, name)?;
         self.made(ns, &info, LinkKind::Dummy, || {
             format!("ip {}link add {name} type dummy", ip_n(ns))
-        });
+        })?;
         Ok(info)
     }
 
@@ -111,7 +111,7 @@ impl Op<'_> {
     pub fn add_vrf(&self, ns: &Ns, name: &str, table: u32) -> Result<LinkInfo> {
         let info = self.net.add_vrf(ns, name, table)?;
         let command = || format!("ip {}link add {name} type vrf table {table}", ip_n(ns));
-        self.made(ns, &info, LinkKind::Vrf, command);
+        self.made(ns, &info, LinkKind::Vrf, command)?;
         Ok(info)
     }
 
@@ -142,7 +142,7 @@ impl Op<'_> {
                 ip_n(pns),
                 p.name
             )
-        });
+        })?;
         Ok(info)
     }
 
@@ -176,7 +176,7 @@ impl Op<'_> {
                 "ip {}link add link {p} name {name}{to} type macvlan mode {mode}",
                 ip_n(pns)
             )
-        });
+        })?;
         Ok(info)
     }
 
@@ -211,15 +211,21 @@ impl Op<'_> {
             }
             command.push_str(&format!(" dstport {}", vx.port));
             command
-        });
+        })?;
         Ok(info)
     }
 
     /// A link this run made: traced, and recorded where it is.
-    fn made(&self, ns: &Ns, info: &LinkInfo, kind: LinkKind, command: impl FnOnce() -> String) {
+    fn made(
+        &self,
+        ns: &Ns,
+        info: &LinkInfo,
+        kind: LinkKind,
+        command: impl FnOnce() -> String,
+    ) -> Result<()> {
         self.change(command);
         self.lab
-            .created(Object::link(ns, info.index, &info.name, kind));
+            .created(Object::link(ns, info.index, &info.name, kind))
     }
 }
 

@@ -48,7 +48,7 @@ impl Op<'_> {
         self.net.rename(ns, index, name)?;
         self.change(|| format!("ip {}link set dev {old} name {name}", ip_n(ns)));
         self.lab
-            .link_moved(ns.name(), index, &Place::of(ns, index), name);
+            .link_moved(ns.name(), index, &Place::of(ns, index), name)?;
         Ok(())
     }
 
@@ -83,7 +83,7 @@ impl Op<'_> {
                 index,
                 link: self.link_name(ns, index),
                 cidr: cidr::format(c),
-            });
+            })?;
         }
         Ok(())
     }
@@ -161,7 +161,7 @@ impl Op<'_> {
             format!("ip {}link set dev {name} netns {to}", ip_n(from))
         });
         let to = Place::of(target, moved.index);
-        self.lab.link_moved(from.name(), index, &to, &moved.name);
+        self.lab.link_moved(from.name(), index, &to, &moved.name)?;
         Ok(moved)
     }
 

@@ -26,7 +26,7 @@ impl Op<'_> {
         let ns = Ns::Named(name.to_string());
         if let Some(id) = ns.id() {
             let name = name.to_string();
-            self.lab.created(Object::Netns { name, id });
+            self.lab.created(Object::Netns { name, id })?;
         }
         if !ipv6 {
             self.without_ipv6(&ns).inspect_err(|_| {
@@ -78,7 +78,7 @@ impl Op<'_> {
         self.change(|| format!("ip netns attach {name} {pid}"));
         if let Ok(id) = netns_fs::id_of(&file) {
             let name = name.to_string();
-            self.lab.created(Object::Attached { name, id });
+            self.lab.created(Object::Attached { name, id })?;
         }
         Ok(Ns::Named(name.to_string()))
     }

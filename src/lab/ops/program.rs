@@ -46,7 +46,7 @@ impl Op<'_> {
         self.look(|| format!("{}{} &", exec_prefix(ns), command::display(argv)));
         if let Some(start) = crate::lab::process_start(pid) {
             let netns = ns.name().to_string();
-            self.lab.created(Object::Process { pid, start, netns });
+            self.lab.created(Object::Process { pid, start, netns })?;
         }
         Ok(process)
     }

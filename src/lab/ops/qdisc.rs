@@ -41,7 +41,7 @@ impl Op<'_> {
                 ns_id: ns.id(),
                 index: link.index,
                 link: link.name.clone(),
-            });
+            })?;
         }
         self.change(|| format!("tc {}qdisc replace dev {} root {args}", ip_n(ns), link.name));
         Ok(())

@@ -23,7 +23,7 @@ impl Op<'_> {
                 kind: route.kind.name().into(),
                 metric: route.metric,
                 table: route.table,
-            });
+            })?;
         }
         Ok(())
     }
@@ -60,7 +60,7 @@ impl Op<'_> {
                 index: dev.index,
                 link: dev.name.clone(),
                 ip: ip.to_string(),
-            });
+            })?;
         }
         Ok(())
     }

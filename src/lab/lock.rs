@@ -1,0 +1,136 @@
+//! One run per lab name: a run holds an exclusive `flock` on
+//! /run/netscript/LAB.lock for its whole life (the kernel lets go of it
+//! when the process ends, even by SIGKILL), with its pid written inside
+//! for the message another run or `down` gives.
+
+use std::fs::{File, OpenOptions};
+use std::io::{Read, Seek, Write};
+use std::os::fd::AsRawFd;
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
+use std::path::PathBuf;
+
+use super::STATE_DIR;
+use crate::error::{Error, Kind, Result};
+
+/// The lock of one lab, held until dropped.
+#[derive(Debug)]
+pub struct LabLock {
+    file: File,
+    path: PathBuf,
+}
+
+fn lock_path(name: &str) -> PathBuf {
+    PathBuf::from(STATE_DIR).join(format!("{name}.lock"))
+}
+
+/// /run/netscript, made if missing; refused if it is not a directory of
+/// its own (a symlink could send the ledgers anywhere).
+pub fn state_dir() -> Result<()> {
+    let action = format!("use {STATE_DIR}");
+    match std::fs::symlink_metadata(STATE_DIR) {
+        Ok(m) if m.file_type().is_dir() => Ok(()),
+        Ok(_) => Err(Error::invalid(action, "it is not a directory")
+            .with_help("netscript keeps its ledgers there: remove what is in its place")),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            std::fs::create_dir_all(STATE_DIR).map_err(|e| unusable(&action, &e))
+        }
+        Err(e) => Err(unusable(&action, &e)),
+    }
+}
+
+pub(super) fn unusable(action: &str, e: &std::io::Error) -> Error {
+    Error::from_io(action, e).with_help(format!(
+        "netscript records every lab it builds under {STATE_DIR}, so that it can be \
+         removed: make it writable, or run in a sandbox (netscript --sandbox)"
+    ))
+}
+
+impl LabLock {
+    /// Take the lock of lab `name`, or fail at once saying which run
+    /// holds it.
+    pub fn take(name: &str) -> Result<LabLock> {
+        state_dir()?;
+        let path = lock_path(name);
+        let action = format!("lock lab \"{name}\"");
+        loop {
+            let mut file = open(&path, true).map_err(|e| unusable(&action, &e))?;
+            if !lock(&file, true).map_err(|e| unusable(&action, &e))? {
+                let pid = pid_in(&mut file);
+                return Err(Error::new(
+                    Kind::Busy,
+                    action,
+                    format!("another netscript run (pid {pid}) is building it"),
+                )
+                .with_help(format!(
+                    "wait for it to end, run this one with --lab NAME, or stop it: \
+                     netscript down {name}"
+                )));
+            }
+            // The last holder may have removed the file between our open
+            // and our lock: then lock the one that is there now.
+            let same = std::fs::symlink_metadata(&path)
+                .is_ok_and(|m| m.ino() == file.metadata().map_or(0, |f| f.ino()));
+            if !same {
+                continue;
+            }
+            let _ = file.set_len(0);
+            let _ = file.write_all(format!("{}\n", std::process::id()).as_bytes());
+            return Ok(LabLock { file, path });
+        }
+    }
+
+    /// The pid of the run that holds lab `name`'s lock now, if one does.
+    pub fn holder(name: &str) -> Option<u32> {
+        let mut file = open(&lock_path(name), false).ok()?;
+        match lock(&file, false) {
+            Ok(false) => Some(pid_in(&mut file)),
+            _ => None,
+        }
+    }
+}
+
+impl Drop for LabLock {
+    fn drop(&mut self) {
+        // Removed while still held: a run waiting on this file sees that
+        // it is gone and locks the next one.
+        let _ = std::fs::remove_file(&self.path);
+        let _ = self.file.flush();
+    }
+}
+
+fn open(path: &PathBuf, create: bool) -> std::io::Result<File> {
+    OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(create)
+        .mode(0o600)
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(path)
+}
+
+/// `flock` without waiting: whether it was taken (exclusive, or shared
+/// when only looking).
+fn lock(file: &File, exclusive: bool) -> std::io::Result<bool> {
+    let how = if exclusive {
+        libc::LOCK_EX
+    } else {
+        libc::LOCK_SH
+    };
+    // SAFETY: flock on a file descriptor this File owns.
+    if unsafe { libc::flock(file.as_raw_fd(), how | libc::LOCK_NB) } == 0 {
+        return Ok(true);
+    }
+    let e = std::io::Error::last_os_error();
+    if e.raw_os_error() == Some(libc::EWOULDBLOCK) {
+        Ok(false)
+    } else {
+        Err(e)
+    }
+}
+
+fn pid_in(file: &mut File) -> u32 {
+    let mut text = String::new();
+    let _ = file.rewind();
+    let _ = file.read_to_string(&mut text);
+    text.trim().parse().unwrap_or(0)
+}

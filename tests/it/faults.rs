@@ -1,0 +1,174 @@
+//! Nothing left behind when a run meets a fault: other signals than
+//! Ctrl-C, a closed stdout, a second run of the same lab, `down` during a
+//! build, an unusable or full /run/netscript.
+
+use crate::common::Sandbox;
+
+/// Namespaces, links and ledgers, to compare before and after.
+const STATE: &str =
+    "{ ls /run/netns; ip -o link show | cut -d: -f2; ls /run/netscript 2>/dev/null; }";
+
+/// A lab that builds, says "ready", then waits.
+const WAITS: &str = r#"
+let r1 = netns::add("r1");
+let v = link::add_veth("eth0", "p1", #{ netns: r1 });
+bridge::add("br0");
+print("ready");
+netns::host().exec("sleep 30");
+print("not reached");
+"#;
+
+/// Wait (at most 10 s) for "ready" in FILE.
+fn until_ready(file: &str) -> String {
+    format!("for i in $(seq 200); do grep -q ready {file} && break; sleep 0.05; done")
+}
+
+#[test]
+fn hangup_quit_and_user_signals_roll_back() {
+    for signal in ["HUP", "QUIT", "USR1", "USR2", "ALRM"] {
+        let sb = Sandbox::new();
+        sb.file("waits.rhai", WAITS);
+        let run = sb.sh(&format!(
+            "{STATE} > before.txt\n\
+             netscript waits.rhai > out.txt 2> err.txt & pid=$!\n\
+             {}\n\
+             kill -{signal} $pid; wait $pid; echo status=$?\n\
+             {STATE} > after.txt",
+            until_ready("out.txt")
+        ));
+        let err = sb.read("err.txt");
+        assert_eq!(run.stdout, "status=130\n", "{signal}: {err}");
+        assert_eq!(sb.read("before.txt"), sb.read("after.txt"), "{signal}");
+        assert!(
+            err.contains("rolled back lab \"waits\": 3 removed"),
+            "{signal}: {err}"
+        );
+    }
+}
+
+#[test]
+fn a_closed_stdout_stops_the_script_and_rolls_back() {
+    let sb = Sandbox::new();
+    sb.file(
+        "talks.rhai",
+        r#"
+        let r1 = netns::add("r1");
+        link::add_veth("eth0", "p1", #{ netns: r1 });
+        for i in 0..200 { print(`line ${i}`); sleep(0.02); }
+        "#,
+    );
+    let run = sb.sh(&format!(
+        "{STATE} > before.txt\n\
+         netscript talks.rhai 2> err.txt | head -1; echo \"status=${{PIPESTATUS[0]}}\"\n\
+         {STATE} > after.txt"
+    ));
+    let err = sb.read("err.txt");
+    assert_eq!(run.stdout, "line 0\nstatus=141\n", "{err}");
+    assert_eq!(sb.read("before.txt"), sb.read("after.txt"));
+    assert!(
+        err.contains("rolled back lab \"talks\": 2 removed"),
+        "{err}"
+    );
+    assert!(!err.contains("interrupted"), "no error report: {err}");
+}
+
+#[test]
+fn a_second_run_of_a_lab_fails_at_once_and_leaves_the_first_alone() {
+    let sb = Sandbox::new();
+    sb.file("waits.rhai", &WAITS.replace("sleep 30", "sleep 1"));
+    sb.file("other.rhai", "netns::add(\"r2\");\n");
+    let run = sb.sh(&format!(
+        "netscript waits.rhai > out.txt 2> err.txt & pid=$!\n\
+         {}\n\
+         netscript --lab waits other.rhai 2> second.err; echo second=$?\n\
+         echo first_pid=$pid\n\
+         wait $pid; echo first=$?\n\
+         ls /run/netns | sort | tr '\\n' ' '; echo\n\
+         netscript down waits > /dev/null; echo down=$?; echo left $(ls -A /run/netns | wc -l) $(ls -A /run/netscript | wc -l)",
+        until_ready("out.txt")
+    ));
+    let second = sb.read("second.err");
+    let pid = run
+        .stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("first_pid="))
+        .expect("the first run's pid");
+    assert!(run.stdout.contains("second=1\n"), "{}", run.stdout);
+    assert!(
+        second.contains(&format!("another netscript run (pid {pid}) is building it")),
+        "{second}"
+    );
+    assert!(
+        run.stdout.contains("first=0\n"),
+        "{}\n{}",
+        run.stdout,
+        sb.read("err.txt")
+    );
+    // The first run's lab is whole, and the second made nothing.
+    assert!(run.stdout.contains("\nr1 \n"), "{}", run.stdout);
+    assert!(run.stdout.contains("down=0\n"), "{}", run.stdout);
+    assert!(run.stdout.ends_with("left 0 0\n"), "{:?}", run.stdout);
+}
+
+#[test]
+fn down_during_a_build_stops_the_builder_first() {
+    let sb = Sandbox::new();
+    sb.file("waits.rhai", WAITS);
+    let run = sb.sh(&format!(
+        "{STATE} > before.txt\n\
+         netscript waits.rhai > out.txt 2> err.txt & pid=$!\n\
+         {}\n\
+         netscript down waits > down.out 2> down.err; echo down=$?\n\
+         wait $pid; echo builder=$?\n\
+         {STATE} > after.txt",
+        until_ready("out.txt")
+    ));
+    let down = sb.read("down.err");
+    assert_eq!(
+        run.stdout,
+        "down=0\nbuilder=130\n",
+        "{down}\n{}",
+        sb.read("err.txt")
+    );
+    assert!(down.contains("is being built by pid"), "{down}");
+    assert!(
+        sb.read("down.out").contains("its run rolled it back"),
+        "{}",
+        sb.read("down.out")
+    );
+    assert_eq!(sb.read("before.txt"), sb.read("after.txt"));
+}
+
+#[test]
+fn a_lab_that_cannot_be_recorded_is_not_built() {
+    let sb = Sandbox::new();
+    sb.file("lab.rhai", "netns::add(\"r1\");\nprint(\"built\");\n");
+    let run = sb.sh(
+        "mkdir -p /run/netscript && mount -t tmpfs -o ro tmpfs /run/netscript\n\
+         netscript lab.rhai; echo status=$?; ls -A /run/netns | wc -l",
+    );
+    assert_eq!(run.stdout, "status=1\n0\n", "{}", run.stderr);
+    assert!(run.stderr.contains("/run/netscript"), "{}", run.stderr);
+    assert!(run.stderr.contains("read-only"), "{}", run.stderr);
+    assert!(run.stderr.contains("help:"), "{}", run.stderr);
+}
+
+#[test]
+fn a_full_ledger_fails_the_call_and_rolls_back() {
+    let sb = Sandbox::new();
+    sb.file(
+        "many.rhai",
+        "for i in 0..100 { netns::add(`n${i}`); }\nprint(\"built\");\n",
+    );
+    let run = sb.sh(
+        "mkdir -p /run/netscript && mount -t tmpfs -o size=8k tmpfs /run/netscript\n\
+         netscript many.rhai; echo status=$?; ls -A /run/netns | wc -l; ls -A /run/netscript",
+    );
+    assert_eq!(run.stdout, "status=1\n0\n", "{}", run.stderr);
+    assert!(run.stderr.contains("ENOSPC"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("rolled back lab \"many\""),
+        "{}",
+        run.stderr
+    );
+}
