@@ -40,7 +40,11 @@ impl Netlink {
     /// the second namespace on, the namespace, its defaults and its socket
     /// were made ahead on another thread (netns_spare) while the script
     /// went on, and only need naming here.
-    pub(super) fn create_with_conn(&self, name: &str) -> Result<()> {
+    pub(super) fn create_with_conn(
+        &self,
+        name: &str,
+        record: impl FnOnce(NsId) -> Result<()>,
+    ) -> Result<()> {
         let inside = lab_namespace(self.rt.handle().clone());
         // A spare whose making failed is not used: the namespace is made
         // here instead, and any error is the one of this moment.
@@ -49,7 +53,7 @@ impl Netlink {
             let spare = spares.as_ref().and_then(|m| m.take());
             spare.filter(|s| s.made.is_ok()).map(|s| (s.ns, s.made))
         };
-        let (file, opened) = netns_fs::create(name, spare, inside)?;
+        let (file, opened) = netns_fs::create(name, spare, inside, record)?;
         self.ask_for_spare();
         let adopted = netns_fs::id_of(&file)
             .and_then(|id| self.adopt(&Ns::Named(name.to_string()), id, opened));

@@ -10,13 +10,14 @@ use super::Netlink;
 use super::request::{self, GET};
 use crate::error::{Error, Result};
 use crate::ns::Ns;
-use crate::sys::netns_fs;
+use crate::sys::netns_fs::{self, NsId};
 
 impl Netlink {
     /// `ip netns add NAME; ip -n NAME link set lo up` (lo is brought up
-    /// as the namespace is made, see conn.rs).
-    pub fn add_netns(&self, name: &str) -> Result<()> {
-        self.create_with_conn(name)
+    /// as the namespace is made, see conn.rs). `record` is told the
+    /// namespace's identity before it is named (see `netns_fs::create`).
+    pub fn add_netns(&self, name: &str, record: impl FnOnce(NsId) -> Result<()>) -> Result<()> {
+        self.create_with_conn(name, record)
     }
 
     /// `ip netns del NAME`. The other ends of its veths are noted, and the

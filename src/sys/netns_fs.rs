@@ -156,16 +156,18 @@ pub fn run_in<T: Send>(ns: &File, f: impl FnOnce() -> T + Send) -> Result<T> {
     })
 }
 
-/// Create namespace `name` like `ip netns add`: name the namespace `spare`
+/// Create namespace `name` like `ip netns add`: the namespace `spare`
 /// gives if it gives one (made ahead, with what was made inside it: see
-/// netns_spare), which costs one
-/// bind mount, else make one on a short-lived thread that runs `f` inside
-/// it. `spare` is asked only once the name is known to be free. Returns
-/// the namespace file and what was made inside.
+/// netns_spare), else one made on a short-lived thread that runs `f`
+/// inside it. `record` is told its identity before it gets its name, so a
+/// run killed at any point has recorded every namespace it named; if
+/// `record` fails, nothing is named. Returns the namespace file and what
+/// was made inside.
 pub fn create<T: Send>(
     name: &str,
     spare: impl FnOnce() -> Option<(File, T)>,
     f: impl FnOnce() -> T + Send,
+    record: impl FnOnce(NsId) -> Result<()>,
 ) -> Result<(File, T)> {
     validate_name(name)?;
     let action = format!("create namespace \"{name}\"");
@@ -173,24 +175,23 @@ pub fn create<T: Send>(
         action: action.clone(),
         ..e
     })?;
-    let target = new_entry(name, &action)?;
-    let made = match spare() {
-        Some((ns, made)) => {
-            let source = format!("/proc/self/fd/{}", ns.as_raw_fd());
-            mount(
-                Some(source.as_str()),
-                &target,
-                Some("none"),
-                MsFlags::MS_BIND,
-                None::<&str>,
-            )
-            .map(|()| made)
-            .map_err(|e| Error::errno(action.clone(), e as i32))
-        }
-        None => unshare_here(&target, &action, f),
+    let (ns, made) = match spare() {
+        Some(spare) => spare,
+        None => unnamed(&action, f)?,
     };
-    match made.and_then(|value| open(name).map(|file| (file, value))) {
-        Ok(done) => Ok(done),
+    record(id_of(&ns)?)?;
+    let target = new_entry(name, &action)?;
+    let source = format!("/proc/self/fd/{}", ns.as_raw_fd());
+    let named = mount(
+        Some(source.as_str()),
+        &target,
+        Some("none"),
+        MsFlags::MS_BIND,
+        None::<&str>,
+    )
+    .map_err(|e| Error::errno(action.clone(), e as i32));
+    match named.and_then(|()| open(name)) {
+        Ok(file) => Ok((file, made)),
         Err(e) => {
             let _ = umount2(&target, MntFlags::MNT_DETACH);
             let _ = std::fs::remove_file(&target);
@@ -199,15 +200,11 @@ pub fn create<T: Send>(
     }
 }
 
-/// A new namespace mounted on `target`, made on a thread that runs `f`
-/// inside it.
-fn unshare_here<T: Send>(
-    target: &PathBuf,
-    action: &str,
-    f: impl FnOnce() -> T + Send,
-) -> Result<T> {
+/// A new namespace with no name yet, made on a short-lived thread that
+/// runs `f` inside it.
+fn unnamed<T: Send>(action: &str, f: impl FnOnce() -> T + Send) -> Result<(File, T)> {
     std::thread::scope(|s| {
-        s.spawn(|| -> Result<T> {
+        s.spawn(|| -> Result<(File, T)> {
             unshare(CloneFlags::CLONE_NEWNET).map_err(|e| {
                 let err = Error::errno(action, e as i32);
                 if e == nix::errno::Errno::ENOSPC {
@@ -220,19 +217,21 @@ fn unshare_here<T: Send>(
                     err
                 }
             })?;
-            mount(
-                Some("/proc/thread-self/ns/net"),
-                target,
-                Some("none"),
-                MsFlags::MS_BIND,
-                None::<&str>,
-            )
-            .map_err(|e| Error::errno(action, e as i32))?;
-            Ok(f())
+            let ns = current()?;
+            Ok((ns, f()))
         })
         .join()
         .expect("namespace thread panicked")
     })
+}
+
+/// Whether `/run/netns/NAME` is a stale entry: a file with no namespace
+/// mounted on it (left by a creation that was killed half-way).
+pub fn is_stale(name: &str) -> bool {
+    validate_name(name).is_ok()
+        && std::fs::symlink_metadata(path(name)).is_ok_and(|m| m.file_type().is_file())
+        && id_of_path(&path(name).to_string_lossy())
+            .is_none_or(|(dev, _)| Some(dev) != nsfs_device())
 }
 
 /// The empty file a namespace is mounted on; fails if the name is taken.

@@ -172,3 +172,34 @@ fn a_full_ledger_fails_the_call_and_rolls_back() {
         run.stderr
     );
 }
+
+/// Killed (SIGKILL: no rollback) at random points of a loop that makes
+/// namespaces: `down` then leaves no namespace and no ledger, since each
+/// namespace is recorded before it gets its name.
+#[test]
+fn sigkill_while_making_namespaces_leaves_nothing_that_down_misses() {
+    let sb = Sandbox::new();
+    sb.file("many.rhai", "for i in 0..5000 { netns::add(`n${i}`); }\n");
+    let run = sb.sh("for round in $(seq 12); do \
+             netscript many.rhai 2>/dev/null & pid=$!; \
+             sleep 0.$((RANDOM % 40 + 5)); kill -9 $pid; wait $pid 2>/dev/null; \
+             made=$(ls -A /run/netns | wc -l); \
+             netscript down many > /dev/null 2>> down.err; \
+             echo \"$made $(ls -A /run/netns | wc -l) $(ls -A /run/netscript | grep -c json)\"; \
+         done");
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(lines.len(), 12, "{}\n{}", run.stdout, run.stderr);
+    for line in &lines {
+        assert!(
+            line.ends_with(" 0 0"),
+            "left behind after down: {line}\n{}",
+            run.stdout
+        );
+    }
+    // The kills landed while namespaces were being made.
+    assert!(
+        lines.iter().any(|l| !l.starts_with("0 ")),
+        "no round made a namespace: {}",
+        run.stdout
+    );
+}

@@ -20,14 +20,27 @@ impl Op<'_> {
     /// `ip netns add NAME && ip -n NAME link set lo up`, with the lab's
     /// defaults; without IPv6 on any of its links when `ipv6` is false.
     /// Nothing half-built: a namespace that cannot be set up goes again.
+    /// The ledger records it before it has its name, so no run, however
+    /// it ends, leaves a namespace it named unrecorded.
     pub fn add_netns(&self, name: &str, ipv6: bool) -> Result<Ns> {
-        self.net.add_netns(name)?;
+        let recorded = std::cell::Cell::new(None);
+        let made = self.net.add_netns(name, |id| {
+            let record = Object::Netns {
+                name: name.to_string(),
+                id,
+            };
+            self.lab.created(record.clone())?;
+            recorded.set(Some(record));
+            Ok(())
+        });
+        if let Err(e) = made {
+            if let Some(record) = recorded.take() {
+                self.lab.removed(|o| *o == record);
+            }
+            return Err(e);
+        }
         self.change(|| format!("ip netns add {name} && ip -n {name} link set lo up"));
         let ns = Ns::Named(name.to_string());
-        if let Some(id) = ns.id() {
-            let name = name.to_string();
-            self.lab.created(Object::Netns { name, id })?;
-        }
         if !ipv6 {
             self.without_ipv6(&ns).inspect_err(|_| {
                 let _ = self.del_netns(name);

@@ -138,6 +138,9 @@ fn unmount_namespaces<'a>(
             continue;
         };
         let verdict = match current_id(name) {
+            // Recorded, then killed before its namespace was mounted: the
+            // empty entry goes, so the name is free again.
+            None if netns_fs::is_stale(name) => Some(netns_fs::delete(name).map_err(|e| e.reason)),
             None => Some(Err("it is already gone".to_string())),
             Some(now) if now != *id => Some(Err(
                 "the namespace of that name now is not the one this lab made".to_string(),
