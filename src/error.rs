@@ -97,6 +97,13 @@ impl Error {
         if e.kind == Kind::Permission {
             e.help = Some("needs root or CAP_NET_ADMIN, or try --sandbox".into());
         }
+        if errno == libc::EMFILE || errno == libc::ENFILE {
+            e.help = Some(
+                "netscript keeps a file open per namespace: raise the limit \
+                 (ulimit -n, or LimitNOFILE= for a service)"
+                    .into(),
+            );
+        }
         e
     }
 

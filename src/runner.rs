@@ -16,6 +16,7 @@ use crate::netlink::Netlink;
 use crate::sys::privileges::CAP_NET_ADMIN;
 
 pub fn main(cli: Cli) -> Exit {
+    raise_file_limit();
     if cli.sandbox
         && let Err(e) = crate::sys::sandbox::enter()
     {
@@ -251,6 +252,17 @@ fn evaluate(
                 (status, Ending::Failure)
             }
         },
+    }
+}
+
+/// A lab of thousands of namespaces keeps a file open for each: take the
+/// whole of the hard limit on open files, as the soft one is often 1024.
+fn raise_file_limit() {
+    use nix::sys::resource::{Resource, getrlimit, setrlimit};
+    if let Ok((soft, hard)) = getrlimit(Resource::RLIMIT_NOFILE)
+        && soft < hard
+    {
+        let _ = setrlimit(Resource::RLIMIT_NOFILE, hard, hard);
     }
 }
 

@@ -81,7 +81,10 @@ pub fn ledger_path(name: &str) -> PathBuf {
 pub fn check_name(name: &str) -> Result<()> {
     let reason = if name.len() > 200 {
         "a lab name is at most 200 bytes"
-    } else if name.is_empty() || name.starts_with('.') || name.contains('/') || name.contains('\0')
+    } else if name.is_empty()
+        || name.starts_with('.')
+        || name.contains('/')
+        || name.chars().any(char::is_control)
     {
         "a lab name is a plain file name"
     } else {

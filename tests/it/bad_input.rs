@@ -443,7 +443,12 @@ const CASES: &[(&str, &str, &str)] = &[
     (r#"sleep("10 parsecs");"#, "invalid", r#""10 parsecs""#),
     (r#"after(-1, || 1);"#, "invalid", "-1"),
     (r#"every(0, || 1);"#, "invalid", "0"),
+    (r#"every(1e-10, || 1);"#, "invalid", "1e-10"),
+    (r#"every("100us", || 1);"#, "invalid", r#""100us""#),
     (r#"wait_until(|| false, -1.0);"#, "invalid", "-1.0"),
+    // Exit statuses: one a shell would read as 0 is a mistake.
+    (r#"exit(256);"#, "invalid", "256"),
+    (r#"exit(-1);"#, "invalid", "-1"),
 ];
 
 /// Interfaces in the sandbox's root, the namespaces and the ledgers: what

@@ -203,3 +203,32 @@ fn sigkill_while_making_namespaces_leaves_nothing_that_down_misses() {
         run.stdout
     );
 }
+
+/// A lab of more namespaces than the soft limit on open files allows:
+/// netscript takes the hard limit, as each namespace keeps a file open.
+#[test]
+fn the_soft_limit_on_open_files_is_raised() {
+    let sb = Sandbox::new();
+    sb.file(
+        "wide.rhai",
+        "for i in 0..150 { netns::add(`n${i}`); }\nprint(netns::list().len());\n",
+    );
+    let run = sb.sh("ulimit -S -n 100; netscript --rm wide.rhai; echo status=$?");
+    assert_eq!(run.stdout, "150\nstatus=0\n", "{}", run.stderr);
+}
+
+/// A lab name is a plain file name: no newline (it would break `ls`).
+#[test]
+fn a_lab_name_with_a_newline_is_refused() {
+    let sb = Sandbox::new();
+    sb.file("lab.rhai", "netns::add(\"r1\");\n");
+    let run = sb.sh(
+        "netscript --lab \"$(printf 'a\\nb')\" lab.rhai; echo status=$?; ls -A /run/netns | wc -l",
+    );
+    assert_eq!(run.stdout, "status=2\n0\n", "{}", run.stderr);
+    assert!(
+        run.stderr.contains("a lab name is a plain file name"),
+        "{}",
+        run.stderr
+    );
+}

@@ -359,3 +359,39 @@ fn overlong_namespace_and_lab_names_are_refused_and_create_nothing() {
         )
     );
 }
+
+/// `--trace` prints commands that can be pasted into a shell: a hostile
+/// name is quoted, so pasting the trace makes the same objects and runs
+/// nothing else.
+#[test]
+fn the_trace_quotes_hostile_names() {
+    let sb = Sandbox::new();
+    sb.file(
+        "hostile.rhai",
+        r#"
+        let r = netns::add("x;echo INJECTED");
+        let v = link::add_veth("a$(id)", "b`id`", #{ netns: r });
+        v.up();
+        "#,
+    );
+    let run = sb.sh(
+        "netscript --trace --rm hostile.rhai 2> trace.txt; echo status=$?\n\
+         grep -v '^#' trace.txt | grep -v '^tore down\\|^  - ' > pasted.sh\n\
+         bash pasted.sh 2>&1; echo pasted=$?\n\
+         ip netns list; ip -n 'x;echo INJECTED' -o link show | cut -d: -f2 | cut -d@ -f1",
+    );
+    assert!(
+        run.stdout.starts_with("status=0\npasted=0\n"),
+        "{}\n{}",
+        run.stdout,
+        sb.read("trace.txt")
+    );
+    assert!(!run.stdout.contains("\nINJECTED\n"), "{}", run.stdout);
+    assert!(run.stdout.contains("x;echo INJECTED"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains(" a$(id)"),
+        "{}\n{}",
+        run.stdout,
+        sb.read("trace.txt")
+    );
+}

@@ -30,7 +30,17 @@ pub mod script_control {
     /// ```
     #[rhai_fn(global, name = "exit", volatile, return_raw)]
     pub fn exit_with(ctx: NativeCallContext, code: INT) -> RhaiResultOf<()> {
-        stop(&ctx, (code & 0xff) as i32)
+        // A shell would take 256 as 0: a status out of range is a mistake,
+        // not a success.
+        let Ok(code @ 0..=255) = u8::try_from(code).map(i32::from) else {
+            let e = Error::invalid(
+                format!("exit with status {code}"),
+                "an exit status is from 0 to 255",
+            )
+            .at_arg(0);
+            return Err(raise(&ctx, e));
+        };
+        stop(&ctx, code)
     }
 
     #[rhai_fn(global, volatile, return_raw)]
@@ -76,6 +86,15 @@ pub mod script_control {
     #[rhai_fn(global, volatile, return_raw)]
     pub fn every(ctx: NativeCallContext, period: Delay, f: FnPtr) -> RhaiResultOf<Timer> {
         let d = delay_of("a period", &period).map_err(|e| raise(&ctx, e))?;
+        if d < MIN_PERIOD {
+            let e = Error::invalid(
+                format!("call a function every {} µs", d.as_micros()),
+                "a period is at least 1 ms",
+            )
+            .with_help("give a period like \"10ms\" or 0.5")
+            .at_arg(0);
+            return Err(raise(&ctx, e));
+        }
         Ok(Session::of(&ctx).timers.schedule(d, Some(d), f))
     }
 
@@ -191,6 +210,9 @@ pub mod script_control {
 
 /// A number of seconds: an int or a float.
 pub type Seconds = Dynamic;
+
+/// The shortest period of `every`: shorter ones would only spin.
+const MIN_PERIOD: Duration = Duration::from_millis(1);
 
 fn sleep_for(ctx: &NativeCallContext, d: Dynamic) -> RhaiResultOf<()> {
     let d = delay_of("the time to sleep", &d).map_err(|e| raise(ctx, e))?;

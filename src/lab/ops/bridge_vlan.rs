@@ -2,7 +2,7 @@
 //! lab (one it did not make, outside its namespaces) goes in the ledger,
 //! so that teardown puts it back as it was.
 
-use super::{Op, ip_n};
+use super::{Op, ip_n, q};
 use crate::error::{Error, Result};
 use crate::lab::Object;
 use crate::netlink::{LinkInfo, PortVlan};
@@ -71,7 +71,7 @@ impl Op<'_> {
                 "bridge {}vlan {} dev {} vid {}{}{}{}",
                 ip_n(at.ns),
                 if add { "add" } else { "del" },
-                at.port.name,
+                q(&at.port.name),
                 v.vid,
                 if add && v.pvid { " pvid" } else { "" },
                 if add && v.untagged { " untagged" } else { "" },

@@ -1,7 +1,7 @@
 //! Creating links: veth pairs, bridges and the other kinds. Each is traced
 //! as the `ip link add` that does the same and recorded where it was made.
 
-use super::{Op, ip_n, netns_arg};
+use super::{Op, ip_n, netns_arg, q};
 use crate::error::{Kind, Result};
 use crate::lab::{Object, Place};
 use crate::netlink::{BridgeOptions, LinkInfo, LinkKind, Vxlan};
@@ -38,21 +38,26 @@ impl Op<'_> {
                 e
             }
         })?;
-        self.change(|| match (ns, peer_ns) {
-            (a, b) if a == b => format!("ip {}link add {name} type veth peer name {peer}", ip_n(a)),
-            (Ns::Host, b) => format!(
-                "ip link add {name} type veth peer name {peer} netns {}",
-                netns_arg(b)
-            ),
-            (a, Ns::Host) => format!(
-                "ip link add {peer} type veth peer name {name} netns {}",
-                netns_arg(a)
-            ),
-            (a, b) => format!(
-                "ip {}link add {name} type veth peer name {peer} netns {}",
-                ip_n(a),
-                netns_arg(b)
-            ),
+        self.change(|| {
+            let (name, peer) = (q(name), q(peer));
+            match (ns, peer_ns) {
+                (a, b) if a == b => {
+                    format!("ip {}link add {name} type veth peer name {peer}", ip_n(a))
+                }
+                (Ns::Host, b) => format!(
+                    "ip link add {name} type veth peer name {peer} netns {}",
+                    netns_arg(b)
+                ),
+                (a, Ns::Host) => format!(
+                    "ip link add {peer} type veth peer name {name} netns {}",
+                    netns_arg(a)
+                ),
+                (a, b) => format!(
+                    "ip {}link add {name} type veth peer name {peer} netns {}",
+                    ip_n(a),
+                    netns_arg(b)
+                ),
+            }
         });
         let peer_at = info.link.map(|index| Place::of(peer_ns, index));
         self.lab
@@ -64,6 +69,7 @@ impl Op<'_> {
     pub fn add_bridge(&self, ns: &Ns, name: &str, o: &BridgeOptions) -> Result<LinkInfo> {
         let info = self.net.add_bridge(ns, name, o)?;
         let command = || {
+            let name = q(name);
             format!(
                 "ip {}link add name {name} type bridge{}",
                 ip_n(ns),
@@ -88,7 +94,7 @@ impl Op<'_> {
         self.net.set_bridge(ns, index, o)?;
         self.change(|| {
             let name = self.net.link_by_index(ns, index).map(|l| l.name);
-            let name = name.unwrap_or_default();
+            let name = q(&name.unwrap_or_default()).into_owned();
             format!(
                 "ip {}link set dev {name} type bridge{}",
                 ip_n(ns),
@@ -102,7 +108,7 @@ impl Op<'_> {
     pub fn add_dummy(&self, ns: &Ns, name: &str) -> Result<LinkInfo> {
         let info = self.net.add_dummy(ns, name)?;
         self.made(ns, &info, LinkKind::Dummy, || {
-            format!("ip {}link add {name} type dummy", ip_n(ns))
+            format!("ip {}link add {} type dummy", ip_n(ns), q(name))
         })?;
         Ok(info)
     }
@@ -110,7 +116,7 @@ impl Op<'_> {
     /// `ip [-n NS] link add NAME type vrf table TABLE`.
     pub fn add_vrf(&self, ns: &Ns, name: &str, table: u32) -> Result<LinkInfo> {
         let info = self.net.add_vrf(ns, name, table)?;
-        let command = || format!("ip {}link add {name} type vrf table {table}", ip_n(ns));
+        let command = || format!("ip {}link add {} type vrf table {table}", ip_n(ns), q(name));
         self.made(ns, &info, LinkKind::Vrf, command)?;
         Ok(info)
     }
@@ -135,12 +141,12 @@ impl Op<'_> {
                 }
             })?;
         self.made(ns, &info, LinkKind::Vlan, || {
-            let q = if v.qinq { " protocol 802.1ad" } else { "" };
+            let protocol = if v.qinq { " protocol 802.1ad" } else { "" };
             let to = netns_clause(pns, ns);
+            let (name, parent) = (q(&name), q(&p.name));
             format!(
-                "ip {}link add link {} name {name}{to} type vlan id {id}{q}",
-                ip_n(pns),
-                p.name
+                "ip {}link add link {parent} name {name}{to} type vlan id {id}{protocol}",
+                ip_n(pns)
             )
         })?;
         Ok(info)
@@ -171,7 +177,7 @@ impl Op<'_> {
         let info = self.net.add_macvlan(pns, p.index, &name, m, ns)?;
         self.made(ns, &info, LinkKind::Macvlan, || {
             let to = netns_clause(pns, ns);
-            let p = &p.name;
+            let (name, p) = (q(&name), q(&p.name));
             format!(
                 "ip {}link add link {p} name {name}{to} type macvlan mode {mode}",
                 ip_n(pns)
@@ -193,6 +199,7 @@ impl Op<'_> {
         let info = self.net.add_vxlan(underlay, ns, name, vx)?;
         self.made(ns, &info, LinkKind::Vxlan, || {
             let to = netns_clause(underlay, ns);
+            let name = q(name);
             let mut command = format!(
                 "ip {}link add {name}{to} type vxlan id {}",
                 ip_n(underlay),
@@ -207,7 +214,7 @@ impl Op<'_> {
                 None => {}
             }
             if let Some(d) = dev {
-                command.push_str(&format!(" dev {d}"));
+                command.push_str(&format!(" dev {}", q(d)));
             }
             command.push_str(&format!(" dstport {}", vx.port));
             command

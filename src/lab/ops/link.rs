@@ -2,7 +2,7 @@
 //! deletion and moves. A link the lab did not make (the machine's eth0, a
 //! container's interface) is deleted or moved only when forced.
 
-use super::{Op, ip_n, netns_arg};
+use super::{Op, ip_n, netns_arg, q};
 use crate::cidr::{self, Cidr};
 use crate::error::{Error, Kind, Result};
 use crate::lab::{Object, Place};
@@ -26,7 +26,7 @@ impl Op<'_> {
         let state = if up { "up" } else { "down" };
         self.change(|| {
             let name = self.link_name(ns, index);
-            format!("ip {}link set dev {name} {state}", ip_n(ns))
+            format!("ip {}link set dev {} {state}", ip_n(ns), q(&name))
         });
         // Reading the link back flushes its pending carrier events; then
         // the same for the other end of a veth. Without carrier the other
@@ -46,7 +46,7 @@ impl Op<'_> {
     pub fn rename(&self, ns: &Ns, index: u32, name: &str) -> Result<()> {
         let old = self.link_name(ns, index);
         self.net.rename(ns, index, name)?;
-        self.change(|| format!("ip {}link set dev {old} name {name}", ip_n(ns)));
+        self.change(|| format!("ip {}link set dev {} name {}", ip_n(ns), q(&old), q(name)));
         self.lab
             .link_moved(ns.name(), index, &Place::of(ns, index), name)?;
         Ok(())
@@ -59,7 +59,7 @@ impl Op<'_> {
             .map_err(|e| e.invalid_arg(0))?;
         self.change(|| {
             let name = self.link_name(ns, index);
-            format!("ip {}link set dev {name} mtu {mtu}", ip_n(ns))
+            format!("ip {}link set dev {} mtu {mtu}", ip_n(ns), q(&name))
         });
         Ok(())
     }
@@ -74,7 +74,7 @@ impl Op<'_> {
         let nodad = if c.0.is_ipv6() { " nodad" } else { "" };
         self.change(|| {
             let (cidr, name) = (cidr::format(c), self.link_name(ns, index));
-            format!("ip {}addr add {cidr} dev {name}{nodad}", ip_n(ns))
+            format!("ip {}addr add {cidr} dev {}{nodad}", ip_n(ns), q(&name))
         });
         if self.lab.link_at(ns.name(), index).is_none() && !self.lab.owns_netns(ns.name()) {
             self.lab.created(Object::Addr {
@@ -97,7 +97,7 @@ impl Op<'_> {
         let text = cidr::format(c);
         self.change(|| {
             let name = self.link_name(ns, index);
-            format!("ip {}addr del {text} dev {name}", ip_n(ns))
+            format!("ip {}addr del {text} dev {}", ip_n(ns), q(&name))
         });
         self.lab.removed(|o| {
             matches!(o, Object::Addr { ns: n, index: i, cidr, .. }
@@ -115,7 +115,7 @@ impl Op<'_> {
             let br = self.net.link_by_index(ns, bridge).map(|b| b.name);
             let name = self.link_name(ns, index);
             let br = br.unwrap_or_default();
-            format!("ip {}link set dev {name} master {br}", ip_n(ns))
+            format!("ip {}link set dev {} master {}", ip_n(ns), q(&name), q(&br))
         });
         // A port that has carrier may start forwarding, and so give the
         // bridge carrier: flush both. A port without it changed nothing.
@@ -134,7 +134,7 @@ impl Op<'_> {
         self.net.set_master(ns, index, None)?;
         self.change(|| {
             let name = self.link_name(ns, index);
-            format!("ip {}link set dev {name} nomaster", ip_n(ns))
+            format!("ip {}link set dev {} nomaster", ip_n(ns), q(&name))
         });
         Ok(())
     }
@@ -145,7 +145,7 @@ impl Op<'_> {
         let name = self.link_name(ns, index);
         self.guard(ns, index, force, &format!("delete link \"{name}\""))?;
         self.net.del_link(ns, index)?;
-        self.change(|| format!("ip {}link del dev {name}", ip_n(ns)));
+        self.change(|| format!("ip {}link del dev {}", ip_n(ns), q(&name)));
         self.lab
             .removed(|o| o.is_link_at(ns.name(), index) || o.has_peer_at(ns.name(), index));
         Ok(())
@@ -157,7 +157,7 @@ impl Op<'_> {
         self.guard(from, index, force, &action)?;
         let moved = self.net.set_netns(from, index, target)?;
         self.change(|| {
-            let (name, to) = (&moved.name, netns_arg(target));
+            let (name, to) = (q(&moved.name), netns_arg(target));
             format!("ip {}link set dev {name} netns {to}", ip_n(from))
         });
         let to = Place::of(target, moved.index);

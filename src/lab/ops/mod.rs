@@ -17,7 +17,7 @@ pub use bridge_vlan::BridgePort;
 pub use create::VlanSpec;
 pub use netns::{Echoes, host_settings_may_change, ping_target, sysctl_command};
 pub use qdisc::RootQdisc;
-pub use record::{exec_prefix, ip_n, netns_arg};
+pub use record::{exec_prefix, ip_n, netns_arg, q};
 
 use std::fmt;
 

@@ -4,7 +4,7 @@
 use std::net::IpAddr;
 use std::time::Duration;
 
-use super::{Op, exec_prefix};
+use super::{Op, exec_prefix, q};
 use crate::error::{Error, Kind, Result};
 use crate::lab::Object;
 use crate::ns::Ns;
@@ -39,7 +39,10 @@ impl Op<'_> {
             }
             return Err(e);
         }
-        self.change(|| format!("ip netns add {name} && ip -n {name} link set lo up"));
+        self.change(|| {
+            let name = q(name);
+            format!("ip netns add {name} && ip -n {name} link set lo up")
+        });
         let ns = Ns::Named(name.to_string());
         if !ipv6 {
             self.without_ipv6(&ns).inspect_err(|_| {
@@ -80,7 +83,7 @@ impl Op<'_> {
     pub fn del_netns(&self, name: &str) -> Result<()> {
         crate::sys::spawn::stop_in(name);
         self.net.del_netns(name)?;
-        self.change(|| format!("ip netns del {name}"));
+        self.change(|| format!("ip netns del {}", q(name)));
         self.lab.removed(|o| o.lives_in(name));
         Ok(())
     }
@@ -88,7 +91,7 @@ impl Op<'_> {
     /// `ip netns attach NAME PID`: a name for a process's namespace.
     pub fn attach_netns(&self, name: &str, pid: u32) -> Result<Ns> {
         let file = netns_fs::attach(name, pid)?;
-        self.change(|| format!("ip netns attach {name} {pid}"));
+        self.change(|| format!("ip netns attach {} {pid}", q(name)));
         if let Ok(id) = netns_fs::id_of(&file) {
             let name = name.to_string();
             self.lab.created(Object::Attached { name, id })?;
@@ -186,5 +189,6 @@ pub fn host_settings_may_change(ns: &Ns) {
 /// A sysctl write as a shell command (no sysctl binary needed).
 pub fn sysctl_command(ns: &Ns, key: &str, value: &str) -> String {
     let path = sysctl::path_of(key).unwrap_or_default();
-    format!("{}sh -c 'echo {value} > {path}'", exec_prefix(ns))
+    let command = format!("echo {} > {}", q(value), q(&path));
+    format!("{}sh -c {}", exec_prefix(ns), q(&command))
 }

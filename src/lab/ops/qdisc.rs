@@ -3,7 +3,7 @@
 //! a qdisc someone else put there is replaced or removed only when forced
 //! (teardown would leave the kernel's default, not theirs).
 
-use super::{Op, ip_n};
+use super::{Op, ip_n, q};
 use crate::error::{Error, Kind, Result};
 use crate::lab::Object;
 use crate::netlink::{LinkInfo, Netem, Tbf};
@@ -21,11 +21,11 @@ impl Op<'_> {
         &self,
         ns: &Ns,
         link: &LinkInfo,
-        q: &RootQdisc,
+        root: &RootQdisc,
         force: bool,
     ) -> Result<()> {
         self.qdisc_guard(ns, link, force, "replace")?;
-        let args = match q {
+        let args = match root {
             RootQdisc::Tbf(t) => {
                 self.net.set_tbf(ns, link.index, t)?;
                 format!("tbf {}", t.tc_args())
@@ -43,7 +43,13 @@ impl Op<'_> {
                 link: link.name.clone(),
             })?;
         }
-        self.change(|| format!("tc {}qdisc replace dev {} root {args}", ip_n(ns), link.name));
+        self.change(|| {
+            format!(
+                "tc {}qdisc replace dev {} root {args}",
+                ip_n(ns),
+                q(&link.name)
+            )
+        });
         Ok(())
     }
 
@@ -54,7 +60,7 @@ impl Op<'_> {
         self.lab.removed(|o| {
             matches!(o, Object::Qdisc { ns: n, index, .. } if n == ns.name() && *index == link.index)
         });
-        self.change(|| format!("tc {}qdisc del dev {} root", ip_n(ns), link.name));
+        self.change(|| format!("tc {}qdisc del dev {} root", ip_n(ns), q(&link.name)));
         Ok(())
     }
 

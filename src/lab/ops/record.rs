@@ -1,15 +1,24 @@
 //! How records and traces name things: namespaces as `ip` options, links
 //! as ledger objects.
 
+use std::borrow::Cow;
+
 use crate::lab::{Object, Place};
 use crate::netlink::LinkKind;
 use crate::ns::Ns;
+
+/// A name as a shell word: quoted when it holds anything a shell would
+/// act on (a namespace may be called `x;reboot`), so that a trace pasted
+/// into a shell runs what netscript did and nothing else.
+pub fn q(word: &str) -> Cow<'_, str> {
+    shlex::try_quote(word).unwrap_or(Cow::Borrowed(word))
+}
 
 /// `ip` options selecting a namespace: "" for host, "-n r1 " otherwise.
 pub fn ip_n(ns: &Ns) -> String {
     match ns {
         Ns::Host => String::new(),
-        Ns::Named(n) => format!("-n {n} "),
+        Ns::Named(n) => format!("-n {} ", q(n)),
     }
 }
 
@@ -18,7 +27,7 @@ pub fn ip_n(ns: &Ns) -> String {
 pub fn netns_arg(ns: &Ns) -> String {
     match ns {
         Ns::Host => "$$".into(),
-        Ns::Named(n) => n.clone(),
+        Ns::Named(n) => q(n).into_owned(),
     }
 }
 
@@ -26,7 +35,7 @@ pub fn netns_arg(ns: &Ns) -> String {
 pub fn exec_prefix(ns: &Ns) -> String {
     match ns {
         Ns::Host => String::new(),
-        Ns::Named(n) => format!("ip netns exec {n} "),
+        Ns::Named(n) => format!("ip netns exec {} ", q(n)),
     }
 }
 

@@ -3,7 +3,7 @@
 
 use std::net::IpAddr;
 
-use super::{Op, ip_n};
+use super::{Op, ip_n, q};
 use crate::error::Result;
 use crate::lab::Object;
 use crate::netlink::{LinkInfo, RouteSpec};
@@ -50,7 +50,7 @@ impl Op<'_> {
     ) -> Result<()> {
         self.net.neigh_add(ns, dev.index, ip, mac.0)?;
         self.change(|| {
-            let (text, name) = (mac.1.to_lowercase(), &dev.name);
+            let (text, name) = (q(&mac.1.to_lowercase()).into_owned(), q(&dev.name));
             format!("ip {}neigh add {ip} lladdr {text} dev {name}", ip_n(ns))
         });
         if !self.lab.owns_netns(ns.name()) {
@@ -68,7 +68,7 @@ impl Op<'_> {
     /// `ip neigh del IP dev DEV`.
     pub fn neigh_del(&self, ns: &Ns, dev: &LinkInfo, ip: IpAddr) -> Result<()> {
         self.net.neigh_del(ns, dev.index, ip)?;
-        self.change(|| format!("ip {}neigh del {ip} dev {}", ip_n(ns), dev.name));
+        self.change(|| format!("ip {}neigh del {ip} dev {}", ip_n(ns), q(&dev.name)));
         let text = ip.to_string();
         self.lab.removed(|o| {
             matches!(o, Object::Neigh { ns: n, index, ip, .. }
@@ -81,7 +81,7 @@ impl Op<'_> {
 fn route_command(verb: &str, ns: &Ns, route: &RouteSpec, dev: Option<&str>) -> String {
     let mut text = format!("ip {}route {verb} {}", ip_n(ns), route.describe());
     if let Some(d) = dev {
-        text.push_str(&format!(" dev {d}"));
+        text.push_str(&format!(" dev {}", q(d)));
     }
     text
 }
