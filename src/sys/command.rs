@@ -115,9 +115,14 @@ pub fn build(target: &Target, argv: &[String], opts: &Options) -> Result<Command
     let fd = target.file.as_raw_fd();
     let mounts = target.name.as_deref().map(prepare_mounts);
     // SAFETY: only async-signal-safe system calls run between fork and
-    // exec; every path was allocated before the fork.
+    // exec; every path was allocated before the fork. A program the lab
+    // starts ends with netscript, even one killed by SIGKILL, so none
+    // keeps a lab namespace alive after it (a detached spawn opts out).
     unsafe {
-        cmd.pre_exec(move || enter(fd, mounts.as_ref()));
+        cmd.pre_exec(move || {
+            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM, 0, 0, 0);
+            enter(fd, mounts.as_ref())
+        });
     }
     Ok(cmd)
 }

@@ -83,9 +83,8 @@ pub fn spawn(target: &Target, argv: &[String], opts: &Options, detach: bool) -> 
     unsafe {
         cmd.pre_exec(move || {
             libc::setpgid(0, 0);
-            if !detach {
-                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM, 0, 0, 0);
-            }
+            let on_death = if detach { 0 } else { libc::SIGTERM };
+            libc::prctl(libc::PR_SET_PDEATHSIG, on_death, 0, 0, 0);
             Ok(())
         });
     }

@@ -232,3 +232,31 @@ fn a_lab_name_with_a_newline_is_refused() {
         run.stderr
     );
 }
+
+/// A program `exec` waits for ends with netscript, even when netscript is
+/// killed with SIGKILL: nothing keeps the lab's namespace alive, and `down`
+/// removes all of it.
+#[test]
+fn a_program_exec_waits_for_dies_with_a_killed_netscript() {
+    let sb = Sandbox::new();
+    sb.file(
+        "holds.rhai",
+        r#"
+        let r1 = netns::add("r1");
+        link::add_veth("eth0", "p1", #{ netns: r1 });
+        print("ready");
+        r1.exec("sleep 30");
+        "#,
+    );
+    let run = sb.sh(&format!(
+        "netscript holds.rhai > out.txt 2> err.txt & pid=$!\n\
+         {}\n\
+         sleep 0.2; kill -9 $pid; wait $pid 2>/dev/null\n\
+         for i in $(seq 50); do [ -z \"$(ip netns pids r1 2>/dev/null)\" ] && break; sleep 0.05; done\n\
+         echo pids=$(ip netns pids r1 2>/dev/null | wc -l)\n\
+         netscript down holds > /dev/null; echo down=$?\n\
+         echo left $(ls -A /run/netns | wc -l) $(ip -o link show | wc -l)",
+        until_ready("out.txt")
+    ));
+    assert_eq!(run.stdout, "pids=0\ndown=0\nleft 0 1\n", "{}", run.stderr);
+}
