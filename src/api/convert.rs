@@ -1,7 +1,7 @@
 //! Between netscript values and Rhai values: errors as catchable maps,
 //! arguments that accept a handle or a name.
 
-use rhai::{Dynamic, EvalAltResult, Map, NativeCallContext, Position};
+use rhai::{Dynamic, EvalAltResult, Map, NativeCallContext};
 
 use crate::error::{Error, Subject};
 
@@ -39,26 +39,20 @@ pub fn error_value(e: &Error) -> Dynamic {
 
 /// Raise `e` at the position of the current call.
 pub fn raise(ctx: &NativeCallContext, e: Error) -> Box<EvalAltResult> {
-    raise_at(ctx.call_position(), e)
+    EvalAltResult::ErrorRuntime(error_value(&e), ctx.call_position()).into()
 }
 
-pub fn raise_at(pos: Position, e: Error) -> Box<EvalAltResult> {
-    EvalAltResult::ErrorRuntime(error_value(&e), pos).into()
-}
-
-pub type Res<T> = Result<T, Box<EvalAltResult>>;
-
-/// What a plugin function returns. Named as Rhai's own (private) alias,
+/// What a script function returns. Named as Rhai's own (private) alias,
 /// which its metadata and `--definitions` unwrap to `T`.
 pub type RhaiResultOf<T> = Result<T, Box<EvalAltResult>>;
 
 /// Attach the call position to any netscript result.
 pub trait OrRaise<T> {
-    fn or_raise(self, ctx: &NativeCallContext) -> Res<T>;
+    fn or_raise(self, ctx: &NativeCallContext) -> RhaiResultOf<T>;
 }
 
 impl<T> OrRaise<T> for crate::error::Result<T> {
-    fn or_raise(self, ctx: &NativeCallContext) -> Res<T> {
+    fn or_raise(self, ctx: &NativeCallContext) -> RhaiResultOf<T> {
         self.map_err(|e| raise(ctx, e))
     }
 }

@@ -13,7 +13,6 @@ mod process_handle;
 mod resolver;
 mod script;
 mod session;
-mod show;
 mod timers;
 
 pub use convert::error_value;
@@ -22,7 +21,6 @@ pub use handles::{
 };
 pub use resolver::{Resolver, STDLIB, stdlib_source_of};
 pub use session::Session;
-pub use show::show;
 
 use std::rc::Rc;
 

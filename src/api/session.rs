@@ -10,7 +10,7 @@ use std::rc::Rc;
 
 use rhai::NativeCallContext;
 
-use super::convert::{OrRaise, Res};
+use super::convert::{OrRaise, RhaiResultOf};
 use super::timers::Timers;
 use crate::error::{Error, Kind, Result};
 use crate::lab::Lab;
@@ -84,7 +84,7 @@ pub(super) fn at<'a>(ctx: &'a NativeCallContext) -> At<'a> {
 
 /// Run one operation for the current call; its error is raised at the
 /// call's position.
-pub(super) fn op<T>(ctx: &NativeCallContext, f: impl FnOnce(&Op) -> Result<T>) -> Res<T> {
+pub(super) fn op<T>(ctx: &NativeCallContext, f: impl FnOnce(&Op) -> Result<T>) -> RhaiResultOf<T> {
     let session = Session::of(ctx);
     let op = Op {
         net: session.net().or_raise(ctx)?,
@@ -95,7 +95,10 @@ pub(super) fn op<T>(ctx: &NativeCallContext, f: impl FnOnce(&Op) -> Result<T>) -
 }
 
 /// A read of kernel state for the current call.
-pub(super) fn read<T>(ctx: &NativeCallContext, f: impl FnOnce(&Netlink) -> Result<T>) -> Res<T> {
+pub(super) fn read<T>(
+    ctx: &NativeCallContext,
+    f: impl FnOnce(&Netlink) -> Result<T>,
+) -> RhaiResultOf<T> {
     let session = Session::of(ctx);
     f(session.net().or_raise(ctx)?).or_raise(ctx)
 }

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use rhai::{Dynamic, FnPtr, NativeCallContext};
 
-use super::convert::{Res, raise};
+use super::convert::{RhaiResultOf, raise};
 use crate::error::{Error, Kind};
 
 /// A scheduled call, as scripts hold it.
@@ -53,7 +53,7 @@ impl Timers {
 
     /// Run the calls that are due now, earliest first. A periodic one is
     /// rescheduled before it runs, so it may cancel itself.
-    pub fn run_due(&self, ctx: &NativeCallContext) -> Res<()> {
+    pub fn run_due(&self, ctx: &NativeCallContext) -> RhaiResultOf<()> {
         while let Some(f) = self.take_due(Instant::now()) {
             let _: Dynamic = f.call_within_context(ctx, ())?;
         }
@@ -85,7 +85,7 @@ impl Timers {
     }
 
     /// Wait until `until`, running scheduled calls as they fall due.
-    pub fn wait(&self, ctx: &NativeCallContext, until: Instant) -> Res<()> {
+    pub fn wait(&self, ctx: &NativeCallContext, until: Instant) -> RhaiResultOf<()> {
         loop {
             self.run_due(ctx)?;
             let now = Instant::now();

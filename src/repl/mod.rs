@@ -5,6 +5,7 @@ mod complete;
 mod helper;
 mod highlight;
 mod session;
+mod show;
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -71,7 +72,7 @@ pub fn run(net: Rc<Netlink>, api: Rc<crate::api::Session>, sandbox: bool) -> Exi
                 } else {
                     match session.eval(&line) {
                         Outcome::Value(v) => {
-                            if let Some(text) = crate::api::show(&session.net, &v) {
+                            if let Some(text) = show::show(&session.net, &v) {
                                 println!("{text}");
                             }
                         }

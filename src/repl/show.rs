@@ -3,7 +3,7 @@
 
 use rhai::{Dynamic, Map};
 
-use super::{LinkHandle, NetnsHandle};
+use crate::api::{LinkHandle, NetnsHandle};
 use crate::netlink::LinkKind;
 use crate::netlink::Netlink;
 use crate::ns::Ns;
