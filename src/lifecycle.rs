@@ -41,6 +41,9 @@ pub fn begin(net: &Netlink, name: &str, script: &str, policy: &Policy) -> Result
             if policy.replace {
                 let done = lab::teardown(net, &existing.objects);
                 report(&format!("replaced lab \"{name}\":"), &done);
+                if !existing.damaged.is_empty() {
+                    damaged(&existing);
+                }
                 let _ = std::fs::remove_file(lab::ledger_path(name));
             } else {
                 eprintln!(
@@ -140,6 +143,9 @@ pub fn down(labs: &[String]) -> Exit {
         match lab::load(&name) {
             Ok(Some(ledger)) => {
                 let done = lab::teardown(&net, &ledger.objects);
+                if !ledger.damaged.is_empty() {
+                    status = damaged(&ledger);
+                }
                 let _ = std::fs::remove_file(lab::ledger_path(&name));
                 println!(
                     "lab \"{name}\": removed {}",
@@ -163,6 +169,26 @@ pub fn down(labs: &[String]) -> Exit {
         }
     }
     status
+}
+
+/// Report what could not be read of a ledger and keep it for a look: what
+/// it does list was removed, but something it lost may still be up.
+fn damaged(ledger: &lab::Ledger) -> Exit {
+    let path = lab::ledger_path(&ledger.name);
+    let kept = path.with_extension("json.damaged");
+    let _ = std::fs::rename(&path, &kept);
+    for d in &ledger.damaged {
+        eprintln!("  warning: ledger of lab \"{}\", {d}", ledger.name);
+    }
+    eprintln!(
+        "netscript: the ledger of lab \"{}\" is damaged: what it could not say was left alone",
+        ledger.name
+    );
+    eprintln!(
+        "  help: it is kept as {}; look for what the lab made that is still up (netscript show)",
+        kept.display()
+    );
+    Exit::Failed
 }
 
 /// How long `down` waits for a run it stopped to roll back and end.
@@ -224,6 +250,13 @@ pub fn ls() -> Exit {
         );
         for o in &l.objects {
             println!("  - {}", o.describe());
+        }
+        if !l.damaged.is_empty() {
+            let n = l.damaged.len();
+            println!(
+                "  ({n} damaged ledger lines: netscript down {} reports them)",
+                l.name
+            );
         }
     }
     Exit::Ok

@@ -2,11 +2,13 @@
 //! line per creation or removal, written before the call returns), the
 //! teardown that undoes exactly that, and the `--trace` of every change.
 
+mod ledger;
 mod lock;
 mod object;
 pub mod ops;
 mod teardown;
 
+pub use ledger::parse;
 pub use lock::LabLock;
 pub use object::{Object, Place};
 pub use teardown::{Teardown, teardown};
@@ -38,7 +40,7 @@ pub struct Lab {
 
 /// The first line of a ledger.
 #[derive(Serialize, Deserialize, Default)]
-struct Header {
+pub(crate) struct Header {
     #[serde(default)]
     lab: String,
     #[serde(default)]
@@ -51,14 +53,14 @@ struct Header {
 
 /// Every later line: an object created or removed.
 #[derive(Serialize, Deserialize)]
-struct Line {
+pub(crate) struct Line {
     op: Change,
     obj: Object,
 }
 
 #[derive(Serialize, Deserialize, Clone, Copy, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
-enum Change {
+pub(crate) enum Change {
     Add,
     Del,
 }
@@ -71,6 +73,9 @@ pub struct Ledger {
     pub created: u64,
     pub pid: u32,
     pub objects: Vec<Object>,
+    /// What could not be read, line by line ("line 4: ..."): a damaged
+    /// ledger is reported, never taken silently.
+    pub damaged: Vec<String>,
 }
 
 pub fn ledger_path(name: &str) -> PathBuf {
@@ -329,34 +334,7 @@ pub fn load(name: &str) -> Result<Option<Ledger>> {
             ));
         }
     };
-    Ok(Some(parse(name, &text)))
-}
-
-/// A ledger's text, replaying additions and removals. A line that cannot
-/// be read is skipped.
-pub fn parse(name: &str, text: &str) -> Ledger {
-    let mut lines = text.lines();
-    let header: Header = lines
-        .next()
-        .and_then(|l| serde_json::from_str(l).ok())
-        .unwrap_or_default();
-    let mut objects: Vec<Object> = Vec::new();
-    for line in lines {
-        let Ok(Line { op, obj }) = serde_json::from_str(line) else {
-            continue;
-        };
-        match op {
-            Change::Add => objects.push(obj),
-            Change::Del => objects.retain(|o| !o.same(&obj)),
-        }
-    }
-    Ledger {
-        name: name.to_string(),
-        script: header.script,
-        created: header.created,
-        pid: header.pid,
-        objects,
-    }
+    Ok(Some(ledger::parse(name, &text)))
 }
 
 fn to_json(value: &impl Serialize) -> String {

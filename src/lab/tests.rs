@@ -80,14 +80,22 @@ fn an_unreadable_line_is_skipped() {
         "{}\nnot json\n{{\"op\":\"add\",\"obj\":{{\"type\":\"martian\"}}}}\n",
         V1.trim_end()
     );
-    assert_eq!(parse("fixture", &text).objects.len(), 12);
+    let ledger = parse("fixture", &text);
+    assert_eq!(ledger.objects.len(), 12);
+    assert_eq!(
+        ledger.damaged,
+        [
+            "line 16: not a ledger record",
+            "line 17: not a ledger record"
+        ]
+    );
 }
 
 #[test]
 fn older_records_without_later_fields_read_back() {
     // Ledgers from before routes had a kind and veths a peer.
     let text = "{}\n\
-        {\"op\":\"add\",\"obj\":{\"type\":\"route\",\"ns\":\"host\",\"ns_id\":null,\"dst\":\"10.1.0.0/16\",\"gateway\":\"10.0.0.1\"}}\n\
+        {\"op\":\"add\",\"obj\":{\"type\":\"route\",\"ns\":\"host\",\"ns_id\":[4,1],\"dst\":\"10.1.0.0/16\",\"gateway\":\"10.0.0.1\"}}\n\
         {\"op\":\"add\",\"obj\":{\"type\":\"link\",\"ns\":\"r1\",\"ns_id\":[4,7],\"index\":2,\"name\":\"eth0\",\"kind\":\"veth\"}}\n";
     let ledger = parse("old", text);
     assert!(
@@ -112,4 +120,22 @@ fn kind(o: &Object) -> &'static str {
         Object::PortVlan { .. } => "port_vlan",
         Object::Process { .. } => "process",
     }
+}
+
+#[test]
+fn damage_is_reported_line_by_line() {
+    let forged = r#"{"op":"add","obj":{"type":"link","ns":"host","ns_id":null,"index":2,"name":"eth0","kind":"device"}}"#;
+    let cut = r#"{"op":"add","obj":{"type":"netns","na"#;
+    let text = format!("{}\n{forged}\n{cut}", V1.trim_end());
+    let ledger = parse("fixture", &text);
+    assert_eq!(ledger.objects.len(), 12, "neither is taken");
+    assert_eq!(
+        ledger.damaged,
+        [
+            "line 16: device eth0 (in host) has no namespace identity (netscript always writes one)",
+            "line 17: cut short (the file ends in the middle of a record)",
+        ]
+    );
+    assert_eq!(parse("x", "").damaged, ["line 1: the ledger is empty"]);
+    assert!(parse("fixture", V1).damaged.is_empty());
 }

@@ -260,3 +260,56 @@ fn a_program_exec_waits_for_dies_with_a_killed_netscript() {
     ));
     assert_eq!(run.stdout, "pids=0\ndown=0\nleft 0 1\n", "{}", run.stderr);
 }
+
+/// A damaged ledger is never taken silently: `down` removes what the
+/// ledger identifies, leaves alone what a damaged or forged line names,
+/// says which lines, keeps the ledger as LAB.json.damaged, and fails.
+#[test]
+fn down_of_a_damaged_ledger_reports_it_and_removes_only_what_it_identifies() {
+    let forged = r#"{"op":"add","obj":{"type":"link","ns":"host","ns_id":null,"index":IDX,"name":"keep0","kind":"veth"}}"#;
+    let cases = [
+        (
+            "garbage",
+            "echo 'not json at all' >> /run/netscript/lab.json",
+            "line 4: not a ledger record",
+        ),
+        (
+            "cut",
+            "printf '{\"op\":\"add\",\"obj\":{\"type\":\"ne' >> /run/netscript/lab.json",
+            "line 4: cut short",
+        ),
+        (
+            "forged",
+            &*format!(
+                "idx=$(cat /sys/class/net/keep0/ifindex); echo '{}' | sed \"s/IDX/$idx/\" >> /run/netscript/lab.json",
+                forged
+            ),
+            "line 4: veth keep0 (in host) has no namespace identity",
+        ),
+    ];
+    for (what, damage, said) in cases {
+        let sb = Sandbox::new();
+        sb.file(
+            "lab.rhai",
+            "let r1 = netns::add(\"r1\");\nlink::add_veth(\"eth0\", \"p1\", #{ netns: r1 });\n",
+        );
+        let run = sb.sh(&format!(
+            "ip link add keep0 type veth peer name keep1\n\
+             netscript lab.rhai; echo built=$?\n\
+             {damage}\n\
+             netscript down lab > down.out 2> down.err; echo down=$?\n\
+             echo left $(ls -A /run/netns | wc -l) $(ip -o link show | cut -d: -f2 | cut -d@ -f1 | tr -d '\\n')\n\
+             ls /run/netscript"
+        ));
+        let err = sb.read("down.err");
+        assert!(
+            run.stdout
+                .starts_with("built=0\ndown=1\nleft 0 lo keep1 keep0\nlab.json.damaged\n"),
+            "{what}: {}\n{err}",
+            run.stdout
+        );
+        assert!(err.contains(said), "{what}: {err}");
+        assert!(err.contains("is damaged"), "{what}: {err}");
+        assert!(sb.read("down.out").contains("namespace r1"), "{what}");
+    }
+}

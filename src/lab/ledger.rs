@@ -1,0 +1,69 @@
+//! Reading a ledger back: its header, then each object added or removed,
+//! replayed in order. A line that cannot be read, or a record that does
+//! not say which namespace it is in by identity, is reported as damage and
+//! left out: `down` removes only what it can identify with certainty.
+
+use super::{Change, Header, Ledger, Line, Object};
+
+pub fn parse(name: &str, text: &str) -> Ledger {
+    let mut damaged = Vec::new();
+    let mut lines = text.lines().enumerate();
+    let header = match lines.next() {
+        None => {
+            damaged.push("line 1: the ledger is empty".to_string());
+            Header::default()
+        }
+        Some((_, line)) => serde_json::from_str(line).unwrap_or_else(|_| {
+            damaged.push("line 1: not a ledger header".to_string());
+            Header::default()
+        }),
+    };
+    let mut objects: Vec<Object> = Vec::new();
+    for (i, line) in lines {
+        let n = i + 1;
+        let Ok(Line { op, obj }) = serde_json::from_str::<Line>(line) else {
+            let cut = !text.ends_with('\n') && i + 1 == text.lines().count();
+            damaged.push(if cut {
+                format!("line {n}: cut short (the file ends in the middle of a record)")
+            } else {
+                format!("line {n}: not a ledger record")
+            });
+            continue;
+        };
+        if let Some(why) = unidentified(&obj) {
+            damaged.push(format!("line {n}: {} {why}", obj.describe()));
+            continue;
+        }
+        match op {
+            Change::Add => objects.push(obj),
+            Change::Del => objects.retain(|o| !o.same(&obj)),
+        }
+    }
+    Ledger {
+        name: name.to_string(),
+        script: header.script,
+        created: header.created,
+        pid: header.pid,
+        objects,
+        damaged,
+    }
+}
+
+/// Why a record cannot be acted on with certainty, if it cannot: one that
+/// does not name its namespace's identity could name anything of that name.
+fn unidentified(o: &Object) -> Option<&'static str> {
+    match o {
+        Object::Link { ns_id: None, .. }
+        | Object::Addr { ns_id: None, .. }
+        | Object::Route { ns_id: None, .. }
+        | Object::Neigh { ns_id: None, .. }
+        | Object::Qdisc { ns_id: None, .. }
+        | Object::PortVlan { ns_id: None, .. } => {
+            Some("has no namespace identity (netscript always writes one)")
+        }
+        Object::Link { peer: Some(p), .. } if p.ns_id.is_none() => {
+            Some("names its other end without its namespace identity")
+        }
+        _ => None,
+    }
+}
