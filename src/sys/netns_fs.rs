@@ -180,20 +180,26 @@ pub fn create<T: Send>(
         None => unnamed(&action, f)?,
     };
     record(id_of(&ns)?)?;
-    let target = new_entry(name, &action)?;
     let source = format!("/proc/self/fd/{}", ns.as_raw_fd());
-    let named = mount(
-        Some(source.as_str()),
+    Ok((name_it(name, &action, &source)?, made))
+}
+
+/// Mount the namespace file `source` on a new entry `name` and open it;
+/// on failure, no entry is left.
+fn name_it(name: &str, action: &str, source: &str) -> Result<File> {
+    let target = new_entry(name, action)?;
+    let mounted = mount(
+        Some(source),
         &target,
         Some("none"),
         MsFlags::MS_BIND,
         None::<&str>,
     )
-    .map_err(|e| Error::errno(action.clone(), e as i32));
-    match named.and_then(|()| open(name)) {
-        Ok(file) => Ok((file, made)),
+    .map_err(|e| Error::errno(action, e as i32));
+    match mounted.and_then(|()| open(name)) {
+        Ok(file) => Ok(file),
         Err(e) => {
-            let _ = umount2(&target, MntFlags::MNT_DETACH);
+            let _ = umount2(&target, MntFlags::MNT_DETACH | MntFlags::UMOUNT_NOFOLLOW);
             let _ = std::fs::remove_file(&target);
             Err(e)
         }
@@ -277,23 +283,7 @@ pub fn attach(name: &str, pid: u32) -> Result<File> {
         action: action.clone(),
         ..e
     })?;
-    let target = new_entry(name, &action)?;
-    let mounted = mount(
-        Some(source.as_str()),
-        &target,
-        Some("none"),
-        MsFlags::MS_BIND,
-        None::<&str>,
-    )
-    .map_err(|e| Error::errno(action.clone(), e as i32));
-    match mounted.and_then(|_| open(name)) {
-        Ok(file) => Ok(file),
-        Err(e) => {
-            let _ = umount2(&target, MntFlags::MNT_DETACH | MntFlags::UMOUNT_NOFOLLOW);
-            let _ = std::fs::remove_file(&target);
-            Err(e)
-        }
-    }
+    name_it(name, &action, &source)
 }
 
 fn id_of_path(path: &str) -> Option<NsId> {

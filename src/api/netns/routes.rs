@@ -9,7 +9,7 @@ use crate::api::Netns;
 use crate::api::convert::{RhaiResultOf, check_options, link_in, option};
 use crate::api::session::{self, op};
 use crate::error::{Error, Result};
-use crate::netlink::{LinkInfo, Netlink, RouteKind, RouteSpec};
+use crate::netlink::{Netlink, RouteKind, RouteSpec};
 use crate::ns::Ns;
 
 #[export_module]
@@ -47,7 +47,7 @@ pub mod netns_routes {
     ) -> RhaiResultOf<()> {
         op(&ctx, |op| {
             let (route, dev) = spec(op.net, &ns.ns, destination, &options)?;
-            op.route_add(&ns.ns, &route, dev.as_ref().map(|d| d.name.as_str()))
+            op.route_add(&ns.ns, &route, dev.as_deref())
         })
     }
 
@@ -83,7 +83,7 @@ pub mod netns_routes {
     ) -> RhaiResultOf<()> {
         op(&ctx, |op| {
             let (route, dev) = spec(op.net, &ns.ns, destination, &options)?;
-            op.route_del(&ns.ns, &route, dev.as_ref().map(|d| d.name.as_str()))
+            op.route_del(&ns.ns, &route, dev.as_deref())
         })
     }
 
@@ -205,13 +205,13 @@ fn table_option(opts: &Map) -> Result<Option<u32>> {
 }
 
 /// A route from a destination and `#{ via, dev, type, metric, table }`,
-/// with the link it names.
+/// with the name of the link it names.
 fn spec(
     net: &Netlink,
     ns: &Ns,
     destination: &str,
     opts: &Map,
-) -> Result<(RouteSpec, Option<LinkInfo>)> {
+) -> Result<(RouteSpec, Option<String>)> {
     check_options("route", opts, &["via", "dev", "type", "metric", "table"])?;
     let table = table_option(opts)?;
     let kind = match opts.get("type") {
@@ -276,5 +276,5 @@ fn spec(
         metric,
         table,
     };
-    Ok((route, dev))
+    Ok((route, dev.map(|d| d.name)))
 }
