@@ -58,6 +58,13 @@ pub(crate) struct Line {
     obj: Object,
 }
 
+/// A line as it is written (the object borrowed, not copied).
+#[derive(Serialize)]
+struct LineOut<'a> {
+    op: Change,
+    obj: &'a Object,
+}
+
 #[derive(Serialize, Deserialize, Clone, Copy, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
 pub(crate) enum Change {
@@ -137,8 +144,9 @@ impl Lab {
     /// if it cannot be, the error says so (the object is still the run's,
     /// so a rollback removes it).
     pub fn created(&self, object: Object) -> Result<()> {
-        self.objects.borrow_mut().push(object.clone());
-        self.write(Change::Add, &object)
+        let written = self.write(Change::Add, &object);
+        self.objects.borrow_mut().push(object);
+        written
     }
 
     /// Record that objects matching `gone` no longer exist.
@@ -265,10 +273,7 @@ impl Lab {
         };
         // One write per line: formatting straight into the file would make
         // a system call per JSON token.
-        let line = Line {
-            op,
-            obj: obj.clone(),
-        };
+        let line = LineOut { op, obj };
         f.write_all(format!("{}\n", to_json(&line)).as_bytes())
             .map_err(|e| lock::unusable(&action, &e))
     }

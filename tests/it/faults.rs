@@ -25,17 +25,9 @@ fn until_ready(file: &str) -> String {
 
 #[test]
 fn hangup_quit_and_user_signals_roll_back() {
+    // The lab and the checks of lifecycle's SIGINT and SIGTERM test.
     for signal in ["HUP", "QUIT", "USR1", "USR2", "ALRM"] {
-        let sb = Sandbox::new();
-        sb.file("waits.rhai", WAITS);
-        let run = sb.sh(&format!(
-            "{STATE} > before.txt\n\
-             netscript waits.rhai > out.txt 2> err.txt & pid=$!\n\
-             {}\n\
-             kill -{signal} $pid; wait $pid; echo status=$?\n\
-             {STATE} > after.txt",
-            until_ready("out.txt")
-        ));
+        let (sb, run) = crate::lifecycle::interrupted(signal);
         let err = sb.read("err.txt");
         assert_eq!(run.stdout, "status=130\n", "{signal}: {err}");
         assert_eq!(sb.read("before.txt"), sb.read("after.txt"), "{signal}");

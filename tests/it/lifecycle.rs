@@ -64,7 +64,7 @@ fn keep_on_error_keeps_and_says_how_to_remove() {
 
 /// Run `waits.rhai` in the background, wait until it has built its lab,
 /// then send `signal`.
-fn interrupted(signal: &str) -> (Sandbox, crate::common::Run) {
+pub(crate) fn interrupted(signal: &str) -> (Sandbox, crate::common::Run) {
     let sb = Sandbox::new();
     sb.file(
         "waits.rhai",

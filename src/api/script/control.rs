@@ -18,8 +18,8 @@ pub type Delay = Dynamic;
 pub mod script_control {
     use super::*;
 
-    /// Stop the script now with exit status `code` (0 when omitted); the rest of
-    /// the script does not run.
+    /// Stop the script now with exit status `code` (0 to 255; 0 when
+    /// omitted); the rest of the script does not run.
     ///
     /// ```rhai
     /// let r1 = netns::add("r1");
@@ -69,10 +69,10 @@ pub mod script_control {
         Ok(Session::of(&ctx).timers.schedule(d, None, f))
     }
 
-    /// Call `f` every `period` (seconds, or a time like "500ms"), first one
-    /// period from now, while the script waits in `sleep` or `wait_until`; until
-    /// `cancel()` or the end of the script. A call that overruns skips the
-    /// ticks it missed.
+    /// Call `f` every `period` (seconds, or a time like "500ms"; at least 1 ms),
+    /// first one period from now, while the script waits in `sleep` or
+    /// `wait_until`; until `cancel()` or the end of the script. A call that
+    /// overruns skips the ticks it missed.
     ///
     /// `while sleep PERIOD; do CMD; done &`
     ///

@@ -1,8 +1,8 @@
 //! The operations scripts ask for, between the script surface and netlink.
 //! Each one makes its netlink calls, writes its `--trace` line and applies
 //! the ledger's rules, so a script function only converts its arguments
-//! and calls one operation. Nothing here knows Rhai: the ledger rules are
-//! tested as plain Rust.
+//! and calls one operation. Nothing here knows Rhai, so the ledger rules
+//! can be tested as plain Rust (today the integration tests cover them).
 
 mod bridge_vlan;
 mod create;
@@ -15,9 +15,13 @@ mod route;
 
 pub use bridge_vlan::BridgePort;
 pub use create::VlanSpec;
-pub use netns::{Echoes, host_settings_may_change, ping_target, sysctl_command};
+pub use netns::{Echoes, ping_target};
 pub use qdisc::RootQdisc;
-pub use record::{exec_prefix, ip_n, netns_arg, q};
+pub use record::ip_n;
+
+// For the operations in the files beside this one.
+pub(super) use netns::host_settings_may_change;
+pub(super) use record::{exec_prefix, netns_arg, q};
 
 use std::fmt;
 
