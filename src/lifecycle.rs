@@ -37,9 +37,9 @@ pub fn begin(net: &Netlink, name: &str, script: &str, policy: &Policy) -> Result
     }
     let lock = LabLock::take(name).map_err(|e| crate::exit::fail_with(&e))?;
     match lab::load(name) {
-        Ok(Some(existing)) if !existing.objects.is_empty() => {
+        Ok(Some(existing)) if !existing.is_empty() => {
             if policy.replace {
-                let done = lab::teardown(net, &existing.objects);
+                let done = lab::teardown_ledger(net, &existing);
                 report(&format!("replaced lab \"{name}\":"), &done);
                 if !existing.damaged.is_empty() {
                     damaged(&existing);
@@ -48,7 +48,7 @@ pub fn begin(net: &Netlink, name: &str, script: &str, policy: &Policy) -> Result
             } else {
                 eprintln!(
                     "netscript: lab \"{name}\" is already up ({}, made by {} at {})",
-                    count_objects(existing.objects.len()),
+                    count_objects(existing.len()),
                     if existing.script.is_empty() {
                         "a script"
                     } else {
@@ -142,7 +142,7 @@ pub fn down(labs: &[String]) -> Exit {
         };
         match lab::load(&name) {
             Ok(Some(ledger)) => {
-                let done = lab::teardown(&net, &ledger.objects);
+                let done = lab::teardown_ledger(&net, &ledger);
                 if !ledger.damaged.is_empty() {
                     status = damaged(&ledger);
                 }
@@ -246,10 +246,13 @@ pub fn ls() -> Exit {
             "{}  (created {}{script}, {})",
             l.name,
             when(l.created),
-            count_objects(l.objects.len())
+            count_objects(l.len())
         );
         for o in &l.objects {
             println!("  - {}", o.describe());
+        }
+        for o in &l.pending {
+            println!("  - {} (being made when its run ended)", o.describe());
         }
         if !l.damaged.is_empty() {
             let n = l.damaged.len();

@@ -1,5 +1,6 @@
 //! Reading a ledger back: its header, then each object added or removed,
-//! replayed in order. A line that cannot be read, or a record that does
+//! replayed in order (an intent stays pending until the record of what
+//! was made, or its cancel, follows). A line that cannot be read, or a record that does
 //! not say which namespace it is in by identity, is reported as damage and
 //! left out: `down` removes only what it can identify with certainty.
 
@@ -19,6 +20,7 @@ pub fn parse(name: &str, text: &str) -> Ledger {
         }),
     };
     let mut objects: Vec<Object> = Vec::new();
+    let mut pending: Vec<Object> = Vec::new();
     for (i, line) in lines {
         let n = i + 1;
         let Ok(Line { op, obj }) = serde_json::from_str::<Line>(line) else {
@@ -35,8 +37,13 @@ pub fn parse(name: &str, text: &str) -> Ledger {
             continue;
         }
         match op {
-            Change::Add => objects.push(obj),
+            Change::Add => {
+                pending.retain(|intent| !obj.fulfils(intent));
+                objects.push(obj);
+            }
             Change::Del => objects.retain(|o| !o.same(&obj)),
+            Change::Intent => pending.push(obj),
+            Change::Cancel => pending.retain(|intent| *intent != obj),
         }
     }
     Ledger {
@@ -45,6 +52,7 @@ pub fn parse(name: &str, text: &str) -> Ledger {
         created: header.created,
         pid: header.pid,
         objects,
+        pending,
         damaged,
     }
 }

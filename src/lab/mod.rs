@@ -1,6 +1,14 @@
 //! What a run created: the ledger under /run/netscript/LAB.json (one JSON
 //! line per creation or removal, written before the call returns), the
 //! teardown that undoes exactly that, and the `--trace` of every change.
+//!
+//! What would outlive the lab's namespaces (a bridge in the host, an
+//! address on the host's link) is written ahead: an intent line before the
+//! kernel call, then the record of what was made (or a cancel line if the
+//! call failed). A run killed in between leaves an intent that teardown
+//! settles with the kernel (`teardown::settle`). The lines are written,
+//! not synced: /run is memory, and what they describe does not outlive a
+//! reboot either.
 
 mod ledger;
 mod lock;
@@ -11,7 +19,7 @@ mod teardown;
 pub use ledger::parse;
 pub use lock::LabLock;
 pub use object::{Object, Place};
-pub use teardown::{Teardown, teardown};
+pub use teardown::{Teardown, teardown, teardown_ledger};
 
 use std::cell::RefCell;
 use std::fs::{File, OpenOptions};
@@ -51,7 +59,7 @@ pub(crate) struct Header {
     pid: u32,
 }
 
-/// Every later line: an object created or removed.
+/// Every later line: an object created or removed, or about to be made.
 #[derive(Serialize, Deserialize)]
 pub(crate) struct Line {
     op: Change,
@@ -70,6 +78,10 @@ struct LineOut<'a> {
 pub(crate) enum Change {
     Add,
     Del,
+    /// About to be made: written before the kernel call.
+    Intent,
+    /// The call an intent announced failed: nothing was made.
+    Cancel,
 }
 
 /// A lab read back from its ledger.
@@ -80,9 +92,23 @@ pub struct Ledger {
     pub created: u64,
     pub pid: u32,
     pub objects: Vec<Object>,
+    /// What its run was making when it ended: intents neither confirmed
+    /// nor cancelled (newest last; teardown settles them with the kernel).
+    pub pending: Vec<Object>,
     /// What could not be read, line by line ("line 4: ..."): a damaged
     /// ledger is reported, never taken silently.
     pub damaged: Vec<String>,
+}
+
+impl Ledger {
+    /// How many objects it lists, pending ones included.
+    pub fn len(&self) -> usize {
+        self.objects.len() + self.pending.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
 }
 
 pub fn ledger_path(name: &str) -> PathBuf {
@@ -147,6 +173,18 @@ impl Lab {
         let written = self.write(Change::Add, &object);
         self.objects.borrow_mut().push(object);
         written
+    }
+
+    /// Write-ahead: `intent` is about to be made (recorded before the
+    /// kernel call; the record of what was made confirms it).
+    pub fn intend(&self, intent: &Object) -> Result<()> {
+        self.write(Change::Intent, intent)
+    }
+
+    /// The call announced by `intent` failed. A cancel that cannot be
+    /// written leaves the intent, which teardown settles with the kernel.
+    pub fn cancel(&self, intent: &Object) {
+        let _ = self.write(Change::Cancel, intent);
     }
 
     /// Record that objects matching `gone` no longer exist.

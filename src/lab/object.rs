@@ -117,6 +117,19 @@ impl Object {
         }
     }
 
+    /// For a setting (an address, route, neighbour entry, qdisc or bridge
+    /// VLAN): the namespace it is in, by name and identity.
+    pub fn setting_ns(&self) -> Option<(&str, Option<NsId>)> {
+        match self {
+            Object::Addr { ns, ns_id, .. }
+            | Object::Route { ns, ns_id, .. }
+            | Object::Neigh { ns, ns_id, .. }
+            | Object::Qdisc { ns, ns_id, .. }
+            | Object::PortVlan { ns, ns_id, .. } => Some((ns, *ns_id)),
+            _ => None,
+        }
+    }
+
     /// How teardown and `netscript ls` name it.
     pub fn describe(&self) -> String {
         match self {
@@ -174,6 +187,31 @@ impl Object {
     /// `index` in namespace `ns`.
     pub fn has_peer_at(&self, ns: &str, index: u32) -> bool {
         matches!(self, Object::Link { peer: Some(p), .. } if p.ns == ns && p.index == index)
+    }
+
+    /// Whether this record is of what `intent` announced: a link by its
+    /// namespace, name and kind (its index is known only once it is made),
+    /// anything else exactly.
+    pub fn fulfils(&self, intent: &Object) -> bool {
+        match (self, intent) {
+            (
+                Object::Link {
+                    ns: a,
+                    ns_id: ai,
+                    name: x,
+                    kind: k,
+                    ..
+                },
+                Object::Link {
+                    ns: b,
+                    ns_id: bi,
+                    name: y,
+                    kind: l,
+                    ..
+                },
+            ) => a == b && ai == bi && x == y && k == l,
+            _ => self == intent,
+        }
     }
 
     /// Whether two records are the same object (a link is known by where

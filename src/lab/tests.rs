@@ -139,3 +139,41 @@ fn damage_is_reported_line_by_line() {
     assert_eq!(parse("x", "").damaged, ["line 1: the ledger is empty"]);
     assert!(parse("fixture", V1).damaged.is_empty());
 }
+
+/// Write-ahead lines: an intent stays pending until the record of what
+/// was made (a link by namespace, name and kind) or its cancel follows; a
+/// forged intent without identity is damage.
+#[test]
+fn intents_stay_pending_until_confirmed_or_cancelled() {
+    let link = |op: &str, name: &str, index: u32| {
+        format!(
+            "{{\"op\":\"{op}\",\"obj\":{{\"type\":\"link\",\"ns\":\"host\",\"ns_id\":[4,1],\
+             \"index\":{index},\"name\":\"{name}\",\"kind\":\"bridge\"}}}}"
+        )
+    };
+    let addr = |op: &str| {
+        format!(
+            "{{\"op\":\"{op}\",\"obj\":{{\"type\":\"addr\",\"ns\":\"host\",\"ns_id\":[4,1],\
+             \"index\":1,\"link\":\"lo\",\"cidr\":\"10.9.0.1/32\"}}}}"
+        )
+    };
+    let text = [
+        "{}".to_string(),
+        link("intent", "br0", 0),
+        link("add", "br0", 7),
+        link("intent", "br1", 0),
+        link("cancel", "br1", 0),
+        addr("intent"),
+        addr("add"),
+        link("intent", "br2", 0),
+        r#"{"op":"intent","obj":{"type":"link","ns":"host","ns_id":null,"index":0,"name":"x","kind":"veth"}}"#.into(),
+    ]
+    .join("\n");
+    let ledger = parse("wal", &text);
+    assert_eq!(ledger.objects.len(), 2);
+    assert!(ledger.objects[0].is_link_at("host", 7));
+    assert_eq!(ledger.pending.len(), 1);
+    assert!(matches!(&ledger.pending[0], Object::Link { name, index: 0, .. } if name == "br2"));
+    assert_eq!(ledger.len(), 3);
+    assert_eq!(ledger.damaged.len(), 1, "{:?}", ledger.damaged);
+}

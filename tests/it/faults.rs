@@ -305,3 +305,133 @@ fn down_of_a_damaged_ledger_reports_it_and_removes_only_what_it_identifies() {
         assert!(sb.read("down.out").contains("namespace r1"), "{what}");
     }
 }
+
+/// What a run was making when it ended (an intent its ledger wrote ahead
+/// of the kernel call, never confirmed) is settled with the kernel: a link
+/// there under that name and kind goes, one that is not is forgotten, and
+/// a cancelled intent leaves a link of the same name alone.
+#[test]
+fn an_unconfirmed_intent_is_settled_with_the_kernel() {
+    let sb = Sandbox::new();
+    sb.file("lab.rhai", "bridge::add(\"br0\");\n");
+    // Lines written as a killed run leaves them: the record of br0 turned
+    // into intents for other names (index 0: not known before the call).
+    let run = sb.sh("netscript lab.rhai; echo built=$?\n\
+         ip link add made type bridge; ip link add theirs type bridge\n\
+         rec=$(grep '\"add\".*\"br0\"' /run/netscript/lab.json)\n\
+         intent() { echo \"$rec\" | sed -e \"s/\\\"op\\\":\\\"add\\\"/\\\"op\\\":\\\"$1\\\"/\" \
+             -e \"s/\\\"br0\\\"/\\\"$2\\\"/\" -e 's/\"index\":[0-9]*/\"index\":0/'; }\n\
+         { intent intent theirs; intent cancel theirs; intent intent never; intent intent made; } \
+             >> /run/netscript/lab.json\n\
+         netscript ls | grep -c 'being made when its run ended'\n\
+         netscript down lab; echo down=$?\n\
+         echo left $(ip -o link show | cut -d: -f2 | tr -d '\\n'); ls /run/netscript");
+    assert_eq!(
+        run.stdout,
+        "built=0\n2\nlab \"lab\": removed 2 objects\n  - bridge made (in host)\n  - bridge br0 (in host)\n\
+         down=0\nleft lo theirs\n",
+        "{}",
+        run.stderr
+    );
+    assert_eq!(run.stderr, "");
+}
+
+/// A lab of a few hundred objects (namespaces, host bridges, veths between
+/// host links, addresses on host links, programs) killed with SIGKILL at
+/// random points, each followed by `down`: nothing the run made is left.
+#[test]
+fn sigkill_at_random_points_of_a_big_build_leaves_nothing_after_down() {
+    let sb = Sandbox::new();
+    sb.file("big.rhai", &BIG.replace("6017", "6018"));
+    let run = sb.sh(&format!(
+        "for round in $(seq 30); do \
+             netscript big.rhai > /dev/null 2>&1 & pid=$!; \
+             sleep $(printf '0.%03d' $((RANDOM % 400 + 10))); kill -9 $pid; wait $pid 2>/dev/null; \
+             made=$(ip -o link show | wc -l); \
+             netscript down big > /dev/null 2>> down.err; \
+             echo \"$made $(ip -o link show | wc -l) $(ls -A /run/netns | wc -l) $(ls -A /run/netscript | wc -l) $({})\"; \
+         done",
+        sleepers(6018)
+    ));
+    assert_all_gone(&run, 30);
+}
+
+/// The same build stopped at random points by SIGHUP (a closed terminal)
+/// or by a closed stdout (`| head -c N`): the run rolls itself back.
+#[test]
+fn sighup_and_a_closed_stdout_at_random_points_roll_back() {
+    let sb = Sandbox::new();
+    // Built, it waits: each signal and each closed stdout lands mid-run.
+    sb.file("big.rhai", &format!("{BIG}sleep(30);\n"));
+    let sleepers = sleepers(6017);
+    let run = sb.sh(&format!(
+        "for round in $(seq 8); do \
+             netscript big.rhai > /dev/null 2>&1 & pid=$!; \
+             sleep $(printf '0.%03d' $((RANDOM % 600 + 10))); kill -HUP $pid; wait $pid 2>/dev/null; \
+             echo \"x $(ip -o link show | wc -l) $(ls -A /run/netns | wc -l) $(ls -A /run/netscript | wc -l) $({sleepers})\"; \
+         done; \
+         for round in $(seq 8); do \
+             netscript big.rhai 2>/dev/null | head -c $((RANDOM % 1500 + 1)) > /dev/null; \
+             echo \"x $(ip -o link show | wc -l) $(ls -A /run/netns | wc -l) $(ls -A /run/netscript | wc -l) $({sleepers})\"; \
+         done"
+    ));
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(lines.len(), 16, "{}\n{}", run.stdout, run.stderr);
+    for line in lines {
+        assert!(
+            line.ends_with(" 1 0 0 0"),
+            "left behind: {line}\n{}",
+            run.stdout
+        );
+    }
+}
+
+/// ~570 objects: per bridge in the host, 40 namespaces with a veth to it
+/// (one runs a program), 20 veths between host links, an address on a
+/// host link. Prints a line per namespace (for `| head -c N`).
+const BIG: &str = r#"
+for b in 0..3 {
+  let br = bridge::add(`br${b}`);
+  br.up();
+  for h in 0..40 {
+    let ns = netns::add(`h${b}_${h}`);
+    let v = link::add_veth("eth0", `v${b}_${h}`, #{ netns: ns });
+    v.peer.set_master(br);
+    v.peer.up();
+    v.addr_add(`10.${b}.0.${h + 1}/16`);
+    if h % 10 == 0 { ns.spawn("sleep 6017"); }
+    print(`host ${b} ${h} up`);
+  }
+  for k in 0..20 { link::add_veth(`x${b}_${k}`, `y${b}_${k}`); }
+  link::get(`v${b}_0`).addr_add(`172.16.${b}.1/24`);
+}
+"#;
+
+/// How many programs `sleep N` are running: BIG's, when each test that
+/// runs it at once makes N its own (`sleep 6017` in BIG).
+fn sleepers(n: u32) -> String {
+    format!("pgrep -xfc 'sleep {n}'")
+}
+
+/// Each line is "MADE LINKS NETNS LEDGERS SLEEPERS": after `down` only lo
+/// is left; and the kills landed while the lab was being built.
+fn assert_all_gone(run: &crate::common::Run, rounds: usize) {
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(lines.len(), rounds, "{}\n{}", run.stdout, run.stderr);
+    for line in &lines {
+        assert!(
+            line.ends_with(" 1 0 0 0"),
+            "left behind after down: {line}\n{}",
+            run.stdout
+        );
+    }
+    let mid_build = lines
+        .iter()
+        .filter(|l| l.split(' ').next().is_some_and(|m| m != "1" && m != "244"))
+        .count();
+    assert!(
+        mid_build >= rounds / 3,
+        "few kills landed mid-build: {}",
+        run.stdout
+    );
+}

@@ -1,6 +1,6 @@
 //! VLAN membership of bridge ports. A change on a port that outlives the
-//! lab (one it did not make, outside its namespaces) goes in the ledger,
-//! so that teardown puts it back as it was.
+//! lab (one it did not make, outside its namespaces) goes in the ledger
+//! (written ahead), so that teardown puts it back as it was.
 
 use super::{Op, ip_n, q};
 use crate::error::{Error, Result};
@@ -30,14 +30,18 @@ impl Op<'_> {
                 }
             }
         }
-        self.net.bridge_vlan(at.ns, &v, at.on_bridge, true)?;
-        for m in &before {
-            self.remember(at, m, false)?;
-        }
+        let mut records: Vec<Object> = before
+            .iter()
+            .filter_map(|m| self.record(at, m, false))
+            .collect();
         // A VLAN that was there already is put back as it was, not deleted.
         if !before.iter().any(|m| m.vid == v.vid) {
-            self.remember(at, &v, true)?;
+            records.extend(self.record(at, &v, true));
         }
+        self.ahead(&records, || {
+            self.net.bridge_vlan(at.ns, &v, at.on_bridge, true)
+        })?;
+        self.confirm(records)?;
         self.trace_vlan(at, &v, true);
         Ok(())
     }
@@ -59,8 +63,11 @@ impl Op<'_> {
             .with_help("br.vlans() lists the ports' VLANs")
             .at_arg(1));
         };
-        self.net.bridge_vlan(at.ns, &v, at.on_bridge, false)?;
-        self.remember(at, &v, false)?;
+        let record = self.record(at, &v, false);
+        self.ahead(record.as_slice(), || {
+            self.net.bridge_vlan(at.ns, &v, at.on_bridge, false)
+        })?;
+        self.confirm(record.into_iter().collect())?;
         self.trace_vlan(at, &v, false);
         Ok(())
     }
@@ -86,12 +93,9 @@ impl Op<'_> {
         !self.lab.owns_netns(ns) && self.lab.link_at(ns, at.port.index).is_none()
     }
 
-    /// Record a membership changed on a port that outlives the lab.
-    fn remember(&self, at: &BridgePort, v: &PortVlan, added: bool) -> Result<()> {
-        if !self.outlives_the_lab(at) {
-            return Ok(());
-        }
-        self.lab.created(Object::PortVlan {
+    /// The record of a membership changed on a port that outlives the lab.
+    fn record(&self, at: &BridgePort, v: &PortVlan, added: bool) -> Option<Object> {
+        self.outlives_the_lab(at).then(|| Object::PortVlan {
             ns: at.ns.name().to_string(),
             ns_id: at.ns.id(),
             index: at.port.index,

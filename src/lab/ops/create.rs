@@ -21,7 +21,13 @@ impl Op<'_> {
     /// Both ends named alike in one namespace: the peer's name is the one
     /// to change.
     pub fn add_veth(&self, ns: &Ns, name: &str, peer_ns: &Ns, peer: &str) -> Result<LinkInfo> {
-        let info = self.net.add_veth(ns, name, peer_ns, peer).map_err(|e| {
+        // A pair with an end in one of the lab's namespaces goes with it.
+        let intent = (self.outlives(ns) && self.outlives(peer_ns))
+            .then(|| Object::veth(ns, 0, name, Some(Place::of(peer_ns, 0))));
+        let made = self.ahead(intent.as_slice(), || {
+            self.net.add_veth(ns, name, peer_ns, peer)
+        });
+        let info = made.map_err(|e| {
             if name != peer {
                 e
             } else if ns == peer_ns {
@@ -67,7 +73,8 @@ impl Op<'_> {
 
     /// `ip link add name NAME type bridge [OPTIONS]`.
     pub fn add_bridge(&self, ns: &Ns, name: &str, o: &BridgeOptions) -> Result<LinkInfo> {
-        let info = self.net.add_bridge(ns, name, o)?;
+        let intent = self.link_intent(ns, name, LinkKind::Bridge);
+        let info = self.ahead(intent.as_slice(), || self.net.add_bridge(ns, name, o))?;
         let command = || {
             let name = q(name);
             format!(
@@ -106,7 +113,8 @@ impl Op<'_> {
 
     /// `ip [-n NS] link add NAME type dummy`.
     pub fn add_dummy(&self, ns: &Ns, name: &str) -> Result<LinkInfo> {
-        let info = self.net.add_dummy(ns, name)?;
+        let intent = self.link_intent(ns, name, LinkKind::Dummy);
+        let info = self.ahead(intent.as_slice(), || self.net.add_dummy(ns, name))?;
         self.made(ns, &info, LinkKind::Dummy, || {
             format!("ip {}link add {} type dummy", ip_n(ns), q(name))
         })?;
@@ -115,7 +123,8 @@ impl Op<'_> {
 
     /// `ip [-n NS] link add NAME type vrf table TABLE`.
     pub fn add_vrf(&self, ns: &Ns, name: &str, table: u32) -> Result<LinkInfo> {
-        let info = self.net.add_vrf(ns, name, table)?;
+        let intent = self.link_intent(ns, name, LinkKind::Vrf);
+        let info = self.ahead(intent.as_slice(), || self.net.add_vrf(ns, name, table))?;
         let command = || format!("ip {}link add {} type vrf table {table}", ip_n(ns), q(name));
         self.made(ns, &info, LinkKind::Vrf, command)?;
         Ok(info)
@@ -128,9 +137,11 @@ impl Op<'_> {
         let p = self.net.link_by_index(pns, v.parent)?;
         let named = name.is_some();
         let name = name.map_or_else(|| format!("{}.{id}", p.name), str::to_string);
+        let intent = self.link_intent(ns, &name, LinkKind::Vlan);
         let info = self
-            .net
-            .add_vlan(pns, p.index, &name, id, v.qinq, ns)
+            .ahead(intent.as_slice(), || {
+                self.net.add_vlan(pns, p.index, &name, id, v.qinq, ns)
+            })
             .map_err(|e| {
                 if named {
                     e
@@ -174,7 +185,10 @@ impl Op<'_> {
                     .unwrap_or_default()
             }
         };
-        let info = self.net.add_macvlan(pns, p.index, &name, m, ns)?;
+        let intent = self.link_intent(ns, &name, LinkKind::Macvlan);
+        let info = self.ahead(intent.as_slice(), || {
+            self.net.add_macvlan(pns, p.index, &name, m, ns)
+        })?;
         self.made(ns, &info, LinkKind::Macvlan, || {
             let to = netns_clause(pns, ns);
             let (name, p) = (q(&name), q(&p.name));
@@ -196,7 +210,10 @@ impl Op<'_> {
         vx: &Vxlan,
         dev: Option<&str>,
     ) -> Result<LinkInfo> {
-        let info = self.net.add_vxlan(underlay, ns, name, vx)?;
+        let intent = self.link_intent(ns, name, LinkKind::Vxlan);
+        let info = self.ahead(intent.as_slice(), || {
+            self.net.add_vxlan(underlay, ns, name, vx)
+        })?;
         self.made(ns, &info, LinkKind::Vxlan, || {
             let to = netns_clause(underlay, ns);
             let name = q(name);
@@ -220,6 +237,12 @@ impl Op<'_> {
             command
         })?;
         Ok(info)
+    }
+
+    /// What making link `name` in `ns` writes ahead, if it would outlive
+    /// the lab's namespaces (its index is known once it is made).
+    fn link_intent(&self, ns: &Ns, name: &str, kind: LinkKind) -> Option<Object> {
+        self.outlives(ns).then(|| Object::link(ns, 0, name, kind))
     }
 
     /// A link this run made: traced, and recorded where it is.

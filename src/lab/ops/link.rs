@@ -68,7 +68,17 @@ impl Op<'_> {
     /// the lab did not make, outside its namespaces, is recorded on its
     /// own so that teardown removes it.
     pub fn addr_add(&self, ns: &Ns, index: u32, c: Cidr) -> Result<()> {
-        self.net.addr_add(ns, index, c)?;
+        let record =
+            (self.lab.link_at(ns.name(), index).is_none() && self.outlives(ns)).then(|| {
+                Object::Addr {
+                    ns: ns.name().to_string(),
+                    ns_id: ns.id(),
+                    index,
+                    link: self.link_name(ns, index),
+                    cidr: cidr::format(c),
+                }
+            });
+        self.ahead(record.as_slice(), || self.net.addr_add(ns, index, c))?;
         // The link's name is looked up only for a trace or the ledger: a
         // round trip per address otherwise.
         let nodad = if c.0.is_ipv6() { " nodad" } else { "" };
@@ -76,16 +86,7 @@ impl Op<'_> {
             let (cidr, name) = (cidr::format(c), self.link_name(ns, index));
             format!("ip {}addr add {cidr} dev {}{nodad}", ip_n(ns), q(&name))
         });
-        if self.lab.link_at(ns.name(), index).is_none() && !self.lab.owns_netns(ns.name()) {
-            self.lab.created(Object::Addr {
-                ns: ns.name().to_string(),
-                ns_id: ns.id(),
-                index,
-                link: self.link_name(ns, index),
-                cidr: cidr::format(c),
-            })?;
-        }
-        Ok(())
+        self.confirm(record.into_iter().collect())
     }
 
     /// `ip addr del CIDR dev X`.

@@ -25,8 +25,10 @@ pub(super) use record::{exec_prefix, netns_arg, q};
 
 use std::fmt;
 
-use crate::lab::Lab;
+use crate::error::Result;
+use crate::lab::{Lab, Object};
 use crate::netlink::Netlink;
+use crate::ns::Ns;
 
 /// Where in the script a call is, for `--trace`: "bridge-lab.rhai:12".
 #[derive(Clone, Copy, Debug, Default)]
@@ -64,6 +66,31 @@ impl Op<'_> {
         if self.lab.tracing() {
             self.lab.trace(&self.at.to_string(), &command(), true);
         }
+    }
+
+    /// Write-ahead: make `intents` with `call`, each in the ledger before
+    /// the call and cancelled if it fails (the caller records what
+    /// was made). Only what would outlive the lab's namespaces is written
+    /// ahead (`outlives`): what is in them goes with them whatever happens.
+    fn ahead<T>(&self, intents: &[Object], call: impl FnOnce() -> Result<T>) -> Result<T> {
+        for intent in intents {
+            self.lab.intend(intent)?;
+        }
+        call().inspect_err(|_| {
+            for intent in intents {
+                self.lab.cancel(intent);
+            }
+        })
+    }
+
+    /// Record what a call made after it was written ahead.
+    fn confirm(&self, records: Vec<Object>) -> Result<()> {
+        records.into_iter().try_for_each(|r| self.lab.created(r))
+    }
+
+    /// Whether something made in `ns` would outlive the lab's namespaces.
+    fn outlives(&self, ns: &Ns) -> bool {
+        !self.lab.owns_netns(ns.name())
     }
 
     /// Trace an operation that changes nothing (shown as a comment).

@@ -1,5 +1,5 @@
 //! A link's root qdisc: shaping (tbf) and impairments (netem). One put on
-//! a link the lab did not make is recorded, so that teardown takes it off;
+//! a link the lab did not make is recorded (written ahead), so that teardown takes it off;
 //! a qdisc someone else put there is replaced or removed only when forced
 //! (teardown would leave the kernel's default, not theirs).
 
@@ -25,24 +25,23 @@ impl Op<'_> {
         force: bool,
     ) -> Result<()> {
         self.qdisc_guard(ns, link, force, "replace")?;
-        let args = match root {
+        let record = (!self.lab_qdisc(ns, link.index)).then(|| Object::Qdisc {
+            ns: ns.name().to_string(),
+            ns_id: ns.id(),
+            index: link.index,
+            link: link.name.clone(),
+        });
+        let args = self.ahead(record.as_slice(), || match root {
             RootQdisc::Tbf(t) => {
                 self.net.set_tbf(ns, link.index, t)?;
-                format!("tbf {}", t.tc_args())
+                Ok(format!("tbf {}", t.tc_args()))
             }
             RootQdisc::Netem(n) => {
                 self.net.set_netem(ns, link.index, n)?;
-                format!("netem {}", n.tc_args())
+                Ok(format!("netem {}", n.tc_args()))
             }
-        };
-        if !self.lab_qdisc(ns, link.index) {
-            self.lab.created(Object::Qdisc {
-                ns: ns.name().to_string(),
-                ns_id: ns.id(),
-                index: link.index,
-                link: link.name.clone(),
-            })?;
-        }
+        })?;
+        self.confirm(record.into_iter().collect())?;
         self.change(|| {
             format!(
                 "tc {}qdisc replace dev {} root {args}",

@@ -1,5 +1,6 @@
 //! Routes and neighbour entries of a namespace. One added in a namespace
-//! the lab did not make is recorded on its own, so that teardown removes it.
+//! the lab did not make is recorded on its own (written ahead), so that
+//! teardown removes it.
 
 use std::net::IpAddr;
 
@@ -12,20 +13,18 @@ use crate::ns::Ns;
 impl Op<'_> {
     /// `ip route add ROUTE [dev DEV]`; `dev` names the route's link.
     pub fn route_add(&self, ns: &Ns, route: &RouteSpec, dev: Option<&str>) -> Result<()> {
-        self.net.route_add(ns, route)?;
+        let record = self.outlives(ns).then(|| Object::Route {
+            ns: ns.name().to_string(),
+            ns_id: ns.id(),
+            dst: route.dst_text(),
+            gateway: route.gateway.map_or(String::new(), |g| g.to_string()),
+            kind: route.kind.name().into(),
+            metric: route.metric,
+            table: route.table,
+        });
+        self.ahead(record.as_slice(), || self.net.route_add(ns, route))?;
         self.change(|| route_command("add", ns, route, dev));
-        if !self.lab.owns_netns(ns.name()) {
-            self.lab.created(Object::Route {
-                ns: ns.name().to_string(),
-                ns_id: ns.id(),
-                dst: route.dst_text(),
-                gateway: route.gateway.map_or(String::new(), |g| g.to_string()),
-                kind: route.kind.name().into(),
-                metric: route.metric,
-                table: route.table,
-            })?;
-        }
-        Ok(())
+        self.confirm(record.into_iter().collect())
     }
 
     /// `ip route del ROUTE [dev DEV]`.
@@ -48,21 +47,21 @@ impl Op<'_> {
         ip: IpAddr,
         mac: ([u8; 6], &str),
     ) -> Result<()> {
-        self.net.neigh_add(ns, dev.index, ip, mac.0)?;
+        let record = self.outlives(ns).then(|| Object::Neigh {
+            ns: ns.name().to_string(),
+            ns_id: ns.id(),
+            index: dev.index,
+            link: dev.name.clone(),
+            ip: ip.to_string(),
+        });
+        self.ahead(record.as_slice(), || {
+            self.net.neigh_add(ns, dev.index, ip, mac.0)
+        })?;
         self.change(|| {
             let (text, name) = (q(&mac.1.to_lowercase()).into_owned(), q(&dev.name));
             format!("ip {}neigh add {ip} lladdr {text} dev {name}", ip_n(ns))
         });
-        if !self.lab.owns_netns(ns.name()) {
-            self.lab.created(Object::Neigh {
-                ns: ns.name().to_string(),
-                ns_id: ns.id(),
-                index: dev.index,
-                link: dev.name.clone(),
-                ip: ip.to_string(),
-            })?;
-        }
-        Ok(())
+        self.confirm(record.into_iter().collect())
     }
 
     /// `ip neigh del IP dev DEV`.

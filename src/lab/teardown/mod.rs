@@ -6,6 +6,7 @@
 //! (with a warning) whatever is already gone or is no longer the object
 //! the lab made.
 
+mod pending;
 mod plan;
 
 use std::collections::HashSet;
@@ -16,7 +17,7 @@ use nix::unistd::Pid;
 
 use plan::{Current, Now, Plan};
 
-use super::{Object, process_start, stat_field};
+use super::{Ledger, Object, process_start, stat_field};
 use crate::netlink::{LinkKind, Netlink, RouteSpec};
 use crate::ns::Ns;
 use crate::sys::netns_fs::{self, NsId};
@@ -35,6 +36,18 @@ fn current_id(ns: &str) -> Option<NsId> {
 /// Whether `ns` (by name) is still the namespace recorded as `id`.
 fn same_ns(ns: &str, id: Option<NsId>) -> bool {
     Now.same_ns(ns, id)
+}
+
+/// Remove what a ledger lists, once what its run was making when it
+/// ended is settled with the kernel (`pending`).
+pub fn teardown_ledger(net: &Netlink, ledger: &Ledger) -> Teardown {
+    let mut done = Teardown::default();
+    let mut objects = ledger.objects.clone();
+    objects.extend(pending::settle(net, &ledger.pending, &mut done));
+    let rest = teardown(net, &objects);
+    done.removed.extend(rest.removed);
+    done.skipped.extend(rest.skipped);
+    done
 }
 
 /// Remove what `objects` lists, phase by phase (see `Plan`).
@@ -77,15 +90,10 @@ fn stop_processes(plan: &Plan, done: &mut Teardown) {
 /// Settings the lab made on things that outlive it, undone one by one.
 fn undo_settings(net: &Netlink, plan: &Plan, done: &mut Teardown) {
     for o in &plan.settings {
-        let (Object::Addr { ns, ns_id, .. }
-        | Object::Route { ns, ns_id, .. }
-        | Object::Neigh { ns, ns_id, .. }
-        | Object::Qdisc { ns, ns_id, .. }
-        | Object::PortVlan { ns, ns_id, .. }) = o
-        else {
+        let Some((ns, ns_id)) = o.setting_ns() else {
             continue;
         };
-        let result = if same_ns(ns, *ns_id) {
+        let result = if same_ns(ns, ns_id) {
             undo_setting(net, &Ns::named(ns), o)
         } else {
             Err("its namespace is gone".to_string())
