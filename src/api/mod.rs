@@ -110,6 +110,13 @@ pub fn signatures(engine: &Engine) -> Vec<String> {
         .collect()
 }
 
+/// How deep script functions may call each other (recursion included).
+pub const MAX_CALL_LEVELS: usize = 64;
+
+/// The longest string a script may make (256 MiB): more than any
+/// program's output a lab reads, less than the memory of a small machine.
+const MAX_STRING: usize = 256 << 20;
+
 /// An engine that only compiles, with the same limits as the real one
 /// (for `netscript check`).
 pub fn parser() -> Engine {
@@ -120,6 +127,14 @@ pub fn parser() -> Engine {
 
 fn limits(engine: &mut Engine) {
     engine.set_max_expr_depths(256, 256);
+    // Rhai's default is 8 in a debug build and 64 in a release one: the
+    // same script must behave the same in both.
+    engine.set_max_call_levels(MAX_CALL_LEVELS);
+    // Generous, but short of exhausting memory: past them a script gets an
+    // error (and its lab a rollback) instead of netscript being killed.
+    engine.set_max_string_size(MAX_STRING);
+    engine.set_max_array_size(10_000_000);
+    engine.set_max_map_size(1_000_000);
     // `spawn` is reserved by Rhai for a future feature; netscript's API
     // uses it as a method name (`ns.spawn(cmd)`), so it is read as a name.
     #[allow(deprecated)]

@@ -1,7 +1,10 @@
 //! `import` resolution: the stdlib shipped inside the binary, then files
-//! relative to the importing script.
+//! relative to the importing script. A file that imports itself, directly
+//! or around a circle, is an error naming the circle (not a stack
+//! overflow that aborts netscript before the lab is rolled back).
 
-use std::path::PathBuf;
+use std::cell::RefCell;
+use std::path::{Path, PathBuf};
 
 use rhai::module_resolvers::FileModuleResolver;
 use rhai::{Engine, EvalAltResult, Module, ModuleResolver, Position, Scope, Shared};
@@ -17,8 +20,14 @@ pub const STDLIB: &[(&str, &str)] = &[
 pub struct Resolver {
     files: FileModuleResolver,
     /// Stdlib modules already evaluated: importing twice runs them once.
-    stdlib: std::cell::RefCell<std::collections::HashMap<String, SharedModule>>,
+    stdlib: RefCell<std::collections::HashMap<String, SharedModule>>,
+    /// The files being imported, outermost first.
+    importing: RefCell<Vec<PathBuf>>,
 }
+
+/// How deep imports may nest: well past any real lab's, well short of the
+/// stack's end.
+const MAX_IMPORT_DEPTH: usize = 32;
 
 impl Resolver {
     pub fn new(script_dir: Option<PathBuf>) -> Self {
@@ -29,6 +38,7 @@ impl Resolver {
         Resolver {
             files,
             stdlib: Default::default(),
+            importing: Default::default(),
         }
     }
 }
@@ -57,7 +67,49 @@ impl ModuleResolver for Resolver {
                 .insert(path.to_string(), module.clone());
             return Ok(module);
         }
-        self.files.resolve(engine, source, path, pos)
+        let file = self.files.get_file_path(path, source.map(Path::new));
+        let file = std::fs::canonicalize(&file).unwrap_or(file);
+        // The script itself is where the chain starts.
+        let mut seeded = false;
+        if self.importing.borrow().is_empty()
+            && let Some(main) = source.and_then(|s| std::fs::canonicalize(s).ok())
+        {
+            self.importing.borrow_mut().push(main);
+            seeded = true;
+        }
+        let chain = self.importing.borrow().clone();
+        let circle = chain.iter().position(|f| *f == file);
+        if circle.is_some() || chain.len() > MAX_IMPORT_DEPTH {
+            let names: Vec<String> = chain[circle.unwrap_or(0)..]
+                .iter()
+                .chain([&file])
+                .map(|f| {
+                    f.file_name()
+                        .map_or_else(|| f.display().to_string(), |n| n.to_string_lossy().into())
+                })
+                .collect();
+            let why = match circle {
+                Some(at) if at + 1 == chain.len() => "imports itself",
+                Some(_) => "imports what imports it",
+                None => "nests imports too deep",
+            };
+            let e = crate::error::Error::invalid(
+                format!("import {path:?}"),
+                format!("it {why} ({})", names.join(" → ")),
+            )
+            .with_help("a module cannot import the script or module that imports it");
+            if seeded {
+                self.importing.borrow_mut().clear();
+            }
+            return Err(EvalAltResult::ErrorRuntime(super::convert::error_value(&e), pos).into());
+        }
+        self.importing.borrow_mut().push(file);
+        let module = self.files.resolve(engine, source, path, pos);
+        self.importing.borrow_mut().pop();
+        if seeded {
+            self.importing.borrow_mut().clear();
+        }
+        module
     }
 }
 

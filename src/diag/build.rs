@@ -392,6 +392,25 @@ fn describe(
             None,
             format!("this is {actual}"),
         ),
+        E::ErrorDataTooLarge(what, _) => (
+            format!("{} too large", what.to_lowercase()),
+            "netscript::too_large".into(),
+            Some(
+                "netscript stops a string at 256 MiB, an array at 10 million items and a map \
+                 at 1 million, before they exhaust memory"
+                    .into(),
+            ),
+            "too large here".into(),
+        ),
+        E::ErrorStackOverflow(_) => (
+            format!(
+                "functions call each other more than {} deep",
+                crate::api::MAX_CALL_LEVELS
+            ),
+            "netscript::too_deep".into(),
+            Some("a function that calls itself needs a case where it stops".into()),
+            "one call too deep".into(),
+        ),
         E::ErrorTerminated(..) => ("interrupted".into(), "netscript::interrupted".into(), None, "stopped here".into()),
         other => {
             (strip_position(&other.to_string()), "netscript::script".into(), None, "here".into())

@@ -21,6 +21,7 @@ mod isolation;
 mod kernel_vm;
 mod layout;
 mod lifecycle;
+mod limits;
 mod races;
 mod recipes;
 mod repl;
