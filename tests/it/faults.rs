@@ -353,7 +353,7 @@ fn sigkill_at_random_points_of_a_big_build_leaves_nothing_after_down() {
          done",
         sleepers(6018)
     ));
-    assert_all_gone(&run, 30);
+    assert_all_gone(&run, 30, &sb.read("down.err"));
 }
 
 /// The same build stopped at random points by SIGHUP (a closed terminal)
@@ -415,13 +415,13 @@ fn sleepers(n: u32) -> String {
 
 /// Each line is "MADE LINKS NETNS LEDGERS SLEEPERS": after `down` only lo
 /// is left; and the kills landed while the lab was being built.
-fn assert_all_gone(run: &crate::common::Run, rounds: usize) {
+fn assert_all_gone(run: &crate::common::Run, rounds: usize, down_err: &str) {
     let lines: Vec<&str> = run.stdout.lines().collect();
     assert_eq!(lines.len(), rounds, "{}\n{}", run.stdout, run.stderr);
     for line in &lines {
         assert!(
             line.ends_with(" 1 0 0 0"),
-            "left behind after down: {line}\n{}",
+            "left behind after down: {line}\n{}\ndown said:\n{down_err}",
             run.stdout
         );
     }
