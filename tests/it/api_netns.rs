@@ -192,6 +192,13 @@ fn netns_made_by_ip_netns_add_is_usable() {
         let d = link::add_veth("d0", "d1");
         d.set_netns(x);
         expect_eq(x.links().len(), 4, "x's links");
+        // Used, not owned: deleting it needs force.
+        let e = fails(|| netns::del("x"));
+        expect_eq(e.kind, "permission", "del of a namespace netscript did not make");
+        expect(e.help.contains("force: true"), `the help says how: ${e.help}`);
+        expect_eq(fails(|| x.del()).kind, "permission", "x.del()");
+        expect_eq(fails(|| x.del(#{ forse: true })).kind, "invalid", "a misspelt option");
+        expect(netns::exists("x"), "x is still there");
         "#,
         ),
     );
@@ -210,6 +217,33 @@ fn netns_made_by_ip_netns_add_is_usable() {
     assert_eq!(
         sorted(ifnames(&json(&sb.read("host.json")))),
         strings(&["d1", "lo", "x-eth0"])
+    );
+}
+
+/// Forced, a namespace of another tool's goes (by name or by handle),
+/// and only that one.
+#[test]
+fn a_namespace_netscript_did_not_make_is_deleted_when_forced() {
+    let sb = Sandbox::new();
+    sb.file(
+        "test.rhai",
+        &with_prelude(
+            r#"
+        netns::del("y", #{ force: true });
+        netns::get("z").del(#{ force: true });
+        netns::add("mine").del(#{ force: false });
+        expect_eq(netns::list(), ["keep"], "what is left");
+        "#,
+        ),
+    );
+    let run = sb.sh("for n in y z keep; do ip netns add $n; done
+         netscript test.rhai || exit 9
+         ip netns list | cut -d' ' -f1");
+    run.success();
+    assert_eq!(
+        run.stdout,
+        "keep
+"
     );
 }
 

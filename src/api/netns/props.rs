@@ -1,7 +1,7 @@
 //! `ns.name`, `ns.link`, `ns.links()`, `ns.del()`, text form and equality.
 
 use rhai::plugin::*;
-use rhai::{Array, Dynamic};
+use rhai::{Array, Dynamic, Map};
 
 use crate::api::convert::RhaiResultOf;
 use crate::api::{Link, Netns, session};
@@ -55,7 +55,8 @@ pub mod netns_props {
             .collect())
     }
 
-    /// Delete this namespace (see `netns::del`).
+    /// Delete this namespace (see `netns::del`; one netscript did not make
+    /// needs `#{ force: true }`).
     ///
     /// `ip netns del NS`
     ///
@@ -64,9 +65,14 @@ pub mod netns_props {
     /// r1.del();
     /// print(netns::exists("r1"));   // false
     /// ```
+    #[rhai_fn(global, name = "del", pure, volatile, return_raw)]
+    pub fn del_with(ctx: NativeCallContext, ns: &mut Netns, options: Map) -> RhaiResultOf<()> {
+        crate::api::script::netns::delete(&ctx, &ns.ns, &options)
+    }
+
     #[rhai_fn(global, pure, volatile, return_raw)]
     pub fn del(ctx: NativeCallContext, ns: &mut Netns) -> RhaiResultOf<()> {
-        crate::api::script::netns::delete(&ctx, &ns.ns)
+        del_with(ctx, ns, Map::new())
     }
 
     /// Text form: `Netns("r1")`.

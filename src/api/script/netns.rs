@@ -94,6 +94,11 @@ pub mod netns_module {
     /// deleting many namespaces is fast), and netscript waits for them before the
     /// next call that could still see them, and before it exits.
     ///
+    /// Only a namespace netscript made or named (in this run, or a lab still
+    /// up) is deleted as asked; another tool's needs `#{ force: true }`, as
+    /// its programs and links go with it (an error of kind `permission`
+    /// otherwise).
+    ///
     /// `ip netns del NAME`
     ///
     /// ```rhai
@@ -103,9 +108,17 @@ pub mod netns_module {
     /// print(netns::exists("r1"));   // false
     /// print(link::list().len());    // 1 (only lo: veth1 went too)
     /// ```
+    #[rhai_fn(name = "del", volatile, return_raw)]
+    pub fn del_with(ctx: NativeCallContext, name: &str, options: Map) -> RhaiResultOf<()> {
+        op(&ctx, |op| {
+            let force = force_option(&format!("delete namespace \"{name}\""), &options)?;
+            op.del_netns(name, force)
+        })
+    }
+
     #[rhai_fn(volatile, return_raw)]
     pub fn del(ctx: NativeCallContext, name: &str) -> RhaiResultOf<()> {
-        op(&ctx, |op| op.del_netns(name))
+        del_with(ctx, name, Map::new())
     }
 
     /// Whether a namespace of that name exists.
@@ -198,12 +211,21 @@ pub mod netns_module {
 }
 
 /// `ns.del()` of a handle: not the namespace netscript runs in.
-pub(crate) fn delete(ctx: &NativeCallContext, ns: &Ns) -> RhaiResultOf<()> {
+pub(crate) fn delete(ctx: &NativeCallContext, ns: &Ns, options: &Map) -> RhaiResultOf<()> {
     op(ctx, |op| match ns {
         Ns::Host => Err(Error::invalid(
             "delete the host namespace",
             "it is the namespace netscript runs in",
         )),
-        Ns::Named(name) => op.del_netns(name),
+        Ns::Named(name) => {
+            let force = force_option(&format!("delete namespace \"{name}\""), options)?;
+            op.del_netns(name, force)
+        }
     })
+}
+
+/// `#{ force }`, the only option of a deletion.
+fn force_option(action: &str, options: &Map) -> crate::error::Result<bool> {
+    check_options(action, options, &["force"])?;
+    Ok(bool_option(options, "force")?.unwrap_or(false))
 }

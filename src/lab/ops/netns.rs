@@ -46,7 +46,7 @@ impl Op<'_> {
         let ns = Ns::Named(name.to_string());
         if !ipv6 {
             self.without_ipv6(&ns).inspect_err(|_| {
-                let _ = self.del_netns(name);
+                let _ = self.del_netns(name, true);
             })?;
         }
         Ok(ns)
@@ -80,12 +80,41 @@ impl Op<'_> {
 
     /// `ip netns del NAME`: the processes the lab spawned there first, then
     /// the name; everything recorded in it goes from the ledger.
-    pub fn del_netns(&self, name: &str) -> Result<()> {
+    pub fn del_netns(&self, name: &str, force: bool) -> Result<()> {
+        if !force && !self.netns_made_by_netscript(name) {
+            return Err(Error::new(
+                Kind::Permission,
+                format!("delete namespace \"{name}\""),
+                "netscript did not create it",
+            )
+            .with_help(
+                "it was there before this run (another tool's, or a container's name); \
+                 its programs and links would go with it; to delete it anyway, pass \
+                 #{ force: true }",
+            ));
+        }
         crate::sys::spawn::stop_in(name);
         self.net.del_netns(name)?;
         self.change(|| format!("ip netns del {}", q(name)));
         self.lab.removed(|o| o.lives_in(name));
         Ok(())
+    }
+
+    /// Whether namespace `name` (as it is now) is one this run or another
+    /// netscript lab still up made or named. An entry that names nothing
+    /// (gone, or left unmounted by a killed run) protects nothing.
+    fn netns_made_by_netscript(&self, name: &str) -> bool {
+        let Some(id) = Ns::named(name).id() else {
+            return true;
+        };
+        let is_it = |o: &Object| {
+            matches!(o, Object::Netns { name: n, id: i } | Object::Attached { name: n, id: i }
+                if n == name && *i == id)
+        };
+        self.lab.objects().iter().any(is_it)
+            || crate::lab::all()
+                .iter()
+                .any(|l| l.objects.iter().any(is_it))
     }
 
     /// `ip netns attach NAME PID`: a name for a process's namespace.
