@@ -32,6 +32,11 @@ pub struct Cli {
     #[arg(long)]
     pub replace: bool,
 
+    /// If another run is building the same lab, wait for it to end instead
+    /// of failing at once.
+    #[arg(long)]
+    pub wait: bool,
+
     /// On failure keep what the run created (for inspection) instead of
     /// rolling it back.
     #[arg(long)]

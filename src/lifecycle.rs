@@ -14,6 +14,8 @@ pub struct Policy {
     pub lab: Option<String>,
     pub rm: bool,
     pub replace: bool,
+    /// Wait for another run of the same lab to end instead of failing.
+    pub wait: bool,
     pub keep_on_error: bool,
     pub trace: bool,
 }
@@ -35,7 +37,11 @@ pub fn begin(net: &Netlink, name: &str, script: &str, policy: &Policy) -> Result
         }
         return Err(Exit::Usage);
     }
-    let lock = LabLock::take(name).map_err(|e| crate::exit::fail_with(&e))?;
+    let lock = match LabLock::take(name, policy.wait) {
+        Ok(lock) => lock,
+        Err(_) if crate::interrupt::requested() => return Err(Exit::Interrupted),
+        Err(e) => return Err(crate::exit::fail_with(&e)),
+    };
     match lab::load(name) {
         Ok(Some(existing)) if !existing.is_empty() => {
             if policy.replace {
@@ -200,7 +206,7 @@ fn stop_and_lock(name: &str) -> crate::error::Result<(LabLock, bool)> {
     let start = std::time::Instant::now();
     let mut stopped = None;
     loop {
-        match LabLock::take(name) {
+        match LabLock::take(name, false) {
             Ok(lock) => return Ok((lock, stopped.is_some())),
             Err(e) if e.kind != crate::error::Kind::Busy => return Err(e),
             Err(e) => {

@@ -4,7 +4,7 @@ use std::io::{IsTerminal, Read};
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
-use rhai::{Dynamic, EvalAltResult, Scope};
+use rhai::{AST, Dynamic, EvalAltResult, Scope};
 
 use crate::api::Session;
 use crate::cli::{Cli, Command};
@@ -33,6 +33,7 @@ pub fn main(cli: Cli) -> Exit {
         lab: cli.lab,
         rm: cli.rm,
         replace: cli.replace,
+        wait: cli.wait,
         keep_on_error: cli.keep_on_error,
         trace: cli.trace,
     };
@@ -53,6 +54,13 @@ fn dispatch(
 ) -> Exit {
     match command {
         Some(Command::Check { files }) => check(&files),
+        Some(Command::Down { .. }) if !crate::sys::privileges::capability(CAP_NET_ADMIN) => {
+            eprintln!(
+                "netscript: removing a lab needs root or CAP_NET_ADMIN, and this process has neither"
+            );
+            eprintln!("  help: run it as root (sudo netscript down ...); nothing was touched");
+            Exit::Failed
+        }
         Some(Command::Down { labs }) => crate::lifecycle::down(&labs),
         Some(Command::Ls) => crate::lifecycle::ls(),
         Some(Command::Show { lab, json }) => crate::show::command::show(lab.as_deref(), json),
@@ -175,7 +183,20 @@ pub fn run(
     lab_name: &str,
     policy: &Policy,
 ) -> Exit {
-    // First, so a signal that comes while the lab is being set up (its
+    // Compiled before anything is set up: a script that does not compile
+    // takes no lock, and Ctrl-C during a long compile ends netscript at
+    // once (its handler is not installed yet: there is nothing to roll
+    // back).
+    let sources = Sources::new(name, text);
+    let mut ast = match crate::api::parser().compile(diag::blank_shebang(text)) {
+        Ok(ast) => ast,
+        Err(e) => {
+            eprint!("{}", diag::for_stderr(&diag::from_parse(&e, &sources)));
+            return Exit::Usage;
+        }
+    };
+    ast.set_source(name);
+    // Then, so a signal that comes while the lab is being set up (its
     // ledger already made) still ends in a rollback.
     crate::interrupt::install();
     let net = match backend(sandbox) {
@@ -190,35 +211,25 @@ pub fn run(
         Err(code) => return code,
     };
     let session = Session::new(net.clone(), lab.clone());
-    let (status, ending) = evaluate(name, text, dir, args, session);
+    let (status, ending) = evaluate(&ast, &sources, dir, args, session);
     crate::lifecycle::end(&net, &lab, ending, policy);
     status
 }
 
-/// Compile and run the script: its exit status and how it ended.
+/// Run the compiled script: its exit status and how it ended.
 fn evaluate(
-    name: &str,
-    text: &str,
+    ast: &AST,
+    sources: &Sources,
     dir: Option<PathBuf>,
     args: Vec<String>,
     session: Rc<Session>,
 ) -> (Exit, Ending) {
-    let code = diag::blank_shebang(text);
-    let sources = Sources::new(name, text);
     let mut engine = crate::api::engine(session.clone(), dir);
     engine.on_progress(|_| crate::interrupt::requested().then_some(Dynamic::UNIT));
-    let mut ast = match engine.compile(&code) {
-        Ok(ast) => ast,
-        Err(e) => {
-            eprint!("{}", diag::for_stderr(&diag::from_parse(&e, &sources)));
-            return (Exit::Usage, Ending::Success);
-        }
-    };
-    ast.set_source(name);
     let mut scope = Scope::new();
     let args: rhai::Array = args.into_iter().map(Dynamic::from).collect();
     scope.push_constant("ARGS", args);
-    let result = match diag::internal::catch(|| engine.run_ast_with_scope(&mut scope, &ast)) {
+    let result = match diag::internal::catch(|| engine.run_ast_with_scope(&mut scope, ast)) {
         Ok(result) => result,
         Err(report) => {
             eprint!("{}", diag::for_stderr(&report));
@@ -242,7 +253,7 @@ fn evaluate(
                 let signatures = crate::api::signatures(&engine);
                 eprint!(
                     "{}",
-                    diag::for_stderr(&diag::from_eval(err, &sources, &signatures))
+                    diag::for_stderr(&diag::from_eval(err, sources, &signatures))
                 );
                 let status = if crate::interrupt::requested() {
                     Exit::Interrupted

@@ -66,7 +66,8 @@ fn unidentified(o: &Object) -> Option<&'static str> {
         | Object::Route { ns_id: None, .. }
         | Object::Neigh { ns_id: None, .. }
         | Object::Qdisc { ns_id: None, .. }
-        | Object::PortVlan { ns_id: None, .. } => {
+        | Object::PortVlan { ns_id: None, .. }
+        | Object::Was { ns_id: None, .. } => {
             Some("has no namespace identity (netscript always writes one)")
         }
         Object::Link { peer: Some(p), .. } if p.ns_id.is_none() => {

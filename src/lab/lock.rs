@@ -47,22 +47,32 @@ pub(super) fn unusable(action: &str, e: &std::io::Error) -> Error {
 
 impl LabLock {
     /// Take the lock of lab `name`, or fail at once saying which run
-    /// holds it.
-    pub fn take(name: &str) -> Result<LabLock> {
+    /// holds it; with `wait`, wait for that run to end (a signal stops
+    /// the wait).
+    pub fn take(name: &str, wait: bool) -> Result<LabLock> {
         state_dir()?;
         let path = lock_path(name);
         let action = format!("lock lab \"{name}\"");
+        let mut said = false;
         loop {
             let mut file = open(&path, true).map_err(|e| unusable(&action, &e))?;
             if !lock(&file, true).map_err(|e| unusable(&action, &e))? {
                 let pid = pid_in(&mut file);
+                if wait && !crate::interrupt::requested() {
+                    if !said {
+                        eprintln!("netscript: waiting for run {pid} of lab \"{name}\" to end");
+                        said = true;
+                    }
+                    std::thread::sleep(std::time::Duration::from_millis(50));
+                    continue;
+                }
                 return Err(Error::new(
                     Kind::Busy,
                     action,
                     format!("another netscript run (pid {pid}) is building it"),
                 )
                 .with_help(format!(
-                    "wait for it to end, run this one with --lab NAME, or stop it: \
+                    "wait for it with --wait, run this one with --lab NAME, or stop it: \
                      netscript down {name}"
                 )));
             }
@@ -98,14 +108,23 @@ impl Drop for LabLock {
     }
 }
 
+/// A lock file: never through a symlink, and only a regular file (not a
+/// FIFO or device someone put in its place).
 fn open(path: &PathBuf, create: bool) -> std::io::Result<File> {
-    OpenOptions::new()
+    let file = OpenOptions::new()
         .read(true)
         .write(true)
         .create(create)
         .mode(0o600)
-        .custom_flags(libc::O_NOFOLLOW)
-        .open(path)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+        .open(path)?;
+    if !file.metadata()?.file_type().is_file() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("{} is not a regular file", path.display()),
+        ));
+    }
+    Ok(file)
 }
 
 /// `flock` without waiting: whether it was taken (exclusive, or shared

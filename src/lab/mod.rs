@@ -18,7 +18,7 @@ mod teardown;
 
 pub use ledger::parse;
 pub use lock::LabLock;
-pub use object::{Object, Place};
+pub use object::{Before, Object, Place};
 pub use teardown::{Teardown, teardown, teardown_ledger};
 
 use std::cell::RefCell;
@@ -259,13 +259,13 @@ impl Lab {
             .any(|o| matches!(o, Object::Netns { name: n, .. } if n == name))
     }
 
-    /// The recorded link at this location, if this run created it.
-    pub fn link_at(&self, ns: &str, index: u32) -> Option<Object> {
+    /// Whether this run made link `index` of namespace `ns`: its record, or
+    /// the other end of a veth it recorded.
+    pub fn made_link(&self, ns: &str, index: u32) -> bool {
         self.objects
             .borrow()
             .iter()
-            .find(|o| o.is_link_at(ns, index))
-            .cloned()
+            .any(|o| o.is_link_at(ns, index) || o.has_peer_at(ns, index))
     }
 
     pub fn tracing(&self) -> bool {
@@ -367,17 +367,38 @@ pub fn process_alive(pid: u32, start: u64) -> bool {
 /// Read a lab's ledger, replaying additions and removals.
 pub fn load(name: &str) -> Result<Option<Ledger>> {
     let path = ledger_path(name);
-    let text = match std::fs::read_to_string(&path) {
+    let action = format!("read the ledger of lab \"{name}\"");
+    let text = match read_regular(&path) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => {
-            return Err(Error::from_io(
-                format!("read the ledger of lab \"{name}\""),
-                &e,
-            ));
+        Err(e) if e.raw_os_error() == Some(libc::ELOOP) => {
+            return Err(
+                Error::invalid(action, format!("{} is a symlink", path.display()))
+                    .with_help("netscript writes its ledgers itself: remove what is in its place"),
+            );
         }
+        Err(e) => return Err(Error::from_io(action, &e)),
     };
     Ok(Some(ledger::parse(name, &text)))
+}
+
+/// The text of a regular file, never through a symlink and never waiting
+/// on a FIFO (a ledger someone replaced with one would hang `down`).
+fn read_regular(path: &std::path::Path) -> std::io::Result<String> {
+    use std::io::Read;
+    let mut file = OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+        .open(path)?;
+    if !file.metadata()?.file_type().is_file() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            "not a regular file",
+        ));
+    }
+    let mut text = String::new();
+    file.read_to_string(&mut text)?;
+    Ok(text)
 }
 
 fn to_json(value: &impl Serialize) -> String {

@@ -95,11 +95,32 @@ pub enum Object {
         pvid: bool,
         untagged: bool,
     },
+    /// A setting of a link the lab did not make (outside its namespaces),
+    /// as it was before the lab changed it: teardown puts it back.
+    Was {
+        ns: String,
+        ns_id: Option<NsId>,
+        index: u32,
+        /// The link's name once changed (so teardown knows it is the same).
+        link: String,
+        before: Before,
+    },
     Process {
         pid: u32,
         start: u64,
         netns: String,
     },
+}
+
+/// What a link's setting was before the lab changed it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Before {
+    Up(bool),
+    Mtu(u32),
+    Name(String),
+    /// Its bridge's index, or none.
+    Master(Option<u32>),
 }
 
 impl Object {
@@ -113,7 +134,8 @@ impl Object {
             | Object::Route { ns, .. }
             | Object::Neigh { ns, .. }
             | Object::Qdisc { ns, .. }
-            | Object::PortVlan { ns, .. } => ns == name,
+            | Object::PortVlan { ns, .. }
+            | Object::Was { ns, .. } => ns == name,
         }
     }
 
@@ -125,7 +147,8 @@ impl Object {
             | Object::Route { ns, ns_id, .. }
             | Object::Neigh { ns, ns_id, .. }
             | Object::Qdisc { ns, ns_id, .. }
-            | Object::PortVlan { ns, ns_id, .. } => Some((ns, *ns_id)),
+            | Object::PortVlan { ns, ns_id, .. }
+            | Object::Was { ns, ns_id, .. } => Some((ns, *ns_id)),
             _ => None,
         }
     }
@@ -173,6 +196,20 @@ impl Object {
             } => {
                 let verb = if *added { "on" } else { "taken off" };
                 format!("VLAN {vid} {verb} {link} (in {ns})")
+            }
+            Object::Was {
+                ns, link, before, ..
+            } => {
+                let was = match before {
+                    Before::Up(up) => {
+                        format!("state of {link}: {}", if *up { "up" } else { "down" })
+                    }
+                    Before::Mtu(mtu) => format!("mtu of {link}: {mtu}"),
+                    Before::Name(name) => format!("name of {link}: {name}"),
+                    Before::Master(Some(b)) => format!("bridge of {link}: #{b}"),
+                    Before::Master(None) => format!("bridge of {link}: none"),
+                };
+                format!("{was} as before (in {ns})")
             }
             Object::Process { pid, netns, .. } => format!("process {pid} (in {netns})"),
         }

@@ -118,6 +118,7 @@ fn kind(o: &Object) -> &'static str {
         Object::Neigh { .. } => "neigh",
         Object::Qdisc { .. } => "qdisc",
         Object::PortVlan { .. } => "port_vlan",
+        Object::Was { .. } => "was",
         Object::Process { .. } => "process",
     }
 }

@@ -385,6 +385,14 @@ fn prepare_dir() -> Result<()> {
         return Ok(());
     }
     let action = "prepare /run/netns";
+    // A symlink there would send every namespace's mount elsewhere.
+    if std::fs::symlink_metadata(NETNS_DIR).is_ok_and(|m| !m.file_type().is_dir()) {
+        return Err(
+            Error::invalid(action, format!("{NETNS_DIR} is not a directory")).with_help(
+                "namespaces are mounted there: remove what is in its place (a symlink?)",
+            ),
+        );
+    }
     match std::fs::create_dir_all(NETNS_DIR) {
         Ok(()) => {}
         Err(e) => return Err(Error::from_io(action, &e)),

@@ -179,3 +179,68 @@ eth0.peer.del();
         run.stderr
     );
 }
+
+/// The host's own links, made before the lab: keep0 (a port of bridge
+/// hbr, down, MTU 1500) and its peer keep1.
+const HOST_LINKS: &str = "ip link add hbr type bridge\n\
+     ip link add keep0 type veth peer name keep1\n\
+     ip link set keep0 master hbr";
+
+/// Each host link's name, flags, MTU and bridge; and whether labbr is up.
+const SHOW_HOST: &str = "for l in keep0 keep1; do echo $l $(cat /sys/class/net/$l/flags) \
+     $(cat /sys/class/net/$l/mtu) $(basename \"$(readlink /sys/class/net/$l/master)\"); done; \
+     ls /sys/class/net | grep -c labbr";
+
+/// Changed by the lab (up, MTU, bridge, name), the host's own links are
+/// put back as they were: by a rollback, and by `down` after a kill -9.
+#[test]
+fn settings_of_host_links_are_put_back_after_the_lab() {
+    let sb = Sandbox::new();
+    sb.file(
+        "lab.rhai",
+        r#"
+        let k = link::get("keep0");
+        k.up();
+        k.set_mtu(1400);
+        k.set_master(bridge::add("labbr"));
+        k.rename("renamed");
+        link::get("keep1").up();
+        link::get("keep1").set_mtu(1500);   // as it was: nothing recorded
+        print("ready");
+        if ARGS[0] == "fail" { throw "stop"; }
+        sleep(30);
+        "#,
+    );
+    let run = sb.sh(&format!(
+        "{HOST_LINKS}\n{{ {SHOW_HOST}; }} > before.txt\n\
+         netscript lab.rhai fail > /dev/null 2> rollback.txt; echo status=$?\n\
+         {{ {SHOW_HOST}; }} > after-rollback.txt\n\
+         netscript lab.rhai wait > out.txt 2>&1 & pid=$!\n\
+         for i in $(seq 200); do grep -q ready out.txt && break; sleep 0.05; done\n\
+         echo $(cat /sys/class/net/renamed/mtu) $(basename \"$(readlink /sys/class/net/renamed/master)\")\n\
+         kill -9 $pid; wait $pid 2>/dev/null\n\
+         netscript down lab > down.txt 2>&1; echo down=$?\n\
+         {{ {SHOW_HOST}; }} > after-down.txt"
+    ));
+    assert_eq!(
+        run.stdout, "status=1\n1400 labbr\ndown=0\n",
+        "{}",
+        run.stderr
+    );
+    let before = sb.read("before.txt");
+    assert_eq!(before, "keep0 0x1302 1500 hbr\nkeep1 0x1002 1500\n0\n");
+    let rollback = sb.read("rollback.txt");
+    assert_eq!(sb.read("after-rollback.txt"), before, "{rollback}");
+    let down = sb.read("down.txt");
+    assert_eq!(sb.read("after-down.txt"), before, "{down}");
+    for said in [
+        "name of renamed: keep0 as before (in host)",
+        "mtu of keep0: 1500 as before (in host)",
+        "bridge of keep0: #",
+        "state of keep1: down as before (in host)",
+    ] {
+        assert!(down.contains(said), "{down}");
+        assert!(rollback.contains(said), "{rollback}");
+    }
+    assert!(!down.contains("warning"), "{down}");
+}

@@ -90,7 +90,7 @@ impl Op<'_> {
     /// Whether the port stays after the lab's teardown.
     fn outlives_the_lab(&self, at: &BridgePort) -> bool {
         let ns = at.ns.name();
-        !self.lab.owns_netns(ns) && self.lab.link_at(ns, at.port.index).is_none()
+        !self.lab.owns_netns(ns) && !self.lab.made_link(ns, at.port.index)
     }
 
     /// The record of a membership changed on a port that outlives the lab.

@@ -1,11 +1,13 @@
 //! Operations on one link: state, name, MTU, addresses, bridge ports,
 //! deletion and moves. A link the lab did not make (the machine's eth0, a
-//! container's interface) is deleted or moved only when forced.
+//! container's interface) is deleted or moved only when forced; its state,
+//! name, MTU and bridge are recorded as they were before a change (written
+//! ahead), and teardown puts them back.
 
 use super::{Op, ip_n, netns_arg, q};
 use crate::cidr::{self, Cidr};
 use crate::error::{Error, Kind, Result};
-use crate::lab::{Object, Place};
+use crate::lab::{Before, Object, Place};
 use crate::netlink::LinkInfo;
 use crate::ns::Ns;
 use crate::sys::netns_fs::NsId;
@@ -22,7 +24,11 @@ impl Op<'_> {
     /// kernel has applied it, also on the other end of a veth (which may
     /// be a bridge port), so the next call sees it forwarding.
     pub fn set_up(&self, ns: &Ns, index: u32, up: bool) -> Result<()> {
-        self.net.set_up(ns, index, up)?;
+        let was = self.was(ns, index, None, |l| {
+            (l.up != up).then_some(Before::Up(l.up))
+        });
+        self.ahead(was.as_slice(), || self.net.set_up(ns, index, up))?;
+        self.confirm(was.into_iter().collect())?;
         let state = if up { "up" } else { "down" };
         self.change(|| {
             let name = self.link_name(ns, index);
@@ -45,7 +51,11 @@ impl Op<'_> {
     /// other end it is) follows.
     pub fn rename(&self, ns: &Ns, index: u32, name: &str) -> Result<()> {
         let old = self.link_name(ns, index);
-        self.net.rename(ns, index, name)?;
+        let was = self.was(ns, index, Some(name), |l| {
+            (l.name != name).then(|| Before::Name(l.name.clone()))
+        });
+        self.ahead(was.as_slice(), || self.net.rename(ns, index, name))?;
+        self.confirm(was.into_iter().collect())?;
         self.change(|| format!("ip {}link set dev {} name {}", ip_n(ns), q(&old), q(name)));
         self.lab
             .link_moved(ns.name(), index, &Place::of(ns, index), name)?;
@@ -54,9 +64,12 @@ impl Op<'_> {
 
     /// `ip link set dev X mtu N`.
     pub fn set_mtu(&self, ns: &Ns, index: u32, mtu: u32) -> Result<()> {
-        self.net
-            .set_mtu(ns, index, mtu)
+        let was = self.was(ns, index, None, |l| {
+            (l.mtu != mtu).then_some(Before::Mtu(l.mtu))
+        });
+        self.ahead(was.as_slice(), || self.net.set_mtu(ns, index, mtu))
             .map_err(|e| e.invalid_arg(0))?;
+        self.confirm(was.into_iter().collect())?;
         self.change(|| {
             let name = self.link_name(ns, index);
             format!("ip {}link set dev {} mtu {mtu}", ip_n(ns), q(&name))
@@ -69,14 +82,12 @@ impl Op<'_> {
     /// own so that teardown removes it.
     pub fn addr_add(&self, ns: &Ns, index: u32, c: Cidr) -> Result<()> {
         let record =
-            (self.lab.link_at(ns.name(), index).is_none() && self.outlives(ns)).then(|| {
-                Object::Addr {
-                    ns: ns.name().to_string(),
-                    ns_id: ns.id(),
-                    index,
-                    link: self.link_name(ns, index),
-                    cidr: cidr::format(c),
-                }
+            (!self.lab.made_link(ns.name(), index) && self.outlives(ns)).then(|| Object::Addr {
+                ns: ns.name().to_string(),
+                ns_id: ns.id(),
+                index,
+                link: self.link_name(ns, index),
+                cidr: cidr::format(c),
             });
         self.ahead(record.as_slice(), || self.net.addr_add(ns, index, c))?;
         // The link's name is looked up only for a trace or the ledger: a
@@ -109,9 +120,14 @@ impl Op<'_> {
 
     /// `ip link set dev X master BRIDGE`: a port forwards when this returns.
     pub fn set_master(&self, ns: &Ns, index: u32, bridge: u32) -> Result<()> {
-        self.net
-            .set_master(ns, index, Some(bridge))
-            .map_err(|e| e.invalid_arg(0))?;
+        let was = self.was(ns, index, None, |l| {
+            (l.master != Some(bridge)).then_some(Before::Master(l.master))
+        });
+        self.ahead(was.as_slice(), || {
+            self.net.set_master(ns, index, Some(bridge))
+        })
+        .map_err(|e| e.invalid_arg(0))?;
+        self.confirm(was.into_iter().collect())?;
         self.change(|| {
             let br = self.net.link_by_index(ns, bridge).map(|b| b.name);
             let name = self.link_name(ns, index);
@@ -132,7 +148,11 @@ impl Op<'_> {
 
     /// `ip link set dev X nomaster`.
     pub fn nomaster(&self, ns: &Ns, index: u32) -> Result<()> {
-        self.net.set_master(ns, index, None)?;
+        let was = self.was(ns, index, None, |l| {
+            l.master.map(|m| Before::Master(Some(m)))
+        });
+        self.ahead(was.as_slice(), || self.net.set_master(ns, index, None))?;
+        self.confirm(was.into_iter().collect())?;
         self.change(|| {
             let name = self.link_name(ns, index);
             format!("ip {}link set dev {} nomaster", ip_n(ns), q(&name))
@@ -164,6 +184,31 @@ impl Op<'_> {
         let to = Place::of(target, moved.index);
         self.lab.link_moved(from.name(), index, &to, &moved.name)?;
         Ok(moved)
+    }
+
+    /// The record of a setting of link `index` about to change, if the
+    /// link outlives the lab (one it did not make, outside its namespaces)
+    /// and `change` says the setting is not already as asked (what it is
+    /// now). `renamed` is the name it will have.
+    fn was(
+        &self,
+        ns: &Ns,
+        index: u32,
+        renamed: Option<&str>,
+        change: impl FnOnce(&LinkInfo) -> Option<Before>,
+    ) -> Option<Object> {
+        if self.lab.made_link(ns.name(), index) || !self.outlives(ns) {
+            return None;
+        }
+        let info = self.net.link_by_index(ns, index).ok()?;
+        let before = change(&info)?;
+        Some(Object::Was {
+            ns: ns.name().to_string(),
+            ns_id: ns.id(),
+            index,
+            link: renamed.unwrap_or(&info.name).to_string(),
+            before,
+        })
     }
 
     /// Refuse to delete or move a link (or change a bridge) netscript did

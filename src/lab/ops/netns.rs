@@ -67,15 +67,39 @@ impl Op<'_> {
     }
 
     /// `ip netns add NAME` unless it exists (then it must be a namespace).
+    ///
+    /// Two runs may ensure the same name at once: the one that loses the
+    /// race to make it uses the winner's (waiting a moment for an entry
+    /// being mounted, making again one deleted between the look and the
+    /// use), a few times before giving up (a stale entry stays stale).
     pub fn ensure_netns(&self, name: &str) -> Result<Ns> {
         if name == "host" {
             return Ok(Ns::Host);
         }
-        if netns_fs::exists(name) {
-            netns_fs::open(name)?;
-            return Ok(Ns::Named(name.to_string()));
+        // Another run makes a namespace in tens of milliseconds (more on a
+        // busy machine); a stale entry is still stale after a second.
+        let deadline = std::time::Instant::now() + Duration::from_secs(1);
+        let mut tries = 0;
+        loop {
+            tries += 1;
+            let again = tries < 10 && std::time::Instant::now() < deadline;
+            if netns_fs::exists(name) {
+                match netns_fs::open(name) {
+                    Ok(_) => return Ok(Ns::Named(name.to_string())),
+                    Err(e) if e.kind == Kind::NotFound && again => continue,
+                    // Not mounted yet (or stale, or not a namespace at all).
+                    Err(e) if e.kind == Kind::Invalid && std::time::Instant::now() < deadline => {
+                        std::thread::sleep(Duration::from_millis(5));
+                        continue;
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+            match self.add_netns(name, true) {
+                Err(e) if e.kind == Kind::Exists && again => continue,
+                made => return made,
+            }
         }
-        self.add_netns(name, true)
     }
 
     /// `ip netns del NAME`: the processes the lab spawned there first, then

@@ -68,7 +68,7 @@ impl Op<'_> {
     fn lab_qdisc(&self, ns: &Ns, index: u32) -> bool {
         let here = ns.name();
         self.lab.owns_netns(here)
-            || self.lab.link_at(here, index).is_some()
+            || self.lab.made_link(here, index)
             || self.lab.objects().iter().any(
                 |o| matches!(o, Object::Qdisc { ns: n, index: i, .. } if n == here && *i == index),
             )

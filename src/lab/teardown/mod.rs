@@ -17,7 +17,7 @@ use nix::unistd::Pid;
 
 use plan::{Current, Now, Plan};
 
-use super::{Ledger, Object, process_start, stat_field};
+use super::{Before, Ledger, Object, process_start, stat_field};
 use crate::netlink::{LinkKind, Netlink, RouteSpec};
 use crate::ns::Ns;
 use crate::sys::netns_fs::{self, NsId};
@@ -243,7 +243,8 @@ fn after_the_kernel(net: &Netlink, plan: &Plan, going: Vec<&Object>, done: &mut 
 }
 
 /// Take off an address, route, neighbour entry, qdisc or bridge VLAN the
-/// lab added in `ns` (or put back a bridge VLAN it took away).
+/// lab added in `ns` (or put back a bridge VLAN it took away, or a link
+/// setting it changed).
 fn undo_setting(net: &Netlink, ns: &Ns, o: &Object) -> Result<(), String> {
     let done = match o {
         Object::Addr { index, cidr, .. } => {
@@ -294,9 +295,32 @@ fn undo_setting(net: &Netlink, ns: &Ns, o: &Object) -> Result<(), String> {
             };
             net.bridge_vlan(ns, &v, *on_bridge, !*added)
         }
+        Object::Was {
+            index,
+            link,
+            before,
+            ..
+        } => return restore(net, ns, *index, link, before),
         _ => Ok(()),
     };
     done.map_err(|e| e.reason)
+}
+
+/// Put back a setting of link `index` of `ns`, if it still is the link the
+/// lab changed (by the name it left it with).
+fn restore(net: &Netlink, ns: &Ns, index: u32, link: &str, before: &Before) -> Result<(), String> {
+    match net.link_by_index(ns, index) {
+        Ok(info) if info.name == link => {}
+        Ok(_) => return Err("the link at its place now has another name".into()),
+        Err(_) => return Err("the link is gone".into()),
+    }
+    match before {
+        Before::Up(up) => net.set_up(ns, index, *up),
+        Before::Mtu(mtu) => net.set_mtu(ns, index, *mtu),
+        Before::Name(name) => net.rename(ns, index, name),
+        Before::Master(master) => net.set_master(ns, index, *master),
+    }
+    .map_err(|e| e.reason)
 }
 
 /// Delete a recorded link outside the lab's namespaces if it is still the

@@ -31,7 +31,8 @@ pub struct Plan<'a> {
     /// Processes, stopped first.
     pub processes: Vec<&'a Object>,
     /// Addresses, routes, neighbours, qdiscs and bridge VLANs the lab put
-    /// on things that outlive it: undone one by one.
+    /// on things that outlive it, and their settings it changed: undone one
+    /// by one.
     pub settings: Vec<&'a Object>,
     /// Links inside the lab's own namespaces: they go with them.
     pub with_namespace: Vec<&'a Object>,
@@ -71,7 +72,8 @@ impl<'a> Plan<'a> {
                 | Object::Route { ns, ns_id, .. }
                 | Object::Neigh { ns, ns_id, .. }
                 | Object::Qdisc { ns, ns_id, .. }
-                | Object::PortVlan { ns, ns_id, .. } => {
+                | Object::PortVlan { ns, ns_id, .. }
+                | Object::Was { ns, ns_id, .. } => {
                     if !lab.holds(ns, *ns_id) {
                         plan.settings.push(o);
                     }

@@ -1,0 +1,98 @@
+//! What netscript finds in /run when someone has been there: a ledger or
+//! lock replaced by a FIFO or a symlink, /run/netns a symlink, and a plain
+//! user asking for `down`. Each is refused with a clear error, promptly
+//! (a FIFO never makes it wait), and nothing is touched.
+
+use crate::common::Sandbox;
+
+/// A lab with one namespace, left up.
+const LAB: &str = "netns::add(\"r1\");\n";
+
+#[test]
+fn a_fifo_or_symlink_in_place_of_a_ledger_is_refused_without_waiting() {
+    let sb = Sandbox::new();
+    sb.file("lab.rhai", LAB);
+    let run = sb.sh(
+        "mkdir -p /run/netscript; mkfifo /run/netscript/fifo.json\n\
+         echo '{}' > /tmp/elsewhere.json; ln -s /tmp/elsewhere.json /run/netscript/link.json\n\
+         timeout 10 netscript down fifo 2> fifo.err; echo fifo=$?\n\
+         timeout 10 netscript down link 2> link.err; echo link=$?\n\
+         timeout 10 netscript ls > /dev/null; echo ls=$?\n\
+         timeout 10 netscript --lab fifo lab.rhai 2> run.err; echo run=$? $(ls -A /run/netns | wc -l)\n\
+         cat /tmp/elsewhere.json; rm /tmp/elsewhere.json",
+    );
+    assert_eq!(
+        run.stdout, "fifo=1\nlink=1\nls=0\nrun=1 0\n{}\n",
+        "{}",
+        run.stderr
+    );
+    assert!(
+        sb.read("fifo.err").contains("not a regular file"),
+        "{}",
+        sb.read("fifo.err")
+    );
+    assert!(
+        sb.read("link.err").contains("is a symlink"),
+        "{}",
+        sb.read("link.err")
+    );
+    assert!(
+        sb.read("run.err").contains("not a regular file"),
+        "{}",
+        sb.read("run.err")
+    );
+}
+
+#[test]
+fn a_fifo_in_place_of_a_lock_is_refused_without_waiting() {
+    let sb = Sandbox::new();
+    sb.file("lab.rhai", LAB);
+    let run = sb.sh("mkdir -p /run/netscript; mkfifo /run/netscript/lab.lock\n\
+         timeout 10 netscript lab.rhai 2> run.err; echo run=$? $(ls -A /run/netns | wc -l)");
+    assert_eq!(run.stdout, "run=1 0\n", "{}", run.stderr);
+    let err = sb.read("run.err");
+    assert!(
+        err.contains("/run/netscript/lab.lock is not a regular file"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_symlink_in_place_of_run_netns_is_refused() {
+    let sb = Sandbox::new();
+    sb.file("lab.rhai", LAB);
+    let run = sb.sh(
+        "rmdir /run/netns; mkdir /tmp/ns-elsewhere; ln -s /tmp/ns-elsewhere /run/netns\n\
+         netscript lab.rhai 2> run.err; echo run=$?\n\
+         ls -A /tmp/ns-elsewhere | wc -l; grep -c ns-elsewhere /proc/self/mountinfo; rmdir /tmp/ns-elsewhere",
+    );
+    assert_eq!(run.stdout, "run=1\n0\n0\n", "{}", run.stderr);
+    let err = sb.read("run.err");
+    assert!(err.contains("/run/netns is not a directory"), "{err}");
+}
+
+/// A plain user's `down` fails saying why, and the lab is left whole (no
+/// "already gone" warnings, no exit 0).
+#[test]
+fn a_plain_users_down_fails_and_leaves_the_lab_whole() {
+    let sb = Sandbox::new();
+    sb.file("lab.rhai", LAB);
+    let run = sb.sh(
+        "netscript lab.rhai; echo built=$?\n\
+         setpriv --reuid=65534 --regid=65534 --clear-groups netscript down lab > down.out 2> down.err; \
+         echo down=$?\n\
+         ls /run/netns; ls /run/netscript",
+    );
+    assert_eq!(
+        run.stdout, "built=0\ndown=1\nr1\nlab.json\n",
+        "{}",
+        run.stderr
+    );
+    let err = sb.read("down.err");
+    assert!(!err.contains("already gone"), "{err}");
+    assert!(
+        err.contains("removing a lab needs root or CAP_NET_ADMIN"),
+        "{err}"
+    );
+    assert_eq!(sb.read("down.out"), "");
+}
