@@ -114,15 +114,23 @@ pub fn end(net: &Netlink, lab: &Lab, ending: Ending, policy: &Policy) {
 }
 
 fn report(title: &str, done: &Teardown) {
-    if done.removed.is_empty() && done.skipped.is_empty() {
+    if done.removed.is_empty() && done.skipped.is_empty() && done.failed.is_empty() {
         return;
     }
     eprintln!("{title} {} removed", done.removed.len());
     for r in &done.removed {
         eprintln!("  - {r}");
     }
+    problems(done);
+}
+
+/// What a teardown skipped (warnings) and could not remove (errors).
+fn problems(done: &Teardown) {
     for s in &done.skipped {
         eprintln!("  warning: {s}");
+    }
+    for f in &done.failed {
+        eprintln!("  error: could not remove {f}");
     }
 }
 
@@ -152,7 +160,6 @@ pub fn down(labs: &[String]) -> Exit {
                 if !ledger.damaged.is_empty() {
                     status = damaged(&ledger);
                 }
-                let _ = std::fs::remove_file(lab::ledger_path(&name));
                 println!(
                     "lab \"{name}\": removed {}",
                     count_objects(done.removed.len())
@@ -160,8 +167,17 @@ pub fn down(labs: &[String]) -> Exit {
                 for r in &done.removed {
                     println!("  - {r}");
                 }
-                for s in &done.skipped {
-                    eprintln!("  warning: {s}");
+                problems(&done);
+                if done.failed.is_empty() {
+                    let _ = std::fs::remove_file(lab::ledger_path(&name));
+                } else {
+                    // Kept: another `down` tries again (what went is then
+                    // skipped as gone).
+                    eprintln!(
+                        "netscript: lab \"{name}\" is not all gone; its ledger is kept: \
+                         run netscript down {name} again once the cause is fixed"
+                    );
+                    status = Exit::Failed;
                 }
             }
             Ok(None) if stopped => println!("lab \"{name}\": its run rolled it back"),

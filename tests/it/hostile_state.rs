@@ -96,3 +96,33 @@ fn a_plain_users_down_fails_and_leaves_the_lab_whole() {
     );
     assert_eq!(sb.read("down.out"), "");
 }
+
+/// What `down` cannot remove (here: /run/netns read-only, so a namespace's
+/// entry cannot go) is an error, exit 1, and the ledger is kept; once the
+/// cause is fixed, `down` again removes the rest.
+#[test]
+fn what_down_cannot_remove_is_an_error_and_the_ledger_stays() {
+    let sb = Sandbox::new();
+    sb.file("lab.rhai", "netns::add(\"r1\");\nbridge::add(\"br9\");\n");
+    let run = sb.sh(
+        "netscript lab.rhai; echo built=$?\n\
+         mount -o remount,ro,bind /run/netns\n\
+         netscript down lab > first.out 2> first.err; echo first=$? $(ls /run/netscript)\n\
+         mount -o remount,rw,bind /run/netns\n\
+         netscript down lab > second.out 2> /dev/null; echo second=$?\n\
+         echo left $(ls -A /run/netns | wc -l) $(ls -A /run/netscript | wc -l) $(ip -o link show | wc -l)",
+    );
+    assert_eq!(
+        run.stdout, "built=0\nfirst=1 lab.json\nsecond=0\nleft 0 0 1\n",
+        "{}",
+        run.stderr
+    );
+    let err = sb.read("first.err");
+    assert!(
+        err.contains("error: could not remove namespace r1: read-only file system (EROFS)"),
+        "{err}"
+    );
+    assert!(err.contains("its ledger is kept"), "{err}");
+    assert!(sb.read("first.out").contains("bridge br9"));
+    assert!(sb.read("second.out").contains("namespace r1"));
+}

@@ -26,7 +26,10 @@ use crate::sys::netns_fs::{self, NsId};
 #[derive(Debug, Default)]
 pub struct Teardown {
     pub removed: Vec<String>,
+    /// What had gone already, or is no longer what the lab made.
     pub skipped: Vec<String>,
+    /// What could not be removed: it is still there.
+    pub failed: Vec<String>,
 }
 
 fn current_id(ns: &str) -> Option<NsId> {
@@ -47,6 +50,7 @@ pub fn teardown_ledger(net: &Netlink, ledger: &Ledger) -> Teardown {
     let rest = teardown(net, &objects);
     done.removed.extend(rest.removed);
     done.skipped.extend(rest.skipped);
+    done.failed.extend(rest.failed);
     done
 }
 
@@ -96,7 +100,7 @@ fn undo_settings(net: &Netlink, plan: &Plan, done: &mut Teardown) {
         let result = if same_ns(ns, ns_id) {
             undo_setting(net, &Ns::named(ns), o)
         } else {
-            Err("its namespace is gone".to_string())
+            Err(gone("its namespace is gone"))
         };
         note(done, o, result);
     }
@@ -139,7 +143,7 @@ fn unmount_namespaces<'a>(
         }
     }
     let holders = netns_fs::Holders::scan();
-    let mut verdicts: Vec<(&Object, Option<Result<(), String>>)> = Vec::new();
+    let mut verdicts: Vec<(&Object, Option<Result<(), Skip>>)> = Vec::new();
     let mut doomed = Vec::new();
     for o in &plan.namespaces {
         let (Object::Netns { name, id } | Object::Attached { name, id }) = o else {
@@ -148,11 +152,11 @@ fn unmount_namespaces<'a>(
         let verdict = match current_id(name) {
             // Recorded, then killed before its namespace was mounted: the
             // empty entry goes, so the name is free again.
-            None if netns_fs::is_stale(name) => Some(netns_fs::delete(name).map_err(|e| e.reason)),
-            None => Some(Err("it is already gone".to_string())),
-            Some(now) if now != *id => Some(Err(
-                "the namespace of that name now is not the one this lab made".to_string(),
-            )),
+            None if netns_fs::is_stale(name) => Some(netns_fs::delete(name).map_err(Skip::from)),
+            None => Some(Err(gone("it is already gone"))),
+            Some(now) if now != *id => Some(Err(gone(
+                "the namespace of that name now is not the one this lab made",
+            ))),
             Some(_) => {
                 doomed.push(name.as_str());
                 None
@@ -179,7 +183,7 @@ fn unmount_namespaces<'a>(
             deleted
                 .next()
                 .expect("one result per namespace")
-                .map_err(|e| e.reason)
+                .map_err(Skip::from)
         });
         let gone = result.is_ok();
         note(done, o, result);
@@ -245,7 +249,7 @@ fn after_the_kernel(net: &Netlink, plan: &Plan, going: Vec<&Object>, done: &mut 
 /// Take off an address, route, neighbour entry, qdisc or bridge VLAN the
 /// lab added in `ns` (or put back a bridge VLAN it took away, or a link
 /// setting it changed).
-fn undo_setting(net: &Netlink, ns: &Ns, o: &Object) -> Result<(), String> {
+fn undo_setting(net: &Netlink, ns: &Ns, o: &Object) -> Result<(), Skip> {
     let done = match o {
         Object::Addr { index, cidr, .. } => {
             crate::cidr::parse(cidr).and_then(|c| net.addr_del(ns, *index, c))
@@ -261,7 +265,7 @@ fn undo_setting(net: &Netlink, ns: &Ns, o: &Object) -> Result<(), String> {
             .and_then(|r| net.route_del(ns, &r)),
         Object::Neigh { index, ip, .. } => match ip.parse() {
             Ok(ip) => net.neigh_del(ns, *index, ip),
-            Err(_) => return Err(format!("{ip:?} is not an address")),
+            Err(_) => return Err(Skip::Failed(format!("{ip:?} is not an address"))),
         },
         Object::Qdisc { index, .. } => net.clear_qdisc(ns, *index),
         Object::PortVlan {
@@ -285,7 +289,7 @@ fn undo_setting(net: &Netlink, ns: &Ns, o: &Object) -> Result<(), String> {
                     }
             });
             if !same {
-                return Err("it is no longer a port of the bridge it was on".into());
+                return Err(gone("it is no longer a port of the bridge it was on"));
             }
             let v = crate::netlink::PortVlan {
                 port: *index,
@@ -303,16 +307,16 @@ fn undo_setting(net: &Netlink, ns: &Ns, o: &Object) -> Result<(), String> {
         } => return restore(net, ns, *index, link, before),
         _ => Ok(()),
     };
-    done.map_err(|e| e.reason)
+    done.map_err(Skip::from)
 }
 
 /// Put back a setting of link `index` of `ns`, if it still is the link the
 /// lab changed (by the name it left it with).
-fn restore(net: &Netlink, ns: &Ns, index: u32, link: &str, before: &Before) -> Result<(), String> {
+fn restore(net: &Netlink, ns: &Ns, index: u32, link: &str, before: &Before) -> Result<(), Skip> {
     match net.link_by_index(ns, index) {
         Ok(info) if info.name == link => {}
-        Ok(_) => return Err("the link at its place now has another name".into()),
-        Err(_) => return Err("the link is gone".into()),
+        Ok(_) => return Err(gone("the link at its place now has another name")),
+        Err(_) => return Err(gone("the link is gone")),
     }
     match before {
         Before::Up(up) => net.set_up(ns, index, *up),
@@ -320,12 +324,12 @@ fn restore(net: &Netlink, ns: &Ns, index: u32, link: &str, before: &Before) -> R
         Before::Name(name) => net.rename(ns, index, name),
         Before::Master(master) => net.set_master(ns, index, *master),
     }
-    .map_err(|e| e.reason)
+    .map_err(Skip::from)
 }
 
 /// Delete a recorded link outside the lab's namespaces if it is still the
 /// one recorded.
-fn remove_link(net: &Netlink, o: &Object) -> Result<(), String> {
+fn remove_link(net: &Netlink, o: &Object) -> Result<(), Skip> {
     let Object::Link {
         ns,
         ns_id,
@@ -337,23 +341,45 @@ fn remove_link(net: &Netlink, o: &Object) -> Result<(), String> {
         return Ok(());
     };
     if !same_ns(ns, *ns_id) {
-        return Err("its namespace is gone".to_string());
+        return Err(gone("its namespace is gone"));
     }
     match net.link_by_index(&Ns::named(ns), *index) {
-        Ok(info) if info.kind == *kind => {
-            net.del_link(&Ns::named(ns), *index).map_err(|e| e.reason)
-        }
-        Ok(_) => Err("another kind of link has its place now".to_string()),
-        Err(_) => Err("it is already gone".to_string()),
+        Ok(info) if info.kind == *kind => net.del_link(&Ns::named(ns), *index).map_err(Skip::from),
+        Ok(_) => Err(gone("another kind of link has its place now")),
+        Err(_) => Err(gone("it is already gone")),
     }
 }
 
-fn note(done: &mut Teardown, o: &Object, result: Result<(), String>) {
+fn note(done: &mut Teardown, o: &Object, result: Result<(), Skip>) {
     match result {
         Ok(()) => done.removed.push(o.describe()),
-        Err(why) => done
+        Err(Skip::Gone(why)) => done
             .skipped
             .push(format!("{}: {why}; skipped", o.describe())),
+        Err(Skip::Failed(why)) => done.failed.push(format!("{}: {why}", o.describe())),
+    }
+}
+
+/// Why an object was not removed.
+enum Skip {
+    /// It had gone, or what is there now is not what the lab made:
+    /// nothing to do.
+    Gone(String),
+    /// Removing it failed: it is still there.
+    Failed(String),
+}
+
+fn gone(why: &str) -> Skip {
+    Skip::Gone(why.to_string())
+}
+
+impl From<crate::error::Error> for Skip {
+    fn from(e: crate::error::Error) -> Skip {
+        if e.kind == crate::error::Kind::NotFound {
+            Skip::Gone(e.reason)
+        } else {
+            Skip::Failed(e.reason)
+        }
     }
 }
 
