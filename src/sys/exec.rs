@@ -54,14 +54,45 @@ fn start(
     Ok(child)
 }
 
-fn read_all(pipe: Option<impl Read + Send + 'static>) -> std::thread::JoinHandle<Vec<u8>> {
-    std::thread::spawn(move || {
-        let mut buf = Vec::new();
-        if let Some(mut p) = pipe {
-            let _ = p.read_to_end(&mut buf);
+/// A program's output as it is read: shared, so that what came before a
+/// background program kept the pipe open is not lost (see `collected`).
+type Collected = std::sync::Arc<std::sync::Mutex<Vec<u8>>>;
+
+fn read_all(pipe: Option<impl Read + Send + 'static>) -> (Collected, std::thread::JoinHandle<()>) {
+    let buf = Collected::default();
+    let into = buf.clone();
+    let reader = std::thread::spawn(move || {
+        let Some(mut p) = pipe else { return };
+        let mut chunk = [0u8; 8192];
+        while let Ok(n) = p.read(&mut chunk) {
+            if n == 0 {
+                break;
+            }
+            if let Ok(mut b) = into.lock() {
+                b.extend_from_slice(&chunk[..n]);
+            }
         }
-        buf
-    })
+    });
+    (buf, reader)
+}
+
+/// How long output may keep coming once the program has exited: a
+/// program it started in the background (`daemon &`) may hold the pipe
+/// open for ever.
+const AFTER_EXIT: Duration = Duration::from_millis(200);
+
+/// What a reader of a program's output got once the program has exited:
+/// all of it, or what came until `deadline` if something the program
+/// started in the background keeps the pipe open (the reader goes on
+/// draining it on its own until that ends).
+fn collected(
+    (buf, reader): (Collected, std::thread::JoinHandle<()>),
+    deadline: std::time::Instant,
+) -> Vec<u8> {
+    while !reader.is_finished() && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    buf.lock().map(|b| b.clone()).unwrap_or_default()
 }
 
 /// Wait for `child`, killing it if `timeout` passes first.
@@ -128,10 +159,11 @@ pub fn exec(target: &Target, argv: &[String], opts: &Options) -> Result<Output> 
     let out = read_all(child.stdout.take());
     let err = read_all(child.stderr.take());
     let status = wait(child, argv, target, opts.timeout)?;
+    let deadline = std::time::Instant::now() + AFTER_EXIT;
     Ok(Output {
         status: status_code(status),
-        stdout: String::from_utf8_lossy(&out.join().unwrap_or_default()).into_owned(),
-        stderr: String::from_utf8_lossy(&err.join().unwrap_or_default()).into_owned(),
+        stdout: String::from_utf8_lossy(&collected(out, deadline)).into_owned(),
+        stderr: String::from_utf8_lossy(&collected(err, deadline)).into_owned(),
     })
 }
 
@@ -140,25 +172,29 @@ pub fn exec(target: &Target, argv: &[String], opts: &Options) -> Result<Output> 
 pub fn run(target: &Target, argv: &[String], opts: &Options) -> Result<()> {
     let mut child = start(target, argv, opts, Stdio::inherit(), Stdio::piped())?;
     let pipe = child.stderr.take();
+    let kept = Collected::default();
+    let into = kept.clone();
     let tee = std::thread::spawn(move || {
-        let mut kept = Vec::new();
-        if let Some(mut p) = pipe {
-            let mut buf = [0u8; 4096];
-            while let Ok(n) = p.read(&mut buf) {
-                if n == 0 {
-                    break;
-                }
-                let _ = std::io::stderr().write_all(&buf[..n]);
+        let Some(mut p) = pipe else { return };
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = p.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            let _ = std::io::stderr().write_all(&buf[..n]);
+            if let Ok(mut kept) = into.lock() {
                 kept.extend_from_slice(&buf[..n]);
                 if kept.len() > 8192 {
-                    kept.drain(..kept.len() - 4096);
+                    let cut = kept.len() - 4096;
+                    kept.drain(..cut);
                 }
             }
         }
-        kept
     });
+    let tee = (kept, tee);
     let status = status_code(wait(child, argv, target, opts.timeout)?);
-    let stderr = String::from_utf8_lossy(&tee.join().unwrap_or_default()).into_owned();
+    let stderr = collected(tee, std::time::Instant::now() + AFTER_EXIT);
+    let stderr = String::from_utf8_lossy(&stderr).into_owned();
     if status == 0 {
         return Ok(());
     }

@@ -339,7 +339,7 @@ impl Holders {
 }
 
 /// Every process and the identity of the network namespace it is in.
-fn process_namespaces() -> impl Iterator<Item = (u32, NsId)> {
+pub fn process_namespaces() -> impl Iterator<Item = (u32, NsId)> {
     std::fs::read_dir("/proc")
         .into_iter()
         .flatten()

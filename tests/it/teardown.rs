@@ -244,3 +244,35 @@ fn settings_of_host_links_are_put_back_after_the_lab() {
     }
     assert!(!down.contains("warning"), "{down}");
 }
+
+/// Programs a lab's program left running in its namespaces (a daemon that
+/// forked, one that ignores SIGTERM) do not make `exec` and `run` wait for
+/// them, and are stopped by `down`, and reported: none keeps a namespace
+/// alive after its name is gone.
+#[test]
+fn down_stops_programs_left_in_the_labs_namespaces() {
+    let sb = Sandbox::new();
+    sb.file(
+        "lab.rhai",
+        r#"
+        let r1 = netns::add("r1");
+        link::add_veth("eth0", "p1", #{ netns: r1 });
+        // Each holds the output pipes open: the calls return all the same.
+        let said = r1.exec(["sh", "-c", "sleep 6021 & echo started"]).stdout;
+        said.trim();
+        print(said);
+        r1.run(["sh", "-c", "(trap '' TERM; exec sleep 6022) & echo run"]);
+        "#,
+    );
+    let run = sb.sh("netscript lab.rhai; echo built=$?\n\
+         echo running $(pgrep -xfc 'sleep 602[12]')\n\
+         netscript down lab > down.txt 2>&1; echo down=$?\n\
+         echo running $(pgrep -xfc 'sleep 602[12]') left $(ip -o link show | wc -l)");
+    assert_eq!(
+        run.stdout, "started\nrun\nbuilt=0\nrunning 2\ndown=0\nrunning 0 left 1\n",
+        "{}",
+        run.stderr
+    );
+    let down = sb.read("down.txt");
+    assert_eq!(down.matches("(sleep) (in r1)").count(), 2, "{down}");
+}

@@ -21,7 +21,10 @@ pub mod netns_programs {
     /// /etc/netns/NAME/ replace those in /etc (e.g. `hosts`, `resolv.conf`).
     /// `cmd` is a string, split into words like a shell line (quotes work, no
     /// shell runs), or an array of words. Returns `#{ status, stdout, stderr }`;
-    /// a program that does not exist is an error of kind "not_found".
+    /// a program that does not exist is an error of kind "not_found". It
+    /// returns when the command exits, even if something it started in the
+    /// background (`daemon &`) still holds its output (what that writes later
+    /// is not collected); such a program is stopped when the lab goes.
     ///
     /// Options: `env` (a map of variables to add), `cwd` (a directory), `stdin`
     /// (text fed to the command), `timeout` (seconds; the command is killed and

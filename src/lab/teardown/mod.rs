@@ -8,6 +8,7 @@
 
 mod pending;
 mod plan;
+mod strays;
 
 use std::collections::HashSet;
 use std::time::Duration;
@@ -59,6 +60,7 @@ pub fn teardown(net: &Netlink, objects: &[Object]) -> Teardown {
     let plan = Plan::of(objects, &Now);
     let mut done = Teardown::default();
     stop_processes(&plan, &mut done);
+    strays::stop_strays(&plan.namespaces, &mut done);
     undo_settings(net, &plan, &mut done);
     remove_alone(net, &plan, &mut done);
     let gone = unmount_namespaces(net, &plan, objects, &mut done);
