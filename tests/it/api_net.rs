@@ -421,6 +421,13 @@ fn unreachable_pings_many_at_once_and_names_only_the_silent_ones() {
         let t = timestamp();
         let lost = hub.unreachable(all + ["10.7.0.99"], #{ timeout: 0.5 });
         expect_eq(lost, ["10.7.0.5", "10.7.0.22", "10.7.0.99"], "exactly the silent ones, in order");
+        // The probes' neighbour entries went with them, a pinned one stays.
+        let learned = || hub.neighs().filter(|n| n.ip.starts_with("10.7.0."));
+        expect_eq(learned.call().len(), 0, `neighbour entries left: ${learned.call()}`);
+        hub.neigh_add("10.7.0.5", "02:00:00:00:00:05", s.bridge);
+        hub.unreachable(["10.7.0.5", "10.7.0.6"], #{ timeout: 0.3 });
+        expect_eq(learned.call().map(|n| n.ip), ["10.7.0.5"], "only the pinned entry");
+        hub.neigh_del("10.7.0.5", s.bridge);
         expect(t.elapsed < 2.0, `the silent ones time out together, took ${t.elapsed} s`);
         expect_eq(hub.unreachable([]), [], "nothing to ping");
         hub.run("ip route add prohibit 10.99.0.0/16");

@@ -58,7 +58,10 @@ pub mod netns_ping {
     /// up to 64 addresses are pinged at a time, each retried every second until it
     /// answers or its `timeout` (default 3 s) runs out, so N silent addresses take
     /// about N / 64 × timeout. An address the kernel refuses to send to (a
-    /// prohibit route, a firewall) counts as unanswered.
+    /// prohibit route, a firewall) counts as unanswered. The neighbour entries
+    /// the probes made are removed afterwards (not those that were there
+    /// before, nor pinned ones), so probing many addresses does not fill the
+    /// neighbour table the whole machine shares.
     ///
     /// `for a in ADDRESSES; do ip netns exec NS ping -c 1 $a & done; wait`
     ///

@@ -188,7 +188,10 @@ impl Op<'_> {
         ping::stats(&file, ip, e.count, e.interval, e.timeout).map_err(|e| e.in_netns(ns.name()))
     }
 
-    /// Ping every address at once (64 at a time): which answered.
+    /// Ping every address at once (64 at a time): which answered. The
+    /// neighbour entries the probes made go afterwards (unanswered ones
+    /// would linger as FAILED in a table the whole machine shares): only
+    /// learned entries for these addresses that were not there before.
     pub fn ping_many(
         &self,
         ns: &Ns,
@@ -205,7 +208,17 @@ impl Op<'_> {
             let all = addresses.join(" ");
             format!("for a in {all}; do {exec}ping -c 1 $a & done; wait")
         });
-        ping::ping_many(&file, &ips, timing, 64).map_err(|e| e.in_netns(ns.name()))
+        let before = self.net.neighs(ns).unwrap_or_default();
+        let answers =
+            ping::ping_many(&file, &ips, timing, 64).map_err(|e| e.in_netns(ns.name()))?;
+        for n in self.net.neighs(ns).unwrap_or_default() {
+            let learned = !matches!(n.state.as_str(), "permanent" | "noarp");
+            let new = !before.iter().any(|b| b.ip == n.ip && b.index == n.index);
+            if learned && new && ips.contains(&n.ip) {
+                let _ = self.net.neigh_del(ns, n.index, n.ip);
+            }
+        }
+        Ok(answers)
     }
 }
 
