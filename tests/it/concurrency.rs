@@ -88,3 +88,36 @@ fn compiling_comes_before_the_lab_and_stops_at_ctrl_c() {
     );
     assert_eq!(run.stdout, "bad=2 0\nlong=143 0 0 0\n", "{}", run.stderr);
 }
+
+/// Five runs of one lab at once: one builds it, the others fail at once
+/// naming the run that holds it (none orphans anything); `--replace` of
+/// the lab while it is being built is refused the same way, and `down`
+/// then removes exactly the winner's lab.
+#[test]
+fn runs_of_one_lab_at_once_one_builds_the_others_fail_cleanly() {
+    let sb = Sandbox::new();
+    sb.file(
+        "lab.rhai",
+        "let me = ARGS[0];\nnetns::add(`n${me}`);\nbridge::add(`b${me}`);\nprint(`ready ${me}`);\nsleep(1.5);\n",
+    );
+    let run = sb.sh(&format!(
+        "for i in 1 2 3 4 5; do netscript lab.rhai $i > out$i.txt 2> err$i.txt & done\n\
+         {}\n\
+         netscript --replace lab.rhai 9 > /dev/null 2> replace.err; echo replace=$?\n\
+         wait\n\
+         echo built $(cat out*.txt | grep -c ready) busy $(cat err*.txt | grep -c 'is building it')\n\
+         echo netns $(ls /run/netns | wc -l) bridges $(ip -o link show type bridge | wc -l)\n\
+         netscript down lab > /dev/null; echo down=$? left $(ls -A /run/netns | wc -l) $(ip -o link show | wc -l)",
+        "for i in $(seq 200); do cat out*.txt | grep -q ready && break; sleep 0.05; done"
+    ));
+    assert_eq!(
+        run.stdout, "replace=1\nbuilt 1 busy 4\nnetns 1 bridges 1\ndown=0 left 0 1\n",
+        "{}",
+        run.stderr
+    );
+    assert!(
+        sb.read("replace.err").contains("is building it"),
+        "{}",
+        sb.read("replace.err")
+    );
+}
