@@ -204,7 +204,9 @@ fn netem_delays_drops_and_changes_while_traffic_flows() {
         l.netem(#{ delay: "50ms", jitter: "20ms" });
         let jittery = a.ping_stats("10.9.0.2", #{ count: 20, interval: 0.05 });
         expect(steady.min >= 50.0 && steady.max < 100.0, `ping_stats sees the delay: ${steady}`);
-        expect(jittery.mdev > 2.0 * steady.mdev + 2.0, `ping_stats sees the jitter: ${steady} ${jittery}`);
+        // Not compared with the steady run's spread: one late echo on a
+        // busy VM is enough to widen that (a max of 76 ms was seen).
+        expect(jittery.mdev > 5.0 && jittery.max - jittery.min > 20.0, `ping_stats sees the jitter: ${steady} ${jittery}`);
         print("=====");
         l.netem(#{ loss: "100%" });
         expect(!a.ping("10.9.0.2"), "100% loss drops every echo");
