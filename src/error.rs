@@ -13,6 +13,8 @@ pub enum Kind {
     Invalid,
     Busy,
     Timeout,
+    /// What this kernel lacks: a link kind, a qdisc, a bridge feature.
+    Unsupported,
     Os,
 }
 
@@ -25,6 +27,7 @@ impl Kind {
             Kind::Invalid => "invalid",
             Kind::Busy => "busy",
             Kind::Timeout => "timeout",
+            Kind::Unsupported => "unsupported",
             Kind::Os => "os",
         }
     }

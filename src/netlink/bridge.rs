@@ -109,6 +109,7 @@ fn bridge_data(opts: &BridgeOptions) -> Vec<InfoBridge> {
 fn no_vlan_filtering(e: Error, opts: &BridgeOptions) -> Error {
     if e.errno == Some(libc::EOPNOTSUPP) && opts.vlan_filtering == Some(true) {
         Error {
+            kind: crate::error::Kind::Unsupported,
             reason: "this kernel's bridges do not support VLAN filtering".into(),
             help: Some("use a kernel built with CONFIG_BRIDGE_VLAN_FILTERING".into()),
             ..e

@@ -55,6 +55,7 @@ impl Netlink {
                 let mut e = Error::errno(format!("{verb} VLAN {} on {what}", v.vid), errno)
                     .in_netns(ns.name());
                 if errno == libc::EOPNOTSUPP {
+                    e.kind = crate::error::Kind::Unsupported;
                     e.reason = "this kernel's bridges do not support VLAN filtering".into();
                     e.help = Some("use a kernel built with CONFIG_BRIDGE_VLAN_FILTERING".into());
                 }

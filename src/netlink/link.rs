@@ -9,7 +9,7 @@ use rtnetlink::{LinkMessageBuilder, LinkUnspec};
 use super::link_info::{check_ifname, parse_link};
 use super::request::{self, CHANGE, CREATE, CREATE_ECHO};
 use super::{LinkInfo, Netlink};
-use crate::error::{Error, Result};
+use crate::error::{Error, Kind, Result};
 use crate::ns::Ns;
 
 impl Netlink {
@@ -106,9 +106,12 @@ impl Netlink {
             )
         });
         let flags = if elsewhere { CREATE } else { CREATE_ECHO };
+        let kind = kind_of(&msg);
         let replies = match self.block_on(request::send(&handle, M::NewLink(msg), flags)) {
             Ok(replies) => replies,
-            Err(errno) => return Err(self.create_error(ns, action, name, peer, errno)),
+            Err(errno) => {
+                return Err(self.create_error(ns, (action, &kind), name, peer, errno));
+            }
         };
         match replies
             .into_iter()
@@ -120,21 +123,28 @@ impl Netlink {
         }
     }
 
-    /// The error of a RTM_NEWLINK, saying which name is taken on EEXIST.
+    /// The error of a RTM_NEWLINK, saying which name is taken on EEXIST
+    /// and what provides a kind the kernel lacks.
     fn create_error(
         &self,
         ns: &Ns,
-        action: &str,
+        (action, kind): (&str, &str),
         name: &str,
         peer: Option<(&Ns, &str)>,
         errno: i32,
     ) -> Error {
         let mut err = Error::errno(action, errno).in_netns(ns.name());
         if errno == libc::EOPNOTSUPP {
-            err.reason = "this kernel does not support links of this kind".into();
-            err.help = Some(
-                "load the kernel module for it (modprobe), or use a kernel built with it".into(),
-            );
+            err.kind = Kind::Unsupported;
+            err.reason = format!("this kernel has no {kind} links");
+            err.help = Some(match provider(kind) {
+                Some((module, option)) => format!(
+                    "load its module (modprobe {module}), or use a kernel built with {option}"
+                ),
+                None => {
+                    "load the kernel module for it (modprobe), or use a kernel built with it".into()
+                }
+            });
         }
         if errno == libc::EEXIST {
             let taken = match peer {
@@ -282,4 +292,32 @@ impl Netlink {
         }
         err
     }
+}
+
+/// The kind of link a RTM_NEWLINK asks for ("dummy", "vlan", ...).
+fn kind_of(msg: &LinkMessage) -> String {
+    msg.attributes
+        .iter()
+        .find_map(|a| match a {
+            LinkAttribute::LinkInfo(infos) => infos.iter().find_map(|i| match i {
+                rtnetlink::packet_route::link::LinkInfo::Kind(k) => Some(k.to_string()),
+                _ => None,
+            }),
+            _ => None,
+        })
+        .unwrap_or_default()
+}
+
+/// The module and kernel option that provide a kind of link.
+fn provider(kind: &str) -> Option<(&'static str, &'static str)> {
+    Some(match kind {
+        "dummy" => ("dummy", "CONFIG_DUMMY"),
+        "vlan" => ("8021q", "CONFIG_VLAN_8021Q"),
+        "vrf" => ("vrf", "CONFIG_NET_VRF"),
+        "macvlan" => ("macvlan", "CONFIG_MACVLAN"),
+        "vxlan" => ("vxlan", "CONFIG_VXLAN"),
+        "veth" => ("veth", "CONFIG_VETH"),
+        "bridge" => ("bridge", "CONFIG_BRIDGE"),
+        _ => return None,
+    })
 }

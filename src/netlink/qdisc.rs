@@ -91,9 +91,12 @@ impl Netlink {
                     .in_netns(ns.name());
                 if errno == libc::ENOENT || errno == libc::EOPNOTSUPP {
                     Error {
+                        kind: crate::error::Kind::Unsupported,
                         reason: format!("this kernel has no {kind} qdisc"),
                         help: Some(format!(
-                            "load the sch_{kind} module, or use a kernel built with it"
+                            "load its module (modprobe sch_{kind}), or use a kernel built with \
+                             CONFIG_NET_SCH_{}",
+                            kind.to_uppercase()
                         )),
                         ..e
                     }

@@ -5,13 +5,13 @@ use std::net::IpAddr;
 use rtnetlink::packet_route::AddressFamily;
 use rtnetlink::packet_route::RouteNetlinkMessage as M;
 use rtnetlink::packet_route::route::{
-    RouteAddress, RouteAttribute, RouteFlags, RouteHeader, RouteMessage, RouteProtocol, RouteScope,
-    RouteType,
+    RouteAddress, RouteAttribute, RouteFlags, RouteHeader, RouteMessage, RouteNextHop,
+    RouteProtocol, RouteScope, RouteType, RouteVia,
 };
 
 use super::Netlink;
 use super::request::{self, CREATE, DUMP};
-use super::types::{Cidr, RouteInfo};
+use super::types::{Cidr, NextHop, RouteInfo};
 use crate::error::{Error, Result};
 use crate::ns::Ns;
 
@@ -236,6 +236,7 @@ fn parse_route(msg: M, want_table: u32) -> Option<RouteInfo> {
         dev: None,
         kind: kind.name().into(),
         metric: None,
+        nexthops: Vec::new(),
     };
     for attr in m.attributes {
         match attr {
@@ -246,10 +247,29 @@ fn parse_route(msg: M, want_table: u32) -> Option<RouteInfo> {
             RouteAttribute::Gateway(a) => info.gateway = ip_of(a),
             RouteAttribute::Oif(i) => info.dev = Some(i),
             RouteAttribute::Priority(p) => info.metric = Some(p),
+            RouteAttribute::MultiPath(hops) => {
+                info.nexthops = hops.into_iter().map(next_hop).collect();
+            }
             _ => {}
         }
     }
     (table == want_table).then_some(info)
+}
+
+/// One path of a multipath route: its gateway (an IPv4 route may name an
+/// IPv6 one, RTA_VIA), link and weight.
+fn next_hop(hop: RouteNextHop) -> NextHop {
+    let gateway = hop.attributes.into_iter().find_map(|a| match a {
+        RouteAttribute::Gateway(a) => ip_of(a),
+        RouteAttribute::Via(RouteVia::Inet(v4)) => Some(IpAddr::V4(v4)),
+        RouteAttribute::Via(RouteVia::Inet6(v6)) => Some(IpAddr::V6(v6)),
+        _ => None,
+    });
+    NextHop {
+        gateway,
+        dev: hop.interface_index,
+        weight: u16::from(hop.hops) + 1,
+    }
 }
 
 fn ip_of(a: RouteAddress) -> Option<IpAddr> {

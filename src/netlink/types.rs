@@ -100,6 +100,18 @@ pub struct RouteInfo {
     pub kind: String,
     /// RTA_PRIORITY, if the kernel reports one.
     pub metric: Option<u32>,
+    /// The paths of a multipath (ECMP) route; empty for a single path
+    /// (then `gateway` and `dev` say it).
+    pub nexthops: Vec<NextHop>,
+}
+
+/// One path of a multipath route, as `ip route` lists it after `nexthop`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NextHop {
+    pub gateway: Option<IpAddr>,
+    pub dev: u32,
+    /// `weight` (the kernel's hops + 1).
+    pub weight: u16,
 }
 
 /// An address with its prefix length, as `ip addr` shows it.

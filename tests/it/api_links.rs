@@ -964,7 +964,7 @@ fn a_qdisc_someone_else_set_is_replaced_only_with_force() {
 fn what_the_kernel_lacks_is_said_and_nothing_is_half_built() {
     let (sb, stdout, _) = ok_then(
         r#"
-        fn try_it(f) { let said = "made"; try { f.call(); } catch (e) { said = e.message; } said }
+        fn try_it(f) { let said = "made"; try { f.call(); } catch (e) { said = `${e.kind}: ${e.message} (${e.help})`; } said }
         let v = link::add_veth("v0", "v1");
         print(try_it(|| link::add_dummy("d0")));
         print(try_it(|| link::add_vlan(v, 10)));
@@ -982,39 +982,48 @@ fn what_the_kernel_lacks_is_said_and_nothing_is_half_built() {
         .iter()
         .map(|l| l["ifname"].as_str().unwrap().to_string())
         .collect();
-    for (line, missing, name) in [
+    // One kind of error for all of them, its help naming what provides it.
+    let unsupported = |line: &str, missing: &str, provider: &str| {
+        assert!(line.starts_with("unsupported: "), "{line}");
+        assert!(line.contains(missing), "{line}");
+        assert!(line.contains(provider), "{line}");
+    };
+    for (line, missing, provider, name) in [
         (
             lines[0],
-            "this kernel does not support links of this kind",
+            "this kernel has no dummy links",
+            "modprobe dummy",
             "d0",
         ),
         (
             lines[1],
-            "this kernel does not support links of this kind",
+            "this kernel has no vlan links",
+            "modprobe 8021q",
             "v0.10",
         ),
     ] {
         if line == "made" {
             assert!(names.iter().any(|n| n == name), "{names:?}");
         } else {
-            assert!(line.ends_with(missing), "{line}");
+            unsupported(line, missing, provider);
             assert!(!names.iter().any(|n| n == name), "half-built: {names:?}");
         }
     }
     if lines[2] == "made" {
         assert_eq!(lines[3], "netem");
     } else {
-        assert!(
-            lines[2].ends_with("this kernel has no netem qdisc"),
-            "{}",
-            lines[2]
+        unsupported(
+            lines[2],
+            "this kernel has no netem qdisc",
+            "modprobe sch_netem",
         );
         assert_eq!(lines[3], "noqueue", "nothing half-built");
     }
-    assert!(
-        lines[4] == "made"
-            || lines[4].ends_with("this kernel's bridges do not support VLAN filtering"),
-        "{}",
-        lines[4]
-    );
+    if lines[4] != "made" {
+        unsupported(
+            lines[4],
+            "this kernel's bridges do not support VLAN filtering",
+            "CONFIG_BRIDGE_VLAN_FILTERING",
+        );
+    }
 }

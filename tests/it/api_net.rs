@@ -299,6 +299,68 @@ fn routes_with_metrics_and_routes_that_drop() {
     );
 }
 
+/// Multipath (ECMP) routes as routing daemons install them, IPv4 and
+/// IPv6, put there by `ip`: read back with every path (compared with
+/// `ip -j route`), and removed by the gateway of any path.
+#[test]
+fn multipath_routes_read_back_with_every_path_and_go_by_any_gateway() {
+    let sb = Sandbox::new();
+    sb.file(
+        "test.rhai",
+        &with_prelude(
+            r#"
+        let r1 = netns::get("r1");
+        let mp = r1.routes().filter(|r| "nexthops" in r);
+        print(mp.len());
+        for r in mp {
+            print(`${r.dst} ${r.gateway} ${r.dev} ${r.nexthops.map(|h| `${h.gateway}/${h.dev}/${h.weight}`)}`);
+        }
+        r1.route_del("10.7.0.0/16", "10.0.1.2");
+        r1.route_del("2001:db8:7::/48", "2001:db8::2");
+        expect_eq(r1.routes().filter(|r| "nexthops" in r), [], "both gone");
+        expect_eq(fails(|| r1.route_del("10.7.0.0/16", "10.0.1.2")).kind, "not_found", "gone already");
+        "#,
+        ),
+    );
+    let run = sb.sh(
+        "ip netns add r1; ip -n r1 link add name ea type veth peer name pa; ip -n r1 link add name eb type veth peer name pb\n\
+         for l in ea eb pa pb; do ip -n r1 link set $l up; done\n\
+         ip -n r1 addr add 10.0.0.1/24 dev ea; ip -n r1 addr add 10.0.1.1/24 dev eb\n\
+         ip -n r1 addr add 2001:db8::1/64 dev ea nodad; ip -n r1 addr add 2001:db8:1::1/64 dev eb nodad\n\
+         ip -n r1 route add 10.7.0.0/16 nexthop via 10.0.0.2 dev ea nexthop via 10.0.1.2 dev eb weight 3\n\
+         ip -n r1 -6 route add 2001:db8:7::/48 nexthop via 2001:db8::2 dev ea nexthop via 2001:db8:1::2 dev eb\n\
+         ip -n r1 -j route show 10.7.0.0/16 > v4.json; ip -n r1 -6 -j route show 2001:db8:7::/48 > v6.json\n\
+         netscript test.rhai || exit 9\n\
+         ip -n r1 route show 10.7.0.0/16 | wc -l; ip -n r1 -6 route show 2001:db8:7::/48 | wc -l",
+    );
+    assert_eq!(
+        run.stdout,
+        "2\n10.7.0.0/16   [\"10.0.0.2/ea/1\", \"10.0.1.2/eb/3\"]\n\
+         2001:db8:7::/48   [\"2001:db8::2/ea/1\", \"2001:db8:1::2/eb/1\"]\n0\n0\n",
+        "{}",
+        run.stderr
+    );
+    // The oracle says the same paths.
+    for (file, paths) in [
+        ("v4.json", ["10.0.0.2 ea 1", "10.0.1.2 eb 3"]),
+        ("v6.json", ["2001:db8::2 ea 1", "2001:db8:1::2 eb 1"]),
+    ] {
+        let routes = json(&sb.read(file));
+        let hops: Vec<String> = items(&routes[0]["nexthops"])
+            .iter()
+            .map(|h| {
+                format!(
+                    "{} {} {}",
+                    h["gateway"].as_str().unwrap(),
+                    h["dev"].as_str().unwrap(),
+                    h["weight"].as_u64().unwrap_or(1)
+                )
+            })
+            .collect();
+        assert_eq!(hops, paths, "{routes}");
+    }
+}
+
 #[test]
 fn a_route_added_in_the_host_goes_with_the_lab() {
     let sb = Sandbox::new();

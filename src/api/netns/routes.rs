@@ -102,6 +102,9 @@ pub mod netns_routes {
     /// or a prefix, `gateway` and `dev` are strings or `()`. A route that drops
     /// packets also has `type` ("blackhole", "unreachable", "prohibit"), and one
     /// whose metric is not the default (0 for IPv4, 1024 for IPv6) has `metric`.
+    /// A multipath (ECMP) route, as routing daemons install them, has
+    /// `nexthops`, one `#{ gateway, dev, weight }` per path (and `gateway` and
+    /// `dev` `()`); `route_del(dst, gateway)` with any of its gateways removes it.
     ///
     /// `ip -n NS route show [table TABLE]; ip -n NS -6 route show [table TABLE]`
     ///
@@ -146,6 +149,24 @@ pub mod netns_routes {
                 );
                 if r.kind != "unicast" {
                     map.insert("type".into(), r.kind.into());
+                }
+                if !r.nexthops.is_empty() {
+                    let hops: Array = r
+                        .nexthops
+                        .iter()
+                        .map(|h| {
+                            let mut hop = Map::new();
+                            let gw = h.gateway.map_or(Dynamic::UNIT, |g| g.to_string().into());
+                            hop.insert("gateway".into(), gw);
+                            hop.insert(
+                                "dev".into(),
+                                name_of(h.dev).map_or(Dynamic::UNIT, Dynamic::from),
+                            );
+                            hop.insert("weight".into(), i64::from(h.weight).into());
+                            Dynamic::from_map(hop)
+                        })
+                        .collect();
+                    map.insert("nexthops".into(), hops.into());
                 }
                 let default_metric = if v6 { 1024 } else { 0 };
                 if let Some(metric) = r.metric.filter(|m| *m != default_metric) {

@@ -28,8 +28,20 @@ impl Op<'_> {
     }
 
     /// `ip route del ROUTE [dev DEV]`.
+    /// Given the gateway of any path of a multipath route, the route goes
+    /// whole, for IPv4 and IPv6 alike (the kernel would match only the
+    /// first path of an IPv4 one, and remove only that path of an IPv6 one).
     pub fn route_del(&self, ns: &Ns, route: &RouteSpec, dev: Option<&str>) -> Result<()> {
-        self.net.route_del(ns, route)?;
+        if self.one_of_its_paths(ns, route) {
+            let whole = RouteSpec {
+                gateway: None,
+                dev: None,
+                ..route.clone()
+            };
+            self.net.route_del(ns, &whole)?;
+        } else {
+            self.net.route_del(ns, route)?;
+        }
         self.change(|| route_command("del", ns, route, dev));
         let dst = route.dst_text();
         self.lab.removed(|o| {
@@ -74,6 +86,21 @@ impl Op<'_> {
                 if n == ns.name() && *index == dev.index && *ip == text)
         });
         Ok(())
+    }
+}
+
+impl Op<'_> {
+    /// Whether `route` names a multipath route of its table by the gateway
+    /// of one of its paths.
+    fn one_of_its_paths(&self, ns: &Ns, route: &RouteSpec) -> bool {
+        let Some(gw) = route.gateway else {
+            return false;
+        };
+        let routes = self.net.routes_in(ns, route.table.unwrap_or(254));
+        routes.is_ok_and(|all| {
+            all.iter()
+                .any(|r| r.dst == route.dst && r.nexthops.iter().any(|h| h.gateway == Some(gw)))
+        })
     }
 }
 
