@@ -254,9 +254,16 @@ fn stop_and_lock(name: &str) -> crate::error::Result<(LabLock, bool)> {
 /// `netscript ls`
 pub fn ls() -> Exit {
     let labs = lab::all();
-    if labs.is_empty() {
+    let unreadable = lab::unreadable();
+    if labs.is_empty() && unreadable.is_empty() {
         println!("no labs are up");
         return Exit::Ok;
+    }
+    for (name, e) in &unreadable {
+        println!(
+            "{name}  (its ledger cannot be read: {}; netscript down {name} says more)",
+            e.reason
+        );
     }
     for l in labs {
         let script = if l.script.is_empty() {

@@ -4,7 +4,11 @@
 //! not say which namespace it is in by identity, is reported as damage and
 //! left out: `down` removes only what it can identify with certainty.
 
-use super::{Change, Header, Ledger, Line, Object};
+use std::fs::OpenOptions;
+use std::os::unix::fs::OpenOptionsExt;
+
+use super::{Change, Header, Ledger, Line, Object, STATE_DIR, ledger_path};
+use crate::error::{Error, Result};
 
 pub fn parse(name: &str, text: &str) -> Ledger {
     let mut damaged = Vec::new();
@@ -75,4 +79,76 @@ fn unidentified(o: &Object) -> Option<&'static str> {
         }
         _ => None,
     }
+}
+
+/// Read a lab's ledger, replaying additions and removals.
+pub fn load(name: &str) -> Result<Option<Ledger>> {
+    let path = ledger_path(name);
+    let action = format!("read the ledger of lab \"{name}\"");
+    let text = match read_regular(&path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) if e.raw_os_error() == Some(libc::ELOOP) => {
+            return Err(
+                Error::invalid(action, format!("{} is a symlink", path.display()))
+                    .with_help("netscript writes its ledgers itself: remove what is in its place"),
+            );
+        }
+        Err(e) => return Err(Error::from_io(action, &e)),
+    };
+    Ok(Some(parse(name, &text)))
+}
+
+/// The text of a regular file, never through a symlink and never waiting
+/// on a FIFO (a ledger someone replaced with one would hang `down`).
+fn read_regular(path: &std::path::Path) -> std::io::Result<String> {
+    use std::io::Read;
+    let mut file = OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+        .open(path)?;
+    if !file.metadata()?.file_type().is_file() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            "not a regular file",
+        ));
+    }
+    let mut text = String::new();
+    file.read_to_string(&mut text)?;
+    Ok(text)
+}
+
+/// Every lab with a ledger that can be read, by name.
+pub fn all() -> Vec<Ledger> {
+    names()
+        .into_iter()
+        .filter_map(|n| load(&n).ok().flatten())
+        .collect()
+}
+
+/// The labs whose ledger cannot be read at all, with why (`ls` says so
+/// instead of leaving them out).
+pub fn unreadable() -> Vec<(String, Error)> {
+    names()
+        .into_iter()
+        .filter_map(|n| load(&n).err().map(|e| (n, e)))
+        .collect()
+}
+
+/// The names of the ledgers under /run/netscript, sorted.
+fn names() -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(STATE_DIR)
+        .map(|d| {
+            d.flatten()
+                .filter_map(|e| {
+                    e.file_name()
+                        .to_str()?
+                        .strip_suffix(".json")
+                        .map(str::to_string)
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    names
 }

@@ -16,7 +16,7 @@ mod object;
 pub mod ops;
 mod teardown;
 
-pub use ledger::parse;
+pub use ledger::{all, load, parse, unreadable};
 pub use lock::LabLock;
 pub use object::{Before, Object, Place};
 pub use teardown::{Teardown, teardown, teardown_ledger};
@@ -364,66 +364,8 @@ pub fn process_alive(pid: u32, start: u64) -> bool {
     process_start(pid) == Some(start)
 }
 
-/// Read a lab's ledger, replaying additions and removals.
-pub fn load(name: &str) -> Result<Option<Ledger>> {
-    let path = ledger_path(name);
-    let action = format!("read the ledger of lab \"{name}\"");
-    let text = match read_regular(&path) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) if e.raw_os_error() == Some(libc::ELOOP) => {
-            return Err(
-                Error::invalid(action, format!("{} is a symlink", path.display()))
-                    .with_help("netscript writes its ledgers itself: remove what is in its place"),
-            );
-        }
-        Err(e) => return Err(Error::from_io(action, &e)),
-    };
-    Ok(Some(ledger::parse(name, &text)))
-}
-
-/// The text of a regular file, never through a symlink and never waiting
-/// on a FIFO (a ledger someone replaced with one would hang `down`).
-fn read_regular(path: &std::path::Path) -> std::io::Result<String> {
-    use std::io::Read;
-    let mut file = OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
-        .open(path)?;
-    if !file.metadata()?.file_type().is_file() {
-        return Err(std::io::Error::new(
-            std::io::ErrorKind::InvalidData,
-            "not a regular file",
-        ));
-    }
-    let mut text = String::new();
-    file.read_to_string(&mut text)?;
-    Ok(text)
-}
-
 fn to_json(value: &impl Serialize) -> String {
     serde_json::to_string(value).expect("ledger records serialize")
-}
-
-/// Every lab with a ledger, by name.
-pub fn all() -> Vec<Ledger> {
-    let mut names: Vec<String> = std::fs::read_dir(STATE_DIR)
-        .map(|d| {
-            d.flatten()
-                .filter_map(|e| {
-                    e.file_name()
-                        .to_str()?
-                        .strip_suffix(".json")
-                        .map(str::to_string)
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    names.sort();
-    names
-        .into_iter()
-        .filter_map(|n| load(&n).ok().flatten())
-        .collect()
 }
 
 /// A lab named on the command line: a lab name, or a script file (its stem).

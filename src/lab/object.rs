@@ -228,8 +228,31 @@ impl Object {
 
     /// Whether this record is of what `intent` announced: a link by its
     /// namespace, name and kind (its index is known only once it is made),
-    /// anything else exactly.
+    /// a veth also by its other end (the intent names the end outside the
+    /// lab's namespaces, the record the one the script named), anything
+    /// else exactly.
     pub fn fulfils(&self, intent: &Object) -> bool {
+        if let (
+            Object::Link {
+                ns,
+                ns_id,
+                kind: LinkKind::Veth,
+                peer: Some(p),
+                ..
+            },
+            Object::Link {
+                ns: i_ns,
+                ns_id: i_id,
+                kind: LinkKind::Veth,
+                peer: Some(i_p),
+                ..
+            },
+        ) = (self, intent)
+            && (ns, ns_id) == (&i_p.ns, &i_p.ns_id)
+            && (&p.ns, &p.ns_id) == (i_ns, i_id)
+        {
+            return true;
+        }
         match (self, intent) {
             (
                 Object::Link {

@@ -178,3 +178,17 @@ fn intents_stay_pending_until_confirmed_or_cancelled() {
     assert_eq!(ledger.len(), 3);
     assert_eq!(ledger.damaged.len(), 1, "{:?}", ledger.damaged);
 }
+
+/// A veth crossing out of the lab's namespaces is written ahead by its end
+/// outside them, and confirmed by the record of the end the script named.
+#[test]
+fn a_crossing_veths_intent_is_confirmed_by_its_other_ends_record() {
+    let text = "{}\n\
+        {\"op\":\"intent\",\"obj\":{\"type\":\"link\",\"ns\":\"host\",\"ns_id\":[4,1],\"index\":0,\"name\":\"v1\",\"kind\":\"veth\",\"peer\":{\"ns\":\"h1\",\"ns_id\":[4,9],\"index\":0}}}\n\
+        {\"op\":\"add\",\"obj\":{\"type\":\"link\",\"ns\":\"h1\",\"ns_id\":[4,9],\"index\":2,\"name\":\"eth0\",\"kind\":\"veth\",\"peer\":{\"ns\":\"host\",\"ns_id\":[4,1],\"index\":7}}}\n\
+        {\"op\":\"intent\",\"obj\":{\"type\":\"link\",\"ns\":\"host\",\"ns_id\":[4,1],\"index\":0,\"name\":\"v2\",\"kind\":\"veth\",\"peer\":{\"ns\":\"h2\",\"ns_id\":[4,10],\"index\":0}}}\n";
+    let ledger = parse("crossing", text);
+    assert_eq!(ledger.objects.len(), 1);
+    assert_eq!(ledger.pending.len(), 1, "{:?}", ledger.pending);
+    assert!(matches!(&ledger.pending[0], Object::Link { name, .. } if name == "v2"));
+}

@@ -263,12 +263,12 @@ fn down_of_a_damaged_ledger_reports_it_and_removes_only_what_it_identifies() {
         (
             "garbage",
             "echo 'not json at all' >> /run/netscript/lab.json",
-            "line 4: not a ledger record",
+            "line 5: not a ledger record",
         ),
         (
             "cut",
             "printf '{\"op\":\"add\",\"obj\":{\"type\":\"ne' >> /run/netscript/lab.json",
-            "line 4: cut short",
+            "line 5: cut short",
         ),
         (
             "forged",
@@ -276,7 +276,7 @@ fn down_of_a_damaged_ledger_reports_it_and_removes_only_what_it_identifies() {
                 "idx=$(cat /sys/class/net/keep0/ifindex); echo '{}' | sed \"s/IDX/$idx/\" >> /run/netscript/lab.json",
                 forged
             ),
-            "line 4: veth keep0 (in host) has no namespace identity",
+            "line 5: veth keep0 (in host) has no namespace identity",
         ),
     ];
     for (what, damage, said) in cases {

@@ -17,7 +17,7 @@ fn a_fifo_or_symlink_in_place_of_a_ledger_is_refused_without_waiting() {
          echo '{}' > /tmp/elsewhere.json; ln -s /tmp/elsewhere.json /run/netscript/link.json\n\
          timeout 10 netscript down fifo 2> fifo.err; echo fifo=$?\n\
          timeout 10 netscript down link 2> link.err; echo link=$?\n\
-         timeout 10 netscript ls > /dev/null; echo ls=$?\n\
+         timeout 10 netscript ls > ls.txt; echo ls=$?\n\
          timeout 10 netscript --lab fifo lab.rhai 2> run.err; echo run=$? $(ls -A /run/netns | wc -l)\n\
          cat /tmp/elsewhere.json; rm /tmp/elsewhere.json",
     );
@@ -41,6 +41,12 @@ fn a_fifo_or_symlink_in_place_of_a_ledger_is_refused_without_waiting() {
         "{}",
         sb.read("run.err")
     );
+    let ls = sb.read("ls.txt");
+    assert!(
+        ls.contains("fifo  (its ledger cannot be read: not a regular file"),
+        "{ls}"
+    );
+    assert!(ls.contains("link  (its ledger cannot be read: "), "{ls}");
 }
 
 #[test]

@@ -21,9 +21,21 @@ impl Op<'_> {
     /// Both ends named alike in one namespace: the peer's name is the one
     /// to change.
     pub fn add_veth(&self, ns: &Ns, name: &str, peer_ns: &Ns, peer: &str) -> Result<LinkInfo> {
-        // A pair with an end in one of the lab's namespaces goes with it.
-        let intent = (self.outlives(ns) && self.outlives(peer_ns))
-            .then(|| Object::veth(ns, 0, name, Some(Place::of(peer_ns, 0))));
+        // Written ahead by an end outside the lab's namespaces if it has
+        // one. A pair inside them goes with them whatever happens; one
+        // crossing out goes with them too, but only once the kernel has
+        // freed the namespace, so `down` must know it to wait for it, even
+        // if the run was killed before its record (which names the other
+        // end when that is the end outside: see `Object::fulfils`).
+        let outside = if self.outlives(ns) {
+            Some((ns, name, peer_ns))
+        } else if self.outlives(peer_ns) {
+            Some((peer_ns, peer, ns))
+        } else {
+            None
+        };
+        let intent = outside
+            .map(|(at, called, other)| Object::veth(at, 0, called, Some(Place::of(other, 0))));
         let made = self.ahead(intent.as_slice(), || {
             self.net.add_veth(ns, name, peer_ns, peer)
         });
