@@ -13,6 +13,7 @@ pub mod exit;
 pub mod interrupt;
 pub mod lab;
 pub mod lifecycle;
+pub mod mac;
 pub mod netlink;
 pub mod ns;
 pub mod repl;

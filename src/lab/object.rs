@@ -121,6 +121,8 @@ pub enum Before {
     Name(String),
     /// Its bridge's index, or none.
     Master(Option<u32>),
+    /// Its hardware address, as "aa:bb:cc:dd:ee:ff".
+    Mac(String),
 }
 
 impl Object {
@@ -208,6 +210,7 @@ impl Object {
                     Before::Name(name) => format!("name of {link}: {name}"),
                     Before::Master(Some(b)) => format!("bridge of {link}: #{b}"),
                     Before::Master(None) => format!("bridge of {link}: none"),
+                    Before::Mac(mac) => format!("MAC address of {link}: {mac}"),
                 };
                 format!("{was} as before (in {ns})")
             }

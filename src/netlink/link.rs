@@ -199,6 +199,20 @@ impl Netlink {
             })
     }
 
+    /// `ip link set dev X address MAC`
+    pub fn set_mac(&self, ns: &Ns, index: u32, mac: [u8; 6]) -> Result<()> {
+        let text = crate::mac::format(&mac);
+        let msg = LinkUnspec::new_with_index(index)
+            .address(mac.to_vec())
+            .build();
+        self.set_link(
+            ns,
+            index,
+            msg,
+            &format!("set the MAC address of {{}} to {text}"),
+        )
+    }
+
     /// `ip link set dev X mtu N`
     pub fn set_mtu(&self, ns: &Ns, index: u32, mtu: u32) -> Result<()> {
         let msg = LinkUnspec::new_with_index(index).mtu(mtu).build();

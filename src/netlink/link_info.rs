@@ -7,6 +7,7 @@ use rtnetlink::packet_route::link::{
 };
 
 use super::request::{self, DUMP, GET};
+use super::types::LinkStats;
 use super::{LinkInfo, LinkKind, Netlink};
 use crate::error::{Error, Kind, Result};
 use crate::ns::Ns;
@@ -176,16 +177,29 @@ pub(super) fn parse_link(msg: M) -> Option<LinkInfo> {
         master: None,
         link: None,
         link_netnsid: None,
+        stats: LinkStats::default(),
     };
     for attr in msg.attributes {
         match attr {
             LinkAttribute::IfName(n) => info.name = n,
             LinkAttribute::Mtu(m) => info.mtu = m,
-            LinkAttribute::Address(a) => info.mac = format_mac(&a),
+            LinkAttribute::Address(a) => info.mac = crate::mac::format(&a),
             LinkAttribute::OperState(s) => info.oper = s.to_string().to_uppercase(),
             LinkAttribute::Controller(m) if m != 0 => info.master = Some(m),
             LinkAttribute::Link(l) if l != 0 => info.link = Some(l),
             LinkAttribute::LinkNetNsId(id) if id >= 0 => info.link_netnsid = Some(id),
+            LinkAttribute::Stats64(s) => {
+                info.stats = LinkStats {
+                    rx_packets: s.rx_packets,
+                    tx_packets: s.tx_packets,
+                    rx_bytes: s.rx_bytes,
+                    tx_bytes: s.tx_bytes,
+                    rx_errors: s.rx_errors,
+                    tx_errors: s.tx_errors,
+                    rx_dropped: s.rx_dropped,
+                    tx_dropped: s.tx_dropped,
+                }
+            }
             LinkAttribute::LinkInfo(infos) => {
                 for i in infos {
                     if let Nla::Kind(kind) = i {
@@ -202,14 +216,6 @@ pub(super) fn parse_link(msg: M) -> Option<LinkInfo> {
         None => LinkKind::Device,
     };
     Some(info)
-}
-
-fn format_mac(bytes: &[u8]) -> String {
-    bytes
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect::<Vec<_>>()
-        .join(":")
 }
 
 /// Interface names follow the kernel's rules (IFNAMSIZ, no '/' or spaces).

@@ -28,7 +28,7 @@ pub use neigh::NeighInfo;
 pub use netem::Netem;
 pub use qdisc::{Qdisc, Tbf};
 pub use route::{RouteKind, RouteSpec};
-pub use types::{LinkInfo, LinkKind, NextHop, RouteInfo};
+pub use types::{LinkInfo, LinkKind, LinkStats, NextHop, RouteInfo};
 
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};

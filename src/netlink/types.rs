@@ -87,6 +87,8 @@ pub struct LinkInfo {
     pub link: Option<u32>,
     /// IFLA_LINK_NETNSID: the peer's namespace id, when it is another namespace.
     pub link_netnsid: Option<i32>,
+    /// Its counters (IFLA_STATS64), as `ip -s link` shows them.
+    pub stats: LinkStats,
 }
 
 /// One route of the main table.
@@ -116,3 +118,16 @@ pub struct NextHop {
 
 /// An address with its prefix length, as `ip addr` shows it.
 pub type Cidr = (IpAddr, u8);
+
+/// A link's counters since it was made.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LinkStats {
+    pub rx_packets: u64,
+    pub tx_packets: u64,
+    pub rx_bytes: u64,
+    pub tx_bytes: u64,
+    pub rx_errors: u64,
+    pub tx_errors: u64,
+    pub rx_dropped: u64,
+    pub tx_dropped: u64,
+}

@@ -280,6 +280,50 @@ fn set_mtu_matches_ip_link() {
     assert_eq!(link_named(&host, "br0")["mtu"], 1400);
 }
 
+/// `set_mac` as `ip link` shows it, bad addresses refused changing
+/// nothing; `carrier` and `stats()` as `ip -j -s link` reports them.
+#[test]
+fn set_mac_carrier_and_stats_match_ip_link() {
+    let (sb, out, _) = ok_then(
+        r#"
+        let r1 = netns::add("r1");
+        let r2 = netns::add("r2");
+        let a = link::add_veth("a", "b", #{ netns: r1, peer_netns: r2 });
+        a.set_mac("02:00:00:00:0A:01");
+        expect_eq(a.mac, "02:00:00:00:0a:01", "mac after set_mac");
+        for bad in ["01:00:5e:00:00:01", "02:00:00:00:00", "02:00:00:00:00:zz", ""] {
+            let e = fails(|| a.set_mac(bad));
+            expect_eq(e.kind, "invalid", `kind for ${bad}`);
+        }
+        expect_eq(a.mac, "02:00:00:00:0a:01", "a refused set_mac changes nothing");
+        a.addr_add("10.0.0.1/24");
+        a.peer.addr_add("10.0.0.2/24");
+        a.up();
+        expect(!a.carrier, "no carrier while the peer is down");
+        a.peer.up();
+        expect(a.carrier, "carrier once both ends are up");
+        expect(r1.ping("10.0.0.2"), "the ping goes through");
+        let s = a.stats();
+        expect_eq(s.keys().len(), 8, `eight counters: ${s}`);
+        print(s.tx_packets);
+        print(s.rx_packets);
+        "#,
+        "ip -n r1 -j -s link show dev a > a.json; ip -n r2 -j link show dev b > b.json",
+    );
+    let a = &json(&sb.read("a.json"))[0];
+    assert_eq!(a["address"], "02:00:00:00:0a:01", "{a}");
+    assert!(items(&a["flags"]).iter().any(|f| f == "LOWER_UP"), "{a}");
+    // The counters netscript read, against ip's read right after (nothing
+    // else sends on this pair but the kernel's own IPv6 chatter, so ip's
+    // are at least as high).
+    let mut said = out.lines().map(|l| l.parse::<u64>().unwrap());
+    let (tx, rx) = (said.next().unwrap(), said.next().unwrap());
+    let stats = &a["stats64"];
+    assert!(tx >= 1 && rx >= 1, "{out}");
+    assert!(stats["tx"]["packets"].as_u64().unwrap() >= tx, "{stats}");
+    assert!(stats["rx"]["packets"].as_u64().unwrap() >= rx, "{stats}");
+}
+
 #[test]
 fn set_netns_by_handle_by_name_and_back_to_host_and_handles_follow() {
     let (sb, out, _) = ok_then(

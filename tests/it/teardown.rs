@@ -189,7 +189,8 @@ const HOST_LINKS: &str = "ip link add hbr type bridge\n\
 
 /// Each host link's name, flags, MTU and bridge; and whether labbr is up.
 const SHOW_HOST: &str = "for l in keep0 keep1; do echo $l $(cat /sys/class/net/$l/flags) \
-     $(cat /sys/class/net/$l/mtu) $(basename \"$(readlink /sys/class/net/$l/master)\"); done; \
+     $(cat /sys/class/net/$l/mtu) $(basename \"$(readlink /sys/class/net/$l/master)\") \
+     $(cat /sys/class/net/$l/address); done; \
      ls /sys/class/net | grep -c labbr";
 
 /// Changed by the lab (up, MTU, bridge, name), the host's own links are
@@ -205,6 +206,7 @@ fn settings_of_host_links_are_put_back_after_the_lab() {
         k.set_mtu(1400);
         k.set_master(bridge::add("labbr"));
         k.rename("renamed");
+        k.set_mac("02:00:00:00:00:99");
         link::get("keep1").up();
         link::get("keep1").set_mtu(1500);   // as it was: nothing recorded
         print("ready");
@@ -229,7 +231,11 @@ fn settings_of_host_links_are_put_back_after_the_lab() {
         run.stderr
     );
     let before = sb.read("before.txt");
-    assert_eq!(before, "keep0 0x1302 1500 hbr\nkeep1 0x1002 1500\n0\n");
+    let mac = |line: &str| line.rsplit(' ').next().unwrap_or_default().to_string();
+    let lines: Vec<&str> = before.lines().collect();
+    assert!(lines[0].starts_with("keep0 0x1302 1500 hbr "), "{before}");
+    assert!(lines[1].starts_with("keep1 0x1002 1500 "), "{before}");
+    assert_ne!(mac(lines[0]), "02:00:00:00:00:99");
     let rollback = sb.read("rollback.txt");
     assert_eq!(sb.read("after-rollback.txt"), before, "{rollback}");
     let down = sb.read("down.txt");
@@ -239,6 +245,7 @@ fn settings_of_host_links_are_put_back_after_the_lab() {
         "mtu of keep0: 1500 as before (in host)",
         "bridge of keep0: #",
         "state of keep1: down as before (in host)",
+        "MAC address of renamed: ",
     ] {
         assert!(down.contains(said), "{down}");
         assert!(rollback.contains(said), "{rollback}");

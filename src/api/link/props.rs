@@ -68,6 +68,58 @@ pub mod link_props {
         Ok(info(&ctx, l)?.mac)
     }
 
+    /// Whether the link has carrier (the `LOWER_UP` flag of `ip link`): a
+    /// veth has it when both ends are up, a NIC when its cable is in.
+    ///
+    /// ```rhai
+    /// let l = link::add_veth("a", "b");
+    /// l.up();
+    /// print(l.carrier);   // false
+    /// l.peer.up();
+    /// print(l.carrier);   // true
+    /// ```
+    #[rhai_fn(global, get = "carrier", pure, volatile, return_raw)]
+    pub fn carrier(ctx: NativeCallContext, l: &mut Link) -> RhaiResultOf<bool> {
+        Ok(info(&ctx, l)?.carrier)
+    }
+
+    /// The link's counters since it was made: `#{ rx_packets, tx_packets,
+    /// rx_bytes, tx_bytes, rx_errors, tx_errors, rx_dropped, tx_dropped }`.
+    ///
+    /// `ip -s link show dev X`
+    ///
+    /// ```rhai
+    /// let r1 = netns::add("r1");
+    /// let r2 = netns::add("r2");
+    /// let a = link::add_veth("a", "b", #{ netns: r1, peer_netns: r2 });
+    /// a.addr_add("10.0.0.1/24");
+    /// a.peer.addr_add("10.0.0.2/24");
+    /// a.up();
+    /// a.peer.up();
+    /// let before = a.stats().tx_packets;
+    /// r1.ping("10.0.0.2");
+    /// print(a.stats().tx_packets > before);   // true
+    /// print(a.stats().rx_errors);             // 0
+    /// ```
+    #[rhai_fn(global, pure, volatile, return_raw)]
+    pub fn stats(ctx: NativeCallContext, l: &mut Link) -> RhaiResultOf<rhai::Map> {
+        let s = info(&ctx, l)?.stats;
+        let count = |n: u64| Dynamic::from(INT::try_from(n).unwrap_or(INT::MAX));
+        Ok([
+            ("rx_packets", s.rx_packets),
+            ("tx_packets", s.tx_packets),
+            ("rx_bytes", s.rx_bytes),
+            ("tx_bytes", s.tx_bytes),
+            ("rx_errors", s.rx_errors),
+            ("tx_errors", s.tx_errors),
+            ("rx_dropped", s.rx_dropped),
+            ("tx_dropped", s.tx_dropped),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.into(), count(v)))
+        .collect())
+    }
+
     /// The administrative state: true after `up()` (the `UP` flag of `ip link`).
     ///
     /// ```rhai

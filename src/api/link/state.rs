@@ -1,4 +1,4 @@
-//! `l.up()`, `l.down()`, `l.rename`, `l.set_mtu`.
+//! `l.up()`, `l.down()`, `l.rename`, `l.set_mtu`, `l.set_mac`.
 
 use crate::api::Link;
 use crate::api::convert::RhaiResultOf;
@@ -69,6 +69,38 @@ pub mod link_state {
     pub fn set_mtu(ctx: NativeCallContext, l: &mut Link, mtu: INT) -> RhaiResultOf<()> {
         on(&ctx, l, |op, ns, i| op.set_mtu(ns, i, mtu_arg(mtu)?))
     }
+
+    /// Set the hardware (MAC) address, "aa:bb:cc:dd:ee:ff": a unicast one (its
+    /// first byte even; 02:… are the locally administered ones labs use). On a
+    /// link the lab did not make, the old address comes back with the lab's
+    /// teardown.
+    ///
+    /// `ip link set dev X address MAC`
+    ///
+    /// ```rhai
+    /// let l = link::add_veth("a", "b");
+    /// l.set_mac("02:00:00:00:00:01");
+    /// print(l.mac);   // 02:00:00:00:00:01
+    /// ```
+    #[rhai_fn(global, pure, volatile, return_raw)]
+    pub fn set_mac(ctx: NativeCallContext, l: &mut Link, mac: &str) -> RhaiResultOf<()> {
+        on(&ctx, l, |op, ns, i| op.set_mac(ns, i, mac_arg(mac)?))
+    }
+}
+
+/// A unicast MAC address (the kernel refuses a multicast one).
+fn mac_arg(text: &str) -> crate::error::Result<[u8; 6]> {
+    let mac = crate::mac::parse(text).map_err(|e| e.at_arg(0))?;
+    if mac[0] & 1 == 1 {
+        return Err(Error::invalid(
+            format!("use {text:?} as a link's MAC address"),
+            "it is a multicast address (its first byte is odd)",
+        )
+        .with_help("use a unicast one like 02:00:00:00:00:01")
+        .about(text)
+        .at_arg(0));
+    }
+    Ok(mac)
 }
 
 /// An MTU: what any link could take (each kind has its own limits, which

@@ -121,7 +121,7 @@ pub mod netns_neigh {
 
 fn add(op: &Op, ns: &Netns, ip: &str, mac: &str, dev: &Dynamic) -> Result<()> {
     let addr = parse_ip(ip)?;
-    let lladdr = parse_mac(mac)?;
+    let lladdr = crate::mac::parse(mac)?;
     let dev = link_in(op.net, &ns.ns, dev)?;
     op.neigh_add(&ns.ns, &dev, addr, (lladdr, mac))
 }
@@ -141,25 +141,4 @@ fn parse_ip(text: &str) -> Result<IpAddr> {
         .with_help("give a plain address like 10.0.0.2, without a prefix length")
         .about(text)
     })
-}
-
-/// "aa:bb:cc:dd:ee:ff" (or with '-') as six bytes.
-fn parse_mac(text: &str) -> Result<[u8; 6]> {
-    let parts: Vec<&str> = text.split([':', '-']).collect();
-    let bytes: Vec<u8> = parts
-        .iter()
-        .filter(|p| p.len() == 2)
-        .filter_map(|p| u8::from_str_radix(p, 16).ok())
-        .collect();
-    <[u8; 6]>::try_from(bytes.as_slice())
-        .ok()
-        .filter(|_| parts.len() == 6)
-        .ok_or_else(|| {
-            Error::invalid(
-                format!("use {text:?} as a MAC address"),
-                "a MAC address is six two-digit hex bytes",
-            )
-            .with_help("write it like 02:00:00:00:00:01")
-            .about(text)
-        })
 }

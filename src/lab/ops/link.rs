@@ -62,6 +62,22 @@ impl Op<'_> {
         Ok(())
     }
 
+    /// `ip link set dev X address MAC`.
+    pub fn set_mac(&self, ns: &Ns, index: u32, mac: [u8; 6]) -> Result<()> {
+        let text = crate::mac::format(&mac);
+        let was = self.was(ns, index, None, |l| {
+            (l.mac != text).then(|| Before::Mac(l.mac.clone()))
+        });
+        self.ahead(was.as_slice(), || self.net.set_mac(ns, index, mac))
+            .map_err(|e| e.invalid_arg(0))?;
+        self.confirm(was.into_iter().collect())?;
+        self.change(|| {
+            let name = self.link_name(ns, index);
+            format!("ip {}link set dev {} address {text}", ip_n(ns), q(&name))
+        });
+        Ok(())
+    }
+
     /// `ip link set dev X mtu N`.
     pub fn set_mtu(&self, ns: &Ns, index: u32, mtu: u32) -> Result<()> {
         let was = self.was(ns, index, None, |l| {

@@ -325,6 +325,7 @@ fn restore(net: &Netlink, ns: &Ns, index: u32, link: &str, before: &Before) -> R
         Before::Mtu(mtu) => net.set_mtu(ns, index, *mtu),
         Before::Name(name) => net.rename(ns, index, name),
         Before::Master(master) => net.set_master(ns, index, *master),
+        Before::Mac(mac) => crate::mac::parse(mac).and_then(|m| net.set_mac(ns, index, m)),
     }
     .map_err(Skip::from)
 }
