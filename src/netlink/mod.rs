@@ -27,7 +27,7 @@ pub use kinds::{Vxlan, macvlan_mode};
 pub use neigh::NeighInfo;
 pub use netem::Netem;
 pub use qdisc::{Qdisc, Tbf};
-pub use route::{RouteKind, RouteSpec};
+pub use route::{PathSpec, RouteKind, RouteSpec};
 pub use types::{LinkInfo, LinkKind, LinkStats, NextHop, RouteInfo};
 
 use std::cell::RefCell;

@@ -79,6 +79,19 @@ pub struct RouteSpec {
     pub metric: Option<u32>,
     /// The routing table (a VRF's); None for the main table.
     pub table: Option<u32>,
+    /// The paths of a multipath (ECMP) route; then `gateway` and `dev` are
+    /// None.
+    pub paths: Vec<PathSpec>,
+}
+
+/// One path of a multipath route to add: `nexthop via GW [dev DEV] weight W`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PathSpec {
+    pub gateway: Option<IpAddr>,
+    /// The link's index, and its name for traces.
+    pub dev: Option<(u32, String)>,
+    /// 1 to 256.
+    pub weight: u16,
 }
 
 impl RouteSpec {
@@ -97,6 +110,18 @@ impl RouteSpec {
         };
         if let Some(gw) = self.gateway {
             text.push_str(&format!(" via {gw}"));
+        }
+        for p in &self.paths {
+            text.push_str(" nexthop");
+            if let Some(gw) = p.gateway {
+                text.push_str(&format!(" via {gw}"));
+            }
+            if let Some((_, name)) = &p.dev {
+                // Quoted as a shell word: the text goes into `--trace`.
+                let name = shlex::try_quote(name).unwrap_or_default();
+                text.push_str(&format!(" dev {name}"));
+            }
+            text.push_str(&format!(" weight {}", p.weight));
         }
         if let Some(m) = self.metric {
             text.push_str(&format!(" metric {m}"));
@@ -134,6 +159,7 @@ impl RouteSpec {
             kind: RouteKind::parse(kind)?,
             metric,
             table,
+            paths: Vec::new(),
         })
     }
 }
@@ -316,6 +342,25 @@ fn route_message(route: &RouteSpec) -> RouteMessage {
     }
     if let Some(metric) = route.metric {
         msg.attributes.push(RouteAttribute::Priority(metric));
+    }
+    if !route.paths.is_empty() {
+        let hops = route
+            .paths
+            .iter()
+            .map(|p| {
+                let mut hop = RouteNextHop::default();
+                hop.hops = u8::try_from(p.weight.saturating_sub(1)).unwrap_or(u8::MAX);
+                hop.interface_index = p.dev.as_ref().map_or(0, |(i, _)| *i);
+                hop.attributes = p
+                    .gateway
+                    .map(|gw| RouteAttribute::Gateway(RouteAddress::from(gw)))
+                    .into_iter()
+                    .collect();
+                hop
+            })
+            .collect();
+        msg.attributes.push(RouteAttribute::MultiPath(hops));
+        msg.header.scope = RouteScope::Universe;
     }
     msg
 }

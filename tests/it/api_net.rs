@@ -361,6 +361,78 @@ fn multipath_routes_read_back_with_every_path_and_go_by_any_gateway() {
     }
 }
 
+/// Multipath routes made by netscript, IPv4 and IPv6, as `ip -j route`
+/// shows them; bad paths refused at the option, nothing added; a
+/// multipath route in the host goes with the lab.
+#[test]
+fn multipath_routes_are_added_with_their_paths_and_weights() {
+    let (sb, _, _) = ok_then(
+        r#"
+        let r1 = netns::add("r1");
+        let a = link::add_veth("ea", "pa", #{ netns: r1 });
+        let b = link::add_veth("eb", "pb", #{ netns: r1 });
+        for l in [a, b, a.peer, b.peer] { l.up(); }
+        a.addr_add("10.0.0.1/24");
+        b.addr_add("10.0.1.1/24");
+        a.addr_add("2001:db8::1/64");
+        b.addr_add("2001:db8:1::1/64");
+        r1.route_add("10.7.0.0/16", #{ nexthops: [#{ via: "10.0.0.2", dev: a }, #{ via: "10.0.1.2", weight: 3 }] });
+        r1.route_add("2001:db8:7::/48", #{ nexthops: [#{ via: "2001:db8::2" }, #{ via: "2001:db8:1::2", dev: "eb" }] });
+        let mp = r1.routes().filter(|r| "nexthops" in r);
+        expect_eq(mp.len(), 2, `two multipath routes: ${mp}`);
+        expect_eq(mp[0].nexthops, [#{ gateway: "10.0.0.2", dev: "ea", weight: 1 }, #{ gateway: "10.0.1.2", dev: "eb", weight: 3 }], "IPv4 paths");
+        for bad in [
+            #{ nexthops: [] },
+            #{ nexthops: "10.0.0.2" },
+            #{ nexthops: [#{ weight: 2 }] },
+            #{ nexthops: [#{ via: "10.0.0.2", weight: 0 }] },
+            #{ nexthops: [#{ via: "10.0.0.2", weight: 257 }] },
+            #{ nexthops: [#{ via: "10.0.0.2", wieght: 2 }] },
+            #{ nexthops: [#{ via: "10.0.0.2" }, #{ via: "2001:db8::2" }] },
+            #{ nexthops: [#{ via: "10.0.0.2" }], via: "10.0.1.2" },
+            #{ nexthops: [#{ via: "10.0.0.2" }], type: "blackhole" },
+        ] {
+            let e = fails(|| r1.route_add("10.9.0.0/16", bad));
+            expect_eq(e.kind, "invalid", `kind for ${bad}`);
+            expect_eq(e.option, "nexthops", `the option at fault for ${bad}`);
+        }
+        expect(!r1.routes().some(|r| r.dst == "10.9.0.0/16"), "nothing added");
+        netns::host().route_add("10.123.0.0/16", #{ nexthops: [#{ dev: a.peer }, #{ dev: b.peer }] });
+        "#,
+        "ip -n r1 -j route show 10.7.0.0/16 > v4.json; ip -n r1 -6 -j route show 2001:db8:7::/48 > v6.json; \
+         ip -j route show 10.123.0.0/16 > host.json; \
+         netscript down test > /dev/null; ip -j route show 10.123.0.0/16 > host-after.json",
+    );
+    for (file, paths) in [
+        ("v4.json", ["10.0.0.2 ea 1", "10.0.1.2 eb 3"]),
+        ("v6.json", ["2001:db8::2 ea 1", "2001:db8:1::2 eb 1"]),
+    ] {
+        let routes = json(&sb.read(file));
+        let hops: Vec<String> = items(&routes[0]["nexthops"])
+            .iter()
+            .map(|h| {
+                format!(
+                    "{} {} {}",
+                    h["gateway"].as_str().unwrap(),
+                    h["dev"].as_str().unwrap(),
+                    h["weight"].as_u64().unwrap_or(1)
+                )
+            })
+            .collect();
+        assert_eq!(hops, paths, "{routes}");
+    }
+    assert_eq!(
+        items(&json(&sb.read("host.json")))[0]["nexthops"]
+            .as_array()
+            .map(Vec::len),
+        Some(2)
+    );
+    assert!(
+        items(&json(&sb.read("host-after.json"))).is_empty(),
+        "the host's multipath route went with the lab"
+    );
+}
+
 #[test]
 fn a_route_added_in_the_host_goes_with_the_lab() {
     let sb = Sandbox::new();

@@ -9,7 +9,7 @@ use crate::api::Netns;
 use crate::api::convert::{RhaiResultOf, check_options, link_in, option};
 use crate::api::session::{self, op};
 use crate::error::{Error, Result};
-use crate::netlink::{Netlink, RouteKind, RouteSpec};
+use crate::netlink::{Netlink, PathSpec, RouteKind, RouteSpec};
 use crate::ns::Ns;
 
 #[export_module]
@@ -23,8 +23,12 @@ pub mod netns_routes {
     /// to one destination), `type`: "unicast" (the default), or "blackhole",
     /// "unreachable", "prohibit" to drop the packets (silently, or with an ICMP
     /// error), and `table` (another routing table than main, such as a VRF's).
+    /// `nexthops` makes a multipath (ECMP) route, as routing daemons do: an
+    /// array of paths `#{ via, dev, weight }` (a gateway or a link or both;
+    /// weight 1 to 256, default 1), instead of `via` and `dev`.
     ///
     /// `ip -n NS route add [TYPE] DESTINATION [via GATEWAY] [dev DEV] [metric N] [table T]`
+    /// (`... nexthop via GW [dev DEV] weight W ...` for `nexthops`)
     ///
     /// ```rhai
     /// let r1 = netns::add("r1");
@@ -37,6 +41,8 @@ pub mod netns_routes {
     /// r1.route_add("10.66.0.0/16", #{ type: "blackhole" });
     /// r1.route_add("10.77.0.0/16", #{ dev: l });
     /// print(r1.routes().filter(|r| r.dst == "10.66.0.0/16"));   // [#{"dev": (), "dst": "10.66.0.0/16", "gateway": (), "type": "blackhole"}]
+    /// r1.route_add("10.8.0.0/16", #{ nexthops: [#{ via: "10.0.0.2" }, #{ via: "10.0.0.3", weight: 3 }] });
+    /// print(r1.routes().filter(|r| r.dst == "10.8.0.0/16")[0].nexthops.map(|h| h.weight));   // [1, 3]
     /// ```
     #[rhai_fn(global, name = "route_add", pure, volatile, return_raw)]
     pub fn route_add_with(
@@ -233,7 +239,11 @@ fn spec(
     destination: &str,
     opts: &Map,
 ) -> Result<(RouteSpec, Option<String>)> {
-    check_options("route", opts, &["via", "dev", "type", "metric", "table"])?;
+    check_options(
+        "route",
+        opts,
+        &["via", "dev", "type", "metric", "table", "nexthops"],
+    )?;
     let table = table_option(opts)?;
     let kind = match opts.get("type") {
         Some(t) => RouteKind::parse(&t.to_string()).map_err(|e| e.at_option("type"))?,
@@ -269,13 +279,31 @@ fn spec(
             ),
         ));
     }
-    if kind == RouteKind::Unicast && via.is_none() && dev.is_none() {
+    if kind == RouteKind::Unicast
+        && via.is_none()
+        && dev.is_none()
+        && !opts.contains_key("nexthops")
+    {
         return Err(
             Error::invalid(action, "a route needs `via` (a gateway) or `dev` (a link)")
                 .with_help("or give #{ type: \"blackhole\" } to drop the packets"),
         );
     }
-    let dst = match via {
+    let paths = match opts.get("nexthops") {
+        Some(hops) => paths(net, ns, &action, hops)?,
+        None => Vec::new(),
+    };
+    if !paths.is_empty() && (via.is_some() || dev.is_some() || kind != RouteKind::Unicast) {
+        return Err(Error::invalid(
+            action,
+            "a route with `nexthops` has its gateways and links in them",
+        )
+        .with_help("drop `via`, `dev` and `type`, or give one path without `nexthops`")
+        .at_option("nexthops"));
+    }
+    // The family of a multipath route is its paths'.
+    let via_or_path = via.or_else(|| paths.iter().find_map(|p| p.gateway));
+    let dst = match via_or_path {
         Some(gw) => crate::cidr::parse_destination(destination, gw)?,
         None if destination == "default" => None,
         None => {
@@ -283,7 +311,7 @@ fn spec(
             crate::cidr::parse_destination(destination, ip)?.or(Some((ip, len)))
         }
     };
-    let v6 = match (dst, via) {
+    let v6 = match (dst, via_or_path) {
         (Some((ip, _)), _) => ip.is_ipv6(),
         (None, Some(gw)) => gw.is_ipv6(),
         (None, None) => false,
@@ -296,6 +324,66 @@ fn spec(
         kind,
         metric,
         table,
+        paths,
     };
     Ok((route, dev.map(|d| d.name)))
+}
+
+/// The paths of a multipath route: an array of `#{ via, dev, weight }`,
+/// each with a gateway or a link (or both), all of one address family.
+fn paths(net: &Netlink, ns: &Ns, action: &str, hops: &Dynamic) -> Result<Vec<PathSpec>> {
+    let bad = |why: &str| {
+        Error::invalid(action, why)
+            .with_help("write them like #{ nexthops: [#{ via: \"10.0.0.2\" }, #{ via: \"10.0.1.2\", weight: 2 }] }")
+            .at_option("nexthops")
+    };
+    let list = hops
+        .read_lock::<Array>()
+        .ok_or_else(|| bad("`nexthops` is an array of maps"))?;
+    if list.is_empty() {
+        return Err(bad("`nexthops` needs at least one path"));
+    }
+    let mut out = Vec::new();
+    for hop in list.iter() {
+        let hop = hop
+            .read_lock::<Map>()
+            .ok_or_else(|| bad("each path is a map like #{ via, dev, weight }"))?;
+        check_options("route path", &hop, &["via", "dev", "weight"])
+            .map_err(|e| e.at_option("nexthops"))?;
+        let gateway = hop
+            .get("via")
+            .map(|v| gateway(&v.to_string()))
+            .transpose()
+            .map_err(|e| e.at_option("nexthops"))?;
+        let dev = hop
+            .get("dev")
+            .map(|d| link_in(net, ns, d))
+            .transpose()?
+            .map(|d| (d.index, d.name));
+        if gateway.is_none() && dev.is_none() {
+            return Err(bad("each path needs `via` (a gateway) or `dev` (a link)"));
+        }
+        let weight = match hop.get("weight") {
+            None => 1,
+            Some(w) => w
+                .as_int()
+                .ok()
+                .and_then(|w| u16::try_from(w).ok())
+                .filter(|w| (1..=256).contains(w))
+                .ok_or_else(|| bad("a path's weight is from 1 to 256"))?,
+        };
+        out.push(PathSpec {
+            gateway,
+            dev,
+            weight,
+        });
+    }
+    let families: Vec<bool> = out
+        .iter()
+        .filter_map(|p| p.gateway.map(|g| g.is_ipv6()))
+        .collect();
+    if families.windows(2).any(|w| w[0] != w[1]) {
+        return Err(bad("the gateways of one route are all IPv4 or all IPv6"));
+    }
+    Ok(out)
 }
