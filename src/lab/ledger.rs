@@ -71,6 +71,7 @@ fn unidentified(o: &Object) -> Option<&'static str> {
         | Object::Neigh { ns_id: None, .. }
         | Object::Qdisc { ns_id: None, .. }
         | Object::PortVlan { ns_id: None, .. }
+        | Object::Rule { ns_id: None, .. }
         | Object::Was { ns_id: None, .. } => {
             Some("has no namespace identity (netscript always writes one)")
         }

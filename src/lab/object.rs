@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::netlink::LinkKind;
+use crate::netlink::{LinkKind, RuleSpec};
 use crate::sys::netns_fs::NsId;
 
 /// Where a link is: its namespace (by name and identity) and its index
@@ -95,6 +95,20 @@ pub enum Object {
         pvid: bool,
         untagged: bool,
     },
+    /// A policy routing rule added in a namespace the run did not create.
+    Rule {
+        ns: String,
+        ns_id: Option<NsId>,
+        v6: bool,
+        priority: Option<u32>,
+        /// Prefixes as `ip rule` writes them.
+        from: Option<String>,
+        to: Option<String>,
+        iif: Option<String>,
+        oif: Option<String>,
+        fwmark: Option<u32>,
+        table: u32,
+    },
     /// A setting of a link the lab did not make (outside its namespaces),
     /// as it was before the lab changed it: teardown puts it back.
     Was {
@@ -137,6 +151,7 @@ impl Object {
             | Object::Neigh { ns, .. }
             | Object::Qdisc { ns, .. }
             | Object::PortVlan { ns, .. }
+            | Object::Rule { ns, .. }
             | Object::Was { ns, .. } => ns == name,
         }
     }
@@ -150,6 +165,7 @@ impl Object {
             | Object::Neigh { ns, ns_id, .. }
             | Object::Qdisc { ns, ns_id, .. }
             | Object::PortVlan { ns, ns_id, .. }
+            | Object::Rule { ns, ns_id, .. }
             | Object::Was { ns, ns_id, .. } => Some((ns, *ns_id)),
             _ => None,
         }
@@ -199,6 +215,10 @@ impl Object {
                 let verb = if *added { "on" } else { "taken off" };
                 format!("VLAN {vid} {verb} {link} (in {ns})")
             }
+            Object::Rule { ns, .. } => {
+                let spec = self.rule().map(|r| r.describe());
+                format!("rule {} (in {ns})", spec.unwrap_or_default())
+            }
             Object::Was {
                 ns, link, before, ..
             } => {
@@ -216,6 +236,38 @@ impl Object {
             }
             Object::Process { pid, netns, .. } => format!("process {pid} (in {netns})"),
         }
+    }
+
+    /// A recorded rule as the one to delete.
+    pub fn rule(&self) -> crate::error::Result<RuleSpec> {
+        let Object::Rule {
+            v6,
+            priority,
+            from,
+            to,
+            iif,
+            oif,
+            fwmark,
+            table,
+            ..
+        } = self
+        else {
+            return Err(crate::error::Error::invalid(
+                "read a rule",
+                "not a rule record",
+            ));
+        };
+        let prefix = |p: &Option<String>| p.as_deref().map(crate::cidr::parse).transpose();
+        Ok(RuleSpec {
+            v6: *v6,
+            priority: *priority,
+            from: prefix(from)?,
+            to: prefix(to)?,
+            iif: iif.clone(),
+            oif: oif.clone(),
+            fwmark: *fwmark,
+            table: *table,
+        })
     }
 
     /// Whether this is the record of link `index` in namespace `ns`.
@@ -305,111 +357,5 @@ fn unicast() -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn round_trips_through_json() {
-        let all = [
-            Object::Netns {
-                name: "r1".into(),
-                id: (4, 4026532),
-            },
-            Object::Attached {
-                name: "ctr".into(),
-                id: (4, 5),
-            },
-            Object::Link {
-                ns: "host".into(),
-                ns_id: Some((4, 1)),
-                index: 7,
-                name: "veth1.2".into(),
-                kind: LinkKind::Veth,
-                peer: None,
-            },
-            Object::Link {
-                ns: "r1".into(),
-                ns_id: Some((4, 2)),
-                index: 2,
-                name: "eth0".into(),
-                kind: LinkKind::Veth,
-                peer: Some(Place {
-                    ns: "host".into(),
-                    ns_id: Some((4, 1)),
-                    index: 9,
-                }),
-            },
-            Object::Link {
-                ns: "host".into(),
-                ns_id: None,
-                index: 3,
-                name: "v1".into(),
-                kind: LinkKind::Veth,
-                peer: Some(Place {
-                    ns: "host".into(),
-                    ns_id: None,
-                    index: 4,
-                }),
-            },
-            Object::Addr {
-                ns: "host".into(),
-                ns_id: None,
-                index: 1,
-                link: "lo".into(),
-                cidr: "10.9.9.9/32".into(),
-            },
-            Object::Route {
-                ns: "host".into(),
-                ns_id: Some((4, 1)),
-                dst: "10.2.0.0/16".into(),
-                gateway: "10.0.0.2".into(),
-                kind: "unicast".into(),
-                metric: None,
-                table: None,
-            },
-            Object::Route {
-                ns: "host".into(),
-                ns_id: None,
-                dst: "10.66.0.0/16".into(),
-                gateway: String::new(),
-                kind: "blackhole".into(),
-                metric: Some(5),
-                table: Some(10),
-            },
-            Object::Neigh {
-                ns: "host".into(),
-                ns_id: Some((4, 1)),
-                index: 3,
-                link: "br0".into(),
-                ip: "10.0.0.9".into(),
-            },
-            Object::Qdisc {
-                ns: "host".into(),
-                ns_id: Some((4, 1)),
-                index: 2,
-                link: "eth0".into(),
-            },
-            Object::PortVlan {
-                ns: "host".into(),
-                ns_id: Some((4, 1)),
-                index: 5,
-                link: "eth1".into(),
-                bridge: 4,
-                vid: 10,
-                on_bridge: false,
-                added: false,
-                pvid: true,
-                untagged: true,
-            },
-            Object::Process {
-                pid: 42,
-                start: 123456,
-                netns: "r1".into(),
-            },
-        ];
-        for o in all {
-            let text = serde_json::to_string(&o).unwrap();
-            assert_eq!(serde_json::from_str::<Object>(&text).unwrap(), o, "{text}");
-        }
-    }
-}
+#[path = "object_tests.rs"]
+mod tests;

@@ -119,6 +119,7 @@ fn kind(o: &Object) -> &'static str {
         Object::Qdisc { .. } => "qdisc",
         Object::PortVlan { .. } => "port_vlan",
         Object::Was { .. } => "was",
+        Object::Rule { .. } => "rule",
         Object::Process { .. } => "process",
     }
 }

@@ -17,6 +17,7 @@ mod netns;
 mod qdisc;
 mod request;
 mod route;
+mod rule;
 mod socket;
 mod types;
 mod watch;
@@ -28,6 +29,7 @@ pub use neigh::NeighInfo;
 pub use netem::Netem;
 pub use qdisc::{Qdisc, Tbf};
 pub use route::{PathSpec, RouteKind, RouteSpec};
+pub use rule::RuleSpec;
 pub use types::{LinkInfo, LinkKind, LinkStats, NextHop, RouteInfo};
 
 use std::cell::RefCell;

@@ -433,6 +433,76 @@ fn multipath_routes_are_added_with_their_paths_and_weights() {
     );
 }
 
+/// Policy routing rules as `ip -j rule` shows them, both families; bad
+/// ones refused at the option at fault, nothing added; one added in the
+/// host goes with the lab.
+#[test]
+fn rules_match_ip_rule_and_go_with_the_lab() {
+    let (sb, _, _) = ok_then(
+        r#"
+        let r1 = netns::add("r1");
+        r1.rule_add(#{ from: "10.1.0.0/24", table: 10, priority: 100 });
+        r1.rule_add(#{ to: "10.2.0.9", oif: "lo", table: 11, priority: 101 });
+        r1.rule_add(#{ fwmark: 7, table: 20, priority: 200 });
+        r1.rule_add(#{ from: "2001:db8:1::/48", iif: "lo", table: 30, priority: 300 });
+        r1.rule_add(#{ iif: "lo", ipv6: true, table: 31, priority: 301 });
+        expect_eq(fails(|| r1.rule_add(#{ fwmark: 7, table: 20, priority: 200 })).kind, "exists", "the same rule twice");
+        let mine = r1.rules().filter(|r| r.table < 253);
+        expect_eq(mine, [
+            #{ priority: 100, table: 10, from: "10.1.0.0/24" },
+            #{ priority: 101, table: 11, to: "10.2.0.9/32", oif: "lo" },
+            #{ priority: 200, table: 20, fwmark: 7 },
+            #{ priority: 300, table: 30, from: "2001:db8:1::/48", iif: "lo", ipv6: true },
+            #{ priority: 301, table: 31, iif: "lo", ipv6: true },
+        ], "the rules read back");
+        for bad in [
+            #{ table: 10 },
+            #{ from: "10.0.0.0/8" },
+            #{ from: "10.0.0.0/33", table: 1 },
+            #{ from: "10.0.0.0/8", to: "::/0", table: 1 },
+            #{ fwmark: -1, table: 1 },
+            #{ iif: "lo", table: 0 },
+            #{ iif: "lo", table: 1, lookup: 2 },
+        ] {
+            expect_eq(fails(|| r1.rule_add(bad)).kind, "invalid", `kind for ${bad}`);
+        }
+        r1.rule_del(#{ fwmark: 7, table: 20, priority: 200 });
+        expect_eq(fails(|| r1.rule_del(#{ fwmark: 7, table: 20 })).kind, "not_found", "gone already");
+        netns::host().rule_add(#{ from: "10.9.0.0/16", table: 40 });
+        "#,
+        "ip -n r1 -j rule show > v4.json; ip -n r1 -6 -j rule show > v6.json; ip -j rule show > host.json; \
+         netscript down test > /dev/null; ip -j rule show > host-after.json",
+    );
+    let show = |file: &str| -> Vec<String> {
+        items(&json(&sb.read(file)))
+            .iter()
+            .filter(|r| r["table"] != "local" && r["table"] != "main" && r["table"] != "default")
+            .map(|r| {
+                let mut text = format!("{} {}", r["priority"], r["table"].as_str().unwrap_or("?"));
+                for key in ["src", "dst", "iif", "oif", "fwmark"] {
+                    if let Some(v) = r.get(key).and_then(|v| v.as_str()).filter(|v| *v != "all") {
+                        text.push_str(&format!(" {key}={v}"));
+                    }
+                }
+                text
+            })
+            .collect()
+    };
+    assert_eq!(
+        show("v4.json"),
+        ["100 10 src=10.1.0.0", "101 11 dst=10.2.0.9 oif=lo"]
+    );
+    assert_eq!(
+        show("v6.json"),
+        ["300 30 src=2001:db8:1:: iif=lo", "301 31 iif=lo"]
+    );
+    assert_eq!(show("host.json"), ["32765 40 src=10.9.0.0"]);
+    assert!(
+        show("host-after.json").is_empty(),
+        "the host's rule went with the lab"
+    );
+}
+
 #[test]
 fn a_route_added_in_the_host_goes_with_the_lab() {
     let sb = Sandbox::new();

@@ -1,6 +1,6 @@
 //! Methods and properties of a `Netns` handle, by what they touch: its
 //! links and itself (`props`), its sysctls (`sysctl`), pings sent from it
-//! (`ping`), its routes (`routes`) and neighbours (`neigh`), programs run
+//! (`ping`), its routes (`routes`), rules (`rules`) and neighbours (`neigh`), programs run
 //! in it (`programs`) and what they do there (`inspect`).
 
 mod inspect;
@@ -9,6 +9,7 @@ mod ping;
 mod programs;
 mod props;
 mod routes;
+mod rules;
 mod sysctl;
 
 use rhai::Module;
@@ -20,6 +21,7 @@ pub(super) fn register(m: &mut Module) {
     m.combine_flatten(exported_module!(sysctl::netns_sysctl));
     m.combine_flatten(exported_module!(ping::netns_ping));
     m.combine_flatten(exported_module!(routes::netns_routes));
+    m.combine_flatten(exported_module!(rules::netns_rules));
     m.combine_flatten(exported_module!(neigh::netns_neigh));
     m.combine_flatten(exported_module!(programs::netns_programs));
     m.combine_flatten(exported_module!(inspect::netns_inspect));

@@ -7,7 +7,7 @@ use std::net::IpAddr;
 use super::{Op, ip_n, q};
 use crate::error::Result;
 use crate::lab::Object;
-use crate::netlink::{LinkInfo, RouteSpec};
+use crate::netlink::{LinkInfo, RouteSpec, RuleSpec};
 use crate::ns::Ns;
 
 impl Op<'_> {
@@ -90,6 +90,24 @@ impl Op<'_> {
 }
 
 impl Op<'_> {
+    /// `ip [-6] rule add SELECTORS lookup TABLE [priority P]`; recorded
+    /// (written ahead) in a namespace the lab did not make.
+    pub fn rule_add(&self, ns: &Ns, rule: &RuleSpec) -> Result<()> {
+        let record = self.outlives(ns).then(|| rule_record(ns, rule));
+        self.ahead(record.as_slice(), || self.net.rule_add(ns, rule))?;
+        self.change(|| rule_command("add", ns, rule));
+        self.confirm(record.into_iter().collect())
+    }
+
+    /// `ip [-6] rule del SELECTORS lookup TABLE [priority P]`.
+    pub fn rule_del(&self, ns: &Ns, rule: &RuleSpec) -> Result<()> {
+        self.net.rule_del(ns, rule)?;
+        self.change(|| rule_command("del", ns, rule));
+        let gone = rule_record(ns, rule);
+        self.lab.removed(|o| same_rule(o, &gone));
+        Ok(())
+    }
+
     /// Whether `route` names a multipath route of its table by the gateway
     /// of one of its paths.
     fn one_of_its_paths(&self, ns: &Ns, route: &RouteSpec) -> bool {
@@ -110,4 +128,45 @@ fn route_command(verb: &str, ns: &Ns, route: &RouteSpec, dev: Option<&str>) -> S
         text.push_str(&format!(" dev {}", q(d)));
     }
     text
+}
+
+fn rule_command(verb: &str, ns: &Ns, rule: &RuleSpec) -> String {
+    let six = if rule.v6 { "-6 " } else { "" };
+    format!("ip {six}{}rule {verb} {}", ip_n(ns), rule.describe())
+}
+
+/// How the ledger keeps a rule.
+fn rule_record(ns: &Ns, rule: &RuleSpec) -> Object {
+    Object::Rule {
+        ns: ns.name().to_string(),
+        ns_id: ns.id(),
+        v6: rule.v6,
+        priority: rule.priority,
+        from: rule.from.map(crate::cidr::format),
+        to: rule.to.map(crate::cidr::format),
+        iif: rule.iif.clone(),
+        oif: rule.oif.clone(),
+        fwmark: rule.fwmark,
+        table: rule.table,
+    }
+}
+
+/// A rule deleted by the script matches its record whatever priority the
+/// kernel chose for it when none was given.
+fn same_rule(o: &Object, gone: &Object) -> bool {
+    match (o, gone) {
+        (
+            Object::Rule {
+                priority: Some(_), ..
+            },
+            Object::Rule { priority: None, .. },
+        ) => {
+            let mut without = o.clone();
+            if let Object::Rule { priority, .. } = &mut without {
+                *priority = None;
+            }
+            without == *gone
+        }
+        _ => o == gone,
+    }
 }

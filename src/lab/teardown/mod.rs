@@ -301,6 +301,7 @@ fn undo_setting(net: &Netlink, ns: &Ns, o: &Object) -> Result<(), Skip> {
             };
             net.bridge_vlan(ns, &v, *on_bridge, !*added)
         }
+        Object::Rule { .. } => o.rule().and_then(|rule| net.rule_del(ns, &rule)),
         Object::Was {
             index,
             link,

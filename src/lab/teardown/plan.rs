@@ -73,6 +73,7 @@ impl<'a> Plan<'a> {
                 | Object::Neigh { ns, ns_id, .. }
                 | Object::Qdisc { ns, ns_id, .. }
                 | Object::PortVlan { ns, ns_id, .. }
+                | Object::Rule { ns, ns_id, .. }
                 | Object::Was { ns, ns_id, .. } => {
                     if !lab.holds(ns, *ns_id) {
                         plan.settings.push(o);
