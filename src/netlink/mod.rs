@@ -7,6 +7,7 @@ mod addr;
 mod bridge;
 mod bridge_vlan;
 mod conn;
+mod fdb;
 mod kinds;
 mod kstruct;
 mod link;
@@ -24,6 +25,7 @@ mod watch;
 
 pub use bridge::BridgeOptions;
 pub use bridge_vlan::PortVlan;
+pub use fdb::FdbEntry;
 pub use kinds::{Vxlan, macvlan_mode};
 pub use neigh::NeighInfo;
 pub use netem::Netem;

@@ -324,6 +324,60 @@ fn set_mac_carrier_and_stats_match_ip_link() {
     assert!(stats["rx"]["packets"].as_u64().unwrap() >= rx, "{stats}");
 }
 
+/// A bridge's forwarding database as `bridge -j fdb show br` lists it:
+/// its ports' own addresses, the addresses learned from a ping across it,
+/// and its own entries (`self`); a port's `fdb()` is its part of that.
+#[test]
+fn fdb_of_a_bridge_matches_bridge_fdb_show() {
+    let (sb, out, _) = ok_then(
+        r#"
+        let h1 = netns::add("h1");
+        let h2 = netns::add("h2");
+        let br = bridge::add("br0");
+        br.up();
+        let a = link::add_veth("eth0", "p1", #{ netns: h1 });
+        let b = link::add_veth("eth0", "p2", #{ netns: h2 });
+        for l in [a, b] { l.peer.set_master(br); l.peer.up(); l.up(); }
+        a.addr_add("10.0.0.1/24");
+        b.addr_add("10.0.0.2/24");
+        expect(h1.ping("10.0.0.2"), "the ping crosses the bridge");
+        let all = br.fdb();
+        let learned = all.filter(|e| e.state == "learned").map(|e| `${e.mac} ${e.dev}`);
+        expect(learned.contains(`${a.mac} p1`) && learned.contains(`${b.mac} p2`), `both hosts learned: ${all}`);
+        expect(all.filter(|e| e.state == "permanent" && !("self" in e)).len() == 2, `the ports' own: ${all}`);
+        expect_eq(a.peer.fdb().filter(|e| e.dev != "p1"), [], "a port's entries are its own");
+        for e in all.filter(|e| !("self" in e)) { print(`${e.mac} ${e.dev} ${e.state}`); }
+        "#,
+        "bridge -j fdb show br br0 > fdb.json",
+    );
+    let mut ours: Vec<String> = out.lines().map(str::to_string).collect();
+    ours.sort();
+    let mut theirs: Vec<String> = items(&json(&sb.read("fdb.json")))
+        .iter()
+        .filter(|e| {
+            !e["flags"]
+                .as_array()
+                .is_some_and(|f| f.iter().any(|x| x == "self"))
+        })
+        .map(|e| {
+            let state = match e["state"].as_str() {
+                Some("permanent") => "permanent",
+                Some("static") => "static",
+                _ => "learned",
+            };
+            format!(
+                "{} {} {state}",
+                e["mac"].as_str().unwrap(),
+                e["ifname"].as_str().unwrap()
+            )
+        })
+        .collect();
+    theirs.sort();
+    // Read right after netscript's: within the ageing time (300 s) no
+    // learned entry goes away.
+    assert_eq!(ours, theirs, "{out}");
+}
+
 #[test]
 fn set_netns_by_handle_by_name_and_back_to_host_and_handles_follow() {
     let (sb, out, _) = ok_then(

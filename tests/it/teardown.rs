@@ -276,11 +276,11 @@ fn down_stops_programs_left_in_the_labs_namespaces() {
          echo running $(pgrep -xfc 'sleep 602[12]')\n\
          netscript down lab > down.txt 2>&1; echo down=$?\n\
          echo running $(pgrep -xfc 'sleep 602[12]') left $(ip -o link show | wc -l)");
+    let down = sb.read("down.txt");
     assert_eq!(
         run.stdout, "started\nrun\nbuilt=0\nrunning 2\ndown=0\nrunning 0 left 1\n",
-        "{}",
+        "{}\ndown said:\n{down}",
         run.stderr
     );
-    let down = sb.read("down.txt");
     assert_eq!(down.matches("(sleep) (in r1)").count(), 2, "{down}");
 }

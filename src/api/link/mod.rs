@@ -5,6 +5,7 @@
 
 mod addr;
 mod bridge;
+mod fdb;
 mod netem;
 mod place;
 mod props;
@@ -26,6 +27,7 @@ pub(super) fn register(m: &mut Module) {
     m.combine_flatten(exported_module!(addr::link_addr));
     m.combine_flatten(exported_module!(place::link_place));
     m.combine_flatten(exported_module!(bridge::link_bridge));
+    m.combine_flatten(exported_module!(fdb::link_fdb));
     m.combine_flatten(exported_module!(qdisc::link_qdisc));
     m.combine_flatten(exported_module!(netem::link_netem));
 }

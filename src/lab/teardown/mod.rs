@@ -404,6 +404,9 @@ fn stop_process(pid: u32, start: u64) -> bool {
     crate::sys::pidfd::wait_exit(pid, Duration::from_secs(1));
     if running() {
         let _ = kill(target, Signal::SIGKILL);
+        // Until it has exited it still holds its namespace, which would
+        // then look kept alive to the teardown that follows.
+        crate::sys::pidfd::wait_exit(pid, Duration::from_secs(1));
     }
     true
 }
