@@ -95,15 +95,15 @@ pub fn end(net: &Netlink, lab: &Lab, ending: Ending, policy: &Policy) {
         }
         Ending::Failure => {
             let done = lab::teardown(net, &objects);
-            lab.discard();
             report(&format!("rolled back lab \"{}\":", lab.name), &done);
+            settled(lab, &done);
         }
         Ending::Success if policy.rm => {
             let done = lab::teardown(net, &objects);
-            lab.discard();
-            if !done.skipped.is_empty() {
+            if !done.skipped.is_empty() || !done.failed.is_empty() {
                 report(&format!("tore down lab \"{}\":", lab.name), &done);
             }
+            settled(lab, &done);
         }
         Ending::Success => {
             crate::sys::spawn::stop_all();
@@ -111,6 +111,20 @@ pub fn end(net: &Netlink, lab: &Lab, ending: Ending, policy: &Policy) {
         }
     }
     crate::sys::spawn::stop_all();
+}
+
+/// After a rollback or `--rm`: the ledger goes, unless something could not
+/// be removed (then it stays, for `down` to try again).
+fn settled(lab: &Lab, done: &Teardown) {
+    if done.failed.is_empty() {
+        lab.discard();
+    } else {
+        eprintln!(
+            "netscript: lab \"{}\" is not all gone; its ledger is kept: run netscript down {} \
+             once the cause is fixed",
+            lab.name, lab.name
+        );
+    }
 }
 
 fn report(title: &str, done: &Teardown) {

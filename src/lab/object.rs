@@ -308,6 +308,14 @@ impl Object {
         {
             return true;
         }
+        if let (Object::Rule { .. }, Object::Rule { priority: None, .. }) = (self, intent) {
+            // A rule's priority is known once made if none was asked for.
+            let mut asked = self.clone();
+            if let Object::Rule { priority, .. } = &mut asked {
+                *priority = None;
+            }
+            return asked == *intent;
+        }
         match (self, intent) {
             (
                 Object::Link {

@@ -118,15 +118,27 @@ pub fn build(target: &Target, argv: &[String], opts: &Options) -> Result<Command
     // exec; every path was allocated before the fork. A program the lab
     // starts ends with netscript, even one killed by SIGKILL, so none
     // keeps a lab namespace alive after it (a detached spawn opts out).
-    // Until exec the child has netscript's signal handlers, which would
-    // take that SIGTERM as a request to roll back (and the program would
-    // run on): the default action comes back first. The signal is asked
+    // Until exec the child has netscript's signal handlers (those of
+    // interrupt.rs), which would take that SIGTERM, or a Ctrl-C, as a
+    // request to roll back (and the program would run on): the default
+    // actions come back first. (The parent-death signal follows the thread
+    // that forks: programs are started from the main thread.) The signal is asked
     // for after the fork: a netscript that died in between is seen as a
     // new parent, and the program is not started.
     let netscript = std::process::id() as libc::pid_t;
     unsafe {
         cmd.pre_exec(move || {
-            libc::signal(libc::SIGTERM, libc::SIG_DFL);
+            for signal in [
+                libc::SIGINT,
+                libc::SIGTERM,
+                libc::SIGHUP,
+                libc::SIGQUIT,
+                libc::SIGUSR1,
+                libc::SIGUSR2,
+                libc::SIGALRM,
+            ] {
+                libc::signal(signal, libc::SIG_DFL);
+            }
             libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM, 0, 0, 0);
             if libc::getppid() != netscript {
                 return Err(std::io::Error::from_raw_os_error(libc::ESRCH));

@@ -60,7 +60,10 @@ type Collected = std::sync::Arc<std::sync::Mutex<Vec<u8>>>;
 
 fn read_all(pipe: Option<impl Read + Send + 'static>) -> (Collected, std::thread::JoinHandle<()>) {
     let buf = Collected::default();
-    let into = buf.clone();
+    // Only a weak hold: once `collected` has taken the output and let go,
+    // what a background program writes later is read and dropped, not
+    // kept for ever.
+    let into = std::sync::Arc::downgrade(&buf);
     let reader = std::thread::spawn(move || {
         let Some(mut p) = pipe else { return };
         let mut chunk = [0u8; 8192];
@@ -68,7 +71,9 @@ fn read_all(pipe: Option<impl Read + Send + 'static>) -> (Collected, std::thread
             if n == 0 {
                 break;
             }
-            if let Ok(mut b) = into.lock() {
+            if let Some(kept) = into.upgrade()
+                && let Ok(mut b) = kept.lock()
+            {
                 b.extend_from_slice(&chunk[..n]);
             }
         }
@@ -92,7 +97,9 @@ fn collected(
     while !reader.is_finished() && std::time::Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(2));
     }
-    buf.lock().map(|b| b.clone()).unwrap_or_default()
+    let out = buf.lock().map(|b| b.clone()).unwrap_or_default();
+    drop(buf);
+    out
 }
 
 /// Wait for `child`, killing it if `timeout` passes first.

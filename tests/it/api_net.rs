@@ -503,6 +503,27 @@ fn rules_match_ip_rule_and_go_with_the_lab() {
     );
 }
 
+/// A rule given no priority is removed by the priority the kernel gave
+/// it: a host rule with the same selectors, there before, stays.
+#[test]
+fn a_labs_rule_without_priority_goes_and_the_hosts_alike_one_stays() {
+    let sb = Sandbox::new();
+    sb.file(
+        "lab.rhai",
+        "netns::host().rule_add(#{ from: \"10.9.0.0/16\", table: 40 });\n",
+    );
+    let run = sb.sh("ip rule add from 10.9.0.0/16 lookup 40 pref 100\n\
+         netscript lab.rhai || exit 9\n\
+         ip rule show | grep -c 'lookup 40'\n\
+         netscript down lab > /dev/null || exit 8\n\
+         ip rule show | grep 'lookup 40'");
+    assert_eq!(
+        run.stdout, "2\n100:\tfrom 10.9.0.0/16 lookup 40\n",
+        "{}",
+        run.stderr
+    );
+}
+
 #[test]
 fn a_route_added_in_the_host_goes_with_the_lab() {
     let sb = Sandbox::new();

@@ -35,6 +35,7 @@ impl Op<'_> {
             None
         };
         let intent = outside
+            .filter(|(at, called, _)| self.free(at, called))
             .map(|(at, called, other)| Object::veth(at, 0, called, Some(Place::of(other, 0))));
         let made = self.ahead(intent.as_slice(), || {
             self.net.add_veth(ns, name, peer_ns, peer)
@@ -254,7 +255,14 @@ impl Op<'_> {
     /// What making link `name` in `ns` writes ahead, if it would outlive
     /// the lab's namespaces (its index is known once it is made).
     fn link_intent(&self, ns: &Ns, name: &str, kind: LinkKind) -> Option<Object> {
-        self.outlives(ns).then(|| Object::link(ns, 0, name, kind))
+        (self.outlives(ns) && self.free(ns, name)).then(|| Object::link(ns, 0, name, kind))
+    }
+
+    /// Whether no link is called `name` in `ns`. A name that is taken gets
+    /// no intent (the create fails with EEXIST): a run killed before its
+    /// cancel must not leave an intent that names someone else's link.
+    fn free(&self, ns: &Ns, name: &str) -> bool {
+        self.net.link_by_name(ns, name).is_err()
     }
 
     /// A link this run made: traced, and recorded where it is.

@@ -92,11 +92,47 @@ impl Op<'_> {
 impl Op<'_> {
     /// `ip [-6] rule add SELECTORS lookup TABLE [priority P]`; recorded
     /// (written ahead) in a namespace the lab did not make.
+    ///
+    /// A rule given no priority is recorded with the one the kernel chose
+    /// (read back), so that teardown removes that rule and not another with
+    /// the same selectors.
     pub fn rule_add(&self, ns: &Ns, rule: &RuleSpec) -> Result<()> {
-        let record = self.outlives(ns).then(|| rule_record(ns, rule));
-        self.ahead(record.as_slice(), || self.net.rule_add(ns, rule))?;
+        let outlives = self.outlives(ns);
+        let alike = |r: &RuleSpec| {
+            RuleSpec {
+                priority: None,
+                ..r.clone()
+            } == *rule
+        };
+        let before: Vec<Option<u32>> = if outlives && rule.priority.is_none() {
+            self.net
+                .rules(ns)?
+                .iter()
+                .filter(|r| alike(r))
+                .map(|r| r.priority)
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let intent = outlives.then(|| rule_record(ns, rule));
+        self.ahead(intent.as_slice(), || self.net.rule_add(ns, rule))?;
         self.change(|| rule_command("add", ns, rule));
-        self.confirm(record.into_iter().collect())
+        if !outlives {
+            return Ok(());
+        }
+        let mut made = rule.clone();
+        if rule.priority.is_none() {
+            made.priority = self
+                .net
+                .rules(ns)?
+                .iter()
+                .filter(|r| alike(r))
+                .map(|r| r.priority)
+                .find(|p| !before.contains(p))
+                .flatten();
+        }
+        // This record confirms the intent, which had no priority yet.
+        self.confirm(vec![rule_record(ns, &made)])
     }
 
     /// `ip [-6] rule del SELECTORS lookup TABLE [priority P]`.
@@ -151,8 +187,9 @@ fn rule_record(ns: &Ns, rule: &RuleSpec) -> Object {
     }
 }
 
-/// A rule deleted by the script matches its record whatever priority the
-/// kernel chose for it when none was given.
+/// Whether record `o` is of the rule the script deleted: a deletion that
+/// names no priority matches a record of any priority (the kernel deleted
+/// the first such rule).
 fn same_rule(o: &Object, gone: &Object) -> bool {
     match (o, gone) {
         (

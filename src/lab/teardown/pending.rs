@@ -4,7 +4,7 @@
 //! kind it was to have is the lab's; a setting that was made is undone; what
 //! was not made is forgotten.
 
-use super::{Teardown, same_ns, undo_setting};
+use super::{Skip, Teardown, note, same_ns, undo_setting};
 use crate::lab::Object;
 use crate::netlink::Netlink;
 use crate::ns::Ns;
@@ -41,11 +41,17 @@ pub(super) fn settle(net: &Netlink, pending: &[Object], done: &mut Teardown) -> 
                 }
             }
             setting => {
-                if let Some((ns, ns_id)) = setting.setting_ns()
-                    && same_ns(ns, ns_id)
-                    && undo_setting(net, &Ns::named(ns), setting).is_ok()
-                {
-                    done.removed.push(setting.describe());
+                let Some((ns, ns_id)) = setting.setting_ns() else {
+                    continue;
+                };
+                if !same_ns(ns, ns_id) {
+                    continue;
+                }
+                // Not there: never made. Anything else is what any undo
+                // failure is (down then keeps the ledger).
+                match undo_setting(net, &Ns::named(ns), setting) {
+                    Err(Skip::Gone(_)) => {}
+                    result => note(done, setting, result),
                 }
             }
         }
