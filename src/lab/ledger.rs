@@ -64,17 +64,10 @@ pub fn parse(name: &str, text: &str) -> Ledger {
 /// Why a record cannot be acted on with certainty, if it cannot: one that
 /// does not name its namespace's identity could name anything of that name.
 fn unidentified(o: &Object) -> Option<&'static str> {
+    let no_identity = matches!(o, Object::Link { ns_id: None, .. })
+        || o.setting_ns().is_some_and(|(_, id)| id.is_none());
     match o {
-        Object::Link { ns_id: None, .. }
-        | Object::Addr { ns_id: None, .. }
-        | Object::Route { ns_id: None, .. }
-        | Object::Neigh { ns_id: None, .. }
-        | Object::Qdisc { ns_id: None, .. }
-        | Object::PortVlan { ns_id: None, .. }
-        | Object::Rule { ns_id: None, .. }
-        | Object::Was { ns_id: None, .. } => {
-            Some("has no namespace identity (netscript always writes one)")
-        }
+        _ if no_identity => Some("has no namespace identity (netscript always writes one)"),
         Object::Link { peer: Some(p), .. } if p.ns_id.is_none() => {
             Some("names its other end without its namespace identity")
         }

@@ -341,24 +341,7 @@ fn multipath_routes_read_back_with_every_path_and_go_by_any_gateway() {
         run.stderr
     );
     // The oracle says the same paths.
-    for (file, paths) in [
-        ("v4.json", ["10.0.0.2 ea 1", "10.0.1.2 eb 3"]),
-        ("v6.json", ["2001:db8::2 ea 1", "2001:db8:1::2 eb 1"]),
-    ] {
-        let routes = json(&sb.read(file));
-        let hops: Vec<String> = items(&routes[0]["nexthops"])
-            .iter()
-            .map(|h| {
-                format!(
-                    "{} {} {}",
-                    h["gateway"].as_str().unwrap(),
-                    h["dev"].as_str().unwrap(),
-                    h["weight"].as_u64().unwrap_or(1)
-                )
-            })
-            .collect();
-        assert_eq!(hops, paths, "{routes}");
-    }
+    assert_paths(&sb);
 }
 
 /// Multipath routes made by netscript, IPv4 and IPv6, as `ip -j route`
@@ -403,24 +386,7 @@ fn multipath_routes_are_added_with_their_paths_and_weights() {
          ip -j route show 10.123.0.0/16 > host.json; \
          netscript down test > /dev/null; ip -j route show 10.123.0.0/16 > host-after.json",
     );
-    for (file, paths) in [
-        ("v4.json", ["10.0.0.2 ea 1", "10.0.1.2 eb 3"]),
-        ("v6.json", ["2001:db8::2 ea 1", "2001:db8:1::2 eb 1"]),
-    ] {
-        let routes = json(&sb.read(file));
-        let hops: Vec<String> = items(&routes[0]["nexthops"])
-            .iter()
-            .map(|h| {
-                format!(
-                    "{} {} {}",
-                    h["gateway"].as_str().unwrap(),
-                    h["dev"].as_str().unwrap(),
-                    h["weight"].as_u64().unwrap_or(1)
-                )
-            })
-            .collect();
-        assert_eq!(hops, paths, "{routes}");
-    }
+    assert_paths(&sb);
     assert_eq!(
         items(&json(&sb.read("host.json")))[0]["nexthops"]
             .as_array()
@@ -875,4 +841,28 @@ fn a_neighbour_added_in_the_host_goes_with_the_lab() {
         run.stdout
     );
     assert!(!run.stdout.contains("warning"), "{}", run.stdout);
+}
+
+/// The paths of the two multipath routes both multipath tests make, as
+/// `ip -j route` wrote them to v4.json and v6.json.
+#[track_caller]
+fn assert_paths(sb: &Sandbox) {
+    for (file, paths) in [
+        ("v4.json", ["10.0.0.2 ea 1", "10.0.1.2 eb 3"]),
+        ("v6.json", ["2001:db8::2 ea 1", "2001:db8:1::2 eb 1"]),
+    ] {
+        let routes = json(&sb.read(file));
+        let hops: Vec<String> = items(&routes[0]["nexthops"])
+            .iter()
+            .map(|h| {
+                format!(
+                    "{} {} {}",
+                    h["gateway"].as_str().unwrap(),
+                    h["dev"].as_str().unwrap(),
+                    h["weight"].as_u64().unwrap_or(1)
+                )
+            })
+            .collect();
+        assert_eq!(hops, paths, "{routes}");
+    }
 }

@@ -3,11 +3,7 @@
 //! does before it takes its lab (compiling).
 
 use crate::common::Sandbox;
-
-/// Wait (at most 10 s) for "ready" in FILE.
-fn until_ready(file: &str) -> String {
-    format!("for i in $(seq 200); do grep -q ready {file} && break; sleep 0.05; done")
-}
+use crate::faults::until_ready;
 
 #[test]
 fn with_wait_a_second_run_of_a_lab_waits_for_the_first_to_end() {

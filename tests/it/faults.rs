@@ -19,7 +19,7 @@ print("not reached");
 "#;
 
 /// Wait (at most 10 s) for "ready" in FILE.
-fn until_ready(file: &str) -> String {
+pub(crate) fn until_ready(file: &str) -> String {
     format!("for i in $(seq 200); do grep -q ready {file} && break; sleep 0.05; done")
 }
 
