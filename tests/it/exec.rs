@@ -165,6 +165,20 @@ fn shell_on_a_terminal_runs_inside_the_namespace() {
     assert!(screen.contains("in-r1"), "{screen}");
     // Ctrl-C belongs to the shell, not to netscript.
     tmux(&["send-keys", "-t", "t", "C-c"]);
+    // Type only once the shell has answered the interrupt with a fresh
+    // prompt: sh drops a line that arrives while it handles SIGINT.
+    let start = std::time::Instant::now();
+    loop {
+        let screen = tmux(&["capture-pane", "-p", "-t", "t"]);
+        if screen.lines().filter(|l| l.starts_with('#')).count() >= 3 {
+            break;
+        }
+        assert!(
+            start.elapsed().as_secs() < 15,
+            "waiting for a prompt after Ctrl-C:\n{screen}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
     tmux(&["send-keys", "-t", "t", "-l", "exit 3"]);
     tmux(&["send-keys", "-t", "t", "Enter"]);
     wait_for("shell exited with 3");
