@@ -5,6 +5,7 @@
 //! example), parameters and body sit together; it converts its arguments
 //! and calls one operation of `crate::lab::ops` through its session.
 
+mod caught;
 mod convert;
 mod handles;
 mod link;
@@ -67,6 +68,7 @@ pub fn engine(session: Rc<Session>, script_dir: Option<std::path::PathBuf>) -> E
         engine.register_fn("test_panic", || panic!("a deliberate panic for a test"));
     }
     engine.on_print(print_line);
+    caught::complete_on_read(&mut engine);
     engine
 }
 

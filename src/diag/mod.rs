@@ -4,7 +4,7 @@
 mod build;
 pub mod internal;
 mod report;
-mod signature;
+pub mod signature;
 mod span;
 
 pub use build::{Sources, blank_shebang, from_eval, from_parse};

@@ -101,7 +101,7 @@ fn type_fits(given: &str, wanted: &str) -> bool {
 }
 
 /// "link::add_veth (&str | ImmutableString | String, i64)" -> "link::add_veth(string, int)"
-pub(super) fn readable_signature(sig: &str) -> String {
+pub fn readable_signature(sig: &str) -> String {
     sig.replace(" (", "(")
         .replace("&str | ImmutableString | String", "string")
         .replace("ImmutableString", "string")

@@ -18,6 +18,7 @@ mod netns;
 mod qdisc;
 mod request;
 mod route;
+mod route_names;
 mod rule;
 mod socket;
 mod types;
@@ -31,6 +32,7 @@ pub use neigh::NeighInfo;
 pub use netem::Netem;
 pub use qdisc::{Qdisc, Tbf};
 pub use route::{PathSpec, RouteKind, RouteSpec};
+pub use route_names::{proto_name, proto_number, scope_name, scope_number};
 pub use rule::RuleSpec;
 pub use types::{LinkInfo, LinkKind, LinkStats, NextHop, RouteInfo};
 

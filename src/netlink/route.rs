@@ -26,6 +26,8 @@ pub enum RouteKind {
     Unreachable,
     /// Drop them with ICMP "administratively prohibited".
     Prohibit,
+    /// Go on to the next policy rule, as if this table had no route.
+    Throw,
 }
 
 impl RouteKind {
@@ -36,12 +38,13 @@ impl RouteKind {
             "blackhole" => RouteKind::Blackhole,
             "unreachable" => RouteKind::Unreachable,
             "prohibit" => RouteKind::Prohibit,
+            "throw" => RouteKind::Throw,
             other => {
                 return Err(Error::invalid(
                     format!("use {other:?} as a route type"),
                     "not a route type",
                 )
-                .with_help("the types are unicast, blackhole, unreachable, prohibit"));
+                .with_help("the types are unicast, blackhole, unreachable, prohibit, throw"));
             }
         })
     }
@@ -52,6 +55,7 @@ impl RouteKind {
             RouteKind::Blackhole => "blackhole",
             RouteKind::Unreachable => "unreachable",
             RouteKind::Prohibit => "prohibit",
+            RouteKind::Throw => "throw",
         }
     }
 
@@ -61,6 +65,7 @@ impl RouteKind {
             RouteKind::Blackhole => RouteType::BlackHole,
             RouteKind::Unreachable => RouteType::Unreachable,
             RouteKind::Prohibit => RouteType::Prohibit,
+            RouteKind::Throw => RouteType::Throw,
         }
     }
 }
@@ -82,6 +87,12 @@ pub struct RouteSpec {
     /// The paths of a multipath (ECMP) route; then `gateway` and `dev` are
     /// None.
     pub paths: Vec<PathSpec>,
+    /// Who made it (RTPROT_*); None for `boot`, as `ip route add`.
+    pub proto: Option<u8>,
+    /// RT_SCOPE_*; None for link with no gateway, else global, as `ip`.
+    pub scope: Option<u8>,
+    /// The source address for packets that take it (`src`, RTA_PREFSRC).
+    pub src: Option<IpAddr>,
 }
 
 /// One path of a multipath route to add: `nexthop via GW [dev DEV] weight W`.
@@ -129,6 +140,15 @@ impl RouteSpec {
         if let Some(t) = self.table {
             text.push_str(&format!(" table {t}"));
         }
+        if let Some(p) = self.proto {
+            text.push_str(&format!(" proto {}", super::proto_name(p)));
+        }
+        if let Some(s) = self.scope {
+            text.push_str(&format!(" scope {}", super::scope_name(s)));
+        }
+        if let Some(src) = self.src {
+            text.push_str(&format!(" src {src}"));
+        }
         text
     }
 
@@ -160,6 +180,9 @@ impl RouteSpec {
             metric,
             table,
             paths: Vec::new(),
+            proto: None,
+            scope: None,
+            src: None,
         })
     }
 }
@@ -181,6 +204,14 @@ impl Netlink {
                 (libc::EEXIST, _) => Error {
                     reason: "a route to this destination with this metric already exists".into(),
                     help: Some("give it another metric, or delete the other first".into()),
+                    ..e
+                },
+                (libc::EINVAL, _) if route.src.is_some() => Error {
+                    reason: format!(
+                        "the source {} is not an address of this namespace",
+                        route.src.unwrap_or(IpAddr::from([0, 0, 0, 0]))
+                    ),
+                    help: Some("add it to one of its links first".into()),
                     ..e
                 },
                 (libc::ENETUNREACH, Some(gw)) => Error {
@@ -250,6 +281,7 @@ fn parse_route(msg: M, want_table: u32) -> Option<RouteInfo> {
         RouteType::BlackHole => RouteKind::Blackhole,
         RouteType::Unreachable => RouteKind::Unreachable,
         RouteType::Prohibit => RouteKind::Prohibit,
+        RouteType::Throw => RouteKind::Throw,
         _ => return None,
     };
     if m.header.flags.contains(RouteFlags::Cloned) {
@@ -263,6 +295,9 @@ fn parse_route(msg: M, want_table: u32) -> Option<RouteInfo> {
         kind: kind.name().into(),
         metric: None,
         nexthops: Vec::new(),
+        proto: m.header.protocol.into(),
+        scope: m.header.scope.into(),
+        src: None,
     };
     for attr in m.attributes {
         match attr {
@@ -273,6 +308,7 @@ fn parse_route(msg: M, want_table: u32) -> Option<RouteInfo> {
             RouteAttribute::Gateway(a) => info.gateway = ip_of(a),
             RouteAttribute::Oif(i) => info.dev = Some(i),
             RouteAttribute::Priority(p) => info.metric = Some(p),
+            RouteAttribute::PrefSource(a) => info.src = ip_of(a),
             RouteAttribute::MultiPath(hops) => {
                 info.nexthops = hops.into_iter().map(next_hop).collect();
             }
@@ -321,11 +357,12 @@ fn route_message(route: &RouteSpec) -> RouteMessage {
             msg.attributes.push(RouteAttribute::Table(t));
         }
     }
-    msg.header.protocol = RouteProtocol::Boot;
-    msg.header.scope = if route.kind == RouteKind::Unicast && route.gateway.is_none() {
-        RouteScope::Link
-    } else {
-        RouteScope::Universe
+    msg.header.protocol = route.proto.map_or(RouteProtocol::Boot, RouteProtocol::from);
+    let direct = route.kind == RouteKind::Unicast && route.gateway.is_none();
+    msg.header.scope = match route.scope {
+        Some(s) => RouteScope::from(s),
+        None if direct && route.paths.is_empty() => RouteScope::Link,
+        None => RouteScope::Universe,
     };
     msg.header.kind = route.kind.netlink();
     if let Some((ip, len)) = route.dst {
@@ -342,6 +379,10 @@ fn route_message(route: &RouteSpec) -> RouteMessage {
     }
     if let Some(metric) = route.metric {
         msg.attributes.push(RouteAttribute::Priority(metric));
+    }
+    if let Some(src) = route.src {
+        msg.attributes
+            .push(RouteAttribute::PrefSource(RouteAddress::from(src)));
     }
     if !route.paths.is_empty() {
         let hops = route
@@ -360,7 +401,6 @@ fn route_message(route: &RouteSpec) -> RouteMessage {
             })
             .collect();
         msg.attributes.push(RouteAttribute::MultiPath(hops));
-        msg.header.scope = RouteScope::Universe;
     }
     msg
 }

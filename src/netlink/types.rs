@@ -105,6 +105,12 @@ pub struct RouteInfo {
     /// The paths of a multipath (ECMP) route; empty for a single path
     /// (then `gateway` and `dev` say it).
     pub nexthops: Vec<NextHop>,
+    /// Who made it (RTPROT_*: 2 kernel, 3 boot, 4 static, ...).
+    pub proto: u8,
+    /// RT_SCOPE_* (0 global, 253 link, 254 host).
+    pub scope: u8,
+    /// The preferred source address (RTA_PREFSRC).
+    pub src: Option<IpAddr>,
 }
 
 /// One path of a multipath route, as `ip route` lists it after `nexthop`.

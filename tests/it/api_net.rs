@@ -53,7 +53,7 @@ fn routes_match_ip_route_for_ipv4_and_ipv6() {
         let rs = r1.routes();
         expect_eq(type_of(rs), "array", "routes() is an array");
         expect_eq(rs[0], #{ dst: "default", gateway: "10.1.0.254", dev: "eth0" }, "IPv4 default first");
-        expect(rs.contains(#{ dst: "10.1.0.0/24", gateway: (), dev: "eth0" }), `connected route: ${rs}`);
+        expect(rs.contains(#{ dst: "10.1.0.0/24", gateway: (), dev: "eth0", proto: "kernel", scope: "link", src: "10.1.0.1" }), `connected route: ${rs}`);
         expect(rs.contains(#{ dst: "default", gateway: "2001:db8:1::fe", dev: "eth0" }), `IPv6 default: ${rs}`);
         expect_eq(fails(|| r1.route_add("default", "10.1.0.253")).kind, "exists", "a second default");
         expect_eq(fails(|| r1.route_add("bogus", "10.1.0.254")).kind, "invalid", "a bad destination");
@@ -253,7 +253,7 @@ fn routes_with_metrics_and_routes_that_drop() {
         expect(rs.contains(#{ dst: "10.66.0.0/16", gateway: (), dev: (), type: "blackhole" }), `blackhole: ${rs}`);
         expect(rs.contains(#{ dst: "10.67.0.0/16", gateway: (), dev: (), type: "unreachable", metric: 7 }), `unreachable: ${rs}`);
         expect(rs.contains(#{ dst: "2001:db8:66::/48", gateway: (), dev: "lo", type: "blackhole" }), `IPv6 blackhole: ${rs}`);
-        expect(rs.contains(#{ dst: "10.77.0.0/16", gateway: (), dev: "eth0" }), `a connected route: ${rs}`);
+        expect(rs.contains(#{ dst: "10.77.0.0/16", gateway: (), dev: "eth0", scope: "link" }), `a connected route: ${rs}`);
         expect(!r1.ping("10.66.0.1", #{ timeout: 0.3 }), "a blackhole drops");
         expect(!r1.ping("10.67.0.1", #{ timeout: 0.3 }), "unreachable drops");
         expect(!r1.ping("10.68.0.1", #{ timeout: 0.3 }), "prohibit refuses");
@@ -297,6 +297,76 @@ fn routes_with_metrics_and_routes_that_drop() {
             "unreachable 10.67.0.0/16 - 7",
         ]
     );
+}
+
+/// Who made a route, how far it reaches and its source address, both ways:
+/// routes `ip` adds read back by netscript, routes netscript adds read by
+/// `ip -j route`, and the two agree on every route of both tables.
+#[test]
+fn route_protocols_scopes_and_sources_agree_with_ip_route() {
+    let sb = Sandbox::new();
+    sb.file(
+        "test.rhai",
+        &with_prelude(
+            r#"
+        let r1 = netns::get("r1");
+        r1.route_add("10.5.0.0/16", #{ via: "10.0.0.2", proto: "bgp", src: "10.0.0.1" });
+        r1.route_add("10.6.0.0/16", #{ dev: "ea", scope: "link", proto: 200 });
+        r1.route_add("10.8.0.0/16", #{ type: "throw", table: 100 });
+        r1.route_add("2001:db8:5::/48", #{ via: "2001:db8::2", proto: "static", src: "2001:db8::1" });
+        expect_eq(fails(|| r1.route_add("10.9.0.0/16", #{ via: "10.0.0.2", src: "10.0.0.77" })).kind, "invalid", "a source the namespace lacks");
+        for r in r1.routes() + r1.routes(#{ table: 100 }) {
+            print(`${r.dst} ${r.type ?? "unicast"} ${r.proto ?? "boot"} ${r.scope ?? "global"} ${r.src ?? "-"}`);
+        }
+        "#,
+        ),
+    );
+    let run = sb.sh(
+        "ip netns add r1; ip -n r1 link add name ea type veth peer name pa; ip -n r1 link set ea up; ip -n r1 link set pa up\n\
+         ip -n r1 addr add 10.0.0.1/24 dev ea; ip -n r1 addr add 2001:db8::1/64 dev ea nodad\n\
+         ip -n r1 route add 10.7.0.0/16 via 10.0.0.3 proto ospf src 10.0.0.1\n\
+         ip -n r1 route add 10.7.7.7/32 dev ea proto zebra scope host\n\
+         ip -n r1 route add throw 10.9.0.0/16 table 100 proto static\n\
+         netscript test.rhai > ours.txt || exit 9\n\
+         ip -n r1 -j route show; ip -n r1 -6 -j route show; ip -n r1 -j route show table 100",
+    );
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    let ours = std::fs::read_to_string(sb.path().join("ours.txt")).unwrap();
+    let mut ours: Vec<&str> = ours.lines().collect();
+    let mut theirs: Vec<String> = run
+        .stdout
+        .lines()
+        .flat_map(|l| items(&json(l)).clone())
+        .map(|r| {
+            let dst = r["dst"].as_str().unwrap();
+            let dst = match dst.contains('/') || dst == "default" {
+                true => dst.to_string(),
+                false => format!("{dst}/32"),
+            };
+            let word = |key: &str, none: &str| r[key].as_str().unwrap_or(none).to_string();
+            format!(
+                "{dst} {} {} {} {}",
+                word("type", "unicast"),
+                word("protocol", "boot"),
+                word("scope", "global"),
+                word("prefsrc", "-")
+            )
+        })
+        .collect();
+    ours.sort();
+    theirs.sort();
+    assert_eq!(ours, theirs);
+    for expected in [
+        "10.5.0.0/16 unicast bgp global 10.0.0.1",
+        "10.6.0.0/16 unicast 200 link -",
+        "10.7.0.0/16 unicast ospf global 10.0.0.1",
+        "10.7.7.7/32 unicast zebra host -",
+        "10.8.0.0/16 throw boot global -",
+        "10.9.0.0/16 throw static global -",
+        "2001:db8:5::/48 unicast static global 2001:db8::1",
+    ] {
+        assert!(ours.contains(&expected), "{expected} in {ours:?}");
+    }
 }
 
 /// Multipath (ECMP) routes as routing daemons install them, IPv4 and

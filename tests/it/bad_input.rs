@@ -202,6 +202,26 @@ const CASES: &[(&str, &str, &str)] = &[
         r#"dev: "nope""#,
     ),
     (
+        r#"a.route_add("10.1.0.0/16", #{ dev: "v1", proto: "sideways" });"#,
+        "invalid",
+        r#"proto: "sideways""#,
+    ),
+    (
+        r#"a.route_add("10.1.0.0/16", #{ dev: "v1", scope: 256 });"#,
+        "invalid",
+        "scope: 256",
+    ),
+    (
+        r#"a.route_add("10.1.0.0/16", #{ dev: "v1", src: "2001:db8::1" });"#,
+        "invalid",
+        r#"src: "2001:db8::1""#,
+    ),
+    (
+        r#"a.route_add("10.1.0.0/16", #{ dev: "v1", src: "10.0.0/8" });"#,
+        "invalid",
+        r#"src: "10.0.0/8""#,
+    ),
+    (
         r#"a.neigh_add("10.0.0.9", "zz:zz:zz:zz:zz:zz", "v1");"#,
         "invalid",
         r#""zz:zz:zz:zz:zz:zz""#,

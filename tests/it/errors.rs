@@ -303,6 +303,46 @@ fn caught_errors_are_maps_and_leave_the_script_running() {
 }
 
 #[test]
+fn the_engines_own_errors_are_caught_in_the_same_shape() {
+    let sb = Sandbox::new();
+    let run = sb.script(
+        r#"
+        let seen = [];
+        try { no_such_function(1); } catch (e) { seen.push(e); }
+        try { let a = [1]; a[5] } catch (e) { seen.push(e); }
+        fn typo() { try { 1 + "a" * 2 } catch (err) { return err } }
+        seen.push(typo());
+        try { netns::get("nope") } catch (e) { seen.push(e); }
+        for e in seen {
+            print(`${e.kind} | ${e.message} | ${e.errno} | ${e.help == ()}`);
+        }
+        print(seen[0].error);
+        // What a script throws itself stays its own.
+        try { throw "mine" } catch (e) { print(e); }
+        try { throw #{ error: "Error of mine", message: "m" } } catch (e) { print(e.kind == ()); }
+        "#,
+    );
+    run.success();
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(
+        lines[0],
+        "script | no function matches the call no_such_function(int) |  | true"
+    );
+    assert!(
+        lines[1].starts_with("script | Array index 5 out of bounds"),
+        "{}",
+        lines[1]
+    );
+    assert!(
+        lines[2] == "script | no function matches the call *(string, int) |  | true",
+        "{}",
+        lines[2]
+    );
+    assert!(lines[3].starts_with("not_found | "), "{}", lines[3]);
+    assert_eq!(lines[4..], ["ErrorFunctionNotFound", "mine", "true"]);
+}
+
+#[test]
 fn a_failed_call_leaves_nothing_half_built() {
     // The veth is refused (its peer name is taken) and no end of it remains.
     let sb = Sandbox::new();

@@ -9,6 +9,7 @@ use crate::api::Netns;
 use crate::api::convert::{RhaiResultOf, check_options, link_in, option};
 use crate::api::session::{self, op};
 use crate::error::{Error, Result};
+use crate::lab::ops::RouteArgs;
 use crate::netlink::{Netlink, PathSpec, RouteKind, RouteSpec};
 use crate::ns::Ns;
 
@@ -22,12 +23,17 @@ pub mod netns_routes {
     /// name, for a directly connected route), `metric` (lower wins among routes
     /// to one destination), `type`: "unicast" (the default), or "blackhole",
     /// "unreachable", "prohibit" to drop the packets (silently, or with an ICMP
-    /// error), and `table` (another routing table than main, such as a VRF's).
-    /// `nexthops` makes a multipath (ECMP) route, as routing daemons do: an
-    /// array of paths `#{ via, dev, weight }` (a gateway or a link or both;
-    /// weight 1 to 256, default 1), instead of `via` and `dev`.
+    /// error), "throw" to go on to the next policy rule, and `table` (another
+    /// routing table than main, such as a VRF's). `nexthops` makes a multipath
+    /// (ECMP) route, as routing daemons do: an array of paths `#{ via, dev,
+    /// weight }` (a gateway or a link or both; weight 1 to 256, default 1),
+    /// instead of `via` and `dev`. `proto` says who made it ("static", "bgp",
+    /// "ospf", ... or 1 to 255; default "boot", as `ip`), `scope` how far it
+    /// reaches ("global", "link", "host"; default link for a route out of a
+    /// link with no gateway, else global), `src` the source address for
+    /// packets that take it (one of the namespace's own).
     ///
-    /// `ip -n NS route add [TYPE] DESTINATION [via GATEWAY] [dev DEV] [metric N] [table T]`
+    /// `ip -n NS route add [TYPE] DESTINATION [via GATEWAY] [dev DEV] [metric N] [table T] [proto P] [scope S] [src ADDR]`
     /// (`... nexthop via GW [dev DEV] weight W ...` for `nexthops`)
     ///
     /// ```rhai
@@ -40,6 +46,8 @@ pub mod netns_routes {
     /// r1.route_add("10.2.0.0/16", #{ via: "10.0.0.3", metric: 200 });
     /// r1.route_add("10.66.0.0/16", #{ type: "blackhole" });
     /// r1.route_add("10.77.0.0/16", #{ dev: l });
+    /// r1.route_add("10.88.0.0/16", #{ via: "10.0.0.2", proto: "bgp", src: "10.0.0.1" });
+    /// print(r1.routes().filter(|r| r.dst == "10.88.0.0/16")[0].proto);   // bgp
     /// print(r1.routes().filter(|r| r.dst == "10.66.0.0/16"));   // [#{"dev": (), "dst": "10.66.0.0/16", "gateway": (), "type": "blackhole"}]
     /// r1.route_add("10.8.0.0/16", #{ nexthops: [#{ via: "10.0.0.2" }, #{ via: "10.0.0.3", weight: 3 }] });
     /// print(r1.routes().filter(|r| r.dst == "10.8.0.0/16")[0].nexthops.map(|h| h.weight));   // [1, 3]
@@ -108,6 +116,9 @@ pub mod netns_routes {
     /// or a prefix, `gateway` and `dev` are strings or `()`. A route that drops
     /// packets also has `type` ("blackhole", "unreachable", "prohibit"), and one
     /// whose metric is not the default (0 for IPv4, 1024 for IPv6) has `metric`.
+    /// As `ip route` shows them, `proto` is there unless it is "boot" (what
+    /// `route_add` makes; connected routes are "kernel"), `scope` unless it is
+    /// "global", and `src` when the route has a preferred source.
     /// A multipath (ECMP) route, as routing daemons install them, has
     /// `nexthops`, one `#{ gateway, dev, weight }` per path (and `gateway` and
     /// `dev` `()`); `route_del(dst, gateway)` with any of its gateways removes it.
@@ -122,7 +133,8 @@ pub mod netns_routes {
     /// r1.route_add("default", "10.1.0.254");
     /// r1.route_add("10.99.0.0/16", #{ type: "unreachable", table: 10 });
     /// let v4 = r1.routes().filter(|r| !r.dst.contains(":"));
-    /// print(v4);   // [#{"dev": "eth0", "dst": "default", "gateway": "10.1.0.254"}, #{"dev": "eth0", "dst": "10.1.0.0/24", "gateway": ()}]
+    /// print(v4[0]);   // #{"dev": "eth0", "dst": "default", "gateway": "10.1.0.254"}
+    /// print(v4[1]);   // #{"dev": "eth0", "dst": "10.1.0.0/24", "gateway": (), "proto": "kernel", "scope": "link", "src": "10.1.0.1"}
     /// print(r1.routes(#{ table: 10 }));   // [#{"dev": (), "dst": "10.99.0.0/16", "gateway": (), "type": "unreachable"}]
     /// ```
     #[rhai_fn(global, name = "routes", pure, volatile, return_raw)]
@@ -178,6 +190,17 @@ pub mod netns_routes {
                 if let Some(metric) = r.metric.filter(|m| *m != default_metric) {
                     map.insert("metric".into(), (metric as i64).into());
                 }
+                // As `ip route` shows them: a protocol but boot, a scope
+                // but global.
+                if r.proto != 3 {
+                    map.insert("proto".into(), crate::netlink::proto_name(r.proto).into());
+                }
+                if r.scope != 0 {
+                    map.insert("scope".into(), crate::netlink::scope_name(r.scope).into());
+                }
+                if let Some(src) = r.src {
+                    map.insert("src".into(), src.to_string().into());
+                }
                 Dynamic::from_map(map)
             })
             .collect())
@@ -231,32 +254,28 @@ fn table_option(opts: &Map) -> Result<Option<u32>> {
     .map(Option::flatten)
 }
 
-/// A route from a destination and `#{ via, dev, type, metric, table }`,
-/// with the name of the link it names.
+/// A route from a destination and its options, with the name of its link.
 fn spec(
     net: &Netlink,
     ns: &Ns,
     destination: &str,
     opts: &Map,
 ) -> Result<(RouteSpec, Option<String>)> {
-    check_options(
-        "route",
-        opts,
-        &["via", "dev", "type", "metric", "table", "nexthops"],
-    )?;
-    let table = table_option(opts)?;
-    let kind = match opts.get("type") {
-        Some(t) => RouteKind::parse(&t.to_string()).map_err(|e| e.at_option("type"))?,
-        None => RouteKind::Unicast,
-    };
-    let via = opts
-        .get("via")
-        .map(|v| gateway(&v.to_string()))
-        .transpose()?;
-    let dev = opts.get("dev").map(|d| link_in(net, ns, d)).transpose()?;
-    let metric = match opts.get("metric") {
-        None => None,
-        Some(m) => Some(
+    const KEYS: &[&str] = &[
+        "via", "dev", "type", "metric", "table", "nexthops", "proto", "scope", "src",
+    ];
+    check_options("route", opts, KEYS)?;
+    let text =
+        |key: &str, parse: fn(&str) -> Result<u8>| option(opts, key, |v| parse(&v.to_string()));
+    let args = RouteArgs {
+        // Not at the option: the plain form's gateway is an argument.
+        via: opts
+            .get("via")
+            .map(|v| gateway(&v.to_string()))
+            .transpose()?,
+        dev: option(opts, "dev", |d| link_in(net, ns, d))?.map(|d| (d.index, d.name)),
+        kind: option(opts, "type", |t| RouteKind::parse(&t.to_string()))?,
+        metric: option(opts, "metric", |m| {
             m.as_int()
                 .ok()
                 .and_then(|m| u32::try_from(m).ok())
@@ -265,75 +284,35 @@ fn spec(
                         format!("use {m} as a route metric"),
                         "a metric is an integer from 0 to 4294967295",
                     )
-                    .at_option("metric")
-                })?,
-        ),
+                })
+        })?,
+        table: table_option(opts)?,
+        paths: option(opts, "nexthops", |hops| paths(net, ns, destination, hops))?
+            .unwrap_or_default(),
+        proto: text("proto", crate::netlink::proto_number)?,
+        scope: text("scope", crate::netlink::scope_number)?,
+        src: option(opts, "src", |v| source(&v.to_string()))?,
     };
-    let action = format!("route {destination}");
-    if kind != RouteKind::Unicast && (via.is_some() || dev.is_some()) {
-        return Err(Error::invalid(
-            action,
-            format!(
-                "a {} route drops packets: it takes no `via` or `dev`",
-                kind.name()
-            ),
-        ));
-    }
-    if kind == RouteKind::Unicast
-        && via.is_none()
-        && dev.is_none()
-        && !opts.contains_key("nexthops")
-    {
-        return Err(
-            Error::invalid(action, "a route needs `via` (a gateway) or `dev` (a link)")
-                .with_help("or give #{ type: \"blackhole\" } to drop the packets"),
-        );
-    }
-    let paths = match opts.get("nexthops") {
-        Some(hops) => paths(net, ns, &action, hops)?,
-        None => Vec::new(),
-    };
-    if !paths.is_empty() && (via.is_some() || dev.is_some() || kind != RouteKind::Unicast) {
-        return Err(Error::invalid(
-            action,
-            "a route with `nexthops` has its gateways and links in them",
+    args.spec(destination)
+}
+
+fn source(text: &str) -> Result<IpAddr> {
+    text.parse().map_err(|_| {
+        Error::invalid(
+            format!("use {text:?} as a route's source"),
+            "not an IPv4 or IPv6 address",
         )
-        .with_help("drop `via`, `dev` and `type`, or give one path without `nexthops`")
-        .at_option("nexthops"));
-    }
-    // The family of a multipath route is its paths'.
-    let via_or_path = via.or_else(|| paths.iter().find_map(|p| p.gateway));
-    let dst = match via_or_path {
-        Some(gw) => crate::cidr::parse_destination(destination, gw)?,
-        None if destination == "default" => None,
-        None => {
-            let (ip, len) = crate::cidr::parse(destination)?;
-            crate::cidr::parse_destination(destination, ip)?.or(Some((ip, len)))
-        }
-    };
-    let v6 = match (dst, via_or_path) {
-        (Some((ip, _)), _) => ip.is_ipv6(),
-        (None, Some(gw)) => gw.is_ipv6(),
-        (None, None) => false,
-    };
-    let route = RouteSpec {
-        dst,
-        v6,
-        gateway: via,
-        dev: dev.as_ref().map(|d| d.index),
-        kind,
-        metric,
-        table,
-        paths,
-    };
-    Ok((route, dev.map(|d| d.name)))
+        .with_help(
+            "the source is an address of this namespace, like 10.0.0.1, without a prefix length",
+        )
+    })
 }
 
 /// The paths of a multipath route: an array of `#{ via, dev, weight }`,
 /// each with a gateway or a link (or both), all of one address family.
-fn paths(net: &Netlink, ns: &Ns, action: &str, hops: &Dynamic) -> Result<Vec<PathSpec>> {
+fn paths(net: &Netlink, ns: &Ns, destination: &str, hops: &Dynamic) -> Result<Vec<PathSpec>> {
     let bad = |why: &str| {
-        Error::invalid(action, why)
+        Error::invalid(format!("route {destination}"), why)
             .with_help("write them like #{ nexthops: [#{ via: \"10.0.0.2\" }, #{ via: \"10.0.1.2\", weight: 2 }] }")
             .at_option("nexthops")
     };
@@ -348,13 +327,11 @@ fn paths(net: &Netlink, ns: &Ns, action: &str, hops: &Dynamic) -> Result<Vec<Pat
         let hop = hop
             .read_lock::<Map>()
             .ok_or_else(|| bad("each path is a map like #{ via, dev, weight }"))?;
-        check_options("route path", &hop, &["via", "dev", "weight"])
-            .map_err(|e| e.at_option("nexthops"))?;
+        check_options("route path", &hop, &["via", "dev", "weight"])?;
         let gateway = hop
             .get("via")
             .map(|v| gateway(&v.to_string()))
-            .transpose()
-            .map_err(|e| e.at_option("nexthops"))?;
+            .transpose()?;
         let dev = hop
             .get("dev")
             .map(|d| link_in(net, ns, d))
@@ -377,13 +354,6 @@ fn paths(net: &Netlink, ns: &Ns, action: &str, hops: &Dynamic) -> Result<Vec<Pat
             dev,
             weight,
         });
-    }
-    let families: Vec<bool> = out
-        .iter()
-        .filter_map(|p| p.gateway.map(|g| g.is_ipv6()))
-        .collect();
-    if families.windows(2).any(|w| w[0] != w[1]) {
-        return Err(bad("the gateways of one route are all IPv4 or all IPv6"));
     }
     Ok(out)
 }

@@ -12,12 +12,14 @@ mod program;
 mod qdisc;
 mod record;
 mod route;
+mod route_spec;
 
 pub use bridge_vlan::BridgePort;
 pub use create::VlanSpec;
 pub use netns::{Echoes, ping_target};
 pub use qdisc::RootQdisc;
 pub use record::ip_n;
+pub use route_spec::RouteArgs;
 
 // For the operations in the files beside this one.
 pub(super) use netns::host_settings_may_change;
