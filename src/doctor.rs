@@ -41,8 +41,10 @@ fn probe_optional(net: &crate::netlink::Netlink, ns: &crate::ns::Ns) -> Vec<Opti
         id: 42,
         local: None,
         remote: None,
+        group: None,
         dev: None,
         port: 4789,
+        tune: Default::default(),
     };
     let filtering = BridgeOptions {
         vlan_filtering: Some(true),

@@ -137,6 +137,10 @@ pub enum Before {
     Master(Option<u32>),
     /// Its hardware address, as "aa:bb:cc:dd:ee:ff".
     Mac(String),
+    /// Its description ("" for none).
+    Alias(String),
+    /// Its transmit queue length.
+    Txqlen(u32),
 }
 
 impl Object {
@@ -231,6 +235,8 @@ impl Object {
                     Before::Master(Some(b)) => format!("bridge of {link}: #{b}"),
                     Before::Master(None) => format!("bridge of {link}: none"),
                     Before::Mac(mac) => format!("MAC address of {link}: {mac}"),
+                    Before::Alias(alias) => format!("alias of {link}: {alias:?}"),
+                    Before::Txqlen(len) => format!("txqueuelen of {link}: {len}"),
                 };
                 format!("{was} as before (in {ns})")
             }

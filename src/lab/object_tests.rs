@@ -113,6 +113,20 @@ fn round_trips_through_json() {
             link: "eth0".into(),
             before: Before::Mac("02:00:00:00:00:01".into()),
         },
+        Object::Was {
+            ns: "host".into(),
+            ns_id: Some((4, 1)),
+            index: 2,
+            link: "eth0".into(),
+            before: Before::Alias("uplink; \"x\"".into()),
+        },
+        Object::Was {
+            ns: "host".into(),
+            ns_id: None,
+            index: 2,
+            link: "eth0".into(),
+            before: Before::Txqlen(1000),
+        },
         Object::Process {
             pid: 42,
             start: 123456,

@@ -102,7 +102,7 @@ impl Netlink {
             Some(IpAddr::V6(a)) => b = b.local6(a),
             None => {}
         }
-        match vx.remote {
+        match vx.far() {
             Some(IpAddr::V4(a)) if a.is_multicast() => b = b.group(a),
             Some(IpAddr::V6(a)) if a.is_multicast() => b = b.group6(a),
             Some(IpAddr::V4(a)) => b = b.remote(a),
@@ -111,6 +111,28 @@ impl Netlink {
         }
         if let Some(dev) = vx.dev {
             b = b.dev(dev);
+        }
+        let t = &vx.tune;
+        if let Some(on) = t.learning {
+            b = b.learning(on);
+        }
+        if let Some(ttl) = t.ttl {
+            b = b.ttl(ttl);
+        }
+        if let Some(tos) = t.tos {
+            b = b.tos(tos);
+        }
+        if let Some((lo, hi)) = t.srcport {
+            b = b.port_range(lo, hi);
+        }
+        if let Some(on) = t.udpcsum {
+            b = b.udp_csum(on);
+        }
+        if let Some(s) = t.ageing {
+            b = b.ageing(s);
+        }
+        if let Some(on) = t.proxy {
+            b = b.proxy(on);
         }
         self.create_in(underlay, target, b.build(), &action, name)
     }
@@ -141,10 +163,95 @@ pub struct Vxlan {
     pub id: u32,
     /// This end's underlay address.
     pub local: Option<IpAddr>,
-    /// The other end (unicast), or a multicast group.
+    /// The other end (a multicast address is taken as the group).
     pub remote: Option<IpAddr>,
+    /// The multicast group the ends share.
+    pub group: Option<IpAddr>,
     /// The underlay device's index, in the underlay namespace.
     pub dev: Option<u32>,
     /// The UDP destination port.
     pub port: u16,
+    /// The settings left to the kernel's defaults when None.
+    pub tune: VxlanTune,
+}
+
+/// A VXLAN end's settings past its addresses, as `ip link add ... type
+/// vxlan` names them.
+#[derive(Debug, Clone, Default)]
+pub struct VxlanTune {
+    /// Learn remote MACs from traffic (the kernel's default: on).
+    pub learning: Option<bool>,
+    pub ttl: Option<u8>,
+    pub tos: Option<u8>,
+    /// The UDP source ports, low and high.
+    pub srcport: Option<(u16, u16)>,
+    pub udpcsum: Option<bool>,
+    /// Seconds a learned entry is kept.
+    pub ageing: Option<u32>,
+    /// Answer ARP and NDP from the forwarding database.
+    pub proxy: Option<bool>,
+}
+
+impl Vxlan {
+    /// The group or the other end, as IFLA_VXLAN_GROUP carries either.
+    pub fn far(&self) -> Option<IpAddr> {
+        self.group.or(self.remote)
+    }
+
+    /// Refuse what the kernel would, with reasons: both ends' families
+    /// differ, a group that is not multicast, or without a link to join it.
+    pub fn check(&self, action: &str) -> Result<()> {
+        let bad = |why: String| Error::invalid(action, why);
+        if self.remote.is_some() && self.group.is_some() {
+            let why = "give `remote` (one other end) or `group` (multicast), not both";
+            return Err(bad(why.into()).at_option("group"));
+        }
+        if let Some(g) = self.group.filter(|g| !g.is_multicast()) {
+            let help = "a group is in 224.0.0.0/4 or ff00::/8; for one other end use `remote`";
+            let e = bad(format!("{g} is not a multicast address")).with_help(help);
+            return Err(e.at_option("group"));
+        }
+        if let Some(g) = self
+            .far()
+            .filter(|g| g.is_multicast() && self.dev.is_none())
+        {
+            let help = "give `dev`, like #{ group: \"239.1.1.1\", dev: link::get(\"eth0\") }";
+            let why = format!("a multicast group ({g}) needs the underlay link that joins it");
+            return Err(bad(why).with_help(help));
+        }
+        if let (Some(l), Some(r)) = (self.local, self.far())
+            && l.is_ipv4() != r.is_ipv4()
+        {
+            let why = format!("`local` {l} and `remote` {r} are not of one family");
+            return Err(bad(why).with_help("use two IPv4 or two IPv6 addresses"));
+        }
+        Ok(())
+    }
+}
+
+impl VxlanTune {
+    /// The `ip link add` words for them: " nolearning ttl 8 ...".
+    pub fn words(&self) -> String {
+        let flag = |on: Option<bool>, name: &str| match on {
+            Some(true) => format!(" {name}"),
+            Some(false) => format!(" no{name}"),
+            None => String::new(),
+        };
+        let mut text = flag(self.learning, "learning");
+        if let Some(t) = self.ttl {
+            text.push_str(&format!(" ttl {t}"));
+        }
+        if let Some(t) = self.tos {
+            // `ip` reads a TOS as hexadecimal.
+            text.push_str(&format!(" tos 0x{t:02x}"));
+        }
+        if let Some((lo, hi)) = self.srcport {
+            text.push_str(&format!(" srcport {lo} {hi}"));
+        }
+        text.push_str(&flag(self.udpcsum, "udpcsum"));
+        if let Some(s) = self.ageing {
+            text.push_str(&format!(" ageing {s}"));
+        }
+        text + flag(self.proxy, "proxy").as_str()
+    }
 }

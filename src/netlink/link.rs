@@ -213,6 +213,18 @@ impl Netlink {
         )
     }
 
+    /// `ip link set dev X alias TEXT` ("" removes it).
+    pub fn set_alias(&self, ns: &Ns, index: u32, alias: &str) -> Result<()> {
+        let msg = LinkUnspec::new_with_index(index).alias(alias).build();
+        self.set_link(ns, index, msg, "set the alias of {}")
+    }
+
+    /// `ip link set dev X txqueuelen N`
+    pub fn set_txqlen(&self, ns: &Ns, index: u32, len: u32) -> Result<()> {
+        let msg = LinkUnspec::new_with_index(index).txqueuelen(len).build();
+        self.set_link(ns, index, msg, &format!("set txqueuelen {len} on {{}}"))
+    }
+
     /// `ip link set dev X mtu N`
     pub fn set_mtu(&self, ns: &Ns, index: u32, mtu: u32) -> Result<()> {
         let msg = LinkUnspec::new_with_index(index).mtu(mtu).build();

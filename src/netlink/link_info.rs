@@ -178,11 +178,15 @@ pub(super) fn parse_link(msg: M) -> Option<LinkInfo> {
         link: None,
         link_netnsid: None,
         stats: LinkStats::default(),
+        alias: String::new(),
+        txqlen: 0,
     };
     for attr in msg.attributes {
         match attr {
             LinkAttribute::IfName(n) => info.name = n,
             LinkAttribute::Mtu(m) => info.mtu = m,
+            LinkAttribute::IfAlias(a) => info.alias = a,
+            LinkAttribute::TxQueueLen(q) => info.txqlen = q,
             LinkAttribute::Address(a) => info.mac = crate::mac::format(&a),
             LinkAttribute::OperState(s) => info.oper = s.to_string().to_uppercase(),
             LinkAttribute::Controller(m) if m != 0 => info.master = Some(m),

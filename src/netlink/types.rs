@@ -89,6 +89,10 @@ pub struct LinkInfo {
     pub link_netnsid: Option<i32>,
     /// Its counters (IFLA_STATS64), as `ip -s link` shows them.
     pub stats: LinkStats,
+    /// IFLA_IFALIAS: a description, "" for none.
+    pub alias: String,
+    /// IFLA_TXQLEN: the length of its transmit queue, in packets.
+    pub txqlen: u32,
 }
 
 /// One route of the main table.

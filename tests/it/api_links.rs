@@ -830,6 +830,82 @@ fn vxlan_is_created_with_its_settings_and_deleted() {
     );
 }
 
+/// A VXLAN end's kernel settings, set by `add_vxlan` and read back by
+/// `l.info()`, agree with `ip -d link`; so do the details of a bridge, a
+/// macvlan and a veth, and a link's alias and queue length.
+#[test]
+fn link_details_read_back_as_ip_d_link_shows_them() {
+    let (sb, stdout, _) = ok_then(
+        r#"
+        let r1 = netns::add("r1");
+        let u = link::add_veth("u0", "u1", #{ netns: r1 });
+        let vx = link::add_vxlan("vx0", #{ id: 42, remote: "192.0.2.2", learning: false, ttl: 8, tos: 16,
+                                           srcport: [4000, 5000], udpcsum: true, ageing: 60, proxy: true });
+        let g = link::add_vxlan("vxg", #{ id: 7, group: "239.1.1.1", dev: u });
+        let br = bridge::add("br0", #{ stp: true, ageing: 30 });
+        let mv = link::add_macvlan(link::get("u1"), "private", #{ name: "mv0" });
+        u.set_alias("uplink; to \"r2\"");
+        u.set_txqueuelen(64);
+        for l in [vx, g, br, mv, u] {
+            let i = l.info();
+            let keys = i.keys().filter(|k| !["name", "index", "mac", "peer", "carrier", "state", "up", "mtu", "master"].contains(k));
+            keys.sort();
+            let line = `${i.name}:`;
+            for k in keys { line += ` ${k}=${i[k]}`; }
+            print(line);
+        }
+        expect_eq(u.info().peer, link::get("u1"), "a veth's peer");
+        expect_eq(link::get("u1").info().peer.netns.name, "r1", "the peer's namespace");
+        expect_eq(u.alias, "uplink; to \"r2\"", "alias");
+        expect_eq(u.txqueuelen, 64, "txqueuelen");
+        u.set_alias("");
+        expect_eq(u.alias, "", "alias removed");
+        let long = ""; long.pad(256, 'x');
+        expect_eq(fails(|| u.set_alias(long)).kind, "invalid", "an alias past 255 bytes");
+        expect_eq(fails(|| u.set_txqueuelen(-1)).kind, "invalid", "a negative queue length");
+        expect_eq(fails(|| link::add_vxlan("bad", #{ id: 1, group: "10.0.0.1", dev: u })).kind, "invalid", "a group that is not multicast");
+        expect_eq(fails(|| link::add_vxlan("bad", #{ id: 1, group: "239.1.1.1" })).kind, "invalid", "a group without dev");
+        expect_eq(fails(|| link::add_vxlan("bad", #{ id: 1, group: "239.1.1.1", remote: "192.0.2.2", dev: u })).kind, "invalid", "group and remote");
+        expect_eq(fails(|| link::add_vxlan("bad", #{ id: 1, srcport: [5000, 4000] })).kind, "invalid", "a backwards range");
+        expect_eq(fails(|| link::add_vxlan("bad", #{ id: 1, learning: "no" })).kind, "invalid", "learning is a bool");
+        "#,
+        "ip -j -d link show vx0 > vx0.json; ip -n r1 -j -d link show vxg > vxg.json; \
+         ip -j -d link show br0 > br0.json; ip -j -d link show mv0 > mv0.json; ip -j link show > host.json",
+    );
+    assert_eq!(
+        stdout,
+        "vx0: ageing=60 alias= id=42 kind=vxlan learning=false port=4789 proxy=true remote=192.0.2.2 \
+         srcport=[4000, 5000] tos=16 ttl=8 txqueuelen=1000 udpcsum=true\n\
+         vxg: ageing=300 alias= group=239.1.1.1 id=7 kind=vxlan learning=true port=4789 proxy=false \
+         tos=0 ttl=0 txqueuelen=1000 udpcsum=true\n\
+         br0: ageing=30 alias= kind=bridge mcast_querier=false mcast_snooping=true stp=true txqueuelen=1000 vlan_filtering=false\n\
+         mv0: alias= kind=macvlan mode=private txqueuelen=1000\n\
+         u0: alias=uplink; to \"r2\" kind=veth txqueuelen=64\n"
+    );
+    let vx = &json(&sb.read("vx0.json"))[0]["linkinfo"]["info_data"];
+    assert_eq!(vx["learning"], false, "{vx}");
+    assert_eq!(vx["ttl"], 8, "{vx}");
+    assert_eq!(vx["tos"], "0x10", "{vx}");
+    assert_eq!(vx["port_range"]["low"], 4000, "{vx}");
+    assert_eq!(vx["port_range"]["high"], 5000, "{vx}");
+    assert_eq!(vx["ageing"], 60, "{vx}");
+    assert_eq!(vx["proxy"], true, "{vx}");
+    assert_eq!(vx["udp_csum"], true, "{vx}");
+    let g = &json(&sb.read("vxg.json"))[0]["linkinfo"]["info_data"];
+    assert_eq!(g["group"], "239.1.1.1", "{g}");
+    assert_eq!(g["link"], "u0", "{g}");
+    let br = &json(&sb.read("br0.json"))[0]["linkinfo"]["info_data"];
+    assert_eq!(br["stp_state"], 1, "{br}");
+    assert_eq!(br["ageing_time"], 3000, "{br}");
+    let mv = &json(&sb.read("mv0.json"))[0]["linkinfo"]["info_data"];
+    assert_eq!(mv["mode"], "private", "{mv}");
+    let host = ifnames(&json(&sb.read("host.json")));
+    assert!(
+        !host.iter().any(|n| n == "bad"),
+        "nothing half-built: {host:?}"
+    );
+}
+
 #[test]
 fn shape_limits_a_transfer_and_reads_back_like_tc() {
     let (sb, _, oracle) = ok_then(

@@ -263,6 +263,22 @@ const CASES: &[(&str, &str, &str)] = &[
         r#"remote: "nowhere""#,
     ),
     (
+        r#"link::add_vxlan("vx", #{ id: 10, group: "10.0.0.9", dev: v });"#,
+        "invalid",
+        r#"group: "10.0.0.9""#,
+    ),
+    (
+        r#"link::add_vxlan("vx", #{ id: 10, srcport: [9, 2] });"#,
+        "invalid",
+        "srcport: [9, 2]",
+    ),
+    (
+        r#"link::add_vxlan("vx", #{ id: 10, ttl: 300 });"#,
+        "invalid",
+        "ttl: 300",
+    ),
+    (r#"v.set_txqueuelen(-5);"#, "invalid", "-5"),
+    (
         r#"v.shape(#{ rate: "10 parsecs", burst: "32kb", latency: "50ms" });"#,
         "invalid",
         r#"rate: "10 parsecs""#,

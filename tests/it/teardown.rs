@@ -185,16 +185,19 @@ eth0.peer.del();
 /// hbr, down, MTU 1500) and its peer keep1.
 const HOST_LINKS: &str = "ip link add hbr type bridge\n\
      ip link add keep0 type veth peer name keep1\n\
-     ip link set keep0 master hbr";
+     ip link set keep0 master hbr\n\
+     ip link set keep1 alias hostside";
 
 /// Each host link's name, flags, MTU and bridge; and whether labbr is up.
 const SHOW_HOST: &str = "for l in keep0 keep1; do echo $l $(cat /sys/class/net/$l/flags) \
      $(cat /sys/class/net/$l/mtu) $(basename \"$(readlink /sys/class/net/$l/master)\") \
+     $(cat /sys/class/net/$l/ifalias) $(cat /sys/class/net/$l/tx_queue_len) \
      $(cat /sys/class/net/$l/address); done; \
      ls /sys/class/net | grep -c labbr";
 
-/// Changed by the lab (up, MTU, bridge, name), the host's own links are
-/// put back as they were: by a rollback, and by `down` after a kill -9.
+/// Changed by the lab (up, MTU, bridge, name, MAC, alias, queue length),
+/// the host's own links are put back as they were: by a rollback, and by
+/// `down` after a kill -9.
 #[test]
 fn settings_of_host_links_are_put_back_after_the_lab() {
     let sb = Sandbox::new();
@@ -207,6 +210,9 @@ fn settings_of_host_links_are_put_back_after_the_lab() {
         k.set_master(bridge::add("labbr"));
         k.rename("renamed");
         k.set_mac("02:00:00:00:00:99");
+        k.set_alias("lab side");
+        k.set_txqueuelen(64);
+        link::get("keep1").set_alias("");
         link::get("keep1").up();
         link::get("keep1").set_mtu(1500);   // as it was: nothing recorded
         print("ready");
@@ -234,7 +240,10 @@ fn settings_of_host_links_are_put_back_after_the_lab() {
     let mac = |line: &str| line.rsplit(' ').next().unwrap_or_default().to_string();
     let lines: Vec<&str> = before.lines().collect();
     assert!(lines[0].starts_with("keep0 0x1302 1500 hbr "), "{before}");
-    assert!(lines[1].starts_with("keep1 0x1002 1500 "), "{before}");
+    assert!(
+        lines[1].starts_with("keep1 0x1002 1500 hostside 1000 "),
+        "{before}"
+    );
     assert_ne!(mac(lines[0]), "02:00:00:00:00:99");
     let rollback = sb.read("rollback.txt");
     assert_eq!(sb.read("after-rollback.txt"), before, "{rollback}");
@@ -246,6 +255,9 @@ fn settings_of_host_links_are_put_back_after_the_lab() {
         "bridge of keep0: #",
         "state of keep1: down as before (in host)",
         "MAC address of renamed: ",
+        "alias of renamed: \"\" as before (in host)",
+        "txqueuelen of renamed: 1000 as before (in host)",
+        "alias of keep1: \"hostside\" as before (in host)",
     ] {
         assert!(down.contains(said), "{down}");
         assert!(rollback.contains(said), "{rollback}");

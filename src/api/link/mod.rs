@@ -1,11 +1,12 @@
 //! Methods and properties of a `Link` handle, by what they touch: its
-//! kernel state (`props`), its state changes (`state`), its addresses
+//! kernel state (`props`, `info`), its state changes (`state`), its addresses
 //! (`addr`), where it sits (`place`: bridge, namespace, deletion), the
 //! bridge it is (`bridge`), its egress queue (`qdisc`, `netem`).
 
 mod addr;
 mod bridge;
 mod fdb;
+mod info;
 mod netem;
 mod place;
 mod props;
@@ -28,6 +29,7 @@ pub(super) fn register(m: &mut Module) {
     m.combine_flatten(exported_module!(place::link_place));
     m.combine_flatten(exported_module!(bridge::link_bridge));
     m.combine_flatten(exported_module!(fdb::link_fdb));
+    m.combine_flatten(exported_module!(info::link_info));
     m.combine_flatten(exported_module!(qdisc::link_qdisc));
     m.combine_flatten(exported_module!(netem::link_netem));
 }

@@ -120,6 +120,28 @@ pub mod link_props {
         .collect())
     }
 
+    /// The link's description (`ip link`'s "alias"), "" for none.
+    ///
+    /// ```rhai
+    /// let l = link::add_veth("a", "b");
+    /// print(l.alias == "");   // true
+    /// ```
+    #[rhai_fn(global, get = "alias", pure, volatile, return_raw)]
+    pub fn alias(ctx: NativeCallContext, l: &mut Link) -> RhaiResultOf<String> {
+        Ok(info(&ctx, l)?.alias)
+    }
+
+    /// The length of the link's transmit queue, in packets (`qlen` in `ip link`).
+    ///
+    /// ```rhai
+    /// let l = link::add_veth("a", "b");
+    /// print(l.txqueuelen);   // 1000
+    /// ```
+    #[rhai_fn(global, get = "txqueuelen", pure, volatile, return_raw)]
+    pub fn txqueuelen(ctx: NativeCallContext, l: &mut Link) -> RhaiResultOf<INT> {
+        Ok(INT::from(info(&ctx, l)?.txqlen))
+    }
+
     /// The administrative state: true after `up()` (the `UP` flag of `ip link`).
     ///
     /// ```rhai

@@ -1,4 +1,5 @@
-//! `l.up()`, `l.down()`, `l.rename`, `l.set_mtu`, `l.set_mac`.
+//! `l.up()`, `l.down()`, `l.rename`, `l.set_mtu`, `l.set_mac`,
+//! `l.set_alias`, `l.set_txqueuelen`.
 
 use crate::api::Link;
 use crate::api::convert::RhaiResultOf;
@@ -85,6 +86,52 @@ pub mod link_state {
     #[rhai_fn(global, pure, volatile, return_raw)]
     pub fn set_mac(ctx: NativeCallContext, l: &mut Link, mac: &str) -> RhaiResultOf<()> {
         on(&ctx, l, |op, ns, i| op.set_mac(ns, i, mac_arg(mac)?))
+    }
+
+    /// Give the link a description (`ip link`'s "alias"), up to 255 bytes;
+    /// "" removes it. On a link the lab did not make, the old one comes back
+    /// with the lab's teardown.
+    ///
+    /// `ip link set dev X alias TEXT`
+    ///
+    /// ```rhai
+    /// let l = link::add_veth("a", "b");
+    /// l.set_alias("uplink to r2");
+    /// print(l.alias);   // uplink to r2
+    /// ```
+    #[rhai_fn(global, pure, volatile, return_raw)]
+    pub fn set_alias(ctx: NativeCallContext, l: &mut Link, alias: &str) -> RhaiResultOf<()> {
+        on(&ctx, l, |op, ns, i| {
+            if alias.len() > 255 || alias.contains('\0') {
+                let why = "an alias is at most 255 bytes (IFALIASZ), without NUL";
+                return Err(Error::invalid("set the alias of a link", why).at_arg(0));
+            }
+            op.set_alias(ns, i, alias)
+        })
+    }
+
+    /// Set the length of the link's transmit queue, in packets (0 to
+    /// 4294967295; 1000 is Ethernet's default, a veth's is 1000 too).
+    ///
+    /// `ip link set dev X txqueuelen N`
+    ///
+    /// ```rhai
+    /// let l = link::add_veth("a", "b");
+    /// l.set_txqueuelen(64);
+    /// print(l.txqueuelen);   // 64
+    /// ```
+    #[rhai_fn(global, pure, volatile, return_raw)]
+    pub fn set_txqueuelen(ctx: NativeCallContext, l: &mut Link, len: INT) -> RhaiResultOf<()> {
+        on(&ctx, l, |op, ns, i| {
+            let len = u32::try_from(len).map_err(|_| {
+                Error::invalid(
+                    format!("set txqueuelen {len}"),
+                    "a queue length is from 0 to 4294967295",
+                )
+                .at_arg(0)
+            })?;
+            op.set_txqlen(ns, i, len)
+        })
     }
 }
 

@@ -238,7 +238,7 @@ impl Op<'_> {
             if let Some(l) = vx.local {
                 command.push_str(&format!(" local {l}"));
             }
-            match vx.remote {
+            match vx.far() {
                 Some(r) if r.is_multicast() => command.push_str(&format!(" group {r}")),
                 Some(r) => command.push_str(&format!(" remote {r}")),
                 None => {}
@@ -247,7 +247,7 @@ impl Op<'_> {
                 command.push_str(&format!(" dev {}", q(d)));
             }
             command.push_str(&format!(" dstport {}", vx.port));
-            command
+            command + vx.tune.words().as_str()
         })?;
         Ok(info)
     }

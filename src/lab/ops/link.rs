@@ -78,6 +78,41 @@ impl Op<'_> {
         Ok(())
     }
 
+    /// `ip link set dev X alias TEXT`.
+    pub fn set_alias(&self, ns: &Ns, index: u32, alias: &str) -> Result<()> {
+        let was = self.was(ns, index, None, |l| {
+            (l.alias != alias).then(|| Before::Alias(l.alias.clone()))
+        });
+        self.ahead(was.as_slice(), || self.net.set_alias(ns, index, alias))
+            .map_err(|e| e.invalid_arg(0))?;
+        self.confirm(was.into_iter().collect())?;
+        self.change(|| {
+            let name = self.link_name(ns, index);
+            format!(
+                "ip {}link set dev {} alias {}",
+                ip_n(ns),
+                q(&name),
+                q(alias)
+            )
+        });
+        Ok(())
+    }
+
+    /// `ip link set dev X txqueuelen N`.
+    pub fn set_txqlen(&self, ns: &Ns, index: u32, len: u32) -> Result<()> {
+        let was = self.was(ns, index, None, |l| {
+            (l.txqlen != len).then_some(Before::Txqlen(l.txqlen))
+        });
+        self.ahead(was.as_slice(), || self.net.set_txqlen(ns, index, len))
+            .map_err(|e| e.invalid_arg(0))?;
+        self.confirm(was.into_iter().collect())?;
+        self.change(|| {
+            let name = self.link_name(ns, index);
+            format!("ip {}link set dev {} txqueuelen {len}", ip_n(ns), q(&name))
+        });
+        Ok(())
+    }
+
     /// `ip link set dev X mtu N`.
     pub fn set_mtu(&self, ns: &Ns, index: u32, mtu: u32) -> Result<()> {
         let was = self.was(ns, index, None, |l| {

@@ -327,6 +327,8 @@ fn restore(net: &Netlink, ns: &Ns, index: u32, link: &str, before: &Before) -> R
         Before::Name(name) => net.rename(ns, index, name),
         Before::Master(master) => net.set_master(ns, index, *master),
         Before::Mac(mac) => crate::mac::parse(mac).and_then(|m| net.set_mac(ns, index, m)),
+        Before::Alias(alias) => net.set_alias(ns, index, alias),
+        Before::Txqlen(len) => net.set_txqlen(ns, index, *len),
     }
     .map_err(Skip::from)
 }
