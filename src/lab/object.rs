@@ -71,6 +71,21 @@ pub enum Object {
         link: String,
         ip: String,
     },
+    /// A forwarding entry put on a link the run did not create.
+    Fdb {
+        ns: String,
+        ns_id: Option<NsId>,
+        index: u32,
+        link: String,
+        mac: String,
+        /// A VXLAN entry's remote end, its network and port.
+        dst: Option<String>,
+        vni: Option<u32>,
+        port: Option<u16>,
+        vlan: Option<u16>,
+        /// In the table of the link's bridge, not the link's own.
+        master: bool,
+    },
     /// A qdisc put on a link the run did not create (`l.shape`).
     Qdisc {
         ns: String,
@@ -153,6 +168,7 @@ impl Object {
             | Object::Addr { ns, .. }
             | Object::Route { ns, .. }
             | Object::Neigh { ns, .. }
+            | Object::Fdb { ns, .. }
             | Object::Qdisc { ns, .. }
             | Object::PortVlan { ns, .. }
             | Object::Rule { ns, .. }
@@ -167,6 +183,7 @@ impl Object {
             Object::Addr { ns, ns_id, .. }
             | Object::Route { ns, ns_id, .. }
             | Object::Neigh { ns, ns_id, .. }
+            | Object::Fdb { ns, ns_id, .. }
             | Object::Qdisc { ns, ns_id, .. }
             | Object::PortVlan { ns, ns_id, .. }
             | Object::Rule { ns, ns_id, .. }
@@ -208,6 +225,12 @@ impl Object {
                 format!("{text} (in {ns})")
             }
             Object::Neigh { ns, link, ip, .. } => format!("neighbour {ip} on {link} (in {ns})"),
+            Object::Fdb {
+                ns, link, mac, dst, ..
+            } => {
+                let to = dst.as_ref().map_or(String::new(), |d| format!(" to {d}"));
+                format!("forwarding entry {mac}{to} on {link} (in {ns})")
+            }
             Object::Qdisc { ns, link, .. } => format!("qdisc on {link} (in {ns})"),
             Object::PortVlan {
                 ns,

@@ -120,6 +120,18 @@ fn round_trips_through_json() {
             link: "eth0".into(),
             before: Before::Alias("uplink; \"x\"".into()),
         },
+        Object::Fdb {
+            ns: "host".into(),
+            ns_id: Some((4, 1)),
+            index: 9,
+            link: "vx0".into(),
+            mac: "00:00:00:00:00:00".into(),
+            dst: Some("192.0.2.2".into()),
+            vni: Some(42),
+            port: None,
+            vlan: None,
+            master: false,
+        },
         Object::Was {
             ns: "host".into(),
             ns_id: None,

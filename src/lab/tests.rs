@@ -116,6 +116,7 @@ fn kind(o: &Object) -> &'static str {
         Object::Addr { .. } => "addr",
         Object::Route { .. } => "route",
         Object::Neigh { .. } => "neigh",
+        Object::Fdb { .. } => "fdb",
         Object::Qdisc { .. } => "qdisc",
         Object::PortVlan { .. } => "port_vlan",
         Object::Was { .. } => "was",

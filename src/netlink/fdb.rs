@@ -1,4 +1,5 @@
-//! The forwarding database of bridges and VXLAN links: `bridge fdb show`.
+//! The forwarding database of bridges and VXLAN links: `bridge fdb show`,
+//! `add`, `append` and `del`.
 
 use std::net::IpAddr;
 
@@ -9,7 +10,7 @@ use rtnetlink::packet_route::neighbour::{
 };
 
 use super::Netlink;
-use super::request::{self, DUMP};
+use super::request::{self, APPEND, CHANGE, CREATE, DUMP};
 use crate::error::{Error, Result};
 use crate::ns::Ns;
 
@@ -25,6 +26,7 @@ pub struct FdbEntry {
     /// The remote end, for a VXLAN entry.
     pub dst: Option<IpAddr>,
     pub vni: Option<u32>,
+    pub port: Option<u16>,
     /// "permanent" (the link's own address), "static" (added), or
     /// "learned" (seen in traffic).
     pub state: &'static str,
@@ -32,7 +34,143 @@ pub struct FdbEntry {
     pub on_self: bool,
 }
 
+/// An entry to add or delete: `bridge fdb add MAC dev DEV ...`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FdbSpec {
+    pub mac: [u8; 6],
+    pub dev: u32,
+    /// In the table of the link's bridge (`master`), or the link's own
+    /// (`self`: a VXLAN link's remotes, a bridge's own addresses).
+    pub master: bool,
+    pub vlan: Option<u16>,
+    /// A VXLAN entry's remote end, its network and UDP port.
+    pub dst: Option<IpAddr>,
+    pub vni: Option<u32>,
+    pub port: Option<u16>,
+    /// "static" (kept, forwarded to the port), "permanent" (kept; on a
+    /// bridge: the bridge's own address) or "dynamic" (ages out).
+    pub state: &'static str,
+}
+
+impl FdbSpec {
+    /// The words after `bridge fdb add MAC dev DEV`, as `bridge` takes them.
+    pub fn words(&self) -> String {
+        let mut text = String::new();
+        if let Some(d) = self.dst {
+            text.push_str(&format!(" dst {d}"));
+        }
+        if let Some(v) = self.vni {
+            text.push_str(&format!(" vni {v}"));
+        }
+        if let Some(p) = self.port {
+            text.push_str(&format!(" port {p}"));
+        }
+        if let Some(v) = self.vlan {
+            text.push_str(&format!(" vlan {v}"));
+        }
+        text.push_str(if self.master { " master" } else { " self" });
+        text + " " + self.state
+    }
+
+    fn message(&self) -> NeighbourMessage {
+        let mut msg = NeighbourMessage::default();
+        msg.header.family = AddressFamily::Bridge;
+        msg.header.ifindex = self.dev;
+        msg.header.flags = if self.master {
+            NeighbourFlags::Controller
+        } else {
+            NeighbourFlags::Own
+        };
+        // As `bridge` sends them: NUD_NOARP marks a static entry.
+        let (reachable, noarp, permanent) = (0x02, 0x40, 0x80);
+        msg.header.state = NeighbourState::from(match self.state {
+            "permanent" => noarp | permanent,
+            "dynamic" => reachable,
+            _ => noarp | reachable,
+        });
+        let attrs = &mut msg.attributes;
+        attrs.push(NeighbourAttribute::LinkLayerAddress(self.mac.to_vec()));
+        if let Some(v) = self.vlan {
+            attrs.push(NeighbourAttribute::Vlan(v));
+        }
+        match self.dst {
+            Some(IpAddr::V4(a)) => {
+                attrs.push(NeighbourAttribute::Destination(NeighbourAddress::Inet(a)))
+            }
+            Some(IpAddr::V6(a)) => {
+                attrs.push(NeighbourAttribute::Destination(NeighbourAddress::Inet6(a)))
+            }
+            None => {}
+        }
+        if let Some(v) = self.vni {
+            attrs.push(NeighbourAttribute::Vni(v));
+        }
+        if let Some(p) = self.port {
+            attrs.push(NeighbourAttribute::Port(p));
+        }
+        msg
+    }
+}
+
 impl Netlink {
+    /// `bridge -n NS fdb add|append ENTRY`: `append` adds one more remote
+    /// to a VXLAN entry (head-end replication) instead of failing when the
+    /// MAC has one.
+    pub fn fdb_add(&self, ns: &Ns, entry: &FdbSpec, append: bool) -> Result<()> {
+        let handle = self.handle(ns)?;
+        let flags = if append { APPEND } else { CREATE };
+        let mac = crate::mac::format(&entry.mac);
+        self.block_on(request::send(&handle, M::NewNeighbour(entry.message()), flags))
+            .map(|_| ())
+            .map_err(|errno| {
+                let e = Error::errno(format!("add forwarding entry {mac}"), errno).in_netns(ns.name());
+                match errno {
+                    libc::EEXIST => Error {
+                        reason: format!("{mac} already has an entry here"),
+                        help: Some("delete it first, or use fdb_append to add a remote to a VXLAN entry".into()),
+                        ..e
+                    },
+                    libc::EAFNOSUPPORT => Error {
+                        reason: "the remote is not of the VXLAN link's address family".into(),
+                        help: Some("a VXLAN link made with IPv4 addresses (or none) takes IPv4 remotes; one with IPv6 ones, IPv6".into()),
+                        ..e
+                    },
+                    libc::EINVAL => Error {
+                        reason: format!("the link does not take this entry for {mac}"),
+                        help: Some("a bridge port takes a unicast MAC; a VXLAN link a MAC (or 00:00:00:00:00:00 for all unknown ones) with `dst`".into()),
+                        ..e
+                    },
+                    _ => e,
+                }
+            })
+    }
+
+    /// `bridge -n NS fdb del ENTRY` (with `dst`, only that remote of a
+    /// VXLAN entry).
+    pub fn fdb_del(&self, ns: &Ns, entry: &FdbSpec) -> Result<()> {
+        let handle = self.handle(ns)?;
+        let mac = crate::mac::format(&entry.mac);
+        self.block_on(request::send(
+            &handle,
+            M::DelNeighbour(entry.message()),
+            CHANGE,
+        ))
+        .map(|_| ())
+        .map_err(|errno| {
+            let e =
+                Error::errno(format!("delete forwarding entry {mac}"), errno).in_netns(ns.name());
+            if errno == libc::ENOENT {
+                Error {
+                    kind: crate::error::Kind::NotFound,
+                    reason: format!("there is no such entry for {mac}"),
+                    ..e
+                }
+            } else {
+                e
+            }
+        })
+    }
+
     /// Every entry in `ns` (`bridge -n NS fdb show`), in the kernel's order.
     pub fn fdb(&self, ns: &Ns) -> Result<Vec<FdbEntry>> {
         let handle = self.handle(ns)?;
@@ -57,9 +195,11 @@ fn parse_entry(msg: M) -> Option<FdbEntry> {
         vlan: None,
         dst: None,
         vni: None,
-        state: match n.header.state {
-            NeighbourState::Permanent => "permanent",
-            NeighbourState::Noarp => "static",
+        port: None,
+        // A bridge reports one state; a VXLAN link the bits it was given.
+        state: match u16::from(n.header.state) {
+            s if s & 0x80 != 0 => "permanent",
+            s if s & 0x40 != 0 => "static",
             _ => "learned",
         },
         on_self: n.header.flags.contains(NeighbourFlags::Own),
@@ -70,14 +210,25 @@ fn parse_entry(msg: M) -> Option<FdbEntry> {
             NeighbourAttribute::Controller(m) => entry.master = Some(m),
             NeighbourAttribute::Vlan(v) => entry.vlan = Some(v),
             NeighbourAttribute::Vni(v) => entry.vni = Some(v),
-            NeighbourAttribute::Destination(NeighbourAddress::Inet(a)) => {
-                entry.dst = Some(a.into())
-            }
-            NeighbourAttribute::Destination(NeighbourAddress::Inet6(a)) => {
-                entry.dst = Some(a.into())
-            }
+            NeighbourAttribute::Destination(a) => entry.dst = address(a),
+            NeighbourAttribute::Port(p) => entry.port = Some(p),
             _ => {}
         }
     }
     Some(entry)
+}
+
+/// A VXLAN entry's remote: the kernel gives it in a message of the bridge
+/// family, so its length says which kind of address it is.
+fn address(a: NeighbourAddress) -> Option<IpAddr> {
+    match a {
+        NeighbourAddress::Inet(v4) => Some(v4.into()),
+        NeighbourAddress::Inet6(v6) => Some(v6.into()),
+        NeighbourAddress::Other(bytes) => match bytes.len() {
+            4 => <[u8; 4]>::try_from(bytes).ok().map(IpAddr::from),
+            16 => <[u8; 16]>::try_from(bytes).ok().map(IpAddr::from),
+            _ => None,
+        },
+        _ => None,
+    }
 }

@@ -279,6 +279,21 @@ const CASES: &[(&str, &str, &str)] = &[
     ),
     (r#"v.set_txqueuelen(-5);"#, "invalid", "-5"),
     (
+        r#"v.fdb_add("02:00:00:00:00");"#,
+        "invalid",
+        r#""02:00:00:00:00""#,
+    ),
+    (
+        r#"link::add_vxlan("vx", #{ id: 10 }).fdb_add("02:00:00:00:00:01", #{ dst: "10.0.0" });"#,
+        "invalid",
+        r#"dst: "10.0.0""#,
+    ),
+    (
+        r#"link::add_vxlan("vx", #{ id: 10 }).fdb_append("00:00:00:00:00:00", #{ dst: "10.0.0.2", vni: -1 });"#,
+        "invalid",
+        "vni: -1",
+    ),
+    (
         r#"v.shape(#{ rate: "10 parsecs", burst: "32kb", latency: "50ms" });"#,
         "invalid",
         r#"rate: "10 parsecs""#,

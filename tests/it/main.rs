@@ -17,6 +17,7 @@ mod docs;
 mod errors;
 mod exec;
 mod faults;
+mod fdb;
 mod graph;
 mod hostile_state;
 mod isolation;

@@ -1,12 +1,15 @@
-//! `l.fdb()`: the forwarding database of a bridge or VXLAN link.
+//! `l.fdb()`, `l.fdb_add`, `l.fdb_append`, `l.fdb_del`: the forwarding
+//! database of a bridge or VXLAN link.
 
 use rhai::plugin::*;
 use rhai::{Array, Dynamic, INT, Map};
 
 use crate::api::Link;
-use crate::api::convert::RhaiResultOf;
+use crate::api::convert::{RhaiResultOf, check_options, option};
+use crate::api::link::on;
 use crate::api::session;
-use crate::netlink::FdbEntry;
+use crate::error::{Error, Result};
+use crate::netlink::{FdbEntry, FdbSpec};
 
 #[export_module]
 pub mod link_fdb {
@@ -16,8 +19,8 @@ pub mod link_fdb {
     /// its ports and its own; for a port or a VXLAN link, its own. Each is
     /// `#{ mac, dev, state }` with `state` "permanent" (a link's own
     /// address), "static" (added) or "learned" (seen in traffic), and, when
-    /// present, `vlan`, `dst` and `vni` (a VXLAN entry's remote end and
-    /// network), and `self: true` for an entry of the link itself rather
+    /// present, `vlan`, `dst`, `vni` and `port` (a VXLAN entry's remote end,
+    /// network and UDP port), and `self: true` for an entry of the link itself rather
     /// than of its bridge.
     ///
     /// `bridge -n NS fdb show br BR` (or `dev DEV`)
@@ -55,6 +58,155 @@ pub mod link_fdb {
             .map(|e| entry_map(&e, name_of(e.dev)))
             .collect())
     }
+
+    /// Add a forwarding entry for `mac`. On a bridge port it goes in its
+    /// bridge's table (`bridge fdb add ... master static`): frames to `mac`
+    /// leave by this port, whatever was learned. On a VXLAN link it says
+    /// which remote end has `mac`: options `dst` (required there), `vni` and
+    /// `port` (when not the link's own); the MAC 00:00:00:00:00:00 is where
+    /// frames for unknown MACs and broadcasts go. Options: `vlan` (a bridge
+    /// port's VLAN) and `state`: "static" (the default), "permanent" (on a
+    /// bridge: the bridge's own address) or, on a VXLAN link, "dynamic" (ages
+    /// out; read back as "learned"). An entry on a link the lab did not make
+    /// is removed with the lab.
+    ///
+    /// `bridge fdb add MAC dev DEV [dst IP] [vni N] [port P] [vlan V] master|self static`
+    ///
+    /// ```rhai
+    /// let br = bridge::add("br0");
+    /// let a = link::add_veth("a", "a-br");
+    /// a.peer.set_master(br);
+    /// a.peer.fdb_add("02:00:00:00:00:0a");
+    /// print(br.fdb().filter(|e| e.mac == "02:00:00:00:00:0a"));   // [#{"dev": "a-br", "mac": "02:00:00:00:00:0a", "state": "static"}]
+    /// ```
+    #[rhai_fn(global, name = "fdb_add", pure, volatile, return_raw)]
+    pub fn fdb_add_with(
+        ctx: NativeCallContext,
+        l: &mut Link,
+        mac: &str,
+        options: Map,
+    ) -> RhaiResultOf<()> {
+        on(&ctx, l, |op, ns, i| {
+            let entry = spec(mac, &options, true)?;
+            op.fdb_add(ns, &op.net.link_by_index(ns, i)?, entry, false)
+        })
+    }
+
+    #[rhai_fn(global, pure, volatile, return_raw)]
+    pub fn fdb_add(ctx: NativeCallContext, l: &mut Link, mac: &str) -> RhaiResultOf<()> {
+        fdb_add_with(ctx, l, mac, Map::new())
+    }
+
+    /// Add one more remote end for `mac` on a VXLAN link, as `fdb_add` with
+    /// `dst` does for the first: with the MAC 00:00:00:00:00:00 and one
+    /// `dst` per other end, a VXLAN link with `learning: false` sends
+    /// broadcasts and unknown MACs to each (head-end replication), with no
+    /// multicast in the underlay.
+    ///
+    /// `bridge fdb append MAC dev DEV dst IP [vni N] [port P] self static`
+    ///
+    /// ```rhai
+    /// let vx = link::add_vxlan("vx0", #{ id: 42, learning: false });
+    /// for far in ["192.0.2.2", "192.0.2.3"] {
+    ///     vx.fdb_append("00:00:00:00:00:00", #{ dst: far });
+    /// }
+    /// print(vx.fdb().map(|e| e.dst));   // ["192.0.2.2", "192.0.2.3"]
+    /// ```
+    #[rhai_fn(global, pure, volatile, return_raw)]
+    pub fn fdb_append(
+        ctx: NativeCallContext,
+        l: &mut Link,
+        mac: &str,
+        options: Map,
+    ) -> RhaiResultOf<()> {
+        on(&ctx, l, |op, ns, i| {
+            let entry = spec(mac, &options, true)?;
+            op.fdb_add(ns, &op.net.link_by_index(ns, i)?, entry, true)
+        })
+    }
+
+    /// Delete the forwarding entry for `mac` that `fdb_add` or `fdb_append`
+    /// made (with `#{ dst }`, only that remote end of a VXLAN entry; with
+    /// `vlan`, `vni` or `port`, the entry with those). Fails with kind
+    /// "not_found" if there is none.
+    ///
+    /// `bridge fdb del MAC dev DEV [dst IP] [vlan V] master|self`
+    ///
+    /// ```rhai
+    /// let vx = link::add_vxlan("vx0", #{ id: 42 });
+    /// vx.fdb_add("02:00:00:00:00:0b", #{ dst: "192.0.2.2" });
+    /// vx.fdb_del("02:00:00:00:00:0b");
+    /// print(vx.fdb().filter(|e| e.mac == "02:00:00:00:00:0b"));   // []
+    /// ```
+    #[rhai_fn(global, name = "fdb_del", pure, volatile, return_raw)]
+    pub fn fdb_del_with(
+        ctx: NativeCallContext,
+        l: &mut Link,
+        mac: &str,
+        options: Map,
+    ) -> RhaiResultOf<()> {
+        on(&ctx, l, |op, ns, i| {
+            let entry = spec(mac, &options, false)?;
+            op.fdb_del(ns, &op.net.link_by_index(ns, i)?, entry)
+        })
+    }
+
+    #[rhai_fn(global, pure, volatile, return_raw)]
+    pub fn fdb_del(ctx: NativeCallContext, l: &mut Link, mac: &str) -> RhaiResultOf<()> {
+        fdb_del_with(ctx, l, mac, Map::new())
+    }
+}
+
+/// An entry from a MAC and `#{ dst, vni, port, vlan, state }` (no state
+/// for a delete); which table it goes in is the operation's to say.
+fn spec(mac: &str, opts: &Map, adding: bool) -> Result<FdbSpec> {
+    let keys: &[&str] = if adding {
+        &["dst", "vni", "port", "vlan", "state"]
+    } else {
+        &["dst", "vni", "port", "vlan"]
+    };
+    check_options("change a forwarding entry", opts, keys)?;
+    let number = |key: &str, max: i64| {
+        option(opts, key, |v| {
+            v.as_int()
+                .ok()
+                .filter(|n| (1..=max).contains(n) || key == "vni" && *n == 0)
+                .ok_or_else(|| {
+                    Error::invalid(
+                        format!("use {v} as option `{key}`"),
+                        format!("`{key}` is from {} to {max}", i64::from(key != "vni")),
+                    )
+                })
+        })
+    };
+    let dst = option(opts, "dst", |v| {
+        v.to_string().parse().map_err(|_| {
+            Error::invalid(
+                format!("use {v} as option `dst`"),
+                "not an IPv4 or IPv6 address",
+            )
+            .with_help("the remote end's underlay address, like 192.0.2.2")
+        })
+    })?;
+    let state = option(opts, "state", |v| match v.to_string().as_str() {
+        "static" => Ok("static"),
+        "permanent" => Ok("permanent"),
+        "dynamic" => Ok("dynamic"),
+        other => Err(Error::invalid(
+            format!("use {other:?} as a forwarding entry's state"),
+            "the states are static, permanent, dynamic",
+        )),
+    })?;
+    Ok(FdbSpec {
+        mac: crate::mac::parse(mac).map_err(|e| e.at_arg(0))?,
+        dev: 0,
+        master: false,
+        vlan: number("vlan", 4094)?.map(|n| n as u16),
+        dst,
+        vni: number("vni", 0xff_ffff)?.map(|n| n as u32),
+        port: number("port", 65535)?.map(|n| n as u16),
+        state: state.unwrap_or("static"),
+    })
 }
 
 fn entry_map(e: &FdbEntry, dev: Dynamic) -> Dynamic {
@@ -70,6 +222,9 @@ fn entry_map(e: &FdbEntry, dev: Dynamic) -> Dynamic {
     }
     if let Some(v) = e.vni {
         m.insert("vni".into(), INT::from(v).into());
+    }
+    if let Some(p) = e.port {
+        m.insert("port".into(), INT::from(p).into());
     }
     if e.on_self {
         m.insert("self".into(), true.into());

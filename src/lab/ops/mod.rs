@@ -6,6 +6,7 @@
 
 mod bridge_vlan;
 mod create;
+mod fdb;
 mod link;
 mod netns;
 mod program;

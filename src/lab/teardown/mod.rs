@@ -8,6 +8,7 @@
 
 mod pending;
 mod plan;
+mod settings;
 mod strays;
 
 use std::collections::HashSet;
@@ -18,10 +19,11 @@ use nix::unistd::Pid;
 
 use plan::{Current, Now, Plan};
 
-use super::{Before, Ledger, Object, process_start, stat_field};
-use crate::netlink::{LinkKind, Netlink, RouteSpec};
+use super::{Ledger, Object, process_start, stat_field};
+use crate::netlink::{LinkKind, Netlink};
 use crate::ns::Ns;
 use crate::sys::netns_fs::{self, NsId};
+use settings::{Skip, gone, undo_setting};
 
 /// What a teardown did.
 #[derive(Debug, Default)]
@@ -248,91 +250,6 @@ fn after_the_kernel(net: &Netlink, plan: &Plan, going: Vec<&Object>, done: &mut 
     }
 }
 
-/// Take off an address, route, neighbour entry, qdisc or bridge VLAN the
-/// lab added in `ns` (or put back a bridge VLAN it took away, or a link
-/// setting it changed).
-fn undo_setting(net: &Netlink, ns: &Ns, o: &Object) -> Result<(), Skip> {
-    let done = match o {
-        Object::Addr { index, cidr, .. } => {
-            crate::cidr::parse(cidr).and_then(|c| net.addr_del(ns, *index, c))
-        }
-        Object::Route {
-            dst,
-            gateway,
-            kind,
-            metric,
-            table,
-            ..
-        } => RouteSpec::from_text(dst, gateway, kind, *metric, *table)
-            .and_then(|r| net.route_del(ns, &r)),
-        Object::Neigh { index, ip, .. } => match ip.parse() {
-            Ok(ip) => net.neigh_del(ns, *index, ip),
-            Err(_) => return Err(Skip::Failed(format!("{ip:?} is not an address"))),
-        },
-        Object::Qdisc { index, .. } => net.clear_qdisc(ns, *index),
-        Object::PortVlan {
-            index,
-            link,
-            bridge,
-            vid,
-            on_bridge,
-            added,
-            pvid,
-            untagged,
-            ..
-        } => {
-            // Only on the same link, still on the same bridge.
-            let same = net.link_by_index(ns, *index).is_ok_and(|l| {
-                l.name == *link
-                    && if *on_bridge {
-                        *index == *bridge
-                    } else {
-                        l.master == Some(*bridge)
-                    }
-            });
-            if !same {
-                return Err(gone("it is no longer a port of the bridge it was on"));
-            }
-            let v = crate::netlink::PortVlan {
-                port: *index,
-                vid: *vid,
-                pvid: *pvid,
-                untagged: *untagged,
-            };
-            net.bridge_vlan(ns, &v, *on_bridge, !*added)
-        }
-        Object::Rule { .. } => o.rule().and_then(|rule| net.rule_del(ns, &rule)),
-        Object::Was {
-            index,
-            link,
-            before,
-            ..
-        } => return restore(net, ns, *index, link, before),
-        _ => Ok(()),
-    };
-    done.map_err(Skip::from)
-}
-
-/// Put back a setting of link `index` of `ns`, if it still is the link the
-/// lab changed (by the name it left it with).
-fn restore(net: &Netlink, ns: &Ns, index: u32, link: &str, before: &Before) -> Result<(), Skip> {
-    match net.link_by_index(ns, index) {
-        Ok(info) if info.name == link => {}
-        Ok(_) => return Err(gone("the link at its place now has another name")),
-        Err(_) => return Err(gone("the link is gone")),
-    }
-    match before {
-        Before::Up(up) => net.set_up(ns, index, *up),
-        Before::Mtu(mtu) => net.set_mtu(ns, index, *mtu),
-        Before::Name(name) => net.rename(ns, index, name),
-        Before::Master(master) => net.set_master(ns, index, *master),
-        Before::Mac(mac) => crate::mac::parse(mac).and_then(|m| net.set_mac(ns, index, m)),
-        Before::Alias(alias) => net.set_alias(ns, index, alias),
-        Before::Txqlen(len) => net.set_txqlen(ns, index, *len),
-    }
-    .map_err(Skip::from)
-}
-
 /// Delete a recorded link outside the lab's namespaces if it is still the
 /// one recorded.
 fn remove_link(net: &Netlink, o: &Object) -> Result<(), Skip> {
@@ -363,29 +280,6 @@ fn note(done: &mut Teardown, o: &Object, result: Result<(), Skip>) {
             .skipped
             .push(format!("{}: {why}; skipped", o.describe())),
         Err(Skip::Failed(why)) => done.failed.push(format!("{}: {why}", o.describe())),
-    }
-}
-
-/// Why an object was not removed.
-enum Skip {
-    /// It had gone, or what is there now is not what the lab made:
-    /// nothing to do.
-    Gone(String),
-    /// Removing it failed: it is still there.
-    Failed(String),
-}
-
-fn gone(why: &str) -> Skip {
-    Skip::Gone(why.to_string())
-}
-
-impl From<crate::error::Error> for Skip {
-    fn from(e: crate::error::Error) -> Skip {
-        if e.kind == crate::error::Kind::NotFound {
-            Skip::Gone(e.reason)
-        } else {
-            Skip::Failed(e.reason)
-        }
     }
 }
 
