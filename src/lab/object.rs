@@ -70,6 +70,9 @@ pub enum Object {
         index: u32,
         link: String,
         ip: String,
+        /// A proxy entry (`ip neigh add proxy`), not a neighbour's address.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        proxy: bool,
     },
     /// A forwarding entry put on a link the run did not create.
     Fdb {
@@ -224,7 +227,16 @@ impl Object {
                 }
                 format!("{text} (in {ns})")
             }
-            Object::Neigh { ns, link, ip, .. } => format!("neighbour {ip} on {link} (in {ns})"),
+            Object::Neigh {
+                ns,
+                link,
+                ip,
+                proxy,
+                ..
+            } => {
+                let what = if *proxy { "proxy entry" } else { "neighbour" };
+                format!("{what} {ip} on {link} (in {ns})")
+            }
             Object::Fdb {
                 ns, link, mac, dst, ..
             } => {

@@ -75,6 +75,15 @@ fn round_trips_through_json() {
             index: 3,
             link: "br0".into(),
             ip: "10.0.0.9".into(),
+            proxy: false,
+        },
+        Object::Neigh {
+            ns: "host".into(),
+            ns_id: None,
+            index: 3,
+            link: "br0".into(),
+            ip: "2001:db8::9".into(),
+            proxy: true,
         },
         Object::Qdisc {
             ns: "host".into(),

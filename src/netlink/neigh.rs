@@ -5,7 +5,7 @@ use std::net::IpAddr;
 use rtnetlink::packet_route::AddressFamily;
 use rtnetlink::packet_route::RouteNetlinkMessage as M;
 use rtnetlink::packet_route::neighbour::{
-    NeighbourAddress, NeighbourAttribute, NeighbourMessage, NeighbourState,
+    NeighbourAddress, NeighbourAttribute, NeighbourFlags, NeighbourMessage, NeighbourState,
 };
 use rtnetlink::packet_route::route::RouteType;
 
@@ -15,9 +15,9 @@ use crate::error::{Error, Result};
 use crate::ns::Ns;
 
 impl Netlink {
-    /// `ip -n NS neigh flush all`: drop the learned entries (not the
-    /// permanent ones). Returns how many went.
-    pub fn neigh_flush(&self, ns: &Ns) -> Result<usize> {
+    /// `ip -n NS neigh flush all` (`dev DEV` with `index`): drop the
+    /// learned entries (not the permanent ones). Returns how many went.
+    pub fn neigh_flush(&self, ns: &Ns, index: Option<u32>) -> Result<usize> {
         let handle = self.handle(ns)?;
         let mut flushed = 0;
         for reply in self.dump_neighbours(ns)? {
@@ -25,7 +25,8 @@ impl Netlink {
             if matches!(
                 n.header.state,
                 NeighbourState::Permanent | NeighbourState::Noarp
-            ) {
+            ) || index.is_some_and(|i| i != n.header.ifindex)
+            {
                 continue;
             }
             let mut del = NeighbourMessage::default();
@@ -100,6 +101,52 @@ impl Netlink {
                 e
             }
         })
+    }
+
+    /// `ip -n NS neigh add|del proxy IP dev DEV`: answer (or stop
+    /// answering) ARP and neighbour solicitations for `ip` on the link.
+    pub fn proxy(&self, ns: &Ns, index: u32, ip: IpAddr, add: bool) -> Result<()> {
+        let handle = self.handle(ns)?;
+        let mut msg = neigh_message(index, ip, None);
+        msg.header.flags = NeighbourFlags::Proxy;
+        let (verb, req) = match add {
+            true => ("add", request::send(&handle, M::NewNeighbour(msg), CREATE)),
+            false => (
+                "delete",
+                request::send(&handle, M::DelNeighbour(msg), CHANGE),
+            ),
+        };
+        self.block_on(req).map(|_| ()).map_err(|errno| {
+            let e = Error::errno(format!("{verb} proxy entry {ip}"), errno).in_netns(ns.name());
+            match errno {
+                libc::EEXIST => Error {
+                    reason: format!("{ip} is already proxied on this link"),
+                    ..e
+                },
+                libc::ENOENT => Error {
+                    kind: crate::error::Kind::NotFound,
+                    reason: format!("{ip} is not proxied on this link"),
+                    ..e
+                },
+                _ => e,
+            }
+        })
+    }
+
+    /// `ip -n NS neigh show proxy`: the addresses answered for, and on
+    /// which link.
+    pub fn proxies(&self, ns: &Ns) -> Result<Vec<(IpAddr, u32)>> {
+        let handle = self.handle(ns)?;
+        let mut msg = NeighbourMessage::default();
+        msg.header.flags = NeighbourFlags::Proxy;
+        let replies = self
+            .block_on(request::send(&handle, M::GetNeighbour(msg), DUMP))
+            .map_err(|e| Error::errno("list proxy entries", e).in_netns(ns.name()))?;
+        Ok(replies
+            .into_iter()
+            .filter_map(parse_neigh)
+            .map(|n| (n.ip, n.index))
+            .collect())
     }
 
     /// `ip -n NS neigh show` (IPv4 and IPv6), in the kernel's order.

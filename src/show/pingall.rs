@@ -96,6 +96,7 @@ pub fn pingall(net: &Netlink, only: Option<&[String]>, opts: &Options) -> Vec<Pa
         let timing = ping::Timing {
             per_try: opts.timeout.min(Duration::from_secs(1)),
             deadline: opts.timeout,
+            ttl: None,
         };
         let addrs: Vec<IpAddr> = targets.iter().map(|(_, a)| *a).collect();
         let oks = ping::ping_many(&file, &addrs, timing, opts.concurrency)
@@ -110,11 +111,11 @@ pub fn pingall(net: &Netlink, only: Option<&[String]>, opts: &Options) -> Vec<Pa
         }
         // Keep the neighbour table small: what this source and its targets
         // learned goes before the next source starts.
-        let _ = net.neigh_flush(from);
+        let _ = net.neigh_flush(from, None);
         let mut flushed: Vec<&Ns> = Vec::new();
         for (to, _) in &targets {
             if !flushed.contains(to) {
-                let _ = net.neigh_flush(to);
+                let _ = net.neigh_flush(to, None);
                 flushed.push(to);
             }
         }

@@ -2,20 +2,23 @@
 //! without the `ping` binary.
 
 use std::fs::File;
-use std::net::{IpAddr, SocketAddr, SocketAddrV4, SocketAddrV6};
-use std::os::fd::{AsFd, AsRawFd, FromRawFd, OwnedFd};
+use std::net::IpAddr;
+use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::time::{Duration, Instant};
 
 use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
 
+use super::icmp;
 use crate::error::{Error, Result};
 use crate::sys::netns_fs;
 
-/// How long one echo waits for its answer, and how long retries go on.
+/// How long one echo waits for its answer, how long retries go on, and
+/// the TTL (hop limit) echoes leave with (None: the namespace's default).
 #[derive(Clone, Copy, Debug)]
 pub struct Timing {
     pub per_try: Duration,
     pub deadline: Duration,
+    pub ttl: Option<u8>,
 }
 
 impl Default for Timing {
@@ -23,6 +26,7 @@ impl Default for Timing {
         Timing {
             per_try: Duration::from_secs(1),
             deadline: Duration::from_secs(3),
+            ttl: None,
         }
     }
 }
@@ -54,8 +58,8 @@ pub fn stats(
     interval: Duration,
     wait: Duration,
 ) -> Result<Stats> {
-    let sock = netns_fs::run_in(ns, || open_socket(dst.is_ipv6()))??;
-    let id = (std::process::id() as u16) ^ next_sequence();
+    let sock = netns_fs::run_in(ns, || icmp::open_socket(dst.is_ipv6(), None))??;
+    let id = icmp::new_id();
     let start = Instant::now();
     // Per echo: when it left (None: refused by the kernel), its answer.
     let mut sent_at: Vec<Option<Instant>> = Vec::new();
@@ -77,7 +81,7 @@ pub fn stats(
             // Timed from before the send, as ping(8) does: a qdisc's delay
             // starts inside the send, so it never shows as less.
             let leaving = Instant::now();
-            match send_echo(&sock, dst, id, seq) {
+            match icmp::send_echo(&sock, dst, id, seq) {
                 Ok(()) => sent_at.push(Some(leaving)),
                 // A link-local address needs an interface: a mistake, said.
                 Err(errno @ (libc::EINVAL | libc::EAFNOSUPPORT))
@@ -139,18 +143,22 @@ fn ping_each(
     let want_v6 = dsts.iter().any(|d| d.is_ipv6());
     let (v4, v6) = netns_fs::run_in(ns, || -> Result<_> {
         Ok((
-            want_v4.then(|| open_socket(false)).transpose()?,
-            want_v6.then(|| open_socket(true)).transpose()?,
+            want_v4
+                .then(|| icmp::open_socket(false, timing.ttl))
+                .transpose()?,
+            want_v6
+                .then(|| icmp::open_socket(true, timing.ttl))
+                .transpose()?,
         ))
     })??;
-    let id = (std::process::id() as u16) ^ next_sequence();
+    let id = icmp::new_id();
     let mut pinging = Pinging::new(dsts, timing, in_flight.max(1));
     let mut refused: Vec<Option<Error>> = dsts.iter().map(|_| None).collect();
     while !pinging.done() && !crate::interrupt::requested() {
         for (i, dst, seq) in pinging.due() {
             let sock = if dst.is_ipv6() { &v6 } else { &v4 };
             let Some(sock) = sock else { continue };
-            match send_echo(sock, dst, id, seq) {
+            match icmp::send_echo(sock, dst, id, seq) {
                 Ok(()) => {}
                 // A link-local address needs an interface: a mistake, said.
                 Err(errno @ (libc::EINVAL | libc::EAFNOSUPPORT))
@@ -286,67 +294,6 @@ impl<'a> Pinging<'a> {
     }
 }
 
-fn next_sequence() -> u16 {
-    use std::sync::atomic::{AtomicU16, Ordering};
-    static COUNTER: AtomicU16 = AtomicU16::new(0x5a5a);
-    COUNTER.fetch_add(0x1f1f, Ordering::Relaxed)
-}
-
-fn open_socket(v6: bool) -> Result<OwnedFd> {
-    let (family, proto) = if v6 {
-        (libc::AF_INET6, libc::IPPROTO_ICMPV6)
-    } else {
-        (libc::AF_INET, libc::IPPROTO_ICMP)
-    };
-    // SAFETY: plain socket(2) call; the returned descriptor is owned below.
-    let fd = unsafe {
-        libc::socket(
-            family,
-            libc::SOCK_RAW | libc::SOCK_CLOEXEC | libc::SOCK_NONBLOCK,
-            proto,
-        )
-    };
-    if fd < 0 {
-        let errno = std::io::Error::last_os_error()
-            .raw_os_error()
-            .unwrap_or(libc::EIO);
-        return Err(Error::errno("open an ICMP socket", errno)
-            .with_help("ping needs root or CAP_NET_RAW, or try --sandbox"));
-    }
-    // SAFETY: fd is a fresh descriptor nobody else owns.
-    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
-}
-
-fn send_echo(sock: &OwnedFd, dst: IpAddr, id: u16, seq: u16) -> std::result::Result<(), i32> {
-    let mut packet = [0u8; 64];
-    packet[0] = if dst.is_ipv6() { 128 } else { 8 };
-    packet[4..6].copy_from_slice(&id.to_be_bytes());
-    packet[6..8].copy_from_slice(&seq.to_be_bytes());
-    for (i, b) in packet[8..].iter_mut().enumerate() {
-        *b = i as u8;
-    }
-    if dst.is_ipv4() {
-        let sum = checksum(&packet);
-        packet[2..4].copy_from_slice(&sum.to_be_bytes());
-    }
-    let addr = match dst {
-        IpAddr::V4(v4) => {
-            nix::sys::socket::SockaddrStorage::from(SocketAddr::V4(SocketAddrV4::new(v4, 0)))
-        }
-        IpAddr::V6(v6) => {
-            nix::sys::socket::SockaddrStorage::from(SocketAddr::V6(SocketAddrV6::new(v6, 0, 0, 0)))
-        }
-    };
-    nix::sys::socket::sendto(
-        sock.as_raw_fd(),
-        &packet,
-        &addr,
-        nix::sys::socket::MsgFlags::empty(),
-    )
-    .map(|_| ())
-    .map_err(|e| e as i32)
-}
-
 /// Wait until `until` (at most 100 ms, to notice Ctrl-C) for echo replies
 /// carrying `id` on any of `socks`; the addresses they came from, with
 /// their sequence numbers.
@@ -406,30 +353,9 @@ fn our_reply(packet: &[u8], v6: bool, id: u16) -> Option<u16> {
         .then(|| u16::from_be_bytes([icmp[6], icmp[7]]))
 }
 
-/// The Internet checksum (RFC 1071).
-fn checksum(data: &[u8]) -> u16 {
-    let mut sum: u32 = data
-        .chunks(2)
-        .map(|c| u32::from(u16::from_be_bytes([c[0], *c.get(1).unwrap_or(&0)])))
-        .sum();
-    while sum >> 16 != 0 {
-        sum = (sum & 0xffff) + (sum >> 16);
-    }
-    !(sum as u16)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn checksum_of_rfc1071_example() {
-        // The worked example of RFC 1071 section 3: sum 0xddf2, checksum 0x220d.
-        assert_eq!(
-            checksum(&[0x00, 0x01, 0xf2, 0x03, 0xf4, 0xf5, 0xf6, 0xf7]),
-            0x220d
-        );
-    }
 
     #[test]
     fn replies_are_matched_by_type_and_id() {

@@ -25,6 +25,8 @@ mod kernel_vm;
 mod layout;
 mod lifecycle;
 mod limits;
+mod neigh;
+mod probe;
 mod races;
 mod recipes;
 mod repl;

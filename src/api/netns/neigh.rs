@@ -1,13 +1,15 @@
-//! `ns.neigh_add`, `ns.neigh_del`, `ns.neighs()`: `ip neigh` as methods.
+//! `ns.neigh_add`, `ns.neigh_del`, `ns.neighs()`, `ns.neigh_flush`, and
+//! proxy entries (`ns.proxy_add`, `ns.proxy_del`, `ns.proxies()`): `ip
+//! neigh` as methods.
 
 use std::net::IpAddr;
 
 use rhai::plugin::*;
-use rhai::{Array, Dynamic, Map};
+use rhai::{Array, Dynamic, INT, Map};
 
 use crate::api::convert::{RhaiResultOf, link_in};
 use crate::api::session::op;
-use crate::api::{Link, Netns};
+use crate::api::{Link, LinkOrName, Netns};
 use crate::error::{Error, Result};
 use crate::lab::ops::{Op, ip_n};
 
@@ -85,7 +87,8 @@ pub mod netns_neigh {
 
     /// The neighbour (ARP and NDP) entries of this namespace: maps of `ip`,
     /// `mac` ("" while unresolved), `dev` (the link's name) and `state`
-    /// ("permanent", "reachable", "stale", "failed", ...).
+    /// ("permanent", "reachable", "stale", "failed", ...). As `ip neigh show`,
+    /// it leaves out the kernel's own multicast and broadcast mappings.
     ///
     /// `ip -n NS neigh show`
     ///
@@ -101,8 +104,11 @@ pub mod netns_neigh {
             op.look(|| format!("ip {}neigh show", ip_n(&ns.ns)));
             Ok((op.net.links(&ns.ns)?, op.net.neighs(&ns.ns)?))
         })?;
+        // As `ip neigh show`: not the kernel's own multicast and broadcast
+        // mappings (state noarp).
         Ok(entries
             .into_iter()
+            .filter(|e| e.state != "noarp" && e.state != "none")
             .map(|e| {
                 let dev = links
                     .iter()
@@ -114,6 +120,136 @@ pub mod netns_neigh {
                 map.insert("dev".into(), dev.into());
                 map.insert("state".into(), e.state.into());
                 Dynamic::from_map(map)
+            })
+            .collect())
+    }
+
+    /// Forget the neighbour entries this namespace learned (on `dev` only,
+    /// given a Link or a name), so the next packet asks again: what a test of
+    /// a changed topology needs. Permanent entries stay. Returns how many
+    /// went.
+    ///
+    /// `ip -n NS neigh flush all` (`dev DEV`)
+    ///
+    /// ```rhai
+    /// let a = netns::add("a");
+    /// let b = netns::add("b");
+    /// let e = link::add_veth("eth0", "eth0", #{ netns: a, peer_netns: b });
+    /// e.addr_add("10.0.0.1/24");
+    /// e.peer.addr_add("10.0.0.2/24");
+    /// e.up();
+    /// e.peer.up();
+    /// a.ping("10.0.0.2");
+    /// print(a.neigh_flush());   // 1
+    /// print(a.neighs());        // []
+    /// ```
+    #[rhai_fn(global, pure, volatile, return_raw)]
+    pub fn neigh_flush(ctx: NativeCallContext, ns: &mut Netns) -> RhaiResultOf<INT> {
+        op(&ctx, |op| Ok(op.neigh_flush(&ns.ns, None)? as INT))
+    }
+
+    #[rhai_fn(global, name = "neigh_flush", pure, volatile, return_raw)]
+    pub fn neigh_flush_on(
+        ctx: NativeCallContext,
+        ns: &mut Netns,
+        dev: LinkOrName,
+    ) -> RhaiResultOf<INT> {
+        op(&ctx, |op| {
+            let dev = link_in(op.net, &ns.ns, &dev)?;
+            Ok(op.neigh_flush(&ns.ns, Some(&dev))? as INT)
+        })
+    }
+
+    /// Answer ARP requests (IPv4) or neighbour solicitations (IPv6) for `ip`
+    /// arriving on `dev` (a Link or its name) with this namespace's MAC, as a
+    /// router does for hosts it stands in for (`ip neigh add proxy`). Takes
+    /// effect with forwarding on, and for IPv6 `net.ipv6.conf.DEV.proxy_ndp`
+    /// = 1. Fails with kind "exists" if `ip` is proxied on `dev` already.
+    ///
+    /// `ip -n NS neigh add proxy IP dev DEV`
+    ///
+    /// ```rhai
+    /// let r1 = netns::add("r1");
+    /// let eth = link::add_veth("eth0", "peer0", #{ netns: r1 });
+    /// r1.proxy_add("10.0.0.7", eth);
+    /// print(r1.proxies());   // [#{"dev": "eth0", "ip": "10.0.0.7"}]
+    /// r1.proxy_del("10.0.0.7", "eth0");
+    /// print(r1.proxies());   // []
+    /// ```
+    #[rhai_fn(global, pure, volatile, return_raw)]
+    pub fn proxy_add(
+        ctx: NativeCallContext,
+        ns: &mut Netns,
+        ip: &str,
+        dev: LinkOrName,
+    ) -> RhaiResultOf<()> {
+        op(&ctx, |op| {
+            op.proxy(&ns.ns, &link_in(op.net, &ns.ns, &dev)?, parse_ip(ip)?, true)
+        })
+    }
+
+    /// Stop answering for `ip` on `dev` (a Link or its name), as `proxy_add`
+    /// began. Fails with kind "not_found" if it is not proxied there.
+    ///
+    /// `ip -n NS neigh del proxy IP dev DEV`
+    ///
+    /// ```rhai
+    /// let r1 = netns::add("r1");
+    /// link::add_veth("eth0", "peer0", #{ netns: r1 });
+    /// r1.proxy_add("2001:db8::7", "eth0");
+    /// r1.proxy_del("2001:db8::7", "eth0");
+    /// print(r1.proxies());   // []
+    /// ```
+    #[rhai_fn(global, pure, volatile, return_raw)]
+    pub fn proxy_del(
+        ctx: NativeCallContext,
+        ns: &mut Netns,
+        ip: &str,
+        dev: LinkOrName,
+    ) -> RhaiResultOf<()> {
+        op(&ctx, |op| {
+            op.proxy(
+                &ns.ns,
+                &link_in(op.net, &ns.ns, &dev)?,
+                parse_ip(ip)?,
+                false,
+            )
+        })
+    }
+
+    /// The addresses this namespace answers for (`proxy_add`), each
+    /// `#{ ip, dev }`.
+    ///
+    /// `ip -n NS neigh show proxy`
+    ///
+    /// ```rhai
+    /// let r1 = netns::add("r1");
+    /// link::add_veth("eth0", "peer0", #{ netns: r1 });
+    /// r1.proxy_add("10.0.0.7", "eth0");
+    /// print(r1.proxies());   // [#{"dev": "eth0", "ip": "10.0.0.7"}]
+    /// ```
+    #[rhai_fn(global, pure, volatile, return_raw)]
+    pub fn proxies(ctx: NativeCallContext, ns: &mut Netns) -> RhaiResultOf<Array> {
+        let (links, entries) = op(&ctx, |op| {
+            op.look(|| format!("ip {}neigh show proxy", ip_n(&ns.ns)));
+            Ok((op.net.links(&ns.ns)?, op.net.proxies(&ns.ns)?))
+        })?;
+        let name = |i: u32| {
+            links
+                .iter()
+                .find(|l| l.index == i)
+                .map_or(String::new(), |l| l.name.clone())
+        };
+        Ok(entries
+            .into_iter()
+            .map(|(ip, i)| {
+                Dynamic::from_map(
+                    [
+                        ("ip".into(), ip.to_string().into()),
+                        ("dev".into(), name(i).into()),
+                    ]
+                    .into(),
+                )
             })
             .collect())
     }

@@ -1,4 +1,5 @@
-//! Pings from a namespace: `ns.ping`, `ns.unreachable`, `ns.ping_stats`.
+//! Pings from a namespace: `ns.ping`, `ns.probe`, `ns.unreachable`,
+//! `ns.ping_stats`.
 
 use std::time::Duration;
 
@@ -22,10 +23,11 @@ pub mod netns_ping {
     /// instead (a quick negative check). An address with no route, or whose route
     /// or firewall drops the echo (blackhole, unreachable, prohibit), is `false`
     /// at once; only a mistake (a link-local address, which needs an interface)
-    /// is an error. Uses a raw socket inside the namespace; no `ping` binary
+    /// is an error. With `#{ ttl }` (1 to 255) the echoes leave with that TTL
+    /// (hop limit). Uses a raw socket inside the namespace; no `ping` binary
     /// needed.
     ///
-    /// `ip netns exec NS ping -c 1 -W 1 ADDRESS`
+    /// `ip netns exec NS ping -c 1 -W 1 [-t TTL] ADDRESS`
     ///
     /// ```rhai
     /// let r1 = netns::add("r1");
@@ -50,6 +52,75 @@ pub mod netns_ping {
     #[rhai_fn(global, pure, volatile, return_raw)]
     pub fn ping(ctx: NativeCallContext, ns: &mut Netns, address: &str) -> RhaiResultOf<bool> {
         ping_with(ctx, ns, address, Map::new())
+    }
+
+    /// Ping `address` once and say what came back, as `ping -v` and
+    /// traceroute do: `#{ ok, error, from, ttl, rtt, type, code }`. For a
+    /// reply `ok` is true, `from` the address, `ttl` the TTL (hop limit) it
+    /// arrived with (64 less one per router on the way back) and `rtt` the
+    /// round trip in milliseconds. Otherwise `error` names what happened: an
+    /// ICMP error a router sent back ("net_unreachable", "host_unreachable",
+    /// "port_unreachable", "prohibited", "ttl_exceeded", "frag_needed",
+    /// "unreachable", ...), with its sender in `from` and its ICMP `type` and
+    /// `code`; the same names with `from: ()` when this namespace's own routes
+    /// refused the echo; or "lost" when nothing came back (routers send ICMP
+    /// errors to one host about once a second: `net.ipv4.icmp_ratelimit` and
+    /// `net.ipv6.icmp.ratelimit`). Options as `ping`: `timeout`, and `ttl` to
+    /// find the router that many hops away.
+    ///
+    /// `ip netns exec NS ping -c 1 -v [-t TTL] ADDRESS`
+    ///
+    /// ```rhai
+    /// let r1 = netns::add("r1");
+    /// r1.link("lo").addr_add("10.9.9.9/32");
+    /// let p = r1.probe("10.9.9.9");
+    /// print(`${p.ok} ${p.from} ${p.ttl} ${p.rtt < 100.0}`);   // true 10.9.9.9 64 true
+    /// r1.route_add("10.66.0.0/16", #{ type: "unreachable" });
+    /// print(r1.probe("10.66.0.1").error);                   // host_unreachable
+    /// print(r1.probe("10.9.9.8", #{ timeout: 0.2 }).error);  // net_unreachable
+    /// ```
+    #[rhai_fn(global, name = "probe", pure, volatile, return_raw)]
+    pub fn probe_with(
+        ctx: NativeCallContext,
+        ns: &mut Netns,
+        address: &str,
+        options: Map,
+    ) -> RhaiResultOf<Map> {
+        let a = op(&ctx, |op| {
+            op.probe(&ns.ns, address, timing("probe", &options)?)
+        })?;
+        let text =
+            |ip: Option<std::net::IpAddr>| ip.map_or(Dynamic::UNIT, |i| i.to_string().into());
+        let int = |n: Option<u8>| n.map_or(Dynamic::UNIT, |n| Dynamic::from_int(n.into()));
+        Ok([
+            ("ok", Dynamic::from(a.what == "reply")),
+            (
+                "error",
+                if a.what == "reply" {
+                    Dynamic::UNIT
+                } else {
+                    a.what.into()
+                },
+            ),
+            ("from", text(a.from)),
+            ("ttl", int(a.ttl)),
+            (
+                "rtt",
+                a.rtt.map_or(Dynamic::UNIT, |d| {
+                    Dynamic::from_float((d.as_secs_f64() * 1e6).round() / 1e3)
+                }),
+            ),
+            ("type", int(a.icmp.map(|i| i.0))),
+            ("code", int(a.icmp.map(|i| i.1))),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.into(), v))
+        .collect())
+    }
+
+    #[rhai_fn(global, pure, volatile, return_raw)]
+    pub fn probe(ctx: NativeCallContext, ns: &mut Netns, address: &str) -> RhaiResultOf<Map> {
+        probe_with(ctx, ns, address, Map::new())
     }
 
     /// Ping every address in `addresses` from this namespace at once and return
@@ -138,10 +209,21 @@ pub mod netns_ping {
     }
 }
 
-/// `#{ timeout }` of the ping methods.
+/// `#{ timeout, ttl }` of the ping methods.
 fn timing(action: &str, opts: &Map) -> Result<Timing> {
-    check_options(action, opts, &["timeout"])?;
-    let mut timing = Timing::default();
+    check_options(action, opts, &["timeout", "ttl"])?;
+    let mut timing = Timing {
+        ttl: option(opts, "ttl", |v| {
+            v.as_int()
+                .ok()
+                .and_then(|n| u8::try_from(n).ok())
+                .filter(|n| *n > 0)
+                .ok_or_else(|| {
+                    Error::invalid(format!("use {v} as option `ttl`"), "a TTL is from 1 to 255")
+                })
+        })?,
+        ..Timing::default()
+    };
     if let Some(t) = opts.get("timeout") {
         let secs = seconds("option `timeout`", t)?;
         timing.deadline = secs;

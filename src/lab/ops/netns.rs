@@ -8,7 +8,7 @@ use super::{Op, exec_prefix, q};
 use crate::error::{Error, Kind, Result};
 use crate::lab::Object;
 use crate::ns::Ns;
-use crate::sys::{netns_fs, ping, sysctl};
+use crate::sys::{netns_fs, ping, probe, sysctl};
 
 /// What `ipv6: false` sets inside a namespace.
 const IPV6_OFF: &[(&str, &str)] = &[
@@ -172,8 +172,28 @@ impl Op<'_> {
     pub fn ping(&self, ns: &Ns, address: &str, timing: ping::Timing) -> Result<bool> {
         let ip = ping_target(address)?;
         let file = ns.open()?;
-        self.look(|| format!("{}ping -c 1 {address}", exec_prefix(ns)));
+        self.look(|| {
+            format!(
+                "{}ping -c 1{} {address}",
+                exec_prefix(ns),
+                ttl_flag(&timing)
+            )
+        });
         ping::ping(&file, ip, timing).map_err(|e| e.in_netns(ns.name()))
+    }
+
+    /// One echo from `ns` to `address`, and what came back for it.
+    pub fn probe(&self, ns: &Ns, address: &str, timing: ping::Timing) -> Result<probe::Answer> {
+        let ip = ping_target(address)?;
+        let file = ns.open()?;
+        self.look(|| {
+            format!(
+                "{}ping -c 1 -v{} {address}",
+                exec_prefix(ns),
+                ttl_flag(&timing)
+            )
+        });
+        probe::probe(&file, ip, timing).map_err(|e| e.in_netns(ns.name()))
     }
 
     /// A run of echoes from `ns` to `address`, with their round trips.
@@ -223,6 +243,11 @@ impl Op<'_> {
 }
 
 /// An address to ping: an IP without a prefix length.
+/// ` -t TTL` when echoes leave with a TTL of their own.
+fn ttl_flag(timing: &ping::Timing) -> String {
+    timing.ttl.map_or(String::new(), |t| format!(" -t {t}"))
+}
+
 pub fn ping_target(address: &str) -> Result<IpAddr> {
     address.parse().map_err(|_| {
         Error::invalid(

@@ -5,7 +5,7 @@
 use std::net::IpAddr;
 
 use super::{Op, ip_n, q};
-use crate::error::Result;
+use crate::error::{Error, Kind, Result};
 use crate::lab::Object;
 use crate::netlink::{LinkInfo, RouteSpec, RuleSpec};
 use crate::ns::Ns;
@@ -59,13 +59,7 @@ impl Op<'_> {
         ip: IpAddr,
         mac: ([u8; 6], &str),
     ) -> Result<()> {
-        let record = self.outlives(ns).then(|| Object::Neigh {
-            ns: ns.name().to_string(),
-            ns_id: ns.id(),
-            index: dev.index,
-            link: dev.name.clone(),
-            ip: ip.to_string(),
-        });
+        let record = self.outlives(ns).then(|| neigh_record(ns, dev, ip, false));
         self.ahead(record.as_slice(), || {
             self.net.neigh_add(ns, dev.index, ip, mac.0)
         })?;
@@ -82,7 +76,7 @@ impl Op<'_> {
         self.change(|| format!("ip {}neigh del {ip} dev {}", ip_n(ns), q(&dev.name)));
         let text = ip.to_string();
         self.lab.removed(|o| {
-            matches!(o, Object::Neigh { ns: n, index, ip, .. }
+            matches!(o, Object::Neigh { ns: n, index, ip, proxy: false, .. }
                 if n == ns.name() && *index == dev.index && *ip == text)
         });
         Ok(())
@@ -90,6 +84,53 @@ impl Op<'_> {
 }
 
 impl Op<'_> {
+    /// `ip neigh add|del proxy IP dev DEV`: the namespace answers ARP and
+    /// neighbour solicitations for `ip` on `dev` (given forwarding, and for
+    /// IPv6 the proxy_ndp sysctl). Recorded in a namespace the lab did not
+    /// make.
+    pub fn proxy(&self, ns: &Ns, dev: &LinkInfo, ip: IpAddr, add: bool) -> Result<()> {
+        let verb = if add { "add" } else { "del" };
+        // The kernel takes a second add of one entry without a word: said
+        // here, so that the lab never records (and removes) another's.
+        if add && self.net.proxies(ns)?.contains(&(ip, dev.index)) {
+            let e = Error::new(
+                Kind::Exists,
+                format!("add proxy entry {ip}"),
+                format!("{ip} is already proxied on \"{}\"", dev.name),
+            );
+            return Err(e.in_netns(ns.name()).with_help(
+                "it is there already; remove it first with proxy_del to make it the lab's",
+            ));
+        }
+        let record = (add && self.outlives(ns)).then(|| neigh_record(ns, dev, ip, true));
+        self.ahead(record.as_slice(), || self.net.proxy(ns, dev.index, ip, add))?;
+        self.change(|| {
+            format!(
+                "ip {}neigh {verb} proxy {ip} dev {}",
+                ip_n(ns),
+                q(&dev.name)
+            )
+        });
+        if !add {
+            let text = ip.to_string();
+            self.lab.removed(|o| {
+                matches!(o, Object::Neigh { ns: n, index, ip, proxy: true, .. }
+                    if n == ns.name() && *index == dev.index && *ip == text)
+            });
+        }
+        self.confirm(record.into_iter().collect())
+    }
+
+    /// `ip neigh flush all` (`dev DEV`): forget the learned entries.
+    pub fn neigh_flush(&self, ns: &Ns, dev: Option<&LinkInfo>) -> Result<usize> {
+        let n = self.net.neigh_flush(ns, dev.map(|d| d.index))?;
+        self.change(|| match dev {
+            Some(d) => format!("ip {}neigh flush dev {}", ip_n(ns), q(&d.name)),
+            None => format!("ip {}neigh flush all", ip_n(ns)),
+        });
+        Ok(n)
+    }
+
     /// `ip [-6] rule add SELECTORS lookup TABLE [priority P]`; recorded
     /// (written ahead) in a namespace the lab did not make.
     ///
@@ -205,5 +246,16 @@ fn same_rule(o: &Object, gone: &Object) -> bool {
             without == *gone
         }
         _ => o == gone,
+    }
+}
+
+fn neigh_record(ns: &Ns, dev: &LinkInfo, ip: IpAddr, proxy: bool) -> Object {
+    Object::Neigh {
+        ns: ns.name().to_string(),
+        ns_id: ns.id(),
+        index: dev.index,
+        link: dev.name.clone(),
+        ip: ip.to_string(),
+        proxy,
     }
 }

@@ -23,7 +23,10 @@ pub(super) fn undo_setting(net: &Netlink, ns: &Ns, o: &Object) -> Result<(), Ski
             ..
         } => RouteSpec::from_text(dst, gateway, kind, *metric, *table)
             .and_then(|r| net.route_del(ns, &r)),
-        Object::Neigh { index, ip, .. } => match ip.parse() {
+        Object::Neigh {
+            index, ip, proxy, ..
+        } => match ip.parse() {
+            Ok(ip) if *proxy => net.proxy(ns, *index, ip, false),
             Ok(ip) => net.neigh_del(ns, *index, ip),
             Err(_) => return Err(Skip::Failed(format!("{ip:?} is not an address"))),
         },

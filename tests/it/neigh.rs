@@ -1,0 +1,110 @@
+//! Neighbour tables beyond single entries: proxy ARP and NDP entries that
+//! let a router stand in for hosts, and flushing what was learned; checked
+//! against `ip -j neigh`.
+
+use crate::common::api::*;
+use crate::common::{Sandbox, json};
+
+/// h1 sits in 10.0.0.0/16 and takes h2 (10.0.5.5, behind r1) for a
+/// neighbour: r1 answers h1's ARP for it (and the same for IPv6), so h1
+/// reaches h2 with no route at all.
+#[test]
+fn a_router_answers_for_the_hosts_it_proxies() {
+    let (sb, out, _) = ok_then(
+        r#"
+        let h1 = netns::add("h1");
+        let r1 = netns::add("r1");
+        let h2 = netns::add("h2");
+        r1.sysctl("net.ipv4.ip_forward", "1");
+        r1.sysctl("net.ipv6.conf.all.forwarding", "1");
+        r1.sysctl("net.ipv6.conf.all.proxy_ndp", "1");
+        let a = link::add_veth("eth0", "left", #{ netns: h1, peer_netns: r1 });
+        let b = link::add_veth("eth0", "right", #{ netns: h2, peer_netns: r1 });
+        for l in [a, a.peer, b, b.peer] { l.up(); }
+        a.addr_add("10.0.0.1/16");
+        a.addr_add("2001:db8::1/48");
+        a.peer.addr_add("10.0.0.254/24");
+        a.peer.addr_add("2001:db8::fe/64");
+        b.addr_add("10.0.5.5/24");
+        b.addr_add("2001:db8:0:5::5/64");
+        b.peer.addr_add("10.0.5.254/24");
+        b.peer.addr_add("2001:db8:0:5::fe/64");
+        h2.route_add("default", "10.0.5.254");
+        h2.route_add("default", "2001:db8:0:5::fe");
+        expect(!h1.ping("10.0.5.5", #{ timeout: 0.5 }), "nobody answers for h2 yet");
+        r1.proxy_add("10.0.5.5", "left");
+        r1.proxy_add("2001:db8:0:5::5", a.peer);
+        h1.neigh_flush();
+        expect(h1.ping("10.0.5.5"), "r1 answers for h2");
+        expect(h1.ping("2001:db8:0:5::5"), "r1 answers for h2 (IPv6)");
+        let learned = h1.neighs().filter(|e| e.ip == "10.0.5.5");
+        expect_eq(learned[0].mac, a.peer.mac, "h2's address is at r1's MAC");
+        for p in r1.proxies() { print(`${p.ip} ${p.dev}`); }
+        expect_eq(fails(|| r1.proxy_add("10.0.5.5", "left")).kind, "exists", "twice");
+        expect_eq(fails(|| r1.proxy_add("10.0.5", "left")).kind, "invalid", "a bad address");
+        expect_eq(fails(|| r1.proxy_add("10.0.5.6", "nope")).kind, "not_found", "no such link");
+        r1.proxy_del("2001:db8:0:5::5", "left");
+        expect_eq(fails(|| r1.proxy_del("2001:db8:0:5::5", "left")).kind, "not_found", "gone");
+        h1.neigh_add("10.0.9.9", "02:00:00:00:00:99", "eth0");
+        let flushed = h1.neigh_flush("eth0");
+        expect(flushed >= 1, `learned entries went: ${flushed}`);
+        expect_eq(h1.neighs().map(|e| e.ip), ["10.0.9.9"], "a permanent entry stays");
+        "#,
+        "ip -n r1 -j neigh show proxy > proxy.json; ip -n h1 -j neigh show > h1.json",
+    );
+    let mut ours: Vec<&str> = out.lines().collect();
+    ours.sort();
+    assert_eq!(ours, ["10.0.5.5 left", "2001:db8:0:5::5 left"]);
+    let proxies: Vec<String> = items(&json(&sb.read("proxy.json")))
+        .iter()
+        .map(|e| {
+            format!(
+                "{} {}",
+                e["dst"].as_str().unwrap(),
+                e["dev"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(proxies, ["10.0.5.5 left"]);
+    let h1: Vec<String> = items(&json(&sb.read("h1.json")))
+        .iter()
+        .map(|e| e["dst"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(h1, ["10.0.9.9"]);
+}
+
+/// A proxy entry on a link of the host's goes with the lab: by its
+/// rollback, and by `down` after a kill -9.
+#[test]
+fn proxy_entries_on_host_links_go_with_the_lab() {
+    let sb = Sandbox::new();
+    sb.file(
+        "lab.rhai",
+        r#"
+        netns::host().proxy_add("192.0.2.77", "hport");
+        print("ready");
+        if ARGS[0] == "fail" { throw "stop"; }
+        sleep(30);
+        "#,
+    );
+    let run = sb.sh("ip link add hport type veth peer name hpeer\n\
+         netscript lab.rhai fail > /dev/null 2> rollback.txt; echo status=$?\n\
+         ip neigh show proxy | wc -l\n\
+         netscript lab.rhai wait > out.txt 2>&1 & pid=$!\n\
+         for i in $(seq 200); do grep -q ready out.txt && break; sleep 0.05; done\n\
+         ip neigh show proxy | sed 's/ *$//'\n\
+         kill -9 $pid; wait $pid 2>/dev/null\n\
+         netscript down lab > down.txt 2>&1; echo down=$?\n\
+         ip neigh show proxy | wc -l");
+    assert_eq!(
+        run.stdout, "status=1\n0\n192.0.2.77 dev hport proxy\ndown=0\n0\n",
+        "{}",
+        run.stderr
+    );
+    assert!(
+        sb.read("down.txt")
+            .contains("proxy entry 192.0.2.77 on hport (in host)"),
+        "{}",
+        sb.read("down.txt")
+    );
+}
