@@ -279,10 +279,18 @@ const CASES: &[(&str, &str, &str)] = &[
     ),
     (r#"v.set_txqueuelen(-5);"#, "invalid", "-5"),
     (r#"a.probe("10.0.0.1", #{ ttl: 0 });"#, "invalid", "ttl: 0"),
-    (r#"a.ping("10.0.0.1", #{ ttl: 300 });"#, "invalid", "ttl: 300"),
+    (
+        r#"a.ping("10.0.0.1", #{ ttl: 300 });"#,
+        "invalid",
+        "ttl: 300",
+    ),
     (r#"a.probe("10.0.0");"#, "invalid", r#""10.0.0""#),
     (r#"a.proxy_add("10.0.0", "v1");"#, "invalid", r#""10.0.0""#),
-    (r#"a.proxy_add("10.0.0.5", "nope");"#, "not_found", r#""nope""#),
+    (
+        r#"a.proxy_add("10.0.0.5", "nope");"#,
+        "not_found",
+        r#""nope""#,
+    ),
     (
         r#"v.fdb_add("02:00:00:00:00");"#,
         "invalid",

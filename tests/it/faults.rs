@@ -356,6 +356,66 @@ fn sigkill_at_random_points_of_a_big_build_leaves_nothing_after_down() {
     assert_all_gone(&run, 30, &sb.read("down.err"));
 }
 
+/// A run that changes links it did not make (forwarding entries on a host
+/// bridge port and a host VXLAN link, proxy entries, alias and queue
+/// length), killed with SIGKILL at random points and followed by `down`:
+/// the host's links are as they were, every time.
+#[test]
+fn sigkill_while_changing_host_links_leaves_them_as_they_were_after_down() {
+    let sb = Sandbox::new();
+    sb.file(
+        "host.rhai",
+        r#"
+        let port = link::get("hport");
+        let vx = link::get("hvx");
+        let host = netns::host();
+        port.set_alias("lab");
+        port.set_txqueuelen(77);
+        for i in 0..150 {
+            let h = i.to_hex();
+            if h.len() < 2 { h = "0" + h; }
+            port.fdb_add(`02:00:00:00:01:${h}`);
+            vx.fdb_append("00:00:00:00:00:00", #{ dst: `192.0.2.${i + 1}` });
+            host.proxy_add(`198.51.100.${i + 1}`, "hport");
+        }
+        "#,
+    );
+    let state = "echo $(bridge fdb show dev hport | grep -c 02:00:00:00:01)                  $(bridge fdb show dev hvx | wc -l) $(ip neigh show proxy | wc -l)                  $(cat /sys/class/net/hport/ifalias) $(cat /sys/class/net/hport/tx_queue_len)";
+    let run = sb.sh(&format!(
+        "ip link add hbr type bridge; ip link add hport type veth peer name hpeer\n\
+         ip link set hport master hbr; ip link set hport alias orig\n\
+         ip link add hvx type vxlan id 9 dstport 4789\n\
+         bridge fdb append 00:00:00:00:00:00 dev hvx dst 192.0.2.250\n\
+         {state} > before.txt\n\
+         for round in $(seq 20); do \
+             netscript host.rhai > /dev/null 2>&1 & pid=$!; \
+             sleep $(printf '0.%03d' $((RANDOM % 300 + 5))); kill -9 $pid; wait $pid 2>/dev/null; \
+             echo \"killed at $(bridge fdb show dev hport | grep -c 02:00:00:00:01)\" >> kills.txt; \
+             netscript down host > /dev/null 2>> down.err; \
+             {state}; \
+         done"
+    ));
+    let before = sb.read("before.txt");
+    assert_eq!(before, "0 1 0 orig 1000\n");
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(lines.len(), 20, "{}\n{}", run.stdout, run.stderr);
+    for line in &lines {
+        assert_eq!(
+            format!("{line}\n"),
+            before,
+            "{}\ndown said:\n{}",
+            run.stdout,
+            sb.read("down.err")
+        );
+    }
+    let kills = sb.read("kills.txt");
+    let mid = kills
+        .lines()
+        .filter(|l| !l.ends_with(" 0") && !l.ends_with(" 150"))
+        .count();
+    assert!(mid >= 5, "few kills landed mid-run:\n{kills}");
+}
+
 /// The same build stopped at random points by SIGHUP (a closed terminal)
 /// or by a closed stdout (`| head -c N`): the run rolls itself back.
 #[test]

@@ -185,6 +185,8 @@ fn entries_on_host_links_go_with_the_lab() {
         link::get("hport").fdb_add("02:00:00:00:00:51");
         link::get("hvx").fdb_append("00:00:00:00:00:00", #{ dst: "192.0.2.7" });
         link::get("hvx").fdb_add("02:00:00:00:00:52", #{ dst: "192.0.2.8" });
+        // The host's own remote is not the lab's to append (or remove).
+        try { link::get("hvx").fdb_append("00:00:00:00:00:00", #{ dst: "192.0.2.1" }); } catch (e) { print(e.kind); }
         print("ready");
         if ARGS[0] == "fail" { throw "stop"; }
         sleep(30);
@@ -215,6 +217,7 @@ fn entries_on_host_links_go_with_the_lab() {
         run.stderr,
         sb.read("down.txt")
     );
+    assert_eq!(sb.read("out.txt"), "exists\nready\n");
     let down = sb.read("down.txt");
     assert!(
         down.contains("forwarding entry 02:00:00:00:00:51 on hport (in host)"),

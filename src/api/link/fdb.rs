@@ -101,7 +101,8 @@ pub mod link_fdb {
     /// `dst` does for the first: with the MAC 00:00:00:00:00:00 and one
     /// `dst` per other end, a VXLAN link with `learning: false` sends
     /// broadcasts and unknown MACs to each (head-end replication), with no
-    /// multicast in the underlay.
+    /// multicast in the underlay. Fails with kind "exists" if `mac` goes to
+    /// that remote already (the kernel would take it without a word).
     ///
     /// `bridge fdb append MAC dev DEV dst IP [vni N] [port P] self static`
     ///

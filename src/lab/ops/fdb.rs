@@ -3,7 +3,7 @@
 //! (written ahead), so that teardown removes it.
 
 use super::{Op, ip_n, q};
-use crate::error::{Error, Result};
+use crate::error::{Error, Kind, Result};
 use crate::lab::Object;
 use crate::netlink::{FdbSpec, LinkInfo, LinkKind};
 use crate::ns::Ns;
@@ -12,6 +12,20 @@ impl Op<'_> {
     /// `bridge fdb add|append MAC dev DEV ...`.
     pub fn fdb_add(&self, ns: &Ns, dev: &LinkInfo, entry: FdbSpec, append: bool) -> Result<()> {
         let entry = &placed(dev, entry, append)?;
+        // The kernel takes a second append of one remote without a word:
+        // said here, so that the lab never records (and removes) another's.
+        if append && self.has_remote(ns, entry)? {
+            let mac = crate::mac::format(&entry.mac);
+            let dst = entry.dst.map(|d| d.to_string()).unwrap_or_default();
+            let e = Error::new(
+                Kind::Exists,
+                format!("append forwarding entry {mac}"),
+                format!("{mac} already goes to {dst} on \"{}\"", dev.name),
+            );
+            return Err(e
+                .in_netns(ns.name())
+                .with_help("it is there already; delete it first to make it the lab's"));
+        }
         let record = (!self.lab.made_link(ns.name(), dev.index) && self.outlives(ns))
             .then(|| record(ns, dev, entry));
         self.ahead(record.as_slice(), || self.net.fdb_add(ns, entry, append))?;
@@ -88,6 +102,20 @@ fn placed(dev: &LinkInfo, mut entry: FdbSpec, append: bool) -> Result<FdbSpec> {
     };
     Err(Error::invalid(action, why)
         .with_help("put entries on a bridge port (for its bridge) or on a VXLAN link (with `dst`)"))
+}
+
+impl Op<'_> {
+    /// Whether the VXLAN link already sends `entry`'s MAC to its remote.
+    fn has_remote(&self, ns: &Ns, entry: &FdbSpec) -> Result<bool> {
+        let mac = crate::mac::format(&entry.mac);
+        Ok(self.net.fdb(ns)?.iter().any(|e| {
+            e.dev == entry.dev
+                && e.mac == mac
+                && e.dst == entry.dst
+                && (entry.vni.is_none() || e.vni == entry.vni)
+                && (entry.port.is_none() || e.port == entry.port)
+        }))
+    }
 }
 
 fn record(ns: &Ns, dev: &LinkInfo, entry: &FdbSpec) -> Object {
