@@ -3,7 +3,8 @@
 //! type mismatch) as `#{ error: "ErrorFunctionNotFound", message, ... }`,
 //! without netscript's `kind`, `errno` and `help`. Rhai has no hook at the
 //! catch, so a script gets them the first time it reads the value: kind
-//! `script`, the rest kept. What a script throws itself stays as thrown.
+//! `script`, the rest kept. What a script throws itself stays as thrown,
+//! unless it copies that shape exactly (`error: "ErrorXxx"` and `message`).
 
 use rhai::{Dynamic, Engine, EvalContext, Map};
 

@@ -62,6 +62,9 @@ pub enum Object {
         metric: Option<u32>,
         /// The routing table; None for the main table.
         table: Option<u32>,
+        /// Who made it (RTPROT_*), when the script said.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        proto: Option<u8>,
     },
     /// A neighbour entry added in a namespace the run did not create.
     Neigh {
@@ -88,6 +91,10 @@ pub enum Object {
         vlan: Option<u16>,
         /// In the table of the link's bridge, not the link's own.
         master: bool,
+        /// That bridge, as it was (teardown leaves an entry alone once the
+        /// link is on another).
+        #[serde(default)]
+        bridge: Option<u32>,
     },
     /// A qdisc put on a link the run did not create (`l.shape`).
     Qdisc {

@@ -59,6 +59,7 @@ fn round_trips_through_json() {
             kind: "unicast".into(),
             metric: None,
             table: None,
+            proto: None,
         },
         Object::Route {
             ns: "host".into(),
@@ -68,6 +69,7 @@ fn round_trips_through_json() {
             kind: "blackhole".into(),
             metric: Some(5),
             table: Some(10),
+            proto: Some(186),
         },
         Object::Neigh {
             ns: "host".into(),
@@ -140,6 +142,7 @@ fn round_trips_through_json() {
             port: None,
             vlan: None,
             master: false,
+            bridge: None,
         },
         Object::Was {
             ns: "host".into(),

@@ -56,6 +56,7 @@ fn a_ledger_written_before_typed_records_reads_back() {
             kind: "unicast".into(),
             metric: None,
             table: None,
+            proto: None,
         }
     );
     // The veth x0 was deleted by the script: its del line removed it.

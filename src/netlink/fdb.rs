@@ -10,7 +10,7 @@ use rtnetlink::packet_route::neighbour::{
 };
 
 use super::Netlink;
-use super::request::{self, APPEND, CHANGE, CREATE, DUMP};
+use super::request::{self, APPEND, CHANGE, CREATE, DUMP, REPLACE};
 use crate::error::{Error, Result};
 use crate::ns::Ns;
 
@@ -34,6 +34,17 @@ pub struct FdbEntry {
     pub on_self: bool,
 }
 
+/// How `fdb_add` writes an entry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FdbWrite {
+    /// A new entry: fails if the MAC has one.
+    Add,
+    /// One more remote for the MAC.
+    Append,
+    /// In place of the one the MAC has.
+    Replace,
+}
+
 /// An entry to add or delete: `bridge fdb add MAC dev DEV ...`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FdbSpec {
@@ -50,11 +61,25 @@ pub struct FdbSpec {
     /// "static" (kept, forwarded to the port), "permanent" (kept; on a
     /// bridge: the bridge's own address) or "dynamic" (ages out).
     pub state: &'static str,
+    /// The bridge whose table it is in (not sent: for the ledger).
+    pub bridge: Option<u32>,
 }
 
 impl FdbSpec {
     /// The words after `bridge fdb add MAC dev DEV`, as `bridge` takes them.
     pub fn words(&self) -> String {
+        let sticky = if self.sticky() { " sticky" } else { "" };
+        format!("{} {}{sticky}", self.place_words(), self.state)
+    }
+
+    /// A static entry in a bridge's table stays on its port whatever the
+    /// bridge learns (NTF_STICKY): what an added entry is for.
+    fn sticky(&self) -> bool {
+        self.master && self.state == "static"
+    }
+
+    /// The words that say which entry it is (for `bridge fdb del`).
+    pub fn place_words(&self) -> String {
         let mut text = String::new();
         if let Some(d) = self.dst {
             text.push_str(&format!(" dst {d}"));
@@ -69,17 +94,17 @@ impl FdbSpec {
             text.push_str(&format!(" vlan {v}"));
         }
         text.push_str(if self.master { " master" } else { " self" });
-        text + " " + self.state
+        text
     }
 
     fn message(&self) -> NeighbourMessage {
         let mut msg = NeighbourMessage::default();
         msg.header.family = AddressFamily::Bridge;
         msg.header.ifindex = self.dev;
-        msg.header.flags = if self.master {
-            NeighbourFlags::Controller
-        } else {
-            NeighbourFlags::Own
+        msg.header.flags = match (self.master, self.sticky()) {
+            (true, true) => NeighbourFlags::Controller | NeighbourFlags::Sticky,
+            (true, false) => NeighbourFlags::Controller,
+            _ => NeighbourFlags::Own,
         };
         // As `bridge` sends them: NUD_NOARP marks a static entry.
         let (reachable, noarp, permanent) = (0x02, 0x40, 0x80);
@@ -113,12 +138,16 @@ impl FdbSpec {
 }
 
 impl Netlink {
-    /// `bridge -n NS fdb add|append ENTRY`: `append` adds one more remote
-    /// to a VXLAN entry (head-end replication) instead of failing when the
-    /// MAC has one.
-    pub fn fdb_add(&self, ns: &Ns, entry: &FdbSpec, append: bool) -> Result<()> {
+    /// `bridge -n NS fdb add|append|replace ENTRY`: `Append` adds one more
+    /// remote to a VXLAN entry (head-end replication), `Replace` takes the
+    /// place of an entry the bridge learned.
+    pub fn fdb_add(&self, ns: &Ns, entry: &FdbSpec, how: FdbWrite) -> Result<()> {
         let handle = self.handle(ns)?;
-        let flags = if append { APPEND } else { CREATE };
+        let flags = match how {
+            FdbWrite::Add => CREATE,
+            FdbWrite::Append => APPEND,
+            FdbWrite::Replace => REPLACE,
+        };
         let mac = crate::mac::format(&entry.mac);
         self.block_on(request::send(&handle, M::NewNeighbour(entry.message()), flags))
             .map(|_| ())

@@ -215,7 +215,13 @@ impl Netlink {
 
     /// `ip link set dev X alias TEXT` ("" removes it).
     pub fn set_alias(&self, ns: &Ns, index: u32, alias: &str) -> Result<()> {
-        let msg = LinkUnspec::new_with_index(index).alias(alias).build();
+        // Its bytes without a NUL, as `ip` sends them: the kernel counts a
+        // NUL in (and would refuse a 255-byte alias for it).
+        const IFLA_IFALIAS: u16 = 20;
+        let text = rtnetlink::packet_core::DefaultNla::new(IFLA_IFALIAS, alias.as_bytes().to_vec());
+        let msg = LinkUnspec::new_with_index(index)
+            .append_extra_attribute(LinkAttribute::Other(text))
+            .build();
         self.set_link(ns, index, msg, "set the alias of {}")
     }
 

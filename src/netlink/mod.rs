@@ -27,7 +27,7 @@ mod watch;
 
 pub use bridge::BridgeOptions;
 pub use bridge_vlan::PortVlan;
-pub use fdb::{FdbEntry, FdbSpec};
+pub use fdb::{FdbEntry, FdbSpec, FdbWrite};
 pub use kinds::{Vxlan, VxlanTune, macvlan_mode};
 pub use link_details::Detail;
 pub use neigh::NeighInfo;

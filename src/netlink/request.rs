@@ -3,8 +3,8 @@
 use futures::StreamExt;
 use rtnetlink::Handle;
 use rtnetlink::packet_core::{
-    NLM_F_ACK, NLM_F_APPEND, NLM_F_CREATE, NLM_F_DUMP, NLM_F_ECHO, NLM_F_EXCL, NLM_F_REQUEST,
-    NetlinkMessage, NetlinkPayload,
+    NLM_F_ACK, NLM_F_APPEND, NLM_F_CREATE, NLM_F_DUMP, NLM_F_ECHO, NLM_F_EXCL, NLM_F_REPLACE,
+    NLM_F_REQUEST, NetlinkMessage, NetlinkPayload,
 };
 use rtnetlink::packet_route::RouteNetlinkMessage;
 
@@ -14,6 +14,8 @@ pub const CREATE: u16 = NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL;
 /// sends its notification to the requester too), which saves reading it
 /// afterwards. Kernels before 6.3 ignore the flag for links.
 pub const CREATE_ECHO: u16 = CREATE | NLM_F_ECHO;
+/// Flags for a create that takes the place of what is there.
+pub const REPLACE: u16 = NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_REPLACE;
 /// Flags for adding one more of a kind (a VXLAN's remotes for one MAC).
 pub const APPEND: u16 = NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_APPEND;
 /// Flags for a request that changes or deletes something.

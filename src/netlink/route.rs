@@ -122,18 +122,6 @@ impl RouteSpec {
         if let Some(gw) = self.gateway {
             text.push_str(&format!(" via {gw}"));
         }
-        for p in &self.paths {
-            text.push_str(" nexthop");
-            if let Some(gw) = p.gateway {
-                text.push_str(&format!(" via {gw}"));
-            }
-            if let Some((_, name)) = &p.dev {
-                // Quoted as a shell word: the text goes into `--trace`.
-                let name = shlex::try_quote(name).unwrap_or_default();
-                text.push_str(&format!(" dev {name}"));
-            }
-            text.push_str(&format!(" weight {}", p.weight));
-        }
         if let Some(m) = self.metric {
             text.push_str(&format!(" metric {m}"));
         }
@@ -148,6 +136,19 @@ impl RouteSpec {
         }
         if let Some(src) = self.src {
             text.push_str(&format!(" src {src}"));
+        }
+        // `ip` takes nothing after the paths.
+        for p in &self.paths {
+            text.push_str(" nexthop");
+            if let Some(gw) = p.gateway {
+                text.push_str(&format!(" via {gw}"));
+            }
+            if let Some((_, name)) = &p.dev {
+                // Quoted as a shell word: the text goes into `--trace`.
+                let name = shlex::try_quote(name).unwrap_or_default();
+                text.push_str(&format!(" dev {name}"));
+            }
+            text.push_str(&format!(" weight {}", p.weight));
         }
         text
     }
@@ -206,7 +207,7 @@ impl Netlink {
                     help: Some("give it another metric, or delete the other first".into()),
                     ..e
                 },
-                (libc::EINVAL, _) if route.src.is_some() => Error {
+                (libc::EINVAL, _) if route.src.is_some_and(|s| !self.has_address(ns, s)) => Error {
                     reason: format!(
                         "the source {} is not an address of this namespace",
                         route.src.unwrap_or(IpAddr::from([0, 0, 0, 0]))
@@ -226,12 +227,25 @@ impl Netlink {
         })
     }
 
+    /// Whether `ip` is an address of a link in `ns`.
+    fn has_address(&self, ns: &Ns, ip: IpAddr) -> bool {
+        let links = self.links(ns).unwrap_or_default();
+        links.iter().any(|l| {
+            self.addrs(ns, l.index)
+                .is_ok_and(|a| a.iter().any(|(i, _)| *i == ip))
+        })
+    }
+
     /// `ip -n NS route del [TYPE] DST [via GW] [metric N]`
     pub fn route_del(&self, ns: &Ns, route: &RouteSpec) -> Result<()> {
         let handle = self.handle(ns)?;
         let mut msg = route_message(route);
-        // Any scope, as `ip route del` asks: a route is known by the rest.
+        // Any scope, and any protocol unless one is given, as `ip route
+        // del` asks: a route is known by the rest.
         msg.header.scope = RouteScope::NoWhere;
+        msg.header.protocol = route
+            .proto
+            .map_or(RouteProtocol::Unspec, RouteProtocol::from);
         self.block_on(request::send(
             &handle,
             M::DelRoute(msg),

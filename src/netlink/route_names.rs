@@ -36,7 +36,7 @@ pub fn scope_name(n: u8) -> String {
     name(SCOPES, n)
 }
 
-/// A protocol by its name or number (0 to 255).
+/// A protocol by its name or number (1 to 255).
 pub fn proto_number(text: &str) -> Result<u8> {
     number(PROTOS, text, "protocol").map_err(|e| {
         e.with_help("use a name such as static, bgp, ospf, zebra, dhcp, or a number from 1 to 255")

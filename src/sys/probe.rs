@@ -117,7 +117,8 @@ fn receive(sock: &OwnedFd, dst: IpAddr, id: u16, until: Instant) -> Result<Optio
     }
     let mut buf = [0u8; 1500];
     let mut space = nix::cmsg_space!(libc::c_int);
-    loop {
+    // Other programs' ICMP is read and passed over, until `until`.
+    while Instant::now() < until {
         let mut iov = [IoSliceMut::new(&mut buf)];
         let msg = match recvmsg::<SockaddrStorage>(
             sock.as_raw_fd(),
@@ -159,6 +160,7 @@ fn receive(sock: &OwnedFd, dst: IpAddr, id: u16, until: Instant) -> Result<Optio
         };
         return Ok(Some((answer, seq)));
     }
+    Ok(None)
 }
 
 /// What `packet` (an IPv4 packet with its header, or an ICMPv6 message)

@@ -860,8 +860,12 @@ fn link_details_read_back_as_ip_d_link_shows_them() {
         expect_eq(u.txqueuelen, 64, "txqueuelen");
         u.set_alias("");
         expect_eq(u.alias, "", "alias removed");
-        let long = ""; long.pad(256, 'x');
+        let long = ""; long.pad(255, 'x');
+        u.set_alias(long);
+        expect_eq(u.alias.len(), 255, "a 255-byte alias");
+        long += "x";
         expect_eq(fails(|| u.set_alias(long)).kind, "invalid", "an alias past 255 bytes");
+        u.set_alias("");
         expect_eq(fails(|| u.set_txqueuelen(-1)).kind, "invalid", "a negative queue length");
         expect_eq(fails(|| link::add_vxlan("bad", #{ id: 1, group: "10.0.0.1", dev: u })).kind, "invalid", "a group that is not multicast");
         expect_eq(fails(|| link::add_vxlan("bad", #{ id: 1, group: "239.1.1.1" })).kind, "invalid", "a group without dev");

@@ -369,6 +369,33 @@ fn route_protocols_scopes_and_sources_agree_with_ip_route() {
     }
 }
 
+/// A route with a protocol of its own, added in the host, goes with the
+/// lab (teardown deletes it as `ip route del` would: any protocol matches
+/// unless one is given), and a script deletes one without naming its
+/// protocol.
+#[test]
+fn routes_with_a_protocol_go_with_the_lab() {
+    let sb = Sandbox::new();
+    sb.file(
+        "lab.rhai",
+        r#"
+        let host = netns::host();
+        host.route_add("10.77.0.0/16", #{ type: "blackhole", proto: "bgp" });
+        host.route_add("10.78.0.0/16", #{ type: "blackhole", proto: "ospf", metric: 5 });
+        host.route_add("10.79.0.0/16", #{ type: "blackhole", proto: "zebra" });
+        host.route_del("10.79.0.0/16", #{ type: "blackhole" });
+        throw "stop";
+        "#,
+    );
+    let run = sb.sh(
+        "netscript lab.rhai > /dev/null 2> err.txt; echo status=$?\n\
+         ip route show type blackhole | wc -l",
+    );
+    assert_eq!(run.stdout, "status=1\n0\n", "{}", sb.read("err.txt"));
+    let err = sb.read("err.txt");
+    assert!(err.contains("rolled back lab \"lab\": 2 removed"), "{err}");
+}
+
 /// Multipath (ECMP) routes as routing daemons install them, IPv4 and
 /// IPv6, put there by `ip`: read back with every path (compared with
 /// `ip -j route`), and removed by the gateway of any path.

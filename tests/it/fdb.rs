@@ -185,8 +185,12 @@ fn entries_on_host_links_go_with_the_lab() {
         link::get("hport").fdb_add("02:00:00:00:00:51");
         link::get("hvx").fdb_append("00:00:00:00:00:00", #{ dst: "192.0.2.7" });
         link::get("hvx").fdb_add("02:00:00:00:00:52", #{ dst: "192.0.2.8" });
-        // The host's own remote is not the lab's to append (or remove).
+        // The host's own remote is not the lab's to append (or remove),
+        // said the way the kernel lists it or not.
         try { link::get("hvx").fdb_append("00:00:00:00:00:00", #{ dst: "192.0.2.1" }); } catch (e) { print(e.kind); }
+        try { link::get("hvx").fdb_append("00:00:00:00:00:00", #{ dst: "192.0.2.1", port: 4789, vni: 9 }); } catch (e) { print(e.kind); }
+        try { link::get("hvx").fdb_append("02:00:00:00:00:52", #{ dst: "192.0.2.9" }); } catch (e) { print(e.kind); }
+        print(link::get("hvx").fdb().filter(|e| e.mac == "00:00:00:00:00:00").map(|e| e.state));
         print("ready");
         if ARGS[0] == "fail" { throw "stop"; }
         sleep(30);
@@ -217,7 +221,10 @@ fn entries_on_host_links_go_with_the_lab() {
         run.stderr,
         sb.read("down.txt")
     );
-    assert_eq!(sb.read("out.txt"), "exists\nready\n");
+    assert_eq!(
+        sb.read("out.txt"),
+        "exists\nexists\ninvalid\n[\"permanent\", \"permanent\"]\nready\n"
+    );
     let down = sb.read("down.txt");
     assert!(
         down.contains("forwarding entry 02:00:00:00:00:51 on hport (in host)"),
@@ -226,5 +233,46 @@ fn entries_on_host_links_go_with_the_lab() {
     assert!(
         down.contains("forwarding entry 00:00:00:00:00:00 to 192.0.2.7 on hvx (in host)"),
         "{down}"
+    );
+}
+
+/// A static entry a lab adds on a bridge port stays there while the
+/// bridge sees its MAC arrive on another port (it is sticky, as an added
+/// entry means it): the frames for that MAC keep going where the lab said.
+#[test]
+fn a_static_entry_stays_on_its_port_whatever_the_bridge_learns() {
+    let (sb, out, _) = ok_then(
+        r#"
+        let br = bridge::add("br0");
+        br.up();
+        let h1 = netns::add("h1");
+        let h2 = netns::add("h2");
+        let a = link::add_veth("eth0", "p1", #{ netns: h1 });
+        let b = link::add_veth("eth0", "p2", #{ netns: h2 });
+        for l in [a, b] { l.peer.set_master(br); l.peer.up(); l.up(); }
+        a.addr_add("10.0.0.1/24");
+        b.addr_add("10.0.0.2/24");
+        a.peer.fdb_add(b.mac);
+        h2.ping("10.0.0.1", #{ timeout: 0.5 });   // h2's frames come in on p2
+        print(br.fdb().filter(|e| e.mac == b.mac).map(|e| `${e.dev} ${e.state}`));
+        print(b.mac);
+        "#,
+        "bridge -j fdb show br br0 > fdb.json",
+    );
+    let mut lines = out.lines();
+    assert_eq!(lines.next(), Some("[\"p1 static\"]"), "{out}");
+    let mac = lines.next().unwrap();
+    let raw = sb.read("fdb.json");
+    let entry = items(&json(&raw))
+        .iter()
+        .find(|e| e["mac"] == mac)
+        .cloned()
+        .unwrap_or_else(|| panic!("{raw}"));
+    assert_eq!(entry["ifname"], "p1", "{entry}");
+    assert!(
+        entry["flags"]
+            .as_array()
+            .is_some_and(|f| f.iter().any(|x| x == "sticky")),
+        "{entry}"
     );
 }

@@ -60,8 +60,9 @@ pub mod link_fdb {
     }
 
     /// Add a forwarding entry for `mac`. On a bridge port it goes in its
-    /// bridge's table (`bridge fdb add ... master static`): frames to `mac`
-    /// leave by this port, whatever was learned. On a VXLAN link it says
+    /// bridge's table (`bridge fdb add ... master static sticky`): frames to
+    /// `mac` leave by this port, whatever the bridge learns (a MAC it had
+    /// learned is pinned: `bridge fdb replace`). On a VXLAN link it says
     /// which remote end has `mac`: options `dst` (required there), `vni` and
     /// `port` (when not the link's own); the MAC 00:00:00:00:00:00 is where
     /// frames for unknown MACs and broadcasts go. Options: `vlan` (a bridge
@@ -70,7 +71,7 @@ pub mod link_fdb {
     /// out; read back as "learned"). An entry on a link the lab did not make
     /// is removed with the lab.
     ///
-    /// `bridge fdb add MAC dev DEV [dst IP] [vni N] [port P] [vlan V] master|self static`
+    /// `bridge fdb add MAC dev DEV [dst IP] [vni N] [port P] [vlan V] master|self static [sticky]`
     ///
     /// ```rhai
     /// let br = bridge::add("br0");
@@ -97,12 +98,13 @@ pub mod link_fdb {
         fdb_add_with(ctx, l, mac, Map::new())
     }
 
-    /// Add one more remote end for `mac` on a VXLAN link, as `fdb_add` with
-    /// `dst` does for the first: with the MAC 00:00:00:00:00:00 and one
-    /// `dst` per other end, a VXLAN link with `learning: false` sends
-    /// broadcasts and unknown MACs to each (head-end replication), with no
-    /// multicast in the underlay. Fails with kind "exists" if `mac` goes to
-    /// that remote already (the kernel would take it without a word).
+    /// Add one more remote end for `mac` (00:00:00:00:00:00, or a multicast
+    /// MAC) on a VXLAN link: with one `dst` per other end, a VXLAN link with
+    /// `learning: false` sends broadcasts and unknown MACs to each (head-end
+    /// replication), with no multicast in the underlay. An entry that was
+    /// there keeps its state. Fails with kind "exists" if `mac` goes to that
+    /// remote already (the kernel would take it without a word); a unicast
+    /// MAC has one remote, given by `fdb_add`.
     ///
     /// `bridge fdb append MAC dev DEV dst IP [vni N] [port P] self static`
     ///
@@ -131,7 +133,7 @@ pub mod link_fdb {
     /// `vlan`, `vni` or `port`, the entry with those). Fails with kind
     /// "not_found" if there is none.
     ///
-    /// `bridge fdb del MAC dev DEV [dst IP] [vlan V] master|self`
+    /// `bridge fdb del MAC dev DEV [dst IP] [vni N] [port P] [vlan V] master|self`
     ///
     /// ```rhai
     /// let vx = link::add_vxlan("vx0", #{ id: 42 });
@@ -207,6 +209,7 @@ fn spec(mac: &str, opts: &Map, adding: bool) -> Result<FdbSpec> {
         vni: number("vni", 0xff_ffff)?.map(|n| n as u32),
         port: number("port", 65535)?.map(|n| n as u16),
         state: state.unwrap_or("static"),
+        bridge: None,
     })
 }
 

@@ -88,7 +88,8 @@ pub mod netns_neigh {
     /// The neighbour (ARP and NDP) entries of this namespace: maps of `ip`,
     /// `mac` ("" while unresolved), `dev` (the link's name) and `state`
     /// ("permanent", "reachable", "stale", "failed", ...). As `ip neigh show`,
-    /// it leaves out the kernel's own multicast and broadcast mappings.
+    /// it leaves out the kernel's own multicast and broadcast mappings (states
+    /// "noarp" and "none").
     ///
     /// `ip -n NS neigh show`
     ///
@@ -163,8 +164,8 @@ pub mod netns_neigh {
     /// Answer ARP requests (IPv4) or neighbour solicitations (IPv6) for `ip`
     /// arriving on `dev` (a Link or its name) with this namespace's MAC, as a
     /// router does for hosts it stands in for (`ip neigh add proxy`). Takes
-    /// effect with forwarding on, and for IPv6 `net.ipv6.conf.DEV.proxy_ndp`
-    /// = 1. Fails with kind "exists" if `ip` is proxied on `dev` already.
+    /// effect with forwarding on and a route to `ip` through another link,
+    /// and for IPv6 `net.ipv6.conf.DEV.proxy_ndp` = 1. Fails with kind "exists" if `ip` is proxied on `dev` already.
     ///
     /// `ip -n NS neigh add proxy IP dev DEV`
     ///

@@ -114,7 +114,8 @@ pub mod netns_routes {
     /// The routes of the main table (or, with `#{ table }`, of that table: a
     /// VRF's), IPv4 then IPv6, each `#{ dst, gateway, dev }`: `dst` is "default"
     /// or a prefix, `gateway` and `dev` are strings or `()`. A route that drops
-    /// packets also has `type` ("blackhole", "unreachable", "prohibit"), and one
+    /// packets also has `type` ("blackhole", "unreachable", "prohibit", or
+    /// "throw" for one that sends the lookup on to the next rule), and one
     /// whose metric is not the default (0 for IPv4, 1024 for IPv6) has `metric`.
     /// As `ip route` shows them, `proto` is there unless it is "boot" (what
     /// `route_add` makes; connected routes are "kernel"), `scope` unless it is

@@ -5,116 +5,165 @@
 use super::{Op, ip_n, q};
 use crate::error::{Error, Kind, Result};
 use crate::lab::Object;
-use crate::netlink::{FdbSpec, LinkInfo, LinkKind};
+use crate::netlink::{Detail, FdbSpec, FdbWrite, LinkInfo, LinkKind};
 use crate::ns::Ns;
 
 impl Op<'_> {
     /// `bridge fdb add|append MAC dev DEV ...`.
     pub fn fdb_add(&self, ns: &Ns, dev: &LinkInfo, entry: FdbSpec, append: bool) -> Result<()> {
-        let entry = &placed(dev, entry, append)?;
-        // The kernel takes a second append of one remote without a word:
-        // said here, so that the lab never records (and removes) another's.
-        if append && self.has_remote(ns, entry)? {
-            let mac = crate::mac::format(&entry.mac);
-            let dst = entry.dst.map(|d| d.to_string()).unwrap_or_default();
-            let e = Error::new(
-                Kind::Exists,
-                format!("append forwarding entry {mac}"),
-                format!("{mac} already goes to {dst} on \"{}\"", dev.name),
-            );
-            return Err(e
-                .in_netns(ns.name())
-                .with_help("it is there already; delete it first to make it the lab's"));
+        let mut entry = self.placed(ns, dev, entry, append)?;
+        let defaults = self.remote_defaults(ns, dev);
+        let mut how = if append {
+            FdbWrite::Append
+        } else {
+            FdbWrite::Add
+        };
+        // What a bridge learned gives way: the entry pins the MAC to the
+        // port, as asked. What someone added stays theirs (EEXIST).
+        let mac = crate::mac::format(&entry.mac);
+        if entry.master
+            && self.net.fdb(ns)?.iter().any(|e| {
+                e.mac == mac
+                    && e.master == entry.bridge
+                    && e.vlan == entry.vlan
+                    && e.state == "learned"
+            })
+        {
+            how = FdbWrite::Replace;
         }
+        if append {
+            // The kernel takes a second append of one remote without a
+            // word, and gives an existing entry the state asked for: said
+            // here, and its state kept, so that the lab never records (and
+            // removes) another's remote nor changes its entry.
+            let known: Vec<_> = self
+                .net
+                .fdb(ns)?
+                .into_iter()
+                .filter(|e| e.dev == dev.index && e.mac == mac)
+                .collect();
+            let same = |v: Option<u32>, p: Option<u16>| {
+                (v.or(defaults.0), p.or(defaults.1))
+                    == (entry.vni.or(defaults.0), entry.port.or(defaults.1))
+            };
+            if known
+                .iter()
+                .any(|e| e.dst == entry.dst && same(e.vni, e.port))
+            {
+                let to = entry.dst.map(|d| d.to_string()).unwrap_or_default();
+                let e = Error::new(
+                    Kind::Exists,
+                    format!("append forwarding entry {mac}"),
+                    format!("{mac} already goes to {to} on \"{}\"", dev.name),
+                );
+                return Err(e
+                    .in_netns(ns.name())
+                    .with_help("it is there already; delete it first to make it the lab's"));
+            }
+            if let Some(e) = known.first() {
+                entry.state = if e.state == "learned" {
+                    "dynamic"
+                } else {
+                    e.state
+                };
+            }
+        }
+        let entry = &entry;
         let record = (!self.lab.made_link(ns.name(), dev.index) && self.outlives(ns))
             .then(|| record(ns, dev, entry));
-        self.ahead(record.as_slice(), || self.net.fdb_add(ns, entry, append))?;
-        let verb = if append { "append" } else { "add" };
+        self.ahead(record.as_slice(), || self.net.fdb_add(ns, entry, how))?;
+        let verb = match how {
+            FdbWrite::Add => "add",
+            FdbWrite::Append => "append",
+            FdbWrite::Replace => "replace",
+        };
         self.change(|| command(verb, ns, dev, entry));
         self.confirm(record.into_iter().collect())
     }
 
     /// `bridge fdb del MAC dev DEV ...`.
     pub fn fdb_del(&self, ns: &Ns, dev: &LinkInfo, entry: FdbSpec) -> Result<()> {
-        let entry = &placed(dev, entry, false)?;
+        let entry = &self.placed(ns, dev, entry, false)?;
         self.net.fdb_del(ns, entry)?;
         self.change(|| command("del", ns, dev, entry));
-        let gone = record(ns, dev, entry);
-        // Without `dst`, every remote of the MAC went.
-        self.lab.removed(|o| match (o, &gone) {
-            (
-                Object::Fdb {
-                    ns: n,
-                    index,
-                    mac,
-                    dst,
-                    vlan,
-                    master,
-                    ..
-                },
-                Object::Fdb {
-                    mac: m,
-                    dst: d,
-                    vlan: v,
-                    master: ma,
-                    ..
-                },
-            ) => {
-                n == ns.name()
-                    && *index == dev.index
-                    && mac == m
-                    && vlan == v
-                    && master == ma
-                    && (d.is_none() || dst == d)
-            }
-            _ => false,
+        // Without `dst`, every remote of the MAC went; with it, the one of
+        // that network and port (the link's own when not given).
+        let d = self.remote_defaults(ns, dev);
+        let mac = crate::mac::format(&entry.mac);
+        self.lab.removed(|o| {
+            matches!(o, Object::Fdb { ns: n, index, mac: m, dst, vni, port, vlan, master, .. }
+                if n == ns.name() && *index == dev.index && *m == mac && *vlan == entry.vlan && *master == entry.master
+                    && (entry.dst.is_none()
+                        || (*dst == entry.dst.map(|d| d.to_string())
+                            && vni.or(d.0) == entry.vni.or(d.0)
+                            && port.or(d.1) == entry.port.or(d.1))))
         });
         Ok(())
     }
-}
 
-/// Which table the entry goes in: a VXLAN link's or a bridge's own, or
-/// for a bridge port its bridge's; and what that table takes.
-fn placed(dev: &LinkInfo, mut entry: FdbSpec, append: bool) -> Result<FdbSpec> {
-    let action = format!("change the forwarding entries of \"{}\"", dev.name);
-    entry.dev = dev.index;
-    let remote = entry.dst.is_some() || entry.vni.is_some() || entry.port.is_some();
-    let why = if dev.kind == LinkKind::Vxlan {
-        entry.master = false;
-        match (append, entry.dst, entry.vlan) {
-            (true, None, _) => "fdb_append adds a remote: it needs `dst`",
-            (_, _, Some(_)) => "a VXLAN link's entries have no `vlan`",
-            _ => return Ok(entry),
-        }
-    } else if dev.kind == LinkKind::Bridge || dev.master.is_some() {
-        entry.master = dev.kind != LinkKind::Bridge;
-        if append {
-            "only a VXLAN link keeps several remotes for one MAC (fdb_append)"
-        } else if entry.state == "dynamic" {
-            "a bridge takes static or permanent entries; dynamic ones it learns itself"
-        } else if remote {
-            "`dst`, `vni` and `port` are for a VXLAN link's entries"
+    /// Which table the entry goes in: a VXLAN link's or a bridge's own, or
+    /// for a port of a bridge its bridge's; and what that table takes.
+    fn placed(&self, ns: &Ns, dev: &LinkInfo, mut entry: FdbSpec, append: bool) -> Result<FdbSpec> {
+        let action = format!("change the forwarding entries of \"{}\"", dev.name);
+        entry.dev = dev.index;
+        let remote = entry.dst.is_some() || entry.vni.is_some() || entry.port.is_some();
+        let port = dev.master.is_some_and(|m| {
+            self.net
+                .link_by_index(ns, m)
+                .is_ok_and(|b| b.kind == LinkKind::Bridge)
+        });
+        let flood = entry.mac == [0; 6] || entry.mac[0] & 1 == 1;
+        let why = if dev.kind == LinkKind::Vxlan {
+            entry.master = false;
+            match (append, entry.dst, entry.vlan) {
+                (true, None, _) => "fdb_append adds a remote: it needs `dst`",
+                (true, _, _) if !flood => {
+                    "fdb_append adds remotes for 00:00:00:00:00:00 or a multicast MAC; a unicast MAC has one remote: use fdb_add"
+                }
+                (_, _, Some(_)) => "a VXLAN link's entries have no `vlan`",
+                _ => return Ok(entry),
+            }
+        } else if dev.kind == LinkKind::Bridge || port {
+            entry.master = dev.kind != LinkKind::Bridge;
+            entry.bridge = if entry.master {
+                dev.master
+            } else {
+                Some(dev.index)
+            };
+            if append {
+                "only a VXLAN link keeps several remotes for one MAC (fdb_append)"
+            } else if entry.state == "dynamic" {
+                "a bridge takes static or permanent entries; dynamic ones it learns itself"
+            } else if remote {
+                "`dst`, `vni` and `port` are for a VXLAN link's entries"
+            } else {
+                return Ok(entry);
+            }
         } else {
-            return Ok(entry);
-        }
-    } else {
-        "it is neither a bridge, a bridge port nor a VXLAN link"
-    };
-    Err(Error::invalid(action, why)
-        .with_help("put entries on a bridge port (for its bridge) or on a VXLAN link (with `dst`)"))
-}
+            "it is neither a bridge, a port of a bridge nor a VXLAN link"
+        };
+        Err(Error::invalid(action, why).with_help(
+            "put entries on a bridge port (for its bridge) or on a VXLAN link (with `dst`)",
+        ))
+    }
 
-impl Op<'_> {
-    /// Whether the VXLAN link already sends `entry`'s MAC to its remote.
-    fn has_remote(&self, ns: &Ns, entry: &FdbSpec) -> Result<bool> {
-        let mac = crate::mac::format(&entry.mac);
-        Ok(self.net.fdb(ns)?.iter().any(|e| {
-            e.dev == entry.dev
-                && e.mac == mac
-                && e.dst == entry.dst
-                && (entry.vni.is_none() || e.vni == entry.vni)
-                && (entry.port.is_none() || e.port == entry.port)
-        }))
+    /// A VXLAN link's own network and port: what its entries mean when
+    /// they do not say (the kernel lists them only when they differ).
+    fn remote_defaults(&self, ns: &Ns, dev: &LinkInfo) -> (Option<u32>, Option<u16>) {
+        if dev.kind != LinkKind::Vxlan {
+            return (None, None);
+        }
+        let details = self.net.link_details(ns, dev.index).unwrap_or_default();
+        let int = |key: &str| {
+            details.iter().find_map(|(k, v)| match v {
+                Detail::Int(n) if *k == key => Some(*n),
+                _ => None,
+            })
+        };
+        (
+            int("id").and_then(|n| u32::try_from(n).ok()),
+            int("port").and_then(|n| u16::try_from(n).ok()),
+        )
     }
 }
 
@@ -130,16 +179,17 @@ fn record(ns: &Ns, dev: &LinkInfo, entry: &FdbSpec) -> Object {
         port: entry.port,
         vlan: entry.vlan,
         master: entry.master,
+        bridge: entry.bridge,
     }
 }
 
 fn command(verb: &str, ns: &Ns, dev: &LinkInfo, entry: &FdbSpec) -> String {
     let mac = crate::mac::format(&entry.mac);
-    let mut words = entry.words();
-    if verb == "del" {
-        // `del` takes no state.
-        words.truncate(words.rfind(' ').unwrap_or(words.len()));
-    }
+    let words = if verb == "del" {
+        entry.place_words()
+    } else {
+        entry.words()
+    };
     format!(
         "bridge {}fdb {verb} {mac} dev {}{words}",
         ip_n(ns),

@@ -242,12 +242,12 @@ impl Op<'_> {
     }
 }
 
-/// An address to ping: an IP without a prefix length.
 /// ` -t TTL` when echoes leave with a TTL of their own.
 fn ttl_flag(timing: &ping::Timing) -> String {
     timing.ttl.map_or(String::new(), |t| format!(" -t {t}"))
 }
 
+/// An address to ping: an IP without a prefix length.
 pub fn ping_target(address: &str) -> Result<IpAddr> {
     address.parse().map_err(|_| {
         Error::invalid(

@@ -21,6 +21,7 @@ impl Op<'_> {
             kind: route.kind.name().into(),
             metric: route.metric,
             table: route.table,
+            proto: route.proto,
         });
         self.ahead(record.as_slice(), || self.net.route_add(ns, route))?;
         self.change(|| route_command("add", ns, route, dev));
@@ -32,7 +33,8 @@ impl Op<'_> {
     /// whole, for IPv4 and IPv6 alike (the kernel would match only the
     /// first path of an IPv4 one, and remove only that path of an IPv6 one).
     pub fn route_del(&self, ns: &Ns, route: &RouteSpec, dev: Option<&str>) -> Result<()> {
-        if self.one_of_its_paths(ns, route) {
+        let whole = self.one_of_its_paths(ns, route);
+        if whole {
             let whole = RouteSpec {
                 gateway: None,
                 dev: None,
@@ -43,10 +45,20 @@ impl Op<'_> {
             self.net.route_del(ns, route)?;
         }
         self.change(|| route_command("del", ns, route, dev));
+        // The record of this route, and not of another to the same place:
+        // by gateway (none for a multipath route) and metric when given. A
+        // record kept too many is only tried again (and found gone).
         let dst = route.dst_text();
+        let via = if whole {
+            String::new()
+        } else {
+            route.gateway.map_or(String::new(), |g| g.to_string())
+        };
         self.lab.removed(|o| {
-            matches!(o, Object::Route { ns: n, dst: d, kind, table, .. }
-                if n == ns.name() && *d == dst && kind == route.kind.name() && *table == route.table)
+            matches!(o, Object::Route { ns: n, dst: d, kind, table, gateway, metric, .. }
+                if n == ns.name() && *d == dst && kind == route.kind.name() && *table == route.table
+                    && (route.metric.is_none() || *metric == route.metric)
+                    && *gateway == via)
         });
         Ok(())
     }

@@ -247,6 +247,7 @@ mod tests {
                 kind: "blackhole".into(),
                 metric: None,
                 table: None,
+                proto: None,
             },
             Object::Process {
                 pid: 9,

@@ -20,9 +20,10 @@ pub(super) fn undo_setting(net: &Netlink, ns: &Ns, o: &Object) -> Result<(), Ski
             kind,
             metric,
             table,
+            proto,
             ..
         } => RouteSpec::from_text(dst, gateway, kind, *metric, *table)
-            .and_then(|r| net.route_del(ns, &r)),
+            .and_then(|r| net.route_del(ns, &RouteSpec { proto: *proto, ..r })),
         Object::Neigh {
             index, ip, proxy, ..
         } => match ip.parse() {
@@ -30,6 +31,18 @@ pub(super) fn undo_setting(net: &Netlink, ns: &Ns, o: &Object) -> Result<(), Ski
             Ok(ip) => net.neigh_del(ns, *index, ip),
             Err(_) => return Err(Skip::Failed(format!("{ip:?} is not an address"))),
         },
+        Object::Fdb {
+            index,
+            link,
+            master,
+            bridge,
+            ..
+        } if !net
+            .link_by_index(ns, *index)
+            .is_ok_and(|l| l.name == *link && (!master || l.master == *bridge)) =>
+        {
+            return Err(gone("the link is gone, renamed or on another bridge"));
+        }
         Object::Fdb { .. } => match fdb_spec(o) {
             Some(entry) => net.fdb_del(ns, &entry),
             None => return Err(Skip::Failed("a damaged record".into())),
@@ -125,6 +138,7 @@ fn fdb_spec(o: &Object) -> Option<crate::netlink::FdbSpec> {
         vni: *vni,
         port: *port,
         state: "static",
+        bridge: None,
     })
 }
 
