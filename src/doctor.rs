@@ -30,6 +30,10 @@ const OPTIONAL: &[(&str, &str)] = &[
         "CONFIG_NET_SCH_NETEM (modprobe sch_netem)",
     ),
     ("tbf (l.shape)", "CONFIG_NET_SCH_TBF (modprobe sch_tbf)"),
+    (
+        "nftables (ns.masquerade, ns.publish, ns.nft)",
+        "libnftables (apt-get install nftables) and CONFIG_NF_TABLES, CONFIG_NFT_NAT, CONFIG_NFT_MASQ",
+    ),
 ];
 
 /// Try each of OPTIONAL in namespace `ns`, on its veth end `probe0`.
@@ -70,7 +74,20 @@ fn probe_optional(net: &crate::netlink::Netlink, ns: &crate::ns::Ns) -> Vec<Opti
         err(net.add_bridge(ns, "probe-vlanbr", &filtering)),
         net.set_netem(ns, veth, &netem).err().map(|e| e.reason),
         net.set_tbf(ns, veth, &tbf).err().map(|e| e.reason),
+        nft_works(ns).err().map(|e| e.reason),
     ]
+}
+
+/// A table with a NAT chain and a masquerade rule, made and deleted.
+fn nft_works(ns: &crate::ns::Ns) -> crate::error::Result<String> {
+    let file = ns.open()?;
+    crate::sys::nft::run(
+        &file,
+        "add table inet netscript_doctor\n\
+         add chain inet netscript_doctor post { type nat hook postrouting priority srcnat; }\n\
+         add rule inet netscript_doctor post masquerade\n\
+         delete table inet netscript_doctor",
+    )
 }
 
 /// Create a veth pair and a bridge in a throwaway namespace: the real test

@@ -44,6 +44,8 @@ pub struct Lab {
     trace: bool,
     /// Held for the run's life: one run per lab name.
     _lock: Option<LabLock>,
+    /// The last id given to firewall rules (`Lab::next_id`).
+    ids: std::cell::Cell<u64>,
 }
 
 /// The first line of a ledger.
@@ -146,6 +148,7 @@ impl Lab {
             objects: RefCell::new(Vec::new()),
             trace,
             _lock: Some(lock),
+            ids: Default::default(),
         }
     }
 
@@ -159,6 +162,7 @@ impl Lab {
             objects: RefCell::new(Vec::new()),
             trace,
             _lock: None,
+            ids: Default::default(),
         }
     }
 
@@ -266,6 +270,12 @@ impl Lab {
             .borrow()
             .iter()
             .any(|o| o.is_link_at(ns, index) || o.has_peer_at(ns, index))
+    }
+
+    /// A number for the rules one script call adds, unique in the run.
+    pub fn next_id(&self) -> u64 {
+        self.ids.set(self.ids.get() + 1);
+        self.ids.get()
     }
 
     pub fn tracing(&self) -> bool {

@@ -144,6 +144,13 @@ pub enum Object {
         link: String,
         before: Before,
     },
+    /// The lab's nftables table in a namespace (its rules go with it).
+    NftTable {
+        ns: String,
+        ns_id: Option<NsId>,
+        /// "inet netscript_LAB", as nft names it.
+        table: String,
+    },
     Process {
         pid: u32,
         start: u64,
@@ -178,6 +185,7 @@ impl Object {
             | Object::Addr { ns, .. }
             | Object::Route { ns, .. }
             | Object::Neigh { ns, .. }
+            | Object::NftTable { ns, .. }
             | Object::Fdb { ns, .. }
             | Object::Qdisc { ns, .. }
             | Object::PortVlan { ns, .. }
@@ -193,6 +201,7 @@ impl Object {
             Object::Addr { ns, ns_id, .. }
             | Object::Route { ns, ns_id, .. }
             | Object::Neigh { ns, ns_id, .. }
+            | Object::NftTable { ns, ns_id, .. }
             | Object::Fdb { ns, ns_id, .. }
             | Object::Qdisc { ns, ns_id, .. }
             | Object::PortVlan { ns, ns_id, .. }
@@ -282,6 +291,7 @@ impl Object {
                 };
                 format!("{was} as before (in {ns})")
             }
+            Object::NftTable { ns, table, .. } => format!("nftables table {table} (in {ns})"),
             Object::Process { pid, netns, .. } => format!("process {pid} (in {netns})"),
         }
     }

@@ -151,6 +151,11 @@ fn round_trips_through_json() {
             link: "eth0".into(),
             before: Before::Txqlen(1000),
         },
+        Object::NftTable {
+            ns: "host".into(),
+            ns_id: Some((4, 1)),
+            table: "inet netscript_lab".into(),
+        },
         Object::Process {
             pid: 42,
             start: 123456,

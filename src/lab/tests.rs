@@ -118,6 +118,7 @@ fn kind(o: &Object) -> &'static str {
         Object::Route { .. } => "route",
         Object::Neigh { .. } => "neigh",
         Object::Fdb { .. } => "fdb",
+        Object::NftTable { .. } => "nft_table",
         Object::Qdisc { .. } => "qdisc",
         Object::PortVlan { .. } => "port_vlan",
         Object::Was { .. } => "was",

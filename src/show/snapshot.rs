@@ -1,6 +1,7 @@
 //! The live topology, read from the kernel across the host and every named
 //! namespace: links with their state and addresses, which veth ends pair
-//! up, which links are bridge ports, and routes.
+//! up, which links are bridge ports, routes, and the rules of netscript's
+//! nftables tables.
 
 use serde_json::{Value, json};
 
@@ -36,11 +37,21 @@ pub struct RouteView {
     pub dev: Option<String>,
 }
 
+/// A rule of a netscript table (`inet netscript_LAB`).
+#[derive(Clone, Debug)]
+pub struct RuleView {
+    pub table: String,
+    pub chain: String,
+    pub rule: String,
+    pub packets: u64,
+}
+
 #[derive(Clone, Debug)]
 pub struct NetnsView {
     pub name: String,
     pub links: Vec<LinkView>,
     pub routes: Vec<RouteView>,
+    pub firewall: Vec<RuleView>,
 }
 
 #[derive(Clone, Debug)]
@@ -131,6 +142,7 @@ fn snapshot_of(net: &Netlink, only: Option<&Ledger>, with_qdiscs: bool) -> Snaps
             name: ns.name().to_string(),
             links: views,
             routes,
+            firewall: firewall_of(&ns),
         });
     }
     let mut snap = Snapshot { namespaces };
@@ -194,9 +206,12 @@ impl Snapshot {
                 .retain(|l| wanted.contains(&(name.clone(), l.name.clone())));
             ns.routes
                 .retain(|r| r.dev.as_ref().is_some_and(|d| ns_has(&ns.links, d)));
+            let table = crate::lab::ops::table_of(&ledger.name);
+            ns.firewall.retain(|r| r.table == table);
         }
-        self.namespaces
-            .retain(|n| lab_ns.contains(&n.name.as_str()) || !n.links.is_empty());
+        self.namespaces.retain(|n| {
+            lab_ns.contains(&n.name.as_str()) || !n.links.is_empty() || !n.firewall.is_empty()
+        });
     }
 
     /// The documented JSON form (docs/show.md).
@@ -219,6 +234,7 @@ impl Snapshot {
                     "qdisc": l.qdisc,
                 })).collect::<Vec<_>>(),
                 "routes": ns.routes.iter().map(|r| json!({"dst": r.dst, "gateway": r.gateway, "dev": r.dev})).collect::<Vec<_>>(),
+                "firewall": ns.firewall.iter().map(|r| json!({"table": r.table, "chain": r.chain, "rule": r.rule, "packets": r.packets})).collect::<Vec<_>>(),
             })).collect::<Vec<_>>()
         })
     }
@@ -312,9 +328,49 @@ impl Snapshot {
                     .unwrap_or_default();
                 out.push_str(&format!("  route {}{via}{dev}\n", r.dst));
             }
+            for r in &ns.firewall {
+                out.push_str(&format!(
+                    "  nft {}: {}  ({} packets)\n",
+                    r.chain, r.rule, r.packets
+                ));
+            }
         }
         out
     }
+}
+
+/// The rules of every netscript table in `ns`; none where nftables is
+/// not installed.
+fn firewall_of(ns: &Ns) -> Vec<RuleView> {
+    if crate::sys::nft::available().is_err() {
+        return Vec::new();
+    }
+    let Ok(file) = ns.open() else {
+        return Vec::new();
+    };
+    let tables = crate::sys::nft::run(&file, "list tables").unwrap_or_default();
+    let mut out = Vec::new();
+    for table in tables.lines().filter_map(|l| l.strip_prefix("table ")) {
+        let ours = table
+            .split_whitespace()
+            .nth(1)
+            .is_some_and(|n| n.starts_with("netscript_"));
+        if !ours {
+            continue;
+        }
+        let Ok(text) = crate::sys::nft::run(&file, &format!("list table {table}")) else {
+            continue;
+        };
+        for r in crate::lab::ops::parse_listing(&text) {
+            out.push(RuleView {
+                table: table.to_string(),
+                chain: r.chain,
+                rule: r.rule,
+                packets: r.packets,
+            });
+        }
+    }
+    out
 }
 
 fn ns_has(links: &[LinkView], name: &str) -> bool {

@@ -10,6 +10,7 @@ mod icmp;
 pub mod loopback;
 pub mod netns_fs;
 pub mod netns_spare;
+pub mod nft;
 pub mod pidfd;
 pub mod ping;
 pub mod privileges;

@@ -287,6 +287,32 @@ const CASES: &[(&str, &str, &str)] = &[
     (r#"a.probe("10.0.0");"#, "invalid", r#""10.0.0""#),
     (r#"a.proxy_add("10.0.0", "v1");"#, "invalid", r#""10.0.0""#),
     (
+        r#"a.masquerade(#{ src: "10.0.0.0/33" });"#,
+        "invalid",
+        r#"src: "10.0.0.0/33""#,
+    ),
+    (
+        r#"a.allow(#{ proto: "tcp", port: 70000 });"#,
+        "invalid",
+        "port: 70000",
+    ),
+    (
+        r#"a.publish(#{ port: 80, to: "10.0.0.2:99999" });"#,
+        "invalid",
+        r#"to: "10.0.0.2:99999""#,
+    ),
+    (
+        r#"a.publish(#{ port: 80, to: "10.0.0.2", proto: "gre" });"#,
+        "invalid",
+        r#"proto: "gre""#,
+    ),
+    (
+        r#"a.deny(#{ chain: "nat" });"#,
+        "invalid",
+        r#"chain: "nat""#,
+    ),
+    (r#"a.forward_policy("reject");"#, "invalid", r#""reject""#),
+    (
         r#"a.proxy_add("10.0.0.5", "nope");"#,
         "not_found",
         r#""nope""#,

@@ -458,8 +458,9 @@ fn doctor_finds_every_optional_feature_on_a_kernel_that_has_them() {
         assert!(
             run.stdout
                 .contains(&format!("ok   {feature} — this kernel has it\n")),
-            "{feature}:\n{}",
-            run.stdout
+            "{feature}:\n{}{}",
+            run.stdout,
+            run.stderr
         );
     }
     assert!(!run.stdout.contains("\nno "), "{}", run.stdout);

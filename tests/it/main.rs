@@ -18,6 +18,7 @@ mod errors;
 mod exec;
 mod faults;
 mod fdb;
+mod firewall;
 mod graph;
 mod hostile_state;
 mod isolation;

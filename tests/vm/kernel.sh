@@ -23,9 +23,12 @@ stamp=$(cat "$here/kernel.sh" "$here/init" | sha256sum | cut -d' ' -f1)
 rm -f "$dir/stamp"
 
 # Kernel modules the tests load: the 9p share of the host's files, then
-# the link kinds and qdiscs.
+# the link kinds and qdiscs, then nftables with what the firewall's rules
+# use (NAT, masquerade, conntrack, fib, reject; crc32c for libcrc32c,
+# which loads it by name, not as a dependency).
 modules=(virtio_pci 9pnet_virtio 9p veth bridge dummy 8021q vrf vxlan
-         macvlan sch_netem sch_tbf)
+         macvlan sch_netem sch_tbf crc32c_generic nf_tables nft_chain_nat nft_nat nft_masq
+         nft_ct nft_fib_inet nft_reject_inet)
 
 work=$(mktemp -d "$dir/build.XXXXXX")
 trap 'rm -rf "$work"' EXIT

@@ -1,8 +1,10 @@
 //! Methods and properties of a `Netns` handle, by what they touch: its
 //! links and itself (`props`), its sysctls (`sysctl`), pings sent from it
 //! (`ping`), its routes (`routes`), rules (`rules`) and neighbours (`neigh`), programs run
-//! in it (`programs`) and what they do there (`inspect`).
+//! in it (`programs`) and what they do there (`inspect`), its firewall
+//! (`firewall`).
 
+mod firewall;
 mod inspect;
 mod neigh;
 mod ping;
@@ -25,4 +27,5 @@ pub(super) fn register(m: &mut Module) {
     m.combine_flatten(exported_module!(neigh::netns_neigh));
     m.combine_flatten(exported_module!(programs::netns_programs));
     m.combine_flatten(exported_module!(inspect::netns_inspect));
+    m.combine_flatten(exported_module!(firewall::netns_firewall));
 }

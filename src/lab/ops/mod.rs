@@ -7,6 +7,8 @@
 mod bridge_vlan;
 mod create;
 mod fdb;
+mod firewall;
+mod firewall_rules;
 mod link;
 mod netns;
 mod program;
@@ -17,6 +19,8 @@ mod route_spec;
 
 pub use bridge_vlan::BridgePort;
 pub use create::VlanSpec;
+pub use firewall::table_of;
+pub use firewall_rules::{Match, Publish, RuleLine, parse_listing};
 pub use netns::{Echoes, ping_target};
 pub use qdisc::RootQdisc;
 pub use record::ip_n;

@@ -72,6 +72,7 @@ impl<'a> Plan<'a> {
                 | Object::Route { ns, ns_id, .. }
                 | Object::Neigh { ns, ns_id, .. }
                 | Object::Fdb { ns, ns_id, .. }
+                | Object::NftTable { ns, ns_id, .. }
                 | Object::Qdisc { ns, ns_id, .. }
                 | Object::PortVlan { ns, ns_id, .. }
                 | Object::Rule { ns, ns_id, .. }

@@ -47,6 +47,10 @@ pub(super) fn undo_setting(net: &Netlink, ns: &Ns, o: &Object) -> Result<(), Ski
             Some(entry) => net.fdb_del(ns, &entry),
             None => return Err(Skip::Failed("a damaged record".into())),
         },
+        Object::NftTable { table, .. } => ns
+            .open()
+            .and_then(|f| crate::sys::nft::run(&f, &format!("delete table {table}")))
+            .map(|_| ()),
         Object::Qdisc { index, .. } => net.clear_qdisc(ns, *index),
         Object::PortVlan {
             index,

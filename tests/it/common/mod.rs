@@ -139,6 +139,7 @@ pub const DOCTOR_OPTIONAL: &[&str] = &[
     "bridge VLAN filtering",
     "netem (l.netem)",
     "tbf (l.shape)",
+    "nftables (ns.masquerade, ns.publish, ns.nft)",
 ];
 
 /// Parse `ip -j` output.
