@@ -106,43 +106,64 @@ impl Op<'_> {
         )
     }
 
-    /// A published port: connections to `port` of this namespace go to
-    /// `to`, whether they come from outside (prerouting) or from the
-    /// namespace itself to one of its addresses (output); forwarding lets
-    /// them through whatever the forward policy.
+    /// A published port: connections to `port` of this namespace's own
+    /// addresses go to `to`, whether they come from outside (prerouting),
+    /// from the namespace itself (output), or from `to`'s own subnet
+    /// (hairpin: masqueraded, so the answers come back the same way);
+    /// forwarding lets them through whatever the forward policy.
     pub fn publish(&self, ns: &crate::ns::Ns, p: &Publish) -> Result<u64> {
         let (family, target) = match p.to {
             IpAddr::V4(a) => ("ip", format!("{a}:{}", p.to_port)),
             IpAddr::V6(a) => ("ip6", format!("[{a}]:{}", p.to_port)),
         };
+        let host = if p.to.is_ipv4() { 32 } else { 128 };
         let inward = Match {
-            proto: Some(p.proto.clone()),
-            port: Some(p.port),
             iif: p.iif.clone(),
             ..Match::default()
-        };
+        }
+        .words()?;
         let to = Match {
-            to: Some((p.to, if p.to.is_ipv4() { 32 } else { 128 })),
+            to: Some((p.to, host)),
             proto: Some(p.proto.clone()),
             port: Some(p.to_port),
             ..Match::default()
         };
-        let (inward, to) = (inward.words()?, to.words()?);
-        let dnat = format!("counter dnat {family} to {target}");
-        let mine = format!(
+        let local = format!(
             "fib daddr type local {} {} dport {}",
             family_match(family),
             p.proto,
             p.port
         );
-        self.rules(
-            ns,
-            &[
-                ("prerouting", format!("{inward} {dnat}")),
-                ("output", format!("{mine} {dnat}")),
-                ("forward", format!("{to} ct status dnat counter accept")),
-            ],
-        )
+        let dnat = format!("counter dnat {family} to {target}");
+        let mut rules = vec![
+            ("prerouting", format!("{inward} {local} {dnat}")),
+            ("output", format!("{local} {dnat}")),
+            (
+                "forward",
+                format!("{} ct status dnat counter accept", to.words()?),
+            ),
+        ];
+        // The subnet `to` is on, as this namespace sees it.
+        let subnet = self
+            .net
+            .all_addrs(ns)?
+            .into_iter()
+            .map(|(_, c)| c)
+            .find_map(|(ip, len)| {
+                let net = ipnet::IpNet::new(ip, len).ok()?.trunc();
+                net.contains(&p.to).then_some((net.addr(), len))
+            });
+        if let Some(subnet) = subnet {
+            let hairpin = Match {
+                from: Some(subnet),
+                ..to
+            };
+            rules.push((
+                "postrouting",
+                format!("{} ct status dnat counter masquerade", hairpin.words()?),
+            ));
+        }
+        self.rules(ns, &rules)
     }
 
     /// `allow` or `deny` (`verdict` "accept" or "drop") in chain "forward"
