@@ -98,6 +98,8 @@ fn a_published_port_is_reached_from_outside_and_from_the_gateway() {
         gw.masquerade(#{ src: "10.0.0.0/24", oif: "up0" });
         expect_eq(isp.fetch("http://198.51.100.2:8080/").body, "hi from h1\n", "from outside");
         expect_eq(gw.fetch("http://198.51.100.2:8080/").body, "hi from h1\n", "from the gateway itself");
+        expect_eq(gw.fetch("http://localhost:8080/").body, "hi from h1\n", "from the gateway's localhost");
+        expect_eq(gw.sysctl("net.ipv4.conf.all.route_localnet"), "1", "what localhost needs");
         gw.forward_policy("drop");
         expect_eq(isp.fetch("http://198.51.100.2:8080/").body, "hi from h1\n", "a published port passes a drop policy");
         gw.firewall_del(id);

@@ -57,10 +57,11 @@ pub mod netns_firewall {
     /// this namespace's addresses go to `to` ("ADDR:PORT", or "ADDR" for the
     /// same port; "[v6]:PORT"), for `proto` "tcp" (the default), "udp" or
     /// "sctp", and with `iif` only those coming in by that link. It works
-    /// for clients outside, for programs in this namespace, and for hosts on
-    /// `to`'s own subnet (hairpin: they are masqueraded, so the answers come
-    /// back through this namespace), and lets the connections through
-    /// whatever the forward policy. Connections passing through to other
+    /// for clients outside, for programs in this namespace (by `localhost`
+    /// too, in a namespace the lab made: it turns route_localnet on there),
+    /// and for hosts on `to`'s own subnet (hairpin: they are masqueraded, so
+    /// the answers come back through this namespace), and lets the
+    /// connections through whatever the forward policy. Connections passing through to other
     /// addresses are left alone. Returns the id of its rules.
     ///
     /// `ip netns exec NS nft add rule inet netscript_LAB prerouting [iifname IIF] fib daddr type local tcp dport PORT dnat ip to TO` (and the same in output, a forward accept, a hairpin masquerade)
@@ -68,11 +69,7 @@ pub mod netns_firewall {
     /// ```rhai
     /// let gw = netns::add("gw");
     /// let id = gw.publish(#{ port: 8080, to: "10.0.0.2:80" });
-    /// print(gw.firewall().rules.filter(|r| r.id == id).map(|r| r.chain));   // ["prerouting", "output", "forward"]
-    /// let lan = link::add_veth("lan0", "h1", #{ netns: gw });
-    /// lan.addr_add("10.0.0.1/24");
-    /// let hairpin = gw.publish(#{ port: 8081, to: "10.0.0.2:80" });
-    /// print(gw.firewall().rules.filter(|r| r.id == hairpin).map(|r| r.chain));   // ["prerouting", "output", "postrouting", "forward"]
+    /// print(gw.firewall().rules.filter(|r| r.id == id).map(|r| r.chain));   // ["prerouting", "output", "postrouting", "forward"]
     /// ```
     #[rhai_fn(global, pure, volatile, return_raw)]
     pub fn publish(ctx: NativeCallContext, ns: &mut Netns, options: Map) -> RhaiResultOf<INT> {

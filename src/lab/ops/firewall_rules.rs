@@ -156,14 +156,33 @@ impl Op<'_> {
         if let Some(subnet) = subnet {
             let hairpin = Match {
                 from: Some(subnet),
-                ..to
+                ..to.clone()
             };
             rules.push((
                 "postrouting",
                 format!("{} ct status dnat counter masquerade", hairpin.words()?),
             ));
         }
-        self.rules(ns, &rules)
+        // `localhost`: 127.0.0.1 may leave by another link once DNATed
+        // (route_localnet), with the address it leaves by. Only in a
+        // namespace the lab made: the sysctl is not the lab's to change in
+        // another (and IPv6 has no such thing for ::1).
+        let localhost = p.to.is_ipv4() && !self.outlives(ns);
+        if localhost {
+            let from_lo = Match {
+                from: Some((IpAddr::from([127, 0, 0, 0]), 8)),
+                ..to
+            };
+            rules.push((
+                "postrouting",
+                format!("{} ct status dnat counter masquerade", from_lo.words()?),
+            ));
+        }
+        let id = self.rules(ns, &rules)?;
+        if localhost {
+            self.set_sysctls(ns, &[("net.ipv4.conf.all.route_localnet", "1")])?;
+        }
+        Ok(id)
     }
 
     /// `allow` or `deny` (`verdict` "accept" or "drop") in chain "forward"
