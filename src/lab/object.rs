@@ -150,6 +150,10 @@ pub enum Object {
         ns_id: Option<NsId>,
         /// "inet netscript_LAB", as nft names it.
         table: String,
+        /// The run's mark in the table's comment ("netscript NONCE"):
+        /// teardown deletes a table of that name only if it has it.
+        #[serde(default)]
+        nonce: String,
     },
     Process {
         pid: u32,

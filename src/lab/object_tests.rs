@@ -155,6 +155,7 @@ fn round_trips_through_json() {
             ns: "host".into(),
             ns_id: Some((4, 1)),
             table: "inet netscript_lab".into(),
+            nonce: "4242.1700000000".into(),
         },
         Object::Process {
             pid: 42,

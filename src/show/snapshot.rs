@@ -351,10 +351,16 @@ fn firewall_of(ns: &Ns) -> Vec<RuleView> {
     let tables = crate::sys::nft::run(&file, "list tables").unwrap_or_default();
     let mut out = Vec::new();
     for table in tables.lines().filter_map(|l| l.strip_prefix("table ")) {
-        let ours = table
-            .split_whitespace()
-            .nth(1)
-            .is_some_and(|n| n.starts_with("netscript_"));
+        // Only names netscript gives (the kernel takes any bytes in a name,
+        // and the name goes back into nft text here).
+        let words: Vec<&str> = table.split_whitespace().collect();
+        let ours = words.len() == 2
+            && words[1].strip_prefix("netscript_").is_some_and(|rest| {
+                !rest.is_empty()
+                    && rest
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b"_.-".contains(&b))
+            });
         if !ours {
             continue;
         }

@@ -29,9 +29,11 @@ pub fn run(ns: &File, commands: &str) -> Result<String> {
         .map_err(|_| Error::invalid("run nft", "the commands hold a NUL byte").about(commands))?;
     let flags = OUTPUT_HANDLE;
     // The context opens its netlink socket where it runs: in `ns`. The
-    // library ends the whole process when it cannot (a kernel without
-    // nf_tables): that is found out first, so the script gets an error
-    // and its lab a rollback.
+    // library ends the whole process when it cannot: a kernel without
+    // nf_tables, the one such case a lab meets, is found out first, so the
+    // script gets an error and its lab a rollback. (It also exits when out
+    // of memory or of file descriptors; then the ledger, written ahead,
+    // lets `down` clean up.)
     let (status, out, err) = netns_fs::run_in(ns, || {
         kernel_has_nf_tables()?;
         lib.call(&text, flags)
@@ -93,10 +95,13 @@ fn nft_error(text: &str) -> Error {
     .find_map(|(words, kind)| reason.contains(words).then_some(kind))
     .unwrap_or(Kind::Invalid);
     let e = Error::new(kind, "run nft", reason);
-    if rest.is_empty() {
-        e
-    } else {
-        e.with_help(rest.to_string())
+    let mut help = rest.to_string();
+    if kind == Kind::NotFound {
+        help.push_str("\n(when nothing named is missing: the kernel may lack a module a rule needs, such as nft_nat, nft_masq or nft_fib_inet)");
+    }
+    match help.trim() {
+        "" => e,
+        help => e.with_help(help.to_string()),
     }
 }
 
@@ -117,7 +122,9 @@ impl Nft {
     fn call(&self, commands: &CStr, flags: c_uint) -> Result<(c_int, String, String)> {
         // SAFETY: the symbols are libnftables' public API with these
         // signatures (nftables/libnftables.h); the context is used only
-        // here, and freed once, after its buffers were copied.
+        // here, and freed once, after its buffers were copied. Calls never
+        // overlap (each runs on a thread its caller joins), which the
+        // library's global state needs.
         unsafe {
             let new: Symbol<CtxNew> = self.symbol(b"nft_ctx_new\0")?;
             let free: Symbol<CtxFree> = self.symbol(b"nft_ctx_free\0")?;

@@ -94,12 +94,15 @@ fn a_published_port_is_reached_from_outside_and_from_the_gateway() {
         r#"
         let server = h1.spawn(["sh", "-c", "d=$(mktemp -d); echo hi from h1 > $d/index.html; busybox httpd -f -p 80 -h $d"]);
         wait_until(|| h1.listening().len() > 0, 5);
-        let id = gw.publish(#{ port: 8080, to: "10.0.0.11:80", iif: "up0" });
+        let id = gw.publish(#{ port: 8080, to: "10.0.0.11:80" });
+        gw.publish(#{ port: 8081, to: "10.0.0.11:80", iif: "up0" });
         gw.masquerade(#{ src: "10.0.0.0/24", oif: "up0" });
         expect_eq(isp.fetch("http://198.51.100.2:8080/").body, "hi from h1\n", "from outside");
         expect_eq(gw.fetch("http://198.51.100.2:8080/").body, "hi from h1\n", "from the gateway itself");
         expect_eq(gw.fetch("http://localhost:8080/").body, "hi from h1\n", "from the gateway's localhost");
         expect_eq(gw.sysctl("net.ipv4.conf.all.route_localnet"), "1", "what localhost needs");
+        expect_eq(isp.fetch("http://198.51.100.2:8081/").body, "hi from h1\n", "by up0");
+        expect_eq(fails(|| gw.fetch("http://198.51.100.2:8081/", #{ timeout: 1 })).kind, "os", "not from the gateway itself: only by up0");
         gw.forward_policy("drop");
         expect_eq(isp.fetch("http://198.51.100.2:8080/").body, "hi from h1\n", "a published port passes a drop policy");
         gw.firewall_del(id);
@@ -220,4 +223,32 @@ fn sigkill_while_adding_rules_leaves_no_table_after_down() {
         .filter(|l| !l.ends_with(" 0") && !l.ends_with(" 200"))
         .count();
     assert!(mid >= 3, "few kills landed mid-run:\n{kills}");
+}
+
+/// A table that has the lab's name but not its run's mark (the lab's went,
+/// someone made one of that name since) is left alone by `down`.
+#[test]
+fn down_leaves_a_table_of_the_labs_name_that_is_not_its_own() {
+    let sb = Sandbox::new();
+    sb.file(
+        "lab.rhai",
+        "netns::host().deny(#{ to: \"192.0.2.1\" });\nprint(\"ready\");\nsleep(30);\n",
+    );
+    let run = sb.sh(
+        "netscript lab.rhai > out.txt 2>&1 & pid=$!\n\
+         for i in $(seq 200); do grep -q ready out.txt && break; sleep 0.05; done\n\
+         kill -9 $pid; wait $pid 2>/dev/null\n\
+         nft delete table inet netscript_lab; nft add table inet netscript_lab\n\
+         netscript down lab > down.txt 2>&1; echo down=$?\n\
+         nft list tables",
+    );
+    assert_eq!(
+        run.stdout,
+        "down=0\ntable inet netscript_lab\n",
+        "{}{}",
+        run.stderr,
+        sb.read("down.txt")
+    );
+    let down = sb.read("down.txt");
+    assert!(down.contains("not the one the lab made"), "{down}");
 }

@@ -196,10 +196,11 @@ pub mod netns_firewall {
     }
 
     /// The lab's rules in this namespace: `#{ text, rules }`, `text` as
-    /// `nft list table` prints it ("" when the lab has none here), `rules`
-    /// one `#{ chain, id, handle, rule, packets, bytes }` per rule (`id` as
-    /// the call that made it returned, `()` for `nft` text), with the
-    /// counters that show what matched.
+    /// `nft -a list table` prints it (with handles; "" when the lab has none
+    /// here), `rules` one `#{ chain, id, handle, rule, packets, bytes }` per
+    /// rule of its chains (`id` as the call that made it returned; `nft`
+    /// text has none unless it writes one in a `netscript N` comment), with
+    /// the counters that show what matched.
     ///
     /// `ip netns exec NS nft -a list table inet netscript_LAB`
     ///

@@ -1,8 +1,9 @@
 //! The lab's firewall: an nftables table of its own in each namespace it
 //! touches (`inet netscript_LAB`), made with its base chains on first use
 //! and recorded (written ahead where it outlives the lab), so teardown
-//! deletes exactly it. Every rule goes in it; tables others own are never
-//! named.
+//! deletes exactly it (a table of that name that lacks the run's mark is
+//! left alone). Every rule goes in it; tables others own are never
+//! changed.
 
 use super::{Op, exec_prefix, q};
 use crate::error::{Error, Kind, Result};
@@ -38,7 +39,8 @@ const CHAINS: &[(&str, &str)] = &[
 
 /// "inet netscript_LAB": lab `name`'s table, as nft names it. A name nft
 /// would not take as it is gets its odd bytes replaced and a hash of the
-/// name added, so two labs never share a table.
+/// name added after a `.` (which a name taken as it is never has), so two
+/// labs never share a table.
 pub fn table_of(name: &str) -> String {
     let plain = !name.is_empty()
         && name
@@ -56,7 +58,7 @@ pub fn table_of(name: &str) -> String {
     let hash = name.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
         (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
     });
-    format!("inet netscript_{safe}_{:08x}", hash as u32)
+    format!("inet netscript_{safe}.{:08x}", hash as u32)
 }
 
 impl Op<'_> {
@@ -72,7 +74,7 @@ impl Op<'_> {
         let table = self.table();
         let id = ns.id();
         let made = self.lab.objects().into_iter().any(|o| {
-            matches!(&o, Object::NftTable { ns: n, ns_id, table: t } if n == ns.name() && *ns_id == id && *t == table)
+            matches!(&o, Object::NftTable { ns: n, ns_id, table: t, .. } if n == ns.name() && *ns_id == id && *t == table)
         });
         let file = ns.open()?;
         let mut commands = Vec::new();
@@ -89,7 +91,12 @@ impl Op<'_> {
                     self.lab.name
                 )));
             }
-            commands.push(format!("add table {table}"));
+            // `create` fails if someone made the table meanwhile; the
+            // comment marks it as this run's for teardown.
+            let nonce = nonce();
+            commands.push(format!(
+                "create table {table} {{ comment \"netscript {nonce}\"; }}"
+            ));
             commands.extend(
                 CHAINS
                     .iter()
@@ -99,6 +106,7 @@ impl Op<'_> {
                 ns: ns.name().to_string(),
                 ns_id: id,
                 table: table.clone(),
+                nonce,
             });
         }
         commands.extend(build(&table));
@@ -148,6 +156,14 @@ impl Op<'_> {
             Err(e) => Err(e.in_netns(ns.name())),
         }
     }
+}
+
+/// A mark no other run's table has: this process and the time.
+fn nonce() -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    format!("{}.{}", std::process::id(), now.as_nanos())
 }
 
 /// Refuse nft text that would leave the lab's table: a `}` that closes

@@ -135,14 +135,31 @@ impl Op<'_> {
             p.port
         );
         let dnat = format!("counter dnat {family} to {target}");
-        let mut rules = vec![
-            ("prerouting", format!("{inward} {local} {dnat}")),
-            ("output", format!("{local} {dnat}")),
-            (
-                "forward",
-                format!("{} ct status dnat counter accept", to.words()?),
-            ),
-        ];
+        // With `iif`, only what comes in by that link; otherwise also the
+        // namespace's own connections, and hairpin ones.
+        let forward = (
+            "forward",
+            format!("{} ct status dnat counter accept", to.words()?),
+        );
+        let mut rules = vec![("prerouting", format!("{inward} {local} {dnat}"))];
+        if p.iif.is_some() {
+            rules.push(forward);
+            return self.rules(ns, &rules);
+        }
+        // `localhost`: 127.0.0.1 may leave by another link once DNATed
+        // (route_localnet), with the address it leaves by. Only in a
+        // namespace the lab made: the sysctl is not the lab's to change in
+        // another. Elsewhere (and for ::1, which Linux never routes off the
+        // loopback) local connections to loopback are left alone, not sent
+        // where they cannot go.
+        let localhost = p.to.is_ipv4() && !self.outlives(ns);
+        let not_loopback = match (family, localhost) {
+            (_, true) => "",
+            ("ip", false) => "ip daddr != 127.0.0.0/8 ",
+            _ => "ip6 daddr != ::1 ",
+        };
+        rules.push(("output", format!("{not_loopback}{local} {dnat}")));
+        rules.push(forward);
         // The subnet `to` is on, as this namespace sees it.
         let subnet = self
             .net
@@ -163,11 +180,6 @@ impl Op<'_> {
                 format!("{} ct status dnat counter masquerade", hairpin.words()?),
             ));
         }
-        // `localhost`: 127.0.0.1 may leave by another link once DNATed
-        // (route_localnet), with the address it leaves by. Only in a
-        // namespace the lab made: the sysctl is not the lab's to change in
-        // another (and IPv6 has no such thing for ::1).
-        let localhost = p.to.is_ipv4() && !self.outlives(ns);
         if localhost {
             let from_lo = Match {
                 from: Some((IpAddr::from([127, 0, 0, 0]), 8)),
@@ -201,7 +213,7 @@ impl Op<'_> {
             let have = self
                 .firewall_rules(ns)?
                 .iter()
-                .any(|r| r.chain == chain && r.rule.starts_with("ct state established,related"));
+                .any(|r| r.chain == chain && r.id.is_some() && r.rule == replies);
             if !have {
                 self.rules(ns, &[(chain, replies.to_string())])?;
             }
@@ -269,23 +281,39 @@ fn family_match(family: &str) -> &'static str {
 
 /// The rules of an `nft -a list table` text.
 pub fn parse_listing(text: &str) -> Vec<RuleLine> {
-    let mut chain = String::new();
+    // The chain a line is in, and how deep in braces: rules are the lines
+    // right inside a chain block (not its sets, counters, flowtables).
+    let mut chain: Option<String> = None;
+    let mut depth = 0usize;
     let mut out = Vec::new();
     for line in text.lines().map(str::trim) {
-        if let Some(rest) = line.strip_prefix("chain ") {
-            chain = rest
-                .split_whitespace()
-                .next()
-                .unwrap_or_default()
-                .to_string();
+        let opens = line.split(" # ").next().unwrap_or(line).ends_with('{');
+        if line == "}" {
+            depth = depth.saturating_sub(1);
+            if depth < 2 {
+                chain = None;
+            }
+            continue;
+        }
+        if opens {
+            depth += 1;
+            if depth == 2 {
+                chain = line
+                    .strip_prefix("chain ")
+                    .and_then(|r| r.split_whitespace().next())
+                    .map(str::to_string);
+            }
+            continue;
+        }
+        let Some(chain) = chain.as_ref().filter(|_| depth == 2) else {
+            continue;
+        };
+        if line.starts_with("type ") || line.starts_with("policy ") {
             continue;
         }
         let Some((body, handle)) = line.rsplit_once(" # handle ") else {
             continue;
         };
-        if line.starts_with("table ") || line.starts_with("type ") {
-            continue;
-        }
         let Ok(handle) = handle.trim().parse() else {
             continue;
         };
@@ -294,7 +322,8 @@ pub fn parse_listing(text: &str) -> Vec<RuleLine> {
         if let Some((before, comment)) = rule.rsplit_once(" comment \"") {
             id = comment
                 .strip_prefix("netscript ")
-                .and_then(|n| n.trim_end_matches('"').parse().ok());
+                .and_then(|n| n.strip_suffix('"'))
+                .and_then(|n| n.parse().ok());
             if id.is_some() {
                 rule = before.to_string();
             }
@@ -327,7 +356,7 @@ mod tests {
 
     #[test]
     fn a_listing_reads_back_as_rules() {
-        let text = "table inet netscript_t { # handle 5\n\tchain postrouting { # handle 3\n\t\ttype nat hook postrouting priority srcnat; policy accept;\n\t\tip saddr 10.0.0.0/24 oifname \"up0\" counter packets 3 bytes 252 masquerade comment \"netscript 1\" # handle 6\n\t}\n\tchain forward { # handle 4\n\t\ttcp dport 22 drop # handle 7\n\t}\n}\n";
+        let text = "table inet netscript_t { # handle 5\n\tcomment \"netscript 1.2\"\n\tset s { # handle 8\n\t\ttype ipv4_addr\n\t\telements = { 10.0.0.1,\n\t\t\t     10.0.0.2 }\n\t}\n\tchain postrouting { # handle 3\n\t\ttype nat hook postrouting priority srcnat; policy accept;\n\t\tip saddr 10.0.0.0/24 oifname \"up0\" counter packets 3 bytes 252 masquerade comment \"netscript 1\" # handle 6\n\t}\n\tchain forward { # handle 4\n\t\ttcp dport 22 drop # handle 7\n\t}\n}\n";
         let rules = parse_listing(text);
         assert_eq!(
             rules,

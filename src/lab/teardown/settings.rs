@@ -47,10 +47,7 @@ pub(super) fn undo_setting(net: &Netlink, ns: &Ns, o: &Object) -> Result<(), Ski
             Some(entry) => net.fdb_del(ns, &entry),
             None => return Err(Skip::Failed("a damaged record".into())),
         },
-        Object::NftTable { table, .. } => ns
-            .open()
-            .and_then(|f| crate::sys::nft::run(&f, &format!("delete table {table}")))
-            .map(|_| ()),
+        Object::NftTable { table, nonce, .. } => return drop_table(ns, table, nonce),
         Object::Qdisc { index, .. } => net.clear_qdisc(ns, *index),
         Object::PortVlan {
             index,
@@ -167,4 +164,21 @@ impl From<crate::error::Error> for Skip {
             Skip::Failed(e.reason)
         }
     }
+}
+
+/// Delete the lab's nftables table `table` in `ns`, if it still is the one
+/// this lab's run made (its comment carries the run's `nonce`; a ledger
+/// written before there were nonces has none).
+fn drop_table(ns: &Ns, table: &str, nonce: &str) -> Result<(), Skip> {
+    let file = ns.open().map_err(Skip::from)?;
+    let listing =
+        crate::sys::nft::run(&file, &format!("list table {table}")).map_err(Skip::from)?;
+    if !nonce.is_empty() && !listing.contains(&format!("comment \"netscript {nonce}\"")) {
+        return Err(gone(
+            "the table of that name now is not the one the lab made",
+        ));
+    }
+    crate::sys::nft::run(&file, &format!("delete table {table}"))
+        .map(|_| ())
+        .map_err(Skip::from)
 }
