@@ -234,14 +234,12 @@ fn down_leaves_a_table_of_the_labs_name_that_is_not_its_own() {
         "lab.rhai",
         "netns::host().deny(#{ to: \"192.0.2.1\" });\nprint(\"ready\");\nsleep(30);\n",
     );
-    let run = sb.sh(
-        "netscript lab.rhai > out.txt 2>&1 & pid=$!\n\
+    let run = sb.sh("netscript lab.rhai > out.txt 2>&1 & pid=$!\n\
          for i in $(seq 200); do grep -q ready out.txt && break; sleep 0.05; done\n\
          kill -9 $pid; wait $pid 2>/dev/null\n\
          nft delete table inet netscript_lab; nft add table inet netscript_lab\n\
          netscript down lab > down.txt 2>&1; echo down=$?\n\
-         nft list tables",
-    );
+         nft list tables");
     assert_eq!(
         run.stdout,
         "down=0\ntable inet netscript_lab\n",
