@@ -144,6 +144,14 @@ pub enum Object {
         link: String,
         before: Before,
     },
+    /// A sysctl the run changed in a namespace it did not create, with the
+    /// value it had before (teardown writes it back).
+    Sysctl {
+        ns: String,
+        ns_id: Option<NsId>,
+        key: String,
+        before: String,
+    },
     /// The lab's nftables table in a namespace (its rules go with it).
     NftTable {
         ns: String,
@@ -190,6 +198,7 @@ impl Object {
             | Object::Route { ns, .. }
             | Object::Neigh { ns, .. }
             | Object::NftTable { ns, .. }
+            | Object::Sysctl { ns, .. }
             | Object::Fdb { ns, .. }
             | Object::Qdisc { ns, .. }
             | Object::PortVlan { ns, .. }
@@ -206,6 +215,7 @@ impl Object {
             | Object::Route { ns, ns_id, .. }
             | Object::Neigh { ns, ns_id, .. }
             | Object::NftTable { ns, ns_id, .. }
+            | Object::Sysctl { ns, ns_id, .. }
             | Object::Fdb { ns, ns_id, .. }
             | Object::Qdisc { ns, ns_id, .. }
             | Object::PortVlan { ns, ns_id, .. }
@@ -296,6 +306,9 @@ impl Object {
                 format!("{was} as before (in {ns})")
             }
             Object::NftTable { ns, table, .. } => format!("nftables table {table} (in {ns})"),
+            Object::Sysctl {
+                ns, key, before, ..
+            } => format!("sysctl {key}: {before} as before (in {ns})"),
             Object::Process { pid, netns, .. } => format!("process {pid} (in {netns})"),
         }
     }

@@ -151,6 +151,12 @@ fn round_trips_through_json() {
             link: "eth0".into(),
             before: Before::Txqlen(1000),
         },
+        Object::Sysctl {
+            ns: "host".into(),
+            ns_id: Some((4, 1)),
+            key: "net.ipv4.ip_forward".into(),
+            before: "0".into(),
+        },
         Object::NftTable {
             ns: "host".into(),
             ns_id: Some((4, 1)),

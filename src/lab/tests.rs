@@ -119,6 +119,7 @@ fn kind(o: &Object) -> &'static str {
         Object::Neigh { .. } => "neigh",
         Object::Fdb { .. } => "fdb",
         Object::NftTable { .. } => "nft_table",
+        Object::Sysctl { .. } => "sysctl",
         Object::Qdisc { .. } => "qdisc",
         Object::PortVlan { .. } => "port_vlan",
         Object::Was { .. } => "was",

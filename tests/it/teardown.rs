@@ -296,3 +296,54 @@ fn down_stops_programs_left_in_the_labs_namespaces() {
     );
     assert_eq!(down.matches("(sleep) (in r1)").count(), 2, "{down}");
 }
+
+/// Sysctls a lab changes in a namespace it did not make (the host's) are
+/// put back: by its rollback, and by `down` after a kill -9; a key changed
+/// twice gets its first value back.
+#[test]
+fn sysctls_of_the_host_are_put_back_after_the_lab() {
+    let sb = Sandbox::new();
+    sb.file(
+        "lab.rhai",
+        r#"
+        let h = netns::host();
+        h.sysctl("net.ipv4.ip_forward", "1");
+        h.sysctl("net.ipv4.ip_forward", "0");
+        h.sysctl("net.ipv4.ip_forward", "1");
+        h.forwarding(true);
+        h.sysctl("net.ipv4.conf.all.rp_filter", "2");
+        let r1 = netns::add("r1");
+        r1.sysctl("net.ipv4.ip_forward", "1");
+        print("ready");
+        if ARGS[0] == "fail" { throw "stop"; }
+        sleep(30);
+        "#,
+    );
+    let show = "echo $(cat /proc/sys/net/ipv4/ip_forward /proc/sys/net/ipv6/conf/all/forwarding /proc/sys/net/ipv4/conf/all/rp_filter)";
+    let run = sb.sh(&format!(
+        "sysctl -qw net.ipv4.conf.all.rp_filter=1; {show}\n\
+         netscript lab.rhai fail > /dev/null 2> rollback.txt; echo status=$?; {show}\n\
+         netscript lab.rhai wait > out.txt 2>&1 & pid=$!\n\
+         for i in $(seq 200); do grep -q ready out.txt && break; sleep 0.05; done\n\
+         {show}; kill -9 $pid; wait $pid 2>/dev/null\n\
+         netscript down lab > down.txt 2>&1; echo down=$?; {show}"
+    ));
+    assert_eq!(
+        run.stdout,
+        "0 0 1\nstatus=1\n0 0 1\n1 1 2\ndown=0\n0 0 1\n",
+        "{}{}",
+        run.stderr,
+        sb.read("down.txt")
+    );
+    let down = sb.read("down.txt");
+    assert!(
+        down.contains("sysctl net.ipv4.ip_forward: 0 as before (in host)"),
+        "{down}"
+    );
+    assert_eq!(
+        down.matches("sysctl net.ipv4.ip_forward").count(),
+        1,
+        "{down}"
+    );
+    assert!(!down.contains("(in r1)\n  - sysctl"), "{down}");
+}

@@ -156,16 +156,44 @@ impl Op<'_> {
     /// copies some of the host's IPv4 settings, so the namespace made
     /// ahead is not used once the host's may have changed (said before and
     /// after each write).
+    ///
+    /// In a namespace the lab did not make, the value a key had before its
+    /// first change is recorded (written ahead), and teardown writes it
+    /// back.
     pub fn set_sysctls(&self, ns: &Ns, settings: &[(&str, &str)]) -> Result<()> {
         let file = ns.open()?;
         host_settings_may_change(ns);
         for (key, value) in settings {
-            let written = sysctl::write(&file, key, value);
+            let was = self.sysctl_was(ns, &file, key)?;
+            let written = self.ahead(was.as_slice(), || sysctl::write(&file, key, value));
             host_settings_may_change(ns);
             written.map_err(|e| e.in_netns(ns.name()))?;
+            self.confirm(was.into_iter().collect())?;
             self.change(|| sysctl_command(ns, key, value));
         }
         Ok(())
+    }
+
+    /// The record of what `key` was, when this is the run's first change
+    /// of it in a namespace it did not make.
+    fn sysctl_was(&self, ns: &Ns, file: &std::fs::File, key: &str) -> Result<Option<Object>> {
+        if !self.outlives(ns) {
+            return Ok(None);
+        }
+        let id = ns.id();
+        let known = self.lab.objects().into_iter().any(|o| {
+            matches!(&o, Object::Sysctl { ns: n, ns_id, key: k, .. } if n == ns.name() && *ns_id == id && k == key)
+        });
+        if known {
+            return Ok(None);
+        }
+        let before = sysctl::read(file, key).map_err(|e| e.in_netns(ns.name()))?;
+        Ok(Some(Object::Sysctl {
+            ns: ns.name().to_string(),
+            ns_id: id,
+            key: key.to_string(),
+            before,
+        }))
     }
 
     /// One echo (retried within `timing`) from `ns` to `address`.

@@ -73,6 +73,7 @@ impl<'a> Plan<'a> {
                 | Object::Neigh { ns, ns_id, .. }
                 | Object::Fdb { ns, ns_id, .. }
                 | Object::NftTable { ns, ns_id, .. }
+                | Object::Sysctl { ns, ns_id, .. }
                 | Object::Qdisc { ns, ns_id, .. }
                 | Object::PortVlan { ns, ns_id, .. }
                 | Object::Rule { ns, ns_id, .. }

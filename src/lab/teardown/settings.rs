@@ -48,6 +48,9 @@ pub(super) fn undo_setting(net: &Netlink, ns: &Ns, o: &Object) -> Result<(), Ski
             None => return Err(Skip::Failed("a damaged record".into())),
         },
         Object::NftTable { table, nonce, .. } => return drop_table(ns, table, nonce),
+        Object::Sysctl { key, before, .. } => ns
+            .open()
+            .and_then(|f| crate::sys::sysctl::write(&f, key, before)),
         Object::Qdisc { index, .. } => net.clear_qdisc(ns, *index),
         Object::PortVlan {
             index,
