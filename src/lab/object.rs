@@ -177,8 +177,15 @@ pub enum Before {
     Up(bool),
     Mtu(u32),
     Name(String),
-    /// Its bridge's index, or none.
+    /// Its bridge's index, or none (ledgers before `Bridge` have it for a
+    /// bridge too).
     Master(Option<u32>),
+    /// The bridge it was a port of, by index and name: put back only onto
+    /// that bridge, not onto another that took its index.
+    Bridge {
+        index: u32,
+        name: String,
+    },
     /// Its hardware address, as "aa:bb:cc:dd:ee:ff".
     Mac(String),
     /// Its description ("" for none).
@@ -299,6 +306,7 @@ impl Object {
                     Before::Name(name) => format!("name of {link}: {name}"),
                     Before::Master(Some(b)) => format!("bridge of {link}: #{b}"),
                     Before::Master(None) => format!("bridge of {link}: none"),
+                    Before::Bridge { name, .. } => format!("bridge of {link}: {name}"),
                     Before::Mac(mac) => format!("MAC address of {link}: {mac}"),
                     Before::Alias(alias) => format!("alias of {link}: {alias:?}"),
                     Before::Txqlen(len) => format!("txqueuelen of {link}: {len}"),

@@ -151,6 +151,16 @@ fn round_trips_through_json() {
             link: "eth0".into(),
             before: Before::Txqlen(1000),
         },
+        Object::Was {
+            ns: "host".into(),
+            ns_id: None,
+            index: 2,
+            link: "eth0".into(),
+            before: Before::Bridge {
+                index: 7,
+                name: "docker0".into(),
+            },
+        },
         Object::Sysctl {
             ns: "host".into(),
             ns_id: Some((4, 1)),

@@ -252,7 +252,7 @@ fn settings_of_host_links_are_put_back_after_the_lab() {
     for said in [
         "name of renamed: keep0 as before (in host)",
         "mtu of keep0: 1500 as before (in host)",
-        "bridge of keep0: #",
+        "bridge of keep0: hbr as before (in host)",
         "state of keep1: down as before (in host)",
         "MAC address of renamed: ",
         "alias of renamed: \"\" as before (in host)",
@@ -346,4 +346,31 @@ fn sysctls_of_the_host_are_put_back_after_the_lab() {
         "{down}"
     );
     assert!(!down.contains("(in r1)\n  - sysctl"), "{down}");
+}
+
+/// A host link the lab moved off its bridge is put back on that bridge
+/// only: if the bridge went meanwhile (and another took its name), `down`
+/// leaves the link alone and says so.
+#[test]
+fn a_link_goes_back_only_to_the_bridge_it_left() {
+    let sb = Sandbox::new();
+    sb.file(
+        "lab.rhai",
+        "link::get(\"keep0\").set_master(bridge::add(\"labbr\"));\nprint(\"ready\");\nsleep(30);\n",
+    );
+    let run = sb.sh(&format!(
+        "{HOST_LINKS}\n\
+         netscript lab.rhai > out.txt 2>&1 & pid=$!\n\
+         for i in $(seq 200); do grep -q ready out.txt && break; sleep 0.05; done\n\
+         kill -9 $pid; wait $pid 2>/dev/null\n\
+         ip link del hbr; ip link add hbr type bridge\n\
+         netscript down lab > down.txt 2>&1; echo down=$?\n\
+         ls /sys/class/net/hbr/brif | wc -l; test -e /sys/class/net/keep0/master || echo no-master"
+    ));
+    assert_eq!(run.stdout, "down=0\n0\nno-master\n", "{}", run.stderr);
+    let down = sb.read("down.txt");
+    assert!(
+        down.contains("the bridge it was a port of is gone"),
+        "{down}"
+    );
 }

@@ -172,7 +172,7 @@ impl Op<'_> {
     /// `ip link set dev X master BRIDGE`: a port forwards when this returns.
     pub fn set_master(&self, ns: &Ns, index: u32, bridge: u32) -> Result<()> {
         let was = self.was(ns, index, None, |l| {
-            (l.master != Some(bridge)).then_some(Before::Master(l.master))
+            (l.master != Some(bridge)).then(|| self.master_was(ns, l.master))
         });
         self.ahead(was.as_slice(), || {
             self.net.set_master(ns, index, Some(bridge))
@@ -197,10 +197,22 @@ impl Op<'_> {
         Ok(())
     }
 
+    /// What a link's bridge was: by index and name, so that teardown puts
+    /// the link back on that bridge and no other.
+    fn master_was(&self, ns: &Ns, master: Option<u32>) -> Before {
+        match master.map(|m| self.net.link_by_index(ns, m)) {
+            Some(Ok(b)) => Before::Bridge {
+                index: b.index,
+                name: b.name,
+            },
+            _ => Before::Master(master),
+        }
+    }
+
     /// `ip link set dev X nomaster`.
     pub fn nomaster(&self, ns: &Ns, index: u32) -> Result<()> {
         let was = self.was(ns, index, None, |l| {
-            l.master.map(|m| Before::Master(Some(m)))
+            l.master.map(|m| self.master_was(ns, Some(m)))
         });
         self.ahead(was.as_slice(), || self.net.set_master(ns, index, None))?;
         self.confirm(was.into_iter().collect())?;

@@ -108,6 +108,18 @@ fn restore(net: &Netlink, ns: &Ns, index: u32, link: &str, before: &Before) -> R
         Before::Mtu(mtu) => net.set_mtu(ns, index, *mtu),
         Before::Name(name) => net.rename(ns, index, name),
         Before::Master(master) => net.set_master(ns, index, *master),
+        Before::Bridge {
+            index: bridge,
+            name,
+        } => {
+            let same = net
+                .link_by_index(ns, *bridge)
+                .is_ok_and(|b| b.name == *name && b.kind == crate::netlink::LinkKind::Bridge);
+            if !same {
+                return Err(gone("the bridge it was a port of is gone"));
+            }
+            net.set_master(ns, index, Some(*bridge))
+        }
         Before::Mac(mac) => crate::mac::parse(mac).and_then(|m| net.set_mac(ns, index, m)),
         Before::Alias(alias) => net.set_alias(ns, index, alias),
         Before::Txqlen(len) => net.set_txqlen(ns, index, *len),
