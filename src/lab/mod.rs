@@ -10,15 +10,17 @@
 //! not synced: /run is memory, and what they describe does not outlive a
 //! reboot either.
 
+mod before;
 mod ledger;
 mod lock;
 mod object;
 pub mod ops;
 mod teardown;
 
+pub use before::Before;
 pub use ledger::{all, load, parse, unreadable};
 pub use lock::LabLock;
-pub use object::{Before, Object, Place};
+pub use object::{Object, Place};
 pub use teardown::{Teardown, teardown, teardown_ledger};
 
 use std::cell::RefCell;

@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::Before;
 use crate::netlink::{LinkKind, RuleSpec};
 use crate::sys::netns_fs::NsId;
 
@@ -170,30 +171,6 @@ pub enum Object {
     },
 }
 
-/// What a link's setting was before the lab changed it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Before {
-    Up(bool),
-    Mtu(u32),
-    Name(String),
-    /// Its bridge's index, or none (ledgers before `Bridge` have it for a
-    /// bridge too).
-    Master(Option<u32>),
-    /// The bridge it was a port of, by index and name: put back only onto
-    /// that bridge, not onto another that took its index.
-    Bridge {
-        index: u32,
-        name: String,
-    },
-    /// Its hardware address, as "aa:bb:cc:dd:ee:ff".
-    Mac(String),
-    /// Its description ("" for none).
-    Alias(String),
-    /// Its transmit queue length.
-    Txqlen(u32),
-}
-
 impl Object {
     /// Whether it is namespace `name`, or lives in it (and so goes with it).
     pub fn lives_in(&self, name: &str) -> bool {
@@ -298,19 +275,7 @@ impl Object {
             Object::Was {
                 ns, link, before, ..
             } => {
-                let was = match before {
-                    Before::Up(up) => {
-                        format!("state of {link}: {}", if *up { "up" } else { "down" })
-                    }
-                    Before::Mtu(mtu) => format!("mtu of {link}: {mtu}"),
-                    Before::Name(name) => format!("name of {link}: {name}"),
-                    Before::Master(Some(b)) => format!("bridge of {link}: #{b}"),
-                    Before::Master(None) => format!("bridge of {link}: none"),
-                    Before::Bridge { name, .. } => format!("bridge of {link}: {name}"),
-                    Before::Mac(mac) => format!("MAC address of {link}: {mac}"),
-                    Before::Alias(alias) => format!("alias of {link}: {alias:?}"),
-                    Before::Txqlen(len) => format!("txqueuelen of {link}: {len}"),
-                };
+                let was = before.describe(link);
                 format!("{was} as before (in {ns})")
             }
             Object::NftTable { ns, table, .. } => format!("nftables table {table} (in {ns})"),

@@ -441,6 +441,30 @@ fn multipath_routes_read_back_with_every_path_and_go_by_any_gateway() {
     assert_paths(&sb);
 }
 
+/// Two multipath routes to one place at two metrics: deleting by a gateway
+/// of the second removes the second only.
+#[test]
+fn a_multipath_route_goes_by_its_gateway_and_not_its_neighbour_at_another_metric() {
+    let sb = Sandbox::new();
+    sb.file(
+        "test.rhai",
+        "let r1 = netns::get(\"r1\");\nr1.route_del(\"10.9.0.0/16\", \"10.0.1.3\");\n",
+    );
+    let run = sb.sh(
+        "ip netns add r1; ip -n r1 link add name ea type veth peer name pa; ip -n r1 link add name eb type veth peer name pb\n\
+         for l in ea eb pa pb; do ip -n r1 link set $l up; done\n\
+         ip -n r1 addr add 10.0.0.1/24 dev ea; ip -n r1 addr add 10.0.1.1/24 dev eb\n\
+         ip -n r1 route add 10.9.0.0/16 metric 10 nexthop via 10.0.0.2 nexthop via 10.0.1.2\n\
+         ip -n r1 route add 10.9.0.0/16 metric 20 nexthop via 10.0.0.3 nexthop via 10.0.1.3\n\
+         netscript test.rhai || exit 9\n\
+         ip -n r1 -j route show 10.9.0.0/16",
+    );
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    let left = items(&json(&run.stdout)).clone();
+    assert_eq!(left.len(), 1, "{}", run.stdout);
+    assert_eq!(left[0]["metric"], 10, "{}", run.stdout);
+}
+
 /// Multipath routes made by netscript, IPv4 and IPv6, as `ip -j route`
 /// shows them; bad paths refused at the option, nothing added; a
 /// multipath route in the host goes with the lab.

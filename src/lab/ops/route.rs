@@ -33,11 +33,15 @@ impl Op<'_> {
     /// whole, for IPv4 and IPv6 alike (the kernel would match only the
     /// first path of an IPv4 one, and remove only that path of an IPv6 one).
     pub fn route_del(&self, ns: &Ns, route: &RouteSpec, dev: Option<&str>) -> Result<()> {
-        let whole = self.one_of_its_paths(ns, route);
-        if whole {
+        let multipath = self.one_of_its_paths(ns, route);
+        let whole = multipath.is_some();
+        if let Some(metric) = multipath {
+            // By that route's metric: another multipath route to the same
+            // place (at another metric) stays.
             let whole = RouteSpec {
                 gateway: None,
                 dev: None,
+                metric: route.metric.or(metric),
                 ..route.clone()
             };
             self.net.route_del(ns, &whole)?;
@@ -197,17 +201,19 @@ impl Op<'_> {
         Ok(())
     }
 
-    /// Whether `route` names a multipath route of its table by the gateway
-    /// of one of its paths.
-    fn one_of_its_paths(&self, ns: &Ns, route: &RouteSpec) -> bool {
-        let Some(gw) = route.gateway else {
-            return false;
-        };
-        let routes = self.net.routes_in(ns, route.table.unwrap_or(254));
-        routes.is_ok_and(|all| {
-            all.iter()
-                .any(|r| r.dst == route.dst && r.nexthops.iter().any(|h| h.gateway == Some(gw)))
-        })
+    /// When `route` names a multipath route of its table by the gateway of
+    /// one of its paths: the metric of that multipath route to `route`'s destination that has
+    /// `route`'s gateway on one of its paths (and its metric, if given).
+    fn one_of_its_paths(&self, ns: &Ns, route: &RouteSpec) -> Option<Option<u32>> {
+        let gw = route.gateway?;
+        let all = self.net.routes_in(ns, route.table.unwrap_or(254)).ok()?;
+        all.into_iter()
+            .find(|r| {
+                r.dst == route.dst
+                    && r.nexthops.iter().any(|h| h.gateway == Some(gw))
+                    && (route.metric.is_none() || r.metric == route.metric)
+            })
+            .map(|r| r.metric)
     }
 }
 
