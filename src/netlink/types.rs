@@ -63,7 +63,8 @@ impl From<LinkKind> for String {
 
 impl fmt::Display for LinkKind {
     fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str(self.as_str())
+        // `pad`, so `{:<10}` lines it up in tables (`netscript show`).
+        f.pad(self.as_str())
     }
 }
 

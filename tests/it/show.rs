@@ -165,6 +165,9 @@ fn show_tree_and_lab_filter() {
         "another lab's objects are not shown:\n{lab}"
     );
     assert!(all.contains("xa") && all.contains("\nx\n"), "{all}");
+    // Columns line up: the kind takes its 10 places, "loopback" too.
+    assert!(all.contains(" loopback  UNKNOWN "), "{all}");
+    assert!(all.contains(" veth      "), "{all}");
 }
 
 #[test]
