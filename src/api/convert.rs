@@ -96,6 +96,25 @@ pub fn option<T>(
         .transpose()
 }
 
+/// An integer option in `range`.
+pub fn int_option(
+    opts: &Map,
+    key: &str,
+    range: std::ops::RangeInclusive<i64>,
+) -> crate::error::Result<Option<i64>> {
+    option(opts, key, |v| match v.as_int() {
+        Ok(n) if range.contains(&n) => Ok(n),
+        Ok(n) => Err(Error::invalid(
+            format!("use {n} as option `{key}`"),
+            format!("`{key}` must be from {} to {}", range.start(), range.end()),
+        )),
+        Err(t) => Err(Error::invalid(
+            format!("use a {t} as option `{key}`"),
+            format!("`{key}` must be an integer"),
+        )),
+    })
+}
+
 /// A true-or-false option, if given.
 pub fn bool_option(opts: &Map, key: &str) -> crate::error::Result<Option<bool>> {
     option(opts, key, |v| {

@@ -257,6 +257,11 @@ impl Lab {
         Ok(())
     }
 
+    /// Whether any object of this run is `found` (without copying them).
+    pub fn any(&self, found: impl Fn(&Object) -> bool) -> bool {
+        self.objects.borrow().iter().any(found)
+    }
+
     /// Whether this run created namespace `name`.
     pub fn owns_netns(&self, name: &str) -> bool {
         self.objects

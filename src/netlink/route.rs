@@ -229,11 +229,8 @@ impl Netlink {
 
     /// Whether `ip` is an address of a link in `ns`.
     fn has_address(&self, ns: &Ns, ip: IpAddr) -> bool {
-        let links = self.links(ns).unwrap_or_default();
-        links.iter().any(|l| {
-            self.addrs(ns, l.index)
-                .is_ok_and(|a| a.iter().any(|(i, _)| *i == ip))
-        })
+        self.all_addrs(ns)
+            .is_ok_and(|all| all.iter().any(|(_, (a, _))| *a == ip))
     }
 
     /// `ip -n NS route del [TYPE] DST [via GW] [metric N]`

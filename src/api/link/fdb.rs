@@ -5,7 +5,7 @@ use rhai::plugin::*;
 use rhai::{Array, Dynamic, INT, Map};
 
 use crate::api::Link;
-use crate::api::convert::{RhaiResultOf, check_options, option};
+use crate::api::convert::{RhaiResultOf, check_options, int_option, option};
 use crate::api::link::on;
 use crate::api::session;
 use crate::error::{Error, Result};
@@ -169,19 +169,6 @@ fn spec(mac: &str, opts: &Map, adding: bool) -> Result<FdbSpec> {
         &["dst", "vni", "port", "vlan"]
     };
     check_options("change a forwarding entry", opts, keys)?;
-    let number = |key: &str, max: i64| {
-        option(opts, key, |v| {
-            v.as_int()
-                .ok()
-                .filter(|n| (1..=max).contains(n) || key == "vni" && *n == 0)
-                .ok_or_else(|| {
-                    Error::invalid(
-                        format!("use {v} as option `{key}`"),
-                        format!("`{key}` is from {} to {max}", i64::from(key != "vni")),
-                    )
-                })
-        })
-    };
     let dst = option(opts, "dst", |v| {
         v.to_string().parse().map_err(|_| {
             Error::invalid(
@@ -204,10 +191,10 @@ fn spec(mac: &str, opts: &Map, adding: bool) -> Result<FdbSpec> {
         mac: crate::mac::parse(mac).map_err(|e| e.at_arg(0))?,
         dev: 0,
         master: false,
-        vlan: number("vlan", 4094)?.map(|n| n as u16),
+        vlan: int_option(opts, "vlan", 1..=4094)?.map(|n| n as u16),
         dst,
-        vni: number("vni", 0xff_ffff)?.map(|n| n as u32),
-        port: number("port", 65535)?.map(|n| n as u16),
+        vni: int_option(opts, "vni", 0..=0xff_ffff)?.map(|n| n as u32),
+        port: int_option(opts, "port", 1..=65535)?.map(|n| n as u16),
         state: state.unwrap_or("static"),
         bridge: None,
     })

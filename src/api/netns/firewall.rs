@@ -7,7 +7,7 @@ use rhai::plugin::*;
 use rhai::{Array, Dynamic, INT, Map};
 
 use crate::api::Netns;
-use crate::api::convert::{RhaiResultOf, check_options, option};
+use crate::api::convert::{RhaiResultOf, check_options, int_option, option};
 use crate::api::session::op;
 use crate::error::{Error, Result};
 use crate::lab::ops::{Match, Publish};
@@ -75,7 +75,7 @@ pub mod netns_firewall {
     pub fn publish(ctx: NativeCallContext, ns: &mut Netns, options: Map) -> RhaiResultOf<INT> {
         op(&ctx, |op| {
             check_options("publish a port", &options, &["port", "to", "proto", "iif"])?;
-            let port = option(&options, "port", port_of)?.ok_or_else(|| {
+            let port = port(&options)?.ok_or_else(|| {
                 Error::invalid("publish a port", "option `port` is missing")
                     .with_help("give one: #{ port: 8080, to: \"10.0.0.2:80\" }")
             })?;
@@ -279,12 +279,9 @@ fn prefix(opts: &Map, key: &str) -> Result<Option<crate::cidr::Cidr>> {
     })
 }
 
-fn port_of(v: &Dynamic) -> Result<u16> {
-    v.as_int()
-        .ok()
-        .and_then(|n| u16::try_from(n).ok())
-        .filter(|n| *n > 0)
-        .ok_or_else(|| Error::invalid(format!("use {v} as a port"), "a port is from 1 to 65535"))
+/// A port option: 1 to 65535.
+fn port(opts: &Map) -> Result<Option<u16>> {
+    Ok(int_option(opts, "port", 1..=65535)?.map(|n| n as u16))
 }
 
 /// "ADDR:PORT", "[V6]:PORT" or "ADDR" (then `port`).
@@ -334,7 +331,7 @@ fn filter_of(opts: &Map) -> Result<(String, Match)> {
         from: prefix(opts, "from")?,
         to: prefix(opts, "to")?,
         proto: text(opts, "proto")?,
-        port: option(opts, "port", port_of)?,
+        port: port(opts)?,
         iif: text(opts, "iif")?,
         oif: text(opts, "oif")?,
     };

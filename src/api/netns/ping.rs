@@ -7,7 +7,7 @@ use rhai::plugin::*;
 use rhai::{Array, Dynamic, Map};
 
 use crate::api::Netns;
-use crate::api::convert::{RhaiResultOf, check_options, option, seconds};
+use crate::api::convert::{RhaiResultOf, check_options, int_option, option, seconds};
 use crate::api::session::op;
 use crate::error::{Error, Result};
 use crate::lab::ops::{Echoes, ping_target};
@@ -213,15 +213,7 @@ pub mod netns_ping {
 fn timing(action: &str, opts: &Map) -> Result<Timing> {
     check_options(action, opts, &["timeout", "ttl"])?;
     let mut timing = Timing {
-        ttl: option(opts, "ttl", |v| {
-            v.as_int()
-                .ok()
-                .and_then(|n| u8::try_from(n).ok())
-                .filter(|n| *n > 0)
-                .ok_or_else(|| {
-                    Error::invalid(format!("use {v} as option `ttl`"), "a TTL is from 1 to 255")
-                })
-        })?,
+        ttl: int_option(opts, "ttl", 1..=255)?.map(|n| n as u8),
         ..Timing::default()
     };
     if let Some(t) = opts.get("timeout") {

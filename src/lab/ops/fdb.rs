@@ -12,30 +12,13 @@ impl Op<'_> {
     /// `bridge fdb add|append MAC dev DEV ...`.
     pub fn fdb_add(&self, ns: &Ns, dev: &LinkInfo, entry: FdbSpec, append: bool) -> Result<()> {
         let mut entry = self.placed(ns, dev, entry, append)?;
-        let defaults = self.remote_defaults(ns, dev);
-        let mut how = if append {
-            FdbWrite::Append
-        } else {
-            FdbWrite::Add
-        };
-        // What a bridge learned gives way: the entry pins the MAC to the
-        // port, as asked. What someone added stays theirs (EEXIST).
         let mac = crate::mac::format(&entry.mac);
-        if entry.master
-            && self.net.fdb(ns)?.iter().any(|e| {
-                e.mac == mac
-                    && e.master == entry.bridge
-                    && e.vlan == entry.vlan
-                    && e.state == "learned"
-            })
-        {
-            how = FdbWrite::Replace;
-        }
         if append {
             // The kernel takes a second append of one remote without a
             // word, and gives an existing entry the state asked for: said
             // here, and its state kept, so that the lab never records (and
             // removes) another's remote nor changes its entry.
+            let defaults = self.remote_defaults(ns, dev);
             let known: Vec<_> = self
                 .net
                 .fdb(ns)?
@@ -71,7 +54,7 @@ impl Op<'_> {
         let entry = &entry;
         let record = (!self.lab.made_link(ns.name(), dev.index) && self.outlives(ns))
             .then(|| record(ns, dev, entry));
-        self.ahead(record.as_slice(), || self.net.fdb_add(ns, entry, how))?;
+        let how = self.ahead(record.as_slice(), || self.write_fdb(ns, entry, append))?;
         let verb = match how {
             FdbWrite::Add => "add",
             FdbWrite::Append => "append",
@@ -88,7 +71,10 @@ impl Op<'_> {
         self.change(|| command("del", ns, dev, entry));
         // Without `dst`, every remote of the MAC went; with it, the one of
         // that network and port (the link's own when not given).
-        let d = self.remote_defaults(ns, dev);
+        let d = match entry.dst {
+            Some(_) => self.remote_defaults(ns, dev),
+            None => (None, None),
+        };
         let mac = crate::mac::format(&entry.mac);
         self.lab.removed(|o| {
             matches!(o, Object::Fdb { ns: n, index, mac: m, dst, vni, port, vlan, master, .. }
@@ -99,6 +85,33 @@ impl Op<'_> {
                             && port.or(d.1) == entry.port.or(d.1))))
         });
         Ok(())
+    }
+
+    /// Write `entry`: appended, or added; a MAC its bridge had learned
+    /// gives way (the entry pins it to the port, as asked), while one
+    /// someone added stays theirs (EEXIST). How it was written.
+    fn write_fdb(&self, ns: &Ns, entry: &FdbSpec, append: bool) -> Result<FdbWrite> {
+        if append {
+            return self
+                .net
+                .fdb_add(ns, entry, FdbWrite::Append)
+                .map(|_| FdbWrite::Append);
+        }
+        match self.net.fdb_add(ns, entry, FdbWrite::Add) {
+            Err(e) if e.kind == Kind::Exists && entry.master && self.learned(ns, entry)? => self
+                .net
+                .fdb_add(ns, entry, FdbWrite::Replace)
+                .map(|_| FdbWrite::Replace),
+            written => written.map(|_| FdbWrite::Add),
+        }
+    }
+
+    /// Whether the bridge of a port's `entry` learned its MAC.
+    fn learned(&self, ns: &Ns, entry: &FdbSpec) -> Result<bool> {
+        let mac = crate::mac::format(&entry.mac);
+        Ok(self.net.fdb(ns)?.iter().any(|e| {
+            e.mac == mac && e.master == entry.bridge && e.vlan == entry.vlan && e.state == "learned"
+        }))
     }
 
     /// Which table the entry goes in: a VXLAN link's or a bridge's own, or

@@ -73,8 +73,8 @@ impl Op<'_> {
     pub(super) fn apply(&self, ns: &Ns, build: impl FnOnce(&str) -> Vec<String>) -> Result<()> {
         let table = self.table();
         let id = ns.id();
-        let made = self.lab.objects().into_iter().any(|o| {
-            matches!(&o, Object::NftTable { ns: n, ns_id, table: t, .. } if n == ns.name() && *ns_id == id && *t == table)
+        let made = self.lab.any(|o| {
+            matches!(o, Object::NftTable { ns: n, ns_id, table: t, .. } if n == ns.name() && *ns_id == id && *t == table)
         });
         let file = ns.open()?;
         let mut commands = Vec::new();

@@ -181,8 +181,8 @@ impl Op<'_> {
             return Ok(None);
         }
         let id = ns.id();
-        let known = self.lab.objects().into_iter().any(|o| {
-            matches!(&o, Object::Sysctl { ns: n, ns_id, key: k, .. } if n == ns.name() && *ns_id == id && k == key)
+        let known = self.lab.any(|o| {
+            matches!(o, Object::Sysctl { ns: n, ns_id, key: k, .. } if n == ns.name() && *ns_id == id && k == key)
         });
         if known {
             return Ok(None);

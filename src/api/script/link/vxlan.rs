@@ -1,14 +1,13 @@
 //! `link::add_vxlan`: tunnel ends that carry Ethernet in UDP.
 
 use std::net::IpAddr;
-use std::ops::RangeInclusive;
 
 use rhai::plugin::*;
 use rhai::{INT, Map};
 
 use super::target;
 use crate::api::Link;
-use crate::api::convert::{RhaiResultOf, bool_option, check_options, option};
+use crate::api::convert::{RhaiResultOf, bool_option, check_options, int_option, option};
 use crate::api::session::op;
 use crate::error::{Error, Result};
 use crate::netlink::{LinkInfo, Netlink, Vxlan, VxlanTune};
@@ -120,21 +119,6 @@ fn ip_option(opts: &Map, key: &str) -> Result<Option<IpAddr>> {
             )
             .with_help("give an address without a prefix length, like 192.0.2.2")
         })
-    })
-}
-
-/// An integer option in `range`.
-fn int_option(opts: &Map, key: &str, range: RangeInclusive<i64>) -> Result<Option<i64>> {
-    option(opts, key, |v| match v.as_int() {
-        Ok(n) if range.contains(&n) => Ok(n),
-        Ok(n) => Err(Error::invalid(
-            format!("use {n} as option `{key}`"),
-            format!("`{key}` must be from {} to {}", range.start(), range.end()),
-        )),
-        Err(t) => Err(Error::invalid(
-            format!("use a {t} as option `{key}`"),
-            format!("`{key}` must be an integer"),
-        )),
     })
 }
 
