@@ -14,10 +14,25 @@ use clap::{Parser, Subcommand};
     after_help = "Examples:\n  netscript --sandbox scripts/bridge-lab.rhai   run a lab in a throwaway sandbox\n  sudo netscript lab.rhai eth0                  run a lab on this machine, ARGS = [\"eth0\"]\n  echo 'print(netns::list())' | netscript        run a script from stdin\n  netscript check lab.rhai                      compile only, report syntax errors\n\nExit status: 0 ok, 1 the script failed, 2 usage or compile error, 70 a bug in netscript (the lab was rolled back)."
 )]
 pub struct Cli {
-    /// Run inside a fresh private network + mount namespace (own /run,
-    /// /run/netns and /sys): nothing touches the machine, all vanishes at exit.
-    #[arg(long, global = true)]
-    pub sandbox: bool,
+    /// Run inside a sandbox: private network, mount, PID and user
+    /// namespaces (own /run, /run/netns, /proc and /sys) that cannot reach
+    /// the machine's network. `--sandbox` alone is throwaway: all of it
+    /// vanishes at exit. `--sandbox=NAME` makes (or reuses) the world NAME,
+    /// which stays: `netscript enter NAME`, `--in NAME show`, `down NAME`.
+    #[arg(
+        long,
+        global = true,
+        value_name = "NAME",
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = ""
+    )]
+    pub sandbox: Option<String>,
+
+    /// Run inside the world NAME, made earlier with --sandbox=NAME (a
+    /// script, the REPL, or show, graph, pingall, ls, down).
+    #[arg(long = "in", global = true, value_name = "NAME")]
+    pub inside: Option<String>,
 
     /// Name of the lab this run records what it creates under (default:
     /// the script's file stem). `netscript down NAME` removes it.
@@ -105,6 +120,15 @@ pub enum Command {
         #[arg(long, value_enum, default_value = "dot")]
         format: GraphFormat,
     },
+    /// Open a shell inside a world (or run one command there, after --):
+    /// `ip`, `ip netns exec h1 ...`, `tcpdump`, `ping` work as usual.
+    Enter {
+        #[arg(value_name = "WORLD")]
+        world: String,
+        /// The command to run instead of a shell.
+        #[arg(last = true, value_name = "COMMAND")]
+        command: Vec<String>,
+    },
     /// Every namespace with an address pings every address of every other
     /// one; exit status 1 if anything dropped.
     Pingall {
@@ -127,20 +151,26 @@ pub enum GraphFormat {
     Svg,
 }
 
-/// `netscript --sandbox ls` means the `ls` subcommand in a sandbox; clap
+/// `netscript --in lab ls` means the `ls` subcommand in world `lab`; clap
 /// reads a subcommand only before any other argument (so that a script's
 /// own arguments, like `lab.rhai ls`, stay arguments), so leading
-/// `--sandbox` flags are moved after a subcommand name.
+/// `--sandbox[=NAME]` and `--in NAME` options are moved after a
+/// subcommand name.
 pub fn normalize(args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
     let names: Vec<String> = <Cli as clap::CommandFactory>::command()
         .get_subcommands()
         .map(|c| c.get_name().to_string())
         .collect();
-    let leading = args
-        .iter()
-        .skip(1)
-        .take_while(|a| *a == "--sandbox")
-        .count();
+    let mut leading = 0;
+    while let Some(arg) = args.get(1 + leading).and_then(|a| a.to_str()) {
+        if arg == "--sandbox" || arg.starts_with("--sandbox=") || arg.starts_with("--in=") {
+            leading += 1;
+        } else if arg == "--in" && args.len() > 2 + leading {
+            leading += 2;
+        } else {
+            break;
+        }
+    }
     match args.get(1 + leading).and_then(|a| a.to_str()) {
         Some(word) if leading > 0 && names.iter().any(|n| n == word) => {
             let mut out = vec![args[0].clone(), args[1 + leading].clone()];
@@ -174,6 +204,14 @@ mod tests {
         assert_eq!(
             norm(&["netscript", "--sandbox", "lab.rhai", "ls"]),
             ["netscript", "--sandbox", "lab.rhai", "ls"]
+        );
+        assert_eq!(
+            norm(&["netscript", "--in", "w", "--sandbox=x", "show", "lab"]),
+            ["netscript", "show", "--in", "w", "--sandbox=x", "lab"]
+        );
+        assert_eq!(
+            norm(&["netscript", "--in", "show"]),
+            ["netscript", "--in", "show"]
         );
         assert_eq!(
             norm(&["netscript", "lab.rhai", "ls"]),

@@ -21,3 +21,4 @@ pub mod runner;
 pub mod show;
 pub mod sys;
 pub mod units;
+pub mod world;

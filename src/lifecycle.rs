@@ -265,14 +265,11 @@ fn stop_and_lock(name: &str) -> crate::error::Result<(LabLock, bool)> {
     }
 }
 
-/// `netscript ls`
-pub fn ls() -> Exit {
+/// `netscript ls`: the labs on this machine (or in this world); how many.
+pub fn ls() -> usize {
     let labs = lab::all();
     let unreadable = lab::unreadable();
-    if labs.is_empty() && unreadable.is_empty() {
-        println!("no labs are up");
-        return Exit::Ok;
-    }
+    let count = labs.len() + unreadable.len();
     for (name, e) in &unreadable {
         println!(
             "{name}  (its ledger cannot be read: {}; netscript down {name} says more)",
@@ -305,11 +302,11 @@ pub fn ls() -> Exit {
             );
         }
     }
-    Exit::Ok
+    count
 }
 
 /// A Unix time as "2026-11-27 21:05:09 UTC".
-fn when(secs: u64) -> String {
+pub fn when(secs: u64) -> String {
     let days = (secs / 86_400) as i64;
     let rest = secs % 86_400;
     // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).

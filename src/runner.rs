@@ -17,18 +17,26 @@ use crate::sys::privileges::CAP_NET_ADMIN;
 
 pub fn main(cli: Cli) -> Exit {
     raise_file_limit();
-    if cli.sandbox
-        && let Err(e) = crate::sys::sandbox::enter()
-    {
-        return crate::exit::fail_with(&e);
-    }
-    if !cli.sandbox && cli.args.iter().any(|a| a == "--sandbox") {
+    let late = |a: &String| a == "--sandbox" || a.starts_with("--sandbox=");
+    if cli.sandbox.is_none() && cli.args.iter().any(late) {
         eprintln!(
             "netscript: --sandbox after the script is an argument of the script, not an option"
         );
         eprintln!("  to run in a sandbox, put it first: netscript --sandbox FILE [ARGS...]");
         return Exit::Usage;
     }
+    let inside = match &cli.command {
+        Some(Command::Enter { world, .. }) => Some(world.as_str()),
+        _ => cli.inside.as_deref(),
+    };
+    let place = crate::world::Place {
+        sandbox: cli.sandbox.as_deref(),
+        inside,
+    };
+    if let Some(status) = crate::world::go(&place) {
+        return status;
+    }
+    let sandbox = crate::sys::world::current().is_some();
     let policy = Policy {
         lab: cli.lab,
         rm: cli.rm,
@@ -37,11 +45,8 @@ pub fn main(cli: Cli) -> Exit {
         keep_on_error: cli.keep_on_error,
         trace: cli.trace,
     };
-    let status = dispatch(cli.command, cli.file, cli.args, cli.sandbox, &policy);
+    let status = dispatch(cli.command, cli.file, cli.args, sandbox, &policy);
     crate::sys::spawn::stop_all();
-    if cli.sandbox {
-        crate::sys::sandbox::stop_descendants();
-    }
     status
 }
 
@@ -54,15 +59,14 @@ fn dispatch(
 ) -> Exit {
     match command {
         Some(Command::Check { files }) => check(&files),
-        Some(Command::Down { .. }) if !crate::sys::privileges::capability(CAP_NET_ADMIN) => {
-            eprintln!(
-                "netscript: removing a lab needs root or CAP_NET_ADMIN, and this process has neither"
-            );
-            eprintln!("  help: run it as root (sudo netscript down ...); nothing was touched");
-            Exit::Failed
+        Some(Command::Down { labs }) => down(&labs),
+        Some(Command::Ls) => {
+            if crate::lifecycle::ls() + crate::world::ls() == 0 {
+                println!("no labs are up");
+            }
+            Exit::Ok
         }
-        Some(Command::Down { labs }) => crate::lifecycle::down(&labs),
-        Some(Command::Ls) => crate::lifecycle::ls(),
+        Some(Command::Enter { world, command }) => crate::world::enter(&world, &command),
         Some(Command::Show { lab, json }) => crate::show::command::show(lab.as_deref(), json),
         Some(Command::Graph { lab, format }) => crate::show::command::graph(lab.as_deref(), format),
         Some(Command::Pingall {
@@ -103,7 +107,7 @@ fn dispatch(
         None if file.is_none() && std::io::stdin().is_terminal() => match backend(sandbox) {
             Ok(net) => {
                 let lab = Rc::new(crate::lab::Lab::unrecorded(policy.trace));
-                crate::repl::run(net.clone(), Session::new(net, lab), sandbox)
+                crate::repl::run(net.clone(), Session::new(net, lab))
             }
             Err(code) => code,
         },
@@ -118,6 +122,34 @@ fn dispatch(
             });
             run(&name, &text, dir, args, sandbox, &lab_name, policy)
         }
+    }
+}
+
+/// `netscript down NAME...`: worlds go with everything in them, labs as
+/// their ledgers say.
+fn down(names: &[String]) -> Exit {
+    let mut status = Exit::Ok;
+    let mut labs = Vec::new();
+    for name in names {
+        match crate::world::down(name) {
+            Some(Exit::Ok) => {}
+            Some(failed) => status = failed,
+            None => labs.push(name.clone()),
+        }
+    }
+    if labs.is_empty() {
+        return status;
+    }
+    if !crate::sys::privileges::capability(CAP_NET_ADMIN) {
+        eprintln!(
+            "netscript: removing a lab needs root or CAP_NET_ADMIN, and this process has neither"
+        );
+        eprintln!("  help: run it as root (sudo netscript down ...); nothing was touched");
+        return Exit::Failed;
+    }
+    match crate::lifecycle::down(&labs) {
+        Exit::Ok => status,
+        failed => failed,
     }
 }
 

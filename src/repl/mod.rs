@@ -22,7 +22,7 @@ use crate::exit::Exit;
 use crate::netlink::Netlink;
 
 /// Run the REPL until `:quit`, Ctrl-D or `exit()`; the exit status.
-pub fn run(net: Rc<Netlink>, api: Rc<crate::api::Session>, sandbox: bool) -> Exit {
+pub fn run(net: Rc<Netlink>, api: Rc<crate::api::Session>) -> Exit {
     let colour = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let config = Config::builder()
         .auto_add_history(false)
@@ -45,17 +45,16 @@ pub fn run(net: Rc<Netlink>, api: Rc<crate::api::Session>, sandbox: bool) -> Exi
     crate::interrupt::install();
     let entries = crate::docs::entries();
     let mut session = Session::new(net, api);
-    let prompt = if sandbox {
-        "netscript (sandbox)> "
-    } else {
-        "netscript> "
+    let prompt = match crate::sys::world::current() {
+        Some(world) => format!("netscript ({world})> "),
+        None => "netscript> ".to_string(),
     };
     println!(
         "netscript {} — :help for help, Ctrl-D to leave",
         env!("CARGO_PKG_VERSION")
     );
     let status = loop {
-        match editor.readline(prompt) {
+        match editor.readline(&prompt) {
             Ok(line) => {
                 if line.trim().is_empty() {
                     continue;

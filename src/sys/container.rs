@@ -23,6 +23,18 @@ pub fn pid(name: &str) -> Result<u32> {
         .with_help("`docker ps` lists the names")
         .about(name));
     }
+    if crate::sys::world::current().is_some() {
+        return Err(Error::new(
+            crate::error::Kind::Permission,
+            action,
+            "containers run outside the sandbox, and a sandbox cannot reach a namespace outside it",
+        )
+        .with_help(
+            "run the lab on the machine to wire containers into it (sudo netscript FILE), \
+             or start the program inside the lab (ns.spawn)",
+        )
+        .about(name));
+    }
     let mut asked = Vec::new();
     let mut reasons = Vec::new();
     for engine in ENGINES {

@@ -19,3 +19,7 @@ pub mod sandbox;
 pub mod sockets;
 pub mod spawn;
 pub mod sysctl;
+pub mod world;
+pub mod world_join;
+pub mod world_make;
+pub mod world_registry;

@@ -273,9 +273,15 @@ pub fn attach(name: &str, pid: u32) -> Result<File> {
     crate::sys::privileges::unconfined(&action)?;
     let source = format!("/proc/{pid}/ns/net");
     if std::fs::symlink_metadata(&source).is_err() {
+        let help = if crate::sys::world::current().is_some() {
+            "a sandbox sees only its own processes: it cannot reach a namespace outside it \
+             (docs/safety.md); run the lab on the machine to attach one"
+        } else {
+            "check the PID, e.g. with container::pid(NAME) or `pidof`"
+        };
         return Err(
             Error::not_found(action, format!("there is no process {pid}"))
-                .with_help("check the PID, e.g. with container::pid(NAME) or `pidof`")
+                .with_help(help)
                 .about(pid.to_string()),
         );
     }

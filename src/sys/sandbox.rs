@@ -1,5 +1,7 @@
-//! `--sandbox`: a private network and mount namespace for this process, so
-//! a lab cannot touch the machine and vanishes when netscript exits.
+//! A private network and mount namespace for this very process, entered
+//! without forking: for the fuzzer, which runs scripts in-process.
+//! `--sandbox` makes a world instead (`world_make.rs`), which also has a
+//! user and a PID namespace of its own.
 
 use nix::mount::{MsFlags, mount};
 use nix::sched::{CloneFlags, unshare};
@@ -38,7 +40,6 @@ pub fn enter() -> Result<()> {
     std::fs::create_dir_all(crate::sys::netns_fs::NETNS_DIR)
         .map_err(|e| Error::from_io("create /run/netns in the sandbox", &e))?;
     crate::sys::sysctl::lab_defaults_here();
-    adopt_orphans();
     let _ = mount(
         Some("sysfs"),
         "/sys",
@@ -47,51 +48,4 @@ pub fn enter() -> Result<()> {
         None::<&str>,
     );
     Ok(())
-}
-
-/// Make this process the reaper of its orphaned descendants, so processes
-/// a script started (and that outlived their parents) can be found again
-/// and stopped when the sandbox ends.
-pub fn adopt_orphans() {
-    // SAFETY: prctl with PR_SET_CHILD_SUBREAPER takes one integer argument.
-    unsafe { libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) };
-}
-
-/// Stop every process this process started, directly or through orphaned
-/// descendants it adopted: a sandbox leaves nothing running.
-pub fn stop_descendants() {
-    use nix::sys::signal::{Signal, kill};
-    use nix::sys::wait::{WaitPidFlag, waitpid};
-    use nix::unistd::Pid;
-    for _ in 0..100 {
-        let children = children();
-        if children.is_empty() {
-            return;
-        }
-        for pid in &children {
-            let _ = kill(Pid::from_raw(*pid), Signal::SIGKILL);
-        }
-        for pid in &children {
-            let _ = waitpid(Pid::from_raw(*pid), Some(WaitPidFlag::empty()));
-        }
-    }
-}
-
-/// Pids of this process's children, from /proc/self/task/*/children.
-fn children() -> Vec<i32> {
-    let mut out = Vec::new();
-    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
-        return out;
-    };
-    for task in tasks.flatten() {
-        if let Ok(text) = std::fs::read_to_string(task.path().join("children")) {
-            out.extend(
-                text.split_whitespace()
-                    .filter_map(|p| p.parse::<i32>().ok()),
-            );
-        }
-    }
-    out.sort_unstable();
-    out.dedup();
-    out
 }

@@ -36,3 +36,4 @@ mod show;
 mod spawn;
 mod stdlib;
 mod teardown;
+mod worlds;

@@ -100,17 +100,16 @@ fn a_sandbox_stops_the_processes_its_script_left_running() {
         "bg.rhai",
         r#"
         let r1 = netns::add("r1");
-        let out = r1.exec(["sh", "-c", "sleep 60 >/dev/null 2>&1 </dev/null & echo $!"]);
-        let pid = out.stdout;
-        pid.trim();
-        print(pid);
+        r1.exec(["sh", "-c", "sleep 6071 >/dev/null 2>&1 </dev/null &"]);
+        print(netns::host().exec(["ps", "-e", "-o", "args"]).stdout.contains("sleep 6071"));
         "#,
     );
-    // Print the pid, then check it is gone once netscript has exited.
-    let run = sb.sh(
-        "pid=$(netscript --sandbox bg.rhai); test -n \"$pid\" && test ! -e /proc/$pid && echo gone",
+    // The program runs while the script does, and is gone once netscript
+    // has exited (the sandbox's PID 1 takes every process in it along).
+    let run = sb.sh_own_pids(
+        "netscript --sandbox bg.rhai; echo left=$(ps -e -o args | grep -c '^sleep 6071')",
     );
-    assert_eq!(run.stdout, "gone\n", "{}", run.stderr);
+    assert_eq!(run.stdout, "true\nleft=0\n", "{}", run.stderr);
 }
 
 #[test]

@@ -11,12 +11,14 @@ pub mod container_module {
 
     /// The PID of a running container, asked of the container engine on the
     /// machine (Docker, then Podman). Fails with kind "not_found" when no engine
-    /// is installed, no container has that name, or it is not running.
+    /// is installed, no container has that name, or it is not running, and
+    /// with kind "permission" inside a sandbox: containers are outside it,
+    /// and a sandbox cannot reach a namespace outside it.
     ///
     /// `docker inspect --format '{{.State.Pid}}' NAME`
     ///
     /// ```rhai
-    /// try { container::pid("no-such-container"); } catch (e) { print(e.kind); }   // not_found
+    /// try { container::pid("-v"); } catch (e) { print(e.kind); }   // invalid
     /// ```
     #[rhai_fn(volatile, return_raw)]
     pub fn pid(ctx: NativeCallContext, name: &str) -> RhaiResultOf<INT> {

@@ -75,6 +75,16 @@ impl Sandbox {
     /// Run `script` with bash inside a fresh sandbox, in the test directory,
     /// with `netscript` on PATH.
     pub fn sh(&self, script: &str) -> Run {
+        self.sh_with(&[], script)
+    }
+
+    /// `sh`, with a PID namespace of the test's own too: whatever the
+    /// script leaves running (a world's keeper) ends with the test's shell.
+    pub fn sh_own_pids(&self, script: &str) -> Run {
+        self.sh_with(&["--pid", "--fork", "--mount-proc"], script)
+    }
+
+    fn sh_with(&self, more: &[&str], script: &str) -> Run {
         let bin_dir = Path::new(netscript_bin()).parent().unwrap();
         let path = format!(
             "{}:{}",
@@ -82,15 +92,9 @@ impl Sandbox {
             std::env::var("PATH").unwrap_or_default()
         );
         let out = Command::new("unshare")
-            .args([
-                "--net",
-                "--mount",
-                "--propagation",
-                "private",
-                "--",
-                "bash",
-                "-c",
-            ])
+            .args(["--net", "--mount", "--propagation", "private"])
+            .args(more)
+            .args(["--", "bash", "-c"])
             .arg(format!("{PRELUDE}{script}"))
             .current_dir(self.dir.path())
             .env("PATH", path)
