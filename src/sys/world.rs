@@ -11,6 +11,8 @@
 use std::os::fd::{AsFd, AsRawFd, FromRawFd, OwnedFd};
 use std::sync::OnceLock;
 
+use crate::error::{Error, Result};
+
 /// The keeper of a live world, held by a pidfd (so a reused PID is never
 /// signalled or joined by mistake).
 #[derive(Debug)]
@@ -20,6 +22,9 @@ pub struct Keeper {
     /// For a throwaway world, the process between this one and the
     /// keeper (a child of this process), reaped once the world is gone.
     pub(super) between: Option<i32>,
+    /// Until committed, the keeper of a new world waits on this pipe, and
+    /// ends if it closes (its maker died before recording it).
+    pub(super) commit: Option<std::fs::File>,
 }
 
 static CURRENT: OnceLock<String> = OnceLock::new();
@@ -35,6 +40,17 @@ pub(super) fn set_current(name: &str) {
 }
 
 impl Keeper {
+    /// Let a new world's keeper go on for good.
+    pub fn commit(&self) -> Result<()> {
+        use std::io::Write;
+        match &self.commit {
+            Some(pipe) => (&*pipe)
+                .write_all(b"C")
+                .map_err(|e| Error::from_io("make a sandbox", &e)),
+            None => Ok(()),
+        }
+    }
+
     /// Kill the keeper (and so the world) and wait until it has exited.
     pub fn kill(&self) {
         // SAFETY: pidfd_send_signal(2) with our pidfd, SIGKILL, no info.
@@ -70,6 +86,7 @@ pub(super) fn keeper(pid: u32, start: u64) -> Option<Keeper> {
         pid,
         fd,
         between: None,
+        commit: None,
     })
 }
 

@@ -50,6 +50,10 @@ pub fn join(keeper: &Keeper, name: &str) -> Result<Joined> {
     // SAFETY: single-threaded (see above).
     match unsafe { fork() } {
         Ok(ForkResult::Child) => {
+            // If this process is killed, the run inside ends as on a
+            // closed terminal (a script rolls back, a shell exits).
+            // SAFETY: prctl with PR_SET_PDEATHSIG takes one integer.
+            unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGHUP, 0, 0, 0) };
             if terminal {
                 let _ = nix::unistd::setpgid(Pid::from_raw(0), Pid::from_raw(0));
                 let _ = nix::unistd::tcsetpgrp(std::io::stdin(), nix::unistd::getpgrp());

@@ -32,8 +32,9 @@ const STEPS: &[&str] = &[
 
 /// Make a world. A throwaway one (`persist` false) dies with this process
 /// (its keeper and the process between them get SIGKILL when their
-/// parent goes, even by SIGKILL); a persistent one lives until its
-/// keeper is killed.
+/// parent goes, even by SIGKILL); a persistent one lives, once
+/// committed (`Keeper::commit`), until its keeper is killed. Not
+/// committed, it ends when this process does.
 pub fn make(name: &str, persist: bool) -> Result<Keeper> {
     let action = "make a sandbox";
     let pipe = || nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC);
@@ -52,15 +53,21 @@ pub fn make(name: &str, persist: bool) -> Result<Keeper> {
         }
         Ok(ForkResult::Parent { child }) => {
             drop((up_w, down_r));
-            let made = settle(child, up_r, down_w);
+            let mut down = std::fs::File::from(down_w);
+            let made = settle(child, up_r, &mut down);
             if persist || made.is_err() {
                 let _ = nix::sys::wait::waitpid(child, None);
             }
-            made.map(|(pid, fd)| Keeper {
+            let keeper = made.map(|(pid, fd)| Keeper {
                 pid,
                 fd,
                 between: (!persist).then_some(child.as_raw()),
-            })
+                commit: Some(down),
+            })?;
+            if !persist {
+                keeper.commit()?;
+            }
+            Ok(keeper)
         }
         Err(e) => Err(Error::errno(STEPS[0], e as i32)),
     }
@@ -82,7 +89,7 @@ fn fail(to: &OwnedFd, step: usize, e: nix::errno::Errno) -> i32 {
 
 /// The parent's side: map the user, then wait for the keeper's pid and
 /// for it to be ready.
-fn settle(child: Pid, up: OwnedFd, down: OwnedFd) -> Result<(u32, OwnedFd)> {
+fn settle(child: Pid, up: OwnedFd, down: &mut std::fs::File) -> Result<(u32, OwnedFd)> {
     let mut up = std::fs::File::from(up);
     let mut read = || -> Result<(u8, u32, u32)> {
         let mut frame = [0u8; 9];
@@ -96,8 +103,7 @@ fn settle(child: Pid, up: OwnedFd, down: OwnedFd) -> Result<(u32, OwnedFd)> {
     };
     read()?; // unshared
     map_user(child)?;
-    std::fs::File::from(down)
-        .write_all(b"M")
+    down.write_all(b"M")
         .map_err(|e| Error::from_io("make a sandbox", &e))?;
     let (mut pid, mut ready) = (None, false);
     while pid.is_none() || !ready {
@@ -165,13 +171,14 @@ fn between(name: &str, persist: bool, parent: Pid, up: OwnedFd, down: OwnedFd) -
         return fail(&up, 1, e);
     }
     send(&up, b'U', 0, 0);
+    let mut down = std::fs::File::from(down);
     let mut mapped = [0u8; 1];
-    if std::fs::File::from(down).read_exact(&mut mapped).is_err() {
+    if down.read_exact(&mut mapped).is_err() {
         return 1;
     }
     // SAFETY: this process is single-threaded.
     match unsafe { fork() } {
-        Ok(ForkResult::Child) => keeper(name, persist, up),
+        Ok(ForkResult::Child) => keeper(name, persist, up, down),
         Ok(ForkResult::Parent { child }) => {
             send(&up, b'P', child.as_raw() as u32, 0);
             drop(up);
@@ -192,7 +199,7 @@ fn die_with_parent(parent: Pid) -> bool {
 }
 
 /// PID 1 of the world: its mounts, then reaping until killed.
-fn keeper(name: &str, persist: bool, up: OwnedFd) -> ! {
+fn keeper(name: &str, persist: bool, up: OwnedFd, mut commit: std::fs::File) -> ! {
     if !persist {
         // Its parent is outside the PID namespace (getppid says 0), and
         // waits for this process, so it was alive at the fork.
@@ -218,6 +225,14 @@ fn keeper(name: &str, persist: bool, up: OwnedFd) -> ! {
     let _ = std::env::set_current_dir("/");
     send(&up, b'R', 0, 0);
     drop(up);
+    // The world stays only once its maker has recorded it: a maker killed
+    // before that would leave a world nobody knows of.
+    let mut committed = [0u8; 1];
+    if commit.read_exact(&mut committed).is_err() {
+        // SAFETY: leaving the forked child.
+        unsafe { libc::_exit(1) }
+    }
+    drop(commit);
     quiet_fds();
     reap_forever()
 }

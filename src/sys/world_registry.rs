@@ -94,8 +94,15 @@ pub fn find(name: &str) -> Result<Option<Keeper>> {
         return Ok(None);
     };
     let Ok(record) = serde_json::from_str::<Record>(&text) else {
-        let _ = std::fs::remove_file(&path);
-        return Ok(None);
+        // Kept: its keeper may live on, and only the record says which
+        // process it is.
+        return Err(Error::invalid(
+            format!("find world \"{name}\""),
+            format!("its record {} is damaged", path.display()),
+        )
+        .with_help(format!(
+            "its keeper shows as \"netscript world {name}\" in ps: kill it, then remove the record"
+        )));
     };
     match keeper(record.pid, record.start) {
         Some(k) => Ok(Some(k)),
@@ -127,9 +134,13 @@ pub fn open_or_make(name: &str) -> Result<(Keeper, bool)> {
                 return Ok((k, false));
             }
             let k = super::world_make::make(name, true)?;
+            let Some(start) = start_time(k.pid) else {
+                k.kill();
+                return Err(Error::new(Kind::Os, &action, "its keeper is gone"));
+            };
             let record = Record {
                 pid: k.pid,
-                start: start_time(k.pid).unwrap_or(0),
+                start,
                 created: std::time::SystemTime::now()
                     .duration_since(std::time::UNIX_EPOCH)
                     .map_or(0, |d| d.as_secs()),
@@ -141,8 +152,10 @@ pub fn open_or_make(name: &str) -> Result<(Keeper, bool)> {
                 .and_then(|()| std::fs::rename(&tmp, record_path(name)));
             if let Err(e) = written {
                 k.kill();
+                let _ = std::fs::remove_file(&tmp);
                 return Err(Error::from_io(&action, &e));
             }
+            k.commit()?;
             Ok((k, true))
         })
 }

@@ -107,10 +107,33 @@ fn the_guide_runs_from_top_to_bottom() {
     };
     let code = entry.examples().join("\n");
     assert!(code.contains("netns::attach"), "{code}");
+    // Steps 1 to 6 in the world the guide names, then what step 6 says
+    // a second shell sees; then the whole guide, as written.
+    let six = netscript::docs::Entry {
+        doc: entry.doc[..entry.doc.find("## 7.").unwrap()].to_string(),
+        ..entry.clone()
+    }
+    .examples()
+    .join("\n");
     let sb = Sandbox::new();
+    sb.file("six.rhai", &six);
     sb.file("guide.rhai", &code);
-    let run = sb.sh("netscript --sandbox guide.rhai");
+    let run = sb.sh_own_pids(
+        "netscript --sandbox=guide six.rhai > /dev/null 2>&1\n\
+         netscript --in guide show | grep -c 'r[12]/eth0'\n\
+         netscript --in guide pingall > /dev/null && echo pingall-clean\n\
+         netscript --in guide graph --format svg | grep -c '<svg'\n\
+         netscript enter guide -- ip netns exec r1 ip -br addr show dev eth0 | grep -c 100.100.100.10/24\n\
+         netscript down guide > /dev/null\n\
+         netscript --sandbox guide.rhai",
+    );
     assert_eq!(run.status, 0, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout.starts_with("2\npingall-clean\n1\n1\n"),
+        "{}{}",
+        run.stdout,
+        run.stderr
+    );
     assert!(run.stdout.contains("true\ntrue\n"), "{}", run.stdout);
     assert!(run.stdout.trim_end().ends_with("[]"), "{}", run.stdout);
 }

@@ -296,3 +296,28 @@ fn down_of_a_world_stops_a_run_building_in_it() {
         run.stdout
     );
 }
+
+#[test]
+fn a_world_killed_while_being_made_is_recorded_or_gone() {
+    let sb = Sandbox::new();
+    sb.file("lab.rhai", LAB);
+    // SIGKILL at points all through making the world and building in it:
+    // a keeper is never left that no record names.
+    let run = sb.sh_own_pids(&format!(
+        "for d in 0 0.001 0.002 0.004 0.006 0.01 0.02 0.04 0.08; do\n\
+           netscript --sandbox=w lab.rhai > /dev/null 2>&1 & pid=$!\n\
+           sleep $d; kill -9 $pid; wait $pid 2> /dev/null; sleep 0.2\n\
+           k=$(ps -e -o args | grep -c '^netscript world w$')\n\
+           r=$(ls /run/netscript/worlds/w.json 2> /dev/null | wc -l)\n\
+           echo $k$r\n\
+           netscript down w > /dev/null 2>&1\n\
+         done\n\
+         {LEFT}"
+    ));
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(lines.len(), 11, "{}{}", run.stdout, run.stderr);
+    for line in &lines[..9] {
+        assert!(*line == "00" || *line == "11", "{}", run.stdout);
+    }
+    assert_eq!(lines[9..], ["keepers=0", "links=1 netns=0"], "{}", run.stdout);
+}
