@@ -319,5 +319,10 @@ fn a_world_killed_while_being_made_is_recorded_or_gone() {
     for line in &lines[..9] {
         assert!(*line == "00" || *line == "11", "{}", run.stdout);
     }
-    assert_eq!(lines[9..], ["keepers=0", "links=1 netns=0"], "{}", run.stdout);
+    assert_eq!(
+        lines[9..],
+        ["keepers=0", "links=1 netns=0"],
+        "{}",
+        run.stdout
+    );
 }
