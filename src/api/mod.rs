@@ -75,7 +75,7 @@ pub fn engine(session: Rc<Session>, script_dir: Option<std::path::PathBuf>) -> E
 /// `print` to stdout. A closed stdout (`netscript lab.rhai | head -1`)
 /// stops the script, which rolls its lab back, and the run ends quietly
 /// with 141, as other Unix tools do (see `interrupt::stdout_closed`).
-fn print_line(text: &str) {
+pub(crate) fn print_line(text: &str) {
     use std::io::Write;
     if crate::interrupt::stdout_is_closed() {
         return;

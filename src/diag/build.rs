@@ -365,7 +365,10 @@ fn describe(
                 .collect();
             matches.sort_by_key(|s| (s.len(), s.as_str()));
             let help = if matches.is_empty() {
-                Some(format!("no function is called `{name}`; `netscript docs` lists them all"))
+                Some(match super::suggest::function(name, signatures) {
+                    Some(near) => format!("no function is called `{name}`: did you mean `{near}`?"),
+                    None => format!("no function is called `{name}`; `netscript docs` lists them all"),
+                })
             } else {
                 let list = matches.iter().map(|s| format!("  {s}")).collect::<Vec<_>>().join("\n");
                 Some(format!("the arguments do not match; `{short}` takes:\n{list}"))

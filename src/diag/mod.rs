@@ -6,6 +6,7 @@ pub mod internal;
 mod report;
 pub mod signature;
 mod span;
+pub mod suggest;
 
 pub use build::{Sources, blank_shebang, from_eval, from_parse};
 pub use report::{Report, for_stderr, render};

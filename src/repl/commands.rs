@@ -1,4 +1,5 @@
-//! The REPL's own commands: `:help`, `:load`, `:save`, `:quit`.
+//! The REPL's own commands: `:help`, `:show`, `:graph`, `:pingall`,
+//! `:load`, `:save`, `:quit`.
 
 use super::session::{Outcome, Session};
 use crate::docs::Entry;
@@ -50,20 +51,45 @@ pub fn run(line: &str, session: &mut Session, entries: &[Entry]) -> Next {
                 Err(e) => eprintln!("cannot write {arg}: {e}"),
             }
         }
+        ":show" => {
+            crate::show::command::show((!arg.is_empty()).then_some(arg), false);
+        }
+        ":pingall" => {
+            crate::show::command::pingall((!arg.is_empty()).then_some(arg), false, false);
+        }
+        ":graph" => {
+            use clap::ValueEnum;
+            match crate::cli::GraphFormat::from_str(if arg.is_empty() { "dot" } else { arg }, true)
+            {
+                Ok(format) => {
+                    crate::show::command::graph(None, format);
+                }
+                Err(_) => eprintln!("usage: :graph [dot|mermaid|svg]"),
+            }
+        }
         ":quit" | ":q" | ":exit" => return Next::Quit(0),
         ":load" | ":l" | ":save" | ":s" => eprintln!("usage: {cmd} FILE"),
-        _ => eprintln!(
-            "unknown command {cmd}; the commands are :help [NAME], :load FILE, :save FILE, :quit"
-        ),
+        _ => {
+            let near = crate::diag::suggest::nearest(cmd, COMMANDS.iter().copied())
+                .map_or(String::new(), |c| format!("did you mean {c}? "));
+            eprintln!(
+                "unknown command {cmd}; {near}the commands are :help [NAME], :show [LAB], \
+                 :graph [FORMAT], :pingall [LAB], :load FILE, :save FILE, :quit"
+            );
+        }
     }
     Next::Continue
 }
+
+const COMMANDS: &[&str] = &[
+    ":help", ":show", ":graph", ":pingall", ":load", ":save", ":quit",
+];
 
 fn first_line(doc: &str) -> &str {
     doc.trim().lines().next().unwrap_or("")
 }
 
-fn overview(entries: &[Entry]) -> String {
+pub fn overview(entries: &[Entry]) -> String {
     let mut out = String::from("netscript: build network labs from Rhai. Modules and handles:\n");
     let mut section = String::new();
     let mut names: Vec<String> = Vec::new();
@@ -110,7 +136,8 @@ fn overview(entries: &[Entry]) -> String {
         }
     }
     flush(&mut out, &section, &mut names);
-    out.push_str("\nCommands: :help NAME (one function, e.g. :help netns::add or :help ping), :load FILE, :save FILE, :quit\n");
+    out.push_str("\nCommands: :help NAME (one function, e.g. :help netns::add or :help ping), :show [LAB], :graph [dot|mermaid|svg], :pingall [LAB], :load FILE, :save FILE, :quit\n");
+    out.push_str("Mininet habits work too: pingall, net, nodes, h1 ping h2, h1 ip addr (each shows the netscript it runs).\n");
     out.push_str("Keys: Tab completes, Ctrl-R searches history, Ctrl-C cancels the line or a running call, Ctrl-D exits.");
     out
 }

@@ -2,6 +2,7 @@
 
 mod commands;
 mod complete;
+mod habits;
 mod helper;
 mod highlight;
 mod session;
@@ -15,6 +16,7 @@ use rustyline::error::ReadlineError;
 use rustyline::history::DefaultHistory;
 use rustyline::{CompletionType, Config, Editor};
 
+use habits::Habit;
 use helper::ReplHelper;
 use session::{Outcome, Session};
 
@@ -60,24 +62,8 @@ pub fn run(net: Rc<Netlink>, api: Rc<crate::api::Session>) -> Exit {
                     continue;
                 }
                 let _ = editor.add_history_entry(line.trim_end());
-                if line.trim_start().starts_with(':') {
-                    match commands::run(&line, &mut session, &entries) {
-                        commands::Next::Continue => {}
-                        commands::Next::Quit(code) => break Exit::script(code),
-                    }
-                } else if crate::diag::unclosed(&line).is_some() {
-                    println!("(unfinished input dropped)");
-                    continue;
-                } else {
-                    match session.eval(&line) {
-                        Outcome::Value(v) => {
-                            if let Some(text) = show::show(&session.net, &v) {
-                                println!("{text}");
-                            }
-                        }
-                        Outcome::Failed(report) => eprint!("{}", crate::diag::for_stderr(&report)),
-                        Outcome::Exit(code) => break Exit::script(code),
-                    }
+                if let Some(status) = handle(&line, &mut session, &entries) {
+                    break status;
                 }
                 if let Some(h) = editor.helper_mut() {
                     h.refresh(&session.scope, &session.imported);
@@ -95,6 +81,59 @@ pub fn run(net: Rc<Netlink>, api: Rc<crate::api::Session>) -> Exit {
         let _ = editor.save_history(path);
     }
     status
+}
+
+/// One line typed at the prompt: a `:command`, a Mininet habit, or
+/// netscript. Some(status) when the REPL is to end.
+fn handle(line: &str, session: &mut Session, entries: &[crate::docs::Entry]) -> Option<Exit> {
+    if line.trim_start().starts_with(':') {
+        return match commands::run(line, session, entries) {
+            commands::Next::Continue => None,
+            commands::Next::Quit(code) => Some(Exit::script(code)),
+        };
+    }
+    if let Some(habit) = habits::of(line, session) {
+        return match habit {
+            Habit::Run(code) => {
+                eprintln!("(netscript: {code})");
+                outcome(session.eval_unsaved(&code), session)
+            }
+            Habit::Hint(text) => {
+                println!("{text}");
+                None
+            }
+            Habit::Help => {
+                println!("{}", commands::overview(entries));
+                None
+            }
+            Habit::Quit => Some(Exit::Ok),
+        };
+    }
+    if crate::diag::unclosed(line).is_some() {
+        println!("(unfinished input dropped)");
+        return None;
+    }
+    let result = session.eval(line);
+    outcome(result, session)
+}
+
+/// Print what an input gave: its value, or its error.
+fn outcome(result: Outcome, session: &Session) -> Option<Exit> {
+    match result {
+        Outcome::Value(v) => {
+            let text = show::show(&session.net, &v)
+                .or_else(|| (!v.is_unit()).then(|| session.debug_text(&v)));
+            if let Some(text) = text {
+                println!("{text}");
+            }
+            None
+        }
+        Outcome::Failed(report) => {
+            eprint!("{}", crate::diag::for_stderr(&report));
+            None
+        }
+        Outcome::Exit(code) => Some(Exit::script(code)),
+    }
 }
 
 /// `$XDG_STATE_HOME/netscript/history`, else `~/.local/state/netscript/history`.

@@ -51,8 +51,19 @@ impl Session {
         }
     }
 
-    /// Run one input in the session.
+    /// Run one input in the session; `:save` keeps it if it built
+    /// something.
     pub fn eval(&mut self, input: &str) -> Outcome {
+        self.eval_as(input, true)
+    }
+
+    /// Run code the REPL wrote (a Mininet habit's translation): never
+    /// saved.
+    pub fn eval_unsaved(&mut self, input: &str) -> Outcome {
+        self.eval_as(input, false)
+    }
+
+    fn eval_as(&mut self, input: &str, save: bool) -> Outcome {
         let first_line = self.text.lines().count();
         self.text.push_str(input);
         if !self.text.ends_with('\n') {
@@ -71,6 +82,7 @@ impl Session {
         let (engine, scope) = (&self.engine, &mut self.scope);
         let result =
             diag::internal::catch(|| engine.eval_ast_with_scope::<Dynamic>(scope, &merged));
+        let interrupted = crate::interrupt::requested();
         crate::interrupt::clear();
         merged.clear_statements();
         self.functions = merged;
@@ -84,12 +96,18 @@ impl Session {
         match result {
             Ok(value) => {
                 self.keep_imports(input);
-                self.accepted.push(input.to_string());
+                if save && !interrupted && builds(input) {
+                    self.accepted.push(input.to_string());
+                }
                 Outcome::Value(value)
             }
             Err(e) => {
                 let signatures = crate::api::signatures(&self.engine);
-                Outcome::Failed(Box::new(diag::from_eval(&e, &sources, &signatures)))
+                let mut report = diag::from_eval(&e, &sources, &signatures);
+                if let EvalAltResult::ErrorVariableNotFound(name, _) = &*e {
+                    report.help = self.unknown_variable(name).or(report.help);
+                }
+                Outcome::Failed(Box::new(report))
             }
         }
     }
@@ -126,6 +144,30 @@ impl Session {
         out
     }
 
+    /// How the engine writes `value` (`to_debug`): with script type names
+    /// (`Link`, `Process`), never Rust's.
+    pub fn debug_text(&self, value: &Dynamic) -> String {
+        let mut scope = Scope::new();
+        scope.push("value", value.clone());
+        self.engine
+            .eval_with_scope::<String>(&mut scope, "value.to_debug()")
+            .unwrap_or_else(|_| value.type_name().rsplit("::").next().unwrap_or("?").into())
+    }
+
+    /// Help for a name that is no variable: a namespace of that name, or
+    /// the nearest variable.
+    fn unknown_variable(&self, name: &str) -> Option<String> {
+        if namespaces().iter().any(|n| n == name) {
+            return Some(format!(
+                "`{name}` is a namespace, not a variable: netns::get({name:?}) \
+                 (or let {name} = netns::get({name:?}))"
+            ));
+        }
+        let names: Vec<String> = self.scope.iter().map(|(n, ..)| n.to_string()).collect();
+        crate::diag::suggest::nearest(name, names.iter().map(String::as_str))
+            .map(|near| format!("did you mean `{near}`?"))
+    }
+
     /// Whether `text` compiles (for checking a saved recipe).
     pub fn compiles(&self, text: &str) -> Result<(), Box<EvalAltResult>> {
         self.engine
@@ -133,6 +175,35 @@ impl Session {
             .map(|_| ())
             .map_err(Into::into)
     }
+}
+
+/// The namespaces a Mininet user may name: those under /run/netns, and
+/// "host".
+pub fn namespaces() -> Vec<String> {
+    let mut names = crate::sys::netns_fs::list().unwrap_or_default();
+    names.push("host".into());
+    names
+}
+
+/// Whether an input that ran belongs in a saved recipe: not one that only
+/// looks (a variable, `print`, `show()`, `pingall()`, a listing), and not
+/// an interactive `shell()`.
+fn builds(input: &str) -> bool {
+    let text = input.trim().trim_end_matches(';').trim();
+    let looks = [
+        "print(",
+        "debug(",
+        "show(",
+        "pingall(",
+        "lab::snapshot(",
+        "netns::list(",
+        "link::list(",
+    ];
+    let path = !text.is_empty()
+        && text
+            .split('.')
+            .all(|part| part.chars().all(|c| c.is_alphanumeric() || c == '_') && !part.is_empty());
+    !(path || looks.iter().any(|l| text.starts_with(l)) || text.contains("shell("))
 }
 
 /// The `import "PATH" as ALIAS` statements in `input`.
@@ -171,5 +242,26 @@ mod tests {
             vec![("lab".into(), "lab".into()), ("./x/y".into(), "y2".into())]
         );
         assert!(super::imports("let important = 1;").is_empty());
+    }
+
+    #[test]
+    fn saves_what_builds() {
+        for kept in [
+            "let r1 = netns::add(\"r1\")",
+            "v.up()",
+            "r1.sysctl(\"a\", \"1\");",
+        ] {
+            assert!(super::builds(kept), "{kept}");
+        }
+        for dropped in [
+            "v",
+            "r1.name",
+            "print(1)",
+            "show()",
+            "pingall();",
+            "r1.shell()",
+        ] {
+            assert!(!super::builds(dropped), "{dropped}");
+        }
     }
 }

@@ -8,7 +8,9 @@ use crate::netlink::LinkKind;
 use crate::netlink::Netlink;
 use crate::ns::Ns;
 
-/// The text for a value, or None for `()`.
+/// The text for a value; None for `()`, and for what the engine's own
+/// `to_debug` shows best (numbers, arrays of mixed values, processes),
+/// which the caller asks for.
 pub fn show(net: &Netlink, value: &Dynamic) -> Option<String> {
     if value.is_unit() {
         return None;
@@ -36,12 +38,41 @@ pub fn show(net: &Netlink, value: &Dynamic) -> Option<String> {
         }
     }
     if let Some(map) = value.read_lock::<Map>() {
+        if let Some(matrix) = pingall_matrix(&map) {
+            return Some(matrix);
+        }
         return Some(pretty_map(&map));
     }
     if value.is_string() {
         return Some(value.to_string().trim_end_matches('\n').to_string());
     }
-    Some(format!("{value:?}"))
+    None
+}
+
+/// What `pingall()` returned, drawn as `netscript pingall` draws it.
+fn pingall_matrix(map: &Map) -> Option<String> {
+    let mut keys: Vec<&str> = map.keys().map(|k| k.as_str()).collect();
+    keys.sort_unstable();
+    if keys != ["dropped", "pairs", "sent"] {
+        return None;
+    }
+    let pairs = map.get("pairs")?.read_lock::<rhai::Array>()?.clone();
+    let mut results = Vec::new();
+    for p in pairs {
+        let p = p.read_lock::<Map>()?.clone();
+        let text = |k: &str| p.get(k).map(|v| v.to_string());
+        results.push(crate::show::pingall::Pair {
+            from: text("from")?,
+            to: text("to")?,
+            address: text("address")?.parse().ok()?,
+            ok: p.get("ok")?.as_bool().ok()?,
+        });
+    }
+    Some(
+        crate::show::pingall::matrix(&results)
+            .trim_end()
+            .to_string(),
+    )
 }
 
 type Row = Vec<(&'static str, String)>;

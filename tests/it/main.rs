@@ -31,6 +31,7 @@ mod probe;
 mod races;
 mod recipes;
 mod repl;
+mod repl_habits;
 mod safety;
 mod show;
 mod spawn;

@@ -5,22 +5,22 @@ use crate::common::{Sandbox, netscript_bin};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-const PROMPT: &str = "netscript (sandbox)> ";
+pub(crate) const PROMPT: &str = "netscript (sandbox)> ";
 
 /// A netscript REPL in its own tmux server, on a 120x50 terminal.
-struct Term {
-    sb: Sandbox,
+pub(crate) struct Term {
+    pub(crate) sb: Sandbox,
     socket: String,
     prompt: &'static str,
 }
 
 impl Term {
-    fn start() -> Term {
+    pub(crate) fn start() -> Term {
         Term::start_with("")
     }
 
     /// With `env` ("NAME=value ...") in netscript's environment.
-    fn start_with(env: &str) -> Term {
+    pub(crate) fn start_with(env: &str) -> Term {
         let sb = Sandbox::new();
         let state = sb.path().join("state");
         let cmd = format!(
@@ -54,7 +54,7 @@ impl Term {
         Term::launch(sb, &cmd, "netscript> ")
     }
 
-    fn launch(sb: Sandbox, cmd: &str, prompt: &'static str) -> Term {
+    pub(crate) fn launch(sb: Sandbox, cmd: &str, prompt: &'static str) -> Term {
         let socket = sb.path().join("tmux.sock").display().to_string();
         let ok = Command::new("tmux")
             .args([
@@ -90,11 +90,11 @@ impl Term {
     }
 
     /// Everything on the terminal so far (scrollback included).
-    fn screen(&self) -> String {
+    pub(crate) fn screen(&self) -> String {
         self.tmux(&["capture-pane", "-p", "-J", "-S", "-500", "-t", "repl"])
     }
 
-    fn wait_until(&self, what: &str, done: impl Fn(&str) -> bool) -> String {
+    pub(crate) fn wait_until(&self, what: &str, done: impl Fn(&str) -> bool) -> String {
         let start = Instant::now();
         loop {
             let screen = self.screen();
@@ -109,18 +109,18 @@ impl Term {
         }
     }
 
-    fn wait_for(&self, text: &str) -> String {
+    pub(crate) fn wait_for(&self, text: &str) -> String {
         self.wait_until(text, |s| s.contains(text))
     }
 
-    fn keys(&self, keys: &[&str]) {
+    pub(crate) fn keys(&self, keys: &[&str]) {
         let mut args = vec!["send-keys", "-t", "repl"];
         args.extend_from_slice(keys);
         self.tmux(&args);
     }
 
     /// Type a line, press Enter, and wait for the next prompt.
-    fn line(&self, text: &str) -> String {
+    pub(crate) fn line(&self, text: &str) -> String {
         let prompt = self.prompt;
         let prompts = self.screen().matches(prompt).count();
         self.keys(&["-l", text]);

@@ -1,5 +1,5 @@
 //! Script control, found without a module prefix: `exit`, timers
-//! (`after`, `every`, `sleep`), `wait_until` and `pingall`.
+//! (`after`, `every`, `sleep`), `wait_until`, `pingall` and `show`.
 
 use std::time::{Duration, Instant};
 
@@ -205,6 +205,27 @@ pub mod script_control {
     #[rhai_fn(global, volatile, return_raw)]
     pub fn pingall(ctx: NativeCallContext) -> RhaiResultOf<Map> {
         super::super::lab::run_pingall(&ctx, Map::new())
+    }
+
+    /// Print the live topology as `netscript show` draws it: each namespace
+    /// with its links (bridge ports under their bridge), veth peers,
+    /// addresses and routes. `lab::snapshot()` gives the same as data.
+    ///
+    /// `netscript show`
+    ///
+    /// ```rhai
+    /// let a = netns::add("a");
+    /// show();
+    /// // host
+    /// //   lo      loopback  UNKNOWN ...
+    /// // a
+    /// //   lo      loopback  UNKNOWN ...
+    /// ```
+    #[rhai_fn(global, volatile, return_raw)]
+    pub fn show(ctx: NativeCallContext) -> RhaiResultOf<()> {
+        let snap = crate::api::session::read(&ctx, |net| Ok(crate::show::snapshot(net, None)))?;
+        crate::api::print_line(snap.to_tree().trim_end());
+        Ok(())
     }
 }
 

@@ -19,8 +19,18 @@ pub fn expected_prints(code: &str) -> Option<Vec<String>> {
         return None;
     }
     let mut out = Vec::new();
+    let mut block = false;
     for line in code.lines() {
         let line = line.trim();
+        // A `show();` line prints a block: the comment lines under it.
+        if block && let Some(expected) = line.strip_prefix("// ") {
+            out.push(expected.trim().to_string());
+            continue;
+        }
+        block = line.starts_with("show()");
+        if block {
+            continue;
+        }
         // print(...) and ns.run(...) lines say what they print.
         let says_output =
             line.contains("print(") || (line.contains(".run(") && !line.starts_with("try"));
@@ -45,7 +55,7 @@ pub fn matches(expected: &str, actual: &str) -> bool {
             .split_whitespace()
             .collect::<Vec<_>>()
             .join(" ")
-            .starts_with(prefix.trim_end()),
+            .starts_with(&prefix.split_whitespace().collect::<Vec<_>>().join(" ")),
         None => expected == actual,
     }
 }
