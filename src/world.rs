@@ -118,7 +118,14 @@ pub fn enter(name: &str, command: &[String]) -> Exit {
 /// inside it (asked of a `netscript --in NAME ls` run inside).
 pub fn ls() -> usize {
     let names = registry::names();
-    for name in &names {
+    for (name, state) in &names {
+        if let Err(e) = state {
+            println!(
+                "world {name}  ({}; netscript down {name} says more)",
+                e.reason
+            );
+            continue;
+        }
         let when = registry::created(name).map_or(String::new(), |t| {
             format!(" (made {})", crate::lifecycle::when(t))
         });

@@ -85,10 +85,14 @@ pub fn join(keeper: &Keeper, name: &str) -> Result<Joined> {
 /// The child inside then gets a process group of its own, in front: one
 /// the world can see (a shell inside sets and restores the terminal's
 /// process group, and cannot name one outside its PID namespace).
+/// Not when this process's own group is outside its PID namespace (it
+/// shows as 0): the terminal could not be given back to it.
 fn foreground_terminal() -> bool {
     let stdin = std::io::stdin();
-    nix::unistd::isatty(&stdin).unwrap_or(false)
-        && nix::unistd::tcgetpgrp(&stdin).is_ok_and(|g| g == nix::unistd::getpgrp())
+    let ours = nix::unistd::getpgrp();
+    ours.as_raw() > 0
+        && nix::unistd::isatty(&stdin).unwrap_or(false)
+        && nix::unistd::tcgetpgrp(&stdin).is_ok_and(|g| g == ours)
 }
 
 /// Wait for the child inside; pass on what other processes signal, and

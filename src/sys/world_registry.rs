@@ -160,8 +160,9 @@ pub fn open_or_make(name: &str) -> Result<(Keeper, bool)> {
         })
 }
 
-/// The names of this user's live worlds, sorted.
-pub fn names() -> Vec<String> {
+/// The names of this user's worlds, sorted: those alive, and those
+/// whose record is damaged (with why).
+pub fn names() -> Vec<(String, Result<()>)> {
     let mut out: Vec<String> = std::fs::read_dir(dir())
         .map(|d| {
             d.flatten()
@@ -173,9 +174,14 @@ pub fn names() -> Vec<String> {
                 .collect()
         })
         .unwrap_or_default();
-    out.retain(|n| matches!(find(n), Ok(Some(_))));
     out.sort();
-    out
+    out.into_iter()
+        .filter_map(|n| match find(&n) {
+            Ok(Some(_)) => Some((n, Ok(()))),
+            Ok(None) => None,
+            Err(e) => Some((n, Err(e))),
+        })
+        .collect()
 }
 
 /// When world `name` was made (Unix time), if it is recorded.

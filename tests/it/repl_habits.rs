@@ -132,3 +132,29 @@ fn save_keeps_only_what_built_the_lab_and_reruns_it() {
     };
     assert_eq!(sorted(&run.stdout), sorted(&shown), "{}", run.stderr);
 }
+
+#[test]
+fn the_repl_joins_a_world_an_earlier_run_made() {
+    let sb = crate::common::Sandbox::new();
+    sb.file(
+        "lab.rhai",
+        "let h = netns::add(\"h1\");\nlink::add_veth(\"eth0\", \"p1\", #{ netns: h });\n",
+    );
+    let bin = crate::common::netscript_bin();
+    // The first run had the terminal too, and gave it back.
+    sb.file(
+        "start.sh",
+        &format!(
+            "mount -t tmpfs tmpfs /run\nmkdir -p /run/netns\n{bin} --sandbox=w lab.rhai 2> made\n\
+             NO_COLOR=1 XDG_STATE_HOME=$PWD/state exec {bin} --in w\n"
+        ),
+    );
+    let cmd = format!(
+        "cd {} && unshare --net --mount --propagation private --pid --fork --mount-proc -- bash start.sh",
+        sb.path().display()
+    );
+    let t = Term::launch(sb, &cmd, "netscript (w)> ");
+    let shown = t.line(":show");
+    assert!(shown.contains("<-> h1/eth0"), "{shown}");
+    assert_eq!(t.line("h1 ip -br link show dev eth0").lines().count(), 2);
+}

@@ -326,3 +326,34 @@ fn a_world_killed_while_being_made_is_recorded_or_gone() {
         run.stdout
     );
 }
+
+#[test]
+fn a_damaged_record_or_an_unusable_run_is_reported_not_guessed() {
+    let sb = Sandbox::new();
+    sb.file("lab.rhai", LAB);
+    let run = sb.sh_own_pids(
+        "netscript --sandbox=d lab.rhai 2> /dev/null\n\
+         echo garbage > /run/netscript/worlds/d.json\n\
+         netscript ls\n\
+         netscript down d 2>&1; echo status=$?\n\
+         echo keepers=$(ps -e -o args | grep -c '^netscript world d$')\n\
+         mount -o remount,ro /run\n\
+         netscript --sandbox=ro lab.rhai 2>&1; echo status=$?\n\
+         netscript --sandbox lab.rhai > /dev/null && echo throwaway-ok\n\
+         echo keepers=$(ps -e -o args | grep -c '^netscript world')",
+    );
+    assert_eq!(
+        run.stdout,
+        "world d  (its record /run/netscript/worlds/d.json is damaged; netscript down d says more)\n\
+         netscript: cannot find world \"d\": its record /run/netscript/worlds/d.json is damaged\n  \
+         help: its keeper shows as \"netscript world d\" in ps: kill it, then remove the record\n\
+         status=1\n\
+         keepers=1\n\
+         netscript: cannot make world \"ro\": read-only file system (EROFS)\n\
+         status=1\n\
+         throwaway-ok\n\
+         keepers=1\n",
+        "{}",
+        run.stderr
+    );
+}
