@@ -11,7 +11,7 @@ use clap::{Parser, Subcommand};
     name = "netscript",
     version,
     args_conflicts_with_subcommands = true,
-    after_help = "Examples:\n  netscript --sandbox scripts/bridge-lab.rhai   run a lab in a throwaway sandbox\n  sudo netscript lab.rhai eth0                  run a lab on this machine, ARGS = [\"eth0\"]\n  echo 'print(netns::list())' | netscript        run a script from stdin\n  netscript check lab.rhai                      compile only, report syntax errors\n\nExit status: 0 ok, 1 the script failed, 2 usage or compile error, 70 a bug in netscript (the lab was rolled back)."
+    after_help = "Examples:\n  netscript --sandbox scripts/bridge-lab.rhai   run a lab in a throwaway sandbox\n  netscript --sandbox=demo lab.rhai             run it in world \"demo\", which stays\n  netscript enter demo                          a shell in it (or --in demo show, down demo)\n  sudo netscript lab.rhai eth0                  run a lab on this machine, ARGS = [\"eth0\"]\n  echo 'print(netns::list())' | netscript        run a script from stdin\n  netscript check lab.rhai                      compile only, report syntax errors\n\nExit status: 0 ok, 1 the script failed, 2 usage or compile error, 70 a bug in netscript (the lab was rolled back)."
 )]
 pub struct Cli {
     /// Run inside a sandbox: private network, mount, PID and user

@@ -148,12 +148,18 @@ pub fn run() -> Exit {
             fix: "run as root (sudo netscript ...)",
         },
     ];
+    // Before anything starts a thread: making a world forks.
+    let sandbox = crate::sys::world_make::make("doctor", false).map(|keeper| keeper.kill());
     let userns = std::fs::read_to_string("/proc/sys/user/max_user_namespaces").unwrap_or_default();
     checks.push(Check {
-        what: "user namespaces",
-        ok: userns.trim().parse::<u64>().is_ok_and(|n| n > 0),
-        detail: format!("max_user_namespaces = {}", userns.trim()),
-        fix: "sysctl -w user.max_user_namespaces=10000 (only needed for rootless tools)",
+        what: "sandboxes (--sandbox: user, network, mount and PID namespaces)",
+        ok: sandbox.is_ok(),
+        detail: match sandbox {
+            Ok(()) => "made and removed one".into(),
+            Err(e) => format!("{e} (max_user_namespaces = {})", userns.trim()),
+        },
+        fix: "allow user namespaces (sysctl -w user.max_user_namespaces=10000; on Ubuntu \
+              kernel.apparmor_restrict_unprivileged_userns=0), outside a chroot",
     });
     let (needed, optional) = probe();
     for (what, failure) in needed {

@@ -39,10 +39,12 @@ pub fn go(place: &Place) -> Option<Exit> {
         (Some(name), None) => match registry::open_or_make(name) {
             Ok((k, made)) => {
                 if made {
-                    eprintln!(
+                    // One write: runs started side by side share stderr.
+                    let said = format!(
                         "netscript: made world \"{name}\" (it stays: netscript enter {name}, \
-                         netscript --in {name} show, netscript down {name})"
+                         netscript --in {name} show, netscript down {name})\n"
                     );
+                    let _ = std::io::Write::write_all(&mut std::io::stderr(), said.as_bytes());
                 }
                 (k, name, false)
             }
