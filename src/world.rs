@@ -162,6 +162,11 @@ pub fn down(name: &str) -> Option<Exit> {
                 "world \"{name}\": removed with everything in it ({} ms)",
                 started.elapsed().as_millis()
             );
+            if crate::lab::ledger_path(name).exists() {
+                println!(
+                    "  (a lab named \"{name}\" is up on this machine too: netscript down {name} again removes it)"
+                );
+            }
             Some(Exit::Ok)
         }
         Ok(false) => None,
