@@ -129,6 +129,22 @@ pub enum Command {
         #[arg(last = true, value_name = "COMMAND")]
         command: Vec<String>,
     },
+    /// Capture packets on lab links: one line each, or pcapng with -w
+    /// (`-w - | wireshark -k -i -`). Links as NS/LINK, several at once;
+    /// then a filter in tcpdump's syntax.
+    Capture {
+        #[arg(required = true, value_name = "NS/LINK... [FILTER]")]
+        args: Vec<String>,
+        /// Write pcapng to FILE ("-": stdout) instead of lines.
+        #[arg(short = 'w', value_name = "FILE")]
+        write: Option<String>,
+        /// Stop after COUNT packets.
+        #[arg(short = 'c', value_name = "COUNT")]
+        count: Option<usize>,
+        /// Stop after S seconds.
+        #[arg(long, value_name = "S")]
+        seconds: Option<f64>,
+    },
     /// Every namespace with an address pings every address of every other
     /// one; exit status 1 if anything dropped.
     Pingall {

@@ -3,6 +3,7 @@
 //! through netlink.
 
 pub mod api;
+pub mod capture;
 pub mod cidr;
 pub mod cli;
 pub mod diag;

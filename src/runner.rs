@@ -67,6 +67,23 @@ fn dispatch(
             Exit::Ok
         }
         Some(Command::Enter { world, command }) => crate::world::enter(&world, &command),
+        Some(Command::Capture {
+            args,
+            write,
+            count,
+            seconds,
+        }) => {
+            let limits = crate::capture::Limits {
+                count,
+                seconds: seconds.map(|s| std::time::Duration::from_secs_f64(s.max(0.0))),
+            };
+            let req = crate::capture::command::Request {
+                args: &args,
+                write: write.as_deref(),
+                limits,
+            };
+            crate::capture::command::run(&req)
+        }
         Some(Command::Show { lab, json }) => crate::show::command::show(lab.as_deref(), json),
         Some(Command::Graph { lab, format }) => crate::show::command::graph(lab.as_deref(), format),
         Some(Command::Pingall {

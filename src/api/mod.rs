@@ -41,6 +41,7 @@ pub fn engine(session: Rc<Session>, script_dir: Option<std::path::PathBuf>) -> E
     engine.register_type_with_name::<Link>("Link");
     engine.register_type_with_name::<Process>("Process");
     engine.register_type_with_name::<timers::Timer>("Timer");
+    engine.register_type_with_name::<link::capture::Capture>("Capture");
     engine.register_static_module(
         "netns",
         exported_module!(script::netns::netns_module).into(),

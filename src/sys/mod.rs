@@ -2,6 +2,8 @@
 //! /run/netns, threads that enter a namespace, ICMP echo, child processes,
 //! privileges and the sandbox.
 
+pub mod bpf;
+pub mod capture;
 pub mod command;
 pub mod container;
 pub mod exec;

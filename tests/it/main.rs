@@ -9,6 +9,7 @@ mod api_net;
 mod api_netns;
 mod bad_input;
 mod bridge_lab;
+mod capture;
 mod cli;
 mod concurrency;
 mod containers;

@@ -5,6 +5,7 @@
 
 mod addr;
 mod bridge;
+pub mod capture;
 mod fdb;
 mod info;
 mod netem;
@@ -32,6 +33,7 @@ pub(super) fn register(m: &mut Module) {
     m.combine_flatten(exported_module!(info::link_info));
     m.combine_flatten(exported_module!(qdisc::link_qdisc));
     m.combine_flatten(exported_module!(netem::link_netem));
+    m.combine_flatten(exported_module!(capture::link_capture));
 }
 
 /// Where a live link is: its namespace and index, or not_found when its
