@@ -168,6 +168,15 @@ impl Lab {
         }
     }
 
+    /// The lab's own directory, for `lab::file`: beside its ledger, or, for
+    /// a run that records nothing (the REPL), a directory of this process's.
+    pub fn files_dir(&self) -> PathBuf {
+        match &self.path {
+            Some(_) => PathBuf::from(STATE_DIR).join(format!("{}.files", self.name)),
+            None => std::env::temp_dir().join(format!("netscript-{}.files", std::process::id())),
+        }
+    }
+
     pub fn objects(&self) -> Vec<Object> {
         self.objects.borrow().clone()
     }

@@ -169,6 +169,13 @@ pub enum Object {
         start: u64,
         netns: String,
     },
+    /// A file the run wrote (`lab::file`, `ns.etc_file`), with the
+    /// directories it made for it, outermost first (removed if empty).
+    File {
+        path: String,
+        #[serde(default)]
+        dirs: Vec<String>,
+    },
 }
 
 impl Object {
@@ -177,6 +184,7 @@ impl Object {
         match self {
             Object::Netns { name: n, .. } | Object::Attached { name: n, .. } => n == name,
             Object::Process { netns, .. } => netns == name,
+            Object::File { .. } => false,
             Object::Link { ns, .. }
             | Object::Addr { ns, .. }
             | Object::Route { ns, .. }
@@ -283,6 +291,7 @@ impl Object {
                 ns, key, before, ..
             } => format!("sysctl {key}: {before} as before (in {ns})"),
             Object::Process { pid, netns, .. } => format!("process {pid} (in {netns})"),
+            Object::File { path, .. } => format!("file {path}"),
         }
     }
 

@@ -125,6 +125,7 @@ fn kind(o: &Object) -> &'static str {
         Object::Was { .. } => "was",
         Object::Rule { .. } => "rule",
         Object::Process { .. } => "process",
+        Object::File { .. } => "file",
     }
 }
 

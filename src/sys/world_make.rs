@@ -260,7 +260,42 @@ fn mounts() -> std::result::Result<(), (usize, nix::errno::Errno)> {
     // Best effort, as `ip netns exec` does it: a /sys that shows the
     // world's links.
     let _ = mount(Some("sysfs"), "/sys", Some("sysfs"), flags, none);
+    private_etc_netns();
     Ok(())
+}
+
+/// The world's own /etc/netns (`ns.etc_file`), so that its files never
+/// reach the machine's /etc: a tmpfs over the machine's if it has one,
+/// else an overlay over /etc whose changes live in the world's /run.
+/// Best effort: where neither can be mounted, `ns.etc_file` refuses.
+fn private_etc_netns() {
+    let plain = MsFlags::MS_NOSUID | MsFlags::MS_NODEV;
+    if std::path::Path::new("/etc/netns").is_dir() {
+        let _ = mount(
+            Some("tmpfs"),
+            "/etc/netns",
+            Some("tmpfs"),
+            plain,
+            Some("mode=0755"),
+        );
+        return;
+    }
+    let (upper, work) = ("/run/.etc/upper", "/run/.etc/work");
+    if std::fs::create_dir_all(upper).is_err() || std::fs::create_dir_all(work).is_err() {
+        return;
+    }
+    let options = format!("lowerdir=/etc,upperdir={upper},workdir={work}");
+    if mount(
+        Some("overlay"),
+        "/etc",
+        Some("overlay"),
+        MsFlags::empty(),
+        Some(options.as_str()),
+    )
+    .is_ok()
+    {
+        let _ = std::fs::create_dir("/etc/netns");
+    }
 }
 
 /// What `ps` shows for the keeper: not the command line of the run that

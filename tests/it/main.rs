@@ -19,6 +19,7 @@ mod errors;
 mod exec;
 mod faults;
 mod fdb;
+mod files;
 mod firewall;
 mod graph;
 mod hostile_state;

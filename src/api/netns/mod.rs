@@ -2,8 +2,9 @@
 //! links and itself (`props`), its sysctls (`sysctl`), pings sent from it
 //! (`ping`), its routes (`routes`), rules (`rules`) and neighbours (`neigh`), programs run
 //! in it (`programs`) and what they do there (`inspect`), its firewall
-//! (`firewall`).
+//! (`firewall`), its /etc files (`etc`).
 
+mod etc;
 mod firewall;
 mod inspect;
 mod neigh;
@@ -28,4 +29,5 @@ pub(super) fn register(m: &mut Module) {
     m.combine_flatten(exported_module!(programs::netns_programs));
     m.combine_flatten(exported_module!(inspect::netns_inspect));
     m.combine_flatten(exported_module!(firewall::netns_firewall));
+    m.combine_flatten(exported_module!(etc::netns_etc));
 }

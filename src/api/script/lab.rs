@@ -33,6 +33,26 @@ pub mod lab_module {
             .unwrap_or_default())
     }
 
+    /// Write `text` to file `name` in the lab's own directory
+    /// (/run/netscript/LAB.files, beside its ledger), for programs that
+    /// read a configuration file; returns its path. Recorded, and removed
+    /// at teardown. Rhai's back-tick strings keep line breaks typed into
+    /// them but do not turn `\n` into one; a "double-quoted" string does.
+    ///
+    /// `cat > /run/netscript/LAB.files/NAME`
+    ///
+    /// ```rhai
+    /// let conf = lab::file("r1.conf", `hostname r1
+    /// log stdout
+    /// `);
+    /// print(conf.ends_with("/r1.conf"));   // true
+    /// print(netns::host().exec(["head", "-1", conf]).stdout == "hostname r1\n");   // true
+    /// ```
+    #[rhai_fn(volatile, return_raw)]
+    pub fn file(ctx: NativeCallContext, name: &str, text: &str) -> RhaiResultOf<String> {
+        session::op(&ctx, |op| op.lab_file(name, text))
+    }
+
     /// The global `pingall()`, by its module name (for modules that define their own `pingall`).
     ///
     /// ```rhai

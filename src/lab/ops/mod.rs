@@ -7,6 +7,7 @@
 mod bridge_vlan;
 mod create;
 mod fdb;
+mod file;
 mod firewall;
 mod firewall_rules;
 mod link;

@@ -71,7 +71,27 @@ pub fn teardown(net: &Netlink, objects: &[Object]) -> Teardown {
         note(&mut done, o, remove_link(net, o));
     }
     after_the_kernel(net, &plan, going, &mut done);
+    for o in &plan.files {
+        note(&mut done, o, remove_file(o));
+    }
     done
+}
+
+/// Remove a file the lab wrote, then the directories it made for it that
+/// are empty now.
+fn remove_file(o: &Object) -> Result<(), Skip> {
+    let Object::File { path, dirs } = o else {
+        return Ok(());
+    };
+    let removed = match std::fs::remove_file(path) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(gone("it is already gone")),
+        Err(e) => Err(Skip::Failed(e.to_string())),
+    };
+    for dir in dirs.iter().rev() {
+        let _ = std::fs::remove_dir(dir);
+    }
+    removed
 }
 
 /// What the unmounting left: the names that went, and the namespaces

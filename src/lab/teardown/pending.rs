@@ -40,6 +40,11 @@ pub(super) fn settle(net: &Netlink, pending: &[Object], done: &mut Teardown) -> 
                     links.push(made);
                 }
             }
+            // Written, or about to be: a file the lab was writing is its.
+            file @ Object::File { .. } => match super::remove_file(file) {
+                Err(Skip::Gone(_)) => {}
+                result => note(done, file, result),
+            },
             setting => {
                 let Some((ns, ns_id)) = setting.setting_ns() else {
                     continue;

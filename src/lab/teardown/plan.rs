@@ -51,6 +51,8 @@ pub struct Plan<'a> {
     pub alone: Vec<&'a Object>,
     /// The lab's namespaces and attached names, unmounted in one batch.
     pub namespaces: Vec<&'a Object>,
+    /// Files the lab wrote, removed last.
+    pub files: Vec<&'a Object>,
     /// Veths with one end in a namespace that goes and the other in one
     /// that stays: (where the staying end is, its index, the namespace
     /// that goes). None for a ledger that does not say where a veth's
@@ -96,6 +98,7 @@ impl<'a> Plan<'a> {
                     }
                 }
                 Object::Netns { .. } | Object::Attached { .. } => plan.namespaces.push(o),
+                Object::File { .. } => plan.files.push(o),
             }
         }
         plan
