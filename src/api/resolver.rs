@@ -15,6 +15,7 @@ type SharedModule = Shared<Module>;
 pub const STDLIB: &[(&str, &str)] = &[
     ("topo", include_str!("../../stdlib/topo.rhai")),
     ("check", include_str!("../../stdlib/check.rhai")),
+    ("traffic", include_str!("../../stdlib/traffic.rhai")),
 ];
 
 pub struct Resolver {
