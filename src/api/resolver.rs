@@ -16,6 +16,7 @@ pub const STDLIB: &[(&str, &str)] = &[
     ("topo", include_str!("../../stdlib/topo.rhai")),
     ("check", include_str!("../../stdlib/check.rhai")),
     ("traffic", include_str!("../../stdlib/traffic.rhai")),
+    ("frr", include_str!("../../stdlib/frr.rhai")),
 ];
 
 pub struct Resolver {

@@ -395,6 +395,17 @@ fn to_json(value: &impl Serialize) -> String {
 }
 
 /// A lab named on the command line: a lab name, or a script file (its stem).
+/// Whether `dir` is a lab's own directory (/run/netscript/LAB.files),
+/// which teardown removes with all in it.
+pub fn is_files_dir(dir: &str) -> bool {
+    let path = std::path::Path::new(dir);
+    path.parent() == Some(std::path::Path::new(STATE_DIR))
+        && path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.ends_with(".files") && !n.starts_with('.'))
+}
+
 pub fn name_from_arg(arg: &str) -> String {
     if arg.ends_with(".rhai") || arg.contains('/') {
         name_for(std::path::Path::new(arg))

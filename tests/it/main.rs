@@ -21,6 +21,7 @@ mod faults;
 mod fdb;
 mod files;
 mod firewall;
+mod frr;
 mod graph;
 mod hostile_state;
 mod isolation;

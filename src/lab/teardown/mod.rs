@@ -89,7 +89,13 @@ fn remove_file(o: &Object) -> Result<(), Skip> {
         Err(e) => Err(Skip::Failed(e.to_string())),
     };
     for dir in dirs.iter().rev() {
-        let _ = std::fs::remove_dir(dir);
+        if crate::lab::is_files_dir(dir) {
+            // The lab's own directory: what programs left in it (sockets,
+            // pid files) is the lab's too.
+            let _ = std::fs::remove_dir_all(dir);
+        } else {
+            let _ = std::fs::remove_dir(dir);
+        }
     }
     removed
 }
