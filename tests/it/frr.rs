@@ -57,3 +57,38 @@ fn a_configuration_frr_rejects_is_an_error_at_the_scripts_line() {
         run.stderr
     );
 }
+
+#[test]
+fn two_bgp_routers_peer_and_learn_each_others_network() {
+    let sb = Sandbox::new();
+    let run = sb.script(
+        r#"
+        import "frr" as frr;
+        let a = netns::add("a");
+        let b = netns::add("b");
+        let e = link::add_veth("eth0", "eth0", #{ netns: a, peer_netns: b });
+        e.addr_add("10.0.0.1/24");
+        e.peer.addr_add("10.0.0.2/24");
+        e.up();
+        e.peer.up();
+        let lan = link::add_veth("lan", "lan-end", #{ netns: a, peer_netns: a });
+        lan.addr_add("192.168.1.1/24");
+        lan.up();
+        lan.peer.up();
+        frr::router(a, #{ id: "1.1.1.1", bfd: true, bgp: #{ asn: 65001,
+            neighbors: [#{ address: "10.0.0.2", asn: 65002, bfd: true }], networks: ["192.168.1.0/24"] } });
+        frr::router(b, #{ id: "2.2.2.2", bfd: true, bgp: #{ asn: 65002,
+            neighbors: [#{ address: "10.0.0.1", asn: 65001, bfd: true }] } });
+        frr::wait_converged([a, b], 30);
+        print(b.routes().filter(|r| r.dst == "192.168.1.0/24").map(|r| `${r.gateway} ${r.proto}`));
+        print(frr::vtysh(b, "show bgp summary json").ipv4Unicast.peers["10.0.0.1"].state);
+        let up = wait_until(|| frr::vtysh(a, "show bfd peers json").map(|p| p.status) == ["up"], 10);
+        print(up);
+        "#,
+    );
+    assert_eq!(
+        run.stdout, "[\"10.0.0.1 bgp\"]\nEstablished\ntrue\n",
+        "{}",
+        run.stderr
+    );
+}
