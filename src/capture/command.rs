@@ -86,6 +86,12 @@ fn capture(req: &Request) -> Result<usize> {
         && req.limits.seconds.is_none_or(|s| began.elapsed() < s)
         && !crate::interrupt::requested()
     {
+        for name in reader.newly_gone() {
+            eprintln!("netscript: {name} is gone: no more packets from it");
+        }
+        if reader.all_gone() {
+            break;
+        }
         if let Some((link, frame)) = reader.next(Duration::from_millis(100)) {
             match sink(link, &frame) {
                 Ok(()) => count += 1,

@@ -62,13 +62,15 @@ fn decode_l3(kind: u16, p: &[u8]) -> Option<Summary> {
         0x86dd => {
             let src = IpAddr::V6(Ipv6Addr::from(<[u8; 16]>::try_from(p.get(8..24)?).ok()?));
             let dst = IpAddr::V6(Ipv6Addr::from(<[u8; 16]>::try_from(p.get(24..40)?).ok()?));
-            Some(transport(
-                src,
-                dst,
-                *p.get(6)?,
-                p.get(40..).unwrap_or(&[]),
-                true,
-            ))
+            // Past hop-by-hop, routing and destination options headers
+            // (MLD reports come after a hop-by-hop one).
+            let (mut next, mut at) = (*p.get(6)?, 40);
+            while matches!(next, 0 | 43 | 60) {
+                let len = (usize::from(*p.get(at + 1)?) + 1) * 8;
+                next = *p.get(at)?;
+                at += len;
+            }
+            Some(transport(src, dst, next, p.get(at..).unwrap_or(&[]), true))
         }
         _ => None,
     }

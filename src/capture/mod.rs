@@ -54,12 +54,43 @@ pub struct Limits {
 pub struct Reader {
     sources: Vec<Source>,
     ahead: Vec<Option<Frame>>,
+    /// Links found gone (not read any more).
+    gone: Vec<bool>,
+    checked: Instant,
 }
 
 impl Reader {
     pub fn new(sources: Vec<Source>) -> Reader {
         let ahead = sources.iter().map(|_| None).collect();
-        Reader { sources, ahead }
+        let gone = sources.iter().map(|_| false).collect();
+        Reader {
+            sources,
+            ahead,
+            gone,
+            checked: Instant::now(),
+        }
+    }
+
+    /// The links found gone since the last call (checked once a second:
+    /// a socket on a deleted link only stops receiving).
+    pub fn newly_gone(&mut self) -> Vec<String> {
+        if self.checked.elapsed() < Duration::from_secs(1) {
+            return Vec::new();
+        }
+        self.checked = Instant::now();
+        let mut out = Vec::new();
+        for (i, s) in self.sources.iter().enumerate() {
+            if !self.gone[i] && !s.tap.alive() {
+                self.gone[i] = true;
+                out.push(s.name.clone());
+            }
+        }
+        out
+    }
+
+    /// Whether every link is gone.
+    pub fn all_gone(&self) -> bool {
+        self.gone.iter().all(|g| *g)
     }
 
     pub fn names(&self) -> Vec<String> {
@@ -109,12 +140,14 @@ impl Running {
         let thread = std::thread::spawn(move || {
             let mut out = Vec::new();
             while !flag.load(Ordering::SeqCst)
+                && !reader.all_gone()
                 && limits.count.is_none_or(|c| out.len() < c)
                 && limits.seconds.is_none_or(|s| began.elapsed() < s)
             {
                 if let Some(p) = reader.next(Duration::from_millis(20)) {
                     out.push(p);
                 }
+                reader.newly_gone();
             }
             out
         });

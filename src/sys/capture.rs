@@ -29,6 +29,10 @@ const SNAPLEN: usize = 65535;
 
 pub struct Tap {
     fd: OwnedFd,
+    /// The link's namespace and index, to tell when it is gone (the
+    /// socket then just stops receiving).
+    ns: File,
+    index: u32,
 }
 
 impl Tap {
@@ -100,7 +104,11 @@ impl Tap {
         if rc != 0 {
             return Err(Error::from_io(action, &std::io::Error::last_os_error()));
         }
-        Ok(Tap { fd })
+        Ok(Tap {
+            fd,
+            ns: ns.try_clone().map_err(|e| Error::from_io(action, &e))?,
+            index,
+        })
     }
 
     /// When the kernel received the packet read last (the same clock for
@@ -117,6 +125,17 @@ impl Tap {
                 .duration_since(SystemTime::UNIX_EPOCH)
                 .unwrap_or_default()
         }
+    }
+
+    /// Whether the link is still there.
+    pub fn alive(&self) -> bool {
+        let index = self.index;
+        crate::sys::netns_fs::run_in(&self.ns, move || {
+            let mut name = [0 as libc::c_char; libc::IF_NAMESIZE];
+            // SAFETY: if_indextoname writes at most IF_NAMESIZE bytes.
+            !unsafe { libc::if_indextoname(index, name.as_mut_ptr()) }.is_null()
+        })
+        .unwrap_or(false)
     }
 
     /// The packet waiting on the socket, if any (never waits).

@@ -158,3 +158,26 @@ fn bad_captures_say_what_is_wrong() {
         run.stderr
     );
 }
+
+#[test]
+fn a_capture_ends_when_its_link_goes() {
+    let sb = Sandbox::new();
+    sb.file("lab.rhai", ROUTED);
+    let run = sb.sh("netscript lab.rhai || exit 9\n\
+         timeout 20 netscript capture h1/eth0 -c 1000 > /dev/null 2> err & c=$!\n\
+         sleep 0.5; ip -n h1 link del eth0\n\
+         wait $c; echo status=$?; grep -c 'is gone' err");
+    assert_eq!(
+        run.stdout,
+        "status=0\n1\n",
+        "{}{}",
+        run.stderr,
+        sb.read("err")
+    );
+    assert!(
+        sb.read("err")
+            .contains("netscript: h1/eth0 is gone: no more packets from it"),
+        "{}",
+        sb.read("err")
+    );
+}
