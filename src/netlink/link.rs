@@ -255,7 +255,20 @@ impl Netlink {
                     Some(m) => format!("add {{}} to {}", self.link_label(ns, m)),
                     None => "release {} from its bridge".to_string(),
                 };
-                self.link_error(ns, index, &verb, errno)
+                let e = self.link_error(ns, index, &verb, errno);
+                if errno == libc::EXFULL {
+                    return crate::error::Error {
+                        reason: "the bridge has 1023 ports, the most the kernel allows a bridge"
+                            .into(),
+                        help: Some(
+                            "spread the hosts over several bridges joined in a tree \
+                             (topo::tree), or route between smaller segments"
+                                .into(),
+                        ),
+                        ..e
+                    };
+                }
+                e
             })
     }
 

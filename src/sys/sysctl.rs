@@ -60,11 +60,33 @@ pub fn lab_defaults_here() {
     let Ok(net) = File::open("/proc/sys/net") else {
         return;
     };
-    for key in ["ipv6/conf/all/accept_dad", "ipv6/conf/default/accept_dad"] {
-        if let Ok(fd) = openat(&net, key, OFlag::O_WRONLY | OFlag::O_CLOEXEC, Mode::empty()) {
-            let _ = File::from(fd).write_all(b"0");
+    for (key, value) in LAB_DEFAULTS {
+        let key = key.trim_start_matches("net.").replace('.', "/");
+        if let Ok(fd) = openat(
+            &net,
+            key.as_str(),
+            OFlag::O_WRONLY | OFlag::O_CLOEXEC,
+            Mode::empty(),
+        ) {
+            let _ = File::from(fd).write_all(value.as_bytes());
         }
     }
+}
+
+/// The sysctls `lab_defaults_here` sets, as `sysctl` names them.
+pub const LAB_DEFAULTS: &[(&str, &str)] = &[
+    ("net.ipv6.conf.all.accept_dad", "0"),
+    ("net.ipv6.conf.default.accept_dad", "0"),
+];
+
+/// `lab_defaults_here` as the command that does the same in namespace
+/// `ns` (for `--trace`): `-e`, as a kernel without IPv6 has no such keys.
+pub fn lab_defaults_command(ns: &str) -> String {
+    let settings: Vec<String> = LAB_DEFAULTS
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect();
+    format!("ip netns exec {ns} sysctl -q -e -w {}", settings.join(" "))
 }
 
 pub fn read(ns: &File, key: &str) -> Result<String> {

@@ -385,3 +385,29 @@ fn module_name_used_as_a_variable_gets_a_hint() {
         "{stderr}"
     );
 }
+
+#[test]
+fn a_full_bridge_says_what_its_limit_is() {
+    let sb = Sandbox::new();
+    // 1023 ports made by ip -batch (fast), then one more by a script.
+    let batch: String = (0..1023)
+        .map(|i| format!("link add a{i} master br0 type veth peer name b{i}\n"))
+        .collect();
+    sb.file("ports.batch", &format!("link add br0 type bridge\n{batch}"));
+    sb.file(
+        "lab.rhai",
+        "let v = link::add_veth(\"x0\", \"y0\");\nv.set_master(link::get(\"br0\"));\n",
+    );
+    let run = sb.sh(
+        "ip -batch ports.batch && netscript lab.rhai; echo status=$?; ip -o link show master br0 | wc -l",
+    );
+    assert_eq!(run.stdout, "status=1\n1023\n", "{}", run.stderr);
+    assert!(
+        run.stderr.contains(
+            "cannot add link \"x0\" to link \"br0\" in namespace \"host\": the bridge has 1023 ports, the most"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("topo::tree"), "{}", run.stderr);
+}

@@ -282,8 +282,8 @@ fn normalized(text: &str) -> serde_json::Value {
 #[test]
 fn trace_replayed_by_a_shell_rebuilds_the_lab() {
     let lab = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/bridge-lab.rhai");
-    let dump =
-        "for ns in r1 r2; do ip -n $ns -j addr show > $ns.json; done; ip -j addr show > host.json";
+    let dump = "for ns in r1 r2; do ip -n $ns -j addr show > $ns.json; done; ip -j addr show > host.json; \
+         ip netns exec r1 sysctl -n net.ipv6.conf.default.accept_dad > dad.txt";
     let built = Sandbox::new();
     let run = built.sh(&format!(
         "netscript --trace {lab} > /dev/null 2> trace.sh; echo status=$?; {dump}"
@@ -291,7 +291,10 @@ fn trace_replayed_by_a_shell_rebuilds_the_lab() {
     assert_eq!(run.stdout, "status=0\n");
     let trace = built.read("trace.sh");
     assert!(
-        trace.starts_with("ip netns add r1 && ip -n r1 link set lo up  # bridge-lab.rhai:7\n"),
+        trace.starts_with(
+            "ip netns add r1 && ip -n r1 link set lo up && ip netns exec r1 sysctl -q -e -w \
+             net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0  # bridge-lab.rhai:7\n"
+        ),
         "{trace}"
     );
     assert!(
@@ -310,6 +313,9 @@ fn trace_replayed_by_a_shell_rebuilds_the_lab() {
          ip netns exec r1 busybox ping -c 1 -W 2 100.100.100.20 > /dev/null && echo ping-ok"
     ));
     assert_eq!(run.stdout, "status=0\nping-ok\n", "{}", run.stderr);
+    // The lab's sysctl defaults are in the trace too (DAD off).
+    assert_eq!(built.read("dad.txt"), "0\n");
+    assert_eq!(replayed.read("dad.txt"), "0\n");
     for f in ["r1.json", "r2.json", "host.json"] {
         assert_eq!(
             normalized(&built.read(f)),

@@ -18,7 +18,7 @@ const IPV6_OFF: &[(&str, &str)] = &[
 
 impl Op<'_> {
     /// `ip netns add NAME && ip -n NAME link set lo up`, with the lab's
-    /// defaults; without IPv6 on any of its links when `ipv6` is false.
+    /// defaults (`sysctl::LAB_DEFAULTS`, traced too); without IPv6 on any of its links when `ipv6` is false.
     /// Nothing half-built: a namespace that cannot be set up goes again.
     /// The ledger records it before it has its name, so no run, however
     /// it ends, leaves a namespace it named unrecorded.
@@ -41,7 +41,10 @@ impl Op<'_> {
         }
         self.change(|| {
             let name = q(name);
-            format!("ip netns add {name} && ip -n {name} link set lo up")
+            format!(
+                "ip netns add {name} && ip -n {name} link set lo up && {}",
+                sysctl::lab_defaults_command(&name)
+            )
         });
         let ns = Ns::Named(name.to_string());
         if !ipv6 {
