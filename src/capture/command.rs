@@ -69,9 +69,13 @@ fn capture(req: &Request) -> Result<usize> {
             let mut file = Pcapng::new(out, &names)?;
             Box::new(move |link, frame| file.write(link, frame))
         }
+        // Written, not println!'d: a reader that goes away (`| head`)
+        // ends the capture quietly instead of a panic.
         None => Box::new(|link, frame| {
-            println!("{}", line(&names[link], frame));
-            Ok(())
+            let mut out = std::io::stdout().lock();
+            writeln!(out, "{}", line(&names[link], frame))
+                .and_then(|()| out.flush())
+                .map_err(|e| Error::from_io("print a packet", &e))
         }),
     };
     if req.write != Some("-") {

@@ -181,3 +181,22 @@ fn a_capture_ends_when_its_link_goes() {
         sb.read("err")
     );
 }
+
+#[test]
+fn a_reader_that_goes_away_ends_the_capture_quietly() {
+    let sb = Sandbox::new();
+    sb.file("lab.rhai", ROUTED);
+    let run = sb.sh(
+        "netscript lab.rhai || exit 9\n\
+         (netscript capture h1/eth0 icmp | head -1 > first; echo ${PIPESTATUS[0]} > status) 2> err &\n\
+         sleep 0.5; ip netns exec h1 ping -c 3 -i 0.2 -W 1 10.3.0.3 > /dev/null; wait\n\
+         cat status; cut -d' ' -f2-4 first",
+    );
+    assert_eq!(
+        run.stdout,
+        "0\nh1/eth0 out 10.1.0.1\n",
+        "{}",
+        sb.read("err")
+    );
+    assert!(!sb.read("err").contains("panicked"), "{}", sb.read("err"));
+}

@@ -137,3 +137,29 @@ fn the_guide_runs_from_top_to_bottom() {
     assert!(run.stdout.contains("true\ntrue\n"), "{}", run.stdout);
     assert!(run.stdout.trim_end().ends_with("[]"), "{}", run.stdout);
 }
+
+#[test]
+fn the_operate_page_examples_run() {
+    let page =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/operate.md")).unwrap();
+    let entry = netscript::docs::Entry {
+        section: "operate".into(),
+        usage: "operate".into(),
+        doc: page,
+    };
+    let examples = entry.examples();
+    assert_eq!(examples.len(), 4, "capture, FRR, traffic and files");
+    for code in examples {
+        let sb = Sandbox::new();
+        sb.file("example.rhai", &code);
+        let run = sb.sh("netscript --sandbox example.rhai");
+        assert_eq!(run.status, 0, "{code}\n{}{}", run.stdout, run.stderr);
+        if let Some(expected) = expected_prints(&code) {
+            let actual: Vec<&str> = run.stdout.lines().collect();
+            assert_eq!(actual.len(), expected.len(), "{code}\n{}", run.stdout);
+            for (x, a) in expected.iter().zip(&actual) {
+                assert!(matches(x, a), "says {x:?} but printed {a:?}:\n{code}");
+            }
+        }
+    }
+}
