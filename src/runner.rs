@@ -18,11 +18,17 @@ use crate::sys::privileges::CAP_NET_ADMIN;
 pub fn main(cli: Cli) -> Exit {
     raise_file_limit();
     let late = |a: &String| a == "--sandbox" || a.starts_with("--sandbox=");
+    let late_in = |a: &String| a == "--in" || a.starts_with("--in=");
     if cli.sandbox.is_none() && cli.args.iter().any(late) {
         eprintln!(
             "netscript: --sandbox after the script is an argument of the script, not an option"
         );
         eprintln!("  to run in a sandbox, put it first: netscript --sandbox FILE [ARGS...]");
+        return Exit::Usage;
+    }
+    if cli.inside.is_none() && cli.command.is_none() && cli.args.iter().any(late_in) {
+        eprintln!("netscript: --in after the script is an argument of the script, not an option");
+        eprintln!("  to run in a world, put it first: netscript --in NAME FILE [ARGS...]");
         return Exit::Usage;
     }
     let inside = match &cli.command {

@@ -175,3 +175,11 @@ impl Running {
             .unwrap_or_default()
     }
 }
+
+/// A capture whose handle is gone stops (its thread would otherwise keep
+/// every packet until netscript exits).
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+    }
+}

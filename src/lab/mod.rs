@@ -169,11 +169,12 @@ impl Lab {
     }
 
     /// The lab's own directory, for `lab::file`: beside its ledger, or, for
-    /// a run that records nothing (the REPL), a directory of this process's.
+    /// a run that records nothing (the REPL), one named for this process
+    /// there too (never in /tmp, where another user could make it first).
     pub fn files_dir(&self) -> PathBuf {
         match &self.path {
             Some(_) => PathBuf::from(STATE_DIR).join(format!("{}.files", self.name)),
-            None => std::env::temp_dir().join(format!("netscript-{}.files", std::process::id())),
+            None => PathBuf::from(STATE_DIR).join(format!("repl-{}.files", std::process::id())),
         }
     }
 

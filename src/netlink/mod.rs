@@ -16,6 +16,7 @@ mod link_info;
 mod neigh;
 mod netem;
 mod netns;
+mod nexthop;
 mod qdisc;
 mod request;
 mod route;

@@ -281,11 +281,30 @@ impl Netlink {
                 .map_err(|e| Error::errno("list routes", e).in_netns(ns.name()))?;
             out.extend(replies.into_iter().filter_map(|r| parse_route(r, table)));
         }
-        Ok(out)
+        // Routes that name a nexthop object (as FRR's zebra makes them)
+        // get its paths, as `ip route` shows them.
+        let mut objects = None;
+        Ok(out
+            .into_iter()
+            .map(|(mut info, nh_id)| {
+                if let Some(id) = nh_id {
+                    let all =
+                        objects.get_or_insert_with(|| super::nexthop::dump(ns).unwrap_or_default());
+                    let (gateway, dev, hops) = super::nexthop::resolve(all, id);
+                    info.gateway = info.gateway.or(gateway);
+                    info.dev = info.dev.or(dev);
+                    if info.nexthops.is_empty() {
+                        info.nexthops = hops;
+                    }
+                }
+                info
+            })
+            .collect())
     }
 }
 
-fn parse_route(msg: M, want_table: u32) -> Option<RouteInfo> {
+/// A route, and the nexthop object it names (if it names one).
+fn parse_route(msg: M, want_table: u32) -> Option<(RouteInfo, Option<u32>)> {
     let M::NewRoute(m) = msg else { return None };
     let kind = match m.header.kind {
         RouteType::Unicast => RouteKind::Unicast,
@@ -310,9 +329,11 @@ fn parse_route(msg: M, want_table: u32) -> Option<RouteInfo> {
         scope: m.header.scope.into(),
         src: None,
     };
+    let mut nh_id = None;
     for attr in m.attributes {
         match attr {
             RouteAttribute::Table(t) => table = t,
+            RouteAttribute::NhId(id) => nh_id = Some(id),
             RouteAttribute::Destination(a) => {
                 info.dst = ip_of(a).map(|ip| (ip, m.header.destination_prefix_length))
             }
@@ -326,7 +347,7 @@ fn parse_route(msg: M, want_table: u32) -> Option<RouteInfo> {
             _ => {}
         }
     }
-    (table == want_table).then_some(info)
+    (table == want_table).then_some((info, nh_id))
 }
 
 /// One path of a multipath route: its gateway (an IPv4 route may name an

@@ -104,6 +104,7 @@ impl Tap {
         if rc != 0 {
             return Err(Error::from_io(action, &std::io::Error::last_os_error()));
         }
+        ethernet_only(&fd)?;
         Ok(Tap {
             fd,
             ns: ns.try_clone().map_err(|e| Error::from_io(action, &e))?,
@@ -179,4 +180,32 @@ pub fn wait_any(taps: &[&Tap], timeout: Duration) {
         .map(|t| PollFd::new(t.fd.as_fd(), PollFlags::POLLIN))
         .collect();
     let _ = poll(&mut fds, PollTimeout::from(ms));
+}
+
+/// Captures are written and filtered as Ethernet frames: a link that
+/// carries none (tun, WireGuard, GRE) is refused rather than misread.
+fn ethernet_only(fd: &OwnedFd) -> Result<()> {
+    // SAFETY: an all-zero sockaddr_ll is valid for getsockname to fill.
+    let mut addr: libc::sockaddr_ll = unsafe { std::mem::zeroed() };
+    let mut len = std::mem::size_of::<libc::sockaddr_ll>() as u32;
+    // SAFETY: getsockname(2) into our address and its size.
+    let rc = unsafe {
+        libc::getsockname(
+            fd.as_raw_fd(),
+            (&mut addr as *mut libc::sockaddr_ll).cast(),
+            &mut len,
+        )
+    };
+    if rc != 0 || matches!(addr.sll_hatype, libc::ARPHRD_ETHER | libc::ARPHRD_LOOPBACK) {
+        return Ok(());
+    }
+    Err(Error::new(
+        crate::error::Kind::Unsupported,
+        "open a capture socket",
+        format!(
+            "the link carries no Ethernet frames (hardware type {}), and captures are Ethernet",
+            addr.sll_hatype
+        ),
+    )
+    .with_help("capture on an Ethernet link the packets cross (a veth, a bridge)"))
 }

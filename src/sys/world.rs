@@ -43,12 +43,22 @@ impl Keeper {
     /// Let a new world's keeper go on for good.
     pub fn commit(&self) -> Result<()> {
         use std::io::Write;
-        match &self.commit {
-            Some(pipe) => (&*pipe)
-                .write_all(b"C")
-                .map_err(|e| Error::from_io("make a sandbox", &e)),
-            None => Ok(()),
+        let Some(pipe) = &self.commit else {
+            return Ok(());
+        };
+        // A keeper that died first closed the pipe: that is an error here,
+        // not a SIGPIPE that would end netscript.
+        use nix::sys::signal::{SigHandler, Signal, signal};
+        // SAFETY: setting and restoring a disposition, single-threaded.
+        let before = unsafe { signal(Signal::SIGPIPE, SigHandler::SigIgn) };
+        let written = (&*pipe)
+            .write_all(b"C")
+            .map_err(|e| Error::from_io("make a sandbox", &e));
+        if let Ok(h) = before {
+            // SAFETY: as above.
+            let _ = unsafe { signal(Signal::SIGPIPE, h) };
         }
+        written
     }
 
     /// Kill the keeper (and so the world) and wait until it has exited.
@@ -82,6 +92,11 @@ impl Keeper {
 /// `start`.
 pub(super) fn keeper(pid: u32, start: u64) -> Option<Keeper> {
     let fd = pidfd_open(pid)?;
+    // Only a keeper: a record naming any other process is not obeyed.
+    let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).ok()?;
+    if comm.trim_end() != "netscript-world" {
+        return None;
+    }
     (start_time(pid)? == start).then_some(Keeper {
         pid,
         fd,

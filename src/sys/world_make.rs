@@ -54,16 +54,26 @@ pub fn make(name: &str, persist: bool) -> Result<Keeper> {
         Ok(ForkResult::Parent { child }) => {
             drop((up_w, down_r));
             let mut down = std::fs::File::from(down_w);
-            let made = settle(child, up_r, &mut down);
-            if persist || made.is_err() {
+            let (pid, fd) = match settle(child, up_r, &mut down) {
+                Ok(made) => made,
+                Err(e) => {
+                    // The makers wait on this pipe: closing it ends a keeper
+                    // that waits for its commit; the process between goes.
+                    drop(down);
+                    let _ = nix::sys::signal::kill(child, nix::sys::signal::Signal::SIGKILL);
+                    let _ = nix::sys::wait::waitpid(child, None);
+                    return Err(e);
+                }
+            };
+            if persist {
                 let _ = nix::sys::wait::waitpid(child, None);
             }
-            let keeper = made.map(|(pid, fd)| Keeper {
+            let keeper = Keeper {
                 pid,
                 fd,
                 between: (!persist).then_some(child.as_raw()),
                 commit: Some(down),
-            })?;
+            };
             if !persist {
                 keeper.commit()?;
             }
@@ -143,15 +153,19 @@ fn map_user(child: Pid) -> Result<()> {
         std::fs::write(format!("/proc/{child}/{file}"), text)
             .map_err(|e| Error::from_io(format!("write the sandbox's {file}"), &e))
     };
-    if nix::unistd::geteuid().is_root() {
-        write("uid_map", "0 0 4294967295")?;
-        write("gid_map", "0 0 4294967295")
-    } else {
-        // A plain user's gid map may only be written once setgroups is off.
-        write("setgroups", "deny")?;
+    // Every id to itself where this process may map them all (root on
+    // the machine); else only its own user, as the world's root (a plain
+    // user, or root of a world making one inside it). A gid map of one's
+    // own group may only be written once setgroups is off.
+    let root = nix::unistd::geteuid().is_root();
+    if !(root && write("uid_map", "0 0 4294967295").is_ok()) {
         write("uid_map", &format!("0 {uid} 1"))?;
-        write("gid_map", &format!("0 {gid} 1"))
     }
+    if !(root && write("gid_map", "0 0 4294967295").is_ok()) {
+        write("setgroups", "deny")?;
+        write("gid_map", &format!("0 {gid} 1"))?;
+    }
+    Ok(())
 }
 
 /// The process between the parent and the keeper: it unshares, waits

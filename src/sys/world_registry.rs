@@ -81,6 +81,13 @@ fn ready_dir() -> Result<PathBuf> {
     Ok(dir)
 }
 
+/// Whether `dir` is this user's own directory (not a symlink, not
+/// someone else's: a record there names a process to signal).
+fn owned(dir: &std::path::Path) -> bool {
+    let uid = nix::unistd::geteuid().as_raw();
+    std::fs::symlink_metadata(dir).is_ok_and(|m| m.is_dir() && m.uid() == uid)
+}
+
 fn record_path(name: &str) -> PathBuf {
     dir().join(format!("{name}.json"))
 }
@@ -89,6 +96,9 @@ fn record_path(name: &str) -> PathBuf {
 /// gone is removed.
 pub fn find(name: &str) -> Result<Option<Keeper>> {
     check_name(name)?;
+    if !owned(&dir()) {
+        return Ok(None);
+    }
     let path = record_path(name);
     let Ok(text) = std::fs::read_to_string(&path) else {
         return Ok(None);
@@ -199,7 +209,8 @@ pub fn remove(name: &str) -> Result<bool> {
         return Ok(false);
     };
     k.kill();
+    // The lock file stays: another run may hold it (unlinking it would
+    // give the next maker a lock of its own).
     let _ = std::fs::remove_file(record_path(name));
-    let _ = std::fs::remove_file(dir().join(format!("{name}.lock")));
     Ok(true)
 }

@@ -143,9 +143,18 @@ fn bad_captures_say_what_is_wrong() {
         run.stderr
     );
     assert!(run.stderr.contains("man 7 pcap-filter"), "{}", run.stderr);
-    let run = sb.sh("netscript capture h9/eth0; echo status=$?\n\
-         netscript capture eth0; echo status=$?");
-    assert_eq!(run.stdout, "status=1\nstatus=1\n");
+    let run = sb.sh(
+        "netscript capture h9/eth0; echo status=$?\n\
+         netscript capture eth0; echo status=$?\n\
+         ip tuntap add dev t0 mode tun && ip link set t0 up && netscript capture host/t0; echo status=$?",
+    );
+    assert_eq!(run.stdout, "status=1\nstatus=1\nstatus=1\n");
+    assert!(
+        run.stderr
+            .contains("the link carries no Ethernet frames (hardware type 65534)"),
+        "{}",
+        run.stderr
+    );
     assert!(
         run.stderr
             .contains("cannot find link \"eth0\" in namespace \"h9\""),

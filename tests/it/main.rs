@@ -30,6 +30,7 @@ mod layout;
 mod lifecycle;
 mod limits;
 mod neigh;
+mod nexthop;
 mod probe;
 mod races;
 mod recipes;

@@ -17,6 +17,9 @@ for i in 1..=2 {
     eth.addr_add(`10.0.0.${i}/24`);
     eth.up();
 }
+// Settled (a new bridge says UNKNOWN until a port forwards), so two looks
+// at it agree.
+wait_until(|| br.state == "UP", 5);
 "#;
 
 /// What is left of worlds on the test's "machine": keepers running, and
@@ -353,6 +356,31 @@ fn a_damaged_record_or_an_unusable_run_is_reported_not_guessed() {
          status=1\n\
          throwaway-ok\n\
          keepers=1\n",
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn a_record_naming_another_process_is_not_obeyed() {
+    let sb = Sandbox::new();
+    // A forged record: the pid and start time of a process that is no
+    // keeper. ls does not list it, and down does not signal it.
+    let run = sb.sh_own_pids(
+        "sleep 60 & pid=$!\n\
+         start=$(cut -d')' -f2 /proc/$pid/stat | awk '{print $20}')\n\
+         mkdir -p /run/netscript/worlds && chmod 700 /run/netscript/worlds\n\
+         echo \"{\\\"pid\\\": $pid, \\\"start\\\": $start, \\\"created\\\": 0}\" > /run/netscript/worlds/x.json\n\
+         netscript ls; netscript down x; echo status=$?\n\
+         kill -0 $pid && echo sleep-alive; kill $pid",
+    );
+    assert_eq!(
+        run.stdout, "no labs are up\nstatus=1\nsleep-alive\n",
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("no lab named \"x\" is up"),
         "{}",
         run.stderr
     );

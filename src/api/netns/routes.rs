@@ -123,6 +123,8 @@ pub mod netns_routes {
     /// A multipath (ECMP) route, as routing daemons install them, has
     /// `nexthops`, one `#{ gateway, dev, weight }` per path (and `gateway` and
     /// `dev` `()`); `route_del(dst, gateway)` with any of its gateways removes it.
+    /// A route that names a kernel nexthop object (`ip nexthop`, as FRR's
+    /// zebra makes them by default) shows that object's paths the same way.
     ///
     /// `ip -n NS route show [table TABLE]; ip -n NS -6 route show [table TABLE]`
     ///

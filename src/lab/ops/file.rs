@@ -80,7 +80,7 @@ impl Op<'_> {
             dirs: dirs.iter().map(|d| d.display().to_string()).collect(),
         };
         let intents = if ours { vec![] } else { vec![record.clone()] };
-        self.ahead(&intents, || write(path, &dirs, text))
+        self.ahead(&intents, || write(path, &dirs, text, !ours))
             .map_err(|e| Error {
                 action: action.to_string(),
                 ..e
@@ -123,18 +123,30 @@ fn missing_dirs(path: &Path) -> Vec<PathBuf> {
     out
 }
 
-fn write(path: &Path, dirs: &[PathBuf], text: &str) -> Result<()> {
+/// Write the file (a new one unless the lab's own), with the directories
+/// it needs; on failure nothing of it is left.
+fn write(path: &Path, dirs: &[PathBuf], text: &str, new: bool) -> Result<()> {
     let io = |e: std::io::Error| Error::from_io("write", &e);
-    for d in dirs {
-        std::fs::create_dir(d).map_err(io)?;
+    let written = (|| {
+        for d in dirs {
+            std::fs::create_dir(d).map_err(io)?;
+        }
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .create_new(new)
+            .truncate(true)
+            .mode(0o644)
+            .custom_flags(libc::O_NOFOLLOW)
+            .open(path)
+            .map_err(io)?;
+        file.write_all(text.as_bytes()).map_err(io)
+    })();
+    if written.is_err() && new {
+        let _ = std::fs::remove_file(path);
+        for d in dirs.iter().rev() {
+            let _ = std::fs::remove_dir(d);
+        }
     }
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o644)
-        .custom_flags(libc::O_NOFOLLOW)
-        .open(path)
-        .map_err(io)?;
-    file.write_all(text.as_bytes()).map_err(io)
+    written
 }

@@ -74,30 +74,40 @@ pub fn teardown(net: &Netlink, objects: &[Object]) -> Teardown {
     for o in &plan.files {
         note(&mut done, o, remove_file(o));
     }
+    // Then the directories made for them, innermost first: one of them is
+    // the lab's own, which other files are in.
+    for o in plan.files.iter().rev() {
+        remove_dirs(o);
+    }
     done
 }
 
-/// Remove a file the lab wrote, then the directories it made for it that
-/// are empty now.
+/// Remove a file the lab wrote (its directories go after all files).
 fn remove_file(o: &Object) -> Result<(), Skip> {
-    let Object::File { path, dirs } = o else {
+    let Object::File { path, .. } = o else {
         return Ok(());
     };
-    let removed = match std::fs::remove_file(path) {
+    match std::fs::remove_file(path) {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(gone("it is already gone")),
         Err(e) => Err(Skip::Failed(e.to_string())),
+    }
+}
+
+/// Remove the directories made for a file the lab wrote, if empty (the
+/// lab's own directory with all in it: sockets and pid files its programs
+/// left are the lab's too).
+fn remove_dirs(o: &Object) {
+    let Object::File { dirs, .. } = o else {
+        return;
     };
     for dir in dirs.iter().rev() {
         if crate::lab::is_files_dir(dir) {
-            // The lab's own directory: what programs left in it (sockets,
-            // pid files) is the lab's too.
             let _ = std::fs::remove_dir_all(dir);
         } else {
             let _ = std::fs::remove_dir(dir);
         }
     }
-    removed
 }
 
 /// What the unmounting left: the names that went, and the namespaces

@@ -41,10 +41,13 @@ pub(super) fn settle(net: &Netlink, pending: &[Object], done: &mut Teardown) -> 
                 }
             }
             // Written, or about to be: a file the lab was writing is its.
-            file @ Object::File { .. } => match super::remove_file(file) {
-                Err(Skip::Gone(_)) => {}
-                result => note(done, file, result),
-            },
+            file @ Object::File { .. } => {
+                match super::remove_file(file) {
+                    Err(Skip::Gone(_)) => {}
+                    result => note(done, file, result),
+                }
+                super::remove_dirs(file);
+            }
             setting => {
                 let Some((ns, ns_id)) = setting.setting_ns() else {
                     continue;
