@@ -108,3 +108,33 @@ fn proxy_entries_on_host_links_go_with_the_lab() {
         sb.read("down.txt")
     );
 }
+
+#[test]
+fn static_neighbours_make_a_star_reachable_without_arp_and_go_at_teardown() {
+    let sb = Sandbox::new();
+    sb.file(
+        "lab.rhai",
+        r#"
+        import "topo" as topo;
+        let s = topo::star("br0", 3, "10.0.0.0/24");
+        s.bridge.addr_add("10.0.0.254/24");
+        // The hub (the host, on br0) and each host: 2 entries per host.
+        print(lab::static_neighbours(#{ hubs: [netns::host()] }));
+        print(s.hosts[1].neighs().map(|e| `${e.ip} ${e.state}`));
+        let arp = s.bridge.capture(#{ filter: "arp" });
+        print(netns::host().unreachable(["10.0.0.1", "10.0.0.2", "10.0.0.3"]));
+        print(arp.stop().len());
+        print(lab::static_neighbours(#{ hubs: [netns::host()] }));
+        try { lab::static_neighbours(#{ hubs: "host" }); } catch (e) { print(e.kind); }
+        "#,
+    );
+    let run = sb.sh("netscript lab.rhai || exit 9\n\
+         ip neigh show nud permanent | wc -l\n\
+         netscript down lab | grep -c neighbour\n\
+         ip neigh show nud permanent | wc -l");
+    assert_eq!(
+        run.stdout, "6\n[\"10.0.0.254 permanent\"]\n[]\n0\n0\ninvalid\n3\n3\n0\n",
+        "{}",
+        run.stderr
+    );
+}

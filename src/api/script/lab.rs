@@ -53,6 +53,54 @@ pub mod lab_module {
         session::op(&ctx, |op| op.lab_file(name, text))
     }
 
+    /// Permanent neighbour entries (ARP and ND answered ahead of time),
+    /// both ways, between the namespaces that share a subnet, from the
+    /// addresses and MACs the kernel has now; with `#{ hubs: [Netns or
+    /// name, ...] }`, only between each hub and the others (a star's 2N
+    /// entries, not N²). No ARP or ND runs between them afterwards, and
+    /// the machine's neighbour table, which every namespace shares, does
+    /// not fill up: permanent entries are not counted against its
+    /// gc_thresh limits. Entries already there are left alone; those in
+    /// namespaces the lab did not make are removed at teardown. Returns how
+    /// many were added.
+    ///
+    /// `ip -n NS neigh add IP lladdr MAC dev DEV`, for each pair
+    ///
+    /// ```rhai
+    /// import "topo" as topo;
+    /// let s = topo::star("br0", 3, "10.0.0.0/24");
+    /// print(lab::static_neighbours());   // 6
+    /// print(s.hosts[0].neighs().map(|e| e.state));   // ["permanent", "permanent"]
+    /// ```
+    #[rhai_fn(name = "static_neighbours", volatile, return_raw)]
+    pub fn static_neighbours_with(ctx: NativeCallContext, options: Map) -> RhaiResultOf<INT> {
+        session::op(&ctx, |op| {
+            check_options("add static neighbours", &options, &["hubs"])?;
+            let hubs = match options.get("hubs") {
+                Some(list) => {
+                    let list = list.clone().into_typed_array::<Dynamic>().map_err(|t| {
+                        Error::invalid(
+                            format!("use a {t} as hubs"),
+                            "hubs is an array of namespaces",
+                        )
+                        .at_option("hubs")
+                    })?;
+                    let names = list.iter().map(|h| {
+                        crate::api::convert::ns_arg("a hub", h).map(|ns| ns.name().to_string())
+                    });
+                    Some(names.collect::<crate::error::Result<Vec<String>>>()?)
+                }
+                None => None,
+            };
+            op.static_neighbours(hubs.as_deref()).map(|n| n as INT)
+        })
+    }
+
+    #[rhai_fn(volatile, return_raw)]
+    pub fn static_neighbours(ctx: NativeCallContext) -> RhaiResultOf<INT> {
+        static_neighbours_with(ctx, Map::new())
+    }
+
     /// The global `pingall()`, by its module name (for modules that define their own `pingall`).
     ///
     /// ```rhai
