@@ -127,7 +127,7 @@ fn dispatch(
             );
             Exit::Failed
         }
-        None if file.is_none() && std::io::stdin().is_terminal() => match backend(sandbox) {
+        None if file.is_none() && std::io::stdin().is_terminal() => match backend() {
             Ok(net) => {
                 let lab = Rc::new(crate::lab::Lab::unrecorded(policy.trace));
                 crate::repl::run(net.clone(), Session::new(net, lab))
@@ -143,7 +143,7 @@ fn dispatch(
                 Some(f) if f != Path::new("-") => crate::lab::name_for(f),
                 _ => "stdin".to_string(),
             });
-            run(&name, &text, dir, args, sandbox, &lab_name, policy)
+            run(&name, &text, dir, args, &lab_name, policy)
         }
     }
 }
@@ -234,7 +234,6 @@ pub fn run(
     text: &str,
     dir: Option<PathBuf>,
     args: Vec<String>,
-    sandbox: bool,
     lab_name: &str,
     policy: &Policy,
 ) -> Exit {
@@ -254,7 +253,7 @@ pub fn run(
     // Then, so a signal that comes while the lab is being set up (its
     // ledger already made) still ends in a rollback.
     crate::interrupt::install();
-    let net = match backend(sandbox) {
+    let net = match backend() {
         Ok(n) => n,
         Err(code) => return code,
     };
@@ -332,11 +331,7 @@ fn raise_file_limit() {
     }
 }
 
-/// The netlink backend; in a sandbox, also bring its loopback up.
-fn backend(sandbox: bool) -> Result<Rc<Netlink>, Exit> {
-    let net = Netlink::new().map_err(crate::exit::fail)?;
-    if sandbox && let Err(e) = net.set_up(&crate::ns::Ns::Host, 1, true) {
-        return Err(crate::exit::fail(e));
-    }
-    Ok(Rc::new(net))
+/// The netlink backend (a world's keeper has brought its loopback up).
+fn backend() -> Result<Rc<Netlink>, Exit> {
+    Netlink::new().map(Rc::new).map_err(crate::exit::fail)
 }

@@ -74,9 +74,7 @@ pub fn go(place: &Place) -> Option<Exit> {
 
 /// The keeper of world `name`, which must exist.
 fn existing(name: &str) -> crate::error::Result<Keeper> {
-    let inside = world::current()
-        .or(std::env::var("NETSCRIPT_WORLD").ok().as_deref().map(|_| ""))
-        .is_some();
+    let inside = world::current().is_some() || std::env::var_os("NETSCRIPT_WORLD").is_some();
     registry::find(name)?.ok_or_else(|| {
         let help = if inside {
             "this shell is inside a world already; worlds are reached from the machine".to_string()
@@ -120,6 +118,7 @@ pub fn enter(name: &str, command: &[String]) -> Exit {
 /// inside it (asked of a `netscript --in NAME ls` run inside).
 pub fn ls() -> usize {
     let names = registry::names();
+    let exe = std::env::current_exe().unwrap_or_else(|_| "netscript".into());
     for (name, state) in &names {
         if let Err(e) = state {
             println!(
@@ -132,8 +131,7 @@ pub fn ls() -> usize {
             format!(" (made {})", crate::lifecycle::when(t))
         });
         println!("world {name}{when}");
-        let exe = std::env::current_exe().unwrap_or_else(|_| "netscript".into());
-        match std::process::Command::new(exe)
+        match std::process::Command::new(&exe)
             .args(["ls", "--in", name])
             .stdin(std::process::Stdio::null())
             .output()
