@@ -8,7 +8,7 @@ use crate::sys::netns_fs;
 
 /// A network namespace by name: the one netscript started in, or a named
 /// one under /run/netns.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Ns {
     Host,
     Named(String),

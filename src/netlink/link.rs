@@ -148,7 +148,7 @@ impl Netlink {
         }
         if errno == libc::EEXIST {
             let taken = match peer {
-                Some((peer_ns, peer)) if self.link_by_name(ns, name).is_err() => {
+                Some((peer_ns, peer)) if !self.has_link(ns, name) => {
                     err = err.about(peer);
                     format!(
                         "\"{peer}\" already exists in namespace \"{}\"",

@@ -34,6 +34,17 @@ impl Netlink {
         }
     }
 
+    /// Whether `ns` has a link called `name`: one lookup, without the
+    /// search of every namespace that `link_by_name`'s error hint makes
+    /// (a lab checks every new name, so that search would make building
+    /// N links cost N² lookups).
+    pub fn has_link(&self, ns: &Ns, name: &str) -> bool {
+        self.wait_dying();
+        let mut msg = brief();
+        msg.attributes.push(LinkAttribute::IfName(name.to_string()));
+        self.get_link(ns, msg).is_ok()
+    }
+
     /// `ip -n NS link show` of one index. A missing index means the link was
     /// deleted or moved away behind this handle's back.
     pub fn link_by_index(&self, ns: &Ns, index: u32) -> Result<LinkInfo> {

@@ -138,3 +138,58 @@ fn static_neighbours_make_a_star_reachable_without_arp_and_go_at_teardown() {
         run.stderr
     );
 }
+
+/// The bridges between a hub and its hosts get static forwarding entries,
+/// so the first echo to a host is not flooded to the others (hosts
+/// without IPv6 send nothing before, so without the entries the bridge
+/// would not know their MACs yet); a lab with a loop gets none.
+#[test]
+fn static_neighbours_give_the_bridges_on_the_way_forwarding_entries() {
+    let sb = Sandbox::new();
+    sb.file(
+        "lab.rhai",
+        r#"
+        let root = bridge::add("t0");
+        root.addr_add("10.0.0.254/24");
+        root.up();
+        let leaf = bridge::add("t1");
+        leaf.up();
+        let up = link::add_veth("t1up", "t1dn");
+        up.set_master(leaf); up.peer.set_master(root); up.up(); up.peer.up();
+        for i in 1..=3 {
+            let h = netns::add(`h${i}`, #{ ipv6: false });
+            let eth = link::add_veth("eth0", `p${i}`, #{ netns: h });
+            eth.addr_add(`10.0.0.${i}/24`);
+            eth.up();
+            eth.peer.set_master(leaf);
+            eth.peer.up();
+        }
+        print(lab::static_neighbours(#{ hubs: [netns::host()] }));
+        let mac = netns::get("h1").link("eth0").mac;
+        print(root.fdb().filter(|e| e.mac == mac).map(|e| `${e.dev} ${e.state}`));
+        print(leaf.fdb().filter(|e| e.mac == mac).map(|e| `${e.dev} ${e.state}`));
+        print(leaf.fdb().filter(|e| e.mac == root.mac).map(|e| `${e.dev} ${e.state}`));
+        let seen = netns::get("h3").link("eth0").capture(#{ filter: "icmp" });
+        print(netns::host().unreachable(["10.0.0.1", "10.0.0.2"]));
+        print(seen.stop().len());
+        // A second way between the two bridges: a loop, so no entries.
+        let second = link::add_veth("t1up2", "t1dn2");
+        second.set_master(leaf); second.peer.set_master(root);
+        let h4 = netns::add("h4", #{ ipv6: false });
+        let eth = link::add_veth("eth0", "p4", #{ netns: h4 });
+        eth.addr_add("10.0.0.4/24");
+        eth.peer.set_master(leaf);
+        lab::static_neighbours(#{ hubs: [netns::host()] });
+        let mac4 = eth.mac;
+        print(root.fdb().filter(|e| e.mac == mac4).len());
+        "#,
+    );
+    let run = sb.sh("netscript lab.rhai || exit 9\n\
+         netscript down lab | grep -c 'fdb'\n\
+         ip -j link show | grep -c t0");
+    assert_eq!(
+        run.stdout, "6\n[\"t1dn static\"]\n[\"p1 static\"]\n[\"t1up static\"]\n[]\n0\n0\n0\n0\n",
+        "{}",
+        run.stderr
+    );
+}

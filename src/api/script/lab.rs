@@ -60,9 +60,13 @@ pub mod lab_module {
     /// entries, not N²). No ARP or ND runs between them afterwards, and
     /// the machine's neighbour table, which every namespace shares, does
     /// not fill up: permanent entries are not counted against its
-    /// gc_thresh limits. Entries already there are left alone; those in
-    /// namespaces the lab did not make are removed at teardown. Returns how
-    /// many were added.
+    /// gc_thresh limits. The bridges on the way get static forwarding
+    /// entries too (`bridge fdb add MAC dev PORT master static`), so that
+    /// the first frame to a host goes to its port alone instead of being
+    /// flooded out of every port; `fdb: false` leaves them to learn (a lab
+    /// whose bridges form a loop never gets them). Entries already there
+    /// are left alone; those in namespaces the lab did not make are removed
+    /// at teardown. Returns how many neighbour entries were added.
     ///
     /// `ip -n NS neigh add IP lladdr MAC dev DEV`, for each pair
     ///
@@ -71,11 +75,14 @@ pub mod lab_module {
     /// let s = topo::star("br0", 3, "10.0.0.0/24");
     /// print(lab::static_neighbours());   // 6
     /// print(s.hosts[0].neighs().map(|e| e.state));   // ["permanent", "permanent"]
+    /// let mac = s.hosts[0].link("eth0").mac;
+    /// print(s.bridge.fdb().filter(|e| e.mac == mac).map(|e| `${e.dev} ${e.state}`));   // ["br0p1 static"]
     /// ```
     #[rhai_fn(name = "static_neighbours", volatile, return_raw)]
     pub fn static_neighbours_with(ctx: NativeCallContext, options: Map) -> RhaiResultOf<INT> {
         session::op(&ctx, |op| {
-            check_options("add static neighbours", &options, &["hubs"])?;
+            check_options("add static neighbours", &options, &["hubs", "fdb"])?;
+            let fdb = crate::api::convert::bool_option(&options, "fdb")?.unwrap_or(true);
             let hubs = match options.get("hubs") {
                 Some(list) => {
                     let list = list.clone().into_typed_array::<Dynamic>().map_err(|t| {
@@ -92,7 +99,7 @@ pub mod lab_module {
                 }
                 None => None,
             };
-            op.static_neighbours(hubs.as_deref()).map(|n| n as INT)
+            op.static_neighbours(hubs.as_deref(), fdb).map(|n| n as INT)
         })
     }
 

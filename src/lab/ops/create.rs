@@ -47,11 +47,7 @@ impl Op<'_> {
                 e.invalid_arg(1)
             } else if e.kind == Kind::Exists {
                 // Same name at both ends: say which one is taken.
-                let taken = if self.net.link_by_name(ns, name).is_ok() {
-                    0
-                } else {
-                    1
-                };
+                let taken = if self.net.has_link(ns, name) { 0 } else { 1 };
                 e.at_arg(taken)
             } else {
                 e
@@ -262,7 +258,7 @@ impl Op<'_> {
     /// no intent (the create fails with EEXIST): a run killed before its
     /// cancel must not leave an intent that names someone else's link.
     fn free(&self, ns: &Ns, name: &str) -> bool {
-        self.net.link_by_name(ns, name).is_err()
+        !self.net.has_link(ns, name)
     }
 
     /// A link this run made: traced, and recorded where it is.

@@ -11,6 +11,19 @@ use crate::ns::Ns;
 impl Op<'_> {
     /// `bridge fdb add|append MAC dev DEV ...`.
     pub fn fdb_add(&self, ns: &Ns, dev: &LinkInfo, entry: FdbSpec, append: bool) -> Result<()> {
+        self.fdb_add_as(ns, dev, entry, append, &|e| self.learned(ns, e))
+    }
+
+    /// `fdb_add`, told by `learned` whether the bridge learned an entry's
+    /// MAC (many entries at once ask a table read once, not per entry).
+    pub(super) fn fdb_add_as(
+        &self,
+        ns: &Ns,
+        dev: &LinkInfo,
+        entry: FdbSpec,
+        append: bool,
+        learned: &dyn Fn(&FdbSpec) -> Result<bool>,
+    ) -> Result<()> {
         let mut entry = self.placed(ns, dev, entry, append)?;
         let mac = crate::mac::format(&entry.mac);
         if append {
@@ -54,7 +67,9 @@ impl Op<'_> {
         let entry = &entry;
         let record = (!self.lab.made_link(ns.name(), dev.index) && self.outlives(ns))
             .then(|| record(ns, dev, entry));
-        let how = self.ahead(record.as_slice(), || self.write_fdb(ns, entry, append))?;
+        let how = self.ahead(record.as_slice(), || {
+            self.write_fdb(ns, entry, append, learned)
+        })?;
         let verb = match how {
             FdbWrite::Add => "add",
             FdbWrite::Append => "append",
@@ -90,7 +105,13 @@ impl Op<'_> {
     /// Write `entry`: appended, or added; a MAC its bridge had learned
     /// gives way (the entry pins it to the port, as asked), while one
     /// someone added stays theirs (EEXIST). How it was written.
-    fn write_fdb(&self, ns: &Ns, entry: &FdbSpec, append: bool) -> Result<FdbWrite> {
+    fn write_fdb(
+        &self,
+        ns: &Ns,
+        entry: &FdbSpec,
+        append: bool,
+        learned: &dyn Fn(&FdbSpec) -> Result<bool>,
+    ) -> Result<FdbWrite> {
         if append {
             return self
                 .net
@@ -98,7 +119,7 @@ impl Op<'_> {
                 .map(|_| FdbWrite::Append);
         }
         match self.net.fdb_add(ns, entry, FdbWrite::Add) {
-            Err(e) if e.kind == Kind::Exists && entry.master && self.learned(ns, entry)? => self
+            Err(e) if e.kind == Kind::Exists && entry.master && learned(entry)? => self
                 .net
                 .fdb_add(ns, entry, FdbWrite::Replace)
                 .map(|_| FdbWrite::Replace),

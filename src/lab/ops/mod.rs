@@ -17,6 +17,7 @@ mod qdisc;
 mod record;
 mod route;
 mod route_spec;
+mod static_fdb;
 mod static_neigh;
 
 pub use bridge_vlan::BridgePort;

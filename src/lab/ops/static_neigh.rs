@@ -9,6 +9,7 @@ use std::collections::HashMap;
 use std::net::IpAddr;
 
 use super::Op;
+use super::static_fdb::L2Graph;
 use crate::cidr;
 use crate::error::{Kind, Result};
 use crate::netlink::{LinkInfo, LinkKind};
@@ -25,14 +26,17 @@ struct Member {
 impl Op<'_> {
     /// Permanent entries, both ways, between each of `hubs` (namespace
     /// names) and every other namespace on a subnet it is on; with no hubs,
-    /// between every two namespaces on a subnet. The number added.
-    pub fn static_neighbours(&self, hubs: Option<&[String]>) -> Result<usize> {
+    /// between every two namespaces on a subnet. With `fdb`, the bridges
+    /// between them get static forwarding entries too (`static_fdb.rs`).
+    /// The number of neighbour entries added.
+    pub fn static_neighbours(&self, hubs: Option<&[String]>, fdb: bool) -> Result<usize> {
         let mut names = crate::sys::netns_fs::list()?;
         names.push("host".into());
         let mut segments: HashMap<(IpAddr, u8), Vec<Member>> = HashMap::new();
+        let mut all_links = HashMap::new();
         for name in &names {
             let ns = Ns::named(name);
-            let links = self.net.links(&ns)?;
+            let links = all_links.entry(ns.clone()).or_insert(self.net.links(&ns)?);
             for (index, (ip, len)) in self.net.all_addrs(&ns)? {
                 let Some(link) = links.iter().find(|l| l.index == index) else {
                     continue;
@@ -56,6 +60,20 @@ impl Op<'_> {
             }
         }
         let is_hub = |ns: &Ns| hubs.is_none_or(|h| h.iter().any(|n| n == ns.name()));
+        if fdb {
+            let graph = L2Graph::new(self, &all_links);
+            for members in segments.values() {
+                let node = |m: &Member| (m.ns.clone(), m.link.index);
+                for hub in members.iter().filter(|m| is_hub(&m.ns)) {
+                    let others: Vec<_> = members
+                        .iter()
+                        .filter(|m| m.ns != hub.ns)
+                        .map(node)
+                        .collect();
+                    self.add_static_fdb(&graph, &graph.entries(&node(hub), &others))?;
+                }
+            }
+        }
         let mut added = 0;
         for members in segments.values() {
             for a in members {
