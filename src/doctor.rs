@@ -101,7 +101,7 @@ fn probe() -> Probed {
         Err(e) => return (vec![("netlink", Some(e.to_string()))], Vec::new()),
     };
     // A throwaway namespace that doctor deletes itself: nothing to record.
-    if let Err(e) = net.add_netns(&name, |_| Ok(())) {
+    if let Err(e) = net.add_netns(&name, true, |_| Ok(())) {
         return (vec![("named namespaces", Some(e.to_string()))], Vec::new());
     }
     out.push(("named namespaces", None));

@@ -11,6 +11,7 @@
 //! reboot either.
 
 mod before;
+mod index;
 mod ledger;
 mod lock;
 mod object;
@@ -43,6 +44,7 @@ pub struct Lab {
     path: Option<PathBuf>,
     file: RefCell<Option<File>>,
     objects: RefCell<Vec<Object>>,
+    index: RefCell<index::Index>,
     trace: bool,
     /// Held for the run's life: one run per lab name.
     _lock: Option<LabLock>,
@@ -148,6 +150,7 @@ impl Lab {
             path: Some(ledger_path(name)),
             file: RefCell::new(None),
             objects: RefCell::new(Vec::new()),
+            index: Default::default(),
             trace,
             _lock: Some(lock),
             ids: Default::default(),
@@ -162,6 +165,7 @@ impl Lab {
             path: None,
             file: RefCell::new(None),
             objects: RefCell::new(Vec::new()),
+            index: Default::default(),
             trace,
             _lock: None,
             ids: Default::default(),
@@ -187,6 +191,7 @@ impl Lab {
     /// so a rollback removes it).
     pub fn created(&self, object: Object) -> Result<()> {
         let written = self.write(Change::Add, &object);
+        self.index.borrow_mut().add(&object);
         self.objects.borrow_mut().push(object);
         written
     }
@@ -216,6 +221,7 @@ impl Lab {
             // A removal that cannot be written leaves a record of what is
             // gone: teardown skips it as already gone.
             let _ = self.write(Change::Del, o);
+            self.index.borrow_mut().remove(o);
         }
         self.objects.borrow_mut().retain(|o| !gone(o));
     }
@@ -274,19 +280,13 @@ impl Lab {
 
     /// Whether this run created namespace `name`.
     pub fn owns_netns(&self, name: &str) -> bool {
-        self.objects
-            .borrow()
-            .iter()
-            .any(|o| matches!(o, Object::Netns { name: n, .. } if n == name))
+        self.index.borrow().has_netns(name)
     }
 
     /// Whether this run made link `index` of namespace `ns`: its record, or
     /// the other end of a veth it recorded.
     pub fn made_link(&self, ns: &str, index: u32) -> bool {
-        self.objects
-            .borrow()
-            .iter()
-            .any(|o| o.is_link_at(ns, index) || o.has_peer_at(ns, index))
+        self.index.borrow().has_link(ns, index)
     }
 
     /// A number for the rules one script call adds, unique in the run.
@@ -360,6 +360,7 @@ impl Lab {
     /// The ledger is done with (after a teardown).
     pub fn discard(&self) {
         self.objects.borrow_mut().clear();
+        self.index.borrow_mut().clear();
         self.file.borrow_mut().take();
         if let Some(path) = &self.path {
             let _ = std::fs::remove_file(path);

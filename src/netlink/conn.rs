@@ -43,17 +43,27 @@ impl Netlink {
     pub(super) fn create_with_conn(
         &self,
         name: &str,
+        ipv6: bool,
         record: impl FnOnce(NsId) -> Result<()>,
     ) -> Result<()> {
-        let inside = lab_namespace(self.rt.handle().clone());
+        use std::sync::atomic::Ordering;
+        let inside = lab_namespace(
+            self.rt.handle().clone(),
+            std::sync::Arc::new(std::sync::atomic::AtomicBool::new(ipv6)),
+        );
         // A spare whose making failed is not used: the namespace is made
-        // here instead, and any error is the one of this moment.
+        // here instead, and any error is the one of this moment. Nor is
+        // one made with IPv6 on when this one is to be without, or the
+        // other way round.
         let spare = || {
             let spares = self.spares.borrow();
             let spare = spares.as_ref().and_then(|m| m.take());
-            spare.filter(|s| s.made.is_ok()).map(|s| (s.ns, s.made))
+            spare
+                .filter(|s| s.made.0 == ipv6 && s.made.1.is_ok())
+                .map(|s| (s.ns, s.made))
         };
-        let (file, opened) = netns_fs::create(name, spare, inside, record)?;
+        let (file, (_, opened)) = netns_fs::create(name, spare, inside, record)?;
+        self.next_ipv6.store(ipv6, Ordering::SeqCst);
         self.ask_for_spare();
         let adopted = netns_fs::id_of(&file)
             .and_then(|id| self.adopt(&Ns::Named(name.to_string()), id, opened));
@@ -71,7 +81,8 @@ impl Netlink {
     fn ask_for_spare(&self) {
         let mut spares = self.spares.borrow_mut();
         if spares.is_none() {
-            *spares = Maker::start(lab_namespace(self.rt.handle().clone())).ok();
+            let ipv6 = self.next_ipv6.clone();
+            *spares = Maker::start(lab_namespace(self.rt.handle().clone(), ipv6)).ok();
         }
         if let Some(maker) = spares.as_ref() {
             maker.ask();

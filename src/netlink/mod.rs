@@ -51,7 +51,10 @@ use socket::{Conn, Opened};
 pub struct Netlink {
     /// Namespaces made ahead, from the second `add_netns` on (ended
     /// before the runtime it opens sockets with, see Drop).
-    spares: RefCell<Option<crate::sys::netns_spare::Maker<Opened>>>,
+    spares: RefCell<Option<crate::sys::netns_spare::Maker<(bool, Opened)>>>,
+    /// Whether the next namespace has IPv6: a spare is made as the last
+    /// one asked for was.
+    next_ipv6: std::sync::Arc<std::sync::atomic::AtomicBool>,
     rt: tokio::runtime::Runtime,
     conns: RefCell<HashMap<Ns, Conn>>,
     /// (namespace, nsid seen from it) -> the named namespace with that id.
@@ -81,6 +84,7 @@ impl Netlink {
             dying: RefCell::new(Vec::new()),
             watching: RefCell::new(HashMap::new()),
             spares: RefCell::new(None),
+            next_ipv6: std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true)),
         })
     }
 

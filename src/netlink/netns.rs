@@ -16,8 +16,13 @@ impl Netlink {
     /// `ip netns add NAME; ip -n NAME link set lo up` (lo is brought up
     /// as the namespace is made, see conn.rs). `record` is told the
     /// namespace's identity before it is named (see `netns_fs::create`).
-    pub fn add_netns(&self, name: &str, record: impl FnOnce(NsId) -> Result<()>) -> Result<()> {
-        self.create_with_conn(name, record)
+    pub fn add_netns(
+        &self,
+        name: &str,
+        ipv6: bool,
+        record: impl FnOnce(NsId) -> Result<()>,
+    ) -> Result<()> {
+        self.create_with_conn(name, ipv6, record)
     }
 
     /// `ip netns del NAME`. The other ends of its veths are noted, and the

@@ -1,6 +1,9 @@
 //! A netlink connection and how one is opened, in the namespace where its
 //! socket lives.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use rtnetlink::Handle;
 use tokio::task::JoinHandle;
 
@@ -20,12 +23,21 @@ pub(super) type Opened = Result<(
 )>;
 
 /// What a new lab namespace gets, run inside it: the lab's sysctl
-/// defaults, `lo` up, and the netlink socket it will be driven through.
-pub(super) fn lab_namespace(rt: tokio::runtime::Handle) -> impl Fn() -> Opened + Send + 'static {
+/// defaults (IPv6 on or off, as `ipv6` says when it runs), `lo` up, and
+/// the netlink socket it will be driven through; with whether IPv6 is on.
+pub(super) fn lab_namespace(
+    rt: tokio::runtime::Handle,
+    ipv6: Arc<AtomicBool>,
+) -> impl Fn() -> (bool, Opened) + Send + 'static {
     move || {
-        crate::sys::sysctl::lab_defaults_here();
-        crate::sys::loopback::up_here().map_err(|e| Error::from_io("bring up lo", &e))?;
-        open_socket(&rt)
+        let v6 = ipv6.load(Ordering::SeqCst);
+        let opened = crate::sys::sysctl::lab_defaults_here(v6)
+            .map_err(|e| Error::from_io("turn IPv6 off", &e))
+            .and_then(|()| {
+                crate::sys::loopback::up_here().map_err(|e| Error::from_io("bring up lo", &e))
+            })
+            .and_then(|()| open_socket(&rt));
+        (v6, opened)
     }
 }
 

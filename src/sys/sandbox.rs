@@ -39,7 +39,7 @@ pub fn enter() -> Result<()> {
     .map_err(|e| Error::errno("mount a private /run in the sandbox", e as i32))?;
     std::fs::create_dir_all(crate::sys::netns_fs::NETNS_DIR)
         .map_err(|e| Error::from_io("create /run/netns in the sandbox", &e))?;
-    crate::sys::sysctl::lab_defaults_here();
+    let _ = crate::sys::sysctl::lab_defaults_here(true);
     let _ = mount(
         Some("sysfs"),
         "/sys",

@@ -49,29 +49,51 @@ fn not_found(key: &str, e: &std::io::Error, action: String) -> Error {
 /// Settings a fresh lab namespace gets, applied to the calling thread's
 /// namespace: no duplicate address detection for IPv6, so link-local
 /// addresses (which a router uses for neighbour discovery) work the moment
-/// a link is up instead of ~2 s later.
+/// a link is up instead of ~2 s later; without `ipv6`, no IPv6 at all
+/// (`IPV6_OFF`; a kernel without IPv6 already is). Made here, on the
+/// thread that made the namespace, rather than later from another one:
+/// the kernel's disable_ipv6 handler does not wait for the lock that
+/// namespace making holds, it restarts the write until it gets it, so a
+/// second thread writing it while namespaces are made spins.
 ///
 /// /proc/sys/net is opened once: the kernel finds the "net" entry of the
 /// calling namespace by walking one entry per namespace on the machine, so
 /// every full path costs time in proportion to the number of namespaces.
-pub fn lab_defaults_here() {
+pub fn lab_defaults_here(ipv6: bool) -> std::io::Result<()> {
     use nix::fcntl::{OFlag, openat};
     use nix::sys::stat::Mode;
     let Ok(net) = File::open("/proc/sys/net") else {
-        return;
+        return Ok(());
     };
-    for (key, value) in LAB_DEFAULTS {
+    let write = |key: &str, value: &str| -> std::io::Result<()> {
         let key = key.trim_start_matches("net.").replace('.', "/");
-        if let Ok(fd) = openat(
+        let fd = openat(
             &net,
             key.as_str(),
             OFlag::O_WRONLY | OFlag::O_CLOEXEC,
             Mode::empty(),
-        ) {
-            let _ = File::from(fd).write_all(value.as_bytes());
+        )?;
+        File::from(fd).write_all(value.as_bytes())
+    };
+    for (key, value) in LAB_DEFAULTS {
+        let _ = write(key, value);
+    }
+    if !ipv6 {
+        for (key, value) in IPV6_OFF {
+            match write(key, value) {
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                done => done?,
+            }
         }
     }
+    Ok(())
 }
+
+/// What `ipv6: false` sets inside a namespace.
+pub const IPV6_OFF: &[(&str, &str)] = &[
+    ("net.ipv6.conf.all.disable_ipv6", "1"),
+    ("net.ipv6.conf.default.disable_ipv6", "1"),
+];
 
 /// The sysctls `lab_defaults_here` sets, as `sysctl` names them.
 pub const LAB_DEFAULTS: &[(&str, &str)] = &[

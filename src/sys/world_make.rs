@@ -226,7 +226,7 @@ fn keeper(name: &str, persist: bool, up: OwnedFd, mut commit: std::fs::File) -> 
         // SAFETY: leaving the forked child.
         unsafe { libc::_exit(1) }
     }
-    crate::sys::sysctl::lab_defaults_here();
+    let _ = crate::sys::sysctl::lab_defaults_here(true);
     if let Err(e) = crate::sys::loopback::up_here() {
         let errno = nix::errno::Errno::from_raw(e.raw_os_error().unwrap_or(libc::EIO));
         fail(&up, 6, errno);

@@ -75,7 +75,7 @@ fn namespaces_made_ahead_are_distinct_with_lab_defaults_and_used() {
          for i in 1 2 3 4 5 6 7; do ip netns exec n$i sysctl -n net.ipv6.conf.default.accept_dad; \
            ip -n n$i -j link show lo; done",
     );
-    let lines: Vec<&str> = oracle.lines().collect();
+    let lines: Vec<&str> = oracle.lines().filter(|l| !l.is_empty()).collect();
     let host = lines[0];
     let named: std::collections::HashSet<&str> = lines[1..8].iter().copied().collect();
     assert_eq!(named.len(), 7, "seven distinct namespaces: {oracle}");
@@ -104,7 +104,11 @@ fn a_namespace_without_ipv6_has_no_ipv6_address_on_any_link() {
     let (_sb, _, oracle) = ok_then(
         r#"
         let v4 = netns::add("v4", #{ ipv6: false });
+        // Made ahead as the last one was (without IPv6), then one that
+        // must not be such a spare, then one that may.
+        netns::add("v4b", #{ ipv6: false });
         let both = netns::add("both", #{ ipv6: true });
+        netns::add("both2");
         let eth = link::add_veth("eth0", "eth0", #{ netns: v4, peer_netns: both });
         eth.addr_add("10.0.0.1/24");
         eth.up();
@@ -112,9 +116,10 @@ fn a_namespace_without_ipv6_has_no_ipv6_address_on_any_link() {
         eth.peer.up();
         expect(v4.unreachable(["10.0.0.2"]).is_empty(), "IPv4 works without IPv6");
         "#,
-        "ip -n v4 -j addr; echo; ip -n both -j addr",
+        "ip -n v4 -j addr; echo; ip -n both -j addr; echo; ip -n v4b -j addr; echo; ip -n both2 -j addr",
     );
-    let (v4, both) = oracle.split_once('\n').unwrap();
+    let lines: Vec<&str> = oracle.lines().filter(|l| !l.is_empty()).collect();
+    let (v4, both, v4b, both2) = (lines[0], lines[1], lines[2], lines[3]);
     let families = |text: &str, link: &str| -> Vec<String> {
         let links = json(text);
         link_named(&links, link)["addr_info"]
@@ -128,6 +133,8 @@ fn a_namespace_without_ipv6_has_no_ipv6_address_on_any_link() {
     assert_eq!(families(v4, "eth0"), ["inet"], "{v4}");
     assert_eq!(families(both, "lo"), ["inet", "inet6"], "{both}");
     assert_eq!(families(both, "eth0"), ["inet", "inet6"], "{both}");
+    assert_eq!(families(v4b, "lo"), ["inet"], "{v4b}");
+    assert_eq!(families(both2, "lo"), ["inet", "inet6"], "{both2}");
 }
 
 #[test]

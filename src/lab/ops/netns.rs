@@ -10,12 +10,6 @@ use crate::lab::Object;
 use crate::ns::Ns;
 use crate::sys::{netns_fs, ping, probe, sysctl};
 
-/// What `ipv6: false` sets inside a namespace.
-const IPV6_OFF: &[(&str, &str)] = &[
-    ("net.ipv6.conf.all.disable_ipv6", "1"),
-    ("net.ipv6.conf.default.disable_ipv6", "1"),
-];
-
 impl Op<'_> {
     /// `ip netns add NAME && ip -n NAME link set lo up`, with the lab's
     /// defaults (`sysctl::LAB_DEFAULTS`, traced too); without IPv6 on any of its links when `ipv6` is false.
@@ -24,7 +18,7 @@ impl Op<'_> {
     /// it ends, leaves a namespace it named unrecorded.
     pub fn add_netns(&self, name: &str, ipv6: bool) -> Result<Ns> {
         let recorded = std::cell::Cell::new(None);
-        let made = self.net.add_netns(name, |id| {
+        let made = self.net.add_netns(name, ipv6, |id| {
             let record = Object::Netns {
                 name: name.to_string(),
                 id,
@@ -47,26 +41,14 @@ impl Op<'_> {
             )
         });
         let ns = Ns::Named(name.to_string());
+        // No IPv6 on any link of it, lo and links made later included:
+        // set as it was made (see `sysctl::lab_defaults_here`).
         if !ipv6 {
-            self.without_ipv6(&ns).inspect_err(|_| {
-                let _ = self.del_netns(name, true);
-            })?;
+            for (key, value) in sysctl::IPV6_OFF {
+                self.change(|| sysctl_command(&ns, key, value));
+            }
         }
         Ok(ns)
-    }
-
-    /// No IPv6 on any link of `ns`, lo and links made later included. A
-    /// kernel booted without IPv6 (no net.ipv6 sysctls at all) already is.
-    fn without_ipv6(&self, ns: &Ns) -> Result<()> {
-        let file = ns.open()?;
-        match sysctl::write_many(&file, IPV6_OFF) {
-            Err(e) if e.kind == Kind::NotFound => return Ok(()),
-            done => done.map_err(|e| e.in_netns(ns.name()))?,
-        }
-        for (key, value) in IPV6_OFF {
-            self.change(|| sysctl_command(ns, key, value));
-        }
-        Ok(())
     }
 
     /// `ip netns add NAME` unless it exists (then it must be a namespace).
