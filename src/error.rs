@@ -100,11 +100,20 @@ impl Error {
         if e.kind == Kind::Permission {
             e.help = Some("needs root or CAP_NET_ADMIN, or try --sandbox".into());
         }
-        if errno == libc::EMFILE || errno == libc::ENFILE {
+        if errno == libc::EMFILE {
+            use nix::sys::resource::{Resource, getrlimit};
+            let limit = getrlimit(Resource::RLIMIT_NOFILE)
+                .map(|(soft, _)| format!(" (now {soft})"))
+                .unwrap_or_default();
+            e.help = Some(format!(
+                "netscript keeps a file open per namespace; raise this process's limit of open \
+                 files{limit}: `ulimit -n` (its hard limit as root: `ulimit -Hn`), or \
+                 LimitNOFILE= for a service"
+            ));
+        }
+        if errno == libc::ENFILE {
             e.help = Some(
-                "netscript keeps a file open per namespace: raise the limit \
-                 (ulimit -n, or LimitNOFILE= for a service)"
-                    .into(),
+                "the machine's table of open files is full: raise it (sysctl fs.file-max)".into(),
             );
         }
         e

@@ -209,6 +209,24 @@ fn the_soft_limit_on_open_files_is_raised() {
     assert_eq!(run.stdout, "150\nstatus=0\n", "{}", run.stderr);
 }
 
+/// Past the hard limit, the error says which limit it is and how to raise
+/// it, and the lab is rolled back.
+#[test]
+fn running_out_of_open_files_names_the_limit() {
+    let sb = Sandbox::new();
+    sb.file("wide.rhai", "for i in 0..200 { netns::add(`n${i}`); }\n");
+    let run = sb.sh("ulimit -n 80; netscript wide.rhai; echo status=$?; ls -A /run/netns | wc -l");
+    assert_eq!(run.stdout, "status=1\n0\n", "{}", run.stderr);
+    assert!(
+        run.stderr.contains("too many open files (EMFILE)")
+            && run.stderr.contains("limit of open files")
+            && run.stderr.contains("80)")
+            && run.stderr.contains("ulimit -n"),
+        "{}",
+        run.stderr
+    );
+}
+
 /// A lab name is a plain file name: no newline (it would break `ls`).
 #[test]
 fn a_lab_name_with_a_newline_is_refused() {
