@@ -62,6 +62,11 @@ pub struct Cli {
     #[arg(long)]
     pub trace: bool,
 
+    /// Quiet: no progress line while a long build runs (it shows only on a
+    /// terminal, after a second).
+    #[arg(short, long)]
+    pub quiet: bool,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 

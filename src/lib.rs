@@ -17,6 +17,7 @@ pub mod lifecycle;
 pub mod mac;
 pub mod netlink;
 pub mod ns;
+pub mod progress;
 pub mod repl;
 pub mod runner;
 pub mod show;

@@ -18,6 +18,8 @@ pub struct Policy {
     pub wait: bool,
     pub keep_on_error: bool,
     pub trace: bool,
+    /// No progress line.
+    pub quiet: bool,
 }
 
 /// How the script ended.

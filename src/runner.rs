@@ -50,6 +50,7 @@ pub fn main(cli: Cli) -> Exit {
         wait: cli.wait,
         keep_on_error: cli.keep_on_error,
         trace: cli.trace,
+        quiet: cli.quiet,
     };
     let status = dispatch(cli.command, cli.file, cli.args, sandbox, &policy);
     crate::sys::spawn::stop_all();
@@ -265,7 +266,8 @@ pub fn run(
         Err(code) => return code,
     };
     let session = Session::new(net.clone(), lab.clone());
-    let (status, ending) = evaluate(&ast, &sources, dir, args, session);
+    let progress = crate::progress::Progress::start(lab.counts(), policy.quiet || policy.trace);
+    let (status, ending) = evaluate(&ast, &sources, dir, args, session, progress);
     crate::lifecycle::end(&net, &lab, ending, policy);
     status
 }
@@ -277,13 +279,17 @@ fn evaluate(
     dir: Option<PathBuf>,
     args: Vec<String>,
     session: Rc<Session>,
+    progress: Option<crate::progress::Progress>,
 ) -> (Exit, Ending) {
     let mut engine = crate::api::engine(session.clone(), dir);
     engine.on_progress(|_| crate::interrupt::requested().then_some(Dynamic::UNIT));
     let mut scope = Scope::new();
     let args: rhai::Array = args.into_iter().map(Dynamic::from).collect();
     scope.push_constant("ARGS", args);
-    let result = match diag::internal::catch(|| engine.run_ast_with_scope(&mut scope, ast)) {
+    let result = diag::internal::catch(|| engine.run_ast_with_scope(&mut scope, ast));
+    // The line goes before anything is reported.
+    drop(progress);
+    let result = match result {
         Ok(result) => result,
         Err(report) => {
             eprint!("{}", diag::for_stderr(&report));

@@ -81,8 +81,11 @@ pub(crate) fn print_line(text: &str) {
     if crate::interrupt::stdout_is_closed() {
         return;
     }
-    let mut out = std::io::stdout().lock();
-    if writeln!(out, "{text}").and_then(|_| out.flush()).is_err() {
+    let written = crate::progress::suspend(|| {
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "{text}").and_then(|_| out.flush())
+    });
+    if written.is_err() {
         crate::interrupt::stdout_closed();
     }
 }

@@ -11,6 +11,7 @@
 //! reboot either.
 
 mod before;
+mod count;
 mod index;
 mod ledger;
 mod lock;
@@ -19,6 +20,7 @@ pub mod ops;
 mod teardown;
 
 pub use before::Before;
+pub use count::Counts;
 pub use ledger::{all, load, parse, unreadable};
 pub use lock::LabLock;
 pub use object::{Object, Place};
@@ -45,6 +47,7 @@ pub struct Lab {
     file: RefCell<Option<File>>,
     objects: RefCell<Vec<Object>>,
     index: RefCell<index::Index>,
+    counts: std::sync::Arc<count::Counts>,
     trace: bool,
     /// Held for the run's life: one run per lab name.
     _lock: Option<LabLock>,
@@ -151,6 +154,7 @@ impl Lab {
             file: RefCell::new(None),
             objects: RefCell::new(Vec::new()),
             index: Default::default(),
+            counts: Default::default(),
             trace,
             _lock: Some(lock),
             ids: Default::default(),
@@ -166,6 +170,7 @@ impl Lab {
             file: RefCell::new(None),
             objects: RefCell::new(Vec::new()),
             index: Default::default(),
+            counts: Default::default(),
             trace,
             _lock: None,
             ids: Default::default(),
@@ -182,6 +187,11 @@ impl Lab {
         }
     }
 
+    /// How many objects this run has made, for another thread to read.
+    pub fn counts(&self) -> std::sync::Arc<count::Counts> {
+        self.counts.clone()
+    }
+
     pub fn objects(&self) -> Vec<Object> {
         self.objects.borrow().clone()
     }
@@ -192,6 +202,7 @@ impl Lab {
     pub fn created(&self, object: Object) -> Result<()> {
         let written = self.write(Change::Add, &object);
         self.index.borrow_mut().add(&object);
+        self.counts.made(&object);
         self.objects.borrow_mut().push(object);
         written
     }

@@ -32,6 +32,7 @@ mod limits;
 mod neigh;
 mod nexthop;
 mod probe;
+mod progress;
 mod races;
 mod recipes;
 mod repl;
