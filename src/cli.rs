@@ -124,6 +124,10 @@ pub enum Command {
         lab: Option<String>,
         #[arg(long, value_enum, default_value = "dot")]
         format: GraphFormat,
+        /// Draw every namespace, even past 32 alike hosts on one bridge
+        /// (which are otherwise one node, "h1 … h1000 ×1000").
+        #[arg(long)]
+        expand: bool,
     },
     /// Open a shell inside a world (or run one command there, after --):
     /// `ip`, `ip netns exec h1 ...`, `tcpdump`, `ping` work as usual.

@@ -92,7 +92,11 @@ fn dispatch(
             crate::capture::command::run(&req)
         }
         Some(Command::Show { lab, json }) => crate::show::command::show(lab.as_deref(), json),
-        Some(Command::Graph { lab, format }) => crate::show::command::graph(lab.as_deref(), format),
+        Some(Command::Graph {
+            lab,
+            format,
+            expand,
+        }) => crate::show::command::graph(lab.as_deref(), format, expand),
         Some(Command::Pingall {
             lab,
             json,

@@ -39,12 +39,13 @@ pub fn show(lab: Option<&str>, json: bool) -> Exit {
 }
 
 /// `netscript graph [LAB] --format dot|mermaid|svg`
-pub fn graph(lab: Option<&str>, format: crate::cli::GraphFormat) -> Exit {
+pub fn graph(lab: Option<&str>, format: crate::cli::GraphFormat, expand: bool) -> Exit {
     let (ledger, net) = match (ledger(lab), backend()) {
         (Ok(l), Ok(n)) => (l, n),
         (Err(c), _) | (_, Err(c)) => return c,
     };
-    let g = super::graph::Graph::from(&super::snapshot_without_qdiscs(&net, ledger.as_ref()));
+    let snap = super::snapshot_without_qdiscs(&net, ledger.as_ref());
+    let g = super::graph::Graph::from(&snap, expand);
     print!(
         "{}",
         match format {

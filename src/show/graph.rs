@@ -1,8 +1,10 @@
 //! The topology as a picture: namespaces as boxes, bridges as round nodes,
 //! veth pairs as edges labelled with both interface names and addresses.
-//! DOT and Mermaid as text; SVG laid out here (no Graphviz needed): the
-//! bridges in the middle, the namespaces on a circle around them.
+//! DOT and Mermaid as text; SVG laid out by netscript itself (no Graphviz
+//! needed: `graph_svg.rs`, `layout.rs`). Past `GROUP_ABOVE` alike hosts on
+//! a bridge, they are one node ("h1 … h1000 ×1000") unless expanded.
 
+use std::collections::{HashMap, HashSet};
 use std::fmt::Write;
 
 use super::snapshot::{LinkView, Snapshot};
@@ -12,6 +14,8 @@ use crate::netlink::LinkKind;
 pub enum Kind {
     Netns,
     Bridge,
+    /// Alike hosts of one bridge, drawn as one node.
+    Group,
 }
 
 #[derive(Clone, Debug)]
@@ -55,56 +59,57 @@ fn end_label(l: &LinkView) -> String {
     }
 }
 
+/// Above this many alike hosts on one bridge (a namespace whose one link
+/// is a veth to a port of it), they are drawn as one node, unless asked
+/// to expand.
+pub const GROUP_ABOVE: usize = 32;
+
 impl Graph {
-    pub fn from(snap: &Snapshot) -> Graph {
-        let mut g = Graph::default();
-        let mut index_of =
-            |g: &mut Graph, id: String, label: String, detail: String, kind: Kind| -> usize {
-                if let Some(i) = g.nodes.iter().position(|n| n.id == id) {
-                    return i;
-                }
-                g.nodes.push(Node {
-                    id,
-                    label,
-                    detail,
-                    kind,
-                });
-                g.nodes.len() - 1
-            };
+    /// The picture of `snap`; alike hosts grouped per bridge unless
+    /// `expand`.
+    pub fn from(snap: &Snapshot, expand: bool) -> Graph {
+        let mut b = Builder::default();
+        let links: HashMap<(&str, &str), &LinkView> = snap
+            .namespaces
+            .iter()
+            .flat_map(|n| {
+                n.links
+                    .iter()
+                    .map(move |l| ((n.name.as_str(), l.name.as_str()), l))
+            })
+            .collect();
+        let bridge_detail = |ns: &str, br: &str| {
+            links
+                .get(&(ns, br))
+                .map(|b| global(&b.addresses))
+                .unwrap_or_default()
+        };
         // Where a link attaches: its bridge if it is a port, else its namespace.
-        let endpoint =
-            |g: &mut Graph,
-             index_of: &mut dyn FnMut(&mut Graph, String, String, String, Kind) -> usize,
-             ns: &str,
-             l: &LinkView| {
-                if let Some(br) = &l.master {
-                    let detail = snap
-                        .namespaces
-                        .iter()
-                        .find(|n| n.name == ns)
-                        .and_then(|n| n.links.iter().find(|x| &x.name == br))
-                        .map(|b| global(&b.addresses))
-                        .unwrap_or_default();
-                    let label = if ns == "host" {
-                        br.clone()
-                    } else {
-                        format!("{br} ({ns})")
-                    };
-                    index_of(g, format!("br:{ns}/{br}"), label, detail, Kind::Bridge)
+        let endpoint = |b: &mut Builder, ns: &str, l: &LinkView| match &l.master {
+            Some(br) => {
+                let label = if ns == "host" {
+                    br.clone()
                 } else {
-                    index_of(
-                        g,
-                        format!("ns:{ns}"),
-                        ns.to_string(),
-                        String::new(),
-                        Kind::Netns,
-                    )
-                }
-            };
+                    format!("{br} ({ns})")
+                };
+                let detail = bridge_detail(ns, br);
+                b.node(format!("br:{ns}/{br}"), label, detail, Kind::Bridge)
+            }
+            None => b.node(
+                format!("ns:{ns}"),
+                ns.to_string(),
+                String::new(),
+                Kind::Netns,
+            ),
+        };
+        let groups = if expand {
+            HashMap::new()
+        } else {
+            alike_hosts(snap, &links)
+        };
         for ns in &snap.namespaces {
-            if ns.name != "host" {
-                index_of(
-                    &mut g,
+            if ns.name != "host" && !groups.contains_key(ns.name.as_str()) {
+                b.node(
                     format!("ns:{}", ns.name),
                     ns.name.clone(),
                     String::new(),
@@ -112,35 +117,74 @@ impl Graph {
                 );
             }
         }
-        let mut seen: Vec<(String, String)> = Vec::new();
+        let mut seen: HashSet<(&str, &str)> = HashSet::new();
+        let mut grouped: HashMap<usize, Vec<(&LinkView, &LinkView, &str)>> = HashMap::new();
         for ns in &snap.namespaces {
             for l in ns.links.iter().filter(|l| l.kind == LinkKind::Veth) {
                 let Some((pns, pname)) = &l.peer else {
                     continue;
                 };
-                if seen.contains(&(pns.clone(), pname.clone())) {
+                if seen.contains(&(pns.as_str(), pname.as_str())) {
                     continue;
                 }
-                seen.push((ns.name.clone(), l.name.clone()));
-                let Some(peer) = snap
-                    .namespaces
-                    .iter()
-                    .find(|n| &n.name == pns)
-                    .and_then(|n| n.links.iter().find(|x| &x.name == pname))
-                else {
+                seen.insert((ns.name.as_str(), l.name.as_str()));
+                let Some(peer) = links.get(&(pns.as_str(), pname.as_str())) else {
                     continue;
                 };
-                let a = endpoint(&mut g, &mut index_of, &ns.name, l);
-                let b = endpoint(&mut g, &mut index_of, pns, peer);
-                g.edges.push(Edge {
-                    from: a,
-                    to: b,
-                    from_label: end_label(l),
-                    to_label: end_label(peer),
-                });
+                // A grouped host's veth joins its group's edge.
+                let (host, port, port_ns, host_end) = if groups.contains_key(ns.name.as_str()) {
+                    (ns.name.as_str(), *peer, pns.as_str(), l)
+                } else if groups.contains_key(pns.as_str()) {
+                    (pns.as_str(), l, ns.name.as_str(), *peer)
+                } else {
+                    let from = endpoint(&mut b, &ns.name, l);
+                    let to = endpoint(&mut b, pns, peer);
+                    b.g.edges.push(Edge {
+                        from,
+                        to,
+                        from_label: end_label(l),
+                        to_label: end_label(peer),
+                    });
+                    continue;
+                };
+                let bridge = endpoint(&mut b, port_ns, port);
+                grouped
+                    .entry(bridge)
+                    .or_default()
+                    .push((host_end, port, host));
             }
         }
-        g
+        let mut bridges: Vec<_> = grouped.into_iter().collect();
+        bridges.sort_by_key(|(bridge, _)| *bridge);
+        for (bridge, mut members) in bridges {
+            members.sort_by_key(|a| natural(a.2));
+            let (first, last) = (members[0], members[members.len() - 1]);
+            let label = format!("{} … {}", first.2, last.2);
+            let detail = format!("×{}", members.len());
+            let group = b.node(format!("group:{bridge}"), label, detail, Kind::Group);
+            let same = |f: &dyn Fn(&LinkView) -> String| {
+                let (a, z) = (f(first.0), f(last.0));
+                if members.iter().all(|m| f(m.0) == a) {
+                    a
+                } else {
+                    format!("{a} … {z}")
+                }
+            };
+            let from_label = same(&|l: &LinkView| l.name.clone());
+            let addrs = same(&|l: &LinkView| global(&l.addresses));
+            let from_label = if addrs.trim().is_empty() {
+                from_label
+            } else {
+                format!("{from_label} {addrs}")
+            };
+            b.g.edges.push(Edge {
+                from: group,
+                to: bridge,
+                from_label,
+                to_label: format!("{} … {}", first.1.name, last.1.name),
+            });
+        }
+        b.g
     }
 
     pub fn dot(&self) -> String {
@@ -148,10 +192,10 @@ impl Graph {
             "graph lab {\n  graph [overlap=false, splines=true];\n  node [fontname=\"Helvetica\", fontsize=11];\n  edge [fontname=\"Helvetica\", fontsize=9];\n",
         );
         for (i, n) in self.nodes.iter().enumerate() {
-            let shape = if n.kind == Kind::Bridge {
-                "ellipse"
-            } else {
-                "box"
+            let shape = match n.kind {
+                Kind::Bridge => "ellipse",
+                Kind::Netns => "box",
+                Kind::Group => "box3d",
             };
             let label = if n.detail.is_empty() {
                 escape(&n.label)
@@ -190,6 +234,9 @@ impl Graph {
                 Kind::Netns => {
                     let _ = writeln!(out, "  n{i}[\"{label}\"]");
                 }
+                Kind::Group => {
+                    let _ = writeln!(out, "  n{i}[[\"{label}\"]]");
+                }
             }
         }
         for e in &self.edges {
@@ -204,102 +251,92 @@ impl Graph {
         }
         out
     }
+}
 
-    /// An SVG picture: bridges on a line through the middle, namespaces on
-    /// a circle around them, labels at both ends of every edge.
-    pub fn svg(&self) -> String {
-        let bridges: Vec<usize> = (0..self.nodes.len())
-            .filter(|&i| self.nodes[i].kind == Kind::Bridge)
-            .collect();
-        let boxes: Vec<usize> = (0..self.nodes.len())
-            .filter(|&i| self.nodes[i].kind == Kind::Netns)
-            .collect();
-        let radius = (boxes.len() as f64 * 150.0 / std::f64::consts::TAU).max(170.0)
-            + 40.0 * bridges.len().saturating_sub(1) as f64;
-        let size = 2.0 * radius + 260.0;
-        let (cx, cy) = (size / 2.0, size / 2.0);
-        let mut pos = vec![(cx, cy); self.nodes.len()];
-        for (k, &i) in bridges.iter().enumerate() {
-            let spread = 140.0 * (k as f64 - (bridges.len() as f64 - 1.0) / 2.0);
-            pos[i] = (cx + spread, cy);
+/// Builds a graph, finding nodes by id.
+#[derive(Default)]
+struct Builder {
+    g: Graph,
+    ids: HashMap<String, usize>,
+}
+
+impl Builder {
+    fn node(&mut self, id: String, label: String, detail: String, kind: Kind) -> usize {
+        if let Some(&i) = self.ids.get(&id) {
+            return i;
         }
-        for (k, &i) in boxes.iter().enumerate() {
-            let angle = std::f64::consts::TAU * k as f64 / boxes.len().max(1) as f64
-                - std::f64::consts::FRAC_PI_2;
-            pos[i] = (cx + radius * angle.cos(), cy + radius * angle.sin());
-        }
-        let mut out = format!(
-            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{size:.0}\" height=\"{size:.0}\" viewBox=\"0 0 {size:.0} {size:.0}\" font-family=\"Helvetica, Arial, sans-serif\">\n\
-             <rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
-        );
-        for e in &self.edges {
-            let (a, b) = (pos[e.from], pos[e.to]);
-            let _ = writeln!(
-                out,
-                "<g class=\"veth\"><line x1=\"{:.1}\" y1=\"{:.1}\" x2=\"{:.1}\" y2=\"{:.1}\" stroke=\"#5a6b7b\" stroke-width=\"1.5\"/>",
-                a.0, a.1, b.0, b.1
-            );
-            for (label, from, to) in [(&e.from_label, a, b), (&e.to_label, b, a)] {
-                // Near its own end, a quarter of the way along.
-                let (x, y) = (
-                    from.0 + (to.0 - from.0) * 0.28,
-                    from.1 + (to.1 - from.1) * 0.28,
-                );
-                let _ = writeln!(
-                    out,
-                    "<text x=\"{x:.1}\" y=\"{y:.1}\" font-size=\"10\" text-anchor=\"middle\" fill=\"#1d3557\" stroke=\"white\" stroke-width=\"3\" paint-order=\"stroke\">{}</text>",
-                    xml(label)
-                );
-            }
-            out.push_str("</g>\n");
-        }
-        for (i, n) in self.nodes.iter().enumerate() {
-            let (x, y) = pos[i];
-            match n.kind {
-                Kind::Bridge => {
-                    let _ = writeln!(
-                        out,
-                        "<g class=\"bridge\"><ellipse cx=\"{x:.1}\" cy=\"{y:.1}\" rx=\"58\" ry=\"26\" fill=\"#ffe8a3\" stroke=\"#b8860b\"/>"
-                    );
-                    let _ = writeln!(
-                        out,
-                        "<text x=\"{x:.1}\" y=\"{:.1}\" font-size=\"13\" text-anchor=\"middle\" font-weight=\"bold\">{}</text>",
-                        y - 2.0,
-                        xml(&n.label)
-                    );
-                    if !n.detail.is_empty() {
-                        let _ = writeln!(
-                            out,
-                            "<text x=\"{x:.1}\" y=\"{:.1}\" font-size=\"9\" text-anchor=\"middle\">{}</text>",
-                            y + 12.0,
-                            xml(&n.detail)
-                        );
-                    }
-                    out.push_str("</g>\n");
-                }
-                Kind::Netns => {
-                    let w = (n.label.chars().count() as f64 * 8.0 + 24.0).max(56.0);
-                    let _ = writeln!(
-                        out,
-                        "<g class=\"netns\"><rect x=\"{:.1}\" y=\"{:.1}\" width=\"{w:.1}\" height=\"30\" rx=\"5\" fill=\"#dbe9f6\" stroke=\"#2b6cb0\"/><text x=\"{x:.1}\" y=\"{:.1}\" font-size=\"13\" text-anchor=\"middle\">{}</text></g>",
-                        x - w / 2.0,
-                        y - 15.0,
-                        y + 5.0,
-                        xml(&n.label)
-                    );
-                }
-            }
-        }
-        out.push_str("</svg>\n");
-        out
+        self.g.nodes.push(Node {
+            id: id.clone(),
+            label,
+            detail,
+            kind,
+        });
+        self.ids.insert(id, self.g.nodes.len() - 1);
+        self.g.nodes.len() - 1
     }
+}
+
+/// The namespaces to draw as groups: per bridge, when more than
+/// `GROUP_ABOVE` namespaces have as their only link (lo aside) a veth
+/// whose other end is a port of it.
+fn alike_hosts<'a>(
+    snap: &'a Snapshot,
+    links: &HashMap<(&str, &str), &LinkView>,
+) -> HashMap<&'a str, (String, String)> {
+    let mut per_bridge: HashMap<(String, String), Vec<&str>> = HashMap::new();
+    for ns in snap.namespaces.iter().filter(|n| n.name != "host") {
+        let mut own = ns.links.iter().filter(|l| l.kind != LinkKind::Loopback);
+        let (Some(l), None) = (own.next(), own.next()) else {
+            continue;
+        };
+        let Some((pns, pname)) = l.peer.as_ref().filter(|_| l.kind == LinkKind::Veth) else {
+            continue;
+        };
+        if let Some(br) = links
+            .get(&(pns.as_str(), pname.as_str()))
+            .and_then(|p| p.master.clone())
+        {
+            per_bridge
+                .entry((pns.clone(), br))
+                .or_default()
+                .push(&ns.name);
+        }
+    }
+    per_bridge
+        .into_iter()
+        .filter(|(_, hosts)| hosts.len() > GROUP_ABOVE)
+        .flat_map(|(bridge, hosts)| hosts.into_iter().map(move |h| (h, bridge.clone())))
+        .collect()
+}
+
+/// "h10" after "h9": names compared with their digit runs as numbers.
+pub(super) fn natural(name: &str) -> Vec<(String, u64)> {
+    let mut out = Vec::new();
+    let mut text = String::new();
+    let mut digits = String::new();
+    for c in name.chars() {
+        if c.is_ascii_digit() {
+            digits.push(c);
+        } else {
+            if !digits.is_empty() {
+                out.push((
+                    std::mem::take(&mut text),
+                    digits.parse().unwrap_or(u64::MAX),
+                ));
+                digits.clear();
+            }
+            text.push(c);
+        }
+    }
+    out.push((text, digits.parse().unwrap_or(0)));
+    out
 }
 
 fn escape(s: &str) -> String {
     s.replace('\\', "\\\\").replace('"', "\\\"")
 }
 
-fn xml(s: &str) -> String {
+pub(super) fn xml(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")

@@ -3,6 +3,8 @@
 
 pub mod command;
 pub mod graph;
+mod graph_svg;
+mod layout;
 pub mod pingall;
 mod snapshot;
 

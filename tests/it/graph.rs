@@ -87,3 +87,169 @@ fn a_thirty_namespace_star_is_one_box_each() {
         30
     );
 }
+
+/// The texts of `class` groups' labels, with where they are drawn: (x, y,
+/// anchor, text).
+fn texts(svg: &str, class: &str) -> Vec<(f64, f64, String, String)> {
+    let doc = roxmltree::Document::parse(svg).expect("well-formed SVG");
+    doc.descendants()
+        .filter(|n| n.attribute("class") == Some(class))
+        .flat_map(|g| {
+            g.descendants()
+                .filter(|t| t.has_tag_name("text"))
+                .collect::<Vec<_>>()
+        })
+        .map(|t| {
+            let num = |a: &str| t.attribute(a).unwrap().parse::<f64>().unwrap();
+            let anchor = t.attribute("text-anchor").unwrap_or("start").to_string();
+            (
+                num("x"),
+                num("y"),
+                anchor,
+                t.text().unwrap_or("").to_string(),
+            )
+        })
+        .collect()
+}
+
+/// Two edge labels whose boxes (6 px a character, 10 px high) overlap.
+fn colliding(labels: &[(f64, f64, String, String)]) -> Vec<(String, String)> {
+    let bounds = |(x, y, anchor, text): &(f64, f64, String, String)| {
+        let w = text.chars().count() as f64 * 6.0;
+        let left = match anchor.as_str() {
+            "middle" => x - w / 2.0,
+            "end" => x - w,
+            _ => *x,
+        };
+        (left, y - 9.0, left + w, *y + 1.0)
+    };
+    let mut out = Vec::new();
+    for (i, a) in labels.iter().enumerate() {
+        for b in &labels[i + 1..] {
+            let (p, q) = (bounds(a), bounds(b));
+            if p.0 < q.2 && q.0 < p.2 && p.1 < q.3 && q.1 < p.3 {
+                out.push((a.3.clone(), b.3.clone()));
+            }
+        }
+    }
+    out
+}
+
+/// Past 32 alike hosts on a bridge, one node says how many; --expand
+/// draws them all.
+#[test]
+fn alike_hosts_of_a_big_star_are_one_node_unless_expanded() {
+    let sb = Sandbox::new();
+    sb.file("star.rhai", &STAR.replace("1..=30", "1..=40"));
+    let run = sb.sh("netscript star.rhai && netscript graph star --format svg > star.svg && \
+         netscript graph star --format svg --expand > all.svg && netscript graph star > star.dot && \
+         dot -Tsvg star.dot > /dev/null && echo ok");
+    assert_eq!(run.stdout, "ok\n", "{}", run.stderr);
+    let svg = sb.read("star.svg");
+    let group: Vec<String> = texts(&svg, "netns-group")
+        .into_iter()
+        .map(|t| t.3)
+        .collect();
+    assert_eq!(group, ["h1 … h40", "×40"]);
+    let edges: Vec<String> = texts(&svg, "veth").into_iter().map(|t| t.3).collect();
+    assert_eq!(edges, ["eth0 10.10.0.1/16 … 10.10.0.40/16", "v1 … v40"]);
+    assert_eq!(texts(&svg, "netns").len(), 0);
+    let all = sb.read("all.svg");
+    assert_eq!(texts(&all, "netns").len(), 40);
+    assert_eq!(texts(&all, "netns-group").len(), 0);
+}
+
+/// A tree of bridges is drawn from its root down, each level a row in
+/// order, hosts under their bridge, no two labels on top of each other.
+#[test]
+fn a_tree_of_bridges_is_drawn_in_layers_without_colliding_labels() {
+    let sb = Sandbox::new();
+    sb.file("tree.rhai", "import \"topo\" as topo;\ntopo::tree(2, 3);\n");
+    let run =
+        sb.sh("netscript tree.rhai && netscript graph tree --format svg > tree.svg && echo ok");
+    assert_eq!(run.stdout, "ok\n", "{}", run.stderr);
+    let svg = sb.read("tree.svg");
+    let at = |name: &str, class: &str| {
+        texts(&svg, class)
+            .into_iter()
+            .find(|t| t.3 == name)
+            .map(|t| (t.0, t.1))
+            .unwrap_or_else(|| panic!("no {name}"))
+    };
+    let (t0, t1, t2, t3) = (
+        at("t0", "bridge"),
+        at("t1", "bridge"),
+        at("t2", "bridge"),
+        at("t3", "bridge"),
+    );
+    assert!(t0.1 < t1.1 && t1.1 == t2.1 && t2.1 == t3.1, "{t0:?} {t1:?}");
+    assert!(
+        t1.0 < t2.0 && t2.0 < t3.0 && (t0.0 - t2.0).abs() < 1.0,
+        "{t1:?} {t2:?} {t3:?}"
+    );
+    let l1 = at("l1", "netns");
+    assert!(
+        l1.1 > t1.1 && (l1.0 - t1.0).abs() < 200.0,
+        "{l1:?} under {t1:?}"
+    );
+    assert_eq!(
+        colliding(&texts(&svg, "veth")),
+        Vec::<(String, String)>::new()
+    );
+}
+
+/// Four routers in a ring, a host on each: the ring on a circle, each host
+/// outside it beyond its router, no two labels on top of each other.
+#[test]
+fn a_ring_of_routers_is_drawn_as_a_ring() {
+    let sb = Sandbox::new();
+    sb.file(
+        "ring.rhai",
+        r#"
+        let r = [];
+        for i in 1..=4 { r.push(netns::add(`r${i}`)); }
+        for i in 0..4 {
+            let j = (i + 1) % 4;
+            let a = link::add_veth(`to-r${j + 1}`, `to-r${i + 1}`, #{ netns: r[i], peer_netns: r[j] });
+            a.addr_add(`10.0.${i}.1/24`);
+            a.peer.addr_add(`10.0.${i}.2/24`);
+            let h = netns::add(`h${i + 1}`);
+            let lan = link::add_veth("lan", "eth0", #{ netns: r[i], peer_netns: h });
+            lan.addr_add(`10.1.${i}.1/24`);
+        }
+        "#,
+    );
+    let run =
+        sb.sh("netscript ring.rhai && netscript graph ring --format svg > ring.svg && echo ok");
+    assert_eq!(run.stdout, "ok\n", "{}", run.stderr);
+    let svg = sb.read("ring.svg");
+    let at = |name: &str| {
+        texts(&svg, "netns")
+            .into_iter()
+            .find(|t| t.3 == name)
+            .map(|t| (t.0, t.1))
+            .unwrap_or_else(|| panic!("no {name}"))
+    };
+    let routers: Vec<(f64, f64)> = (1..=4).map(|i| at(&format!("r{i}"))).collect();
+    let cx = routers.iter().map(|p| p.0).sum::<f64>() / 4.0;
+    let cy = routers.iter().map(|p| p.1).sum::<f64>() / 4.0;
+    let dist = |p: (f64, f64)| ((p.0 - cx).powi(2) + (p.1 - cy).powi(2)).sqrt();
+    let radius = dist(routers[0]);
+    for (i, &r) in routers.iter().enumerate() {
+        assert!((dist(r) - radius).abs() < 20.0, "r{} on the circle", i + 1);
+        let h = at(&format!("h{}", i + 1));
+        assert!(dist(h) > radius + 100.0, "h{} outside the ring", i + 1);
+        // Beyond its own router: nearer to it than to any other.
+        let near = |p: (f64, f64)| ((p.0 - h.0).powi(2) + (p.1 - h.1).powi(2)).sqrt();
+        assert!(
+            routers.iter().all(|&o| near(r) <= near(o)),
+            "h{} by r{}",
+            i + 1,
+            i + 1
+        );
+    }
+    assert_eq!(
+        colliding(&texts(&svg, "veth")),
+        Vec::<(String, String)>::new()
+    );
+}
