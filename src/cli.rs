@@ -165,6 +165,12 @@ pub enum Command {
         /// check of a big lab.
         #[arg(long)]
         spanning: bool,
+        /// No ARP or neighbour discovery: each source and its targets get
+        /// permanent neighbour entries for each other while it pings,
+        /// removed after (not in the host namespace). For big labs; a lab
+        /// that tests ARP itself must not use it.
+        #[arg(long)]
+        static_neighbours: bool,
     },
 }
 

@@ -101,7 +101,8 @@ fn dispatch(
             lab,
             json,
             spanning,
-        }) => crate::show::command::pingall(lab.as_deref(), json, spanning),
+            static_neighbours,
+        }) => crate::show::command::pingall(lab.as_deref(), json, spanning, static_neighbours),
         Some(Command::Docs { definitions }) => {
             if definitions {
                 print!("{}", crate::docs::definitions());

@@ -55,7 +55,7 @@ pub fn run(line: &str, session: &mut Session, entries: &[Entry]) -> Next {
             crate::show::command::show((!arg.is_empty()).then_some(arg), false);
         }
         ":pingall" => {
-            crate::show::command::pingall((!arg.is_empty()).then_some(arg), false, false);
+            crate::show::command::pingall((!arg.is_empty()).then_some(arg), false, false, false);
         }
         ":graph" => {
             use clap::ValueEnum;

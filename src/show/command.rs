@@ -59,7 +59,7 @@ pub fn graph(lab: Option<&str>, format: crate::cli::GraphFormat, expand: bool) -
 
 /// `netscript pingall [LAB] [--json] [--spanning]`: exit status 1 if
 /// anything dropped.
-pub fn pingall(lab: Option<&str>, json: bool, spanning: bool) -> Exit {
+pub fn pingall(lab: Option<&str>, json: bool, spanning: bool, static_neighbours: bool) -> Exit {
     let (ledger, net) = match (ledger(lab), backend()) {
         (Ok(l), Ok(n)) => (l, n),
         (Err(c), _) | (_, Err(c)) => return c,
@@ -79,6 +79,7 @@ pub fn pingall(lab: Option<&str>, json: bool, spanning: bool) -> Exit {
     });
     let opts = super::pingall::Options {
         spanning,
+        static_neighbours,
         ..Default::default()
     };
     let results = super::pingall::pingall(&net, only.as_deref(), &opts);

@@ -27,6 +27,11 @@ pub struct Options {
     pub timeout: Duration,
     /// Pings in flight at once.
     pub concurrency: usize,
+    /// No ARP or neighbour discovery: each source and its targets get
+    /// permanent entries for each other before its pings, removed after
+    /// (not in the host namespace, which ARP serves as usual). Off by
+    /// default: a lab that tests ARP itself must see it fail.
+    pub static_neighbours: bool,
 }
 
 impl Default for Options {
@@ -35,6 +40,7 @@ impl Default for Options {
             spanning: false,
             timeout: Duration::from_secs(2),
             concurrency: 32,
+            static_neighbours: false,
         }
     }
 }
@@ -48,26 +54,42 @@ fn is_reachable_kind(ip: &IpAddr) -> bool {
     }
 }
 
+/// A pingable address of a namespace, with what a neighbour entry for it
+/// (or one made from it) needs.
+#[derive(Clone, Copy)]
+struct Addr {
+    ip: IpAddr,
+    len: u8,
+    index: u32,
+    mac: Option<[u8; 6]>,
+}
+
 /// The namespaces (host first) with their pingable addresses; `only`
 /// limits them to those names.
-fn hosts(net: &Netlink, only: Option<&[String]>) -> Vec<(Ns, Vec<IpAddr>)> {
+fn hosts(net: &Netlink, only: Option<&[String]>) -> Vec<(Ns, Vec<Addr>)> {
     let mut out = Vec::new();
     for ns in Ns::all().unwrap_or_default() {
         if only.is_some_and(|names| !names.iter().any(|n| n == ns.name())) {
             continue;
         }
         let links = net.links(&ns).unwrap_or_default();
-        let addrs: Vec<IpAddr> = net
+        let addrs: Vec<Addr> = net
             .all_addrs(&ns)
             .unwrap_or_default()
             .into_iter()
-            .filter(|(i, _)| {
-                links
+            .filter_map(|(index, (ip, len))| {
+                let link = links
                     .iter()
-                    .any(|l| l.index == *i && l.kind != LinkKind::Loopback)
+                    .find(|l| l.index == index && l.kind != LinkKind::Loopback)?;
+                let mac = crate::mac::parse(&link.mac).ok();
+                Some(Addr {
+                    ip,
+                    len,
+                    index,
+                    mac,
+                })
             })
-            .map(|(_, (ip, _))| ip)
-            .filter(is_reachable_kind)
+            .filter(|a| is_reachable_kind(&a.ip))
             .collect();
         if !addrs.is_empty() {
             out.push((ns, addrs));
@@ -80,7 +102,7 @@ pub fn pingall(net: &Netlink, only: Option<&[String]>, opts: &Options) -> Vec<Pa
     let hosts = hosts(net, only);
     let mut results = Vec::new();
     for (i, (from, _)) in hosts.iter().enumerate() {
-        let targets: Vec<(&Ns, IpAddr)> = if opts.spanning {
+        let targets: Vec<(&Ns, Addr)> = if opts.spanning {
             hosts
                 .get(i + 1)
                 .map(|(ns, addrs)| vec![(ns, addrs[0])])
@@ -98,14 +120,22 @@ pub fn pingall(net: &Netlink, only: Option<&[String]>, opts: &Options) -> Vec<Pa
             deadline: opts.timeout,
             ttl: None,
         };
-        let addrs: Vec<IpAddr> = targets.iter().map(|(_, a)| *a).collect();
+        let addrs: Vec<IpAddr> = targets.iter().map(|(_, a)| a.ip).collect();
+        let added = if opts.static_neighbours {
+            static_entries(net, (from, &hosts[i].1), &targets)
+        } else {
+            Vec::new()
+        };
         let oks = ping::ping_many(&file, &addrs, timing, opts.concurrency)
             .unwrap_or_else(|_| vec![false; addrs.len()]);
+        for (ns, index, ip) in added {
+            let _ = net.neigh_del(ns, index, ip);
+        }
         for ((to, addr), ok) in targets.iter().zip(oks) {
             results.push(Pair {
                 from: from.name().to_string(),
                 to: to.name().to_string(),
-                address: *addr,
+                address: addr.ip,
                 ok,
             });
         }
@@ -121,6 +151,37 @@ pub fn pingall(net: &Netlink, only: Option<&[String]>, opts: &Options) -> Vec<Pa
         }
     }
     results
+}
+
+/// Permanent entries between `from` and each target on a subnet they
+/// share, both ways, except in the host namespace; those added (entries
+/// already there are left, and not removed afterwards).
+fn static_entries<'a>(
+    net: &Netlink,
+    (from, own): (&'a Ns, &[Addr]),
+    targets: &[(&'a Ns, Addr)],
+) -> Vec<(&'a Ns, u32, IpAddr)> {
+    let mut added = Vec::new();
+    let mut add = |ns: &'a Ns, index: u32, ip: IpAddr, mac: Option<[u8; 6]>| {
+        if let Some(mac) = mac
+            && *ns != Ns::Host
+            && net.neigh_add(ns, index, ip, mac).is_ok()
+        {
+            added.push((ns, index, ip));
+        }
+    };
+    for (to, t) in targets {
+        let same = |a: &&Addr| {
+            a.ip.is_ipv4() == t.ip.is_ipv4()
+                && a.len == t.len
+                && crate::cidr::network_of(a.ip, a.len) == crate::cidr::network_of(t.ip, t.len)
+        };
+        if let Some(a) = own.iter().find(same) {
+            add(from, a.index, t.ip, t.mac);
+            add(to, t.index, a.ip, a.mac);
+        }
+    }
+    added
 }
 
 /// Mininet's matrix: one line per source, `X` for a pair that dropped,

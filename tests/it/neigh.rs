@@ -193,3 +193,31 @@ fn static_neighbours_give_the_bridges_on_the_way_forwarding_entries() {
         run.stderr
     );
 }
+
+/// pingall with static neighbours: no ARP on the wire, every pair
+/// answers, no entry left behind; without, ARP runs (the test can fail).
+#[test]
+fn pingall_with_static_neighbours_sends_no_arp_and_leaves_no_entry() {
+    let sb = Sandbox::new();
+    sb.file(
+        "lab.rhai",
+        r#"
+        import "topo" as topo;
+        let s = topo::star("br0", 4, "10.0.0.0/24");
+        let arp = s.bridge.capture(#{ filter: "arp" });
+        let r = pingall(#{ neighbours: "static" });
+        print(`${r.dropped}/${r.sent} ${arp.stop().len()}`);
+        print(s.hosts.map(|h| h.neighs().len()));
+        let arp = s.bridge.capture(#{ filter: "arp" });
+        let r = pingall();
+        print(`${r.dropped}/${r.sent} ${arp.stop().len() > 0}`);
+        try { pingall(#{ neighbours: "fixed" }); } catch (e) { print(e.kind); }
+        "#,
+    );
+    let run = sb.sh("netscript --rm lab.rhai");
+    assert_eq!(
+        run.stdout, "0/12 0\n[0, 0, 0, 0]\n0/12 true\ninvalid\n",
+        "{}",
+        run.stderr
+    );
+}

@@ -182,9 +182,13 @@ pub mod script_control {
     /// as it goes so big labs do not overflow the machine's table). Returns
     /// `#{ sent, dropped, pairs: [#{ from, to, address, ok }] }`. Options:
     /// `pairs: "spanning"` (each namespace pings only the next: a cheap check of
-    /// a big lab), `timeout` (seconds per ping, default 1).
+    /// a big lab), `timeout` (seconds per ping, default 1), `neighbours:
+    /// "static"` (no ARP or neighbour discovery: each source and its targets
+    /// get permanent entries for each other while it pings, removed after;
+    /// not in the host namespace; for big labs, never for a lab that tests
+    /// ARP itself), `neighbours: "learned"` (the default).
     ///
-    /// `netscript pingall`
+    /// `netscript pingall [--spanning] [--static-neighbours]`
     ///
     /// ```rhai
     /// let a = netns::add("a");
@@ -196,6 +200,8 @@ pub mod script_control {
     /// e.peer.up();
     /// let r = pingall();
     /// print(`${r.dropped}/${r.sent}`);   // 0/2
+    /// print(pingall(#{ neighbours: "static" }).dropped);   // 0
+    /// print(a.neighs().len());   // 0
     /// ```
     #[rhai_fn(global, name = "pingall", volatile, return_raw)]
     pub fn pingall_with(ctx: NativeCallContext, options: Map) -> RhaiResultOf<Map> {

@@ -141,7 +141,8 @@ fn to_dynamic(v: serde_json::Value) -> Dynamic {
 }
 
 pub(in crate::api) fn run_pingall(ctx: &NativeCallContext, opts: Map) -> RhaiResultOf<Map> {
-    check_options("ping all", &opts, &["pairs", "timeout"]).map_err(|e| raise(ctx, e))?;
+    check_options("ping all", &opts, &["pairs", "timeout", "neighbours"])
+        .map_err(|e| raise(ctx, e))?;
     let mut o = pingall::Options::default();
     if let Some(p) = opts.get("pairs") {
         match p.to_string().as_str() {
@@ -152,6 +153,20 @@ pub(in crate::api) fn run_pingall(ctx: &NativeCallContext, opts: Map) -> RhaiRes
                     format!("ping {other:?} pairs"),
                     "pairs is \"all\" or \"spanning\"",
                 );
+                return Err(raise(ctx, e));
+            }
+        }
+    }
+    if let Some(n) = opts.get("neighbours") {
+        match n.to_string().as_str() {
+            "static" => o.static_neighbours = true,
+            "learned" => {}
+            other => {
+                let e = Error::invalid(
+                    format!("ping with {other:?} neighbours"),
+                    "neighbours is \"static\" or \"learned\"",
+                )
+                .at_option("neighbours");
                 return Err(raise(ctx, e));
             }
         }
