@@ -106,16 +106,24 @@ impl Netlink {
     /// Close the connection of `ns`, so its socket no longer holds the
     /// namespace alive.
     pub(super) fn forget(&self, ns: &Ns) {
+        self.forget_all(std::slice::from_ref(ns));
+    }
+
+    /// `forget` of many namespaces, their ids dropped in one pass.
+    pub(super) fn forget_all(&self, all: &[Ns]) {
+        let going: std::collections::HashSet<&Ns> = all.iter().collect();
         self.nsids
             .borrow_mut()
-            .retain(|(from, _), (to, _)| from != ns && to != ns);
-        // A socket listening there would keep the namespace alive too.
-        self.watching.borrow_mut().remove(ns);
-        let conn = self.conns.borrow_mut().remove(ns);
-        if let Some(conn) = conn {
-            drop(conn.handle);
-            conn.task.abort();
-            let _ = self.block_on(conn.task);
+            .retain(|(from, _), (to, _)| !going.contains(from) && !going.contains(to));
+        for ns in all {
+            // A socket listening there would keep the namespace alive too.
+            self.watching.borrow_mut().remove(ns);
+            let conn = self.conns.borrow_mut().remove(ns);
+            if let Some(conn) = conn {
+                drop(conn.handle);
+                conn.task.abort();
+                let _ = self.block_on(conn.task);
+            }
         }
     }
 }

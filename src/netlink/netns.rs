@@ -101,11 +101,16 @@ impl Netlink {
         for (ns, indices) in watched {
             self.watch(ns, indices);
         }
+        let valid: Vec<Ns> = names
+            .iter()
+            .filter(|name| netns_fs::validate_name(name).is_ok())
+            .map(|name| Ns::Named(name.to_string()))
+            .collect();
+        self.forget_all(&valid);
         let results: Vec<Result<()>> = names
             .iter()
             .map(|name| {
                 netns_fs::validate_name(name)?;
-                self.forget(&Ns::Named(name.to_string()));
                 netns_fs::delete(name)
             })
             .collect();
