@@ -167,8 +167,8 @@ pub enum Command {
         spanning: bool,
         /// No ARP or neighbour discovery: each source and its targets get
         /// permanent neighbour entries for each other while it pings,
-        /// removed after (not in the host namespace). For big labs; a lab
-        /// that tests ARP itself must not use it.
+        /// removed after (only in namespaces a lab made). For big labs; a
+        /// lab that tests ARP itself must not use it.
         #[arg(long)]
         static_neighbours: bool,
     },

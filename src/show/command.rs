@@ -64,7 +64,7 @@ pub fn pingall(lab: Option<&str>, json: bool, spanning: bool, static_neighbours:
         (Ok(l), Ok(n)) => (l, n),
         (Err(c), _) | (_, Err(c)) => return c,
     };
-    let only: Option<Vec<String>> = ledger.map(|l| {
+    let only: Option<Vec<String>> = ledger.as_ref().map(|l| {
         let mut names: Vec<String> = l
             .objects
             .iter()
@@ -77,9 +77,24 @@ pub fn pingall(lab: Option<&str>, json: bool, spanning: bool, static_neighbours:
         names.push("host".into());
         names
     });
+    // Static entries go only into namespaces a lab made: this lab's, or
+    // without one, those of every lab that is up.
+    let made = |l: &crate::lab::Ledger| -> Vec<String> {
+        l.objects
+            .iter()
+            .filter_map(|o| match o {
+                crate::lab::Object::Netns { name, .. } => Some(name.clone()),
+                _ => None,
+            })
+            .collect()
+    };
+    let static_in = static_neighbours.then(|| match &ledger {
+        Some(l) => made(l),
+        None => crate::lab::all().iter().flat_map(made).collect(),
+    });
     let opts = super::pingall::Options {
         spanning,
-        static_neighbours,
+        static_in,
         ..Default::default()
     };
     let results = super::pingall::pingall(&net, only.as_deref(), &opts);

@@ -277,15 +277,21 @@ impl Builder {
 }
 
 /// The namespaces to draw as groups: per bridge, when more than
-/// `GROUP_ABOVE` namespaces have as their only link (lo aside) a veth
-/// whose other end is a port of it.
+/// `GROUP_ABOVE` namespaces have as their only link in use (lo aside) a
+/// veth whose other end is a port of it.
 fn alike_hosts<'a>(
     snap: &'a Snapshot,
     links: &HashMap<(&str, &str), &LinkView>,
 ) -> HashMap<&'a str, (String, String)> {
     let mut per_bridge: HashMap<(String, String), Vec<&str>> = HashMap::new();
     for ns in snap.namespaces.iter().filter(|n| n.name != "host") {
-        let mut own = ns.links.iter().filter(|l| l.kind != LinkKind::Loopback);
+        // Links that are down without an address (the fallback tunnel
+        // devices, sit0 and the like, that some kernels put in every new
+        // namespace) do not make a host unlike the others.
+        let mut own = ns
+            .links
+            .iter()
+            .filter(|l| l.kind != LinkKind::Loopback && (l.up || !l.addresses.is_empty()));
         let (Some(l), None) = (own.next(), own.next()) else {
             continue;
         };

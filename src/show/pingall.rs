@@ -28,10 +28,12 @@ pub struct Options {
     /// Pings in flight at once.
     pub concurrency: usize,
     /// No ARP or neighbour discovery: each source and its targets get
-    /// permanent entries for each other before its pings, removed after
-    /// (not in the host namespace, which ARP serves as usual). Off by
-    /// default: a lab that tests ARP itself must see it fail.
-    pub static_neighbours: bool,
+    /// permanent entries for each other before its pings, removed after,
+    /// in these namespaces only (those a lab made: a run killed before it
+    /// removes them leaves nothing in the host's, a container's or
+    /// another program's namespace, which ARP serves as usual). None: off,
+    /// the default; a lab that tests ARP itself must see it fail.
+    pub static_in: Option<Vec<String>>,
 }
 
 impl Default for Options {
@@ -40,7 +42,7 @@ impl Default for Options {
             spanning: false,
             timeout: Duration::from_secs(2),
             concurrency: 32,
-            static_neighbours: false,
+            static_in: None,
         }
     }
 }
@@ -121,10 +123,9 @@ pub fn pingall(net: &Netlink, only: Option<&[String]>, opts: &Options) -> Vec<Pa
             ttl: None,
         };
         let addrs: Vec<IpAddr> = targets.iter().map(|(_, a)| a.ip).collect();
-        let added = if opts.static_neighbours {
-            static_entries(net, (from, &hosts[i].1), &targets)
-        } else {
-            Vec::new()
+        let added = match &opts.static_in {
+            Some(made) => static_entries(net, made, (from, &hosts[i].1), &targets),
+            None => Vec::new(),
         };
         let oks = ping::ping_many(&file, &addrs, timing, opts.concurrency)
             .unwrap_or_else(|_| vec![false; addrs.len()]);
@@ -154,10 +155,11 @@ pub fn pingall(net: &Netlink, only: Option<&[String]>, opts: &Options) -> Vec<Pa
 }
 
 /// Permanent entries between `from` and each target on a subnet they
-/// share, both ways, except in the host namespace; those added (entries
-/// already there are left, and not removed afterwards).
+/// share, both ways, in the namespaces of `made` only; those added
+/// (entries already there are left, and not removed afterwards).
 fn static_entries<'a>(
     net: &Netlink,
+    made: &[String],
     (from, own): (&'a Ns, &[Addr]),
     targets: &[(&'a Ns, Addr)],
 ) -> Vec<(&'a Ns, u32, IpAddr)> {
@@ -165,6 +167,7 @@ fn static_entries<'a>(
     let mut add = |ns: &'a Ns, index: u32, ip: IpAddr, mac: Option<[u8; 6]>| {
         if let Some(mac) = mac
             && *ns != Ns::Host
+            && made.iter().any(|m| m == ns.name())
             && net.neigh_add(ns, index, ip, mac).is_ok()
         {
             added.push((ns, index, ip));

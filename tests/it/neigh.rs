@@ -212,11 +212,22 @@ fn pingall_with_static_neighbours_sends_no_arp_and_leaves_no_entry() {
         let r = pingall();
         print(`${r.dropped}/${r.sent} ${arp.stop().len() > 0}`);
         try { pingall(#{ neighbours: "fixed" }); } catch (e) { print(e.kind); }
+        // A namespace the lab did not make gets no entry: ARP serves it.
+        let other = netns::get("other");
+        let eth = link::add_veth("eth0", "o1", #{ netns: other });
+        eth.addr_add("10.0.0.99/24");
+        eth.up();
+        eth.peer.set_master(s.bridge);
+        eth.peer.up();
+        let theirs = s.bridge.capture(#{ filter: "arp and host 10.0.0.99" });
+        let ours = s.bridge.capture(#{ filter: "arp and not host 10.0.0.99" });
+        let r = pingall(#{ neighbours: "static" });
+        print(`${r.dropped}/${r.sent} ${theirs.stop().len() > 0} ${ours.stop().len()}`);
         "#,
     );
-    let run = sb.sh("netscript --rm lab.rhai");
+    let run = sb.sh("ip netns add other && netscript --rm lab.rhai; ip netns del other");
     assert_eq!(
-        run.stdout, "0/12 0\n[0, 0, 0, 0]\n0/12 true\ninvalid\n",
+        run.stdout, "0/12 0\n[0, 0, 0, 0]\n0/12 true\ninvalid\n0/20 true 0\n",
         "{}",
         run.stderr
     );

@@ -185,8 +185,9 @@ pub mod script_control {
     /// a big lab), `timeout` (seconds per ping, default 1), `neighbours:
     /// "static"` (no ARP or neighbour discovery: each source and its targets
     /// get permanent entries for each other while it pings, removed after;
-    /// not in the host namespace; for big labs, never for a lab that tests
-    /// ARP itself), `neighbours: "learned"` (the default).
+    /// only in namespaces this run made, never the host's or a container's;
+    /// for big labs, never for a lab that tests ARP itself), `neighbours:
+    /// "learned"` (the default).
     ///
     /// `netscript pingall [--spanning] [--static-neighbours]`
     ///

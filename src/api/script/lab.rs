@@ -159,7 +159,18 @@ pub(in crate::api) fn run_pingall(ctx: &NativeCallContext, opts: Map) -> RhaiRes
     }
     if let Some(n) = opts.get("neighbours") {
         match n.to_string().as_str() {
-            "static" => o.static_neighbours = true,
+            // Only in the namespaces this run made.
+            "static" => {
+                let made = session::Session::of(ctx)
+                    .lab
+                    .objects()
+                    .into_iter()
+                    .filter_map(|o| match o {
+                        crate::lab::Object::Netns { name, .. } => Some(name),
+                        _ => None,
+                    });
+                o.static_in = Some(made.collect());
+            }
             "learned" => {}
             other => {
                 let e = Error::invalid(
