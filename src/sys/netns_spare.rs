@@ -197,6 +197,8 @@ fn make_when_asked<T>(
 /// is used, which is slower but the same.
 struct FreshProc {
     made: usize,
+    /// Whether the /proc on top is this thread's own.
+    mounted: bool,
 }
 
 impl FreshProc {
@@ -213,8 +215,12 @@ impl FreshProc {
             None::<&str>,
         )
         .ok()?;
-        let mut proc = FreshProc { made: 0 };
-        proc.mount().then_some(proc)
+        let mut proc = FreshProc {
+            made: 0,
+            mounted: false,
+        };
+        proc.mounted = proc.mount();
+        proc.mounted.then_some(proc)
     }
 
     fn mount(&mut self) -> bool {
@@ -224,11 +230,17 @@ impl FreshProc {
     }
 
     /// Count one namespace; every `EVERY`, a new /proc over the last one.
+    /// Only a /proc of its own is ever unmounted: if a new one cannot be
+    /// mounted, the thread goes on with the one below (the machine's) and
+    /// stops renewing.
     fn renew_now_and_then(&mut self) {
         use nix::mount::{MntFlags, umount2};
         self.made += 1;
-        if self.made.is_multiple_of(Self::EVERY) && umount2("/proc", MntFlags::MNT_DETACH).is_ok() {
-            self.mount();
+        if self.mounted
+            && self.made.is_multiple_of(Self::EVERY)
+            && umount2("/proc", MntFlags::MNT_DETACH).is_ok()
+        {
+            self.mounted = self.mount();
         }
     }
 }
@@ -248,6 +260,45 @@ mod tests {
     fn namespace_of_thread(tid: i32) -> netns_fs::NsId {
         let file = File::open(format!("/proc/self/task/{tid}/ns/net")).unwrap();
         id_of(&file).unwrap()
+    }
+
+    /// The maker sets each namespace's defaults through a /proc of its own
+    /// (mounted anew every 64 namespaces, never piling up), which the rest
+    /// of the process never sees.
+    #[test]
+    fn the_maker_sets_defaults_through_a_proc_of_its_own() {
+        let mounts = |path: &str| {
+            std::fs::read_to_string(path)
+                .unwrap()
+                .lines()
+                .filter(|l| l.split(' ').nth(4) == Some("/proc"))
+                .count()
+        };
+        let before = mounts("/proc/self/mountinfo");
+        let maker = Maker::start(move || {
+            let set = crate::sys::sysctl::lab_defaults_here(false).is_ok();
+            let off = std::fs::read_to_string("/proc/sys/net/ipv6/conf/default/disable_ipv6")
+                .map_or(true, |v| v.trim() == "1");
+            (set && off, mounts("/proc/thread-self/mountinfo"))
+        })
+        .expect("a maker thread");
+        let mut seen = Vec::new();
+        for _ in 0..(FreshProc::EVERY + 6) {
+            maker.ask();
+            let spare = maker.take().expect("a namespace (run the tests as root)");
+            assert!(spare.made.0, "IPv6 off as the namespace was made");
+            seen.push(spare.made.1);
+        }
+        assert_eq!(
+            seen.iter().max(),
+            Some(&(before + 1)),
+            "one /proc of its own: {seen:?}"
+        );
+        assert_eq!(
+            mounts("/proc/self/mountinfo"),
+            before,
+            "not seen by the process"
+        );
     }
 
     /// Runs as root (like every test here): the namespaces made are empty

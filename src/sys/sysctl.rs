@@ -62,8 +62,11 @@ fn not_found(key: &str, e: &std::io::Error, action: String) -> Error {
 pub fn lab_defaults_here(ipv6: bool) -> std::io::Result<()> {
     use nix::fcntl::{OFlag, openat};
     use nix::sys::stat::Mode;
-    let Ok(net) = File::open("/proc/sys/net") else {
-        return Ok(());
+    let net = match File::open("/proc/sys/net") {
+        Ok(net) => net,
+        // Without it, IPv6 could not be turned off: said, not skipped.
+        Err(e) if !ipv6 => return Err(e),
+        Err(_) => return Ok(()),
     };
     let write = |key: &str, value: &str| -> std::io::Result<()> {
         let key = key.trim_start_matches("net.").replace('.', "/");
