@@ -52,6 +52,9 @@ pub struct Netlink {
     /// Namespaces made ahead, from the second `add_netns` on (ended
     /// before the runtime it opens sockets with, see Drop).
     spares: RefCell<Option<crate::sys::netns_spare::Maker<(bool, Opened)>>>,
+    /// The named namespaces where veth peers were last found, most recent
+    /// first (`ns_with_nsid` asks them first).
+    peer_homes: RefCell<Vec<Ns>>,
     /// Whether the next namespace has IPv6: a spare is made as the last
     /// one asked for was.
     next_ipv6: std::sync::Arc<std::sync::atomic::AtomicBool>,
@@ -84,6 +87,7 @@ impl Netlink {
             dying: RefCell::new(Vec::new()),
             watching: RefCell::new(HashMap::new()),
             spares: RefCell::new(None),
+            peer_homes: RefCell::new(Vec::new()),
             next_ipv6: std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true)),
         })
     }
