@@ -46,6 +46,12 @@ pub fn graph(lab: Option<&str>, format: crate::cli::GraphFormat, expand: bool) -
     };
     let snap = super::snapshot_without_qdiscs(&net, ledger.as_ref());
     let g = super::graph::Graph::from(&snap, expand);
+    // Then a big lab's alike leaf bridges, each over its group of hosts.
+    let g = if expand {
+        g
+    } else {
+        super::group::alike_bridges(g)
+    };
     print!(
         "{}",
         match format {

@@ -275,10 +275,20 @@ fn layers(
     (room[root], deepest as f64 * ROW + 60.0)
 }
 
-/// The root of a layered picture: the middle of the longest path (the
-/// centre of a tree), or the bridge nearest to it; a tree of bridges is
-/// then drawn from its top.
+/// The root of a layered picture: the middle of the longest path between
+/// bridges (the top of a tree of bridges), of two middles the one with
+/// fewer namespaces on it (a spine before a leaf); without bridges, the
+/// middle of the longest path.
 fn centre(g: &Graph, adj: &[Vec<usize>], part: &[usize]) -> usize {
+    let is_bridge = |i: usize| g.nodes[i].kind == Kind::Bridge;
+    let bridges: Vec<usize> = part.iter().copied().filter(|&i| is_bridge(i)).collect();
+    let only_bridges = !bridges.is_empty();
+    let step = |i: usize| {
+        adj[i]
+            .iter()
+            .copied()
+            .filter(move |&m| !only_bridges || is_bridge(m))
+    };
     // Breadth-first from `from`: each node's parent, and the last reached.
     let bfs = |from: usize| {
         let mut parent = vec![usize::MAX; g.nodes.len()];
@@ -287,7 +297,7 @@ fn centre(g: &Graph, adj: &[Vec<usize>], part: &[usize]) -> usize {
         let mut last = from;
         while let Some(i) = queue.pop_front() {
             last = i;
-            for &m in &adj[i] {
+            for m in step(i) {
                 if parent[m] == usize::MAX {
                     parent[m] = i;
                     queue.push_back(m);
@@ -296,27 +306,19 @@ fn centre(g: &Graph, adj: &[Vec<usize>], part: &[usize]) -> usize {
         }
         (parent, last)
     };
-    let (_, far) = bfs(part[0]);
+    let start = if only_bridges { bridges[0] } else { part[0] };
+    let (_, far) = bfs(start);
     let (parent, other) = bfs(far);
     let mut path = vec![other];
     while path[path.len() - 1] != far {
         path.push(parent[path[path.len() - 1]]);
     }
+    let hosts_on = |i: usize| adj[i].iter().filter(|&&m| !is_bridge(m)).count();
     let middle = path[path.len() / 2];
-    let (order, _) = bfs(middle);
-    // The nearest bridge: walk out from the middle, in breadth-first order.
-    let mut queue = VecDeque::from([middle]);
-    let mut seen = vec![false; g.nodes.len()];
-    seen[middle] = true;
-    while let Some(i) = queue.pop_front() {
-        if g.nodes[i].kind == Kind::Bridge {
-            return i;
-        }
-        for &m in &adj[i] {
-            if !seen[m] && order[m] != usize::MAX {
-                seen[m] = true;
-                queue.push_back(m);
-            }
+    if path.len() % 2 == 0 {
+        let before = path[path.len() / 2 - 1];
+        if hosts_on(before) < hosts_on(middle) {
+            return before;
         }
     }
     middle

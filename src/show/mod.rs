@@ -4,6 +4,7 @@
 pub mod command;
 pub mod graph;
 mod graph_svg;
+mod group;
 mod layout;
 pub mod pingall;
 mod snapshot;

@@ -253,3 +253,52 @@ fn a_ring_of_routers_is_drawn_as_a_ring() {
         Vec::<(String, String)>::new()
     );
 }
+
+/// A big lab's leaf bridges, each with only its group of hosts below,
+/// are one node past 16 under one bridge: a root over "t1 … t17 ×17" over
+/// "h1 … h561 ×561" (17 leaves of 33 hosts).
+#[test]
+fn alike_leaf_bridges_of_a_big_lab_are_one_node() {
+    let sb = Sandbox::new();
+    sb.file(
+        "big.rhai",
+        r#"
+        let root = bridge::add("t0");
+        root.up();
+        let i = 0;
+        for b in 1..=17 {
+            let leaf = bridge::add(`t${b}`);
+            leaf.up();
+            let up = link::add_veth(`t${b}up`, `t${b}dn`);
+            up.set_master(leaf); up.peer.set_master(root); up.up(); up.peer.up();
+            for k in 1..=33 {
+                i += 1;
+                let h = netns::add(`h${i}`, #{ ipv6: false });
+                let eth = link::add_veth("eth0", `p${i}`, #{ netns: h });
+                eth.addr_add(addr::host("10.3.0.0/16", i));
+                eth.peer.set_master(leaf);
+            }
+        }
+        "#,
+    );
+    let run = sb.sh("netscript big.rhai && netscript graph big --format svg > big.svg && echo ok");
+    assert_eq!(run.stdout, "ok\n", "{}", run.stderr);
+    let svg = sb.read("big.svg");
+    let bridges: Vec<String> = texts(&svg, "bridge").into_iter().map(|t| t.3).collect();
+    assert_eq!(bridges, ["t0", "t1 … t17", "×17"], "{svg}");
+    let group: Vec<String> = texts(&svg, "netns-group")
+        .into_iter()
+        .map(|t| t.3)
+        .collect();
+    assert_eq!(group, ["h1 … h561", "×561"]);
+    let edges: Vec<String> = texts(&svg, "veth").into_iter().map(|t| t.3).collect();
+    assert_eq!(
+        edges,
+        [
+            "t1dn … t17dn",
+            "t1up … t17up",
+            "eth0 10.3.0.1/16 … 10.3.2.49/16",
+            "p1 … p561"
+        ]
+    );
+}
