@@ -285,13 +285,14 @@ fn alike_hosts<'a>(
 ) -> HashMap<&'a str, (String, String)> {
     let mut per_bridge: HashMap<(String, String), Vec<&str>> = HashMap::new();
     for ns in snap.namespaces.iter().filter(|n| n.name != "host") {
-        // Links that are down without an address (the fallback tunnel
-        // devices, sit0 and the like, that some kernels put in every new
-        // namespace) do not make a host unlike the others.
-        let mut own = ns
-            .links
-            .iter()
-            .filter(|l| l.kind != LinkKind::Loopback && (l.up || !l.addresses.is_empty()));
+        // Links other than veths that are down without an address (the
+        // fallback tunnel devices, sit0 and the like, that some kernels
+        // put in every new namespace) do not make a host unlike the
+        // others; any other veth does.
+        let mut own = ns.links.iter().filter(|l| {
+            l.kind != LinkKind::Loopback
+                && (l.kind == LinkKind::Veth || l.up || !l.addresses.is_empty())
+        });
         let (Some(l), None) = (own.next(), own.next()) else {
             continue;
         };

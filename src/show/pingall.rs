@@ -102,6 +102,10 @@ fn hosts(net: &Netlink, only: Option<&[String]>) -> Vec<(Ns, Vec<Addr>)> {
 
 pub fn pingall(net: &Netlink, only: Option<&[String]>, opts: &Options) -> Vec<Pair> {
     let hosts = hosts(net, only);
+    let made: Option<std::collections::HashSet<&str>> = opts
+        .static_in
+        .as_ref()
+        .map(|names| names.iter().map(String::as_str).collect());
     let mut results = Vec::new();
     for (i, (from, _)) in hosts.iter().enumerate() {
         let targets: Vec<(&Ns, Addr)> = if opts.spanning {
@@ -123,7 +127,7 @@ pub fn pingall(net: &Netlink, only: Option<&[String]>, opts: &Options) -> Vec<Pa
             ttl: None,
         };
         let addrs: Vec<IpAddr> = targets.iter().map(|(_, a)| a.ip).collect();
-        let added = match &opts.static_in {
+        let added = match &made {
             Some(made) => static_entries(net, made, (from, &hosts[i].1), &targets),
             None => Vec::new(),
         };
@@ -159,7 +163,7 @@ pub fn pingall(net: &Netlink, only: Option<&[String]>, opts: &Options) -> Vec<Pa
 /// (entries already there are left, and not removed afterwards).
 fn static_entries<'a>(
     net: &Netlink,
-    made: &[String],
+    made: &std::collections::HashSet<&str>,
     (from, own): (&'a Ns, &[Addr]),
     targets: &[(&'a Ns, Addr)],
 ) -> Vec<(&'a Ns, u32, IpAddr)> {
@@ -167,7 +171,7 @@ fn static_entries<'a>(
     let mut add = |ns: &'a Ns, index: u32, ip: IpAddr, mac: Option<[u8; 6]>| {
         if let Some(mac) = mac
             && *ns != Ns::Host
-            && made.iter().any(|m| m == ns.name())
+            && made.contains(ns.name())
             && net.neigh_add(ns, index, ip, mac).is_ok()
         {
             added.push((ns, index, ip));

@@ -7,6 +7,7 @@ pub mod capture;
 pub mod command;
 pub mod container;
 pub mod exec;
+pub mod fresh_proc;
 pub mod http;
 mod icmp;
 pub mod loopback;

@@ -62,7 +62,7 @@ fn not_found(key: &str, e: &std::io::Error, action: String) -> Error {
 pub fn lab_defaults_here(ipv6: bool) -> std::io::Result<()> {
     use nix::fcntl::{OFlag, openat};
     use nix::sys::stat::Mode;
-    let net = match File::open("/proc/sys/net") {
+    let net = match crate::sys::fresh_proc::open_sys_net() {
         Ok(net) => net,
         // Without it, IPv6 could not be turned off: said, not skipped.
         Err(e) if !ipv6 => return Err(e),

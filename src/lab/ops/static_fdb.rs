@@ -40,7 +40,13 @@ impl L2Graph {
             for l in links {
                 let node = (ns.clone(), l.index);
                 g.links.insert(node.clone(), l.clone());
-                if let Some(bridge) = l.master {
+                // A port and its bridge (not a VRF's or a bond's links:
+                // those join no layer-2 segment).
+                if let Some(bridge) = l.master
+                    && links
+                        .iter()
+                        .any(|m| m.index == bridge && m.kind == LinkKind::Bridge)
+                {
                     g.join(node.clone(), (ns.clone(), bridge));
                 }
                 if l.kind == LinkKind::Veth
@@ -165,7 +171,7 @@ impl Op<'_> {
                     .net
                     .fdb(ns)?
                     .into_iter()
-                    .filter(|e| e.state == "learned");
+                    .filter(|e| e.state == "learned" && e.vlan.is_none());
                 let macs = table.map(|e| (e.mac, e.master)).collect();
                 learned.insert(ns.clone(), macs);
             }
