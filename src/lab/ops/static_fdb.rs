@@ -37,15 +37,18 @@ impl L2Graph {
         // Both ends of a veth name each other: one edge per pair.
         let mut pairs = HashSet::new();
         for (ns, links) in all {
+            let bridges: HashSet<u32> = links
+                .iter()
+                .filter(|m| m.kind == LinkKind::Bridge)
+                .map(|m| m.index)
+                .collect();
             for l in links {
                 let node = (ns.clone(), l.index);
                 g.links.insert(node.clone(), l.clone());
                 // A port and its bridge (not a VRF's or a bond's links:
                 // those join no layer-2 segment).
                 if let Some(bridge) = l.master
-                    && links
-                        .iter()
-                        .any(|m| m.index == bridge && m.kind == LinkKind::Bridge)
+                    && bridges.contains(&bridge)
                 {
                     g.join(node.clone(), (ns.clone(), bridge));
                 }
