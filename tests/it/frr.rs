@@ -61,7 +61,10 @@ fn a_configuration_frr_rejects_is_an_error_at_the_scripts_line() {
 #[test]
 fn two_bgp_routers_peer_and_learn_each_others_network() {
     let sb = Sandbox::new();
-    let run = sb.script(
+    // --rm: FRR's daemons detach, and a lab left up would keep them (and
+    // the test's namespaces) running after the test.
+    sb.file(
+        "test.rhai",
         r#"
         import "frr" as frr;
         let a = netns::add("a");
@@ -86,8 +89,11 @@ fn two_bgp_routers_peer_and_learn_each_others_network() {
         print(up);
         "#,
     );
+    let run = sb.sh(
+        "netscript --rm test.rhai; echo left=$(ps -e -o args | grep -c '[/]run/netscript/test.files/')",
+    );
     assert_eq!(
-        run.stdout, "[\"10.0.0.1 bgp\"]\nEstablished\ntrue\n",
+        run.stdout, "[\"10.0.0.1 bgp\"]\nEstablished\ntrue\nleft=0\n",
         "{}",
         run.stderr
     );
