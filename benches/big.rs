@@ -33,9 +33,12 @@
 //!     sudo cargo bench --bench big -- 1000 2000 1  # star N, tree N, rounds of both
 //!     sudo cargo bench --bench big -- 0 10000      # N = 0 skips a part
 
+mod common;
+use common::{median, settle};
+
 use std::path::Path;
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 const NETSCRIPT: &str = env!("CARGO_BIN_EXE_netscript");
 const STAR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/star.rhai");
@@ -225,49 +228,10 @@ fn tree_ip(n: usize, dir: &Path) -> Method {
     }
 }
 
-/// Idle and total time of each core (the `cpuN` lines of /proc/stat).
-fn core_times() -> Vec<(u64, u64)> {
-    let stat = std::fs::read_to_string("/proc/stat").unwrap_or_default();
-    let cores = stat
-        .lines()
-        .filter(|l| l.starts_with("cpu") && !l.starts_with("cpu "));
-    let core = |l: &str| {
-        // user nice system idle iowait irq softirq steal
-        let t: Vec<u64> = l.split_whitespace().skip(1).flat_map(str::parse).collect();
-        (t[3] + t[4], t[..8].iter().sum())
-    };
-    cores.map(core).collect()
-}
-
-/// The least idle core's share of idle time over `window`.
-fn least_idle_share(window: Duration) -> f64 {
-    let before = core_times();
-    std::thread::sleep(window);
-    core_times()
-        .iter()
-        .zip(&before)
-        .map(|((i1, t1), (i0, t0))| {
-            i1.saturating_sub(*i0) as f64 / t1.saturating_sub(*t0).max(1) as f64
-        })
-        .fold(1.0, f64::min)
-}
-
-/// Wait (at most 60 s) until every core is 85% idle over 200 ms: the kernel
-/// frees a dead sandbox in the background, and a run would pay for it.
-fn settle() {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while least_idle_share(Duration::from_millis(200)) < 0.85 {
-        if Instant::now() > deadline {
-            eprintln!("\nwarning: the machine is still busy after 60 s; measuring anyway");
-            return;
-        }
-    }
-}
-
 /// Run `phases` in a fresh sandbox once the machine is quiet: the wall
 /// time of each, netscript's peak RSS (KiB), the readings in /run/mem.
 fn sandboxed(what: &str, phases: &[&str]) -> (Vec<Duration>, Option<u64>, Vec<i64>) {
-    settle();
+    settle(Duration::from_secs(60));
     let mut script = String::from(
         "mount -t tmpfs tmpfs /run && mkdir -p /run/netns && ip link set lo up && cd /run\n\
          stamps=$EPOCHREALTIME\n",
@@ -307,11 +271,6 @@ fn sandboxed(what: &str, phases: &[&str]) -> (Vec<Duration>, Option<u64>, Vec<i6
         .map(|w| Duration::from_secs_f64(w[1] - w[0]));
     let mem = nums[2].iter().map(|&k| k as i64).collect();
     (times.collect(), nums[1].first().map(|&k| k as u64), mem)
-}
-
-fn median<T: Ord + Copy + Default>(mut v: Vec<T>) -> T {
-    v.sort();
-    v.get(v.len() / 2).copied().unwrap_or_default()
 }
 
 /// A method's medians: built (and every host reached), of which IPv6

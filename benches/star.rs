@@ -31,6 +31,9 @@
 //!     sudo cargo bench --bench star -- 200 5      # N = 200 only, 5 rounds
 //!     sudo cargo bench --bench star -- 50,200 3   # N = 50 and 200
 
+mod common;
+use common::{median, settle};
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -225,59 +228,12 @@ fn pyroute2(n: usize, dir: &Path) -> Option<Method> {
     })
 }
 
-/// Idle and total time of each core (the `cpuN` lines of /proc/stat).
-fn core_times() -> Vec<(u64, u64)> {
-    let stat = std::fs::read_to_string("/proc/stat").unwrap_or_default();
-    stat.lines()
-        .filter(|l| l.starts_with("cpu") && !l.starts_with("cpu "))
-        .map(|l| {
-            // user nice system idle iowait irq softirq steal
-            let t: Vec<u64> = l
-                .split_whitespace()
-                .skip(1)
-                .take(8)
-                .filter_map(|v| v.parse().ok())
-                .collect();
-            let idle = t.get(3).copied().unwrap_or(0) + t.get(4).copied().unwrap_or(0);
-            (idle, t.iter().sum())
-        })
-        .collect()
-}
-
-/// The least idle core's share of idle time over `window`.
-fn least_idle_share(window: Duration) -> f64 {
-    let before = core_times();
-    std::thread::sleep(window);
-    core_times()
-        .iter()
-        .zip(&before)
-        .map(|((i1, t1), (i0, t0))| {
-            i1.saturating_sub(*i0) as f64 / t1.saturating_sub(*t0).max(1) as f64
-        })
-        .fold(1.0, f64::min)
-}
-
-/// Wait until the machine is quiet, every core at least 85% idle over
-/// 200 ms: the kernel frees a dead sandbox's namespaces and bridge in the
-/// background, for up to seconds after the method that made them has
-/// ended, and a run started meanwhile would pay for its predecessor (the
-/// faster the method, the larger its share). At most 30 s.
-fn settle() {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while least_idle_share(Duration::from_millis(200)) < 0.85 {
-        if Instant::now() > deadline {
-            eprintln!("\nwarning: the machine is still busy after 30 s; measuring anyway");
-            return;
-        }
-    }
-}
-
 /// Run `phases` one after the other in a fresh sandbox (its own network
 /// and mount namespace, a private /run) once the machine is quiet; the
 /// wall time of each, and netscript's peak memory in KiB if it was
 /// measured.
 fn sandboxed(what: &str, phases: &[&str]) -> (Vec<Duration>, Option<u64>) {
-    settle();
+    settle(Duration::from_secs(30));
     let mut script = String::from(
         "mount -t tmpfs tmpfs /run && mkdir -p /run/netns && ip link set lo up && cd /run\n\
          stamps=$EPOCHREALTIME\n",
@@ -325,14 +281,6 @@ fn sandboxed(what: &str, phases: &[&str]) -> (Vec<Duration>, Option<u64>) {
 /// and a ping costs two (the hub's, and the host's for the hub), so pings
 /// fail until entries are 5 s old and can be evicted, whatever the method.
 const MAX_PINGED: usize = 500;
-
-fn median(mut v: Vec<Duration>) -> Duration {
-    if v.is_empty() {
-        return Duration::ZERO;
-    }
-    v.sort();
-    v[v.len() / 2]
-}
 
 /// Medians per method: setup, teardown, setup + ping.
 type Results = BTreeMap<&'static str, [Duration; 3]>;

@@ -17,10 +17,7 @@ impl Netlink {
     pub fn link_by_name(&self, ns: &Ns, name: &str) -> Result<LinkInfo> {
         let action = format!("find link \"{name}\"");
         check_ifname(&action, name).map_err(|e| e.in_netns(ns.name()))?;
-        self.wait_dying();
-        let mut msg = brief();
-        msg.attributes.push(LinkAttribute::IfName(name.to_string()));
-        match self.get_link(ns, msg) {
+        match self.get_named(ns, name) {
             Ok(info) => Ok(info),
             Err(errno) if errno == libc::ENODEV || errno == libc::ENOENT => {
                 let err = Error::not_found(format!("find link \"{name}\""), "no such link")
@@ -39,10 +36,15 @@ impl Netlink {
     /// (a lab checks every new name, so that search would make building
     /// N links cost N² lookups).
     pub fn has_link(&self, ns: &Ns, name: &str) -> bool {
+        self.get_named(ns, name).is_ok()
+    }
+
+    /// RTM_GETLINK of `name` in `ns` (once dying links have gone).
+    fn get_named(&self, ns: &Ns, name: &str) -> std::result::Result<LinkInfo, i32> {
         self.wait_dying();
         let mut msg = brief();
         msg.attributes.push(LinkAttribute::IfName(name.to_string()));
-        self.get_link(ns, msg).is_ok()
+        self.get_link(ns, msg)
     }
 
     /// `ip -n NS link show` of one index. A missing index means the link was
