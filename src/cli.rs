@@ -3,6 +3,9 @@
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
+use clap_complete::engine::{ArgValueCandidates, ArgValueCompleter};
+
+use crate::completion;
 
 /// Scriptable Linux network labs: namespaces, veth pairs, bridges,
 /// addresses and routes from Rhai scripts, through netlink.
@@ -11,7 +14,7 @@ use clap::{Parser, Subcommand};
     name = "netscript",
     version,
     args_conflicts_with_subcommands = true,
-    after_help = "Examples:\n  netscript --sandbox scripts/bridge-lab.rhai   run a lab in a throwaway sandbox\n  netscript --sandbox=demo lab.rhai             run it in world \"demo\", which stays\n  netscript enter demo                          a shell in it (or --in demo show, down demo)\n  sudo netscript lab.rhai eth0                  run a lab on this machine, ARGS = [\"eth0\"]\n  echo 'print(netns::list())' | netscript        run a script from stdin\n  netscript check lab.rhai                      compile only, report syntax errors\n\nExit status: 0 ok, 1 the script failed, 2 usage or compile error, 70 a bug in netscript (the lab was rolled back)."
+    after_help = "Examples:\n  netscript --sandbox scripts/bridge-lab.rhai   run a lab in a throwaway sandbox\n  netscript --sandbox=demo lab.rhai             run it in world \"demo\", which stays\n  netscript enter demo                          a shell in it (or --in demo show, down demo)\n  sudo netscript lab.rhai eth0                  run a lab on this machine, ARGS = [\"eth0\"]\n  echo 'print(netns::list())' | netscript       run a script from stdin\n  netscript check lab.rhai                      compile only, report syntax errors\n\nExit status: 0 ok, 1 the script failed, 2 usage or compile error, 70 a bug in netscript (the lab was rolled back)."
 )]
 pub struct Cli {
     /// Run inside a sandbox: private network, mount, PID and user
@@ -31,7 +34,7 @@ pub struct Cli {
 
     /// Run inside the world NAME, made earlier with --sandbox=NAME (a
     /// script, the REPL, or show, graph, pingall, ls, down).
-    #[arg(long = "in", global = true, value_name = "NAME")]
+    #[arg(long = "in", global = true, value_name = "NAME", add = ArgValueCandidates::new(completion::worlds))]
     pub inside: Option<String>,
 
     /// Name of the lab this run records what it creates under (default:
@@ -72,6 +75,7 @@ pub struct Cli {
 
     /// The script to run ("-" reads it from stdin). Without one, the script
     /// is read from stdin when stdin is not a terminal.
+    #[arg(add = ArgValueCompleter::new(completion::scripts))]
     pub file: Option<PathBuf>,
 
     /// Arguments for the script, available to it as the array ARGS.
@@ -83,7 +87,7 @@ pub struct Cli {
 pub enum Command {
     /// Compile scripts without running them; report syntax errors.
     Check {
-        #[arg(required = true)]
+        #[arg(required = true, add = ArgValueCompleter::new(completion::scripts))]
         files: Vec<PathBuf>,
     },
     /// Print the reference documentation of every script function (Markdown),
@@ -97,13 +101,20 @@ pub enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
-    /// Print the manual page (roff): `netscript man | man -l -`.
-    Man,
+    /// Print a manual page (roff): `netscript man | man -l -`, or
+    /// `netscript man down` for netscript-down(1); with --dir, write every
+    /// page into DIR (netscript.1 and one per subcommand).
+    Man {
+        #[arg(value_name = "PAGE")]
+        page: Option<String>,
+        #[arg(long, value_name = "DIR", conflicts_with = "page")]
+        dir: Option<PathBuf>,
+    },
     /// Check what this machine lets netscript do, and say what to fix.
     Doctor,
     /// Remove exactly what a lab's ledger lists (by lab name or script file).
     Down {
-        #[arg(required = true, value_name = "LAB|FILE")]
+        #[arg(required = true, value_name = "LAB|FILE", add = ArgValueCompleter::new(completion::down_args))]
         labs: Vec<String>,
     },
     /// List the labs that are up, with what they created.
@@ -111,7 +122,7 @@ pub enum Command {
     /// The live topology: namespaces, links, veth pairs, bridge ports,
     /// addresses, routes (of one lab, or of the whole machine).
     Show {
-        #[arg(value_name = "LAB")]
+        #[arg(value_name = "LAB", add = ArgValueCandidates::new(completion::labs))]
         lab: Option<String>,
         /// One JSON document (schema in docs/show.md).
         #[arg(long)]
@@ -120,7 +131,7 @@ pub enum Command {
     /// The topology as a picture: namespaces as boxes, bridges as nodes,
     /// veth pairs as labelled edges.
     Graph {
-        #[arg(value_name = "LAB")]
+        #[arg(value_name = "LAB", add = ArgValueCandidates::new(completion::labs))]
         lab: Option<String>,
         #[arg(long, value_enum, default_value = "dot")]
         format: GraphFormat,
@@ -132,7 +143,7 @@ pub enum Command {
     /// Open a shell inside a world (or run one command there, after --):
     /// `ip`, `ip netns exec h1 ...`, `tcpdump`, `ping` work as usual.
     Enter {
-        #[arg(value_name = "WORLD")]
+        #[arg(value_name = "WORLD", add = ArgValueCandidates::new(completion::worlds))]
         world: String,
         /// The command to run instead of a shell.
         #[arg(last = true, value_name = "COMMAND")]
@@ -157,7 +168,7 @@ pub enum Command {
     /// Every namespace with an address pings every address of every other
     /// one; exit status 1 if anything dropped.
     Pingall {
-        #[arg(value_name = "LAB")]
+        #[arg(value_name = "LAB", add = ArgValueCandidates::new(completion::labs))]
         lab: Option<String>,
         #[arg(long)]
         json: bool,

@@ -111,16 +111,18 @@ fn dispatch(
             }
             Exit::Ok
         }
-        Some(Command::Completions { shell }) => {
-            let mut cmd = <crate::cli::Cli as clap::CommandFactory>::command();
-            clap_complete::generate(shell, &mut cmd, "netscript", &mut std::io::stdout());
-            Exit::Ok
-        }
-        Some(Command::Man) => {
-            let cmd = <crate::cli::Cli as clap::CommandFactory>::command();
-            match clap_mangen::Man::new(cmd).render(&mut std::io::stdout()) {
-                Ok(()) => Exit::Ok,
-                Err(e) => crate::exit::fail(e),
+        Some(Command::Completions { shell }) => match crate::completion::registration(shell) {
+            Ok(text) => {
+                use std::io::Write;
+                let _ = std::io::stdout().write_all(&text);
+                Exit::Ok
+            }
+            Err(e) => crate::exit::fail(e),
+        },
+        Some(Command::Man { page, dir }) => {
+            match crate::manpages::run(page.as_deref(), dir.as_deref()) {
+                Ok(_) => Exit::Ok,
+                Err(e) => crate::exit::fail_with(&e),
             }
         }
         Some(Command::Doctor) => crate::doctor::run(),

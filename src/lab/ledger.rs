@@ -130,7 +130,7 @@ pub fn unreadable() -> Vec<(String, Error)> {
 }
 
 /// The names of the ledgers under /run/netscript, sorted.
-fn names() -> Vec<String> {
+pub fn names() -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(STATE_DIR)
         .map(|d| {
             d.flatten()

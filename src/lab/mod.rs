@@ -21,7 +21,7 @@ mod teardown;
 
 pub use before::Before;
 pub use count::Counts;
-pub use ledger::{all, load, parse, unreadable};
+pub use ledger::{all, load, names as ledger_names, parse, unreadable};
 pub use lock::LabLock;
 pub use object::{Object, Place};
 pub use teardown::{Teardown, teardown, teardown_ledger};

@@ -115,7 +115,7 @@ fn completions_man_page_and_definitions() {
     let run = sb.sh(
         "netscript completions bash > c.bash && bash -n c.bash && echo bash-ok\n\
          netscript completions zsh | grep -q '#compdef netscript' && echo zsh-ok\n\
-         netscript completions fish | grep -q 'complete -c netscript' && echo fish-ok\n\
+         netscript completions fish | grep -q 'complete .*--command netscript' && echo fish-ok\n\
          netscript man | grep -q '^.TH netscript 1' && echo man-ok\n\
          netscript docs --definitions > api.d.rhai; grep -c 'fn addr_add(l: Link, cidr: string) -> ();' api.d.rhai",
     );

@@ -302,3 +302,35 @@ fn alike_leaf_bridges_of_a_big_lab_are_one_node() {
         ]
     );
 }
+
+/// The pictures the README and docs/show.md show are what `netscript
+/// graph` draws today: this test draws them again, and when one differs it
+/// writes the new one over it and fails, so that a stale picture never
+/// lands (commit the rewritten file).
+#[test]
+fn pictures_in_the_docs_are_current() {
+    let sb = Sandbox::new();
+    let repo = env!("CARGO_MANIFEST_DIR");
+    sb.file("star.rhai", STAR);
+    // each in a sandbox of its own: both make a br0
+    sb.sh(&format!(
+        "netscript {repo}/scripts/bridge-lab.rhai > /dev/null && \
+         netscript graph bridge-lab --format svg > bridge-lab.svg"
+    ))
+    .success();
+    sb.sh("netscript star.rhai && netscript graph star --format svg > star-30.svg")
+        .success();
+    let mut stale = Vec::new();
+    for name in ["bridge-lab.svg", "star-30.svg"] {
+        let now = sb.read(name);
+        let path = format!("{repo}/docs/{name}");
+        if std::fs::read_to_string(&path).ok().as_deref() != Some(now.as_str()) {
+            std::fs::write(&path, &now).unwrap();
+            stale.push(path);
+        }
+    }
+    assert!(
+        stale.is_empty(),
+        "these pictures were stale and are now redrawn; commit them: {stale:?}"
+    );
+}

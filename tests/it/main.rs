@@ -13,6 +13,7 @@ mod capture;
 mod cli;
 mod concurrency;
 mod containers;
+mod conventions;
 mod docker;
 mod docs;
 mod errors;
