@@ -65,10 +65,17 @@ pub struct Cli {
     #[arg(long)]
     pub trace: bool,
 
-    /// Quiet: no progress line while a long build runs (it shows only on a
-    /// terminal, after a second).
-    #[arg(short, long)]
+    /// Quiet: errors only. No progress line while a long build runs (it
+    /// shows only on a terminal, after a second), no list of what a
+    /// teardown removed; `ls -q` prints just the labs' names.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
     pub quiet: bool,
+
+    /// Verbose: every object a teardown removes or `ls` lists (a big lab's
+    /// are otherwise counted by kind), and every change a run makes as the
+    /// iproute2 command that does the same (as --trace).
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
 
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -110,15 +117,36 @@ pub enum Command {
         #[arg(long, value_name = "DIR", conflicts_with = "page")]
         dir: Option<PathBuf>,
     },
-    /// Check what this machine lets netscript do, and say what to fix.
-    Doctor,
-    /// Remove exactly what a lab's ledger lists (by lab name or script file).
-    Down {
-        #[arg(required = true, value_name = "LAB|FILE", add = ArgValueCompleter::new(completion::down_args))]
-        labs: Vec<String>,
+    /// Check what this machine lets netscript do, and say what to fix
+    /// (exit status 1 when it cannot run labs).
+    Doctor {
+        /// One JSON document (schema in docs/operate.md).
+        #[arg(long)]
+        json: bool,
+        /// (Internal: the kernel probes, run inside the doctor's sandbox.)
+        #[arg(long, hide = true)]
+        probe_here: bool,
     },
-    /// List the labs that are up, with what they created.
-    Ls,
+    /// Remove exactly what a lab's ledger lists (by lab name or script
+    /// file), or a world with everything in it.
+    Down {
+        #[arg(required_unless_present = "all", value_name = "LAB|FILE", add = ArgValueCompleter::new(completion::down_args))]
+        labs: Vec<String>,
+        /// Every lab that is up here (what the ledgers list, and nothing
+        /// else; worlds stay).
+        #[arg(long, conflicts_with = "labs")]
+        all: bool,
+        /// One JSON document: what each teardown removed, skipped, failed
+        /// (schema in docs/lifecycle.md).
+        #[arg(long)]
+        json: bool,
+    },
+    /// List the labs that are up, with what they created, and the worlds.
+    Ls {
+        /// One JSON document (schema in docs/lifecycle.md).
+        #[arg(long)]
+        json: bool,
+    },
     /// The live topology: namespaces, links, veth pairs, bridge ports,
     /// addresses, routes (of one lab, or of the whole machine).
     Show {
@@ -196,8 +224,8 @@ pub enum GraphFormat {
 /// `netscript --in lab ls` means the `ls` subcommand in world `lab`; clap
 /// reads a subcommand only before any other argument (so that a script's
 /// own arguments, like `lab.rhai ls`, stay arguments), so leading
-/// `--sandbox[=NAME]` and `--in NAME` options are moved after a
-/// subcommand name.
+/// `--sandbox[=NAME]`, `--in NAME`, `-q` and `-v` options are moved after
+/// a subcommand name.
 pub fn normalize(args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
     let names: Vec<String> = <Cli as clap::CommandFactory>::command()
         .get_subcommands()
@@ -205,7 +233,8 @@ pub fn normalize(args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
         .collect();
     let mut leading = 0;
     while let Some(arg) = args.get(1 + leading).and_then(|a| a.to_str()) {
-        if arg == "--sandbox" || arg.starts_with("--sandbox=") || arg.starts_with("--in=") {
+        let flag = matches!(arg, "-q" | "--quiet" | "-v" | "--verbose");
+        if flag || arg == "--sandbox" || arg.starts_with("--sandbox=") || arg.starts_with("--in=") {
             leading += 1;
         } else if arg == "--in" && args.len() > 2 + leading {
             leading += 2;
@@ -258,6 +287,14 @@ mod tests {
         assert_eq!(
             norm(&["netscript", "lab.rhai", "ls"]),
             ["netscript", "lab.rhai", "ls"]
+        );
+        assert_eq!(
+            norm(&["netscript", "-q", "--in", "w", "down", "x"]),
+            ["netscript", "down", "-q", "--in", "w", "x"]
+        );
+        assert_eq!(
+            norm(&["netscript", "-v", "lab.rhai"]),
+            ["netscript", "-v", "lab.rhai"]
         );
     }
 }

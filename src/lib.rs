@@ -14,6 +14,7 @@ pub mod error;
 pub mod exit;
 pub mod interrupt;
 pub mod lab;
+pub mod labs_command;
 pub mod lifecycle;
 pub mod mac;
 pub mod manpages;

@@ -49,8 +49,8 @@ pub fn main(cli: Cli) -> Exit {
         replace: cli.replace,
         wait: cli.wait,
         keep_on_error: cli.keep_on_error,
-        trace: cli.trace,
-        quiet: cli.quiet,
+        trace: cli.trace || cli.verbose,
+        verbosity: crate::lifecycle::report::Verbosity::from_flags(cli.quiet, cli.verbose),
     };
     let status = dispatch(cli.command, cli.file, cli.args, sandbox, &policy);
     crate::sys::spawn::stop_all();
@@ -66,13 +66,10 @@ fn dispatch(
 ) -> Exit {
     match command {
         Some(Command::Check { files }) => check(&files),
-        Some(Command::Down { labs }) => down(&labs),
-        Some(Command::Ls) => {
-            if crate::lifecycle::ls() + crate::world::ls() == 0 {
-                println!("no labs are up");
-            }
-            Exit::Ok
+        Some(Command::Down { labs, all, json }) => {
+            crate::labs_command::down(&labs, all, json, policy.verbosity)
         }
+        Some(Command::Ls { json }) => crate::labs_command::ls(json, policy.verbosity),
         Some(Command::Enter { world, command }) => crate::world::enter(&world, &command),
         Some(Command::Capture {
             args,
@@ -125,7 +122,10 @@ fn dispatch(
                 Err(e) => crate::exit::fail_with(&e),
             }
         }
-        Some(Command::Doctor) => crate::doctor::run(),
+        Some(Command::Doctor {
+            probe_here: true, ..
+        }) => crate::doctor::probe::here(),
+        Some(Command::Doctor { json, .. }) => crate::doctor::run(json),
         None if !sandbox && !crate::sys::privileges::capability(CAP_NET_ADMIN) => {
             eprintln!("netscript: a lab needs root or CAP_NET_ADMIN, and this process has neither");
             eprintln!(
@@ -153,34 +153,6 @@ fn dispatch(
             });
             run(&name, &text, dir, args, &lab_name, policy)
         }
-    }
-}
-
-/// `netscript down NAME...`: worlds go with everything in them, labs as
-/// their ledgers say.
-fn down(names: &[String]) -> Exit {
-    let mut status = Exit::Ok;
-    let mut labs = Vec::new();
-    for name in names {
-        match crate::world::down(name) {
-            Some(Exit::Ok) => {}
-            Some(failed) => status = failed,
-            None => labs.push(name.clone()),
-        }
-    }
-    if labs.is_empty() {
-        return status;
-    }
-    if !crate::sys::privileges::capability(CAP_NET_ADMIN) {
-        eprintln!(
-            "netscript: removing a lab needs root or CAP_NET_ADMIN, and this process has neither"
-        );
-        eprintln!("  help: run it as root (sudo netscript down ...); nothing was touched");
-        return Exit::Failed;
-    }
-    match crate::lifecycle::down(&labs) {
-        Exit::Ok => status,
-        failed => failed,
     }
 }
 
@@ -273,7 +245,10 @@ pub fn run(
         Err(code) => return code,
     };
     let session = Session::new(net.clone(), lab.clone());
-    let progress = crate::progress::Progress::start(lab.counts(), policy.quiet || policy.trace);
+    let progress = crate::progress::Progress::start(
+        lab.counts(),
+        policy.verbosity == crate::lifecycle::report::Verbosity::Quiet || policy.trace,
+    );
     let (status, ending) = evaluate(&ast, &sources, dir, args, session, progress);
     crate::lifecycle::end(&net, &lab, ending, policy);
     status

@@ -5,8 +5,11 @@
 use std::io::IsTerminal;
 use std::os::unix::process::CommandExt;
 
+use serde_json::{Value, json};
+
 use crate::error::Error;
 use crate::exit::Exit;
+use crate::lifecycle::report::Verbosity;
 use crate::sys::world::{self, Keeper};
 use crate::sys::world_join::{Joined, join};
 use crate::sys::world_registry as registry;
@@ -116,9 +119,8 @@ pub fn enter(name: &str, command: &[String]) -> Exit {
 
 /// The worlds `ls` lists after the machine's labs: each with the labs
 /// inside it (asked of a `netscript --in NAME ls` run inside).
-pub fn ls() -> usize {
+pub fn ls(v: Verbosity) -> usize {
     let names = registry::names();
-    let exe = std::env::current_exe().unwrap_or_else(|_| "netscript".into());
     for (name, state) in &names {
         if let Err(e) = state {
             println!(
@@ -131,13 +133,14 @@ pub fn ls() -> usize {
             format!(" (made {})", crate::lifecycle::when(t))
         });
         println!("world {name}{when}");
-        match std::process::Command::new(&exe)
-            .args(["ls", "--in", name])
-            .stdin(std::process::Stdio::null())
-            .output()
-        {
+        let flag = match v {
+            Verbosity::Quiet => Some("-q"),
+            Verbosity::Normal => None,
+            Verbosity::Verbose => Some("-v"),
+        };
+        match ls_inside(name, flag.as_slice()) {
             Ok(out) => {
-                for line in String::from_utf8_lossy(&out.stdout).lines() {
+                for line in out.lines() {
                     println!("  {line}");
                 }
             }
@@ -147,14 +150,46 @@ pub fn ls() -> usize {
     names.len()
 }
 
+/// The worlds as data, each with its labs (`ls --json` run inside).
+pub fn ls_json() -> Vec<Value> {
+    registry::names()
+        .into_iter()
+        .map(|(name, state)| {
+            let mut world = json!({ "name": name, "created": registry::created(&name) });
+            match state.map_err(|e| e.to_string()).and_then(|()| {
+                let out = ls_inside(&name, &["--json"]).map_err(|e| e.to_string())?;
+                serde_json::from_str::<Value>(&out).map_err(|e| e.to_string())
+            }) {
+                Ok(inside) => world["labs"] = inside["labs"].clone(),
+                Err(e) => world["error"] = json!(e),
+            }
+            world
+        })
+        .collect()
+}
+
+/// What `netscript ls FLAGS --in NAME` prints.
+fn ls_inside(name: &str, flags: &[&str]) -> std::io::Result<String> {
+    let exe = std::env::current_exe().unwrap_or_else(|_| "netscript".into());
+    let mut args = vec!["ls"];
+    args.extend(flags);
+    args.extend(["--in", name]);
+    let out = std::process::Command::new(&exe)
+        .args(&args)
+        .stdin(std::process::Stdio::null())
+        .output()?;
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
 /// `down NAME` for a world: it goes, with everything in it. False if
 /// NAME is no world.
-pub fn down(name: &str) -> Option<Exit> {
+pub fn down(name: &str, v: Verbosity) -> Option<Exit> {
     if registry::check_name(name).is_err() {
         return None;
     }
     let started = std::time::Instant::now();
     match registry::remove(name) {
+        Ok(true) if v == Verbosity::Quiet => Some(Exit::Ok),
         Ok(true) => {
             println!(
                 "world \"{name}\": removed with everything in it ({} ms)",

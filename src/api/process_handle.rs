@@ -7,7 +7,7 @@ use rhai::{Dynamic, INT, Map};
 
 use super::Process;
 use super::convert::{RhaiResultOf, raise, seconds};
-use super::session::Session;
+use super::session::{Session, op};
 use crate::error::Kind;
 
 #[export_module]
@@ -46,9 +46,14 @@ pub mod process_methods {
     /// let p = netns::add("r1").spawn("sleep 30");
     /// print(p.kill());   // 143
     /// ```
-    #[rhai_fn(global, pure, volatile)]
-    pub fn kill(p: &mut Process) -> INT {
-        p.0.borrow_mut().stop() as INT
+    #[rhai_fn(global, pure, volatile, return_raw)]
+    pub fn kill(ctx: NativeCallContext, p: &mut Process) -> RhaiResultOf<INT> {
+        let status = p.0.borrow_mut().stop() as INT;
+        let pid = p.0.borrow().pid;
+        op(&ctx, |o| {
+            o.ended(pid);
+            Ok(status)
+        })
     }
 
     /// Wait until it exits and return its exit status; with a number of seconds,
@@ -144,8 +149,15 @@ fn wait_running_timers(
             (Some(l), Some(n)) => Some(l.min(n)),
             (l, n) => l.or(n),
         };
-        match p.0.borrow_mut().wait(slice) {
-            Ok(status) => return Ok(status as INT),
+        let waited = p.0.borrow_mut().wait(slice);
+        match waited {
+            Ok(status) => {
+                let pid = p.0.borrow().pid;
+                return op(ctx, |o| {
+                    o.ended(pid);
+                    Ok(status as INT)
+                });
+            }
             Err(e)
                 if e.kind == Kind::Timeout
                     && !crate::interrupt::requested()

@@ -53,7 +53,7 @@ fn ensure_is_race_free_between_runs() {
     let run = sb.sh("for round in 1 2 3; do \
              for l in a b c d; do netscript --lab $l ensure.rhai > $l.out 2> $l.err & done; wait; \
              cat a.out b.out c.out d.out | tr '\\n' ' '; cat *.err; \
-             echo $(ls /run/netns | wc -l) $(netscript ls | grep -c '^  - namespace'); \
+             echo $(ls /run/netns | wc -l) $(netscript ls -v | grep -c '^  - namespace'); \
              netscript down a b c d > /dev/null 2>&1; echo left $(ls -A /run/netns | wc -l); \
          done");
     assert_eq!(

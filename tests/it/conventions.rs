@@ -129,3 +129,142 @@ fn completion_offers_the_labs_that_are_up() {
         run.stderr
     );
 }
+
+/// A lab of many objects is counted by kind (`ls`, `down`, a rollback);
+/// -v lists every object, -q says nothing but errors (`ls -q`: names).
+#[test]
+fn big_labs_are_summed_up_unless_verbose_and_quiet_is_quiet() {
+    let sb = Sandbox::new();
+    sb.file("big.rhai", "for i in 1..=20 { netns::add(`h${i}`); }\n");
+    sb.file(
+        "small.rhai",
+        "netns::add(\"s1\");\nlink::add_veth(\"a0\", \"b0\");\n",
+    );
+    let run = sb.sh("netscript big.rhai && netscript small.rhai && \
+         echo '== ls' && netscript ls | sed 's/(created [^)]*)//' && \
+         echo '== ls -q' && netscript ls -q && \
+         echo '== ls -v' && netscript ls -v | grep -c '^  - namespace h' && \
+         echo '== down' && netscript down big && \
+         echo '== down -q' && netscript -q down small && echo '== end' && netscript ls");
+    assert_eq!(
+        run.stdout,
+        "== ls\n\
+         big  \n  20 namespaces (ls -v lists them)\n\
+         small  \n  - namespace s1\n  - veth a0 (in host)\n\
+         == ls -q\nbig\nsmall\n\
+         == ls -v\n20\n\
+         == down\nlab \"big\": removed 20 objects: 20 namespaces\n\
+         == down -q\n== end\nno labs are up\n",
+        "{}",
+        run.stderr
+    );
+    assert_eq!(run.stderr, "");
+    // A rollback: counted; with -q only the error itself.
+    sb.file(
+        "fails.rhai",
+        "for i in 1..=20 { netns::add(`h${i}`); }\nthrow \"boom\";\n",
+    );
+    let run = sb.sh("netscript fails.rhai; netscript -q fails.rhai 2>&1 | grep -c 'rolled back'");
+    assert!(
+        run.stderr
+            .contains("rolled back lab \"fails\": 20 removed: 20 namespaces\n"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("  - namespace"), "{}", run.stderr);
+    assert_eq!(run.stdout, "0\n");
+}
+
+/// `down --all` removes every lab a ledger lists; `ls --json` and `down
+/// --json` print one document each, as docs/lifecycle.md describes.
+#[test]
+fn down_all_and_json() {
+    let sb = Sandbox::new();
+    sb.file("one.rhai", "netns::add(\"a\");\n");
+    sb.file(
+        "two.rhai",
+        "netns::add(\"b\");\nlink::add_veth(\"x0\", \"x1\");\n",
+    );
+    let run = sb.sh(
+        "netscript one.rhai && netscript two.rhai && netscript ls --json > ls.json && \
+         netscript down --json one nosuch > down.json; echo status=$?; \
+         netscript down --all; echo status=$?; netscript ls; ls -A /run/netns | wc -l; \
+         netscript down --all; echo status=$?",
+    );
+    assert_eq!(
+        run.stdout,
+        "status=1\nlab \"two\": removed 2 objects\n  - veth x0 (in host)\n  - namespace b\n\
+         status=0\nno labs are up\n0\nno labs are up\nstatus=0\n",
+        "{}",
+        run.stderr
+    );
+    let ls: serde_json::Value = serde_json::from_str(&sb.read("ls.json")).unwrap();
+    let labs = ls["labs"].as_array().unwrap();
+    assert_eq!(labs.len(), 2);
+    assert_eq!(labs[0]["name"], "one");
+    assert_eq!(labs[0]["objects"], serde_json::json!(["namespace a"]));
+    assert_eq!(labs[1]["objects"].as_array().unwrap().len(), 2);
+    assert!(labs[0]["created"].as_u64().unwrap() > 1_700_000_000);
+    assert!(labs[0]["script"].as_str().unwrap().ends_with("one.rhai"));
+    assert_eq!(ls["worlds"], serde_json::json!([]));
+    let down: serde_json::Value = serde_json::from_str(&sb.read("down.json")).unwrap();
+    assert_eq!(
+        down,
+        serde_json::json!({ "removed": [
+            { "name": "one", "kind": "lab", "removed": ["namespace a"], "skipped": [],
+              "failed": [], "damaged_ledger_lines": 0, "ok": true },
+            { "name": "nosuch", "kind": "lab", "ok": false, "error": "no such lab is up" },
+        ]})
+    );
+}
+
+/// What the script stopped, waited for, or removed with its parent is
+/// not reported at teardown as "already gone".
+#[test]
+fn teardown_reports_nothing_the_script_itself_ended() {
+    let sb = Sandbox::new();
+    sb.file(
+        "lab.rhai",
+        r#"
+        let a = netns::add("a");
+        let v = link::add_veth("eth0", "h0", #{ netns: a });
+        v.addr_add("10.0.0.1/24");
+        v.up();
+        v.peer.addr_add("10.0.0.2/24");
+        v.peer.up();
+        let host = netns::host();
+        host.route_add("10.5.0.0/16", #{ via: "10.0.0.1" });
+        host.sysctl("net.ipv4.conf.h0.forwarding", "1");
+        host.neigh_add("10.0.0.9", "02:00:00:00:00:09", "h0");
+        let b = netns::add("b");
+        let w = link::add_veth("e0", "e1");
+        w.set_netns(b);
+        w.peer.up();
+        host.sysctl("net.ipv4.conf.e1.forwarding", "1");
+        host.route_add("10.6.0.0/16", #{ dev: "e1" });
+        let p = b.spawn("sleep 100");
+        p.kill();
+        b.spawn("sleep 0.1").wait();
+        b.spawn("true");
+        sleep(0.2);
+        a.del();
+        w.peer.del();
+        "#,
+    );
+    let run = sb.sh(
+        "netscript lab.rhai && netscript ls && netscript down lab; echo status=$?; \
+         ip -j route show 10.5.0.0/16; cat /proc/sys/net/ipv4/ip_forward",
+    );
+    assert_eq!(run.stderr, "", "{}", run.stdout);
+    assert!(
+        run.stdout.starts_with("lab  (created ") || run.stdout.starts_with("lab  ("),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("lab \"lab\": removed 1 object\n  - namespace b\nstatus=0\n[]\n0\n"),
+        "{}",
+        run.stdout
+    );
+}

@@ -12,7 +12,7 @@ fn the_ospf_ring_converges_reroutes_and_goes_away() {
     let run = sb.sh_own_pids(&format!(
         "netscript {recipe} || exit 9\n\
          ps -e -o comm | grep -cE '^(zebra|ospfd)$'\n\
-         netscript down ospf-ring | grep -c process\n\
+         netscript down -v ospf-ring | grep -c '^  - process'\n\
          echo left=$(ps -e -o comm | grep -cE '^(zebra|ospfd)$') files=$(ls /run/netscript | wc -l)"
     ));
     assert_eq!(

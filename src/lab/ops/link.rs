@@ -228,10 +228,12 @@ impl Op<'_> {
     pub fn del_link(&self, ns: &Ns, index: u32, force: bool) -> Result<()> {
         let name = self.link_name(ns, index);
         self.guard(ns, index, force, &format!("delete link \"{name}\""))?;
+        let orphans = self.orphans_of(ns.name(), Some(index));
         self.net.del_link(ns, index)?;
         self.change(|| format!("ip {}link del dev {}", ip_n(ns), q(&name)));
         self.lab
             .removed(|o| o.is_link_at(ns.name(), index) || o.has_peer_at(ns.name(), index));
+        self.lab.removed(|o| orphans.iter().any(|x| x.same(o)));
         Ok(())
     }
 

@@ -12,6 +12,7 @@ mod firewall;
 mod firewall_rules;
 mod link;
 mod netns;
+mod orphans;
 mod program;
 mod qdisc;
 mod record;

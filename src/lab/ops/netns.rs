@@ -103,9 +103,11 @@ impl Op<'_> {
             ));
         }
         crate::sys::spawn::stop_in(name);
+        let orphans = self.orphans_of(name, None);
         self.net.del_netns(name)?;
         self.change(|| format!("ip netns del {}", q(name)));
         self.lab.removed(|o| o.lives_in(name));
+        self.lab.removed(|o| orphans.iter().any(|x| x.same(o)));
         Ok(())
     }
 

@@ -51,6 +51,13 @@ impl Op<'_> {
         Ok(process)
     }
 
+    /// A spawned program has ended and been reaped (the script stopped or
+    /// waited for it): the lab has nothing of it left to stop.
+    pub fn ended(&self, pid: u32) {
+        self.lab
+            .removed(|o| matches!(o, Object::Process { pid: p, .. } if *p == pid));
+    }
+
     fn program_target(&self, ns: &Ns, argv: &[String]) -> Result<Target> {
         let target = target(ns)?;
         self.look(|| format!("{}{}", exec_prefix(ns), command::display(argv)));

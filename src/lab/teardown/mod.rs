@@ -33,6 +33,9 @@ pub struct Teardown {
     pub skipped: Vec<String>,
     /// What could not be removed: it is still there.
     pub failed: Vec<String>,
+    /// Programs the lab started that had ended on their own (nothing to
+    /// do; said with -v).
+    pub ended: Vec<String>,
 }
 
 fn current_id(ns: &str) -> Option<NsId> {
@@ -54,6 +57,7 @@ pub fn teardown_ledger(net: &Netlink, ledger: &Ledger) -> Teardown {
     done.removed.extend(rest.removed);
     done.skipped.extend(rest.skipped);
     done.failed.extend(rest.failed);
+    done.ended.extend(rest.ended);
     done
 }
 
@@ -124,8 +128,7 @@ fn stop_processes(plan: &Plan, done: &mut Teardown) {
             if stop_process(*pid, *start) {
                 done.removed.push(o.describe());
             } else {
-                done.skipped
-                    .push(format!("{} had already exited", o.describe()));
+                done.ended.push(o.describe());
             }
         }
     }

@@ -1,0 +1,147 @@
+//! `netscript down`: remove exactly what ledgers list, never under a run
+//! that is still building (it is stopped first, and rolls back).
+
+use serde_json::{Value, json};
+
+use super::ls::count_objects;
+use super::report::{self, Verbosity};
+use crate::exit::Exit;
+use crate::lab::{self, LabLock};
+use crate::netlink::Netlink;
+
+/// `netscript down LAB|FILE...`: the exit status, and with `json` what
+/// each lab's teardown did (printed by the caller, with the worlds').
+pub fn down(labs: &[String], v: Verbosity, json: bool) -> (Exit, Vec<Value>) {
+    let net = match Netlink::new() {
+        Ok(n) => n,
+        Err(e) => return (crate::exit::fail(e), Vec::new()),
+    };
+    let mut status = Exit::Ok;
+    let mut results = Vec::new();
+    let v = if json { Verbosity::Quiet } else { v };
+    for arg in labs {
+        let name = lab::name_from_arg(arg);
+        let (one, result) = down_one(&net, &name, v);
+        if one != Exit::Ok {
+            status = one;
+        }
+        results.push(result);
+    }
+    (status, results)
+}
+
+fn down_one(net: &Netlink, name: &str, v: Verbosity) -> (Exit, Value) {
+    let failed = |status: Exit, why: String| {
+        let value = json!({ "name": name, "kind": "lab", "ok": false, "error": why });
+        (status, value)
+    };
+    // Never under a running builder: it is stopped first (and rolls back
+    // what it made), and no other run starts meanwhile.
+    let (_lock, stopped) = match stop_and_lock(name) {
+        Ok(locked) => locked,
+        Err(e) => return failed(crate::exit::fail_with(&e), e.to_string()),
+    };
+    let ledger = match lab::load(name) {
+        Ok(Some(ledger)) => ledger,
+        Ok(None) if stopped => {
+            if v != Verbosity::Quiet {
+                println!("lab \"{name}\": its run rolled it back");
+            }
+            return (
+                Exit::Ok,
+                json!({ "name": name, "kind": "lab", "ok": true, "rolled_back_by_its_run": true }),
+            );
+        }
+        Ok(None) => {
+            eprintln!("netscript: no lab named \"{name}\" is up (netscript ls lists them)");
+            return failed(Exit::Failed, "no such lab is up".into());
+        }
+        Err(e) => return failed(crate::exit::fail(&e), e.to_string()),
+    };
+    let done = lab::teardown_ledger(net, &ledger);
+    let mut status = Exit::Ok;
+    if !ledger.damaged.is_empty() {
+        status = damaged(&ledger);
+    }
+    let head = format!(
+        "lab \"{name}\": removed {}",
+        count_objects(done.removed.len())
+    );
+    report::print(&mut std::io::stdout(), &head, &done, v);
+    if done.failed.is_empty() {
+        let _ = std::fs::remove_file(lab::ledger_path(name));
+    } else {
+        // Kept: another `down` tries again (what went is then skipped as
+        // gone).
+        eprintln!(
+            "netscript: lab \"{name}\" is not all gone; its ledger is kept: \
+             run netscript down {name} again once the cause is fixed"
+        );
+        status = Exit::Failed;
+    }
+    let mut value = report::json(name, &done);
+    value["kind"] = json!("lab");
+    value["damaged_ledger_lines"] = json!(ledger.damaged.len());
+    if status != Exit::Ok {
+        value["ok"] = json!(false);
+    }
+    (status, value)
+}
+
+/// Report what could not be read of a ledger and keep it for a look: what
+/// it does list was removed, but something it lost may still be up.
+pub(super) fn damaged(ledger: &lab::Ledger) -> Exit {
+    let path = lab::ledger_path(&ledger.name);
+    let kept = path.with_extension("json.damaged");
+    let _ = std::fs::rename(&path, &kept);
+    for d in &ledger.damaged {
+        eprintln!("  warning: ledger of lab \"{}\", {d}", ledger.name);
+    }
+    eprintln!(
+        "netscript: the ledger of lab \"{}\" is damaged: what it could not say was left alone",
+        ledger.name
+    );
+    eprintln!(
+        "  help: it is kept as {}; look for what the lab made that is still up (netscript show)",
+        kept.display()
+    );
+    Exit::Failed
+}
+
+/// How long `down` waits for a run it stopped to roll back and end.
+const STOP_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Take the lock of lab `name`, stopping (SIGTERM) the run that holds it;
+/// whether there was one.
+fn stop_and_lock(name: &str) -> crate::error::Result<(LabLock, bool)> {
+    let start = std::time::Instant::now();
+    let mut stopped = None;
+    loop {
+        match LabLock::take(name, false) {
+            Ok(lock) => return Ok((lock, stopped.is_some())),
+            Err(e) if e.kind != crate::error::Kind::Busy => return Err(e),
+            Err(e) => {
+                let Some(pid) = LabLock::holder(name) else {
+                    continue;
+                };
+                if stopped != Some(pid) {
+                    eprintln!(
+                        "netscript: lab \"{name}\" is being built by pid {pid}: stopping it (it rolls back what it made)"
+                    );
+                    let _ = nix::sys::signal::kill(
+                        nix::unistd::Pid::from_raw(pid as i32),
+                        nix::sys::signal::Signal::SIGTERM,
+                    );
+                    stopped = Some(pid);
+                }
+                if start.elapsed() > STOP_WAIT {
+                    return Err(e.with_help(format!(
+                        "it did not stop within {} s; stop it with kill -9 {pid}, then run netscript down {name} again",
+                        STOP_WAIT.as_secs()
+                    )));
+                }
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+        }
+    }
+}
