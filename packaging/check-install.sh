@@ -30,6 +30,8 @@ if dpkg -s netscript >/dev/null 2>&1; then
 fi
 packaging/deb.sh --quiet
 deb=$(ls target/debian/netscript_*.deb)
+# From here on the package goes again however this ends.
+trap 'rm -rf "$root"; apt-get remove -y -qq netscript > /dev/null 2>&1 || true' EXIT
 apt-get install -y -qq "./$deb" > /dev/null
 (
     cd /
@@ -46,6 +48,7 @@ apt-get install -y -qq "./$deb" > /dev/null
     test -s /usr/share/fish/vendor_completions.d/netscript.fish
 )
 apt-get remove -y -qq netscript > /dev/null
+trap 'rm -rf "$root"' EXIT
 for f in /usr/bin/netscript /usr/share/man/man1/netscript.1.gz \
     /usr/share/bash-completion/completions/netscript /usr/share/doc/netscript; do
     if [[ -e $f ]]; then

@@ -103,7 +103,7 @@ pub fn pingall(lab: Option<&str>, json: bool, spanning: bool, static_neighbours:
         static_in,
         ..Default::default()
     };
-    let results = super::pingall::pingall(&net, only.as_deref(), &opts);
+    let results = super::pingall::pingall(&net, only.as_deref(), &opts, &|_, _, _, _| {});
     if json {
         let pairs: Vec<_> = results
             .iter()

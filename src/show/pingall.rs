@@ -100,7 +100,16 @@ fn hosts(net: &Netlink, only: Option<&[String]>) -> Vec<(Ns, Vec<Addr>)> {
     out
 }
 
-pub fn pingall(net: &Netlink, only: Option<&[String]>, opts: &Options) -> Vec<Pair> {
+/// A temporary neighbour entry made (with its MAC) or taken away again
+/// (None), for `--trace`: namespace, link index, address.
+pub type NeighChange<'a> = &'a dyn Fn(&Ns, u32, IpAddr, Option<[u8; 6]>);
+
+pub fn pingall(
+    net: &Netlink,
+    only: Option<&[String]>,
+    opts: &Options,
+    changed: NeighChange,
+) -> Vec<Pair> {
     let hosts = hosts(net, only);
     let made: Option<std::collections::HashSet<&str>> = opts
         .static_in
@@ -128,13 +137,15 @@ pub fn pingall(net: &Netlink, only: Option<&[String]>, opts: &Options) -> Vec<Pa
         };
         let addrs: Vec<IpAddr> = targets.iter().map(|(_, a)| a.ip).collect();
         let added = match &made {
-            Some(made) => static_entries(net, made, (from, &hosts[i].1), &targets),
+            Some(made) => static_entries(net, made, (from, &hosts[i].1), &targets, changed),
             None => Vec::new(),
         };
         let oks = ping::ping_many(&file, &addrs, timing, opts.concurrency)
             .unwrap_or_else(|_| vec![false; addrs.len()]);
         for (ns, index, ip) in added {
-            let _ = net.neigh_del(ns, index, ip);
+            if net.neigh_del(ns, index, ip).is_ok() {
+                changed(ns, index, ip, None);
+            }
         }
         for ((to, addr), ok) in targets.iter().zip(oks) {
             results.push(Pair {
@@ -166,6 +177,7 @@ fn static_entries<'a>(
     made: &std::collections::HashSet<&str>,
     (from, own): (&'a Ns, &[Addr]),
     targets: &[(&'a Ns, Addr)],
+    changed: NeighChange,
 ) -> Vec<(&'a Ns, u32, IpAddr)> {
     let mut added = Vec::new();
     let mut add = |ns: &'a Ns, index: u32, ip: IpAddr, mac: Option<[u8; 6]>| {
@@ -174,6 +186,7 @@ fn static_entries<'a>(
             && made.contains(ns.name())
             && net.neigh_add(ns, index, ip, mac).is_ok()
         {
+            changed(ns, index, ip, Some(mac));
             added.push((ns, index, ip));
         }
     };

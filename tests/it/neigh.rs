@@ -232,3 +232,41 @@ fn pingall_with_static_neighbours_sends_no_arp_and_leaves_no_entry() {
         run.stderr
     );
 }
+
+/// The entries pingall makes for a while are changes, and --trace shows
+/// them: each added, then deleted, as `ip` would.
+#[test]
+fn pingall_with_static_neighbours_is_traced() {
+    let sb = Sandbox::new();
+    sb.file(
+        "lab.rhai",
+        r#"
+        import "topo" as topo;
+        let s = topo::star("br0", 2, "10.0.0.0/24");
+        print(pingall(#{ neighbours: "static" }).dropped);
+        "#,
+    );
+    let run = sb.sh("netscript --rm --trace lab.rhai");
+    assert_eq!(run.stdout, "0\n", "{}", run.stderr);
+    let lines: Vec<&str> = run
+        .stderr
+        .lines()
+        .filter(|l| l.contains(" neigh "))
+        .map(|l| l.split("  #").next().unwrap())
+        .collect();
+    let adds = lines.iter().filter(|l| l.contains(" neigh add ")).count();
+    let dels = lines.iter().filter(|l| l.contains(" neigh del ")).count();
+    // two hosts, each the source once: an entry each way per pair
+    assert_eq!((adds, dels), (4, 4), "{}", run.stderr);
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("ip -n h1 neigh add 10.0.0.2 lladdr ")
+                && l.ends_with(" dev eth0")),
+        "{lines:?}"
+    );
+    assert!(
+        lines.contains(&"ip -n h1 neigh del 10.0.0.2 dev eth0"),
+        "{lines:?}"
+    );
+}

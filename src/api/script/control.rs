@@ -186,8 +186,8 @@ pub mod script_control {
     /// "static"` (no ARP or neighbour discovery: each source and its targets
     /// get permanent entries for each other while it pings, removed after;
     /// only in namespaces this run made, never the host's or a container's;
-    /// for big labs, never for a lab that tests ARP itself), `neighbours:
-    /// "learned"` (the default).
+    /// for big labs, never for a lab that tests ARP itself; `--trace` shows
+    /// each entry added and deleted), `neighbours: "learned"` (the default).
     ///
     /// `netscript pingall [--spanning] [--static-neighbours]`
     ///

@@ -185,7 +185,11 @@ pub(in crate::api) fn run_pingall(ctx: &NativeCallContext, opts: Map) -> RhaiRes
     if let Some(t) = opts.get("timeout") {
         o.timeout = seconds("option `timeout`", t).map_err(|e| raise(ctx, e))?;
     }
-    let results = session::read(ctx, |net| Ok(pingall::pingall(net, None, &o)))?;
+    // The temporary entries of neighbours: "static" are changes: traced.
+    let results = session::op(ctx, |op| {
+        let traced = |ns: &crate::ns::Ns, index, ip, mac| op.trace_neigh(ns, index, ip, mac);
+        Ok(pingall::pingall(op.net, None, &o, &traced))
+    })?;
     let dropped = results.iter().filter(|r| !r.ok).count();
     let pairs: Array = results
         .iter()

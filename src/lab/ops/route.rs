@@ -86,6 +86,23 @@ impl Op<'_> {
         self.confirm(record.into_iter().collect())
     }
 
+    /// Trace a neighbour entry made (with its MAC) or taken away (None) by
+    /// a call that keeps it only for a while (`pingall` with static
+    /// neighbours): no record, as it is gone again when the call returns.
+    pub fn trace_neigh(&self, ns: &Ns, index: u32, ip: IpAddr, mac: Option<[u8; 6]>) {
+        self.change(|| {
+            let name = self.link_name(ns, index);
+            let dev = q(&name);
+            match mac {
+                Some(mac) => {
+                    let text = crate::mac::format(&mac).to_lowercase();
+                    format!("ip {}neigh add {ip} lladdr {text} dev {dev}", ip_n(ns))
+                }
+                None => format!("ip {}neigh del {ip} dev {dev}", ip_n(ns)),
+            }
+        });
+    }
+
     /// `ip neigh del IP dev DEV`.
     pub fn neigh_del(&self, ns: &Ns, dev: &LinkInfo, ip: IpAddr) -> Result<()> {
         self.net.neigh_del(ns, dev.index, ip)?;
