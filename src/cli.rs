@@ -186,6 +186,10 @@ pub enum Command {
         /// Write pcapng to FILE ("-": stdout) instead of lines.
         #[arg(short = 'w', value_name = "FILE")]
         write: Option<String>,
+        /// A JSON object per packet, one per line (JSON Lines; schema in
+        /// docs/operate.md), instead of tcpdump's lines.
+        #[arg(long, conflicts_with = "write")]
+        json: bool,
         /// Stop after COUNT packets.
         #[arg(short = 'c', value_name = "COUNT")]
         count: Option<usize>,

@@ -74,6 +74,7 @@ fn dispatch(
         Some(Command::Capture {
             args,
             write,
+            json,
             count,
             seconds,
         }) => {
@@ -84,6 +85,7 @@ fn dispatch(
             let req = crate::capture::command::Request {
                 args: &args,
                 write: write.as_deref(),
+                json,
                 limits,
             };
             crate::capture::command::run(&req)

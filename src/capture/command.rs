@@ -19,6 +19,8 @@ pub struct Request<'a> {
     /// The links (NS/LINK), then the filter's words.
     pub args: &'a [String],
     pub write: Option<&'a str>,
+    /// A JSON object per packet (JSON Lines) instead of a line of text.
+    pub json: bool,
     pub limits: Limits,
 }
 
@@ -73,7 +75,12 @@ fn capture(req: &Request) -> Result<usize> {
         // ends the capture quietly instead of a panic.
         None => Box::new(|link, frame| {
             let mut out = std::io::stdout().lock();
-            writeln!(out, "{}", line(&names[link], frame))
+            let text = if req.json {
+                json_line(&names[link], frame)
+            } else {
+                line(&names[link], frame)
+            };
+            writeln!(out, "{text}")
                 .and_then(|()| out.flush())
                 .map_err(|e| Error::from_io("print a packet", &e))
         }),
@@ -122,4 +129,21 @@ fn line(link: &str, frame: &Frame) -> String {
         super::decode::decode(&frame.data).text,
         frame.length
     )
+}
+
+/// A packet as one JSON object (schema in docs/operate.md): the fields
+/// `l.capture()` gives a script, the time as Unix seconds.
+fn json_line(link: &str, frame: &Frame) -> String {
+    let s = super::decode::decode(&frame.data);
+    serde_json::json!({
+        "time": frame.time.as_secs_f64(),
+        "link": link,
+        "direction": if frame.outgoing { "out" } else { "in" },
+        "length": frame.length,
+        "protocol": s.protocol,
+        "src": s.src,
+        "dst": s.dst,
+        "summary": s.text,
+    })
+    .to_string()
 }

@@ -68,6 +68,43 @@ fn the_command_writes_lines_and_pcapng_that_tcpdump_reads() {
     );
 }
 
+/// `--json`: one object per packet, the fields a script's capture gives.
+#[test]
+fn the_command_prints_json_lines() {
+    let sb = Sandbox::new();
+    sb.file("lab.rhai", ROUTED);
+    let run = sb.sh("netscript lab.rhai || exit 9\n\
+         netscript capture h1/eth0 --json -c 2 icmp > packets.json 2> /dev/null & c=$!\n\
+         sleep 0.5; ip netns exec h1 ping -c1 -W2 10.3.0.3 > /dev/null && echo pinged\n\
+         wait $c; netscript capture h1/eth0 --json -w x.pcapng 2>&1 | head -1");
+    assert!(run.stdout.starts_with("pinged\n"), "{}", run.stderr);
+    assert!(run.stdout.contains("cannot be used with"), "{}", run.stdout);
+    let lines: Vec<serde_json::Value> = sb
+        .read("packets.json")
+        .lines()
+        .map(crate::common::json)
+        .collect();
+    assert_eq!(lines.len(), 2);
+    let (out, back) = (&lines[0], &lines[1]);
+    assert_eq!(out["link"], "h1/eth0");
+    assert_eq!(out["direction"], "out");
+    assert_eq!(back["direction"], "in");
+    assert_eq!(out["protocol"], "ICMP");
+    assert_eq!(
+        (out["src"].as_str(), out["dst"].as_str()),
+        (Some("10.1.0.1"), Some("10.3.0.3"))
+    );
+    assert_eq!(out["length"], 98);
+    assert!(
+        out["summary"]
+            .as_str()
+            .unwrap()
+            .starts_with("10.1.0.1 > 10.3.0.3: ICMP echo request")
+    );
+    let t = out["time"].as_f64().unwrap();
+    assert!(t > 1.7e9 && back["time"].as_f64().unwrap() >= t);
+}
+
 /// The id tcpdump printed for the ping (it differs per run).
 fn ping_id(text: &str) -> String {
     text.split("id ")

@@ -145,7 +145,8 @@ fn big_labs_are_summed_up_unless_verbose_and_quiet_is_quiet() {
          echo '== ls -q' && netscript ls -q && \
          echo '== ls -v' && netscript ls -v | grep -c '^  - namespace h' && \
          echo '== down' && netscript down big && \
-         echo '== down -q' && netscript -q down small && echo '== end' && netscript ls");
+         echo '== down -q' && netscript -q down small && \
+         echo '== run -q --rm' && netscript -q --rm small.rhai && echo '== end' && netscript ls");
     assert_eq!(
         run.stdout,
         "== ls\n\
@@ -154,7 +155,7 @@ fn big_labs_are_summed_up_unless_verbose_and_quiet_is_quiet() {
          == ls -q\nbig\nsmall\n\
          == ls -v\n20\n\
          == down\nlab \"big\": removed 20 objects: 20 namespaces\n\
-         == down -q\n== end\nno labs are up\n",
+         == down -q\n== run -q --rm\n== end\nno labs are up\n",
         "{}",
         run.stderr
     );
