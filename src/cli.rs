@@ -50,6 +50,17 @@ pub struct Cli {
     #[arg(long)]
     pub replace: bool,
 
+    /// This machine's name in a lab across machines (default: the
+    /// hostname): `lab::machine()`.
+    #[arg(long, value_name = "NAME")]
+    pub machine: Option<String>,
+
+    /// The machines of a lab across machines, with their underlay
+    /// addresses: a JSON object (`{"a": "192.0.2.1", ...}`) or what
+    /// `ansible-inventory --list` prints: `lab::machines()`.
+    #[arg(long, value_name = "FILE")]
+    pub machines: Option<PathBuf>,
+
     /// If another run is building the same lab, wait for it to end instead
     /// of failing at once.
     #[arg(long)]

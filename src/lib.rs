@@ -17,6 +17,7 @@ pub mod lab;
 pub mod labs_command;
 pub mod lifecycle;
 pub mod mac;
+pub mod machines;
 pub mod manpages;
 pub mod netlink;
 pub mod ns;

@@ -51,6 +51,8 @@ pub fn main(cli: Cli) -> Exit {
         keep_on_error: cli.keep_on_error,
         trace: cli.trace || cli.verbose,
         verbosity: crate::lifecycle::report::Verbosity::from_flags(cli.quiet, cli.verbose),
+        machine: cli.machine,
+        machines: cli.machines,
     };
     let status = dispatch(cli.command, cli.file, cli.args, sandbox, &policy);
     crate::sys::spawn::stop_all();
@@ -137,13 +139,19 @@ fn dispatch(
             );
             Exit::Failed
         }
-        None if file.is_none() && std::io::stdin().is_terminal() => match backend() {
-            Ok(net) => {
-                let lab = Rc::new(crate::lab::Lab::unrecorded(policy.trace));
-                crate::repl::run(net.clone(), Session::new(net, lab))
+        None if file.is_none() && std::io::stdin().is_terminal() => {
+            let machines = match machines(policy) {
+                Ok(m) => m,
+                Err(code) => return code,
+            };
+            match backend() {
+                Ok(net) => {
+                    let lab = Rc::new(crate::lab::Lab::unrecorded(policy.trace));
+                    crate::repl::run(net.clone(), Session::on(net, lab, machines))
+                }
+                Err(code) => code,
             }
-            Err(code) => code,
-        },
+        }
         None => {
             let (name, text, dir) = match read_script(file.as_deref()) {
                 Ok(s) => s,
@@ -210,6 +218,15 @@ fn check(files: &[PathBuf]) -> Exit {
     status
 }
 
+/// This machine and the others (`--machine`, `--machines`), or the exit
+/// status of a bad machines file.
+fn machines(policy: &Policy) -> Result<crate::machines::Machines, Exit> {
+    crate::machines::load(policy.machine.as_deref(), policy.machines.as_deref()).map_err(|e| {
+        crate::exit::fail_with(&e);
+        Exit::Usage
+    })
+}
+
 /// Compile and run one script; print its errors; return the exit status.
 pub fn run(
     name: &str,
@@ -232,6 +249,10 @@ pub fn run(
         }
     };
     ast.set_source(name);
+    let machines = match machines(policy) {
+        Ok(m) => m,
+        Err(code) => return code,
+    };
     // Then, so a signal that comes while the lab is being set up (its
     // ledger already made) still ends in a rollback.
     crate::interrupt::install();
@@ -246,7 +267,7 @@ pub fn run(
         Ok(lab) => lab,
         Err(code) => return code,
     };
-    let session = Session::new(net.clone(), lab.clone());
+    let session = Session::on(net.clone(), lab.clone(), machines);
     let progress = crate::progress::Progress::start(
         lab.counts(),
         policy.verbosity == crate::lifecycle::report::Verbosity::Quiet || policy.trace,

@@ -24,15 +24,23 @@ pub struct Session {
     pub lab: Rc<Lab>,
     pub(super) timers: Timers,
     exit: Cell<Option<i32>>,
+    /// This machine, and the others of a lab that spans machines.
+    pub machines: crate::machines::Machines,
 }
 
 impl Session {
     pub fn new(net: Rc<Netlink>, lab: Rc<Lab>) -> Rc<Session> {
+        Session::on(net, lab, crate::machines::Machines::here())
+    }
+
+    /// A session of a run on one of several machines (`--machines`).
+    pub fn on(net: Rc<Netlink>, lab: Rc<Lab>, machines: crate::machines::Machines) -> Rc<Session> {
         Rc::new(Session {
             net: Some(net),
             lab,
             timers: Timers::default(),
             exit: Cell::new(None),
+            machines,
         })
     }
 
@@ -43,6 +51,7 @@ impl Session {
             lab: Rc::new(Lab::unrecorded(false)),
             timers: Timers::default(),
             exit: Cell::new(None),
+            machines: crate::machines::Machines::default(),
         })
     }
 

@@ -30,6 +30,10 @@ pub struct Policy {
     pub trace: bool,
     /// -q (errors only, no progress line) or -v (every object).
     pub verbosity: Verbosity,
+    /// `--machine NAME` and `--machines FILE`, for a lab across machines
+    /// (read by the runner; see `crate::machines`).
+    pub machine: Option<String>,
+    pub machines: Option<std::path::PathBuf>,
 }
 
 /// How the script ended.

@@ -30,6 +30,7 @@ mod kernel_vm;
 mod layout;
 mod lifecycle;
 mod limits;
+mod machines;
 mod neigh;
 mod nexthop;
 mod probe;

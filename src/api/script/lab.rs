@@ -12,6 +12,38 @@ use crate::show::pingall;
 pub mod lab_module {
     use super::*;
 
+    /// The name of the machine this run builds on, in a lab that spans
+    /// machines: `--machine NAME`, else this machine's hostname.
+    ///
+    /// `netscript --machine a --machines machines.json lab.rhai`
+    ///
+    /// ```rhai
+    /// print(lab::machine() != "");   // true
+    /// ```
+    pub fn machine(ctx: NativeCallContext) -> String {
+        session::Session::of(&ctx).machines.this.clone()
+    }
+
+    /// The machines of a lab that spans machines, from `--machines FILE`:
+    /// a map of each machine's name to its underlay address (the address
+    /// the others reach it at); empty without `--machines`.
+    /// `topo::stretch(br, id)` joins a bridge across all of them.
+    ///
+    /// ```rhai
+    /// let all = lab::machines();
+    /// print(all.len());   // 0
+    /// for name in all.keys() { print(`${name} at ${all[name]}`); }
+    /// ```
+    pub fn machines(ctx: NativeCallContext) -> Map {
+        let session = session::Session::of(&ctx);
+        session
+            .machines
+            .all
+            .iter()
+            .map(|(name, addr)| (name.into(), addr.to_string().into()))
+            .collect()
+    }
+
     /// The live topology, read from the kernel, as `netscript show --json`
     /// gives it: `#{ namespaces: [#{ name, links: [#{ name, index, kind, up,
     /// state, mtu, mac, addresses, master, peer: #{ netns, link } }], routes }] }`.
