@@ -178,6 +178,11 @@ pub enum Command {
         /// (which are otherwise one node, "h1 … h1000 ×1000").
         #[arg(long)]
         expand: bool,
+        /// One picture of a lab across machines, from each machine's
+        /// `netscript show --json` (a file per machine, named for it:
+        /// a.json, b.json); tunnels between machines drawn as edges.
+        #[arg(long, num_args = 1.., value_name = "FILE", conflicts_with = "lab")]
+        merge: Vec<PathBuf>,
     },
     /// Open a shell inside a world (or run one command there, after --):
     /// `ip`, `ip netns exec h1 ...`, `tcpdump`, `ping` work as usual.

@@ -97,7 +97,8 @@ fn dispatch(
             lab,
             format,
             expand,
-        }) => crate::show::command::graph(lab.as_deref(), format, expand),
+            merge,
+        }) => crate::show::command::graph(lab.as_deref(), &merge, format, expand),
         Some(Command::Pingall {
             lab,
             json,

@@ -62,7 +62,7 @@ pub fn run(line: &str, session: &mut Session, entries: &[Entry]) -> Next {
             match crate::cli::GraphFormat::from_str(if arg.is_empty() { "dot" } else { arg }, true)
             {
                 Ok(format) => {
-                    crate::show::command::graph(None, format, false);
+                    crate::show::command::graph(None, &[], format, false);
                 }
                 Err(_) => eprintln!("usage: :graph [dot|mermaid|svg]"),
             }

@@ -38,14 +38,26 @@ pub fn show(lab: Option<&str>, json: bool) -> Exit {
     Exit::Ok
 }
 
-/// `netscript graph [LAB] --format dot|mermaid|svg`
-pub fn graph(lab: Option<&str>, format: crate::cli::GraphFormat, expand: bool) -> Exit {
-    let (ledger, net) = match (ledger(lab), backend()) {
-        (Ok(l), Ok(n)) => (l, n),
-        (Err(c), _) | (_, Err(c)) => return c,
+/// `netscript graph [LAB | --merge FILE...] --format dot|mermaid|svg`
+pub fn graph(
+    lab: Option<&str>,
+    merge: &[std::path::PathBuf],
+    format: crate::cli::GraphFormat,
+    expand: bool,
+) -> Exit {
+    let g = if merge.is_empty() {
+        let (ledger, net) = match (ledger(lab), backend()) {
+            (Ok(l), Ok(n)) => (l, n),
+            (Err(c), _) | (_, Err(c)) => return c,
+        };
+        let snap = super::snapshot_without_qdiscs(&net, ledger.as_ref());
+        super::graph::Graph::from(&snap, expand)
+    } else {
+        match super::merge::graph(merge, expand) {
+            Ok(g) => g,
+            Err(e) => return crate::exit::fail_with(&e),
+        }
     };
-    let snap = super::snapshot_without_qdiscs(&net, ledger.as_ref());
-    let g = super::graph::Graph::from(&snap, expand);
     // Then a big lab's alike leaf bridges, each over its group of hosts.
     let g = if expand {
         g

@@ -89,6 +89,8 @@ impl Graph {
             Some(br) => {
                 let label = if ns == "host" {
                     br.clone()
+                } else if let Some(machine) = ns.strip_suffix(":host") {
+                    format!("{br} ({machine})")
                 } else {
                     format!("{br} ({ns})")
                 };
@@ -108,7 +110,10 @@ impl Graph {
             alike_hosts(snap, &links)
         };
         for ns in &snap.namespaces {
-            if ns.name != "host" && !groups.contains_key(ns.name.as_str()) {
+            // The host is where bridges are, not a box (nor a machine's
+            // host in a merged picture: MACHINE:host).
+            let host = ns.name == "host" || ns.name.ends_with(":host");
+            if !host && !groups.contains_key(ns.name.as_str()) {
                 b.node(
                     format!("ns:{}", ns.name),
                     ns.name.clone(),

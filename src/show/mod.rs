@@ -6,6 +6,7 @@ pub mod graph;
 mod graph_svg;
 mod group;
 mod layout;
+mod merge;
 pub mod pingall;
 mod snapshot;
 

@@ -28,6 +28,8 @@ pub struct LinkView {
     /// A root qdisc someone added (a shape, an impairment), as `tc`
     /// would be given it; None for the kernel's default.
     pub qdisc: Option<String>,
+    /// A VXLAN's network identifier.
+    pub vni: Option<u32>,
 }
 
 #[derive(Clone, Debug)]
@@ -123,6 +125,9 @@ fn snapshot_of(net: &Netlink, only: Option<&Ledger>, with_qdiscs: bool) -> Snaps
                     .iter()
                     .find(|(i, q)| *i == l.index && q.added)
                     .map(|(_, q)| q.describe()),
+                vni: (l.kind == LinkKind::Vxlan)
+                    .then(|| vni(net, &ns, l.index))
+                    .flatten(),
             });
         }
         let routes = net
@@ -232,6 +237,7 @@ impl Snapshot {
                     "peer": l.peer.as_ref().map(|(n, l)| json!({"netns": n, "link": l})),
                     "parent": l.parent.as_ref().map(|(n, l)| json!({"netns": n, "link": l})),
                     "qdisc": l.qdisc,
+                    "vni": l.vni,
                 })).collect::<Vec<_>>(),
                 "routes": ns.routes.iter().map(|r| json!({"dst": r.dst, "gateway": r.gateway, "dev": r.dev})).collect::<Vec<_>>(),
                 "firewall": ns.firewall.iter().map(|r| json!({"table": r.table, "chain": r.chain, "rule": r.rule, "packets": r.packets})).collect::<Vec<_>>(),
@@ -381,4 +387,15 @@ fn firewall_of(ns: &Ns) -> Vec<RuleView> {
 
 fn ns_has(links: &[LinkView], name: &str) -> bool {
     links.iter().any(|l| l.name == name)
+}
+
+/// A VXLAN link's network identifier, as `ip -d link` shows it.
+fn vni(net: &Netlink, ns: &Ns, index: u32) -> Option<u32> {
+    net.link_details(ns, index)
+        .ok()?
+        .into_iter()
+        .find_map(|(key, value)| match (key, value) {
+            ("id", crate::netlink::Detail::Int(id)) => u32::try_from(id).ok(),
+            _ => None,
+        })
 }

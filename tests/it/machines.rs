@@ -85,10 +85,25 @@ fn one_recipe_on_three_machines_reaches_across_and_goes_away() {
         "{MACHINES}\n\
          for m in a b c; do on $m netscript --machine $m --machines machines.json lab.rhai || echo \"$m failed\"; done\n\
          for m in a b c; do on $m netscript --rm --machine $m --machines machines.json reach.rhai; done\n\
+         for m in a b c; do on $m netscript show --json > $m.json; done\n\
+         netscript graph --merge a.json b.json c.json > lab.dot && dot -Tsvg lab.dot > /dev/null && \
+           netscript graph --merge a.json b.json c.json --format svg > lab.svg || echo 'no graph'\n\
          for m in a b c; do on $m netscript -q down lab; \
            echo \"$m left: $(on $m ls -A /run/netns | wc -l) namespaces, $(on $m ip -o link | grep -vc ' lo:\\| eth0@') links, $(on $m ls -A /run/netscript | wc -l) files\"; done\n\
          kill $a $b $c",
     ));
+    // The merged picture: every machine's hosts, each machine's bridge,
+    // and the tunnels between the machines as edges.
+    let dot = sb.read("lab.dot");
+    for node in ["a:h1", "b:h2", "c:h3", "a:h4", "c:gw", "b:s"] {
+        assert!(dot.contains(&format!("label=\"{node}")), "{node}\n{dot}");
+    }
+    let tunnels = dot.lines().filter(|l| l.contains("VNI 42")).count();
+    assert_eq!(tunnels, 3, "{dot}");
+    for bridge in ["br-lab (a)", "br-lab (b)", "br-lab (c)"] {
+        assert!(dot.contains(bridge), "{bridge}\n{dot}");
+    }
+    roxmltree::Document::parse(&sb.read("lab.svg")).expect("well-formed SVG");
     assert_eq!(
         run.stdout,
         "a: hosts [1, 4], tunnel to 2 machines\n\
@@ -133,4 +148,36 @@ fn a_bad_machines_file_is_refused_before_anything_is_built() {
         run.stderr
     );
     assert!(run.stderr.contains("missing.json"), "{}", run.stderr);
+}
+
+/// `graph --merge` of files that are not what `show --json` writes, or
+/// two of one machine: said, with what to give instead.
+#[test]
+fn merging_what_is_not_a_machines_show_is_refused() {
+    let sb = Sandbox::new();
+    sb.file("a.json", r#"{"namespaces": []}"#);
+    sb.file("x.json", r#"{"labs": []}"#);
+    std::fs::create_dir(sb.path().join("other")).unwrap();
+    sb.file("other/a.json", r#"{"namespaces": []}"#);
+    let run = sb.sh("netscript graph --merge a.json x.json; echo status=$?\n\
+         netscript graph --merge a.json other/a.json; echo status=$?\n\
+         netscript graph --merge a.json; echo status=$?");
+    assert!(
+        run.stdout.starts_with("status=1\nstatus=1\n"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stderr
+            .contains("x.json (netscript show --json): it has no \"namespaces\""),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("a file of machine \"a\" was given already"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stdout.ends_with("status=0\n"), "{}", run.stdout);
 }
