@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The test command: `sudo ./test.sh` (extra arguments go to `cargo test`,
-# e.g. `sudo ./test.sh pingall`).
+# e.g. `sudo ./test.sh pingall`; `--tools` only installs what the tests
+# use).
 #
 # The tests build real labs against this machine's kernel, each in its own
 # private network + mount namespace, so they run as root. They use tools
@@ -13,7 +14,8 @@
 # (libpcap for capture filters, and the oracle for captures), iperf3 (the
 # traffic module), FRR (the frr module; installed without starting its
 # daemons), nftables (libnftables for firewall rules, `nft` as the oracle),
-# man-db (the manual pages are checked with `man -w`), and QEMU with kmod
+# man-db (the manual pages are checked with `man -w`), OpenSSH and Ansible
+# (the Ansible playbook, run against simulated machines), and QEMU with kmod
 # and cpio (a stock Debian kernel for what this kernel lacks:
 # tests/vm/kernel.sh). On Debian and Ubuntu the missing ones are installed
 # with apt-get; elsewhere this says which are missing and stops.
@@ -30,8 +32,8 @@ tools=(
     "ip iproute2" "bridge iproute2" "unshare util-linux" "setpriv util-linux"
     "ping iputils-ping" "tmux tmux" "busybox busybox-static" "dockerd docker.io"
     "dot graphviz" "nft nftables" "ps procps" "tcpdump tcpdump" "iperf3 iperf3"
-    "man man-db" "vtysh frr" "qemu-system-x86_64 qemu-system-x86" "depmod kmod"
-    "cpio cpio"
+    "man man-db" "vtysh frr" "sshd openssh-server" "ssh openssh-client"
+    "qemu-system-x86_64 qemu-system-x86" "depmod kmod" "cpio cpio"
 )
 missing=()
 packages=()
@@ -69,22 +71,45 @@ if ((${#packages[@]})); then
         # only what boots a kernel, not QEMU's graphical front ends
         apt-get install -y -qq --no-install-recommends "${vm[@]}"
     fi
-    if [[ " ${packages[*]} " == *" frr "* ]]; then
-        # FRR's package would start its daemons on this machine: policy-rc.d
-        # refuses every service start during the install, and the service is
-        # left disabled. The tests run their own daemons, in their own
-        # namespaces.
+    for daemon in frr:frr openssh-server:ssh; do
+        pkg=${daemon%%:*}
+        [[ " ${packages[*]} " == *" $pkg "* ]] || continue
+        # These packages would start their daemons on this machine (FRR's
+        # routing, an ssh server on port 22): policy-rc.d refuses every
+        # service start during the install, and the service is left
+        # disabled. The tests run their own daemons, in namespaces of
+        # their own.
         made_policy=0
         if [[ ! -e /usr/sbin/policy-rc.d ]]; then
             printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
             chmod +x /usr/sbin/policy-rc.d
             made_policy=1
         fi
-        apt-get install -y -qq frr
+        apt-get install -y -qq "$pkg"
         ((made_policy)) && rm -f /usr/sbin/policy-rc.d
-        systemctl disable --now frr >/dev/null 2>&1 || true
-    fi
+        systemctl disable --now "${daemon##*:}" >/dev/null 2>&1 || true
+    done
 fi
+
+# Ansible (contrib/ansible, tested across simulated machines), from PyPI
+# into a virtual environment of the tests' own: nothing of the machine's
+# Python changes.
+ansible=/opt/netscript-tests/ansible
+if [[ ! -x $ansible/bin/ansible-playbook ]]; then
+    if ! /usr/bin/python3 -m venv --help >/dev/null 2>&1; then
+        if ! command -v apt-get >/dev/null; then
+            echo "test.sh: the tests need Python's venv module (Debian: python3-venv)" >&2
+            exit 2
+        fi
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get update -qq
+        apt-get install -y -qq python3-venv
+    fi
+    rm -rf "$ansible"
+    /usr/bin/python3 -m venv "$ansible"
+    "$ansible/bin/pip" install -q 'ansible-core>=2.15,<2.20'
+fi
+[[ ${1:-} == --tools ]] && exit 0
 
 # sudo's PATH leaves out ~/.cargo/bin, where rustup puts cargo: use the
 # toolchain of the user who ran sudo.

@@ -33,7 +33,7 @@ echo '{"a": "192.0.2.1", "b": "192.0.2.2", "c": "192.0.2.3"}' > machines.json
 /// router gw (10.42.0.10k on the stretched bridge) with a LAN behind it
 /// (10.5k.0.0/24, host s), routed to the others' LANs; the hosts' way
 /// out is their machine's router.
-const RECIPE: &str = r#"
+pub const RECIPE: &str = r#"
 import "topo" as topo;
 let names = lab::machines().keys();
 names.sort();
@@ -65,7 +65,7 @@ print(`${lab::machine()}: hosts ${topo::share(6)}, tunnel to ${vx.fdb().filter(|
 
 /// Every namespace of this machine that has an address pings every
 /// address of the whole lab.
-const REACH: &str = r#"
+pub const REACH: &str = r#"
 let all = [];
 for i in 1..=6 { all.push(`10.42.0.${i}`); }
 for k in 1..=3 { all.push(`10.42.0.10${k}`); all.push(`10.5${k}.0.2`); }

@@ -4,6 +4,7 @@
 
 mod common;
 
+mod ansible;
 mod api_links;
 mod api_net;
 mod api_netns;
