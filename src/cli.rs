@@ -230,6 +230,11 @@ pub enum Command {
         /// lab that tests ARP itself must not use it.
         #[arg(long)]
         static_neighbours: bool,
+        /// A lab across machines: also ping the addresses of the other
+        /// machines' namespaces, from their `netscript show --json` (a file
+        /// per machine, named for it: a.json, b.json).
+        #[arg(long, num_args = 1.., value_name = "FILE")]
+        merge: Vec<PathBuf>,
     },
 }
 

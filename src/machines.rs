@@ -1,9 +1,10 @@
 //! Which machine a run builds on, and the other machines of a lab that
 //! spans several: `--machine NAME` (default: this machine's hostname) and
-//! `--machines FILE`, a JSON object of machine names and underlay
+//! `--machines FILE`, a JSON or YAML object of machine names and underlay
 //! addresses (`{"a": "192.0.2.1", "b": "192.0.2.2"}`, also under a
-//! `"machines"` key), or what `ansible-inventory --list` prints (each
-//! host's `netscript_underlay` variable, else its `ansible_host`).
+//! `"machines"` key), an Ansible inventory in YAML, or what
+//! `ansible-inventory --list` prints (each host's `netscript_underlay`
+//! variable, else its `ansible_host`).
 
 use std::collections::BTreeMap;
 use std::net::IpAddr;
@@ -48,8 +49,7 @@ pub fn load(name: Option<&str>, file: Option<&Path>) -> Result<Machines> {
     };
     let action = format!("read the machines from {}", file.display());
     let text = std::fs::read_to_string(file).map_err(|e| Error::from_io(action.clone(), &e))?;
-    let doc: Value = serde_json::from_str(&text)
-        .map_err(|e| Error::invalid(action.clone(), format!("not JSON: {e}")))?;
+    let doc = read_doc(&text).map_err(|why| Error::invalid(action.clone(), why))?;
     let all = parse(&doc).map_err(|why| {
         Error::invalid(action.clone(), why).with_help(
             "give a JSON object of names and underlay addresses: {\"a\": \"192.0.2.1\", \
@@ -70,19 +70,82 @@ pub fn load(name: Option<&str>, file: Option<&Path>) -> Result<Machines> {
     Ok(Machines { this, all })
 }
 
+/// The file as JSON, or as YAML (which Ansible's inventories often are;
+/// read with yaml-rust2, made JSON).
+fn read_doc(text: &str) -> std::result::Result<Value, String> {
+    let json_error = match serde_json::from_str(text) {
+        Ok(doc) => return Ok(doc),
+        Err(e) => e,
+    };
+    match yaml_rust2::YamlLoader::load_from_str(text) {
+        Ok(docs) if docs.len() == 1 => Ok(yaml_to_json(&docs[0])),
+        _ => Err(format!("neither JSON ({json_error}) nor YAML")),
+    }
+}
+
+fn yaml_to_json(y: &yaml_rust2::Yaml) -> Value {
+    use yaml_rust2::Yaml;
+    match y {
+        Yaml::Real(s) | Yaml::String(s) => Value::String(s.clone()),
+        Yaml::Integer(i) => Value::from(*i),
+        Yaml::Boolean(b) => Value::Bool(*b),
+        Yaml::Array(items) => Value::Array(items.iter().map(yaml_to_json).collect()),
+        Yaml::Hash(map) => Value::Object(
+            map.iter()
+                .filter_map(|(k, v)| {
+                    let key = match k {
+                        Yaml::String(s) | Yaml::Real(s) => s.clone(),
+                        Yaml::Integer(i) => i.to_string(),
+                        Yaml::Boolean(b) => b.to_string(),
+                        _ => return None,
+                    };
+                    Some((key, yaml_to_json(v)))
+                })
+                .collect(),
+        ),
+        _ => Value::Null,
+    }
+}
+
+/// A host's underlay address among its Ansible variables.
+fn address_in(vars: &Value) -> Value {
+    vars.get("netscript_underlay")
+        .or_else(|| vars.get("ansible_host"))
+        .cloned()
+        .unwrap_or(Value::Null)
+}
+
+/// The hosts of an inventory group and of the groups in it (Ansible's
+/// YAML inventory: `all: {hosts: {a: {ansible_host: ...}}, children:
+/// {...}}`).
+fn inventory_hosts(group: &Value, out: &mut Vec<(String, Value)>) {
+    if let Some(Value::Object(hosts)) = group.get("hosts") {
+        for (name, vars) in hosts {
+            if !out.iter().any(|(n, _)| n == name) {
+                out.push((name.clone(), address_in(vars)));
+            }
+        }
+    }
+    if let Some(Value::Object(children)) = group.get("children") {
+        for child in children.values() {
+            inventory_hosts(child, out);
+        }
+    }
+}
+
 /// Names and addresses from a machines file, plain or as Ansible writes it.
 fn parse(doc: &Value) -> std::result::Result<BTreeMap<String, IpAddr>, String> {
     let plain = doc.get("machines").unwrap_or(doc);
-    let hosts = match doc.pointer("/_meta/hostvars") {
-        Some(Value::Object(vars)) => vars
+    let hosts = match (doc.pointer("/_meta/hostvars"), doc.get("all")) {
+        (Some(Value::Object(vars)), _) => vars
             .iter()
-            .map(|(name, v)| {
-                let addr = v
-                    .get("netscript_underlay")
-                    .or_else(|| v.get("ansible_host"));
-                (name.clone(), addr.cloned().unwrap_or(Value::Null))
-            })
+            .map(|(name, v)| (name.clone(), address_in(v)))
             .collect(),
+        (_, Some(all)) if all.is_object() => {
+            let mut out = Vec::new();
+            inventory_hosts(all, &mut out);
+            out
+        }
         _ => match plain {
             Value::Object(map) => map.clone().into_iter().collect::<Vec<_>>(),
             _ => return Err("it is not an object of machines".into()),
@@ -145,6 +208,15 @@ mod tests {
                 .contains("no underlay")
         );
         assert!(super::parse(&json!([])).is_err());
+        // Ansible's YAML inventory, groups in groups
+        let yaml = "all:\n  hosts:\n    a:\n      ansible_host: 192.0.2.1\n  children:\n    far:\n      hosts:\n        b:\n          netscript_underlay: 192.0.2.2\n          ansible_host: 203.0.113.2\n";
+        let doc = super::read_doc(yaml).unwrap();
+        let from_yaml = super::parse(&doc).unwrap();
+        assert_eq!(from_yaml["a"].to_string(), "192.0.2.1");
+        assert_eq!(from_yaml["b"].to_string(), "192.0.2.2");
+        let plain_yaml = super::read_doc("a: 192.0.2.1\nb: 192.0.2.2\n").unwrap();
+        assert_eq!(super::parse(&plain_yaml).unwrap().len(), 2);
+        assert!(super::read_doc("{ not: [ closed").is_err());
         assert!(super::parse(&json!({})).is_err());
     }
 }

@@ -104,7 +104,15 @@ fn dispatch(
             json,
             spanning,
             static_neighbours,
-        }) => crate::show::command::pingall(lab.as_deref(), json, spanning, static_neighbours),
+            merge,
+        }) => {
+            let how = crate::show::command::PingallHow {
+                json,
+                spanning,
+                static_neighbours,
+            };
+            crate::show::command::pingall(lab.as_deref(), &merge, how)
+        }
         Some(Command::Docs { definitions }) => {
             if definitions {
                 print!("{}", crate::docs::definitions());

@@ -55,7 +55,12 @@ pub fn run(line: &str, session: &mut Session, entries: &[Entry]) -> Next {
             crate::show::command::show((!arg.is_empty()).then_some(arg), false);
         }
         ":pingall" => {
-            crate::show::command::pingall((!arg.is_empty()).then_some(arg), false, false, false);
+            let how = crate::show::command::PingallHow {
+                json: false,
+                spanning: false,
+                static_neighbours: false,
+            };
+            crate::show::command::pingall((!arg.is_empty()).then_some(arg), &[], how);
         }
         ":graph" => {
             use clap::ValueEnum;

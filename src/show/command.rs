@@ -75,9 +75,26 @@ pub fn graph(
     Exit::Ok
 }
 
-/// `netscript pingall [LAB] [--json] [--spanning]`: exit status 1 if
-/// anything dropped.
-pub fn pingall(lab: Option<&str>, json: bool, spanning: bool, static_neighbours: bool) -> Exit {
+/// How `netscript pingall` pings: `--json`, `--spanning`,
+/// `--static-neighbours`.
+pub struct PingallHow {
+    pub json: bool,
+    pub spanning: bool,
+    pub static_neighbours: bool,
+}
+
+/// `netscript pingall [LAB] [--merge FILE...] [--json] [--spanning]`:
+/// exit status 1 if anything dropped.
+pub fn pingall(lab: Option<&str>, merge: &[std::path::PathBuf], how: PingallHow) -> Exit {
+    let PingallHow {
+        json,
+        spanning,
+        static_neighbours,
+    } = how;
+    let remote = match super::merge::addresses(merge) {
+        Ok(r) => r,
+        Err(e) => return crate::exit::fail_with(&e),
+    };
     let (ledger, net) = match (ledger(lab), backend()) {
         (Ok(l), Ok(n)) => (l, n),
         (Err(c), _) | (_, Err(c)) => return c,
@@ -113,6 +130,7 @@ pub fn pingall(lab: Option<&str>, json: bool, spanning: bool, static_neighbours:
     let opts = super::pingall::Options {
         spanning,
         static_in,
+        remote,
         ..Default::default()
     };
     let results = super::pingall::pingall(&net, only.as_deref(), &opts, &|_, _, _, _| {});

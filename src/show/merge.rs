@@ -3,7 +3,8 @@
 //! by whatever ran the lab there). Each machine's namespaces are named
 //! MACHINE:NS, the machine being the file's name without `.json`; VXLAN
 //! tunnel ends of one network on different machines are joined by an
-//! edge, as the kernel joins them.
+//! edge, as the kernel joins them. `netscript pingall --merge` pings the
+//! other machines' addresses found there too.
 
 use std::path::Path;
 
@@ -15,6 +16,43 @@ use crate::error::{Error, Result};
 
 /// Read each file, name its namespaces for its machine, and draw them all.
 pub fn graph(files: &[std::path::PathBuf], expand: bool) -> Result<Graph> {
+    let merged = read(files)?;
+    let mut g = Graph::from(&merged, expand);
+    tunnels(&merged, &mut g);
+    Ok(g)
+}
+
+/// The addresses of every machine's namespaces but its host (where the
+/// underlay is), named MACHINE:NS, for `pingall --merge`.
+pub fn addresses(files: &[std::path::PathBuf]) -> Result<Vec<(String, std::net::IpAddr)>> {
+    let merged = read(files)?;
+    let mut out = Vec::new();
+    for ns in merged
+        .namespaces
+        .iter()
+        .filter(|n| !n.name.ends_with(":host"))
+    {
+        for l in ns
+            .links
+            .iter()
+            .filter(|l| l.kind != crate::netlink::LinkKind::Loopback)
+        {
+            for a in &l.addresses {
+                if let Ok((ip, _)) = crate::cidr::parse(a)
+                    && !crate::cidr::is_link_local(ip)
+                    && !ip.is_loopback()
+                {
+                    out.push((ns.name.clone(), ip));
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The shows of several machines as one snapshot, each machine's
+/// namespaces named MACHINE:NS.
+fn read(files: &[std::path::PathBuf]) -> Result<Snapshot> {
     let mut merged = Snapshot {
         namespaces: Vec::new(),
     };
@@ -40,9 +78,7 @@ pub fn graph(files: &[std::path::PathBuf], expand: bool) -> Result<Graph> {
             .namespaces
             .extend(namespaces.iter().map(|ns| netns(&machine, ns)));
     }
-    let mut g = Graph::from(&merged, expand);
-    tunnels(&merged, &mut g);
-    Ok(g)
+    Ok(merged)
 }
 
 /// "a" for "out/a.json".

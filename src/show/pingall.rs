@@ -34,6 +34,10 @@ pub struct Options {
     /// another program's namespace, which ARP serves as usual). None: off,
     /// the default; a lab that tests ARP itself must see it fail.
     pub static_in: Option<Vec<String>>,
+    /// Addresses of namespaces on other machines of a lab across
+    /// machines, each with its name there ("b:h2"): every source here
+    /// pings them too (`netscript pingall --merge`).
+    pub remote: Vec<(String, IpAddr)>,
 }
 
 impl Default for Options {
@@ -43,6 +47,7 @@ impl Default for Options {
             timeout: Duration::from_secs(2),
             concurrency: 32,
             static_in: None,
+            remote: Vec::new(),
         }
     }
 }
@@ -115,6 +120,18 @@ pub fn pingall(
         .static_in
         .as_ref()
         .map(|names| names.iter().map(String::as_str).collect());
+    // Another machine's address that is one of this machine's is pinged
+    // as this machine's.
+    let local: std::collections::HashSet<IpAddr> = hosts
+        .iter()
+        .flat_map(|(_, addrs)| addrs.iter().map(|a| a.ip))
+        .collect();
+    let elsewhere: Vec<(String, IpAddr)> = opts
+        .remote
+        .iter()
+        .filter(|(_, ip)| !local.contains(ip))
+        .cloned()
+        .collect();
     let mut results = Vec::new();
     for (i, (from, _)) in hosts.iter().enumerate() {
         let targets: Vec<(&Ns, Addr)> = if opts.spanning {
@@ -135,7 +152,12 @@ pub fn pingall(
             deadline: opts.timeout,
             ttl: None,
         };
-        let addrs: Vec<IpAddr> = targets.iter().map(|(_, a)| a.ip).collect();
+        let remote: &[(String, IpAddr)] = if opts.spanning { &[] } else { &elsewhere };
+        let addrs: Vec<IpAddr> = targets
+            .iter()
+            .map(|(_, a)| a.ip)
+            .chain(remote.iter().map(|(_, ip)| *ip))
+            .collect();
         let added = match &made {
             Some(made) => static_entries(net, made, (from, &hosts[i].1), &targets, changed),
             None => Vec::new(),
@@ -147,12 +169,20 @@ pub fn pingall(
                 changed(ns, index, ip, None);
             }
         }
-        for ((to, addr), ok) in targets.iter().zip(oks) {
+        for ((to, addr), ok) in targets.iter().zip(oks.iter().copied()) {
             results.push(Pair {
                 from: from.name().to_string(),
                 to: to.name().to_string(),
                 address: addr.ip,
                 ok,
+            });
+        }
+        for ((name, ip), ok) in remote.iter().zip(oks.iter().skip(targets.len())) {
+            results.push(Pair {
+                from: from.name().to_string(),
+                to: name.clone(),
+                address: *ip,
+                ok: *ok,
             });
         }
         // Keep the neighbour table small: what this source and its targets

@@ -86,12 +86,34 @@ fn one_recipe_on_three_machines_reaches_across_and_goes_away() {
          for m in a b c; do on $m netscript --machine $m --machines machines.json lab.rhai || echo \"$m failed\"; done\n\
          for m in a b c; do on $m netscript --rm --machine $m --machines machines.json reach.rhai; done\n\
          for m in a b c; do on $m netscript show --json > $m.json; done\n\
+         for m in a b c; do on $m netscript pingall lab --json --merge a.json b.json c.json > ping-$m.json; done\n\
          netscript graph --merge a.json b.json c.json > lab.dot && dot -Tsvg lab.dot > /dev/null && \
            netscript graph --merge a.json b.json c.json --format svg > lab.svg || echo 'no graph'\n\
          for m in a b c; do on $m netscript -q down lab; \
            echo \"$m left: $(on $m ls -A /run/netns | wc -l) namespaces, $(on $m ip -o link | grep -vc ' lo:\\| eth0@') links, $(on $m ls -A /run/netscript | wc -l) files\"; done\n\
          kill $a $b $c",
     ));
+    // pingall on each machine with the others' shows: every lab
+    // namespace here reaches every address of the lab on the other
+    // machines too (the host, where the underlay is, reaches none).
+    for m in ["a", "b", "c"] {
+        let doc = crate::common::json(&sb.read(&format!("ping-{m}.json")));
+        let pairs = doc["pairs"].as_array().expect("pairs");
+        let lab: Vec<_> = pairs
+            .iter()
+            .filter(|p| p["from"] != "host" && p["to"] != "host")
+            .collect();
+        let across = lab
+            .iter()
+            .filter(|p| p["to"].as_str().unwrap().contains(':'));
+        assert_eq!(across.count(), 4 * 10, "{m}: {doc}");
+        assert!(lab.iter().all(|p| p["ok"] == true), "{m}: {doc}");
+        assert!(
+            !pairs
+                .iter()
+                .any(|p| p["to"].as_str().unwrap().starts_with(&format!("{m}:")))
+        );
+    }
     // The merged picture: every machine's hosts, each machine's bridge,
     // and the tunnels between the machines as edges.
     let dot = sb.read("lab.dot");
