@@ -48,7 +48,7 @@ pub fn load(name: Option<&str>, file: Option<&Path>) -> Result<Machines> {
         });
     };
     let action = format!("read the machines from {}", file.display());
-    let text = std::fs::read_to_string(file).map_err(|e| Error::from_io(action.clone(), &e))?;
+    let text = read_small(file).map_err(|e| Error::from_io(action.clone(), &e))?;
     let doc = read_doc(&text).map_err(|why| Error::invalid(action.clone(), why))?;
     let all = parse(&doc).map_err(|why| {
         Error::invalid(action.clone(), why).with_help(
@@ -70,6 +70,23 @@ pub fn load(name: Option<&str>, file: Option<&Path>) -> Result<Machines> {
     Ok(Machines { this, all })
 }
 
+/// A machines file is small: more than 1 MiB (or a device that never
+/// ends, /dev/zero) is refused rather than read.
+fn read_small(file: &Path) -> std::io::Result<String> {
+    use std::io::Read;
+    const LIMIT: u64 = 1 << 20;
+    let mut text = String::new();
+    std::fs::File::open(file)?
+        .take(LIMIT + 1)
+        .read_to_string(&mut text)?;
+    if text.len() as u64 > LIMIT {
+        return Err(std::io::Error::other(
+            "it is over 1 MiB: not a machines file",
+        ));
+    }
+    Ok(text)
+}
+
 /// The file as JSON, or as YAML (which Ansible's inventories often are;
 /// read with yaml-rust2, made JSON).
 fn read_doc(text: &str) -> std::result::Result<Value, String> {
@@ -77,9 +94,25 @@ fn read_doc(text: &str) -> std::result::Result<Value, String> {
         Ok(doc) => return Ok(doc),
         Err(e) => e,
     };
+    // Aliases are refused before loading: the loader copies what they
+    // name, so a few lines of them can ask for gigabytes.
+    let mut aliases = Aliases(false);
+    let parsed = yaml_rust2::parser::Parser::new_from_str(text).load(&mut aliases, true);
+    if parsed.is_ok() && aliases.0 {
+        return Err("YAML aliases (*name) are not read in a machines file".into());
+    }
     match yaml_rust2::YamlLoader::load_from_str(text) {
         Ok(docs) if docs.len() == 1 => Ok(yaml_to_json(&docs[0])),
         _ => Err(format!("neither JSON ({json_error}) nor YAML")),
+    }
+}
+
+/// Whether a YAML text uses an alias.
+struct Aliases(bool);
+
+impl yaml_rust2::parser::EventReceiver for Aliases {
+    fn on_event(&mut self, ev: yaml_rust2::Event) {
+        self.0 |= matches!(ev, yaml_rust2::Event::Alias(_));
     }
 }
 
@@ -217,6 +250,8 @@ mod tests {
         let plain_yaml = super::read_doc("a: 192.0.2.1\nb: 192.0.2.2\n").unwrap();
         assert_eq!(super::parse(&plain_yaml).unwrap().len(), 2);
         assert!(super::read_doc("{ not: [ closed").is_err());
+        let laughs = "a: &a [x, x]\nb: &b [*a, *a]\nc: [*b, *b]\n";
+        assert!(super::read_doc(laughs).unwrap_err().contains("aliases"));
         assert!(super::parse(&json!({})).is_err());
     }
 }

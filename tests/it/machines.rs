@@ -154,9 +154,11 @@ fn a_bad_machines_file_is_refused_before_anything_is_built() {
         "netscript --machine c --machines m.json lab.rhai; echo status=$?\n\
          netscript --machine a --machines bad.json lab.rhai; echo status=$?\n\
          netscript --machine a --machines missing.json lab.rhai; echo status=$?\n\
+         netscript --machine a --machines /dev/zero lab.rhai; echo status=$?\n\
          ls -A /run/netns | wc -l",
     );
-    assert_eq!(run.stdout, "status=2\nstatus=2\nstatus=2\n0\n");
+    assert_eq!(run.stdout, "status=2\nstatus=2\nstatus=2\nstatus=2\n0\n");
+    assert!(run.stderr.contains("it is over 1 MiB"), "{}", run.stderr);
     assert!(
         run.stderr
             .contains("this machine, \"c\", is not one of them\n  help: name it with --machine NAME, one of: a, b"),
