@@ -71,6 +71,7 @@ if ((${#packages[@]})); then
         # only what boots a kernel, not QEMU's graphical front ends
         apt-get install -y -qq --no-install-recommends "${vm[@]}"
     fi
+    made_policy=0
     for daemon in frr:frr openssh-server:ssh; do
         pkg=${daemon%%:*}
         [[ " ${packages[*]} " == *" $pkg "* ]] || continue
@@ -79,16 +80,21 @@ if ((${#packages[@]})); then
         # service start during the install, and the service is left
         # disabled. The tests run their own daemons, in namespaces of
         # their own.
-        made_policy=0
-        if [[ ! -e /usr/sbin/policy-rc.d ]]; then
+        if ((!made_policy)) && [[ ! -e /usr/sbin/policy-rc.d ]]; then
+            # ours, and gone again however the install ends
+            trap 'rm -f /usr/sbin/policy-rc.d' EXIT
             printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
             chmod +x /usr/sbin/policy-rc.d
             made_policy=1
         fi
         apt-get install -y -qq "$pkg"
-        ((made_policy)) && rm -f /usr/sbin/policy-rc.d
-        systemctl disable --now "${daemon##*:}" >/dev/null 2>&1 || true
+        # (ssh is also started by a socket unit on newer systems)
+        systemctl disable --now "${daemon##*:}" "${daemon##*:}.socket" >/dev/null 2>&1 || true
     done
+    if ((made_policy)); then
+        rm -f /usr/sbin/policy-rc.d
+        trap - EXIT
+    fi
 fi
 
 # Ansible (contrib/ansible, tested across simulated machines), from PyPI
@@ -116,8 +122,9 @@ fi
 if ! command -v cargo >/dev/null && [[ -n ${SUDO_USER:-} ]]; then
     home=$(getent passwd "$SUDO_USER" | cut -d: -f6)
     if [[ -x $home/.cargo/bin/cargo ]]; then
+        # The user's toolchain, but root's own CARGO_HOME: a registry cache
+        # root wrote into the user's ~/.cargo would stop their next cargo.
         export PATH="$home/.cargo/bin:$PATH"
-        export CARGO_HOME="${CARGO_HOME:-$home/.cargo}"
         export RUSTUP_HOME="${RUSTUP_HOME:-$home/.rustup}"
     fi
 fi

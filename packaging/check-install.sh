@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The install paths as a user takes them, tried on this machine (CI runs
 # it as root, from a clean clone): `cargo install`, then the Debian
-# package, installed with apt, used, and removed. Leaves nothing installed.
+# package, installed with apt, used, and removed. Leaves no netscript
+# installed (the tools it needed, cargo-deb, dpkg-dev and man-db, stay).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$PWD

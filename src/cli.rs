@@ -233,7 +233,7 @@ pub enum Command {
         /// A lab across machines: also ping the addresses of the other
         /// machines' namespaces, from their `netscript show --json` (a file
         /// per machine, named for it: a.json, b.json).
-        #[arg(long, num_args = 1.., value_name = "FILE")]
+        #[arg(long, num_args = 1.., value_name = "FILE", conflicts_with = "spanning")]
         merge: Vec<PathBuf>,
     },
 }

@@ -52,6 +52,14 @@ pub fn down(names: &[String], all: bool, as_json: bool, v: Verbosity) -> Exit {
                 "netscript: removing a lab needs root or CAP_NET_ADMIN, and this process has neither"
             );
             eprintln!("  help: run it as root (sudo netscript down ...); nothing was touched");
+            if as_json {
+                let why = "removing a lab needs root or CAP_NET_ADMIN";
+                results.extend(
+                    labs.iter()
+                        .map(|l| json!({ "name": l, "kind": "lab", "ok": false, "error": why })),
+                );
+                println!("{:#}", json!({ "removed": results }));
+            }
             return Exit::Failed;
         }
         let (labs_status, done) = crate::lifecycle::down(&labs, say, as_json);

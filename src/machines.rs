@@ -94,25 +94,38 @@ fn read_doc(text: &str) -> std::result::Result<Value, String> {
         Ok(doc) => return Ok(doc),
         Err(e) => e,
     };
-    // Aliases are refused before loading: the loader copies what they
-    // name, so a few lines of them can ask for gigabytes.
-    let mut aliases = Aliases(false);
-    let parsed = yaml_rust2::parser::Parser::new_from_str(text).load(&mut aliases, true);
-    if parsed.is_ok() && aliases.0 {
-        return Err("YAML aliases (*name) are not read in a machines file".into());
-    }
+    refuse_hostile_yaml(text)?;
     match yaml_rust2::YamlLoader::load_from_str(text) {
         Ok(docs) if docs.len() == 1 => Ok(yaml_to_json(&docs[0])),
         _ => Err(format!("neither JSON ({json_error}) nor YAML")),
     }
 }
 
-/// Whether a YAML text uses an alias.
-struct Aliases(bool);
-
-impl yaml_rust2::parser::EventReceiver for Aliases {
-    fn on_event(&mut self, ev: yaml_rust2::Event) {
-        self.0 |= matches!(ev, yaml_rust2::Event::Alias(_));
+/// Before a YAML text is loaded, its events are read one by one (the
+/// loader and our conversion recurse): aliases are refused (the loader
+/// copies what they name, so a few lines of them ask for gigabytes), and
+/// so is nesting deeper than a machines file needs (a deep one would
+/// overflow the stack).
+fn refuse_hostile_yaml(text: &str) -> std::result::Result<(), String> {
+    use yaml_rust2::Event;
+    const DEEPEST: usize = 64;
+    let mut parser = yaml_rust2::parser::Parser::new_from_str(text);
+    let mut depth = 0usize;
+    loop {
+        match parser.next_token() {
+            Ok((Event::StreamEnd, _)) | Err(_) => return Ok(()),
+            Ok((Event::Alias(_), _)) => {
+                return Err("YAML aliases (*name) are not read in a machines file".into());
+            }
+            Ok((Event::SequenceStart(..) | Event::MappingStart(..), _)) => {
+                depth += 1;
+                if depth > DEEPEST {
+                    return Err(format!("it nests deeper than {DEEPEST} levels"));
+                }
+            }
+            Ok((Event::SequenceEnd | Event::MappingEnd, _)) => depth = depth.saturating_sub(1),
+            Ok(_) => {}
+        }
     }
 }
 
@@ -155,7 +168,12 @@ fn inventory_hosts(group: &Value, out: &mut Vec<(String, Value)>) {
     if let Some(Value::Object(hosts)) = group.get("hosts") {
         for (name, vars) in hosts {
             if !out.iter().any(|(n, _)| n == name) {
-                out.push((name.clone(), address_in(vars)));
+                // As Ansible: a host without an address is reached by its name.
+                let addr = match address_in(vars) {
+                    Value::Null => Value::String(name.clone()),
+                    addr => addr,
+                };
+                out.push((name.clone(), addr));
             }
         }
     }
@@ -252,6 +270,18 @@ mod tests {
         assert!(super::read_doc("{ not: [ closed").is_err());
         let laughs = "a: &a [x, x]\nb: &b [*a, *a]\nc: [*b, *b]\n";
         assert!(super::read_doc(laughs).unwrap_err().contains("aliases"));
+        let deep = "- ".repeat(100_000) + "x\n";
+        assert!(
+            super::read_doc(&deep)
+                .unwrap_err()
+                .contains("deeper than 64")
+        );
+        // an inventory host without variables is its own address, if it is one
+        let bare = super::read_doc("all:\n  hosts:\n    192.0.2.9:\n").unwrap();
+        assert_eq!(
+            super::parse(&bare).unwrap()["192.0.2.9"].to_string(),
+            "192.0.2.9"
+        );
         assert!(super::parse(&json!({})).is_err());
     }
 }

@@ -121,6 +121,10 @@ pub fn enter(name: &str, command: &[String]) -> Exit {
 /// inside it (asked of a `netscript --in NAME ls` run inside).
 pub fn ls(v: Verbosity) -> usize {
     let names = registry::names();
+    // `ls -q` is the names of the labs here, one per line, for scripts.
+    if v == Verbosity::Quiet {
+        return names.len();
+    }
     for (name, state) in &names {
         if let Err(e) = state {
             println!(
@@ -133,11 +137,7 @@ pub fn ls(v: Verbosity) -> usize {
             format!(" (made {})", crate::lifecycle::when(t))
         });
         println!("world {name}{when}");
-        let flag = match v {
-            Verbosity::Quiet => Some("-q"),
-            Verbosity::Normal => None,
-            Verbosity::Verbose => Some("-v"),
-        };
+        let flag = (v == Verbosity::Verbose).then_some("-v");
         match ls_inside(name, flag.as_slice()) {
             Ok(out) => {
                 for line in out.lines() {

@@ -196,6 +196,14 @@ impl Lab {
         self.objects.borrow().clone()
     }
 
+    /// Look at each recorded object, without copying the ledger (`f` must
+    /// not change the lab).
+    pub fn each(&self, mut f: impl FnMut(&Object)) {
+        for o in self.objects.borrow().iter() {
+            f(o);
+        }
+    }
+
     /// Record a creation. The ledger line is written before this returns;
     /// if it cannot be, the error says so (the object is still the run's,
     /// so a rollback removes it).

@@ -14,7 +14,14 @@ use crate::netlink::Netlink;
 pub fn down(labs: &[String], v: Verbosity, json: bool) -> (Exit, Vec<Value>) {
     let net = match Netlink::new() {
         Ok(n) => n,
-        Err(e) => return (crate::exit::fail(e), Vec::new()),
+        Err(e) => {
+            let why = e.to_string();
+            let results = labs
+                .iter()
+                .map(|l| json!({ "name": l, "kind": "lab", "ok": false, "error": why }))
+                .collect();
+            return (crate::exit::fail(e), results);
+        }
     };
     let mut status = Exit::Ok;
     let mut results = Vec::new();

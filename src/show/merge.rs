@@ -10,7 +10,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use super::graph::{Edge, Graph};
+use super::graph::{Edge, Graph, Kind, Node};
 use super::snapshot::{LinkView, NetnsView, RouteView, Snapshot};
 use crate::error::{Error, Result};
 
@@ -141,13 +141,36 @@ fn tunnels(snap: &Snapshot, g: &mut Graph) {
     for ns in &snap.namespaces {
         let machine = ns.name.split(':').next().unwrap_or_default().to_string();
         for l in ns.links.iter().filter(|l| l.vni.is_some()) {
-            let id = match &l.master {
-                Some(br) => format!("br:{}/{br}", ns.name),
-                None => format!("ns:{}", ns.name),
+            let (id, label, kind) = match &l.master {
+                Some(br) => {
+                    let on = if ns.name.ends_with(":host") {
+                        &machine
+                    } else {
+                        &ns.name
+                    };
+                    (
+                        format!("br:{}/{br}", ns.name),
+                        format!("{br} ({on})"),
+                        Kind::Bridge,
+                    )
+                }
+                None => (format!("ns:{}", ns.name), ns.name.clone(), Kind::Netns),
             };
-            if let Some(at) = g.nodes.iter().position(|n| n.id == id) {
-                ends.push((l.vni.unwrap_or(0), machine.clone(), at, l));
-            }
+            // A bridge with no host of its own on this machine (or a
+            // tunnel end on no bridge) has no node yet: it gets one.
+            let at = match g.nodes.iter().position(|n| n.id == id) {
+                Some(at) => at,
+                None => {
+                    g.nodes.push(Node {
+                        id,
+                        label,
+                        detail: String::new(),
+                        kind,
+                    });
+                    g.nodes.len() - 1
+                }
+            };
+            ends.push((l.vni.unwrap_or(0), machine.clone(), at, l));
         }
     }
     for (i, a) in ends.iter().enumerate() {

@@ -208,6 +208,16 @@ fn down_all_and_json() {
     assert!(labs[0]["created"].as_u64().unwrap() > 1_700_000_000);
     assert!(labs[0]["script"].as_str().unwrap().ends_with("one.rhai"));
     assert_eq!(ls["worlds"], serde_json::json!([]));
+    // Without the right to remove anything, still one document.
+    let run = sb.sh(
+        "setpriv --reuid=65534 --regid=65534 --clear-groups netscript down --json x; echo status=$?",
+    );
+    let (doc, status) = run.stdout.rsplit_once("status=").unwrap();
+    assert_eq!(status, "1\n");
+    assert_eq!(
+        crate::common::json(doc)["removed"][0]["error"],
+        "removing a lab needs root or CAP_NET_ADMIN"
+    );
     let down: serde_json::Value = serde_json::from_str(&sb.read("down.json")).unwrap();
     assert_eq!(
         down,

@@ -204,4 +204,17 @@ fn merging_what_is_not_a_machines_show_is_refused() {
         run.stderr
     );
     assert!(run.stdout.ends_with("status=0\n"), "{}", run.stdout);
+    // A machine whose stretched bridge has no host of its own still has
+    // its tunnel drawn; --merge and --spanning do not go together.
+    let end = |m: &str| {
+        format!(
+            r#"{{"namespaces": [{{"name": "host", "links": [{{"name": "vx42", "index": 5, "kind": "vxlan", "up": true, "state": "up", "mtu": 1450, "mac": "02:00:00:00:00:0{m}", "addresses": [], "master": "br-lab", "peer": null, "parent": null, "qdisc": null, "vni": 42}}], "routes": [], "firewall": []}}]}}"#
+        )
+    };
+    sb.file("m1.json", &end("1"));
+    sb.file("m2.json", &end("2"));
+    let run = sb.sh("netscript graph --merge m1.json m2.json | grep 'VNI 42'; \
+         netscript pingall --merge m1.json --spanning 2>/dev/null; echo status=$?");
+    assert!(run.stdout.contains("VNI 42"), "{}", run.stdout);
+    assert!(run.stdout.ends_with("status=2\n"), "{}", run.stdout);
 }

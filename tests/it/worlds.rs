@@ -386,3 +386,18 @@ fn a_record_naming_another_process_is_not_obeyed() {
         run.stderr
     );
 }
+
+/// `ls -q` is the names of the labs here, one per line: a world's header
+/// and the labs inside it are left out (`ls` shows them).
+#[test]
+fn ls_quiet_is_the_labs_here_only() {
+    let sb = Sandbox::new();
+    sb.file("inside.rhai", "netns::add(\"a\");\n");
+    sb.file("here.rhai", "netns::add(\"b\");\n");
+    let run = sb.sh_own_pids(
+        "netscript --sandbox=w1 inside.rhai && netscript here.rhai && \
+         echo '== -q' && netscript ls -q && echo '== plain' && netscript ls | grep -c 'world w1\\|inside'; \
+         netscript down w1 > /dev/null",
+    );
+    assert_eq!(run.stdout, "== -q\nhere\n== plain\n2\n", "{}", run.stderr);
+}

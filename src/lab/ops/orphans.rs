@@ -23,16 +23,28 @@ impl Op<'_> {
     /// the far ends of the lab's veths out of it).
     pub(super) fn orphans_of(&self, ns: &str, index: Option<u32>) -> Vec<Object> {
         let dying = self.dying_with(ns, index);
-        let mut out = Vec::new();
         let namespaces: BTreeSet<&str> = dying.iter().map(|(n, _, _)| n.as_str()).collect();
+        if namespaces.is_empty() {
+            return Vec::new();
+        }
+        // The settings recorded in those namespaces: the only candidates.
+        let mut settings = Vec::new();
+        self.lab.each(|o| {
+            if o.setting_ns().is_some_and(|(n, _)| namespaces.contains(n)) {
+                settings.push(o.clone());
+            }
+        });
+        let mut out = Vec::new();
         for space in namespaces {
             let here: Vec<&Dying> = dying.iter().filter(|(n, _, _)| n == space).collect();
-            let routes = self.routes_out_of(space, &here);
-            for o in self.lab.objects() {
-                if o.setting_ns().is_some_and(|(n, _)| n == space)
-                    && (on_dying_link(&o, &here) || routes.iter().any(|r| r.same(&o)))
-                {
-                    out.push(o);
+            let mine: Vec<&Object> = settings
+                .iter()
+                .filter(|o| o.setting_ns().is_some_and(|(n, _)| n == space))
+                .collect();
+            let routes = self.routes_out_of(space, &here, &mine);
+            for o in mine {
+                if on_dying_link(o, &here) || routes.iter().any(|r| r.same(o)) {
+                    out.push(o.clone());
                 }
             }
         }
@@ -43,15 +55,15 @@ impl Op<'_> {
     fn dying_with(&self, ns: &str, index: Option<u32>) -> Vec<Dying> {
         let mut places: Vec<(String, u32)> =
             index.map(|i| (ns.to_string(), i)).into_iter().collect();
-        for o in self.lab.objects() {
+        self.lab.each(|o| {
             let Object::Link {
                 ns: at,
                 index: i,
                 peer: Some(p),
                 ..
-            } = &o
+            } = o
             else {
-                continue;
+                return;
             };
             let goes = |n: &str, idx: u32| n == ns && index.is_none_or(|want| want == idx);
             if goes(at, *i) {
@@ -60,7 +72,7 @@ impl Op<'_> {
             if goes(&p.ns, p.index) {
                 places.push((at.clone(), *i));
             }
-        }
+        });
         places
             .into_iter()
             .filter(|(n, _)| index.is_some() || n != ns)
@@ -71,14 +83,15 @@ impl Op<'_> {
             .collect()
     }
 
-    /// The recorded routes of namespace `space` whose every path leaves by
-    /// one of the `dying` links (the kernel drops them with it).
-    fn routes_out_of(&self, space: &str, dying: &[&Dying]) -> Vec<Object> {
+    /// The recorded routes among `settings` (of namespace `space`) whose
+    /// every path leaves by one of the `dying` links (the kernel drops them
+    /// with it).
+    fn routes_out_of(&self, space: &str, dying: &[&Dying], settings: &[&Object]) -> Vec<Object> {
         let ns = Ns::named(space);
         let dies = |dev: u32| dying.iter().any(|(_, i, _)| *i == dev);
         let mut out = Vec::new();
         let mut tables: std::collections::HashMap<u32, Vec<RouteInfo>> = Default::default();
-        for o in self.lab.objects() {
+        for o in settings {
             let Object::Route {
                 ns: at,
                 dst,
@@ -87,7 +100,7 @@ impl Op<'_> {
                 metric,
                 table,
                 ..
-            } = &o
+            } = o
             else {
                 continue;
             };
@@ -107,7 +120,7 @@ impl Op<'_> {
                     }
             });
             if goes {
-                out.push(o.clone());
+                out.push((*o).clone());
             }
         }
         out
