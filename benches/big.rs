@@ -34,7 +34,7 @@
 //!     sudo cargo bench --bench big -- 0 10000      # N = 0 skips a part
 
 mod common;
-use common::{median, settle};
+use common::median;
 
 use std::path::Path;
 use std::process::Command;
@@ -231,46 +231,10 @@ fn tree_ip(n: usize, dir: &Path) -> Method {
 /// Run `phases` in a fresh sandbox once the machine is quiet: the wall
 /// time of each, netscript's peak RSS (KiB), the readings in /run/mem.
 fn sandboxed(what: &str, phases: &[&str]) -> (Vec<Duration>, Option<u64>, Vec<i64>) {
-    settle(Duration::from_secs(60));
-    let mut script = String::from(
-        "mount -t tmpfs tmpfs /run && mkdir -p /run/netns && ip link set lo up && cd /run\n\
-         stamps=$EPOCHREALTIME\n",
-    );
-    for p in phases {
-        script.push_str(&format!("{p}\nstamps=\"$stamps $EPOCHREALTIME\"\n"));
-    }
-    script.push_str(
-        "echo $stamps; echo $(cat /run/rss 2>/dev/null); echo $(cat /run/mem 2>/dev/null)\n",
-    );
-    let file = std::env::temp_dir().join(format!("netscript-big-{}.sh", std::process::id()));
-    std::fs::write(&file, script).unwrap();
-    let out = Command::new("unshare")
-        .args(["--net", "--mount", "--propagation", "private", "--"])
-        .args(["bash", "-e"])
-        .arg(&file)
-        .env("LC_ALL", "C")
-        .output()
-        .expect("unshare");
-    let _ = std::fs::remove_file(&file);
-    assert!(
-        out.status.success(),
-        "{what} failed:\n{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    // Lines of numbers: the stamps, the peak RSS, the memory readings.
-    let text = String::from_utf8_lossy(&out.stdout);
-    let num = |l: &str| -> Vec<f64> {
-        l.split_whitespace()
-            .filter_map(|v| v.parse().ok())
-            .collect()
-    };
-    let nums: Vec<Vec<f64>> = text.lines().map(num).collect();
-    let times = nums[0]
-        .windows(2)
-        .map(|w| Duration::from_secs_f64(w[1] - w[0]));
-    let mem = nums[2].iter().map(|&k| k as i64).collect();
-    (times.collect(), nums[1].first().map(|&k| k as u64), mem)
+    let readings = ["cat /run/rss 2>/dev/null", "cat /run/mem 2>/dev/null"];
+    let (times, nums) = common::sandboxed(what, Duration::from_secs(60), phases, &readings);
+    let rss = nums[0].first().map(|&k| k as u64);
+    (times, rss, nums[1].iter().map(|&k| k as i64).collect())
 }
 
 /// A method's medians: built (and every host reached), of which IPv6

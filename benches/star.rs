@@ -32,7 +32,7 @@
 //!     sudo cargo bench --bench star -- 50,200 3   # N = 50 and 200
 
 mod common;
-use common::{median, settle};
+use common::median;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -228,52 +228,13 @@ fn pyroute2(n: usize, dir: &Path) -> Option<Method> {
     })
 }
 
-/// Run `phases` one after the other in a fresh sandbox (its own network
-/// and mount namespace, a private /run) once the machine is quiet; the
-/// wall time of each, and netscript's peak memory in KiB if it was
-/// measured.
+/// Run `phases` one after the other in a fresh sandbox once the machine
+/// is quiet; the wall time of each, and netscript's peak memory in KiB if
+/// it was measured.
 fn sandboxed(what: &str, phases: &[&str]) -> (Vec<Duration>, Option<u64>) {
-    settle(Duration::from_secs(30));
-    let mut script = String::from(
-        "mount -t tmpfs tmpfs /run && mkdir -p /run/netns && ip link set lo up && cd /run\n\
-         stamps=$EPOCHREALTIME\n",
-    );
-    for p in phases {
-        script.push_str(&format!("{p}\nstamps=\"$stamps $EPOCHREALTIME\"\n"));
-    }
-    script.push_str("echo $stamps; cat /run/rss 2>/dev/null || true\n");
-    // A file, not `bash -c`: a script for 1000 hosts is longer than one
-    // argument may be.
-    let file = std::env::temp_dir().join(format!("netscript-star-{}.sh", std::process::id()));
-    std::fs::write(&file, script).unwrap();
-    let out = Command::new("unshare")
-        .args(["--net", "--mount", "--propagation", "private", "--"])
-        .args(["bash", "-e"])
-        .arg(&file)
-        .env("LC_ALL", "C")
-        .output()
-        .expect("unshare");
-    let _ = std::fs::remove_file(&file);
-    assert!(
-        out.status.success(),
-        "{what} failed:\n{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let text = String::from_utf8_lossy(&out.stdout);
-    let mut lines = text.lines();
-    let stamps: Vec<f64> = lines
-        .next()
-        .unwrap_or_default()
-        .split_whitespace()
-        .map(|s| s.parse().unwrap())
-        .collect();
-    let times = stamps
-        .windows(2)
-        .map(|w| Duration::from_secs_f64(w[1] - w[0]))
-        .collect();
-    let rss = lines.next().and_then(|l| l.trim().parse().ok());
-    (times, rss)
+    let readings = ["cat /run/rss 2>/dev/null"];
+    let (times, nums) = common::sandboxed(what, Duration::from_secs(30), phases, &readings);
+    (times, nums[0].first().map(|&k| k as u64))
 }
 
 /// Above this many hosts the hub's pings are not measured: the kernel's

@@ -4,7 +4,7 @@
 use serde_json::{Value, json};
 
 use crate::exit::Exit;
-use crate::lifecycle::report::Verbosity;
+use crate::lifecycle::report::{self, Verbosity};
 use crate::sys::privileges::CAP_NET_ADMIN;
 
 /// `netscript ls [--json]`
@@ -54,10 +54,7 @@ pub fn down(names: &[String], all: bool, as_json: bool, v: Verbosity) -> Exit {
             eprintln!("  help: run it as root (sudo netscript down ...); nothing was touched");
             if as_json {
                 let why = "removing a lab needs root or CAP_NET_ADMIN";
-                results.extend(
-                    labs.iter()
-                        .map(|l| json!({ "name": l, "kind": "lab", "ok": false, "error": why })),
-                );
+                results.extend(labs.iter().map(|l| report::json_failed(l, why)));
                 println!("{:#}", json!({ "removed": results }));
             }
             return Exit::Failed;

@@ -1,5 +1,5 @@
-//! What both benchmarks need: a quiet machine before each run, and
-//! medians.
+//! What both benchmarks need: a quiet machine before each run, phases
+//! timed in a fresh sandbox, and medians.
 
 use std::time::{Duration, Instant};
 
@@ -52,4 +52,59 @@ pub fn settle(patience: Duration) {
 pub fn median<T: Ord + Copy + Default>(mut v: Vec<T>) -> T {
     v.sort();
     v.get(v.len() / 2).copied().unwrap_or_default()
+}
+
+/// Run `phases` one after the other in a fresh sandbox (its own network
+/// and mount namespace, a private /run) once the machine is quiet (at
+/// most `patience`), then `readings` (shell lines that print one line
+/// each): the wall time of each phase, and the numbers on each reading's
+/// line.
+pub fn sandboxed(
+    what: &str,
+    patience: Duration,
+    phases: &[&str],
+    readings: &[&str],
+) -> (Vec<Duration>, Vec<Vec<f64>>) {
+    settle(patience);
+    let mut script = String::from(
+        "mount -t tmpfs tmpfs /run && mkdir -p /run/netns && ip link set lo up && cd /run\n\
+         stamps=$EPOCHREALTIME\n",
+    );
+    for p in phases {
+        script.push_str(&format!("{p}\nstamps=\"$stamps $EPOCHREALTIME\"\n"));
+    }
+    script.push_str("echo $stamps\n");
+    for r in readings {
+        script.push_str(&format!("echo $({r})\n"));
+    }
+    // A file, not `bash -c`: a script for 1000 hosts is longer than one
+    // argument may be.
+    let file = std::env::temp_dir().join(format!("netscript-bench-{}.sh", std::process::id()));
+    std::fs::write(&file, script).unwrap();
+    let out = std::process::Command::new("unshare")
+        .args(["--net", "--mount", "--propagation", "private", "--"])
+        .args(["bash", "-e"])
+        .arg(&file)
+        .env("LC_ALL", "C")
+        .output()
+        .expect("unshare");
+    let _ = std::fs::remove_file(&file);
+    assert!(
+        out.status.success(),
+        "{what} failed:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut lines = text.lines().map(|l| -> Vec<f64> {
+        l.split_whitespace()
+            .filter_map(|v| v.parse().ok())
+            .collect()
+    });
+    let stamps = lines.next().unwrap_or_default();
+    let times = stamps
+        .windows(2)
+        .map(|w| Duration::from_secs_f64(w[1] - w[0]))
+        .collect();
+    (times, lines.collect())
 }

@@ -16,10 +16,7 @@ pub fn down(labs: &[String], v: Verbosity, json: bool) -> (Exit, Vec<Value>) {
         Ok(n) => n,
         Err(e) => {
             let why = e.to_string();
-            let results = labs
-                .iter()
-                .map(|l| json!({ "name": l, "kind": "lab", "ok": false, "error": why }))
-                .collect();
+            let results = labs.iter().map(|l| report::json_failed(l, &why)).collect();
             return (crate::exit::fail(e), results);
         }
     };
@@ -38,10 +35,7 @@ pub fn down(labs: &[String], v: Verbosity, json: bool) -> (Exit, Vec<Value>) {
 }
 
 fn down_one(net: &Netlink, name: &str, v: Verbosity) -> (Exit, Value) {
-    let failed = |status: Exit, why: String| {
-        let value = json!({ "name": name, "kind": "lab", "ok": false, "error": why });
-        (status, value)
-    };
+    let failed = |status: Exit, why: String| (status, report::json_failed(name, &why));
     // Never under a running builder: it is stopped first (and rolls back
     // what it made), and no other run starts meanwhile.
     let (_lock, stopped) = match stop_and_lock(name) {

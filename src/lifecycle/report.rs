@@ -103,6 +103,11 @@ pub fn json(name: &str, done: &Teardown) -> Value {
     })
 }
 
+/// A lab `down` could not remove at all, and why.
+pub fn json_failed(name: &str, why: &str) -> Value {
+    json!({ "name": name, "kind": "lab", "ok": false, "error": why })
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -189,6 +189,30 @@ impl Graph {
                 to_label: format!("{} … {}", first.1.name, last.1.name),
             });
         }
+        // In a picture of several machines (namespaces named MACHINE:NS,
+        // `graph --merge`), the VXLAN ends of one network on different
+        // machines are joined, as the kernel joins them.
+        let mut tunnels: Vec<(u32, &str, usize, &LinkView)> = Vec::new();
+        for ns in &snap.namespaces {
+            let Some((machine, _)) = ns.name.split_once(':') else {
+                continue;
+            };
+            for l in &ns.links {
+                if let Some(vni) = l.vni {
+                    tunnels.push((vni, machine, endpoint(&mut b, &ns.name, l), l));
+                }
+            }
+        }
+        for (i, a) in tunnels.iter().enumerate() {
+            for z in tunnels[i + 1..].iter().filter(|z| z.0 == a.0 && z.1 != a.1) {
+                b.g.edges.push(Edge {
+                    from: a.2,
+                    to: z.2,
+                    from_label: format!("{} VNI {}", a.3.name, a.0),
+                    to_label: z.3.name.clone(),
+                });
+            }
+        }
         b.g
     }
 

@@ -1,25 +1,22 @@
 //! `netscript graph --merge a.json b.json ...`: one picture of a lab that
 //! spans machines, from each machine's `netscript show --json` (gathered
 //! by whatever ran the lab there). Each machine's namespaces are named
-//! MACHINE:NS, the machine being the file's name without `.json`; VXLAN
-//! tunnel ends of one network on different machines are joined by an
-//! edge, as the kernel joins them. `netscript pingall --merge` pings the
+//! MACHINE:NS, the machine being the file's name without `.json` (the
+//! picture joins VXLAN ends of one network on different machines:
+//! `Graph::from`). `netscript pingall --merge` pings the
 //! other machines' addresses found there too.
 
 use std::path::Path;
 
 use serde_json::Value;
 
-use super::graph::{Edge, Graph, Kind, Node};
+use super::graph::Graph;
 use super::snapshot::{LinkView, NetnsView, RouteView, Snapshot};
 use crate::error::{Error, Result};
 
 /// Read each file, name its namespaces for its machine, and draw them all.
 pub fn graph(files: &[std::path::PathBuf], expand: bool) -> Result<Graph> {
-    let merged = read(files)?;
-    let mut g = Graph::from(&merged, expand);
-    tunnels(&merged, &mut g);
-    Ok(g)
+    Ok(Graph::from(&read(files)?, expand))
 }
 
 /// The addresses of every machine's namespaces but its host (where the
@@ -132,57 +129,4 @@ fn text(v: &Value) -> String {
 
 fn array(v: &Value) -> &[Value] {
     v.as_array().map_or(&[], Vec::as_slice)
-}
-
-/// An edge between every two VXLAN ends of one network on different
-/// machines, from where each attaches (its bridge, or its namespace).
-fn tunnels(snap: &Snapshot, g: &mut Graph) {
-    let mut ends: Vec<(u32, String, usize, &LinkView)> = Vec::new();
-    for ns in &snap.namespaces {
-        let machine = ns.name.split(':').next().unwrap_or_default().to_string();
-        for l in ns.links.iter().filter(|l| l.vni.is_some()) {
-            let (id, label, kind) = match &l.master {
-                Some(br) => {
-                    let on = if ns.name.ends_with(":host") {
-                        &machine
-                    } else {
-                        &ns.name
-                    };
-                    (
-                        format!("br:{}/{br}", ns.name),
-                        format!("{br} ({on})"),
-                        Kind::Bridge,
-                    )
-                }
-                None => (format!("ns:{}", ns.name), ns.name.clone(), Kind::Netns),
-            };
-            // A bridge with no host of its own on this machine (or a
-            // tunnel end on no bridge) has no node yet: it gets one.
-            let at = match g.nodes.iter().position(|n| n.id == id) {
-                Some(at) => at,
-                None => {
-                    g.nodes.push(Node {
-                        id,
-                        label,
-                        detail: String::new(),
-                        kind,
-                    });
-                    g.nodes.len() - 1
-                }
-            };
-            ends.push((l.vni.unwrap_or(0), machine.clone(), at, l));
-        }
-    }
-    for (i, a) in ends.iter().enumerate() {
-        for b in &ends[i + 1..] {
-            if a.0 == b.0 && a.1 != b.1 {
-                g.edges.push(Edge {
-                    from: a.2,
-                    to: b.2,
-                    from_label: format!("{} VNI {}", a.3.name, a.0),
-                    to_label: b.3.name.clone(),
-                });
-            }
-        }
-    }
 }
