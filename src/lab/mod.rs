@@ -393,19 +393,7 @@ fn now() -> u64 {
         .map_or(0, |d| d.as_secs())
 }
 
-/// The start time of process `pid` (field 22 of /proc/PID/stat), which
-/// tells a process from a later one that reuses its PID.
-pub fn process_start(pid: u32) -> Option<u64> {
-    stat_field(pid, 19)?.parse().ok()
-}
-
-/// Field `n` of /proc/PID/stat, counted after the command name (so 0 is
-/// the state, 2 the process group, 19 the start time).
-pub fn stat_field(pid: u32, n: usize) -> Option<String> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    let after_name = &stat[stat.rfind(')')? + 1..];
-    after_name.split_whitespace().nth(n).map(str::to_string)
-}
+pub use crate::sys::pidfd::start_time as process_start;
 
 pub fn process_alive(pid: u32, start: u64) -> bool {
     process_start(pid) == Some(start)

@@ -296,6 +296,11 @@ fn id_of_path(path: &str) -> Option<NsId> {
     std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
 }
 
+/// The network namespace process `pid` is in.
+pub fn net_of(pid: u32) -> Option<NsId> {
+    id_of_path(&format!("/proc/{pid}/ns/net"))
+}
+
 /// The name under /run/netns of the network namespace process `pid` is
 /// in, like `ip netns identify PID`.
 pub fn identify(pid: u32) -> Result<Option<String>> {

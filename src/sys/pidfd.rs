@@ -1,10 +1,92 @@
-//! Waiting for a process to exit on its pidfd, woken by the kernel at the
-//! moment it exits instead of checking on it every few milliseconds.
+//! Processes held by a pidfd: a descriptor that names one process, never a
+//! later one that reuses its PID, so checking which process it is and then
+//! signalling it cannot hit another. Also waiting for a process to exit,
+//! woken by the kernel at the moment it exits instead of checking on it
+//! every few milliseconds.
 
-use std::os::fd::{AsFd, FromRawFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, FromRawFd, OwnedFd};
 use std::time::{Duration, Instant};
 
 use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
+
+/// A process held by a pidfd.
+#[derive(Debug)]
+pub struct Pidfd {
+    pub pid: u32,
+    fd: OwnedFd,
+}
+
+impl Pidfd {
+    /// Process `pid`, if it exists, is not a zombie, and is the one that
+    /// started at `start` (clock ticks since boot, as /proc/PID/stat says).
+    /// The pidfd is opened before the checks, so what passed them is the
+    /// process the pidfd holds.
+    pub fn of(pid: u32, start: u64) -> Option<Pidfd> {
+        let held = Pidfd::open(pid)?;
+        (start_time(pid) == Some(start) && !held.is_zombie()).then_some(held)
+    }
+
+    /// Process `pid`, if it exists (a zombie too).
+    pub fn open(pid: u32) -> Option<Pidfd> {
+        // SAFETY: pidfd_open(2) takes a pid and flags and returns a new fd.
+        let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid as libc::pid_t, 0) };
+        // SAFETY: the descriptor was just opened and nobody else owns it.
+        (fd >= 0).then(|| Pidfd {
+            pid,
+            fd: unsafe { OwnedFd::from_raw_fd(fd as i32) },
+        })
+    }
+
+    /// Whether it has exited (and not been reaped yet) or is exiting.
+    pub fn is_zombie(&self) -> bool {
+        stat_field(self.pid, 0).is_none_or(|s| s == "Z" || s == "X")
+    }
+
+    /// Its process group, while it has not exited.
+    pub fn group(&self) -> Option<u32> {
+        stat_field(self.pid, 2)?.parse().ok()
+    }
+
+    /// Send `signal` to this process (and to no other).
+    pub fn signal(&self, signal: i32) -> bool {
+        // SAFETY: pidfd_send_signal(2) with our pidfd, a signal, no info.
+        let r = unsafe {
+            libc::syscall(
+                libc::SYS_pidfd_send_signal,
+                self.fd.as_raw_fd(),
+                signal,
+                std::ptr::null::<libc::siginfo_t>(),
+                0,
+            )
+        };
+        r == 0
+    }
+
+    /// Wait until it has exited, at most `timeout`; true if it has.
+    pub fn wait(&self, timeout: Duration) -> bool {
+        poll_exit(self.fd.as_fd(), timeout)
+    }
+}
+
+impl AsRawFd for Pidfd {
+    fn as_raw_fd(&self) -> std::os::fd::RawFd {
+        self.fd.as_raw_fd()
+    }
+}
+
+/// The start time of process `pid` (field 22 of /proc/PID/stat), which
+/// tells a process from a later one that reuses its PID.
+pub fn start_time(pid: u32) -> Option<u64> {
+    stat_field(pid, 19)?.parse().ok()
+}
+
+/// Field `n` of /proc/PID/stat, counted after the command name (so 0 is
+/// the state, 2 the process group, 19 the start time).
+pub fn stat_field(pid: u32, n: usize) -> Option<String> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let after_name = &stat[stat.rfind(')')? + 1..];
+    after_name.split_whitespace().nth(n).map(str::to_string)
+}
 
 /// Wait until process `pid` has exited (a zombie counts), at most
 /// `timeout`. True if it exited or does not exist; false on timeout.
@@ -23,6 +105,10 @@ pub fn wait_exit(pid: u32, timeout: Duration) -> bool {
     }
     // SAFETY: the descriptor was just opened and nobody else owns it.
     let fd = unsafe { OwnedFd::from_raw_fd(fd as i32) };
+    poll_exit(fd.as_fd(), timeout)
+}
+
+fn poll_exit(fd: std::os::fd::BorrowedFd, timeout: Duration) -> bool {
     let deadline = Instant::now() + timeout;
     loop {
         let left = deadline.saturating_duration_since(Instant::now());
@@ -30,7 +116,7 @@ pub fn wait_exit(pid: u32, timeout: Duration) -> bool {
             return false;
         }
         let ms = i32::try_from(left.as_millis().max(1)).unwrap_or(i32::MAX);
-        let mut fds = [PollFd::new(fd.as_fd(), PollFlags::POLLIN)];
+        let mut fds = [PollFd::new(fd, PollFlags::POLLIN)];
         match poll(
             &mut fds,
             PollTimeout::try_from(ms).unwrap_or(PollTimeout::MAX),

@@ -8,9 +8,9 @@
 //! Removing a world is killing its keeper: the kernel then ends every
 //! process in it and frees its namespaces and everything in them.
 
-use std::os::fd::{AsFd, AsRawFd, FromRawFd, OwnedFd};
 use std::sync::OnceLock;
 
+use super::pidfd::Pidfd;
 use crate::error::{Error, Result};
 
 /// The keeper of a live world, held by a pidfd (so a reused PID is never
@@ -18,7 +18,7 @@ use crate::error::{Error, Result};
 #[derive(Debug)]
 pub struct Keeper {
     pub pid: u32,
-    pub(super) fd: OwnedFd,
+    pub(super) fd: Pidfd,
     /// For a throwaway world, the process between this one and the
     /// keeper (a child of this process), reaped once the world is gone.
     pub(super) between: Option<i32>,
@@ -63,25 +63,8 @@ impl Keeper {
 
     /// Kill the keeper (and so the world) and wait until it has exited.
     pub fn kill(&self) {
-        // SAFETY: pidfd_send_signal(2) with our pidfd, SIGKILL, no info.
-        unsafe {
-            libc::syscall(
-                libc::SYS_pidfd_send_signal,
-                self.fd.as_raw_fd(),
-                libc::SIGKILL,
-                std::ptr::null::<libc::siginfo_t>(),
-                0,
-            )
-        };
-        let mut fds = [nix::poll::PollFd::new(
-            self.fd.as_fd(),
-            nix::poll::PollFlags::POLLIN,
-        )];
-        for _ in 0..100 {
-            if nix::poll::poll(&mut fds, nix::poll::PollTimeout::from(100u16)).unwrap_or(0) > 0 {
-                break;
-            }
-        }
+        self.fd.signal(libc::SIGKILL);
+        self.fd.wait(std::time::Duration::from_secs(10));
         if let Some(pid) = self.between {
             let _ = nix::sys::wait::waitpid(nix::unistd::Pid::from_raw(pid), None);
         }
@@ -91,31 +74,16 @@ impl Keeper {
 /// A pidfd on process `pid` if it still is the process that started at
 /// `start`.
 pub(super) fn keeper(pid: u32, start: u64) -> Option<Keeper> {
-    let fd = pidfd_open(pid)?;
+    let fd = Pidfd::open(pid)?;
     // Only a keeper: a record naming any other process is not obeyed.
     let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).ok()?;
     if comm.trim_end() != "netscript-world" {
         return None;
     }
-    (start_time(pid)? == start).then_some(Keeper {
+    (super::pidfd::start_time(pid)? == start).then_some(Keeper {
         pid,
         fd,
         between: None,
         commit: None,
     })
-}
-
-pub(super) fn pidfd_open(pid: u32) -> Option<OwnedFd> {
-    // SAFETY: pidfd_open(2) takes a pid and flags and returns a new fd.
-    let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid as libc::pid_t, 0) };
-    // SAFETY: the descriptor was just opened and nobody else owns it.
-    (fd >= 0).then(|| unsafe { OwnedFd::from_raw_fd(fd as i32) })
-}
-
-/// Field 22 of /proc/PID/stat: when the process started, in clock ticks
-/// since boot.
-pub(super) fn start_time(pid: u32) -> Option<u64> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    let rest = &stat[stat.rfind(')')? + 1..];
-    rest.split_whitespace().nth(19)?.parse().ok()
 }

@@ -99,7 +99,7 @@ fn fail(to: &OwnedFd, step: usize, e: nix::errno::Errno) -> i32 {
 
 /// The parent's side: map the user, then wait for the keeper's pid and
 /// for it to be ready.
-fn settle(child: Pid, up: OwnedFd, down: &mut std::fs::File) -> Result<(u32, OwnedFd)> {
+fn settle(child: Pid, up: OwnedFd, down: &mut std::fs::File) -> Result<(u32, super::pidfd::Pidfd)> {
     let mut up = std::fs::File::from(up);
     let mut read = || -> Result<(u8, u32, u32)> {
         let mut frame = [0u8; 9];
@@ -123,7 +123,7 @@ fn settle(child: Pid, up: OwnedFd, down: &mut std::fs::File) -> Result<(u32, Own
         }
     }
     let pid = pid.unwrap_or_default();
-    let fd = super::world::pidfd_open(pid).ok_or_else(|| {
+    let fd = super::pidfd::Pidfd::open(pid).ok_or_else(|| {
         Error::new(
             crate::error::Kind::Os,
             "make a sandbox",

@@ -9,7 +9,8 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-use super::world::{Keeper, keeper, start_time};
+use super::pidfd::start_time;
+use super::world::{Keeper, keeper};
 use crate::error::{Error, Kind, Result};
 
 /// What the worlds directory says about one world.

@@ -19,10 +19,11 @@ use nix::unistd::Pid;
 
 use plan::{Current, Now, Plan};
 
-use super::{Ledger, Object, process_start, stat_field};
+use super::{Ledger, Object};
 use crate::netlink::{LinkKind, Netlink};
 use crate::ns::Ns;
 use crate::sys::netns_fs::{self, NsId};
+use crate::sys::pidfd::Pidfd;
 use settings::{Skip, gone, undo_setting};
 
 /// What a teardown did.
@@ -322,34 +323,35 @@ fn note(done: &mut Teardown, o: &Object, result: Result<(), Skip>) {
     }
 }
 
-/// Stop a recorded process if it is still the same one: SIGTERM to its
-/// process group (spawned processes lead their own), SIGKILL after a
-/// second. Whether it was running.
+/// Stop a recorded process if it is still the same one. Whether it was
+/// running.
 fn stop_process(pid: u32, start: u64) -> bool {
-    let running = || process_start(pid) == Some(start) && !is_zombie(pid);
-    if !running() {
-        return false;
+    match Pidfd::of(pid, start) {
+        Some(p) => {
+            stop(&p);
+            true
+        }
+        None => false,
     }
-    let target = if process_group(pid) == Some(pid) {
-        Pid::from_raw(-(pid as i32))
-    } else {
-        Pid::from_raw(pid as i32)
+}
+
+/// SIGTERM to a process held by its pidfd, and to the process group it
+/// leads (spawned processes lead their own), SIGKILL after a second; then
+/// wait until it has exited: until then it still holds its namespace,
+/// which would look kept alive to the teardown that follows. The pidfd
+/// makes sure that a process that ended meanwhile is not mistaken for a
+/// later one with its PID.
+fn stop(p: &Pidfd) {
+    let group = (p.group() == Some(p.pid)).then(|| Pid::from_raw(-(p.pid as i32)));
+    let send = |signal: Signal| {
+        p.signal(signal as i32);
+        if let Some(g) = group {
+            let _ = kill(g, signal);
+        }
     };
-    let _ = kill(target, Signal::SIGTERM);
-    crate::sys::pidfd::wait_exit(pid, Duration::from_secs(1));
-    if running() {
-        let _ = kill(target, Signal::SIGKILL);
-        // Until it has exited it still holds its namespace, which would
-        // then look kept alive to the teardown that follows.
-        crate::sys::pidfd::wait_exit(pid, Duration::from_secs(1));
+    send(Signal::SIGTERM);
+    if !p.wait(Duration::from_secs(1)) {
+        send(Signal::SIGKILL);
+        p.wait(Duration::from_secs(1));
     }
-    true
-}
-
-fn is_zombie(pid: u32) -> bool {
-    stat_field(pid, 0).is_some_and(|s| s == "Z" || s == "X")
-}
-
-fn process_group(pid: u32) -> Option<u32> {
-    stat_field(pid, 2)?.parse().ok()
 }

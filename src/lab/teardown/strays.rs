@@ -7,9 +7,10 @@
 
 use std::collections::HashMap;
 
-use super::{Teardown, current_id, stop_process};
-use crate::lab::{Object, process_start};
+use super::{Teardown, current_id, stop};
+use crate::lab::Object;
 use crate::sys::netns_fs::{self, NsId};
+use crate::sys::pidfd::{Pidfd, start_time};
 
 pub(super) fn stop_strays(namespaces: &[&Object], done: &mut Teardown) {
     let made: HashMap<NsId, &str> = namespaces
@@ -25,17 +26,24 @@ pub(super) fn stop_strays(namespaces: &[&Object], done: &mut Teardown) {
         return;
     }
     let me = std::process::id();
-    let strays: Vec<(u32, &str)> = netns_fs::process_namespaces()
-        .filter(|(pid, _)| *pid != me)
-        .filter_map(|(pid, id)| Some((pid, *made.get(&id)?)))
+    let strays: Vec<(u32, NsId)> = netns_fs::process_namespaces()
+        .filter(|(pid, id)| *pid != me && made.contains_key(id))
         .collect();
-    for (pid, ns) in strays {
-        let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
-        if let Some(start) = process_start(pid)
-            && stop_process(pid, start)
-        {
-            done.removed
-                .push(format!("process {pid} ({}) (in {ns})", comm.trim()));
+    for (pid, id) in strays {
+        // Held by a pidfd, then checked again: a stray that ended since the
+        // scan, and a later process given its PID, is left alone.
+        let Some(p) = start_time(pid).and_then(|start| Pidfd::of(pid, start)) else {
+            continue;
+        };
+        if netns_fs::net_of(pid) != Some(id) {
+            continue;
         }
+        let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
+        stop(&p);
+        done.removed.push(format!(
+            "process {pid} ({}) (in {})",
+            comm.trim(),
+            made[&id]
+        ));
     }
 }
