@@ -115,12 +115,21 @@ fn dedup(entries: impl IntoIterator<Item = Entry>) -> Vec<Entry> {
             .iter_mut()
             .find(|s| name_of(&s.usage) == name_of(&e.usage))
         {
+            // A catch-all that only refuses what a typed form of as many
+            // parameters does not take (`exit(code: any)` beside
+            // `exit(code: int)`) is not a way to call it.
+            Some(s) if e.usage.ends_with(": any)") && s.usage.contains(&*arity_twin(&e.usage)) => {}
             Some(s) => add_usage(s, &e.usage),
             None => seen.push(e),
         }
     }
     seen.sort_by(|a, b| a.usage.cmp(&b.usage));
     seen
+}
+
+/// The start of a typed sibling's usage: `exit(code: ` of `exit(code: any)`.
+fn arity_twin(usage: &str) -> String {
+    usage.trim_end_matches("any)").to_string()
 }
 
 /// Add a way of writing an entry, the ways kept in order.

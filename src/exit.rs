@@ -45,15 +45,15 @@ impl Exit {
 /// Print why a command could not do its work ("netscript: ..." and the
 /// error's help), and fail.
 pub fn fail(e: impl fmt::Display) -> Exit {
-    eprintln!("netscript: {e}");
+    crate::say!("netscript: {e}");
     Exit::Failed
 }
 
 /// The same for an error that carries help.
 pub fn fail_with(e: &crate::error::Error) -> Exit {
-    eprintln!("netscript: {e}");
+    crate::say!("netscript: {e}");
     if let Some(h) = &e.help {
-        eprintln!("  help: {h}");
+        crate::say!("  help: {h}");
     }
     Exit::Failed
 }

@@ -12,11 +12,11 @@ pub fn ls(as_json: bool, v: Verbosity) -> Exit {
     if as_json {
         let mut doc = crate::lifecycle::ls_json();
         doc["worlds"] = Value::Array(crate::world::ls_json());
-        println!("{doc:#}");
+        crate::out!("{doc:#}");
         return Exit::Ok;
     }
     if crate::lifecycle::ls(v) + crate::world::ls(v) == 0 && v != Verbosity::Quiet {
-        println!("no labs are up");
+        crate::out!("no labs are up");
     }
     Exit::Ok
 }
@@ -30,7 +30,7 @@ pub fn down(names: &[String], all: bool, as_json: bool, v: Verbosity) -> Exit {
     if all {
         labs = crate::lab::ledger_names();
         if labs.is_empty() && !as_json && v != Verbosity::Quiet {
-            println!("no labs are up");
+            crate::out!("no labs are up");
         }
     }
     let say = if as_json { Verbosity::Quiet } else { v };
@@ -48,14 +48,14 @@ pub fn down(names: &[String], all: bool, as_json: bool, v: Verbosity) -> Exit {
     }
     if !labs.is_empty() {
         if !crate::sys::privileges::capability(CAP_NET_ADMIN) {
-            eprintln!(
+            crate::say!(
                 "netscript: removing a lab needs root or CAP_NET_ADMIN, and this process has neither"
             );
-            eprintln!("  help: run it as root (sudo netscript down ...); nothing was touched");
+            crate::say!("  help: run it as root (sudo netscript down ...); nothing was touched");
             if as_json {
                 let why = "removing a lab needs root or CAP_NET_ADMIN";
                 results.extend(labs.iter().map(|l| report::json_failed(l, why)));
-                println!("{:#}", json!({ "removed": results }));
+                crate::out!("{:#}", json!({ "removed": results }));
             }
             return Exit::Failed;
         }
@@ -73,11 +73,11 @@ pub fn down(names: &[String], all: bool, as_json: bool, v: Verbosity) -> Exit {
             } else {
                 format!("{worlds} worlds stay")
             };
-            println!("({stay}: netscript down NAME removes one, netscript ls lists them)");
+            crate::out!("({stay}: netscript down NAME removes one, netscript ls lists them)");
         }
     }
     if as_json {
-        println!("{:#}", json!({ "removed": results }));
+        crate::out!("{:#}", json!({ "removed": results }));
     }
     status
 }

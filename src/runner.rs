@@ -20,15 +20,15 @@ pub fn main(cli: Cli) -> Exit {
     let late = |a: &String| a == "--sandbox" || a.starts_with("--sandbox=");
     let late_in = |a: &String| a == "--in" || a.starts_with("--in=");
     if cli.sandbox.is_none() && cli.args.iter().any(late) {
-        eprintln!(
+        crate::say!(
             "netscript: --sandbox after the script is an argument of the script, not an option"
         );
-        eprintln!("  to run in a sandbox, put it first: netscript --sandbox FILE [ARGS...]");
+        crate::say!("  to run in a sandbox, put it first: netscript --sandbox FILE [ARGS...]");
         return Exit::Usage;
     }
     if cli.inside.is_none() && cli.command.is_none() && cli.args.iter().any(late_in) {
-        eprintln!("netscript: --in after the script is an argument of the script, not an option");
-        eprintln!("  to run in a world, put it first: netscript --in NAME FILE [ARGS...]");
+        crate::say!("netscript: --in after the script is an argument of the script, not an option");
+        crate::say!("  to run in a world, put it first: netscript --in NAME FILE [ARGS...]");
         return Exit::Usage;
     }
     let inside = match &cli.command {
@@ -115,9 +115,9 @@ fn dispatch(
         }
         Some(Command::Docs { definitions }) => {
             if definitions {
-                print!("{}", crate::docs::definitions());
+                crate::out_part!("{}", crate::docs::definitions());
             } else {
-                print!("{}", crate::docs::reference());
+                crate::out_part!("{}", crate::docs::reference());
             }
             Exit::Ok
         }
@@ -140,8 +140,10 @@ fn dispatch(
         }) => crate::doctor::probe::here(),
         Some(Command::Doctor { json, .. }) => crate::doctor::run(json),
         None if !sandbox && !crate::sys::privileges::capability(CAP_NET_ADMIN) => {
-            eprintln!("netscript: a lab needs root or CAP_NET_ADMIN, and this process has neither");
-            eprintln!(
+            crate::say!(
+                "netscript: a lab needs root or CAP_NET_ADMIN, and this process has neither"
+            );
+            crate::say!(
                 "  help: run it as root, or try it in a private sandbox: netscript --sandbox {}",
                 file.as_deref()
                     .map_or("FILE".into(), |f| f.display().to_string())
@@ -185,14 +187,14 @@ fn read_script(file: Option<&Path>) -> Result<(String, String, Option<PathBuf>),
                 path.parent().map(Path::to_path_buf),
             )),
             Err(e) => {
-                eprintln!("netscript: cannot read {}: {e}", path.display());
+                crate::say!("netscript: cannot read {}: {e}", path.display());
                 Err(Exit::Usage)
             }
         },
         _ => {
             let mut text = String::new();
             if let Err(e) = std::io::stdin().read_to_string(&mut text) {
-                eprintln!("netscript: cannot read the script from stdin: {e}");
+                crate::say!("netscript: cannot read the script from stdin: {e}");
                 return Err(Exit::Usage);
             }
             Ok(("<stdin>".into(), text, None))
@@ -207,16 +209,16 @@ fn check(files: &[PathBuf]) -> Exit {
         let original = match std::fs::read_to_string(file) {
             Ok(t) => t,
             Err(e) => {
-                eprintln!("netscript: cannot read {}: {e}", file.display());
+                crate::say!("netscript: cannot read {}: {e}", file.display());
                 status = Exit::Usage;
                 continue;
             }
         };
         let name = file.display().to_string();
         match engine.compile(diag::blank_shebang(&original)) {
-            Ok(_) => println!("ok  {name}"),
+            Ok(_) => crate::out!("ok  {name}"),
             Err(e) => {
-                eprint!(
+                crate::say_part!(
                     "{}",
                     diag::for_stderr(&diag::from_parse(&e, &Sources::new(&name, &original)))
                 );
@@ -253,7 +255,7 @@ pub fn run(
     let mut ast = match crate::api::parser().compile(diag::blank_shebang(text)) {
         Ok(ast) => ast,
         Err(e) => {
-            eprint!("{}", diag::for_stderr(&diag::from_parse(&e, &sources)));
+            crate::say_part!("{}", diag::for_stderr(&diag::from_parse(&e, &sources)));
             return Exit::Usage;
         }
     };
@@ -306,7 +308,7 @@ fn evaluate(
     let result = match result {
         Ok(result) => result,
         Err(report) => {
-            eprint!("{}", diag::for_stderr(&report));
+            crate::say_part!("{}", diag::for_stderr(&report));
             return (Exit::Internal, Ending::Failure);
         }
     };
@@ -325,7 +327,7 @@ fn evaluate(
             _ if crate::interrupt::stdout_is_closed() => (Exit::StdoutClosed, Ending::Failure),
             ref err => {
                 let signatures = crate::api::signatures(&engine);
-                eprint!(
+                crate::say_part!(
                     "{}",
                     diag::for_stderr(&diag::from_eval(err, sources, &signatures))
                 );

@@ -29,8 +29,8 @@ pub fn go(place: &Place) -> Option<Exit> {
     let (keeper, name, throwaway) = match (place.sandbox, place.inside) {
         (None, None) => return None,
         (Some(_), Some(_)) => {
-            eprintln!("netscript: --sandbox and --in cannot be used together");
-            eprintln!(
+            crate::say!("netscript: --sandbox and --in cannot be used together");
+            crate::say!(
                 "  help: --sandbox=NAME makes the world NAME if needed, --in NAME only enters it"
             );
             return Some(Exit::Usage);
@@ -96,7 +96,7 @@ pub fn enter(name: &str, command: &[String]) -> Exit {
         Some((p, rest)) => (p.clone(), rest),
         None => {
             if std::io::stderr().is_terminal() {
-                eprintln!(
+                crate::say!(
                     "netscript: in world \"{name}\" (ip netns list shows its namespaces); \
                      exit or Ctrl-D leaves it"
                 );
@@ -109,7 +109,7 @@ pub fn enter(name: &str, command: &[String]) -> Exit {
         }
     };
     let err = std::process::Command::new(&program).args(args).exec();
-    eprintln!("netscript: cannot run {program} in world \"{name}\": {err}");
+    crate::say!("netscript: cannot run {program} in world \"{name}\": {err}");
     Exit::script(if err.kind() == std::io::ErrorKind::NotFound {
         127
     } else {
@@ -127,7 +127,7 @@ pub fn ls(v: Verbosity) -> usize {
     }
     for (name, state) in &names {
         if let Err(e) = state {
-            println!(
+            crate::out!(
                 "world {name}  ({}; netscript down {name} says more)",
                 e.reason
             );
@@ -136,15 +136,15 @@ pub fn ls(v: Verbosity) -> usize {
         let when = registry::created(name).map_or(String::new(), |t| {
             format!(" (made {})", crate::lifecycle::when(t))
         });
-        println!("world {name}{when}");
+        crate::out!("world {name}{when}");
         let flag = (v == Verbosity::Verbose).then_some("-v");
         match ls_inside(name, flag.as_slice()) {
             Ok(out) => {
                 for line in out.lines() {
-                    println!("  {line}");
+                    crate::out!("  {line}");
                 }
             }
-            Err(e) => println!("  (cannot look inside: {e})"),
+            Err(e) => crate::out!("  (cannot look inside: {e})"),
         }
     }
     names.len()
@@ -191,12 +191,12 @@ pub fn down(name: &str, v: Verbosity) -> Option<Exit> {
     match registry::remove(name) {
         Ok(true) if v == Verbosity::Quiet => Some(Exit::Ok),
         Ok(true) => {
-            println!(
+            crate::out!(
                 "world \"{name}\": removed with everything in it ({} ms)",
                 started.elapsed().as_millis()
             );
             if crate::lab::ledger_path(name).exists() {
-                println!(
+                crate::out!(
                     "  (a lab named \"{name}\" is up on this machine too: netscript down {name} again removes it)"
                 );
             }

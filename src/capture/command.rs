@@ -27,7 +27,7 @@ pub struct Request<'a> {
 pub fn run(req: &Request) -> Exit {
     match capture(req) {
         Ok(n) => {
-            eprintln!("{n} packet{} captured", if n == 1 { "" } else { "s" });
+            crate::say!("{n} packet{} captured", if n == 1 { "" } else { "s" });
             Exit::Ok
         }
         Err(e) => crate::exit::fail_with(&e),
@@ -86,7 +86,7 @@ fn capture(req: &Request) -> Result<usize> {
         }),
     };
     if req.write != Some("-") {
-        eprintln!(
+        crate::say!(
             "netscript: capturing on {} (Ctrl-C stops)",
             names.join(", ")
         );
@@ -98,7 +98,7 @@ fn capture(req: &Request) -> Result<usize> {
         && !crate::interrupt::requested()
     {
         for name in reader.newly_gone() {
-            eprintln!("netscript: {name} is gone: no more packets from it");
+            crate::say!("netscript: {name} is gone: no more packets from it");
         }
         if reader.all_gone() {
             break;

@@ -65,7 +65,7 @@ fn install_hook() {
                 .map(|l| format!(" (at {}:{})", l.file(), l.line()))
                 .unwrap_or_default();
             if !CATCHING.with(Cell::get) {
-                eprintln!("netscript: internal error: {message}{at}");
+                crate::say!("netscript: internal error: {message}{at}");
             } else if let Ok(mut last) = LAST.lock() {
                 *last = Some(format!("{message}{at}"));
             }

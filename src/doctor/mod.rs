@@ -202,7 +202,7 @@ fn print_text(checks: &[Check], verdict: &str) {
         } else {
             format!(" — {}", c.detail)
         };
-        println!("{mark} {}{detail}", c.what);
+        crate::out!("{mark} {}{detail}", c.what);
         // The same advice for several checks in a row is given once, after
         // the last of them.
         let next_same = checks
@@ -216,11 +216,11 @@ fn print_text(checks: &[Check], verdict: &str) {
             } else {
                 ""
             };
-            println!("     {word}{}", c.fix);
+            crate::out!("     {word}{}", c.fix);
             said = &c.fix;
         }
     }
-    println!("{verdict}");
+    crate::out!("{verdict}");
 }
 
 fn print_json(checks: &[Check], here: bool, in_sandbox: bool) {
@@ -241,7 +241,7 @@ fn print_json(checks: &[Check], here: bool, in_sandbox: bool) {
         "in_a_sandbox": in_sandbox,
         "checks": checks,
     });
-    println!("{doc:#}");
+    crate::out!("{doc:#}");
 }
 
 /// The probes, run by `netscript --sandbox doctor --probe-here`: the

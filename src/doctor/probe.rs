@@ -99,7 +99,7 @@ pub fn here() -> crate::exit::Exit {
     let probed = probe();
     match serde_json::to_string(&probed) {
         Ok(text) => {
-            println!("{text}");
+            crate::out!("{text}");
             crate::exit::Exit::Ok
         }
         Err(e) => crate::exit::fail(e),

@@ -36,7 +36,10 @@ pub fn parse(name: &str, text: &str) -> Ledger {
             });
             continue;
         };
-        if let Some(why) = unidentified(&obj) {
+        if let Some(why) = unidentified(&obj)
+            .map(str::to_string)
+            .or_else(|| out_of_bounds(name, &obj))
+        {
             damaged.push(format!("line {n}: {} {why}", obj.describe()));
             continue;
         }
@@ -73,6 +76,69 @@ fn unidentified(o: &Object) -> Option<&'static str> {
         }
         _ => None,
     }
+}
+
+/// Why a record names something netscript never makes, if it does: a
+/// record that could only come from damage or forgery is not acted on
+/// (teardown would otherwise delete a file of the machine, sweep the
+/// programs of the namespace netscript runs in, or drop another table).
+fn out_of_bounds(lab: &str, o: &Object) -> Option<String> {
+    match o {
+        Object::Netns { name, .. } | Object::Attached { name, .. } => {
+            crate::sys::netns_fs::validate_name(name)
+                .err()
+                .map(|_| "names a namespace netscript cannot make".to_string())
+        }
+        Object::Process { pid, .. } if *pid <= 1 => Some("names process 1 or none".into()),
+        Object::File { path, dirs } => {
+            let ok = file_in_bounds(lab, path) && dirs.iter().all(|d| dir_in_bounds(lab, path, d));
+            (!ok).then(|| "is outside the lab's own directory and /etc/netns/NAMESPACE".to_string())
+        }
+        Object::NftTable { table, nonce, .. } => {
+            if *table != crate::lab::ops::table_of(lab) {
+                Some(format!(
+                    "is not this lab's table ({})",
+                    crate::lab::ops::table_of(lab)
+                ))
+            } else if nonce.is_empty() {
+                Some("has no mark to tell the lab's table from another".into())
+            } else {
+                None
+            }
+        }
+        _ => None,
+    }
+}
+
+/// The lab's own directory of files, as `Lab::files_dir` names it.
+fn files_dir(lab: &str) -> String {
+    format!("{STATE_DIR}/{lab}.files")
+}
+
+/// A path netscript writes for lab `lab`: a plain name in its own
+/// directory, or in /etc/netns/NS of a namespace name.
+fn file_in_bounds(lab: &str, path: &str) -> bool {
+    let p = std::path::Path::new(path);
+    let (Some(dir), Some(file)) = (p.parent(), p.file_name().and_then(|f| f.to_str())) else {
+        return false;
+    };
+    let plain = |s: &str| !s.is_empty() && s != "." && s != ".." && !s.contains('/');
+    if !plain(file) || p.to_str() != Some(&format!("{}/{file}", dir.display())) {
+        return false;
+    }
+    let dir = dir.to_str().unwrap_or_default();
+    dir == files_dir(lab)
+        || dir
+            .strip_prefix("/etc/netns/")
+            .is_some_and(|ns| plain(ns) && crate::sys::netns_fs::validate_name(ns).is_ok())
+}
+
+/// A directory made for `path`: one of those above it that netscript may
+/// make (the lab's directory, /etc/netns, /etc/netns/NS).
+fn dir_in_bounds(lab: &str, path: &str, dir: &str) -> bool {
+    let parent = std::path::Path::new(path).parent().and_then(|d| d.to_str());
+    (dir == files_dir(lab) || dir == "/etc/netns" || parent == Some(dir))
+        && path.starts_with(&format!("{dir}/"))
 }
 
 /// Read a lab's ledger, replaying additions and removals.

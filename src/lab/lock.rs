@@ -1,7 +1,8 @@
 //! One run per lab name: a run holds an exclusive `flock` on
 //! /run/netscript/LAB.lock for its whole life (the kernel lets go of it
-//! when the process ends, even by SIGKILL), with its pid written inside
-//! for the message another run or `down` gives.
+//! when the process ends, even by SIGKILL), with what holds it written
+//! inside (its pid and start time, and whether it builds or takes down)
+//! for the message another run gives and for `down` to stop a builder.
 
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, Write};
@@ -11,6 +12,31 @@ use std::path::PathBuf;
 
 use super::STATE_DIR;
 use crate::error::{Error, Kind, Result};
+
+/// What a lock is held for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    /// A run that builds the lab (`down` may stop it).
+    Build,
+    /// `netscript down` taking the lab down (left to finish).
+    Down,
+}
+
+/// The process that holds a lab's lock, as its lock file says.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Holder {
+    pub pid: u32,
+    pub start: u64,
+    pub role: Role,
+}
+
+impl Holder {
+    /// Stop a builder (SIGTERM: it rolls back and ends) if it is still
+    /// the process that took the lock: never a later one given its PID.
+    pub fn stop(&self) -> bool {
+        crate::sys::pidfd::Pidfd::of(self.pid, self.start).is_some_and(|p| p.signal(libc::SIGTERM))
+    }
+}
 
 /// The lock of one lab, held until dropped.
 #[derive(Debug)]
@@ -49,7 +75,7 @@ impl LabLock {
     /// Take the lock of lab `name`, or fail at once saying which run
     /// holds it; with `wait`, wait for that run to end (a signal stops
     /// the wait).
-    pub fn take(name: &str, wait: bool) -> Result<LabLock> {
+    pub fn take(name: &str, wait: bool, role: Role) -> Result<LabLock> {
         state_dir()?;
         let path = lock_path(name);
         let action = format!("lock lab \"{name}\"");
@@ -57,24 +83,31 @@ impl LabLock {
         loop {
             let mut file = open(&path, true).map_err(|e| unusable(&action, &e))?;
             if !lock(&file, true).map_err(|e| unusable(&action, &e))? {
-                let pid = pid_in(&mut file);
+                // A holder that has not written itself yet is named later.
+                let who = match holder_in(&mut file) {
+                    Some(h) if h.role == Role::Down => format!("netscript down (pid {})", h.pid),
+                    Some(h) => format!("another netscript run (pid {})", h.pid),
+                    None => "another netscript run".to_string(),
+                };
                 if wait && !crate::interrupt::requested() {
                     if !said {
-                        eprintln!("netscript: waiting for run {pid} of lab \"{name}\" to end");
+                        crate::say!("netscript: waiting for {who} of lab \"{name}\" to end");
                         said = true;
                     }
                     std::thread::sleep(std::time::Duration::from_millis(50));
                     continue;
                 }
-                return Err(Error::new(
-                    Kind::Busy,
-                    action,
-                    format!("another netscript run (pid {pid}) is building it"),
-                )
-                .with_help(format!(
-                    "wait for it with --wait, run this one with --lab NAME, or stop it: \
+                let doing = if who.starts_with("netscript down") {
+                    "taking it down"
+                } else {
+                    "building it"
+                };
+                return Err(
+                    Error::new(Kind::Busy, action, format!("{who} is {doing}")).with_help(format!(
+                        "wait for it with --wait, run this one with --lab NAME, or stop it: \
                      netscript down {name}"
-                )));
+                    )),
+                );
             }
             // The last holder may have removed the file between our open
             // and our lock: then lock the one that is there now.
@@ -83,17 +116,24 @@ impl LabLock {
             if !same {
                 continue;
             }
+            let me = std::process::id();
+            let start = crate::sys::pidfd::start_time(me).unwrap_or_default();
+            let role = match role {
+                Role::Build => "build",
+                Role::Down => "down",
+            };
             let _ = file.set_len(0);
-            let _ = file.write_all(format!("{}\n", std::process::id()).as_bytes());
+            let _ = file.write_all(format!("{me} {start} {role}\n").as_bytes());
             return Ok(LabLock { file, path });
         }
     }
 
-    /// The pid of the run that holds lab `name`'s lock now, if one does.
-    pub fn holder(name: &str) -> Option<u32> {
+    /// What holds lab `name`'s lock now, if something does and has
+    /// written itself in.
+    pub fn holder(name: &str) -> Option<Holder> {
         let mut file = open(&lock_path(name), false).ok()?;
         match lock(&file, false) {
-            Ok(false) => Some(pid_in(&mut file)),
+            Ok(false) => holder_in(&mut file),
             _ => None,
         }
     }
@@ -147,9 +187,20 @@ fn lock(file: &File, exclusive: bool) -> std::io::Result<bool> {
     }
 }
 
-fn pid_in(file: &mut File) -> u32 {
+/// "PID START ROLE", as `take` writes it; nothing for a file not written
+/// yet (or by an older netscript: a bare pid, without the start time that
+/// makes signalling it safe).
+fn holder_in(file: &mut File) -> Option<Holder> {
     let mut text = String::new();
     let _ = file.rewind();
     let _ = file.read_to_string(&mut text);
-    text.trim().parse().unwrap_or(0)
+    let mut words = text.split_whitespace();
+    let pid: u32 = words.next()?.parse().ok().filter(|p| *p > 1)?;
+    let start: u64 = words.next()?.parse().ok()?;
+    let role = match words.next()? {
+        "build" => Role::Build,
+        "down" => Role::Down,
+        _ => return None,
+    };
+    Some(Holder { pid, start, role })
 }

@@ -22,7 +22,7 @@ mod teardown;
 pub use before::Before;
 pub use count::Counts;
 pub use ledger::{all, load, names as ledger_names, parse, unreadable};
-pub use lock::LabLock;
+pub use lock::{LabLock, Role};
 pub use object::{Object, Place};
 pub use teardown::{Teardown, teardown, teardown_ledger};
 
@@ -325,7 +325,12 @@ impl Lab {
     pub fn trace(&self, at: &str, command: &str, changes: bool) {
         if self.trace {
             let prefix = if changes { "" } else { "# " };
-            eprintln!("{prefix}{command}  # {at}");
+            // A here-document's text follows its first line: the comment
+            // goes there, or the closing word would not close it.
+            match command.split_once('\n') {
+                Some((first, rest)) => crate::say!("{prefix}{first}  # {at}\n{rest}"),
+                None => crate::say!("{prefix}{command}  # {at}"),
+            }
         }
     }
 

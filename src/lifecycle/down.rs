@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 use super::ls::count_objects;
 use super::report::{self, Verbosity};
 use crate::exit::Exit;
-use crate::lab::{self, LabLock};
+use crate::lab::{self, LabLock, Role};
 use crate::netlink::Netlink;
 
 /// `netscript down LAB|FILE...`: the exit status, and with `json` what
@@ -46,7 +46,7 @@ fn down_one(net: &Netlink, name: &str, v: Verbosity) -> (Exit, Value) {
         Ok(Some(ledger)) => ledger,
         Ok(None) if stopped => {
             if v != Verbosity::Quiet {
-                println!("lab \"{name}\": its run rolled it back");
+                crate::out!("lab \"{name}\": its run rolled it back");
             }
             return (
                 Exit::Ok,
@@ -54,7 +54,7 @@ fn down_one(net: &Netlink, name: &str, v: Verbosity) -> (Exit, Value) {
             );
         }
         Ok(None) => {
-            eprintln!("netscript: no lab named \"{name}\" is up (netscript ls lists them)");
+            crate::say!("netscript: no lab named \"{name}\" is up (netscript ls lists them)");
             return failed(Exit::Failed, "no such lab is up".into());
         }
         Err(e) => return failed(crate::exit::fail(&e), e.to_string()),
@@ -74,7 +74,7 @@ fn down_one(net: &Netlink, name: &str, v: Verbosity) -> (Exit, Value) {
     } else {
         // Kept: another `down` tries again (what went is then skipped as
         // gone).
-        eprintln!(
+        crate::say!(
             "netscript: lab \"{name}\" is not all gone; its ledger is kept: \
              run netscript down {name} again once the cause is fixed"
         );
@@ -96,13 +96,13 @@ pub(super) fn damaged(ledger: &lab::Ledger) -> Exit {
     let kept = path.with_extension("json.damaged");
     let _ = std::fs::rename(&path, &kept);
     for d in &ledger.damaged {
-        eprintln!("  warning: ledger of lab \"{}\", {d}", ledger.name);
+        crate::say!("  warning: ledger of lab \"{}\", {d}", ledger.name);
     }
-    eprintln!(
+    crate::say!(
         "netscript: the ledger of lab \"{}\" is damaged: what it could not say was left alone",
         ledger.name
     );
-    eprintln!(
+    crate::say!(
         "  help: it is kept as {}; look for what the lab made that is still up (netscript show)",
         kept.display()
     );
@@ -118,28 +118,32 @@ fn stop_and_lock(name: &str) -> crate::error::Result<(LabLock, bool)> {
     let start = std::time::Instant::now();
     let mut stopped = None;
     loop {
-        match LabLock::take(name, false) {
+        match LabLock::take(name, false, Role::Down) {
             Ok(lock) => return Ok((lock, stopped.is_some())),
             Err(e) if e.kind != crate::error::Kind::Busy => return Err(e),
             Err(e) => {
-                let Some(pid) = LabLock::holder(name) else {
-                    continue;
-                };
-                if stopped != Some(pid) {
-                    eprintln!(
-                        "netscript: lab \"{name}\" is being built by pid {pid}: stopping it (it rolls back what it made)"
+                // Another down is left to finish (its lab is then gone);
+                // a builder is stopped, once.
+                if let Some(h) = LabLock::holder(name)
+                    && h.role == Role::Build
+                    && stopped != Some(h.pid)
+                {
+                    crate::say!(
+                        "netscript: lab \"{name}\" is being built by pid {}: stopping it (it rolls back what it made)",
+                        h.pid
                     );
-                    let _ = nix::sys::signal::kill(
-                        nix::unistd::Pid::from_raw(pid as i32),
-                        nix::sys::signal::Signal::SIGTERM,
-                    );
-                    stopped = Some(pid);
+                    h.stop();
+                    stopped = Some(h.pid);
                 }
                 if start.elapsed() > STOP_WAIT {
-                    return Err(e.with_help(format!(
-                        "it did not stop within {} s; stop it with kill -9 {pid}, then run netscript down {name} again",
-                        STOP_WAIT.as_secs()
-                    )));
+                    let help = match stopped {
+                        Some(pid) => format!(
+                            "it did not stop within {} s; stop it with kill -9 {pid}, then run netscript down {name} again",
+                            STOP_WAIT.as_secs()
+                        ),
+                        None => format!("try again once it has ended: netscript down {name}"),
+                    };
+                    return Err(e.with_help(help));
                 }
                 std::thread::sleep(std::time::Duration::from_millis(20));
             }

@@ -14,17 +14,17 @@ pub fn ls(v: Verbosity) -> usize {
     let count = labs.len() + unreadable.len();
     for (name, e) in &unreadable {
         if v == Verbosity::Quiet {
-            println!("{name}");
+            crate::out!("{name}");
             continue;
         }
-        println!(
+        crate::out!(
             "{name}  (its ledger cannot be read: {}; netscript down {name} says more)",
             e.reason
         );
     }
     for l in labs {
         if v == Verbosity::Quiet {
-            println!("{}", l.name);
+            crate::out!("{}", l.name);
             continue;
         }
         let script = if l.script.is_empty() {
@@ -32,7 +32,7 @@ pub fn ls(v: Verbosity) -> usize {
         } else {
             format!(", from {}", l.script)
         };
-        println!(
+        crate::out!(
             "{}  (created {}{script}, {})",
             l.name,
             when(l.created),
@@ -46,14 +46,14 @@ pub fn ls(v: Verbosity) -> usize {
         );
         if v == Verbosity::Verbose || lines.len() <= report::LIST_UP_TO {
             for line in &lines {
-                println!("  - {line}");
+                crate::out!("  - {line}");
             }
         } else {
-            println!("  {} (ls -v lists them)", report::by_kind(&lines));
+            crate::out!("  {} (ls -v lists them)", report::by_kind(&lines));
         }
         if !l.damaged.is_empty() {
             let n = l.damaged.len();
-            println!(
+            crate::out!(
                 "  ({n} damaged ledger lines: netscript down {} reports them)",
                 l.name
             );

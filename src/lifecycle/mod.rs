@@ -47,13 +47,13 @@ pub enum Ending {
 /// --replace). A lab that cannot be recorded is not built.
 pub fn begin(net: &Netlink, name: &str, script: &str, policy: &Policy) -> Result<Rc<Lab>, Exit> {
     if let Err(e) = lab::check_name(name) {
-        eprintln!("netscript: {e}");
+        crate::say!("netscript: {e}");
         if let Some(help) = &e.help {
-            eprintln!("  help: {help}");
+            crate::say!("  help: {help}");
         }
         return Err(Exit::Usage);
     }
-    let lock = match LabLock::take(name, policy.wait) {
+    let lock = match LabLock::take(name, policy.wait, lab::Role::Build) {
         Ok(lock) => lock,
         Err(_) if crate::interrupt::requested() => return Err(Exit::Interrupted),
         Err(e) => return Err(crate::exit::fail_with(&e)),
@@ -72,7 +72,7 @@ pub fn begin(net: &Netlink, name: &str, script: &str, policy: &Policy) -> Result
                 }
                 let _ = std::fs::remove_file(lab::ledger_path(name));
             } else {
-                eprintln!(
+                crate::say!(
                     "netscript: lab \"{name}\" is already up ({}, made by {} at {})",
                     count_objects(existing.len()),
                     if existing.script.is_empty() {
@@ -82,7 +82,9 @@ pub fn begin(net: &Netlink, name: &str, script: &str, policy: &Policy) -> Result
                     },
                     when(existing.created)
                 );
-                eprintln!("  help: remove it with `netscript down {name}`, or run with --replace");
+                crate::say!(
+                    "  help: remove it with `netscript down {name}`, or run with --replace"
+                );
                 return Err(Exit::Failed);
             }
         }
@@ -105,7 +107,7 @@ pub fn end(net: &Netlink, lab: &Lab, ending: Ending, policy: &Policy) {
             lab.finish();
             let kept = lab.objects().len();
             if kept > 0 && policy.verbosity != Verbosity::Quiet {
-                eprintln!(
+                crate::say!(
                     "kept lab \"{}\" ({}) for inspection; remove it with: netscript down {}",
                     lab.name,
                     count_objects(kept),
@@ -147,10 +149,11 @@ fn settled(lab: &Lab, done: &Teardown) {
     if done.failed.is_empty() {
         lab.discard();
     } else {
-        eprintln!(
+        crate::say!(
             "netscript: lab \"{}\" is not all gone; its ledger is kept: run netscript down {} \
              once the cause is fixed",
-            lab.name, lab.name
+            lab.name,
+            lab.name
         );
     }
 }

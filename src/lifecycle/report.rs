@@ -84,11 +84,11 @@ pub fn print(out: &mut dyn Write, head: &str, done: &Teardown, v: Verbosity) {
             }
         }
         for s in &done.skipped {
-            eprintln!("  warning: {s}");
+            crate::say!("  warning: {s}");
         }
     }
     for f in &done.failed {
-        eprintln!("  error: could not remove {f}");
+        crate::say!("  error: could not remove {f}");
     }
 }
 

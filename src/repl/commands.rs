@@ -17,7 +17,7 @@ pub fn run(line: &str, session: &mut Session, entries: &[Entry]) -> Next {
         .map_or((line, ""), |(c, a)| (c, a.trim()));
     match cmd {
         ":help" | ":h" => {
-            println!(
+            crate::out!(
                 "{}",
                 if arg.is_empty() {
                     overview(entries)
@@ -28,11 +28,11 @@ pub fn run(line: &str, session: &mut Session, entries: &[Entry]) -> Next {
         }
         ":load" | ":l" if !arg.is_empty() => match std::fs::read_to_string(arg) {
             Ok(text) => match session.eval(&crate::diag::blank_shebang(&text)) {
-                Outcome::Value(_) => println!("loaded {arg}"),
-                Outcome::Failed(report) => eprint!("{}", crate::diag::for_stderr(&report)),
+                Outcome::Value(_) => crate::out!("loaded {arg}"),
+                Outcome::Failed(report) => crate::say_part!("{}", crate::diag::for_stderr(&report)),
                 Outcome::Exit(code) => return Next::Quit(code),
             },
-            Err(e) => eprintln!("cannot read {arg}: {e}"),
+            Err(e) => crate::say!("cannot read {arg}: {e}"),
         },
         ":save" | ":s" if !arg.is_empty() => {
             let recipe = session.recipe();
@@ -40,15 +40,15 @@ pub fn run(line: &str, session: &mut Session, entries: &[Entry]) -> Next {
                 Ok(()) => {
                     use std::os::unix::fs::PermissionsExt;
                     let _ = std::fs::set_permissions(arg, std::fs::Permissions::from_mode(0o755));
-                    println!(
+                    crate::out!(
                         "saved {} inputs to {arg} (run it with: netscript {arg})",
                         session.accepted.len()
                     );
                     if let Err(e) = session.compiles(&recipe) {
-                        eprintln!("warning: the saved script does not compile as a whole: {e}");
+                        crate::say!("warning: the saved script does not compile as a whole: {e}");
                     }
                 }
-                Err(e) => eprintln!("cannot write {arg}: {e}"),
+                Err(e) => crate::say!("cannot write {arg}: {e}"),
             }
         }
         ":show" => {
@@ -69,15 +69,15 @@ pub fn run(line: &str, session: &mut Session, entries: &[Entry]) -> Next {
                 Ok(format) => {
                     crate::show::command::graph(None, &[], format, false);
                 }
-                Err(_) => eprintln!("usage: :graph [dot|mermaid|svg]"),
+                Err(_) => crate::say!("usage: :graph [dot|mermaid|svg]"),
             }
         }
         ":quit" | ":q" | ":exit" => return Next::Quit(0),
-        ":load" | ":l" | ":save" | ":s" => eprintln!("usage: {cmd} FILE"),
+        ":load" | ":l" | ":save" | ":s" => crate::say!("usage: {cmd} FILE"),
         _ => {
             let near = crate::diag::suggest::nearest(cmd, COMMANDS.iter().copied())
                 .map_or(String::new(), |c| format!("did you mean {c}? "));
-            eprintln!(
+            crate::say!(
                 "unknown command {cmd}; {near}the commands are :help [NAME], :show [LAB], \
                  :graph [FORMAT], :pingall [LAB], :load FILE, :save FILE, :quit"
             );

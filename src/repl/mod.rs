@@ -35,7 +35,7 @@ pub fn run(net: Rc<Netlink>, api: Rc<crate::api::Session>) -> Exit {
     let mut editor: Editor<ReplHelper, DefaultHistory> = match Editor::with_config(config) {
         Ok(e) => e,
         Err(e) => {
-            eprintln!("netscript: cannot start the REPL: {e}");
+            crate::say!("netscript: cannot start the REPL: {e}");
             return Exit::Failed;
         }
     };
@@ -51,7 +51,7 @@ pub fn run(net: Rc<Netlink>, api: Rc<crate::api::Session>) -> Exit {
         Some(world) => format!("netscript ({world})> "),
         None => "netscript> ".to_string(),
     };
-    println!(
+    crate::out!(
         "netscript {} — :help for help, Ctrl-D to leave",
         env!("CARGO_PKG_VERSION")
     );
@@ -95,22 +95,22 @@ fn handle(line: &str, session: &mut Session, entries: &[crate::docs::Entry]) -> 
     if let Some(habit) = habits::of(line, session) {
         return match habit {
             Habit::Run(code) => {
-                eprintln!("(netscript: {code})");
+                crate::say!("(netscript: {code})");
                 outcome(session.eval_unsaved(&code), session)
             }
             Habit::Hint(text) => {
-                println!("{text}");
+                crate::out!("{text}");
                 None
             }
             Habit::Help => {
-                println!("{}", commands::overview(entries));
+                crate::out!("{}", commands::overview(entries));
                 None
             }
             Habit::Quit => Some(Exit::Ok),
         };
     }
     if crate::diag::unclosed(line).is_some() {
-        println!("(unfinished input dropped)");
+        crate::out!("(unfinished input dropped)");
         return None;
     }
     let result = session.eval(line);
@@ -124,12 +124,12 @@ fn outcome(result: Outcome, session: &Session) -> Option<Exit> {
             let text = show::show(&session.net, &v)
                 .or_else(|| (!v.is_unit()).then(|| session.debug_text(&v)));
             if let Some(text) = text {
-                println!("{text}");
+                crate::out!("{text}");
             }
             None
         }
         Outcome::Failed(report) => {
-            eprint!("{}", crate::diag::for_stderr(&report));
+            crate::say_part!("{}", crate::diag::for_stderr(&report));
             None
         }
         Outcome::Exit(code) => Some(Exit::script(code)),

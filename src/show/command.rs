@@ -9,7 +9,7 @@ fn ledger(lab: Option<&str>) -> Result<Option<crate::lab::Ledger>, Exit> {
     match crate::lab::load(&name) {
         Ok(Some(l)) => Ok(Some(l)),
         Ok(None) => {
-            eprintln!("netscript: no lab named \"{name}\" is up (netscript ls lists them)");
+            crate::say!("netscript: no lab named \"{name}\" is up (netscript ls lists them)");
             Err(Exit::Failed)
         }
         Err(e) => Err(crate::exit::fail(e)),
@@ -28,12 +28,12 @@ pub fn show(lab: Option<&str>, json: bool) -> Exit {
     };
     let snap = super::snapshot(&net, ledger.as_ref());
     if json {
-        println!(
+        crate::out!(
             "{}",
             serde_json::to_string_pretty(&snap.to_json()).unwrap_or_default()
         );
     } else {
-        print!("{}", snap.to_tree());
+        crate::out_part!("{}", snap.to_tree());
     }
     Exit::Ok
 }
@@ -64,7 +64,7 @@ pub fn graph(
     } else {
         super::group::alike_bridges(g)
     };
-    print!(
+    crate::out_part!(
         "{}",
         match format {
             crate::cli::GraphFormat::Dot => g.dot(),
@@ -141,9 +141,9 @@ pub fn pingall(lab: Option<&str>, merge: &[std::path::PathBuf], how: PingallHow)
             .collect();
         let dropped = results.iter().filter(|r| !r.ok).count();
         let doc = serde_json::json!({"sent": results.len(), "dropped": dropped, "pairs": pairs});
-        println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+        crate::out!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
     } else {
-        print!("{}", super::pingall::matrix(&results));
+        crate::out_part!("{}", super::pingall::matrix(&results));
     }
     if results.iter().any(|r| !r.ok) {
         Exit::Failed

@@ -539,6 +539,8 @@ const CASES: &[(&str, &str, &str)] = &[
     // Exit statuses: one a shell would read as 0 is a mistake.
     (r#"exit(256);"#, "invalid", "256"),
     (r#"exit(-1);"#, "invalid", "-1"),
+    (r#"exit(1.5);"#, "invalid", "1.5"),
+    (r#"exit("x");"#, "invalid", r#""x""#),
 ];
 
 /// Interfaces in the sandbox's root, the namespaces and the ledgers: what

@@ -13,27 +13,34 @@ fn lab_files_are_written_recorded_and_removed() {
          lab::file(\"r1.conf\", \"hostname r1b\\n\");\n\
          for bad in [\"../x\", \"a/b\", \"\", \"..\"] {\n\
            try { lab::file(bad, \"x\"); print(\"written\"); } catch (e) { print(e.kind); }\n\
-         }\n",
+         }\n\
+         lab::file(\"evil\", \"a\\nEOF\\ntouch INJECTED\\n\");\n",
     );
     let run = sb.sh("netscript --trace lab.rhai 2> trace\n\
          cat /run/netscript/lab.files/r1.conf\n\
-         netscript ls | grep file\n\
-         netscript down lab | grep file\n\
-         ls /run/netscript/");
+         netscript ls | grep r1.conf\n\
+         netscript down lab | grep r1.conf\n\
+         ls /run/netscript/\n\
+         mkdir /run/netscript/lab.files && sh trace 2> /dev/null\n\
+         cat /run/netscript/lab.files/evil; ls INJECTED 2>&1 | grep -c 'No such'");
     assert_eq!(
         run.stdout,
         "/run/netscript/lab.files/r1.conf\ninvalid\ninvalid\ninvalid\ninvalid\n\
-         hostname r1b\n  - file /run/netscript/lab.files/r1.conf\n  - file /run/netscript/lab.files/r1.conf\n",
+         hostname r1b\n  - file /run/netscript/lab.files/r1.conf\n  - file /run/netscript/lab.files/r1.conf\n\
+         a\nEOF\ntouch INJECTED\n1\n",
         "{}",
         run.stderr
     );
+    // The trace writes the files back when pasted into a shell: the text
+    // of each is exactly what the script wrote, and a line "EOF" in it
+    // does not end its here-document (which would run the rest).
     let trace = sb.read("trace");
     assert!(
-        trace.contains(
-            "cat > /run/netscript/lab.files/r1.conf << 'EOF'\nhostname r1\nlog stdout\nEOF"
-        ),
+        trace.contains("cat > /run/netscript/lab.files/r1.conf << 'EOF'  # ")
+            && trace.contains("\nhostname r1\nlog stdout\nEOF\n"),
         "{trace}"
     );
+    assert!(trace.contains("evil << 'EOF1'  # "), "{trace}");
 }
 
 #[test]

@@ -23,6 +23,7 @@ mod faults;
 mod fdb;
 mod files;
 mod firewall;
+mod forged;
 mod frr;
 mod graph;
 mod hostile_state;

@@ -43,6 +43,21 @@ pub mod script_control {
         stop(&ctx, code)
     }
 
+    // Any other value (1.5, "x") is a mistake, not a success: Rhai's own
+    // `exit` would take it and end with status 0.
+    #[rhai_fn(global, name = "exit", volatile, return_raw)]
+    pub fn exit_other(ctx: NativeCallContext, code: Dynamic) -> RhaiResultOf<()> {
+        let e = Error::invalid(
+            format!("exit with status {code:?}"),
+            format!(
+                "an exit status is an integer from 0 to 255, not a {}",
+                code.type_name()
+            ),
+        )
+        .at_arg(0);
+        Err(raise(&ctx, e))
+    }
+
     #[rhai_fn(global, volatile, return_raw)]
     pub fn exit(ctx: NativeCallContext) -> RhaiResultOf<()> {
         stop(&ctx, 0)

@@ -88,7 +88,14 @@ impl Op<'_> {
         if !ours {
             self.confirm(vec![record])?;
         }
-        self.change(|| format!("cat > {} << 'EOF'\n{}EOF", q(&shown), with_newline(text)));
+        self.change(|| {
+            let end = closing_word(text);
+            format!(
+                "cat > {} << '{end}'\n{}{end}",
+                q(&shown),
+                with_newline(text)
+            )
+        });
         Ok(shown)
     }
 }
@@ -101,6 +108,22 @@ fn private_etc_netns() -> bool {
         (Ok(etc), Ok(root)) => etc.dev() != root.dev(),
         _ => false,
     }
+}
+
+/// A word that closes a here-document of `text`: EOF, unless a line of
+/// the text is EOF (which would end it early and run the rest as
+/// commands when the trace is pasted).
+fn closing_word(text: &str) -> String {
+    (0..)
+        .map(|n| {
+            if n == 0 {
+                "EOF".to_string()
+            } else {
+                format!("EOF{n}")
+            }
+        })
+        .find(|w| !text.lines().any(|l| l == w))
+        .unwrap_or_default()
 }
 
 fn with_newline(text: &str) -> String {
@@ -124,12 +147,16 @@ fn missing_dirs(path: &Path) -> Vec<PathBuf> {
 }
 
 /// Write the file (a new one unless the lab's own), with the directories
-/// it needs; on failure nothing of it is left.
+/// it needs; on failure nothing of what this call made is left (and
+/// nothing another run made between our check and our create goes).
 fn write(path: &Path, dirs: &[PathBuf], text: &str, new: bool) -> Result<()> {
     let io = |e: std::io::Error| Error::from_io("write", &e);
+    let mut made_dirs: Vec<&PathBuf> = Vec::new();
+    let mut made_file = false;
     let written = (|| {
         for d in dirs {
             std::fs::create_dir(d).map_err(io)?;
+            made_dirs.push(d);
         }
         let mut file = std::fs::OpenOptions::new()
             .write(true)
@@ -140,11 +167,14 @@ fn write(path: &Path, dirs: &[PathBuf], text: &str, new: bool) -> Result<()> {
             .custom_flags(libc::O_NOFOLLOW)
             .open(path)
             .map_err(io)?;
+        made_file = new;
         file.write_all(text.as_bytes()).map_err(io)
     })();
-    if written.is_err() && new {
-        let _ = std::fs::remove_file(path);
-        for d in dirs.iter().rev() {
+    if written.is_err() {
+        if made_file {
+            let _ = std::fs::remove_file(path);
+        }
+        for d in made_dirs.iter().rev() {
             let _ = std::fs::remove_dir(d);
         }
     }

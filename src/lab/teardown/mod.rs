@@ -342,7 +342,10 @@ fn stop_process(pid: u32, start: u64) -> bool {
 /// makes sure that a process that ended meanwhile is not mistaken for a
 /// later one with its PID.
 fn stop(p: &Pidfd) {
-    let group = (p.group() == Some(p.pid)).then(|| Pid::from_raw(-(p.pid as i32)));
+    // Never netscript's own group, nor what pid 1 leads (every process).
+    let own = nix::unistd::getpgrp().as_raw() as u32;
+    let group = (p.pid > 1 && p.pid != own && p.group() == Some(p.pid))
+        .then(|| Pid::from_raw(-(p.pid as i32)));
     let send = |signal: Signal| {
         p.signal(signal as i32);
         if let Some(g) = group {

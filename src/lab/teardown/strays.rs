@@ -13,7 +13,7 @@ use crate::sys::netns_fs::{self, NsId};
 use crate::sys::pidfd::{Pidfd, start_time};
 
 pub(super) fn stop_strays(namespaces: &[&Object], done: &mut Teardown) {
-    let made: HashMap<NsId, &str> = namespaces
+    let mut made: HashMap<NsId, &str> = namespaces
         .iter()
         .filter_map(|o| match o {
             Object::Netns { name, id } if current_id(name) == Some(*id) => {
@@ -22,6 +22,13 @@ pub(super) fn stop_strays(namespaces: &[&Object], done: &mut Teardown) {
             _ => None,
         })
         .collect();
+    // Never the namespace netscript runs in, nor the machine's (pid 1's):
+    // a ledger could only name them by damage or forgery.
+    for pid in [std::process::id(), 1] {
+        if let Some(id) = netns_fs::net_of(pid) {
+            made.remove(&id);
+        }
+    }
     if made.is_empty() {
         return;
     }
