@@ -64,6 +64,27 @@ fn a_closed_stdout_stops_the_script_and_rolls_back() {
     assert!(!err.contains("interrupted"), "no error report: {err}");
 }
 
+/// A terminal that hung up (its ssh session gone) fails every write with
+/// EIO: the error report and the rollback's lines cannot be written, and
+/// the rollback still runs to the end. /dev/full fails writes the same
+/// way (ENOSPC), with or without --trace.
+#[test]
+fn an_unwritable_stderr_does_not_stop_the_rollback() {
+    let sb = Sandbox::new();
+    sb.file(
+        "fails.rhai",
+        "let r1 = netns::add(\"r1\");\nlink::add_veth(\"eth0\", \"p1\", #{ netns: r1 });\nthrow \"no\";\n",
+    );
+    let run = sb.sh(&format!(
+        "{STATE} > before.txt\n\
+         netscript fails.rhai 2> /dev/full; echo status=$?\n\
+         netscript --trace fails.rhai 2> /dev/full; echo status=$?\n\
+         {STATE} > after.txt"
+    ));
+    assert_eq!(run.stdout, "status=1\nstatus=1\n", "{}", run.stderr);
+    assert_eq!(sb.read("before.txt"), sb.read("after.txt"));
+}
+
 #[test]
 fn a_second_run_of_a_lab_fails_at_once_and_leaves_the_first_alone() {
     let sb = Sandbox::new();
