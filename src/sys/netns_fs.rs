@@ -315,6 +315,77 @@ pub fn identify(pid: u32) -> Result<Option<String>> {
         .find(|name| id_of_path(&path(name).to_string_lossy()) == Some(id)))
 }
 
+/// Network namespaces that processes other than this one hold open (a
+/// descriptor: `exec 9< /run/netns/NS`, a container runtime's): every
+/// open file on the namespace file system, by identity.
+fn held_open() -> Vec<NsId> {
+    let Some(nsfs) = std::fs::metadata("/proc/self/ns/net").ok().map(|m| m.dev()) else {
+        return Vec::new();
+    };
+    let me = std::process::id().to_string();
+    let mut held = Vec::new();
+    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let pid = entry.file_name();
+        if pid
+            .to_str()
+            .is_none_or(|p| !p.bytes().all(|b| b.is_ascii_digit()) || p == me)
+        {
+            continue;
+        }
+        for fd in std::fs::read_dir(entry.path().join("fd"))
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
+            if let Ok(m) = std::fs::metadata(fd.path())
+                && m.dev() == nsfs
+            {
+                held.push((m.dev(), m.ino()));
+            }
+        }
+    }
+    held
+}
+
+/// Network namespaces bind-mounted elsewhere than /run/netns in this
+/// mount namespace (a runtime's own directory, `mount --bind`).
+fn mounted() -> Vec<NsId> {
+    let text = std::fs::read_to_string("/proc/self/mountinfo").unwrap_or_default();
+    text.lines()
+        .filter(|l| {
+            l.split(" - ")
+                .nth(1)
+                .is_some_and(|t| t.starts_with("nsfs "))
+        })
+        .filter_map(|l| l.split(' ').nth(4))
+        .map(unescape_mount_path)
+        // The names under /run/netns are counted by name (`Holders`).
+        .filter(|at| std::path::Path::new(at).parent() != Some(std::path::Path::new(NETNS_DIR)))
+        .filter_map(|at| id_of_path(&at))
+        .collect()
+}
+
+/// A mount point as /proc/self/mountinfo writes it (space, tab, newline
+/// and backslash as octal escapes).
+fn unescape_mount_path(s: &str) -> String {
+    let mut out = Vec::with_capacity(s.len());
+    let b = s.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'\\'
+            && i + 3 < b.len()
+            && let Ok(v) = u8::from_str_radix(&s[i + 1..i + 4], 8)
+        {
+            out.push(v);
+            i += 4;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 /// What keeps namespaces alive besides their names: every name under
 /// /run/netns by identity, and the identities processes live in. Taken once
 /// before deleting many namespaces, so no deletion rescans /run/netns and
@@ -332,7 +403,9 @@ impl Holders {
                 names.entry(id).or_default().push(name);
             }
         }
-        let occupied = process_namespaces().map(|(_, id)| id).collect();
+        let mut occupied: HashSet<NsId> = process_namespaces().map(|(_, id)| id).collect();
+        occupied.extend(held_open());
+        occupied.extend(mounted());
         Holders { names, occupied }
     }
 

@@ -75,7 +75,7 @@ pub fn teardown(net: &Netlink, objects: &[Object]) -> Teardown {
     for o in &plan.bridges {
         note(&mut done, o, remove_link(net, o));
     }
-    after_the_kernel(net, &plan, going, &mut done);
+    after_the_kernel(net, &plan, &gone, going, &mut done);
     for o in &plan.files {
         note(&mut done, o, remove_file(o));
     }
@@ -212,6 +212,10 @@ fn unmount_namespaces<'a>(
         .with_peer
         .iter()
         .map(|(ns, _)| *ns)
+        .chain(plan.with_namespace.iter().filter_map(|o| match o {
+            Object::Link { ns, .. } => Some(ns.as_str()),
+            _ => None,
+        }))
         .filter(|ns| {
             Ns::named(ns)
                 .open()
@@ -260,23 +264,30 @@ fn remove_crossing<'a>(
     going
 }
 
-/// Once the kernel has removed what went with the namespaces: a link that
-/// went with one whose other end did not go with it had left that
-/// namespace (moved by another tool) and lives on; a veth outside whose
+/// Once the kernel has removed what went with the namespaces: a veth in
+/// one whose other end outside did not go with it (its namespace lives on,
+/// held by a program, a descriptor or a mount, or another tool moved it
+/// away) is removed by that other end, the lab's too; a veth outside whose
 /// other end had left is removed on its own.
-fn after_the_kernel(net: &Netlink, plan: &Plan, going: Vec<&Object>, done: &mut Teardown) {
+fn after_the_kernel(
+    net: &Netlink,
+    plan: &Plan,
+    gone: &Gone,
+    going: Vec<&Object>,
+    done: &mut Teardown,
+) {
     let stayed = net.wait_dying();
     // Oldest first, as they were made.
     for o in plan.with_namespace.iter().rev() {
-        if let Object::Link { peer: Some(p), .. } = o
-            && stayed.contains(&(Ns::named(&p.ns), p.index))
+        if let Object::Link {
+            ns, peer: Some(p), ..
+        } = o
+            && (gone.lives_on.contains(ns.as_str())
+                || stayed.contains(&(Ns::named(&p.ns), p.index)))
         {
             let what = o.describe();
             done.removed.retain(|d| *d != what);
-            done.skipped.push(format!(
-                "{what}: its other end (#{} in {}) did not go with the namespace; skipped",
-                p.index, p.ns
-            ));
+            note(done, o, remove_end(net, p));
         }
     }
     for o in going {
@@ -287,6 +298,21 @@ fn after_the_kernel(net: &Netlink, plan: &Plan, going: Vec<&Object>, done: &mut 
         } else {
             done.removed.push(o.describe());
         }
+    }
+}
+
+/// Delete the end of a lab veth at `p` (which takes the other end with
+/// it), if a veth is still there in that same namespace.
+fn remove_end(net: &Netlink, p: &super::object::Place) -> Result<(), Skip> {
+    if !same_ns(&p.ns, p.ns_id) {
+        return Err(gone("the namespace of its other end is gone"));
+    }
+    match net.link_by_index(&Ns::named(&p.ns), p.index) {
+        Ok(info) if info.kind == LinkKind::Veth => {
+            net.del_link(&Ns::named(&p.ns), p.index).map_err(Skip::from)
+        }
+        Ok(_) => Err(gone("another kind of link has its other end's place now")),
+        Err(_) => Err(gone("its other end is already gone")),
     }
 }
 
