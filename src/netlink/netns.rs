@@ -29,7 +29,7 @@ impl Netlink {
     /// next call that could see them waits until the kernel has freed them.
     pub fn del_netns(&self, name: &str) -> Result<()> {
         netns_fs::validate_name(name)?;
-        let holders = netns_fs::Holders::scan();
+        let holders = crate::sys::netns_holders::Holders::scan();
         let ns = Ns::Named(name.to_string());
         let mut dying = Vec::new();
         // A namespace that processes live in (an attached container's) or
@@ -68,7 +68,7 @@ impl Netlink {
     pub fn del_netns_many(
         &self,
         names: &[&str],
-        holders: &netns_fs::Holders,
+        holders: &crate::sys::netns_holders::Holders,
         crossing: Option<&[(Ns, u32, Ns)]>,
     ) -> Vec<Result<()>> {
         let dying: Vec<(Ns, std::fs::File)> = names

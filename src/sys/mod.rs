@@ -12,6 +12,7 @@ pub mod http;
 mod icmp;
 pub mod loopback;
 pub mod netns_fs;
+pub mod netns_holders;
 pub mod netns_spare;
 pub mod nft;
 pub mod pidfd;

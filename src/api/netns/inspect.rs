@@ -8,7 +8,7 @@ use rhai::{Array, Dynamic, INT, Map};
 use crate::api::Netns;
 use crate::api::convert::{RhaiResultOf, check_options, seconds};
 use crate::api::session;
-use crate::sys::{http, netns_fs, sockets};
+use crate::sys::{http, netns_holders, sockets};
 
 #[export_module]
 pub mod netns_inspect {
@@ -24,7 +24,7 @@ pub mod netns_inspect {
     /// ```
     #[rhai_fn(global, pure, volatile, return_raw)]
     pub fn pids(ctx: NativeCallContext, ns: &mut Netns) -> RhaiResultOf<Array> {
-        let pids = session::read(&ctx, |_| netns_fs::pids_in(&ns.ns.open()?))?;
+        let pids = session::read(&ctx, |_| netns_holders::pids_in(&ns.ns.open()?))?;
         Ok(pids
             .into_iter()
             .map(|p| Dynamic::from_int(p as INT))

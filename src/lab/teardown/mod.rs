@@ -186,7 +186,7 @@ fn unmount_namespaces<'a>(
             crate::sys::spawn::stop_in(name);
         }
     }
-    let holders = netns_fs::Holders::scan();
+    let holders = crate::sys::netns_holders::Holders::scan();
     let mut verdicts: Vec<(&Object, Option<Result<(), Skip>>)> = Vec::new();
     let mut doomed = Vec::new();
     for o in &plan.namespaces {

@@ -33,7 +33,7 @@ pub(super) fn stop_strays(namespaces: &[&Object], done: &mut Teardown) {
         return;
     }
     let me = std::process::id();
-    let strays: Vec<(u32, NsId)> = netns_fs::process_namespaces()
+    let strays: Vec<(u32, NsId)> = crate::sys::netns_holders::process_namespaces()
         .filter(|(pid, id)| *pid != me && made.contains_key(id))
         .collect();
     for (pid, id) in strays {
