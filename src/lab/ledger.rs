@@ -11,25 +11,51 @@ use super::{Change, Header, Ledger, Line, Object, STATE_DIR, ledger_path};
 use crate::error::{Error, Result};
 
 pub fn parse(name: &str, text: &str) -> Ledger {
+    parse_bytes(name, text.as_bytes())
+}
+
+/// A ledger as bytes: a line that is not UTF-8 is one damaged line, not a
+/// ledger that cannot be read at all.
+pub fn parse_bytes(name: &str, bytes: &[u8]) -> Ledger {
     let mut damaged = Vec::new();
-    let mut lines = text.lines().enumerate();
-    let header = match lines.next() {
+    let mut lines: Vec<&[u8]> = bytes.split(|b| *b == b'\n').collect();
+    let cut_tail = !bytes.is_empty() && !bytes.ends_with(b"\n");
+    if lines.last().is_some_and(|l| l.is_empty()) {
+        lines.pop();
+    }
+    let count = lines.len();
+    let mut records = lines.into_iter().enumerate();
+    let mut first_record = None;
+    let header = match records.next() {
         None => {
             damaged.push("line 1: the ledger is empty".to_string());
             Header::default()
         }
-        Some((_, line)) => serde_json::from_str(line).unwrap_or_else(|_| {
-            damaged.push("line 1: not a ledger header".to_string());
-            Header::default()
-        }),
+        Some((_, line)) => {
+            let line = std::str::from_utf8(line).unwrap_or_default();
+            if serde_json::from_str::<Line>(line).is_ok() {
+                // The header is gone: this is the first record.
+                damaged.push("line 1: a record where the header should be".to_string());
+                first_record = Some((0, line.as_bytes()));
+                Header::default()
+            } else {
+                serde_json::from_str(line).unwrap_or_else(|_| {
+                    damaged.push("line 1: not a ledger header".to_string());
+                    Header::default()
+                })
+            }
+        }
     };
     let mut objects: Vec<Object> = Vec::new();
     let mut pending: Vec<Object> = Vec::new();
-    for (i, line) in lines {
+    for (i, line) in first_record.into_iter().chain(records) {
         let n = i + 1;
+        let Ok(line) = std::str::from_utf8(line) else {
+            damaged.push(format!("line {n}: not text (a byte that is not UTF-8)"));
+            continue;
+        };
         let Ok(Line { op, obj }) = serde_json::from_str::<Line>(line) else {
-            let cut = !text.ends_with('\n') && i + 1 == text.lines().count();
-            damaged.push(if cut {
+            damaged.push(if cut_tail && n == count {
                 format!("line {n}: cut short (the file ends in the middle of a record)")
             } else {
                 format!("line {n}: not a ledger record")
@@ -156,12 +182,12 @@ pub fn load(name: &str) -> Result<Option<Ledger>> {
         }
         Err(e) => return Err(Error::from_io(action, &e)),
     };
-    Ok(Some(parse(name, &text)))
+    Ok(Some(parse_bytes(name, &text)))
 }
 
 /// The text of a regular file, never through a symlink and never waiting
 /// on a FIFO (a ledger someone replaced with one would hang `down`).
-fn read_regular(path: &std::path::Path) -> std::io::Result<String> {
+fn read_regular(path: &std::path::Path) -> std::io::Result<Vec<u8>> {
     use std::io::Read;
     let mut file = OpenOptions::new()
         .read(true)
@@ -173,8 +199,8 @@ fn read_regular(path: &std::path::Path) -> std::io::Result<String> {
             "not a regular file",
         ));
     }
-    let mut text = String::new();
-    file.read_to_string(&mut text)?;
+    let mut text = Vec::new();
+    file.read_to_end(&mut text)?;
     Ok(text)
 }
 

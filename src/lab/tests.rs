@@ -147,6 +147,31 @@ fn damage_is_reported_line_by_line() {
     assert!(parse("fixture", V1).damaged.is_empty());
 }
 
+/// One byte that is not UTF-8 damages its line, not the whole ledger; a
+/// ledger whose header line is gone still gives its first record.
+#[test]
+fn a_bad_byte_or_a_lost_header_damages_one_line() {
+    let mut bytes = V1.as_bytes().to_vec();
+    let whole = super::ledger::parse_bytes("fixture", &bytes).objects.len();
+    let second = bytes.iter().position(|b| *b == b'\n').unwrap() + 1;
+    let third = second + bytes[second..].iter().position(|b| *b == b'\n').unwrap();
+    bytes.insert(third - 3, 0xe9);
+    let ledger = super::ledger::parse_bytes("fixture", &bytes);
+    assert_eq!(
+        ledger.damaged,
+        ["line 2: not text (a byte that is not UTF-8)"]
+    );
+    assert_eq!(ledger.objects.len(), whole - 1);
+
+    let headless: String = V1.lines().skip(1).map(|l| format!("{l}\n")).collect();
+    let ledger = parse("fixture", &headless);
+    assert_eq!(
+        ledger.damaged,
+        ["line 1: a record where the header should be"]
+    );
+    assert_eq!(ledger.objects.len(), whole);
+}
+
 /// Write-ahead lines: an intent stays pending until the record of what
 /// was made (a link by namespace, name and kind) or its cancel follows; a
 /// forged intent without identity is damage.

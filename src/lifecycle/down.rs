@@ -62,7 +62,7 @@ fn down_one(net: &Netlink, name: &str, v: Verbosity) -> (Exit, Value) {
     let done = lab::teardown_ledger(net, &ledger);
     let mut status = Exit::Ok;
     if !ledger.damaged.is_empty() {
-        status = damaged(&ledger);
+        status = damaged(&ledger, done.failed.is_empty());
     }
     let head = format!(
         "lab \"{name}\": removed {}",
@@ -90,11 +90,18 @@ fn down_one(net: &Netlink, name: &str, v: Verbosity) -> (Exit, Value) {
 }
 
 /// Report what could not be read of a ledger and keep it for a look: what
-/// it does list was removed, but something it lost may still be up.
-pub(super) fn damaged(ledger: &lab::Ledger) -> Exit {
+/// it does list was removed, but something it lost may still be up. Moved
+/// aside as LAB.json.damaged when `done` (all it identifies is gone), else
+/// left in place for the next `down` to try again (and report again).
+pub(super) fn damaged(ledger: &lab::Ledger, done: bool) -> Exit {
     let path = lab::ledger_path(&ledger.name);
-    let kept = path.with_extension("json.damaged");
-    let _ = std::fs::rename(&path, &kept);
+    let kept = if done {
+        let aside = path.with_extension("json.damaged");
+        let _ = std::fs::rename(&path, &aside);
+        aside
+    } else {
+        path
+    };
     for d in &ledger.damaged {
         crate::say!("  warning: ledger of lab \"{}\", {d}", ledger.name);
     }

@@ -59,34 +59,45 @@ pub fn begin(net: &Netlink, name: &str, script: &str, policy: &Policy) -> Result
         Err(e) => return Err(crate::exit::fail_with(&e)),
     };
     match lab::load(name) {
-        Ok(Some(existing)) if !existing.is_empty() => {
-            if policy.replace {
-                let done = lab::teardown_ledger(net, &existing);
-                report(
-                    &format!("replaced lab \"{name}\":"),
-                    &done,
-                    policy.verbosity,
-                );
-                if !existing.damaged.is_empty() {
-                    damaged(&existing);
-                }
-                let _ = std::fs::remove_file(lab::ledger_path(name));
-            } else {
+        Ok(Some(existing)) if policy.replace => {
+            let done = lab::teardown_ledger(net, &existing);
+            report(
+                &format!("replaced lab \"{name}\":"),
+                &done,
+                policy.verbosity,
+            );
+            // Built over what is left, the lab would collide with it or
+            // lose it from every ledger: the old lab must be all gone.
+            if !existing.damaged.is_empty() {
+                damaged(&existing, done.failed.is_empty());
+                return Err(Exit::Failed);
+            }
+            if !done.failed.is_empty() {
                 crate::say!(
-                    "netscript: lab \"{name}\" is already up ({}, made by {} at {})",
-                    count_objects(existing.len()),
-                    if existing.script.is_empty() {
-                        "a script"
-                    } else {
-                        &existing.script
-                    },
-                    when(existing.created)
-                );
-                crate::say!(
-                    "  help: remove it with `netscript down {name}`, or run with --replace"
+                    "netscript: lab \"{name}\" is not all gone, so it is not replaced; its ledger is \
+                     kept: run netscript down {name} once the cause is fixed"
                 );
                 return Err(Exit::Failed);
             }
+            let _ = std::fs::remove_file(lab::ledger_path(name));
+        }
+        Ok(Some(existing)) if !existing.is_empty() || !existing.damaged.is_empty() => {
+            let what = if existing.is_empty() {
+                "a damaged ledger".to_string()
+            } else {
+                count_objects(existing.len())
+            };
+            crate::say!(
+                "netscript: lab \"{name}\" is already up ({what}, made by {} at {})",
+                if existing.script.is_empty() {
+                    "a script"
+                } else {
+                    &existing.script
+                },
+                when(existing.created)
+            );
+            crate::say!("  help: remove it with `netscript down {name}`, or run with --replace");
+            return Err(Exit::Failed);
         }
         Ok(_) => {
             let _ = std::fs::remove_file(lab::ledger_path(name));

@@ -132,3 +132,71 @@ fn what_down_cannot_remove_is_an_error_and_the_ledger_stays() {
     assert!(sb.read("first.out").contains("bridge br9"));
     assert!(sb.read("second.out").contains("namespace r1"));
 }
+
+/// A damaged ledger whose teardown also fails stays where `down` looks
+/// (it was moved aside as .damaged, so the second `down` the message asked
+/// for found no lab); once all it identifies is gone it is moved aside.
+#[test]
+fn a_damaged_ledger_that_down_cannot_finish_stays_for_the_next_down() {
+    let sb = Sandbox::new();
+    sb.file("lab.rhai", "netns::add(\"r1\");\nbridge::add(\"br9\");\n");
+    let run = sb.sh("netscript lab.rhai; echo built=$?\n\
+         echo 'garbage' >> /run/netscript/lab.json\n\
+         mount -o remount,ro,bind /run/netns\n\
+         netscript down lab > /dev/null 2> first.err; echo first=$? $(ls /run/netscript)\n\
+         mount -o remount,rw,bind /run/netns\n\
+         netscript down lab > second.out 2> second.err; echo second=$? $(ls /run/netscript)\n\
+         echo left $(ls -A /run/netns | wc -l)");
+    assert_eq!(
+        run.stdout, "built=0\nfirst=1 lab.json\nsecond=1 lab.json.damaged\nleft 0\n",
+        "{}",
+        run.stderr
+    );
+    for file in ["first.err", "second.err"] {
+        let err = sb.read(file);
+        assert!(err.contains("line 5: not a ledger record"), "{file}: {err}");
+    }
+    assert!(sb.read("second.out").contains("namespace r1"));
+}
+
+/// --replace builds only once the old lab is all gone: over a damaged
+/// ledger (something it lost may still be up) or a teardown that failed,
+/// the run fails before building, says why, and keeps the ledger; a plain
+/// run refuses a damaged ledger without a single readable object (it used
+/// to delete it without a word).
+#[test]
+fn replace_builds_only_once_the_old_lab_is_all_gone() {
+    let sb = Sandbox::new();
+    sb.file("lab.rhai", "netns::add(\"r1\");\n");
+    let run = sb.sh(
+        "netscript lab.rhai; echo built=$?\n\
+         echo 'garbage' >> /run/netscript/lab.json\n\
+         netscript --replace lab.rhai 2> damaged.err; echo damaged=$? $(ls /run/netscript) $(ls /run/netns)\n\
+         netscript --replace lab.rhai 2> /dev/null; echo again=$? $(ls /run/netscript) $(ls /run/netns)\n\
+         mount -o remount,ro,bind /run/netns\n\
+         netscript --replace lab.rhai 2> failed.err; echo failed=$? $(ls /run/netscript)\n\
+         mount -o remount,rw,bind /run/netns\n\
+         netscript down lab > /dev/null; rm /run/netscript/lab.json.damaged\n\
+         printf '{\"lab\":\"lab\"}\\nnot a record\\n' > /run/netscript/lab.json\n\
+         netscript lab.rhai 2> headless.err; echo headless=$? $(ls /run/netscript) $(ls /run/netns)",
+    );
+    assert_eq!(
+        run.stdout,
+        "built=0\n\
+         damaged=1 lab.json.damaged\n\
+         again=0 lab.json lab.json.damaged r1\n\
+         failed=1 lab.json lab.json.damaged\n\
+         headless=1 lab.json\n",
+        "{}",
+        run.stderr
+    );
+    assert!(sb.read("damaged.err").contains("is damaged"));
+    assert!(
+        sb.read("failed.err")
+            .contains("is not all gone, so it is not replaced")
+    );
+    assert!(
+        sb.read("headless.err")
+            .contains("is already up (a damaged ledger")
+    );
+}
