@@ -84,14 +84,19 @@ impl LabLock {
             let mut file = open(&path, true).map_err(|e| unusable(&action, &e))?;
             if !lock(&file, true).map_err(|e| unusable(&action, &e))? {
                 // A holder that has not written itself yet is named later.
-                let who = match holder_in(&mut file) {
+                let holder = holder_in(&mut file);
+                let who = match holder {
                     Some(h) if h.role == Role::Down => format!("netscript down (pid {})", h.pid),
                     Some(h) => format!("another netscript run (pid {})", h.pid),
                     None => "another netscript run".to_string(),
                 };
                 if wait && !crate::interrupt::requested() {
                     if !said {
-                        crate::say!("netscript: waiting for {who} of lab \"{name}\" to end");
+                        let run = match holder {
+                            Some(h) if h.role == Role::Build => format!("run {}", h.pid),
+                            _ => who.clone(),
+                        };
+                        crate::say!("netscript: waiting for {run} of lab \"{name}\" to end");
                         said = true;
                     }
                     std::thread::sleep(std::time::Duration::from_millis(50));
