@@ -24,7 +24,7 @@ pub use count::Counts;
 pub use ledger::{all, load, names as ledger_names, parse, unreadable};
 pub use lock::{LabLock, Role};
 pub use object::{Object, Place};
-pub use teardown::{Teardown, teardown, teardown_ledger};
+pub use teardown::{Teardown, teardown, teardown_ledger, teardown_settling};
 
 use std::cell::RefCell;
 use std::fs::{File, OpenOptions};
@@ -46,6 +46,8 @@ pub struct Lab {
     path: Option<PathBuf>,
     file: RefCell<Option<File>>,
     objects: RefCell<Vec<Object>>,
+    /// Intents written ahead and not yet confirmed or cancelled.
+    pending: RefCell<Vec<Object>>,
     index: RefCell<index::Index>,
     counts: std::sync::Arc<count::Counts>,
     trace: bool,
@@ -153,6 +155,7 @@ impl Lab {
             path: Some(ledger_path(name)),
             file: RefCell::new(None),
             objects: RefCell::new(Vec::new()),
+            pending: RefCell::new(Vec::new()),
             index: Default::default(),
             counts: Default::default(),
             trace,
@@ -169,6 +172,7 @@ impl Lab {
             path: None,
             file: RefCell::new(None),
             objects: RefCell::new(Vec::new()),
+            pending: RefCell::new(Vec::new()),
             index: Default::default(),
             counts: Default::default(),
             trace,
@@ -209,6 +213,7 @@ impl Lab {
     /// so a rollback removes it).
     pub fn created(&self, object: Object) -> Result<()> {
         let written = self.write(Change::Add, &object);
+        self.pending.borrow_mut().retain(|i| !object.fulfils(i));
         self.index.borrow_mut().add(&object);
         self.counts.made(&object);
         self.objects.borrow_mut().push(object);
@@ -218,13 +223,23 @@ impl Lab {
     /// Write-ahead: `intent` is about to be made (recorded before the
     /// kernel call; the record of what was made confirms it).
     pub fn intend(&self, intent: &Object) -> Result<()> {
-        self.write(Change::Intent, intent)
+        self.write(Change::Intent, intent)?;
+        self.pending.borrow_mut().push(intent.clone());
+        Ok(())
     }
 
     /// The call announced by `intent` failed. A cancel that cannot be
     /// written leaves the intent, which teardown settles with the kernel.
     pub fn cancel(&self, intent: &Object) {
         let _ = self.write(Change::Cancel, intent);
+        self.pending.borrow_mut().retain(|i| i != intent);
+    }
+
+    /// What the run wrote ahead and never confirmed: a call that made its
+    /// object in the kernel, then failed (or panicked) before recording
+    /// it. A rollback settles these with the kernel as `down` would.
+    pub fn pending(&self) -> Vec<Object> {
+        self.pending.borrow().clone()
     }
 
     /// Record that objects matching `gone` no longer exist.
@@ -363,8 +378,16 @@ impl Lab {
         // One write per line: formatting straight into the file would make
         // a system call per JSON token.
         let line = LineOut { op, obj };
+        let before = f.metadata().map(|m| m.len());
         f.write_all(format!("{}\n", to_json(&line)).as_bytes())
-            .map_err(|e| lock::unusable(&action, &e))
+            .map_err(|e| {
+                // A line written in part (the disk filled in its middle)
+                // would damage the next one appended after it: cut it off.
+                if let Ok(len) = before {
+                    let _ = f.set_len(len);
+                }
+                lock::unusable(&action, &e)
+            })
     }
 
     /// After a run: forget processes that have ended, and remove the

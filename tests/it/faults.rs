@@ -152,6 +152,30 @@ fn down_during_a_build_stops_the_builder_first() {
     assert_eq!(sb.read("before.txt"), sb.read("after.txt"));
 }
 
+/// The ledger's file system fills in the middle of a run that makes
+/// bridges in the host (written ahead): whichever line does not fit (an
+/// intent, or the record confirming a bridge the kernel made), the call
+/// fails and the rollback leaves nothing. Names of every length move the
+/// line that does not fit.
+#[test]
+fn a_ledger_that_fills_mid_run_fails_the_call_and_leaves_nothing() {
+    let sb = Sandbox::new();
+    sb.file(
+        "many.rhai",
+        "let pad = \"\";\nfor k in 0..parse_int(ARGS[0]) { pad += \"x\"; }\n\
+         for i in 0..100 { bridge::add(`b${i}${pad}`.sub_string(0, 15)); }\n",
+    );
+    let run = sb.sh(
+        "mkdir -p /run/netscript && mount -t tmpfs -o size=4k tmpfs /run/netscript\n\
+         for pad in $(seq 0 12); do\n\
+           netscript many.rhai $pad 2> err.$pad; echo -n \"$? \"\n\
+           ip -o link show type bridge | wc -l; rm -f /run/netscript/*\n\
+         done | sort | uniq -c | awk '{print $2, $3}'\n\
+         grep -l 'no space' err.* | wc -l",
+    );
+    assert_eq!(run.stdout, "1 0\n13\n", "{}", run.stderr);
+}
+
 #[test]
 fn a_lab_that_cannot_be_recorded_is_not_built() {
     let sb = Sandbox::new();

@@ -51,9 +51,15 @@ fn same_ns(ns: &str, id: Option<NsId>) -> bool {
 /// Remove what a ledger lists, once what its run was making when it
 /// ended is settled with the kernel (`pending`).
 pub fn teardown_ledger(net: &Netlink, ledger: &Ledger) -> Teardown {
+    teardown_settling(net, &ledger.objects, &ledger.pending)
+}
+
+/// Remove `objects`, once the intents among `pending` are settled with
+/// the kernel (a rollback's own, or a killed run's).
+pub fn teardown_settling(net: &Netlink, objects: &[Object], pending: &[Object]) -> Teardown {
     let mut done = Teardown::default();
-    let mut objects = ledger.objects.clone();
-    objects.extend(pending::settle(net, &ledger.pending, &mut done));
+    let mut objects = objects.to_vec();
+    objects.extend(pending::settle(net, pending, &mut done));
     let rest = teardown(net, &objects);
     done.removed.extend(rest.removed);
     done.skipped.extend(rest.skipped);
