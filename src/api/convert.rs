@@ -39,6 +39,12 @@ pub fn error_value(e: &Error) -> Dynamic {
 
 /// Raise `e` at the position of the current call.
 pub fn raise(ctx: &NativeCallContext, e: Error) -> Box<EvalAltResult> {
+    // A call that gave up because of Ctrl-C or a signal (a wait, a
+    // program run) stops the script as an interrupt, which no `catch`
+    // takes and which is reported as one (not as a timeout).
+    if crate::interrupt::requested() && e.reason == "interrupted" {
+        return EvalAltResult::ErrorTerminated(Dynamic::UNIT, ctx.call_position()).into();
+    }
     EvalAltResult::ErrorRuntime(error_value(&e), ctx.call_position()).into()
 }
 

@@ -38,6 +38,33 @@ fn hangup_quit_and_user_signals_roll_back() {
     }
 }
 
+/// Ctrl-C during a wait (sleep, wait_until, a program) is an interrupt:
+/// no `catch` takes it (the script went on after catching a "timeout"),
+/// and the report says interrupted.
+#[test]
+fn an_interrupted_wait_is_not_caught_and_not_a_timeout() {
+    let sb = Sandbox::new();
+    sb.file(
+        "waits.rhai",
+        "netns::add(\"r1\");\nprint(\"ready\");\n\
+         try { sleep(if ARGS[0] == \"sleep\" { 30 } else { 0.001 }); netns::host().exec(\"sleep 30\"); } catch (e) { print(`caught ${e.kind}`); }\n\
+         print(\"after\");\n",
+    );
+    for how in ["sleep", "exec"] {
+        let run = sb.sh(&format!(
+            "netscript waits.rhai {how} > out.txt 2> err.txt & p=$!\n\
+             {}\n\
+             kill -INT $p; wait $p; echo status=$? $(ls /run/netns | wc -l)\n\
+             cat out.txt",
+            until_ready("out.txt")
+        ));
+        let err = sb.read("err.txt");
+        assert_eq!(run.stdout, "status=130 0\nready\n", "{how}: {err}");
+        assert!(err.contains("netscript::interrupted"), "{how}: {err}");
+        assert!(!err.contains("timeout"), "{how}: {err}");
+    }
+}
+
 #[test]
 fn a_closed_stdout_stops_the_script_and_rolls_back() {
     let sb = Sandbox::new();
