@@ -400,3 +400,38 @@ fn a_link_goes_back_only_to_the_bridge_it_left() {
         "{down}"
     );
 }
+
+/// The lab renames a host link, changes it under its new name, and gives
+/// its old name to a link of its own: one `down` (or the rollback) puts
+/// the old name back once that link is gone, and the change made under
+/// the new name too (it took a second `down`).
+#[test]
+fn a_host_links_old_name_taken_by_a_lab_link_comes_back_in_one_down() {
+    let sb = Sandbox::new();
+    sb.file(
+        "lab.rhai",
+        r#"
+let k = link::get("keep0");
+k.rename("renamed");
+k.set_mtu(1400);
+link::add_veth("keep0", "other");
+if ARGS.len() > 0 { throw "roll back"; }
+"#,
+    );
+    let run = sb.sh(
+        "ip link add keep0 type veth peer name keep1\n\
+         show() { ip -o link show | cut -d: -f2 | cut -d@ -f1 | tr -d ' \\n'; echo \" $(cat /sys/class/net/keep0/mtu 2>/dev/null)\"; }\n\
+         netscript lab.rhai; show\n\
+         netscript down lab > down.txt 2> down.err; echo down=$?; show\n\
+         netscript lab.rhai fail 2> rollback.err; echo rollback=$?; show",
+    );
+    assert_eq!(
+        run.stdout,
+        "lokeep1renamedotherkeep0 1500\n\
+         down=0\nlokeep1keep0 1500\n\
+         rollback=1\nlokeep1keep0 1500\n",
+        "{}\n{}",
+        sb.read("down.err"),
+        run.stderr
+    );
+}

@@ -74,7 +74,7 @@ pub fn teardown(net: &Netlink, objects: &[Object]) -> Teardown {
     let mut done = Teardown::default();
     stop_processes(&plan, &mut done);
     strays::stop_strays(&plan.namespaces, &mut done);
-    undo_settings(net, &plan, &mut done);
+    let later = undo_settings(net, &plan, &mut done);
     remove_alone(net, &plan, &mut done);
     let gone = unmount_namespaces(net, &plan, objects, &mut done);
     let going = remove_crossing(net, &plan, &gone, &mut done);
@@ -82,6 +82,9 @@ pub fn teardown(net: &Netlink, objects: &[Object]) -> Teardown {
         note(&mut done, o, remove_link(net, o));
     }
     after_the_kernel(net, &plan, &gone, going, &mut done);
+    for o in later {
+        note(&mut done, o, undo(net, o));
+    }
     for o in &plan.files {
         note(&mut done, o, remove_file(o));
     }
@@ -142,18 +145,51 @@ fn stop_processes(plan: &Plan, done: &mut Teardown) {
 }
 
 /// Settings the lab made on things that outlive it, undone one by one.
-fn undo_settings(net: &Netlink, plan: &Plan, done: &mut Teardown) {
+/// A link's old name that a link of the lab's holds now cannot be given
+/// back until that link is gone: that restore, and the older ones that
+/// fail after it (they know the link by the name it had then), wait for
+/// the end of the teardown. Those are returned.
+fn undo_settings<'a>(net: &Netlink, plan: &Plan<'a>, done: &mut Teardown) -> Vec<&'a Object> {
+    let mut later = Vec::new();
     for o in &plan.settings {
-        let Some((ns, ns_id)) = o.setting_ns() else {
+        if later.is_empty() && name_taken(net, o) {
+            later.push(*o);
             continue;
-        };
-        let result = if same_ns(ns, ns_id) {
-            undo_setting(net, &Ns::named(ns), o)
-        } else {
-            Err(gone("its namespace is gone"))
-        };
+        }
+        let result = undo(net, o);
+        if result.is_err() && !later.is_empty() {
+            later.push(*o);
+            continue;
+        }
         note(done, o, result);
     }
+    later
+}
+
+fn undo(net: &Netlink, o: &Object) -> Result<(), Skip> {
+    let Some((ns, ns_id)) = o.setting_ns() else {
+        return Ok(());
+    };
+    if same_ns(ns, ns_id) {
+        undo_setting(net, &Ns::named(ns), o)
+    } else {
+        Err(gone("its namespace is gone"))
+    }
+}
+
+/// Whether `o` gives a link back a name another link has now.
+fn name_taken(net: &Netlink, o: &Object) -> bool {
+    let Object::Was {
+        ns,
+        index,
+        before: super::Before::Name(name),
+        ..
+    } = o
+    else {
+        return false;
+    };
+    net.link_by_name(&Ns::named(ns), name)
+        .is_ok_and(|holder| holder.index != *index)
 }
 
 /// Links that go on their own, before the namespaces; bridges that stay
