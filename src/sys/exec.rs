@@ -25,12 +25,16 @@ pub fn status_code(status: ExitStatus) -> i32 {
         .unwrap_or_else(|| 128 + status.signal().unwrap_or(0))
 }
 
+/// Told each program's pid once it runs; an error stops the program (and
+/// is the call's).
+pub type Started<'a> = &'a dyn Fn(u32) -> Result<()>;
+
 fn start(
     target: &Target,
     argv: &[String],
     opts: &Options,
-    stdout: Stdio,
-    stderr: Stdio,
+    (stdout, stderr): (Stdio, Stdio),
+    started: Started,
 ) -> Result<Child> {
     if let Some(dir) = &opts.cwd
         && !std::path::Path::new(dir).is_dir()
@@ -50,6 +54,11 @@ fn start(
     let mut child = cmd
         .spawn()
         .map_err(|e| command::spawn_error(&argv[0], target, &e))?;
+    if let Err(e) = started(child.id()) {
+        let _ = child.kill();
+        let _ = child.wait();
+        return Err(e);
+    }
     command::feed_stdin(&mut child, opts);
     Ok(child)
 }
@@ -58,7 +67,18 @@ fn start(
 /// background program kept the pipe open is not lost (see `collected`).
 type Collected = std::sync::Arc<std::sync::Mutex<Vec<u8>>>;
 
-fn read_all(pipe: Option<impl Read + Send + 'static>) -> (Collected, std::thread::JoinHandle<()>) {
+/// The most output `exec` keeps: the longest string a script may hold
+/// (the engine's limit, 256 MiB).
+pub const OUTPUT_LIMIT: usize = 256 << 20;
+
+/// Read a program's output as it comes. Past `OUTPUT_LIMIT` the program
+/// is killed (`exec("yes")` would fill the memory, and the machine's OOM
+/// killer ends netscript without a rollback) and `over` is set.
+fn read_all(
+    pipe: Option<impl Read + Send + 'static>,
+    pid: u32,
+    over: std::sync::Arc<std::sync::atomic::AtomicBool>,
+) -> (Collected, std::thread::JoinHandle<()>) {
     let buf = Collected::default();
     // Only a weak hold: once `collected` has taken the output and let go,
     // what a background program writes later is read and dropped, not
@@ -74,6 +94,15 @@ fn read_all(pipe: Option<impl Read + Send + 'static>) -> (Collected, std::thread
             if let Some(kept) = into.upgrade()
                 && let Ok(mut b) = kept.lock()
             {
+                if b.len() + n > OUTPUT_LIMIT {
+                    if !over.swap(true, std::sync::atomic::Ordering::SeqCst) {
+                        let _ = nix::sys::signal::kill(
+                            nix::unistd::Pid::from_raw(pid as i32),
+                            nix::sys::signal::Signal::SIGKILL,
+                        );
+                    }
+                    continue;
+                }
                 b.extend_from_slice(&chunk[..n]);
             }
         }
@@ -161,11 +190,32 @@ fn wait(
 }
 
 /// Run `argv` to completion inside `target`, capturing its output.
-pub fn exec(target: &Target, argv: &[String], opts: &Options) -> Result<Output> {
-    let mut child = start(target, argv, opts, Stdio::piped(), Stdio::piped())?;
-    let out = read_all(child.stdout.take());
-    let err = read_all(child.stderr.take());
+pub fn exec(target: &Target, argv: &[String], opts: &Options, started: Started) -> Result<Output> {
+    let mut child = start(
+        target,
+        argv,
+        opts,
+        (Stdio::piped(), Stdio::piped()),
+        started,
+    )?;
+    let over = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let out = read_all(child.stdout.take(), child.id(), over.clone());
+    let err = read_all(child.stderr.take(), child.id(), over.clone());
     let status = wait(child, argv, target, opts.timeout)?;
+    if over.load(std::sync::atomic::Ordering::SeqCst) {
+        return Err(Error::new(
+            Kind::Invalid,
+            format!("run `{}`", command::display(argv)),
+            format!(
+                "its output passed {} MiB, the most a script holds, and it was killed",
+                OUTPUT_LIMIT >> 20
+            ),
+        )
+        .in_netns(target.label())
+        .with_help(
+            "send it to a file instead (sh -c \"CMD > FILE\"), or use run(), which shows it",
+        ));
+    }
     let deadline = std::time::Instant::now() + AFTER_EXIT;
     Ok(Output {
         status: status_code(status),
@@ -176,8 +226,14 @@ pub fn exec(target: &Target, argv: &[String], opts: &Options) -> Result<Output> 
 
 /// Run `argv` with its output going straight to ours; a non-zero status is
 /// an error that quotes the end of what it wrote to stderr.
-pub fn run(target: &Target, argv: &[String], opts: &Options) -> Result<()> {
-    let mut child = start(target, argv, opts, Stdio::inherit(), Stdio::piped())?;
+pub fn run(target: &Target, argv: &[String], opts: &Options, started: Started) -> Result<()> {
+    let mut child = start(
+        target,
+        argv,
+        opts,
+        (Stdio::inherit(), Stdio::piped()),
+        started,
+    )?;
     let pipe = child.stderr.take();
     let kept = Collected::default();
     let into = kept.clone();

@@ -184,3 +184,29 @@ fn shell_on_a_terminal_runs_inside_the_namespace() {
     wait_for("shell exited with 3");
     tmux(&["kill-server"]);
 }
+
+/// A program whose output passes the longest string a script may hold is
+/// killed and the call fails with a help (collecting it filled the memory
+/// until the OOM killer ended netscript, without a rollback).
+#[test]
+fn exec_stops_a_program_whose_output_passes_what_a_script_holds() {
+    let sb = Sandbox::new();
+    sb.file(
+        "yes.rhai",
+        r#"
+        let r1 = netns::add("r1");
+        try { r1.exec(["yes"]); } catch (e) { print(e.kind); print(e.message); print(e.help); }
+        print(r1.pids().len());
+        "#,
+    );
+    let run = sb.sh("netscript --rm yes.rhai");
+    assert_eq!(
+        run.stdout,
+        "invalid\n\
+         cannot run `yes` in namespace \"r1\": its output passed 256 MiB, the most a script holds, and it was killed\n\
+         send it to a file instead (sh -c \"CMD > FILE\"), or use run(), which shows it\n\
+         0\n",
+        "{}",
+        run.stderr
+    );
+}

@@ -343,6 +343,36 @@ fn a_program_exec_waits_for_dies_with_a_killed_netscript() {
     assert_eq!(run.stdout, "pids=0\ndown=0\nleft 0 1\n", "{}", run.stderr);
 }
 
+/// A program waited for in the host (a namespace the lab did not make)
+/// that ignores the parent-death signal outlives a kill -9 of netscript;
+/// it is in the ledger while it runs, so `down` stops it (no stray sweep
+/// looks outside the lab's namespaces). One that ended is off the ledger.
+#[test]
+fn a_program_in_the_host_that_ignores_sigterm_goes_at_down() {
+    let sb = Sandbox::new();
+    sb.file(
+        "holds.rhai",
+        r#"
+        netns::add("r1");
+        netns::host().exec("true");
+        print("ready");
+        netns::host().exec(["sh", "-c", "trap '' TERM; echo $$ > stubborn.pid; while :; do sleep 0.05; done"]);
+        "#,
+    );
+    let run = sb.sh_own_pids(&format!(
+        "netscript holds.rhai > out.txt 2> err.txt & pid=$!\n\
+         {}\n\
+         for i in $(seq 100); do [ -s stubborn.pid ] && break; sleep 0.02; done\n\
+         kill -9 $pid; wait $pid 2>/dev/null; sleep 0.2\n\
+         kill -0 $(cat stubborn.pid) && echo outlived\n\
+         netscript down holds > down.txt; echo down=$?\n\
+         kill -0 $(cat stubborn.pid) 2>/dev/null || echo gone\n\
+         grep -c process down.txt",
+        until_ready("out.txt")
+    ));
+    assert_eq!(run.stdout, "outlived\ndown=0\ngone\n1\n", "{}", run.stderr);
+}
+
 /// A damaged ledger is never taken silently: `down` removes what the
 /// ledger identifies, leaves alone what a damaged or forged line names,
 /// says which lines, keeps the ledger as LAB.json.damaged, and fails.

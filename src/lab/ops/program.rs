@@ -16,7 +16,8 @@ impl Op<'_> {
     /// `ip netns exec NS CMD...`, waited for, its output collected.
     pub fn exec(&self, ns: &Ns, argv: &[String], opts: &Options) -> Result<Output> {
         let target = self.program_target(ns, argv)?;
-        let out = exec::exec(&target, argv, opts);
+        let out =
+            self.recorded_while_running(ns, |started| exec::exec(&target, argv, opts, started));
         host_settings_may_change(ns);
         out
     }
@@ -24,9 +25,39 @@ impl Op<'_> {
     /// The same with its output shown; a non-zero status is an error.
     pub fn run(&self, ns: &Ns, argv: &[String], opts: &Options) -> Result<()> {
         let target = self.program_target(ns, argv)?;
-        let done = exec::run(&target, argv, opts);
+        let done =
+            self.recorded_while_running(ns, |started| exec::run(&target, argv, opts, started));
         host_settings_may_change(ns);
         done
+    }
+
+    /// A program waited for in a namespace the lab did not make is in the
+    /// ledger while it runs: it dies with netscript (a parent-death
+    /// signal), but one that ignores that signal would outlive a kill -9,
+    /// and no teardown looks for strays outside the lab's namespaces. In
+    /// the lab's own namespaces strays are found without a record.
+    fn recorded_while_running<T>(
+        &self,
+        ns: &Ns,
+        call: impl FnOnce(exec::Started) -> Result<T>,
+    ) -> Result<T> {
+        if matches!(ns, Ns::Named(n) if self.lab.owns_netns(n)) {
+            return call(&|_| Ok(()));
+        }
+        let recorded = std::cell::Cell::new(None);
+        let result = call(&|pid| {
+            let Some(start) = crate::lab::process_start(pid) else {
+                return Ok(());
+            };
+            let netns = ns.name().to_string();
+            self.lab.created(Object::Process { pid, start, netns })?;
+            recorded.set(Some(pid));
+            Ok(())
+        });
+        if let Some(pid) = recorded.get() {
+            self.ended(pid);
+        }
+        result
     }
 
     /// `ip netns exec NS $SHELL` on the terminal: its exit status.
