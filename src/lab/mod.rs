@@ -15,6 +15,7 @@ mod count;
 mod index;
 mod ledger;
 mod lock;
+mod names;
 mod object;
 pub mod ops;
 mod teardown;
@@ -23,6 +24,7 @@ pub use before::Before;
 pub use count::Counts;
 pub use ledger::{all, load, names as ledger_names, parse, unreadable};
 pub use lock::{LabLock, Role};
+pub use names::{check_name, is_files_dir, ledger_path, name_for, name_from_arg};
 pub use object::{Object, Place};
 pub use teardown::{Teardown, teardown, teardown_ledger, teardown_settling};
 
@@ -34,7 +36,7 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 pub const STATE_DIR: &str = "/run/netscript";
 
@@ -120,29 +122,6 @@ impl Ledger {
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
-}
-
-pub fn ledger_path(name: &str) -> PathBuf {
-    PathBuf::from(STATE_DIR).join(format!("{name}.json"))
-}
-
-/// Lab names follow file-name rules (they name the ledger).
-pub fn check_name(name: &str) -> Result<()> {
-    let reason = if name.len() > 200 {
-        "a lab name is at most 200 bytes"
-    } else if name.is_empty()
-        || name.starts_with('.')
-        || name.contains('/')
-        || name.chars().any(char::is_control)
-    {
-        "a lab name is a plain file name"
-    } else {
-        return Ok(());
-    };
-    Err(
-        Error::invalid(format!("use {name:?} as a lab name"), reason)
-            .with_help("give --lab a name like bridge-lab"),
-    )
 }
 
 impl Lab {
@@ -429,36 +408,6 @@ pub fn process_alive(pid: u32, start: u64) -> bool {
 
 fn to_json(value: &impl Serialize) -> String {
     serde_json::to_string(value).expect("ledger records serialize")
-}
-
-/// A lab named on the command line: a lab name, or a script file (its stem).
-/// Whether `dir` is a lab's own directory (/run/netscript/LAB.files),
-/// which teardown removes with all in it.
-pub fn is_files_dir(dir: &str) -> bool {
-    let path = std::path::Path::new(dir);
-    path.parent() == Some(std::path::Path::new(STATE_DIR))
-        && path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .is_some_and(|n| n.ends_with(".files") && !n.starts_with('.'))
-}
-
-pub fn name_from_arg(arg: &str) -> String {
-    if arg.ends_with(".rhai") || arg.contains('/') {
-        name_for(std::path::Path::new(arg))
-    } else {
-        arg.to_string()
-    }
-}
-
-/// The lab name for a script: its file stem ("bridge-lab" for
-/// scripts/bridge-lab.rhai).
-pub fn name_for(script: &std::path::Path) -> String {
-    script
-        .file_stem()
-        .and_then(|s| s.to_str())
-        .unwrap_or("lab")
-        .to_string()
 }
 
 #[cfg(test)]

@@ -19,27 +19,40 @@ impl Netlink {
         let handle = self.handle(ns)?;
         self.block_on(request::send(&handle, M::NewAddress(msg), CREATE))
             .map(|_| ())
-            .map_err(|errno| {
-                let e = Error::errno(
-                    format!(
-                        "add address {}/{} to {}",
-                        cidr.0,
-                        cidr.1,
-                        self.link_label(ns, index)
-                    ),
-                    errno,
-                )
-                .in_netns(ns.name());
-                if errno == libc::EEXIST {
-                    Error {
-                        reason: "the link already has this address".into(),
-                        help: Some("check l.addrs() first, or addr_del it".into()),
-                        ..e
-                    }
-                } else {
-                    e
-                }
-            })
+            .map_err(|errno| self.add_error(ns, index, cidr, errno))
+    }
+
+    /// The error `addr_add` would give if the link has `cidr` already (the
+    /// kernel's rule: the same IPv4 address and prefix, or the same IPv6
+    /// address), found by asking first.
+    pub fn addr_taken(&self, ns: &Ns, index: u32, cidr: Cidr) -> Result<Option<Error>> {
+        let taken = self
+            .addrs(ns, index)?
+            .into_iter()
+            .any(|(ip, len)| ip == cidr.0 && (ip.is_ipv6() || len == cidr.1));
+        Ok(taken.then(|| self.add_error(ns, index, cidr, libc::EEXIST)))
+    }
+
+    fn add_error(&self, ns: &Ns, index: u32, cidr: Cidr, errno: i32) -> Error {
+        let e = Error::errno(
+            format!(
+                "add address {}/{} to {}",
+                cidr.0,
+                cidr.1,
+                self.link_label(ns, index)
+            ),
+            errno,
+        )
+        .in_netns(ns.name());
+        if errno == libc::EEXIST {
+            Error {
+                reason: "the link already has this address".into(),
+                help: Some("check l.addrs() first, or addr_del it".into()),
+                ..e
+            }
+        } else {
+            e
+        }
     }
 
     /// `ip -n NS addr del ADDR/LEN dev X`

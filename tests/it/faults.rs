@@ -373,6 +373,40 @@ fn a_program_in_the_host_that_ignores_sigterm_goes_at_down() {
     assert_eq!(run.stdout, "outlived\ndown=0\ngone\n1\n", "{}", run.stderr);
 }
 
+/// An address a host link had before the run is never written ahead as
+/// the lab's (a kill -9 between that intent and its cancel, after the
+/// kernel's EEXIST, would have made `down` remove the host's address): it
+/// is refused before anything is written.
+#[test]
+fn an_address_the_host_link_had_is_never_the_labs() {
+    let sb = Sandbox::new();
+    sb.file(
+        "lab.rhai",
+        r#"
+        netns::add("r1");
+        try { link::get("keep0").addr_add("10.9.0.1/24"); } catch (e) { print(e.kind); }
+        print("ready");
+        sleep(30);
+        "#,
+    );
+    let run = sb.sh(&format!(
+        "ip link add keep0 type veth peer name keep1; ip addr add 10.9.0.1/24 dev keep0\n\
+         netscript lab.rhai > out.txt 2> err.txt & pid=$!\n\
+         {}\n\
+         grep -c 10.9.0.1 /run/netscript/lab.json\n\
+         kill -9 $pid; wait $pid 2> /dev/null\n\
+         netscript down lab > /dev/null; echo down=$?\n\
+         ip -o addr show dev keep0 | grep -c 10.9.0.1/24\n\
+         cat out.txt",
+        until_ready("out.txt")
+    ));
+    assert_eq!(
+        run.stdout, "0\ndown=0\n1\nexists\nready\n",
+        "{}",
+        run.stderr
+    );
+}
+
 /// A damaged ledger is never taken silently: `down` removes what the
 /// ledger identifies, leaves alone what a damaged or forged line names,
 /// says which lines, keeps the ledger as LAB.json.damaged, and fails.

@@ -140,6 +140,14 @@ impl Op<'_> {
                 link: self.link_name(ns, index),
                 cidr: cidr::format(c),
             });
+        // An address the link had before must never be taken for the
+        // lab's: an intent written for it, then a kill before the cancel,
+        // would make teardown remove it.
+        if record.is_some()
+            && let Some(e) = self.net.addr_taken(ns, index, c)?
+        {
+            return Err(e);
+        }
         self.ahead(record.as_slice(), || self.net.addr_add(ns, index, c))?;
         // The link's name is looked up only for a trace or the ledger: a
         // round trip per address otherwise.
