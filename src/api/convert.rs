@@ -183,6 +183,21 @@ pub fn forced(opts: &Map) -> crate::error::Result<bool> {
 }
 
 /// Check an options map against the keys a function knows.
+/// `#{ force: true }`, the only option of a call that changes what netscript
+/// did not make.
+pub fn force_option(action: &str, opts: &Map) -> crate::error::Result<bool> {
+    check_options(action, opts, &["force"])?;
+    Ok(bool_option(opts, "force")?.unwrap_or(false))
+}
+
+/// Take `force` out of a call's options (the rest are checked by the
+/// call's own rules).
+pub fn take_force(opts: &mut Map) -> crate::error::Result<bool> {
+    let force = bool_option(opts, "force")?.unwrap_or(false);
+    opts.remove("force");
+    Ok(force)
+}
+
 pub fn check_options(action: &str, opts: &Map, known: &[&str]) -> crate::error::Result<()> {
     for key in opts.keys() {
         if !known.contains(&key.as_str()) {

@@ -204,6 +204,56 @@ print(theirs.netns.name);
     );
 }
 
+/// The same for settings: an address, route or rule that no lab added,
+/// in a namespace no lab made, is deleted only with force (no rollback
+/// would put it back); the lab's own, and anything in its namespaces, need
+/// none.
+#[test]
+fn settings_netscript_did_not_make_are_only_deleted_with_force() {
+    let sb = Sandbox::new();
+    sb.file(
+        "lab.rhai",
+        r#"
+let host = netns::host();
+let theirs = link::get("eth9");
+for f in [
+    || theirs.addr_del("10.9.0.1/24"),
+    || host.route_del("10.50.0.0/16", #{ dev: "eth9" }),
+    || host.rule_del(#{ from: "10.7.0.0/16", table: 7 }),
+] {
+    try { f.call(); print("deleted"); } catch (e) { print(`${e.kind}: ${e.message}`); }
+}
+theirs.addr_add("10.9.1.1/24");
+theirs.addr_del("10.9.1.1/24");
+host.route_add("10.51.0.0/16", #{ dev: "eth9" });
+host.route_del("10.51.0.0/16", #{ dev: "eth9" });
+let r1 = netns::add("r1");
+r1.route_add("10.52.0.0/16", #{ type: "blackhole" });
+r1.route_del("10.52.0.0/16", #{ type: "blackhole" });
+host.route_del("10.50.0.0/16", #{ dev: "eth9", force: true });
+theirs.addr_del("10.9.0.1/24", #{ force: true });
+host.rule_del(#{ from: "10.7.0.0/16", table: 7, force: true });
+print("forced");
+"#,
+    );
+    let run = sb.sh(
+        "ip link add eth9 type veth peer name eth9-peer; ip link set eth9 up\n\
+         ip addr add 10.9.0.1/24 dev eth9; ip route add 10.50.0.0/16 dev eth9\n\
+         ip rule add from 10.7.0.0/16 lookup 7\n\
+         netscript --rm lab.rhai; echo status=$?\n\
+         ip -o addr show dev eth9 | grep -c 10.9; ip route | grep -c 10.5; ip rule | grep -c 10.7",
+    );
+    assert_eq!(
+        run.stdout,
+        "permission: cannot delete address 10.9.0.1/24 from eth9 in namespace \"host\": netscript did not make it\n\
+         permission: cannot delete route 10.50.0.0/16 in namespace \"host\": netscript did not make it\n\
+         permission: cannot delete rule \"from 10.7.0.0/16 lookup 7\" in namespace \"host\": netscript did not make it\n\
+         forced\nstatus=0\n0\n0\n0\n",
+        "{}",
+        run.stderr
+    );
+}
+
 #[test]
 fn names_cannot_escape_run_netns_or_the_ledger_directory() {
     let sb = Sandbox::new();

@@ -1,11 +1,11 @@
 //! `l.addrs()`, `l.addr_add`, `l.addr_del`: a link's addresses.
 
-use crate::api::convert::RhaiResultOf;
+use crate::api::convert::{RhaiResultOf, force_option};
 use crate::api::link::on;
 use crate::api::{Link, session};
 use crate::cidr;
-use rhai::Array;
 use rhai::plugin::*;
+use rhai::{Array, Map};
 
 #[export_module]
 pub mod link_addr {
@@ -47,7 +47,10 @@ pub mod link_addr {
         on(&ctx, l, |op, ns, i| op.addr_add(ns, i, cidr::parse(cidr)?))
     }
 
-    /// Remove an address, given as it was added.
+    /// Remove an address, given as it was added. An address no lab added, on a
+    /// link no lab made, outside the lab's namespaces (the machine's own) is
+    /// refused with kind "permission" unless `#{ force: true }`: no rollback
+    /// puts it back.
     ///
     /// `ip addr del CIDR dev X`
     ///
@@ -57,8 +60,21 @@ pub mod link_addr {
     /// l.addr_del("10.0.0.1/24");
     /// print(l.addrs());   // []
     /// ```
+    #[rhai_fn(global, name = "addr_del", pure, volatile, return_raw)]
+    pub fn addr_del_with(
+        ctx: NativeCallContext,
+        l: &mut Link,
+        cidr: &str,
+        options: Map,
+    ) -> RhaiResultOf<()> {
+        on(&ctx, l, |op, ns, i| {
+            let force = force_option(&format!("delete address {cidr}"), &options)?;
+            op.addr_del(ns, i, cidr::parse(cidr)?, force)
+        })
+    }
+
     #[rhai_fn(global, pure, volatile, return_raw)]
     pub fn addr_del(ctx: NativeCallContext, l: &mut Link, cidr: &str) -> RhaiResultOf<()> {
-        on(&ctx, l, |op, ns, i| op.addr_del(ns, i, cidr::parse(cidr)?))
+        addr_del_with(ctx, l, cidr, Map::new())
     }
 }

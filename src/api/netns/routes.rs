@@ -6,7 +6,7 @@ use rhai::plugin::*;
 use rhai::{Array, Dynamic, Map};
 
 use crate::api::Netns;
-use crate::api::convert::{RhaiResultOf, check_options, link_in, option};
+use crate::api::convert::{RhaiResultOf, check_options, link_in, option, take_force};
 use crate::api::session::{self, op};
 use crate::error::{Error, Result};
 use crate::lab::ops::RouteArgs;
@@ -78,7 +78,9 @@ pub mod netns_routes {
     /// Delete a route of the main table (or of `#{ table }`), given as
     /// `route_add` took it (a gateway, or options; `type` and `metric` pick among
     /// several routes to one destination). Fails with kind "not_found" if there
-    /// is no such route.
+    /// is no such route. A route no lab added, outside the namespaces a lab made
+    /// (the machine's own), is refused with kind "permission" unless
+    /// `#{ force: true }`: no rollback puts it back.
     ///
     /// `ip -n NS route del [TYPE] DESTINATION [via GATEWAY] [metric N] [table T]`
     ///
@@ -96,8 +98,10 @@ pub mod netns_routes {
         options: Map,
     ) -> RhaiResultOf<()> {
         op(&ctx, |op| {
+            let mut options = options.clone();
+            let force = take_force(&mut options)?;
             let (route, dev) = spec(op.net, &ns.ns, destination, &options)?;
-            op.route_del(&ns.ns, &route, dev.as_deref())
+            op.route_del(&ns.ns, &route, dev.as_deref(), force)
         })
     }
 

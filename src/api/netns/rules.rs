@@ -4,7 +4,7 @@ use rhai::plugin::*;
 use rhai::{Array, Dynamic, Map};
 
 use crate::api::Netns;
-use crate::api::convert::{RhaiResultOf, check_options, option};
+use crate::api::convert::{RhaiResultOf, check_options, option, take_force};
 use crate::api::session::{self, op};
 use crate::error::{Error, Result};
 use crate::netlink::RuleSpec;
@@ -35,7 +35,9 @@ pub mod netns_rules {
     }
 
     /// Delete a rule, given as `rule_add` took it. Fails with kind "not_found"
-    /// if there is no such rule.
+    /// if there is no such rule. A rule no lab added, outside the namespaces a
+    /// lab made (the machine's own), is refused with kind "permission" unless
+    /// `#{ force: true }`: no rollback puts it back.
     ///
     /// `ip [-6] -n NS rule del SELECTORS lookup TABLE [priority N]`
     ///
@@ -47,7 +49,11 @@ pub mod netns_rules {
     /// ```
     #[rhai_fn(global, pure, volatile, return_raw)]
     pub fn rule_del(ctx: NativeCallContext, ns: &mut Netns, options: Map) -> RhaiResultOf<()> {
-        op(&ctx, |op| op.rule_del(&ns.ns, &spec(&options)?))
+        op(&ctx, |op| {
+            let mut options = options.clone();
+            let force = take_force(&mut options)?;
+            op.rule_del(&ns.ns, &spec(&options)?, force)
+        })
     }
 
     /// The rules, IPv4 then IPv6, in the order the kernel tries them (the

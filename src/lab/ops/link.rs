@@ -159,21 +159,26 @@ impl Op<'_> {
         self.confirm(record.into_iter().collect())
     }
 
-    /// `ip addr del CIDR dev X`.
-    pub fn addr_del(&self, ns: &Ns, index: u32, c: Cidr) -> Result<()> {
+    /// `ip addr del CIDR dev X`; one the lab did not add, on a link no lab
+    /// made, outside the lab's namespaces, needs `force`.
+    pub fn addr_del(&self, ns: &Ns, index: u32, c: Cidr, force: bool) -> Result<()> {
+        let text = cidr::format(c);
+        let ours = |o: &Object| {
+            matches!(o, Object::Addr { ns: n, index: i, cidr, .. }
+                if n == ns.name() && *i == index && *cidr == text)
+        };
+        let action = format!("delete address {text} from {}", self.link_name(ns, index));
+        self.guard_setting(ns, Some(index), ours, force, &action)
+            .map_err(|e| e.at_arg(0))?;
         self.net.addr_del(ns, index, c).map_err(|e| match e.kind {
             Kind::NotFound | Kind::Invalid => e.at_arg(0),
             _ => e,
         })?;
-        let text = cidr::format(c);
         self.change(|| {
             let name = self.link_name(ns, index);
             format!("ip {}addr del {text} dev {}", ip_n(ns), q(&name))
         });
-        self.lab.removed(|o| {
-            matches!(o, Object::Addr { ns: n, index: i, cidr, .. }
-                if n == ns.name() && *i == index && *cidr == text)
-        });
+        self.lab.removed(ours);
         Ok(())
     }
 
@@ -296,6 +301,43 @@ impl Op<'_> {
                 .with_help(
                     "it was there before this run (the machine's own, or another tool's); \
                  to change it anyway, pass #{ force: true }",
+                ),
+        )
+    }
+
+    /// Deleting a setting (an address, a route, a rule) the lab did not
+    /// make, in a namespace no lab made, is a change no rollback undoes:
+    /// it needs `force`. `index` is the link it is on, if any (a link a lab
+    /// made is the lab's, and so are its addresses).
+    pub fn guard_setting(
+        &self,
+        ns: &Ns,
+        index: Option<u32>,
+        recorded: impl Fn(&Object) -> bool,
+        force: bool,
+        action: &str,
+    ) -> Result<()> {
+        if force || !self.outlives(ns) || self.lab.any(recorded) {
+            return Ok(());
+        }
+        let made = match index {
+            Some(i) => self.made_by_netscript(ns, i)?,
+            None => ns.id().is_some_and(|id| {
+                crate::lab::all()
+                    .iter()
+                    .flat_map(|l| &l.objects)
+                    .any(|o| matches!(o, Object::Netns { name, id: made } if name == ns.name() && *made == id))
+            }),
+        };
+        if made {
+            return Ok(());
+        }
+        Err(
+            Error::new(Kind::Permission, action, "netscript did not make it")
+                .in_netns(ns.name())
+                .with_help(
+                    "it was there before this run (the machine's own, or another tool's), and \
+                 no rollback puts it back; to delete it anyway, pass #{ force: true }",
                 ),
         )
     }

@@ -32,9 +32,34 @@ impl Op<'_> {
     /// Given the gateway of any path of a multipath route, the route goes
     /// whole, for IPv4 and IPv6 alike (the kernel would match only the
     /// first path of an IPv4 one, and remove only that path of an IPv6 one).
-    pub fn route_del(&self, ns: &Ns, route: &RouteSpec, dev: Option<&str>) -> Result<()> {
+    /// One the lab did not add, outside the namespaces a lab made, needs
+    /// `force` (the machine's default route, say: no rollback puts it back).
+    pub fn route_del(
+        &self,
+        ns: &Ns,
+        route: &RouteSpec,
+        dev: Option<&str>,
+        force: bool,
+    ) -> Result<()> {
         let multipath = self.one_of_its_paths(ns, route);
         let whole = multipath.is_some();
+        // The record of this route, and not of another to the same place:
+        // by gateway (none for a multipath route) and metric when given. A
+        // record kept too many is only tried again (and found gone).
+        let dst = route.dst_text();
+        let via = if whole {
+            String::new()
+        } else {
+            route.gateway.map_or(String::new(), |g| g.to_string())
+        };
+        let ours = |o: &Object| {
+            matches!(o, Object::Route { ns: n, dst: d, kind, table, gateway, metric, .. }
+                if n == ns.name() && *d == dst && kind == route.kind.name() && *table == route.table
+                    && (route.metric.is_none() || *metric == route.metric)
+                    && *gateway == via)
+        };
+        let action = format!("delete route {}", route.describe());
+        self.guard_setting(ns, None, ours, force, &action)?;
         if let Some(metric) = multipath {
             // By that route's metric: another multipath route to the same
             // place (at another metric) stays.
@@ -49,21 +74,7 @@ impl Op<'_> {
             self.net.route_del(ns, route)?;
         }
         self.change(|| route_command("del", ns, route, dev));
-        // The record of this route, and not of another to the same place:
-        // by gateway (none for a multipath route) and metric when given. A
-        // record kept too many is only tried again (and found gone).
-        let dst = route.dst_text();
-        let via = if whole {
-            String::new()
-        } else {
-            route.gateway.map_or(String::new(), |g| g.to_string())
-        };
-        self.lab.removed(|o| {
-            matches!(o, Object::Route { ns: n, dst: d, kind, table, gateway, metric, .. }
-                if n == ns.name() && *d == dst && kind == route.kind.name() && *table == route.table
-                    && (route.metric.is_none() || *metric == route.metric)
-                    && *gateway == via)
-        });
+        self.lab.removed(ours);
         Ok(())
     }
 
@@ -210,10 +221,14 @@ impl Op<'_> {
     }
 
     /// `ip [-6] rule del SELECTORS lookup TABLE [priority P]`.
-    pub fn rule_del(&self, ns: &Ns, rule: &RuleSpec) -> Result<()> {
+    /// One the lab did not add, outside the namespaces a lab made, needs
+    /// `force` (the kernel's own `lookup main`, say).
+    pub fn rule_del(&self, ns: &Ns, rule: &RuleSpec, force: bool) -> Result<()> {
+        let gone = rule_record(ns, rule);
+        let action = format!("delete rule \"{}\"", rule.describe());
+        self.guard_setting(ns, None, |o| same_rule(o, &gone), force, &action)?;
         self.net.rule_del(ns, rule)?;
         self.change(|| rule_command("del", ns, rule));
-        let gone = rule_record(ns, rule);
         self.lab.removed(|o| same_rule(o, &gone));
         Ok(())
     }
