@@ -74,7 +74,15 @@ pub fn parse_bytes(name: &str, bytes: &[u8]) -> Ledger {
                 pending.retain(|intent| !obj.fulfils(intent));
                 objects.push(obj);
             }
-            Change::Del => objects.retain(|o| !o.same(&obj)),
+            // The very record when it is there (a moved link's old record
+            // is removed after its new one is written, both at one place
+            // for a rename); else what is at its place.
+            Change::Del => match objects.iter().position(|o| *o == obj) {
+                Some(at) => {
+                    objects.remove(at);
+                }
+                None => objects.retain(|o| !o.same(&obj)),
+            },
             Change::Intent => pending.push(obj),
             Change::Cancel => pending.retain(|intent| *intent != obj),
         }

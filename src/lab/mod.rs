@@ -240,10 +240,12 @@ impl Lab {
     }
 
     /// Replace a recorded link's location or name (after a move or rename).
+    /// The new record is written first: a run killed between the two
+    /// lines leaves both (teardown finds one of them gone), never neither.
     pub fn relocated(&self, old: &Object, new: Object) -> Result<()> {
-        if self.objects.borrow().iter().any(|o| o.same(old)) {
-            self.removed(|o| o.same(old));
+        if self.objects.borrow().iter().any(|o| o == old) {
             self.created(new)?;
+            self.removed(|o| o == old);
         }
         Ok(())
     }
@@ -284,6 +286,16 @@ impl Lab {
             self.relocated(&old, new)?;
         }
         Ok(())
+    }
+
+    /// The record of link `index` of namespace `ns` itself (not of a veth
+    /// whose other end it is).
+    pub fn record_of_link(&self, ns: &str, index: u32) -> Option<Object> {
+        self.objects
+            .borrow()
+            .iter()
+            .find(|o| o.is_link_at(ns, index))
+            .cloned()
     }
 
     /// Whether any object of this run is `found` (without copying them).

@@ -223,3 +223,35 @@ fn a_crossing_veths_intent_is_confirmed_by_its_other_ends_record() {
     assert_eq!(ledger.pending.len(), 1, "{:?}", ledger.pending);
     assert!(matches!(&ledger.pending[0], Object::Link { name, .. } if name == "v2"));
 }
+
+/// A renamed link's new record is written before its old one is removed
+/// (both at one place): the removal takes the old record only, and a run
+/// killed between the two lines leaves both, never neither.
+#[test]
+fn a_renamed_links_new_record_outlives_the_removal_of_its_old_one() {
+    let link = |op: &str, name: &str| {
+        format!(
+            "{{\"op\":\"{op}\",\"obj\":{{\"type\":\"link\",\"ns\":\"host\",\"ns_id\":[4,1],\
+             \"index\":5,\"name\":\"{name}\",\"kind\":\"bridge\"}}}}\n"
+        )
+    };
+    let head = "{\"lab\":\"x\"}\n";
+    let names = |text: &str| -> Vec<String> {
+        parse("x", text)
+            .objects
+            .iter()
+            .map(|o| match o {
+                Object::Link { name, .. } => name.clone(),
+                _ => String::new(),
+            })
+            .collect()
+    };
+    let killed = format!("{head}{}{}", link("add", "a"), link("add", "b"));
+    assert_eq!(names(&killed), ["a", "b"]);
+    let done = format!("{killed}{}", link("del", "a"));
+    assert_eq!(names(&done), ["b"]);
+    // A removal written by an older netscript (its record no longer
+    // exactly as listed) still takes what is at its place.
+    let old = format!("{head}{}{}", link("add", "a"), link("del", "z"));
+    assert!(names(&old).is_empty());
+}

@@ -510,6 +510,36 @@ fn sigkill_at_random_points_of_a_big_build_leaves_nothing_after_down() {
     assert_all_gone(&run, 30, &sb.read("down.err"));
 }
 
+/// A link of the lab's moved out of its namespaces to the host is written
+/// ahead there (an intent, then the record of where it went): killed at
+/// random points of a loop of such moves, then `down`, nothing is left.
+#[test]
+fn a_lab_link_moved_to_the_host_is_written_ahead() {
+    let sb = Sandbox::new();
+    sb.file(
+        "mv.rhai",
+        r#"
+let r1 = netns::add("r1");
+for i in 0..parse_int(ARGS[0]) {
+    let vx = link::add_vxlan(`vx${i}`, #{ id: 100 + i, netns: r1 });
+    vx.set_netns(netns::host());
+}
+"#,
+    );
+    let run = sb.sh(
+        "netscript mv.rhai 1 || exit 9\n\
+         grep -c '\"op\":\"intent\",\"obj\":{\"type\":\"link\",\"ns\":\"host\".*\"name\":\"vx0\"' /run/netscript/mv.json\n\
+         netscript down mv > /dev/null\n\
+         for round in $(seq 12); do \
+             netscript mv.rhai 150 > /dev/null 2>&1 & pid=$!; \
+             sleep $(printf '0.%03d' $((RANDOM % 300 + 10))); kill -9 $pid; wait $pid 2>/dev/null; \
+             netscript down mv > /dev/null 2>> down.err; \
+             echo \"$(ip -o link show | wc -l) $(ls -A /run/netns | wc -l) $(ls -A /run/netscript | wc -l)\"; \
+         done | sort | uniq -c | awk '{print $1, $2, $3, $4}'",
+    );
+    assert_eq!(run.stdout, "1\n12 1 0 0\n", "{}", sb.read("down.err"));
+}
+
 /// A run that changes links it did not make (forwarding entries on a host
 /// bridge port and a host VXLAN link, proxy entries, alias and queue
 /// length), killed with SIGKILL at random points and followed by `down`:

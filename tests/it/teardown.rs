@@ -88,7 +88,7 @@ eth0.peer.rename("moved");
         "ip netns add x\n\
          netscript lab.rhai || exit 9\n\
          ip -n x -o link show type veth | wc -l\n\
-         grep -o '\"peer\":{[^}]*}' /run/netscript/lab.json | tail -1 | grep -o '\"ns\":\"[a-z0-9]*\"'\n\
+         grep '\"op\":\"add\"' /run/netscript/lab.json | grep -o '\"peer\":{[^}]*}' | tail -1 | grep -o '\"ns\":\"[a-z0-9]*\"'\n\
          grep -c '\"op\":\"del\"' /run/netscript/lab.json\n\
          netscript down lab >/dev/null\n\
          ip -n x -o link show type veth | wc -l; ip netns list | cut -d' ' -f1",

@@ -254,7 +254,26 @@ impl Op<'_> {
     pub fn move_link(&self, from: &Ns, index: u32, target: &Ns, force: bool) -> Result<LinkInfo> {
         let action = format!("move link \"{}\"", self.link_name(from, index));
         self.guard(from, index, force, &action)?;
-        let moved = self.net.set_netns(from, index, target)?;
+        // A link of the lab's that goes where it outlives the lab is
+        // written ahead there, as if made there: a run killed between the
+        // move and the new record leaves an intent `down` settles.
+        let intent = self
+            .outlives(target)
+            .then(|| self.lab.record_of_link(from.name(), index));
+        let intent: Vec<Object> = intent
+            .flatten()
+            .map(|mut o| {
+                if let Object::Link {
+                    ns, ns_id, index, ..
+                } = &mut o
+                {
+                    (*ns, *ns_id, *index) = (target.name().to_string(), target.id(), 0);
+                }
+                o
+            })
+            .into_iter()
+            .collect();
+        let moved = self.ahead(&intent, || self.net.set_netns(from, index, target))?;
         self.change(|| {
             let (name, to) = (q(&moved.name), netns_arg(target));
             format!("ip {}link set dev {name} netns {to}", ip_n(from))

@@ -23,9 +23,12 @@ impl Op<'_> {
                 name: name.to_string(),
                 id,
             };
-            self.lab.created(record.clone())?;
+            // Kept in memory even when the line cannot be written: the
+            // call then fails, and the record goes again below (the
+            // namespace was never named; a rollback would call it gone).
+            let written = self.lab.created(record.clone());
             recorded.set(Some(record));
-            Ok(())
+            written
         });
         if let Err(e) = made {
             if let Some(record) = recorded.take() {
@@ -129,13 +132,33 @@ impl Op<'_> {
     }
 
     /// `ip netns attach NAME PID`: a name for a process's namespace.
+    /// Recorded before the name is made, as `add_netns` is: no run, however
+    /// it ends, leaves a name it made unrecorded.
     pub fn attach_netns(&self, name: &str, pid: u32) -> Result<Ns> {
-        let file = netns_fs::attach(name, pid)?;
-        self.change(|| format!("ip netns attach {} {pid}", q(name)));
-        if let Ok(id) = netns_fs::id_of(&file) {
-            let name = name.to_string();
-            self.lab.created(Object::Attached { name, id })?;
+        netns_fs::validate_name(name)?;
+        let record = match netns_fs::net_of(pid) {
+            // A taken name fails in `attach` without touching it, and is
+            // never recorded as the lab's.
+            Some(id) if !netns_fs::exists(name) => Some(Object::Attached {
+                name: name.to_string(),
+                id,
+            }),
+            _ => None,
+        };
+        if let Some(r) = &record
+            && let Err(e) = self.lab.created(r.clone())
+        {
+            self.lab.removed(|o| o == r);
+            return Err(e);
         }
+        let attached = netns_fs::attach(name, pid);
+        if let Err(e) = attached {
+            if let Some(r) = &record {
+                self.lab.removed(|o| o == r);
+            }
+            return Err(e);
+        }
+        self.change(|| format!("ip netns attach {} {pid}", q(name)));
         Ok(Ns::Named(name.to_string()))
     }
 
