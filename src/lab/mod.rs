@@ -18,6 +18,7 @@ mod lock;
 mod names;
 mod object;
 pub mod ops;
+pub mod shared;
 mod teardown;
 
 pub use before::Before;

@@ -127,7 +127,7 @@ pub fn end(net: &Netlink, lab: &Lab, ending: Ending, policy: &Policy) {
             }
         }
         Ending::Failure => {
-            let done = lab::teardown_settling(net, &objects, &lab.pending());
+            let done = lab::teardown_settling(net, &lab.name, &objects, &lab.pending());
             report(
                 &format!("rolled back lab \"{}\":", lab.name),
                 &done,
@@ -136,7 +136,7 @@ pub fn end(net: &Netlink, lab: &Lab, ending: Ending, policy: &Policy) {
             settled(lab, &done);
         }
         Ending::Success if policy.rm => {
-            let done = lab::teardown_settling(net, &objects, &lab.pending());
+            let done = lab::teardown_settling(net, &lab.name, &objects, &lab.pending());
             if !done.skipped.is_empty() || !done.failed.is_empty() {
                 report(
                     &format!("tore down lab \"{}\":", lab.name),

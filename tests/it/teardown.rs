@@ -435,3 +435,44 @@ if ARGS.len() > 0 { throw "roll back"; }
         run.stderr
     );
 }
+
+/// Two labs that are up both change a setting of the host (ip_forward, a
+/// host link's MTU): the first lab's record of what it was counts, a lab
+/// that goes while the other is up leaves the setting as it is (and says
+/// why), and the last to go puts back what the host had: in either order.
+#[test]
+fn a_host_setting_two_labs_changed_comes_back_when_the_last_goes() {
+    let sb = Sandbox::new();
+    for (name, mtu) in [("a", 1400), ("b", 1300)] {
+        sb.file(
+            &format!("{name}.rhai"),
+            &format!(
+                "netns::host().sysctl(\"net.ipv4.ip_forward\", \"1\");\n\
+                 link::get(\"keep0\").set_mtu({mtu});\nnetns::add(\"{name}1\");\n"
+            ),
+        );
+    }
+    let run = sb.sh(
+        "ip link add keep0 type veth peer name keep1\n\
+         state() { echo \"$1 $(cat /proc/sys/net/ipv4/ip_forward) $(cat /sys/class/net/keep0/mtu)\"; }\n\
+         for order in 'a b' 'b a'; do\n\
+           set -- $order\n\
+           netscript a.rhai && netscript b.rhai && state both\n\
+           netscript down $1 > /dev/null 2>> warn.txt; state \"$2 up\"\n\
+           netscript down $2 > /dev/null; state none\n\
+         done",
+    );
+    assert_eq!(
+        run.stdout,
+        "both 1 1300\nb up 1 1300\nnone 0 1500\n\
+         both 1 1300\na up 1 1300\nnone 0 1500\n",
+        "{}",
+        run.stderr
+    );
+    let warn = sb.read("warn.txt");
+    assert!(
+        warn.contains("left as it is: lab \"b\", which is up, changed it too and puts it back")
+            && warn.contains("left as it is: lab \"a\", which is up"),
+        "{warn}"
+    );
+}

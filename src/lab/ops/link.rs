@@ -7,7 +7,7 @@
 use super::{Op, ip_n, netns_arg, q};
 use crate::cidr::{self, Cidr};
 use crate::error::{Error, Kind, Result};
-use crate::lab::{Before, Object, Place};
+use crate::lab::{Before, Object, Place, shared};
 use crate::netlink::LinkInfo;
 use crate::ns::Ns;
 use crate::sys::netns_fs::NsId;
@@ -299,13 +299,21 @@ impl Op<'_> {
         }
         let info = self.net.link_by_index(ns, index).ok()?;
         let before = change(&info)?;
-        Some(Object::Was {
+        let mut record = Object::Was {
             ns: ns.name().to_string(),
             ns_id: ns.id(),
             index,
             link: renamed.unwrap_or(&info.name).to_string(),
             before,
-        })
+        };
+        // Changed by another lab that is up: what it was before that.
+        let others = shared::of_other_labs(&self.lab.name);
+        if let Some((_, Object::Was { before: first, .. })) = shared::first_record(&others, &record)
+            && let Object::Was { before, .. } = &mut record
+        {
+            *before = first.clone();
+        }
+        Some(record)
     }
 
     /// Refuse to delete or move a link (or change a bridge) netscript did

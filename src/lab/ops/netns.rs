@@ -197,13 +197,21 @@ impl Op<'_> {
         if known {
             return Ok(None);
         }
-        let before = sysctl::read(file, key).map_err(|e| e.in_netns(ns.name()))?;
-        Ok(Some(Object::Sysctl {
+        let mut record = Object::Sysctl {
             ns: ns.name().to_string(),
             ns_id: id,
             key: key.to_string(),
-            before,
-        }))
+            before: sysctl::read(file, key).map_err(|e| e.in_netns(ns.name()))?,
+        };
+        // Changed by another lab that is up: what it was before that.
+        let others = crate::lab::shared::of_other_labs(&self.lab.name);
+        if let Some((_, Object::Sysctl { before: first, .. })) =
+            crate::lab::shared::first_record(&others, &record)
+            && let Object::Sysctl { before, .. } = &mut record
+        {
+            *before = first.clone();
+        }
+        Ok(Some(record))
     }
 
     /// One echo (retried within `timing`) from `ns` to `address`.

@@ -51,16 +51,21 @@ fn same_ns(ns: &str, id: Option<NsId>) -> bool {
 /// Remove what a ledger lists, once what its run was making when it
 /// ended is settled with the kernel (`pending`).
 pub fn teardown_ledger(net: &Netlink, ledger: &Ledger) -> Teardown {
-    teardown_settling(net, &ledger.objects, &ledger.pending)
+    teardown_settling(net, &ledger.name, &ledger.objects, &ledger.pending)
 }
 
 /// Remove `objects`, once the intents among `pending` are settled with
 /// the kernel (a rollback's own, or a killed run's).
-pub fn teardown_settling(net: &Netlink, objects: &[Object], pending: &[Object]) -> Teardown {
+pub fn teardown_settling(
+    net: &Netlink,
+    lab: &str,
+    objects: &[Object],
+    pending: &[Object],
+) -> Teardown {
     let mut done = Teardown::default();
     let mut objects = objects.to_vec();
     objects.extend(pending::settle(net, pending, &mut done));
-    let rest = teardown(net, &objects);
+    let rest = teardown(net, lab, &objects);
     done.removed.extend(rest.removed);
     done.skipped.extend(rest.skipped);
     done.failed.extend(rest.failed);
@@ -69,12 +74,22 @@ pub fn teardown_settling(net: &Netlink, objects: &[Object], pending: &[Object]) 
 }
 
 /// Remove what `objects` lists, phase by phase (see `Plan`).
-pub fn teardown(net: &Netlink, objects: &[Object]) -> Teardown {
+pub fn teardown(net: &Netlink, lab: &str, objects: &[Object]) -> Teardown {
     let plan = Plan::of(objects, &Now);
+    // Settings of the machine that other labs that are up changed too.
+    let others = if plan
+        .settings
+        .iter()
+        .any(|o| matches!(o, Object::Sysctl { .. } | Object::Was { .. }))
+    {
+        super::shared::of_other_labs(lab)
+    } else {
+        Vec::new()
+    };
     let mut done = Teardown::default();
     stop_processes(&plan, &mut done);
     strays::stop_strays(&plan.namespaces, &mut done);
-    let later = undo_settings(net, &plan, &mut done);
+    let later = undo_settings(net, &plan, &others, &mut done);
     remove_alone(net, &plan, &mut done);
     let gone = unmount_namespaces(net, &plan, objects, &mut done);
     let going = remove_crossing(net, &plan, &gone, &mut done);
@@ -83,7 +98,7 @@ pub fn teardown(net: &Netlink, objects: &[Object]) -> Teardown {
     }
     after_the_kernel(net, &plan, &gone, going, &mut done);
     for o in later {
-        note(&mut done, o, undo(net, o));
+        note(&mut done, o, undo(net, &others, o));
     }
     for o in &plan.files {
         note(&mut done, o, remove_file(o));
@@ -149,14 +164,19 @@ fn stop_processes(plan: &Plan, done: &mut Teardown) {
 /// back until that link is gone: that restore, and the older ones that
 /// fail after it (they know the link by the name it had then), wait for
 /// the end of the teardown. Those are returned.
-fn undo_settings<'a>(net: &Netlink, plan: &Plan<'a>, done: &mut Teardown) -> Vec<&'a Object> {
+fn undo_settings<'a>(
+    net: &Netlink,
+    plan: &Plan<'a>,
+    others: &[(String, Object)],
+    done: &mut Teardown,
+) -> Vec<&'a Object> {
     let mut later = Vec::new();
     for o in &plan.settings {
         if later.is_empty() && name_taken(net, o) {
             later.push(*o);
             continue;
         }
-        let result = undo(net, o);
+        let result = undo(net, others, o);
         if result.is_err() && !later.is_empty() {
             later.push(*o);
             continue;
@@ -166,10 +186,15 @@ fn undo_settings<'a>(net: &Netlink, plan: &Plan<'a>, done: &mut Teardown) -> Vec
     later
 }
 
-fn undo(net: &Netlink, o: &Object) -> Result<(), Skip> {
+fn undo(net: &Netlink, others: &[(String, Object)], o: &Object) -> Result<(), Skip> {
     let Some((ns, ns_id)) = o.setting_ns() else {
         return Ok(());
     };
+    if let Some((other, _)) = super::shared::first_record(others, o) {
+        return Err(gone(&format!(
+            "left as it is: lab \"{other}\", which is up, changed it too and puts it back"
+        )));
+    }
     if same_ns(ns, ns_id) {
         undo_setting(net, &Ns::named(ns), o)
     } else {

@@ -1,0 +1,68 @@
+//! Settings of the machine that more than one lab that is up changed (the
+//! host's ip_forward, a host link's MTU): the first lab's record of what
+//! the setting was is the one that counts (a later lab records that value,
+//! not the first lab's), and a lab that goes while another that changed
+//! the same setting is still up leaves it as it is: the last to go puts it
+//! back.
+
+use super::Object;
+
+/// Whether two records are of one setting: a sysctl key, or one kind of
+/// setting of one link, in one namespace (by identity).
+pub fn same_setting(a: &Object, b: &Object) -> bool {
+    match (a, b) {
+        (
+            Object::Sysctl {
+                ns_id: x, key: k, ..
+            },
+            Object::Sysctl {
+                ns_id: y, key: l, ..
+            },
+        ) => x.is_some() && x == y && k == l,
+        (
+            Object::Was {
+                ns_id: x,
+                index: i,
+                before: p,
+                ..
+            },
+            Object::Was {
+                ns_id: y,
+                index: j,
+                before: q,
+                ..
+            },
+        ) => {
+            x.is_some()
+                && x == y
+                && i == j
+                && std::mem::discriminant(p) == std::mem::discriminant(q)
+        }
+        _ => false,
+    }
+}
+
+/// The settings other labs that are up (all but `this`) recorded, with
+/// their lab's name, oldest first.
+pub fn of_other_labs(this: &str) -> Vec<(String, Object)> {
+    super::all()
+        .into_iter()
+        .filter(|l| l.name != this)
+        .flat_map(|l| {
+            let name = l.name.clone();
+            l.objects
+                .into_iter()
+                .chain(l.pending)
+                .filter(|o| matches!(o, Object::Sysctl { .. } | Object::Was { .. }))
+                .map(move |o| (name.clone(), o))
+        })
+        .collect()
+}
+
+/// The first record another lab that is up made of `setting`.
+pub fn first_record<'a>(
+    others: &'a [(String, Object)],
+    setting: &Object,
+) -> Option<&'a (String, Object)> {
+    others.iter().find(|(_, o)| same_setting(o, setting))
+}
