@@ -8,6 +8,7 @@
 
 mod pending;
 mod plan;
+mod restore;
 mod settings;
 mod strays;
 
@@ -89,7 +90,7 @@ pub fn teardown(net: &Netlink, lab: &str, objects: &[Object]) -> Teardown {
     let mut done = Teardown::default();
     stop_processes(&plan, &mut done);
     strays::stop_strays(&plan.namespaces, &mut done);
-    let later = undo_settings(net, &plan, &others, &mut done);
+    let later = restore::undo_settings(net, &plan, &others, &mut done);
     remove_alone(net, &plan, &mut done);
     let gone = unmount_namespaces(net, &plan, objects, &mut done);
     let going = remove_crossing(net, &plan, &gone, &mut done);
@@ -98,7 +99,7 @@ pub fn teardown(net: &Netlink, lab: &str, objects: &[Object]) -> Teardown {
     }
     after_the_kernel(net, &plan, &gone, going, &mut done);
     for o in later {
-        note(&mut done, o, undo(net, &others, o));
+        note(&mut done, o, restore::undo(net, &others, o));
     }
     for o in &plan.files {
         note(&mut done, o, remove_file(o));
@@ -157,64 +158,6 @@ fn stop_processes(plan: &Plan, done: &mut Teardown) {
             }
         }
     }
-}
-
-/// Settings the lab made on things that outlive it, undone one by one.
-/// A link's old name that a link of the lab's holds now cannot be given
-/// back until that link is gone: that restore, and the older ones that
-/// fail after it (they know the link by the name it had then), wait for
-/// the end of the teardown. Those are returned.
-fn undo_settings<'a>(
-    net: &Netlink,
-    plan: &Plan<'a>,
-    others: &[(String, Object)],
-    done: &mut Teardown,
-) -> Vec<&'a Object> {
-    let mut later = Vec::new();
-    for o in &plan.settings {
-        if later.is_empty() && name_taken(net, o) {
-            later.push(*o);
-            continue;
-        }
-        let result = undo(net, others, o);
-        if result.is_err() && !later.is_empty() {
-            later.push(*o);
-            continue;
-        }
-        note(done, o, result);
-    }
-    later
-}
-
-fn undo(net: &Netlink, others: &[(String, Object)], o: &Object) -> Result<(), Skip> {
-    let Some((ns, ns_id)) = o.setting_ns() else {
-        return Ok(());
-    };
-    if let Some((other, _)) = super::shared::first_record(others, o) {
-        return Err(gone(&format!(
-            "left as it is: lab \"{other}\", which is up, changed it too and puts it back"
-        )));
-    }
-    if same_ns(ns, ns_id) {
-        undo_setting(net, &Ns::named(ns), o)
-    } else {
-        Err(gone("its namespace is gone"))
-    }
-}
-
-/// Whether `o` gives a link back a name another link has now.
-fn name_taken(net: &Netlink, o: &Object) -> bool {
-    let Object::Was {
-        ns,
-        index,
-        before: super::Before::Name(name),
-        ..
-    } = o
-    else {
-        return false;
-    };
-    net.link_by_name(&Ns::named(ns), name)
-        .is_ok_and(|holder| holder.index != *index)
 }
 
 /// Links that go on their own, before the namespaces; bridges that stay
