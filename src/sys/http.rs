@@ -4,7 +4,7 @@
 use std::fs::File;
 use std::io::{Read, Write};
 use std::net::{IpAddr, SocketAddr, TcpStream};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::error::{Error, Kind, Result};
 use crate::sys::netns_fs;
@@ -76,16 +76,14 @@ pub fn get(ns: &File, url: &str, timeout: Duration) -> Result<Response> {
         for addr in &addrs {
             match TcpStream::connect_timeout(addr, timeout) {
                 Ok(mut stream) => {
-                    stream.set_read_timeout(Some(timeout))?;
+                    stream.set_read_timeout(Some(SLICE))?;
                     stream.set_write_timeout(Some(timeout))?;
                     let request = format!(
                         "GET {path} HTTP/1.0\r\nHost: {host}\r\nUser-Agent: netscript/{}\r\nAccept: */*\r\nConnection: close\r\n\r\n",
                         env!("CARGO_PKG_VERSION")
                     );
                     stream.write_all(request.as_bytes())?;
-                    let mut buf = Vec::new();
-                    stream.take(16 << 20).read_to_end(&mut buf)?;
-                    return Ok(buf);
+                    return read_answer(&mut stream, Instant::now() + timeout);
                 }
                 Err(e) => last = e,
             }
@@ -93,6 +91,7 @@ pub fn get(ns: &File, url: &str, timeout: Duration) -> Result<Response> {
         Err(last)
     })?;
     let raw = got.map_err(|e| match e.kind() {
+        std::io::ErrorKind::Interrupted => Error::new(Kind::Timeout, action.clone(), "interrupted"),
         std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock => Error::new(
             Kind::Timeout,
             action.clone(),
@@ -101,6 +100,37 @@ pub fn get(ns: &File, url: &str, timeout: Duration) -> Result<Response> {
         _ => Error::from_io(action.clone(), &e),
     })?;
     parse_response(&raw).ok_or_else(|| Error::new(Kind::Os, action, "the answer is not HTTP"))
+}
+
+/// How long one read waits before Ctrl-C and the deadline are looked at.
+const SLICE: Duration = Duration::from_millis(100);
+
+/// The most of an answer that is kept.
+const MOST: usize = 16 << 20;
+
+/// Read the whole answer by `deadline` (a server that sends a byte now and
+/// then cannot hold the script past it), stopping at Ctrl-C.
+fn read_answer(stream: &mut TcpStream, deadline: Instant) -> std::io::Result<Vec<u8>> {
+    use std::io::ErrorKind::{Interrupted, TimedOut, WouldBlock};
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 16384];
+    loop {
+        match stream.read(&mut chunk) {
+            Ok(0) => return Ok(buf),
+            Ok(n) => buf.extend_from_slice(&chunk[..n.min(MOST - buf.len())]),
+            Err(e) if matches!(e.kind(), WouldBlock | TimedOut | Interrupted) => {}
+            Err(e) => return Err(e),
+        }
+        if buf.len() >= MOST {
+            return Ok(buf);
+        }
+        if crate::interrupt::requested() {
+            return Err(std::io::Error::from(Interrupted));
+        }
+        if Instant::now() >= deadline {
+            return Err(std::io::Error::from(TimedOut));
+        }
+    }
 }
 
 fn parse_response(raw: &[u8]) -> Option<Response> {

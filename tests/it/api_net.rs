@@ -989,3 +989,43 @@ fn assert_paths(sb: &Sandbox) {
         assert_eq!(hops, paths, "{routes}");
     }
 }
+
+/// fetch's timeout bounds the whole answer: a server that sends a byte
+/// now and then (each read used to wait its own timeout, for ever) fails
+/// at the timeout; and Ctrl-C stops a fetch at once.
+#[test]
+fn a_fetch_ends_at_its_timeout_or_at_ctrl_c_whatever_the_server_does() {
+    let sb = Sandbox::new();
+    sb.file(
+        "drip.sh",
+        "#!/bin/sh\nprintf 'HTTP/1.0 200 OK\\r\\n\\r\\n'\nwhile :; do printf x; sleep 0.3; done\n",
+    );
+    sb.file(
+        "fetch.rhai",
+        r#"
+let a = netns::add("a");
+let b = netns::add("b");
+let ea = link::add_veth("eth0", "eth0", #{ netns: a, peer_netns: b });
+ea.addr_add("10.0.0.1/24"); ea.peer.addr_add("10.0.0.2/24"); ea.up(); ea.peer.up();
+let server = b.spawn(["busybox", "nc", "-l", "-p", "8080", "-e", `${ARGS[1]}/drip.sh`]);
+wait_until(|| b.listening().len() > 0, 5);
+print("ready");
+let t = timestamp();
+try { a.fetch("http://10.0.0.2:8080/", #{ timeout: parse_float(ARGS[0]) }); print("got"); } catch (e) { print(e.kind); }
+print(t.elapsed < 2.5);
+"#,
+    );
+    let run = sb.sh(&format!(
+        "chmod +x drip.sh\n\
+         timeout 20 netscript --rm fetch.rhai 1 $PWD; echo status=$?\n\
+         timeout 20 netscript --rm fetch.rhai 30 $PWD > out.txt 2> err.txt & pid=$!\n\
+         {}\n\
+         sleep 0.5; kill -INT $pid; wait $pid; echo status=$? $(ls /run/netns | wc -l)",
+        crate::faults::until_ready("out.txt")
+    ));
+    assert_eq!(
+        run.stdout, "ready\ntimeout\ntrue\nstatus=0\nstatus=130 0\n",
+        "{}",
+        run.stderr
+    );
+}
