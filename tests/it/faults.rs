@@ -609,18 +609,18 @@ fn sighup_and_a_closed_stdout_at_random_points_roll_back() {
     sb.file("big.rhai", &format!("{BIG}sleep(30);\n"));
     let sleepers = sleepers(6017);
     let run = sb.sh(&format!(
-        "for round in $(seq 8); do \
+        "for round in $(seq 30); do \
              netscript big.rhai > /dev/null 2>&1 & pid=$!; \
              sleep $(printf '0.%03d' $((RANDOM % 600 + 10))); kill -HUP $pid; wait $pid 2>/dev/null; \
              echo \"x $(ip -o link show | wc -l) $(ls -A /run/netns | wc -l) $(ls -A /run/netscript | wc -l) $({sleepers})\"; \
          done; \
-         for round in $(seq 8); do \
+         for round in $(seq 30); do \
              netscript big.rhai 2>/dev/null | head -c $((RANDOM % 1500 + 1)) > /dev/null; \
              echo \"x $(ip -o link show | wc -l) $(ls -A /run/netns | wc -l) $(ls -A /run/netscript | wc -l) $({sleepers})\"; \
          done"
     ));
     let lines: Vec<&str> = run.stdout.lines().collect();
-    assert_eq!(lines.len(), 16, "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(lines.len(), 60, "{}\n{}", run.stdout, run.stderr);
     for line in lines {
         assert!(
             line.ends_with(" 1 0 0 0"),
