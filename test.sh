@@ -14,7 +14,8 @@
 # (libpcap for capture filters, and the oracle for captures), iperf3 (the
 # traffic module), FRR (the frr module; installed without starting its
 # daemons), nftables (libnftables for firewall rules, `nft` as the oracle),
-# man-db (the manual pages are checked with `man -w`), OpenSSH and Ansible
+# man-db (the manual pages are checked with `man -w`), strace (injects
+# the errors of kernels without pidfds), OpenSSH and Ansible
 # (the Ansible playbook, run against simulated machines), and QEMU with kmod
 # and cpio (a stock Debian kernel for what this kernel lacks:
 # tests/vm/kernel.sh). On Debian and Ubuntu the missing ones are installed
@@ -32,7 +33,7 @@ tools=(
     "ip iproute2" "bridge iproute2" "unshare util-linux" "setpriv util-linux"
     "ping iputils-ping" "tmux tmux" "busybox busybox-static" "dockerd docker.io"
     "dot graphviz" "nft nftables" "ps procps" "tcpdump tcpdump" "iperf3 iperf3"
-    "man man-db" "vtysh frr" "sshd openssh-server" "ssh openssh-client"
+    "man man-db" "strace strace" "vtysh frr" "sshd openssh-server" "ssh openssh-client"
     "qemu-system-x86_64 qemu-system-x86" "depmod kmod" "cpio cpio"
 )
 missing=()

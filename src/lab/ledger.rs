@@ -128,18 +128,14 @@ fn out_of_bounds(lab: &str, o: &Object) -> Option<String> {
             let ok = file_in_bounds(lab, path) && dirs.iter().all(|d| dir_in_bounds(lab, path, d));
             (!ok).then(|| "is outside the lab's own directory and /etc/netns/NAMESPACE".to_string())
         }
-        Object::NftTable { table, nonce, .. } => {
-            if *table != crate::lab::ops::table_of(lab) {
-                Some(format!(
-                    "is not this lab's table ({})",
-                    crate::lab::ops::table_of(lab)
-                ))
-            } else if nonce.is_empty() {
-                Some("has no mark to tell the lab's table from another".into())
-            } else {
-                None
-            }
-        }
+        // A record without the run's mark is an older netscript's, whose
+        // teardown deletes the table of the lab's name as it always did.
+        Object::NftTable { table, .. } => (*table != crate::lab::ops::table_of(lab)).then(|| {
+            format!(
+                "is not this lab's table ({})",
+                crate::lab::ops::table_of(lab)
+            )
+        }),
         _ => None,
     }
 }

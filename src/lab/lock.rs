@@ -34,7 +34,7 @@ impl Holder {
     /// Stop a builder (SIGTERM: it rolls back and ends) if it is still
     /// the process that took the lock: never a later one given its PID.
     pub fn stop(&self) -> bool {
-        crate::sys::pidfd::Pidfd::of(self.pid, self.start).is_some_and(|p| p.signal(libc::SIGTERM))
+        crate::sys::pidfd::Held::of(self.pid, self.start).is_some_and(|p| p.signal(libc::SIGTERM))
     }
 }
 

@@ -255,3 +255,21 @@ fn a_renamed_links_new_record_outlives_the_removal_of_its_old_one() {
     let old = format!("{head}{}{}", link("add", "a"), link("del", "z"));
     assert!(names(&old).is_empty());
 }
+
+/// A table record an older netscript wrote (without the run's mark) is
+/// still the lab's, if it names the lab's table; another table is damage.
+#[test]
+fn a_table_record_without_a_mark_is_an_older_ledgers() {
+    let table = |name: &str| {
+        format!(
+            "{{\"lab\":\"x\"}}\n{{\"op\":\"add\",\"obj\":{{\"type\":\"nft_table\",\"ns\":\"host\",\
+             \"ns_id\":[4,1],\"table\":\"{name}\"}}}}\n"
+        )
+    };
+    let old = parse("x", &table("inet netscript_x"));
+    assert!(old.damaged.is_empty(), "{:?}", old.damaged);
+    assert_eq!(old.objects.len(), 1);
+    let other = parse("x", &table("inet filter"));
+    assert_eq!(other.objects.len(), 0);
+    assert_eq!(other.damaged.len(), 1);
+}

@@ -29,7 +29,7 @@ impl Netlink {
     /// next call that could see them waits until the kernel has freed them.
     pub fn del_netns(&self, name: &str) -> Result<()> {
         netns_fs::validate_name(name)?;
-        let holders = crate::sys::netns_holders::Holders::scan();
+        let holders = crate::sys::netns_holders::Holders::scan_processes();
         let ns = Ns::Named(name.to_string());
         let mut dying = Vec::new();
         // A namespace that processes live in (an attached container's) or

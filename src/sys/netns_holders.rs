@@ -11,9 +11,12 @@ use super::netns_fs::{NETNS_DIR, NsId, id_of, id_of_path, list, path};
 use crate::error::Result;
 
 /// Network namespaces that processes other than this one hold open (a
-/// descriptor: `exec 9< /run/netns/NS`, a container runtime's): every
-/// open file on the namespace file system, by identity.
-fn held_open() -> Vec<NsId> {
+/// descriptor: `exec 9< /run/netns/NS`, a container runtime's). Each
+/// descriptor is only read as a link, never followed (a file open on a
+/// hung NFS or FUSE mount would hang a stat, and teardown with it): one
+/// opened as /proc/PID/ns/net reads `net:[INODE]`; one opened through a
+/// namespace's mount reads that mount's path, whose identity is known.
+fn held_open(points: &HashMap<String, NsId>) -> Vec<NsId> {
     let Some(nsfs) = std::fs::metadata("/proc/self/ns/net").ok().map(|m| m.dev()) else {
         return Vec::new();
     };
@@ -32,19 +35,29 @@ fn held_open() -> Vec<NsId> {
             .flatten()
             .flatten()
         {
-            if let Ok(m) = std::fs::metadata(fd.path())
-                && m.dev() == nsfs
+            let Ok(target) = std::fs::read_link(fd.path()) else {
+                continue;
+            };
+            let Some(target) = target.to_str() else {
+                continue;
+            };
+            if let Some(ino) = target
+                .strip_prefix("net:[")
+                .and_then(|t| t.strip_suffix(']'))
+                .and_then(|t| t.parse().ok())
             {
-                held.push((m.dev(), m.ino()));
+                held.push((nsfs, ino));
+            } else if let Some(id) = points.get(target) {
+                held.push(*id);
             }
         }
     }
     held
 }
 
-/// Network namespaces bind-mounted elsewhere than /run/netns in this
-/// mount namespace (a runtime's own directory, `mount --bind`).
-fn mounted() -> Vec<NsId> {
+/// Every network namespace mounted in this mount namespace, by where
+/// (those under /run/netns too), with its identity.
+fn mount_points() -> HashMap<String, NsId> {
     let text = std::fs::read_to_string("/proc/self/mountinfo").unwrap_or_default();
     text.lines()
         .filter(|l| {
@@ -54,9 +67,19 @@ fn mounted() -> Vec<NsId> {
         })
         .filter_map(|l| l.split(' ').nth(4))
         .map(unescape_mount_path)
-        // The names under /run/netns are counted by name (`Holders`).
-        .filter(|at| std::path::Path::new(at).parent() != Some(std::path::Path::new(NETNS_DIR)))
-        .filter_map(|at| id_of_path(&at))
+        .filter_map(|at| Some((at.clone(), id_of_path(&at)?)))
+        .collect()
+}
+
+/// Those mounted elsewhere than /run/netns (a runtime's own directory,
+/// `mount --bind`): the names under /run/netns are counted by name.
+fn mounted_elsewhere(points: &HashMap<String, NsId>) -> Vec<NsId> {
+    points
+        .iter()
+        .filter(|(at, _)| {
+            std::path::Path::new(at).parent() != Some(std::path::Path::new(NETNS_DIR))
+        })
+        .map(|(_, id)| *id)
         .collect()
 }
 
@@ -91,16 +114,27 @@ pub struct Holders {
 }
 
 impl Holders {
+    /// Names, processes, descriptors and mounts: for a teardown, once.
     pub fn scan() -> Holders {
+        let mut holders = Holders::scan_processes();
+        let points = mount_points();
+        holders.occupied.extend(held_open(&points));
+        holders.occupied.extend(mounted_elsewhere(&points));
+        holders
+    }
+
+    /// Names and processes only: for one namespace a script deletes (a
+    /// loop of deletions would read every descriptor of the machine each
+    /// time; a namespace held by one only makes that call wait longer for
+    /// its veths).
+    pub fn scan_processes() -> Holders {
         let mut names: HashMap<NsId, Vec<String>> = HashMap::new();
         for name in list().unwrap_or_default() {
             if let Some(id) = id_of_path(&path(&name).to_string_lossy()) {
                 names.entry(id).or_default().push(name);
             }
         }
-        let mut occupied: HashSet<NsId> = process_namespaces().map(|(_, id)| id).collect();
-        occupied.extend(held_open());
-        occupied.extend(mounted());
+        let occupied: HashSet<NsId> = process_namespaces().map(|(_, id)| id).collect();
         Holders { names, occupied }
     }
 

@@ -39,7 +39,7 @@ impl Pidfd {
 
     /// Whether it has exited (and not been reaped yet) or is exiting.
     pub fn is_zombie(&self) -> bool {
-        stat_field(self.pid, 0).is_none_or(|s| s == "Z" || s == "X")
+        zombie(self.pid)
     }
 
     /// Its process group, while it has not exited.
@@ -66,6 +66,81 @@ impl Pidfd {
     pub fn wait(&self, timeout: Duration) -> bool {
         poll_exit(self.fd.as_fd(), timeout)
     }
+}
+
+/// A process to stop, known by pid and start time: held by a pidfd where
+/// the kernel has them, else (before Linux 5.3, or a seccomp profile that
+/// forbids pidfd_open) checked by its start time before each signal, as
+/// netscript did before pidfds (a PID reused in between is then possible).
+#[derive(Debug)]
+pub struct Held {
+    pub pid: u32,
+    start: u64,
+    fd: Option<Pidfd>,
+}
+
+impl Held {
+    /// Process `pid`, if it is still the one that started at `start` and
+    /// has not exited.
+    pub fn of(pid: u32, start: u64) -> Option<Held> {
+        if pidfds_work() {
+            return Pidfd::of(pid, start).map(|fd| Held {
+                pid,
+                start,
+                fd: Some(fd),
+            });
+        }
+        (start_time(pid) == Some(start) && !zombie(pid)).then_some(Held {
+            pid,
+            start,
+            fd: None,
+        })
+    }
+
+    pub fn group(&self) -> Option<u32> {
+        stat_field(self.pid, 2)?.parse().ok()
+    }
+
+    /// Send `signal` to this process (and, with a pidfd, to no other).
+    pub fn signal(&self, signal: i32) -> bool {
+        match &self.fd {
+            Some(fd) => fd.signal(signal),
+            None => {
+                start_time(self.pid) == Some(self.start)
+                    // SAFETY: kill(2) with a pid and a signal number.
+                    && unsafe { libc::kill(self.pid as libc::pid_t, signal) } == 0
+            }
+        }
+    }
+
+    /// Wait until it has exited, at most `timeout`; true if it has.
+    pub fn wait(&self, timeout: Duration) -> bool {
+        match &self.fd {
+            Some(fd) => fd.wait(timeout),
+            None => {
+                let deadline = Instant::now() + timeout;
+                loop {
+                    if start_time(self.pid) != Some(self.start) || zombie(self.pid) {
+                        return true;
+                    }
+                    if Instant::now() >= deadline {
+                        return false;
+                    }
+                    std::thread::sleep(Duration::from_millis(10));
+                }
+            }
+        }
+    }
+}
+
+/// Whether this kernel and its seccomp profile give pidfds (asked once).
+fn pidfds_work() -> bool {
+    static WORK: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *WORK.get_or_init(|| Pidfd::open(std::process::id()).is_some())
+}
+
+fn zombie(pid: u32) -> bool {
+    stat_field(pid, 0).is_none_or(|s| s == "Z" || s == "X")
 }
 
 impl AsRawFd for Pidfd {

@@ -81,8 +81,4 @@ fn a_table_record_that_is_not_the_labs_own_is_refused() {
         r#"{\"op\":\"add\",\"obj\":{\"type\":\"nft_table\",\"ns\":\"host\",\"ns_id\":$NS,\"table\":\"inet filter\",\"nonce\":\"\"}}"#,
         "is not this lab's table (inet netscript_lab)",
     );
-    assert_refused(
-        r#"{\"op\":\"add\",\"obj\":{\"type\":\"nft_table\",\"ns\":\"host\",\"ns_id\":$NS,\"table\":\"inet netscript_lab\",\"nonce\":\"\"}}"#,
-        "has no mark",
-    );
 }

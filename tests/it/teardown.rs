@@ -476,3 +476,28 @@ fn a_host_setting_two_labs_changed_comes_back_when_the_last_goes() {
         "{warn}"
     );
 }
+
+/// Where the kernel gives no pidfds (before Linux 5.3, or a seccomp
+/// profile that forbids pidfd_open: injected here with strace), down still
+/// stops the lab's programs, by pid and start time as before pidfds.
+#[test]
+fn programs_are_stopped_where_the_kernel_gives_no_pidfds() {
+    let sb = Sandbox::new();
+    sb.file(
+        "lab.rhai",
+        r#"
+let r1 = netns::add("r1");
+r1.spawn(["sleep", "6031"], #{ detach: true });
+netns::host().spawn(["sleep", "6032"], #{ detach: true });
+"#,
+    );
+    let run = sb.sh_own_pids(
+        "netscript lab.rhai || exit 9\n\
+         pgrep -xfc 'sleep 603[12]'\n\
+         strace -f -qq -e trace=pidfd_open -e inject=pidfd_open:error=ENOSYS -o strace.log netscript down lab > down.txt; echo down=$?\n\
+         pgrep -xfc 'sleep 603[12]'\n\
+         grep -c INJECTED strace.log | grep -qv '^0$' && echo injected",
+    );
+    assert_eq!(run.stdout, "2\ndown=0\n0\ninjected\n", "{}", run.stderr);
+    assert_eq!(sb.read("down.txt").matches("process").count(), 2);
+}

@@ -260,8 +260,12 @@ impl Op<'_> {
         let intent = self
             .outlives(target)
             .then(|| self.lab.record_of_link(from.name(), index));
+        // Only when its name is free there: a move that fails with EEXIST,
+        // killed before its cancel, must not leave an intent naming
+        // another's link of that name.
         let intent: Vec<Object> = intent
             .flatten()
+            .filter(|o| matches!(o, Object::Link { name, .. } if !self.net.has_link(target, name)))
             .map(|mut o| {
                 if let Object::Link {
                     ns, ns_id, index, ..

@@ -24,7 +24,7 @@ use super::{Ledger, Object};
 use crate::netlink::{LinkKind, Netlink};
 use crate::ns::Ns;
 use crate::sys::netns_fs::{self, NsId};
-use crate::sys::pidfd::Pidfd;
+use crate::sys::pidfd::Held;
 use settings::{Skip, gone, undo_setting};
 
 /// What a teardown did.
@@ -322,7 +322,10 @@ fn remove_end(net: &Netlink, p: &super::object::Place) -> Result<(), Skip> {
             net.del_link(&Ns::named(&p.ns), p.index).map_err(Skip::from)
         }
         Ok(_) => Err(gone("another kind of link has its other end's place now")),
-        Err(_) => Err(gone("its other end is already gone")),
+        Err(e) if e.kind == crate::error::Kind::NotFound => {
+            Err(gone("its other end is already gone"))
+        }
+        Err(e) => Err(Skip::from(e)),
     }
 }
 
@@ -345,7 +348,8 @@ fn remove_link(net: &Netlink, o: &Object) -> Result<(), Skip> {
     match net.link_by_index(&Ns::named(ns), *index) {
         Ok(info) if info.kind == *kind => net.del_link(&Ns::named(ns), *index).map_err(Skip::from),
         Ok(_) => Err(gone("another kind of link has its place now")),
-        Err(_) => Err(gone("it is already gone")),
+        Err(e) if e.kind == crate::error::Kind::NotFound => Err(gone("it is already gone")),
+        Err(e) => Err(Skip::from(e)),
     }
 }
 
@@ -362,7 +366,7 @@ fn note(done: &mut Teardown, o: &Object, result: Result<(), Skip>) {
 /// Stop a recorded process if it is still the same one. Whether it was
 /// running.
 fn stop_process(pid: u32, start: u64) -> bool {
-    match Pidfd::of(pid, start) {
+    match Held::of(pid, start) {
         Some(p) => {
             stop(&p);
             true
@@ -377,7 +381,7 @@ fn stop_process(pid: u32, start: u64) -> bool {
 /// which would look kept alive to the teardown that follows. The pidfd
 /// makes sure that a process that ended meanwhile is not mistaken for a
 /// later one with its PID.
-fn stop(p: &Pidfd) {
+fn stop(p: &Held) {
     // Never netscript's own group, nor what pid 1 leads (every process).
     let own = nix::unistd::getpgrp().as_raw() as u32;
     let group = (p.pid > 1 && p.pid != own && p.group() == Some(p.pid))

@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use super::{Teardown, current_id, stop};
 use crate::lab::Object;
 use crate::sys::netns_fs::{self, NsId};
-use crate::sys::pidfd::{Pidfd, start_time};
+use crate::sys::pidfd::{Held, start_time};
 
 pub(super) fn stop_strays(namespaces: &[&Object], done: &mut Teardown) {
     let mut made: HashMap<NsId, &str> = namespaces
@@ -39,7 +39,7 @@ pub(super) fn stop_strays(namespaces: &[&Object], done: &mut Teardown) {
     for (pid, id) in strays {
         // Held by a pidfd, then checked again: a stray that ended since the
         // scan, and a later process given its PID, is left alone.
-        let Some(p) = start_time(pid).and_then(|start| Pidfd::of(pid, start)) else {
+        let Some(p) = start_time(pid).and_then(|start| Held::of(pid, start)) else {
             continue;
         };
         if netns_fs::net_of(pid) != Some(id) {
