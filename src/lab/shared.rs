@@ -5,7 +5,9 @@
 //! the same setting is still up leaves it as it is: the last to go puts it
 //! back.
 
-use super::Object;
+use std::os::unix::fs::OpenOptionsExt;
+
+use super::{Object, STATE_DIR};
 
 /// Whether two records are of one setting: a sysctl key, or one kind of
 /// setting of one link, in one namespace (by identity).
@@ -65,4 +67,38 @@ pub fn first_record<'a>(
     setting: &Object,
 ) -> Option<&'a (String, Object)> {
     others.iter().find(|(_, o)| same_setting(o, setting))
+}
+
+/// Held from reading the other labs' records until this lab's ledger is
+/// gone: two labs that go at once would each see the other still up, and
+/// both leave the setting changed.
+pub struct Turn(#[allow(dead_code)] Option<std::fs::File>);
+
+/// Wait for the turn to undo shared settings, if `objects` or `pending`
+/// has any (other teardowns go on side by side). Without /run/netscript
+/// there is no other lab to share with.
+pub fn turn(objects: &[Object], pending: &[Object]) -> Turn {
+    if !objects
+        .iter()
+        .chain(pending)
+        .any(|o| matches!(o, Object::Sysctl { .. } | Object::Was { .. }))
+    {
+        return Turn(None);
+    }
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .mode(0o600)
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(format!("{STATE_DIR}/.shared-settings.lock"));
+    let Ok(file) = file else {
+        return Turn(None);
+    };
+    use std::os::fd::AsRawFd;
+    // SAFETY: flock on a descriptor this File owns; retried on EINTR.
+    while unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX) } != 0
+        && std::io::Error::last_os_error().raw_os_error() == Some(libc::EINTR)
+    {}
+    Turn(Some(file))
 }

@@ -59,6 +59,7 @@ fn down_one(net: &Netlink, name: &str, v: Verbosity) -> (Exit, Value) {
         }
         Err(e) => return failed(crate::exit::fail(&e), e.to_string()),
     };
+    let _turn = lab::shared::turn(&ledger.objects, &ledger.pending);
     let done = lab::teardown_ledger(net, &ledger);
     let mut status = Exit::Ok;
     if !ledger.damaged.is_empty() {

@@ -60,6 +60,7 @@ pub fn begin(net: &Netlink, name: &str, script: &str, policy: &Policy) -> Result
     };
     match lab::load(name) {
         Ok(Some(existing)) if policy.replace => {
+            let _turn = lab::shared::turn(&existing.objects, &existing.pending);
             let done = lab::teardown_ledger(net, &existing);
             report(
                 &format!("replaced lab \"{name}\":"),
@@ -127,6 +128,7 @@ pub fn end(net: &Netlink, lab: &Lab, ending: Ending, policy: &Policy) {
             }
         }
         Ending::Failure => {
+            let _turn = lab::shared::turn(&objects, &lab.pending());
             let done = lab::teardown_settling(net, &lab.name, &objects, &lab.pending());
             report(
                 &format!("rolled back lab \"{}\":", lab.name),
@@ -136,6 +138,7 @@ pub fn end(net: &Netlink, lab: &Lab, ending: Ending, policy: &Policy) {
             settled(lab, &done);
         }
         Ending::Success if policy.rm => {
+            let _turn = lab::shared::turn(&objects, &lab.pending());
             let done = lab::teardown_settling(net, &lab.name, &objects, &lab.pending());
             if !done.skipped.is_empty() || !done.failed.is_empty() {
                 report(

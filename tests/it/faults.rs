@@ -540,6 +540,30 @@ for i in 0..parse_int(ARGS[0]) {
     assert_eq!(run.stdout, "1\n12 1 0 0\n", "{}", sb.read("down.err"));
 }
 
+/// A move to a namespace where the name is taken fails with EEXIST, and
+/// writes no intent: one left by a kill before its cancel would make down
+/// delete the other link of that name (the host's own eth9 here).
+#[test]
+fn a_move_onto_a_taken_name_writes_no_intent() {
+    let sb = Sandbox::new();
+    sb.file(
+        "mv.rhai",
+        r#"
+let r1 = netns::add("r1");
+let l = link::add_veth("eth9", "x9", #{ netns: r1 });
+try { l.set_netns(netns::host()); } catch (e) { print(e.kind); }
+"#,
+    );
+    let run = sb.sh(
+        "ip link add eth9 type veth peer name eth9p\n\
+         netscript mv.rhai || exit 9\n\
+         grep -c '\"op\":\"intent\",\"obj\":{\"type\":\"link\",\"ns\":\"host\".*\"name\":\"eth9\"' /run/netscript/mv.json\n\
+         sed -i '/\"op\":\"cancel\"/d' /run/netscript/mv.json\n\
+         netscript down mv > /dev/null; ip -o link show eth9 | wc -l",
+    );
+    assert_eq!(run.stdout, "exists\n0\n1\n", "{}", run.stderr);
+}
+
 /// A run that changes links it did not make (forwarding entries on a host
 /// bridge port and a host VXLAN link, proxy entries, alias and queue
 /// length), killed with SIGKILL at random points and followed by `down`:

@@ -439,7 +439,8 @@ if ARGS.len() > 0 { throw "roll back"; }
 /// Two labs that are up both change a setting of the host (ip_forward, a
 /// host link's MTU): the first lab's record of what it was counts, a lab
 /// that goes while the other is up leaves the setting as it is (and says
-/// why), and the last to go puts back what the host had: in either order.
+/// why), and the last to go puts back what the host had: in either order,
+/// and when both go at once.
 #[test]
 fn a_host_setting_two_labs_changed_comes_back_when_the_last_goes() {
     let sb = Sandbox::new();
@@ -460,12 +461,17 @@ fn a_host_setting_two_labs_changed_comes_back_when_the_last_goes() {
            netscript a.rhai && netscript b.rhai && state both\n\
            netscript down $1 > /dev/null 2>> warn.txt; state \"$2 up\"\n\
            netscript down $2 > /dev/null; state none\n\
+         done\n\
+         for round in 1 2 3; do\n\
+           netscript a.rhai && netscript b.rhai\n\
+           netscript down a > /dev/null 2>&1 & netscript down b > /dev/null 2>&1; wait; state together\n\
          done",
     );
     assert_eq!(
         run.stdout,
         "both 1 1300\nb up 1 1300\nnone 0 1500\n\
-         both 1 1300\na up 1 1300\nnone 0 1500\n",
+         both 1 1300\na up 1 1300\nnone 0 1500\n\
+         together 0 1500\ntogether 0 1500\ntogether 0 1500\n",
         "{}",
         run.stderr
     );

@@ -310,7 +310,11 @@ impl Op<'_> {
             link: renamed.unwrap_or(&info.name).to_string(),
             before,
         };
-        // Changed by another lab that is up: what it was before that.
+        // Changed by another lab that is up: what it was before that (the
+        // other labs' ledgers are read at this run's first change of it).
+        if self.lab.any(|o| shared::same_setting(o, &record)) {
+            return Some(record);
+        }
         let others = shared::of_other_labs(&self.lab.name);
         if let Some((_, Object::Was { before: first, .. })) = shared::first_record(&others, &record)
             && let Object::Was { before, .. } = &mut record
