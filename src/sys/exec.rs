@@ -25,8 +25,8 @@ pub fn status_code(status: ExitStatus) -> i32 {
         .unwrap_or_else(|| 128 + status.signal().unwrap_or(0))
 }
 
-/// Told each program's pid once it runs; an error stops the program (and
-/// is the call's).
+/// Told a program's pid once it has run for a moment (most end before,
+/// and are never told of); an error stops the program (and is the call's).
 pub type Started<'a> = &'a dyn Fn(u32) -> Result<()>;
 
 fn start(
@@ -34,7 +34,6 @@ fn start(
     argv: &[String],
     opts: &Options,
     (stdout, stderr): (Stdio, Stdio),
-    started: Started,
 ) -> Result<Child> {
     if let Some(dir) = &opts.cwd
         && !std::path::Path::new(dir).is_dir()
@@ -54,11 +53,6 @@ fn start(
     let mut child = cmd
         .spawn()
         .map_err(|e| command::spawn_error(&argv[0], target, &e))?;
-    if let Err(e) = started(child.id()) {
-        let _ = child.kill();
-        let _ = child.wait();
-        return Err(e);
-    }
     command::feed_stdin(&mut child, opts);
     Ok(child)
 }
@@ -71,14 +65,57 @@ type Collected = std::sync::Arc<std::sync::Mutex<Vec<u8>>>;
 /// (the engine's limit, 256 MiB).
 pub const OUTPUT_LIMIT: usize = 256 << 20;
 
-/// Read a program's output as it comes. Past `OUTPUT_LIMIT` the program
-/// is killed (`exec("yes")` would fill the memory, and the machine's OOM
-/// killer ends netscript without a rollback) and `over` is set.
+/// A program being waited for: killed through a pidfd where there is one,
+/// so that a program reaped meanwhile is never mistaken for a later one
+/// given its PID.
+struct Running {
+    pid: u32,
+    fd: Option<super::pidfd::Pidfd>,
+}
+
+impl Running {
+    fn of(child: &Child) -> std::sync::Arc<Running> {
+        let pid = child.id();
+        // Opened before anything reaps it: the pidfd names this child.
+        std::sync::Arc::new(Running {
+            pid,
+            fd: super::pidfd::Pidfd::open(pid),
+        })
+    }
+
+    fn kill(&self) {
+        match &self.fd {
+            Some(fd) => {
+                fd.signal(libc::SIGKILL);
+            }
+            None => {
+                let _ = nix::sys::signal::kill(
+                    nix::unistd::Pid::from_raw(self.pid as i32),
+                    nix::sys::signal::Signal::SIGKILL,
+                );
+            }
+        }
+    }
+}
+
+/// What both of a program's pipes have given so far, and whether that
+/// passed `OUTPUT_LIMIT`.
+#[derive(Default)]
+struct Total {
+    bytes: std::sync::atomic::AtomicUsize,
+    over: std::sync::atomic::AtomicBool,
+}
+
+/// Read a program's output as it comes. Past `OUTPUT_LIMIT` (both pipes
+/// together) the program is killed and its pipes closed, so that what it
+/// started dies of SIGPIPE too (`exec("yes")` would fill the memory, and
+/// the machine's OOM killer ends netscript without a rollback).
 fn read_all(
     pipe: Option<impl Read + Send + 'static>,
-    pid: u32,
-    over: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    program: std::sync::Arc<Running>,
+    total: std::sync::Arc<Total>,
 ) -> (Collected, std::thread::JoinHandle<()>) {
+    use std::sync::atomic::Ordering::SeqCst;
     let buf = Collected::default();
     // Only a weak hold: once `collected` has taken the output and let go,
     // what a background program writes later is read and dropped, not
@@ -91,18 +128,15 @@ fn read_all(
             if n == 0 {
                 break;
             }
+            if total.bytes.fetch_add(n, SeqCst) + n > OUTPUT_LIMIT {
+                if !total.over.swap(true, SeqCst) {
+                    program.kill();
+                }
+                return;
+            }
             if let Some(kept) = into.upgrade()
                 && let Ok(mut b) = kept.lock()
             {
-                if b.len() + n > OUTPUT_LIMIT {
-                    if !over.swap(true, std::sync::atomic::Ordering::SeqCst) {
-                        let _ = nix::sys::signal::kill(
-                            nix::unistd::Pid::from_raw(pid as i32),
-                            nix::sys::signal::Signal::SIGKILL,
-                        );
-                    }
-                    continue;
-                }
                 b.extend_from_slice(&chunk[..n]);
             }
         }
@@ -126,32 +160,35 @@ fn collected(
     while !reader.is_finished() && std::time::Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(2));
     }
-    let out = buf.lock().map(|b| b.clone()).unwrap_or_default();
+    let out = buf
+        .lock()
+        .map(|mut b| std::mem::take(&mut *b))
+        .unwrap_or_default();
     drop(buf);
     out
 }
 
 /// Wait for `child`, killing it if `timeout` passes first.
+/// `started` is told the program's pid if it is still running after the
+/// first 50 ms.
 fn wait(
     child: Child,
+    program: &Running,
     argv: &[String],
     target: &Target,
-    timeout: Option<Duration>,
+    (timeout, started): (Option<Duration>, Started),
 ) -> Result<ExitStatus> {
-    let pid = child.id() as i32;
     let (tx, rx) = mpsc::channel();
     let mut child = child;
     std::thread::spawn(move || {
         let _ = tx.send(child.wait());
     });
-    let started = std::time::Instant::now();
+    let begun = std::time::Instant::now();
     let kill_it = || {
-        let _ = nix::sys::signal::kill(
-            nix::unistd::Pid::from_raw(pid),
-            nix::sys::signal::Signal::SIGKILL,
-        );
+        program.kill();
         let _ = rx.recv();
     };
+    let mut told = false;
     let waited = loop {
         match rx.recv_timeout(Duration::from_millis(50)) {
             Ok(r) => break r,
@@ -159,6 +196,13 @@ fn wait(
                 break Err(std::io::Error::other("wait failed"));
             }
             Err(mpsc::RecvTimeoutError::Timeout) => {}
+        }
+        if !told {
+            told = true;
+            if let Err(e) = started(program.pid) {
+                kill_it();
+                return Err(e);
+            }
         }
         if crate::interrupt::requested() {
             kill_it();
@@ -170,7 +214,7 @@ fn wait(
             .in_netns(target.label()));
         }
         if let Some(limit) = timeout
-            && started.elapsed() >= limit
+            && begun.elapsed() >= limit
         {
             kill_it();
             return Err(Error::new(
@@ -191,18 +235,13 @@ fn wait(
 
 /// Run `argv` to completion inside `target`, capturing its output.
 pub fn exec(target: &Target, argv: &[String], opts: &Options, started: Started) -> Result<Output> {
-    let mut child = start(
-        target,
-        argv,
-        opts,
-        (Stdio::piped(), Stdio::piped()),
-        started,
-    )?;
-    let over = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let out = read_all(child.stdout.take(), child.id(), over.clone());
-    let err = read_all(child.stderr.take(), child.id(), over.clone());
-    let status = wait(child, argv, target, opts.timeout)?;
-    if over.load(std::sync::atomic::Ordering::SeqCst) {
+    let mut child = start(target, argv, opts, (Stdio::piped(), Stdio::piped()))?;
+    let program = Running::of(&child);
+    let total = std::sync::Arc::new(Total::default());
+    let out = read_all(child.stdout.take(), program.clone(), total.clone());
+    let err = read_all(child.stderr.take(), program.clone(), total.clone());
+    let status = wait(child, &program, argv, target, (opts.timeout, started))?;
+    if total.over.load(std::sync::atomic::Ordering::SeqCst) {
         return Err(Error::new(
             Kind::Invalid,
             format!("run `{}`", command::display(argv)),
@@ -227,13 +266,8 @@ pub fn exec(target: &Target, argv: &[String], opts: &Options, started: Started) 
 /// Run `argv` with its output going straight to ours; a non-zero status is
 /// an error that quotes the end of what it wrote to stderr.
 pub fn run(target: &Target, argv: &[String], opts: &Options, started: Started) -> Result<()> {
-    let mut child = start(
-        target,
-        argv,
-        opts,
-        (Stdio::inherit(), Stdio::piped()),
-        started,
-    )?;
+    let mut child = start(target, argv, opts, (Stdio::inherit(), Stdio::piped()))?;
+    let program = Running::of(&child);
     let pipe = child.stderr.take();
     let kept = Collected::default();
     let into = kept.clone();
@@ -255,7 +289,13 @@ pub fn run(target: &Target, argv: &[String], opts: &Options, started: Started) -
         }
     });
     let tee = (kept, tee);
-    let status = status_code(wait(child, argv, target, opts.timeout)?);
+    let status = status_code(wait(
+        child,
+        &program,
+        argv,
+        target,
+        (opts.timeout, started),
+    )?);
     let stderr = collected(tee, std::time::Instant::now() + AFTER_EXIT);
     let stderr = String::from_utf8_lossy(&stderr).into_owned();
     if status == 0 {
