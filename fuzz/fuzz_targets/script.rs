@@ -106,7 +106,7 @@ fuzz_target!(|data: &[u8]| {
             }
         }
     }
-    lab::teardown(&net, &run.objects());
+    lab::teardown_settling(&net, &run.name, &run.objects(), &run.pending());
 
     // Nothing may be left: no namespace, no link but lo.
     let names = netscript::sys::netns_fs::list().expect("list /run/netns");
