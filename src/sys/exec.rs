@@ -50,6 +50,10 @@ fn start(
         Stdio::null()
     };
     cmd.stdin(stdin).stdout(stdout).stderr(stderr);
+    // A group of its own, as `spawn` gives: stopping it (a timeout, Ctrl-C,
+    // an output past the limit, teardown after a kill -9) stops what it
+    // started too.
+    std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
     let mut child = cmd
         .spawn()
         .map_err(|e| command::spawn_error(&argv[0], target, &e))?;
@@ -83,6 +87,7 @@ impl Running {
         })
     }
 
+    /// SIGKILL to the program and to the process group it leads.
     fn kill(&self) {
         match &self.fd {
             Some(fd) => {
@@ -95,6 +100,10 @@ impl Running {
                 );
             }
         }
+        let _ = nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(-(self.pid as i32)),
+            nix::sys::signal::Signal::SIGKILL,
+        );
     }
 }
 

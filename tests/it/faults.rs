@@ -399,6 +399,34 @@ fn a_program_in_the_host_that_ignores_sigterm_goes_at_down() {
     );
 }
 
+/// What a program waited for in the host started in the background (a
+/// daemon its shell left) is in that program's process group: after a
+/// kill -9 of netscript the shell dies of the parent-death signal, its
+/// children live on, and `down` stops them by their group.
+#[test]
+fn what_a_host_program_left_in_its_group_goes_at_down() {
+    let sb = Sandbox::new();
+    sb.file(
+        "holds.rhai",
+        r#"
+        netns::add("r1");
+        print("ready");
+        netns::host().exec(["sh", "-c", "sleep 6041 & sleep 6042"]);
+        "#,
+    );
+    let run = sb.sh_own_pids(&format!(
+        "netscript holds.rhai > out.txt 2> err.txt & pid=$!\n\
+         {}\n\
+         sleep 0.3; kill -9 $pid; wait $pid 2>/dev/null; sleep 0.2\n\
+         pgrep -xfc 'sleep 604[12]'\n\
+         netscript down holds > down.txt; echo down=$?\n\
+         pgrep -xfc 'sleep 604[12]'",
+        until_ready("out.txt")
+    ));
+    assert_eq!(run.stdout, "2\ndown=0\n0\n", "{}", run.stderr);
+    assert_eq!(sb.read("down.txt").matches("(of the group of").count(), 2);
+}
+
 /// An address a host link had before the run is never written ahead as
 /// the lab's (a kill -9 between that intent and its cancel, after the
 /// kernel's EEXIST, would have made `down` remove the host's address): it

@@ -89,6 +89,7 @@ pub fn teardown(net: &Netlink, lab: &str, objects: &[Object]) -> Teardown {
     };
     let mut done = Teardown::default();
     stop_processes(&plan, &mut done);
+    strays::stop_group_leftovers(&plan.processes, &mut done);
     strays::stop_strays(&plan.namespaces, &mut done);
     let later = restore::undo_settings(net, &plan, &others, &mut done);
     remove_alone(net, &plan, &mut done);
