@@ -83,8 +83,16 @@ impl LabLock {
         loop {
             let mut file = open(&path, true).map_err(|e| unusable(&action, &e))?;
             if !lock(&file, true).map_err(|e| unusable(&action, &e))? {
-                // A holder that has not written itself yet is named later.
-                let holder = holder_in(&mut file);
+                // A holder that has just taken the lock writes itself in
+                // a moment later: wait for it a little, to name it.
+                let mut holder = holder_in(&mut file);
+                for _ in 0..20 {
+                    if holder.is_some() {
+                        break;
+                    }
+                    std::thread::sleep(std::time::Duration::from_millis(5));
+                    holder = holder_in(&mut file);
+                }
                 let who = match holder {
                     Some(h) if h.role == Role::Down => format!("netscript down (pid {})", h.pid),
                     Some(h) => format!("another netscript run (pid {})", h.pid),

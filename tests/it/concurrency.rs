@@ -101,7 +101,7 @@ fn runs_of_one_lab_at_once_one_builds_the_others_fail_cleanly() {
          {}\n\
          netscript --replace lab.rhai 9 > /dev/null 2> replace.err; echo replace=$?\n\
          wait\n\
-         echo built $(cat out*.txt | grep -c ready) busy $(cat err*.txt | grep -c 'is building it')\n\
+         echo built $(cat out*.txt | grep -c ready) busy $(cat err*.txt | grep -c 'run (pid [0-9]*) is building it')\n\
          echo netns $(ls /run/netns | wc -l) bridges $(ip -o link show type bridge | wc -l)\n\
          netscript down lab > /dev/null; echo down=$? left $(ls -A /run/netns | wc -l) $(ip -o link show | wc -l)",
         "for i in $(seq 200); do cat out*.txt | grep -q ready && break; sleep 0.05; done"
