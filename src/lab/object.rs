@@ -168,6 +168,10 @@ pub enum Object {
         pid: u32,
         start: u64,
         netns: String,
+        /// The session of a program that leads its own process group
+        /// (`spawn`'s): what it leaves in that group is the lab's too.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        session: Option<u32>,
     },
     /// A file the run wrote (`lab::file`, `ns.etc_file`), with the
     /// directories it made for it, outermost first (removed if empty).

@@ -177,6 +177,7 @@ fn round_trips_through_json() {
             pid: 42,
             start: 123456,
             netns: "r1".into(),
+            session: Some(7),
         },
     ];
     for o in all {

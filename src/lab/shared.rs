@@ -96,9 +96,18 @@ pub fn turn(objects: &[Object], pending: &[Object]) -> Turn {
         return Turn(None);
     };
     use std::os::fd::AsRawFd;
-    // SAFETY: flock on a descriptor this File owns; retried on EINTR.
-    while unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX) } != 0
-        && std::io::Error::last_os_error().raw_os_error() == Some(libc::EINTR)
-    {}
-    Turn(Some(file))
+    // Asked again every 20 ms, never blocked on: Ctrl-C, or a holder that
+    // does not let go within a minute (a `down` stopped with Ctrl-Z), and
+    // this teardown goes on without its turn rather than hang.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        // SAFETY: flock on a descriptor this File owns.
+        if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } == 0 {
+            return Turn(Some(file));
+        }
+        if crate::interrupt::requested() || std::time::Instant::now() >= deadline {
+            return Turn(None);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
 }

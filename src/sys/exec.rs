@@ -49,11 +49,10 @@ fn start(
     } else {
         Stdio::null()
     };
+    // In netscript's own process group, unlike `spawn`'s programs: it is a
+    // foreground program of the terminal (Ctrl-C reaches it, a pager or a
+    // password prompt works, `stty tostop` does not stop it).
     cmd.stdin(stdin).stdout(stdout).stderr(stderr);
-    // A group of its own, as `spawn` gives: stopping it (a timeout, Ctrl-C,
-    // an output past the limit, teardown after a kill -9) stops what it
-    // started too.
-    std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
     let mut child = cmd
         .spawn()
         .map_err(|e| command::spawn_error(&argv[0], target, &e))?;
@@ -87,7 +86,6 @@ impl Running {
         })
     }
 
-    /// SIGKILL to the program and to the process group it leads.
     fn kill(&self) {
         match &self.fd {
             Some(fd) => {
@@ -100,10 +98,6 @@ impl Running {
                 );
             }
         }
-        let _ = nix::sys::signal::kill(
-            nix::unistd::Pid::from_raw(-(self.pid as i32)),
-            nix::sys::signal::Signal::SIGKILL,
-        );
     }
 }
 
@@ -117,7 +111,7 @@ struct Total {
 
 /// Read a program's output as it comes. Past `OUTPUT_LIMIT` (both pipes
 /// together) the program is killed and its pipes closed, so that what it
-/// started dies of SIGPIPE too (`exec("yes")` would fill the memory, and
+/// started and still writes dies of SIGPIPE (`exec("yes")` would fill the memory, and
 /// the machine's OOM killer ends netscript without a rollback).
 fn read_all(
     pipe: Option<impl Read + Send + 'static>,
@@ -137,15 +131,18 @@ fn read_all(
             if n == 0 {
                 break;
             }
+            // Once exec has returned, what a background program writes is
+            // drained and dropped, never counted (nor is it killed for it).
+            let Some(kept) = into.upgrade() else {
+                continue;
+            };
             if total.bytes.fetch_add(n, SeqCst) + n > OUTPUT_LIMIT {
                 if !total.over.swap(true, SeqCst) {
                     program.kill();
                 }
                 return;
             }
-            if let Some(kept) = into.upgrade()
-                && let Ok(mut b) = kept.lock()
-            {
+            if let Ok(mut b) = kept.lock() {
                 b.extend_from_slice(&chunk[..n]);
             }
         }

@@ -399,10 +399,11 @@ fn a_program_in_the_host_that_ignores_sigterm_goes_at_down() {
     );
 }
 
-/// What a program waited for in the host started in the background (a
-/// daemon its shell left) is in that program's process group: after a
+/// What a program the lab spawned in the host started in the background
+/// (a daemon its shell left) is in that program's process group: after a
 /// kill -9 of netscript the shell dies of the parent-death signal, its
-/// children live on, and `down` stops them by their group.
+/// children live on, and `down` stops them by their group and session.
+/// A process that reuses a recorded PID is never taken for the lab's.
 #[test]
 fn what_a_host_program_left_in_its_group_goes_at_down() {
     let sb = Sandbox::new();
@@ -411,7 +412,8 @@ fn what_a_host_program_left_in_its_group_goes_at_down() {
         r#"
         netns::add("r1");
         print("ready");
-        netns::host().exec(["sh", "-c", "sleep 6041 & sleep 6042"]);
+        netns::host().spawn(["sh", "-c", "sleep 6041 & sleep 6042"]);
+        sleep(30);
         "#,
     );
     let run = sb.sh_own_pids(&format!(
@@ -425,6 +427,30 @@ fn what_a_host_program_left_in_its_group_goes_at_down() {
     ));
     assert_eq!(run.stdout, "2\ndown=0\n0\n", "{}", run.stderr);
     assert_eq!(sb.read("down.txt").matches("(of the group of").count(), 2);
+}
+
+/// A recorded program that ended long ago, whose PID a new process that
+/// leads a group of its own now has: `down` leaves that process and its
+/// group alone (they started later, and passed every other check).
+#[test]
+fn a_reused_pid_is_never_the_labs_group() {
+    let sb = Sandbox::new();
+    sb.file(
+        "lab.rhai",
+        "netns::add(\"r1\");\nnetns::host().spawn([\"sleep\", \"0.3\"], #{ detach: true });\n",
+    );
+    let run = sb.sh_own_pids(
+        "netscript lab.rhai || exit 9\n\
+         P=$(grep -o '\"pid\":[0-9]*' /run/netscript/lab.json | head -1 | cut -d: -f2)\n\
+         sleep 1\n\
+         echo $((P - 1)) > /proc/sys/kernel/ns_last_pid\n\
+         setsid sleep 6051 & sleep 0.2\n\
+         [ \"$(pgrep -xf 'sleep 6051')\" = \"$P\" ] && echo reused\n\
+         netscript down lab > down.txt; echo down=$?\n\
+         pgrep -xfc 'sleep 6051'",
+    );
+    assert_eq!(run.stdout, "reused\ndown=0\n1\n", "{}", run.stderr);
+    assert!(!sb.read("down.txt").contains("6051"));
 }
 
 /// An address a host link had before the run is never written ahead as

@@ -50,7 +50,13 @@ impl Op<'_> {
                 return Ok(());
             };
             let netns = ns.name().to_string();
-            self.lab.created(Object::Process { pid, start, netns })?;
+            let session = None;
+            self.lab.created(Object::Process {
+                pid,
+                start,
+                netns,
+                session,
+            })?;
             recorded.set(Some(pid));
             Ok(())
         });
@@ -77,7 +83,14 @@ impl Op<'_> {
         self.look(|| format!("{}{} &", exec_prefix(ns), command::display(argv)));
         if let Some(start) = crate::lab::process_start(pid) {
             let netns = ns.name().to_string();
-            self.lab.created(Object::Process { pid, start, netns })?;
+            // It leads its own group (see `spawn::spawn`), in this session.
+            let session = crate::sys::pidfd::stat_field(pid, 3).and_then(|s| s.parse().ok());
+            self.lab.created(Object::Process {
+                pid,
+                start,
+                netns,
+                session,
+            })?;
         }
         Ok(process)
     }

@@ -58,17 +58,10 @@ impl Op<'_> {
                     && (route.metric.is_none() || *metric == route.metric)
                     && *gateway == via)
         };
-        // Asked by destination alone, as the kernel matches it: any of the
-        // lab's routes there will do; and a route out of a link a lab made
-        // (the kernel's own for its address, too) is the lab's.
-        let any_of_ours = |o: &Object| {
-            ours(o)
-                || (route.gateway.is_none()
-                    && matches!(o, Object::Route { ns: n, dst: d, kind, table, .. }
-                        if n == ns.name() && *d == dst && kind == route.kind.name() && *table == route.table))
-        };
+        // A route out of a link a lab made (the kernel's own for its
+        // address, too) is the lab's: the kernel matches it by that link.
         let action = format!("delete route {}", route.describe());
-        self.guard_setting(ns, route.dev, any_of_ours, force, &action)?;
+        self.guard_setting(ns, route.dev, ours, force, &action)?;
         if let Some(metric) = multipath {
             // By that route's metric: another multipath route to the same
             // place (at another metric) stays.

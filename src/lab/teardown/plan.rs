@@ -258,6 +258,7 @@ mod tests {
                 pid: 9,
                 start: 1,
                 netns: "r1".into(),
+                session: None,
             },
         ]
     }

@@ -55,17 +55,23 @@ pub(super) fn stop_strays(namespaces: &[&Object], done: &mut Teardown) {
     }
 }
 
-/// What the lab's recorded programs started and left in their process
-/// groups (`sh -c 'daemon &'` in the host, its shell gone): every process
-/// of such a group that started no earlier than the program that leads
-/// it, wherever it is. A process is its group's only after it has joined
-/// it, and a group's number is the leader's PID, so a process that started
-/// before the leader is no member of the lab's group.
+/// What the lab's spawned programs started and left in their process
+/// groups (`sh -c 'daemon &'` in the host, the shell gone): the processes
+/// of such a group, in the session the program had, that started no
+/// earlier than it. Only while the program's PID is free: a group's
+/// number is its leader's PID, which the kernel gives no other process
+/// while the group has members; a PID reused by another process means
+/// the lab's group is gone (and that process's group is not the lab's).
 pub(super) fn stop_group_leftovers(processes: &[&Object], done: &mut Teardown) {
-    let leaders: HashMap<u32, u64> = processes
+    let leaders: HashMap<u32, (u64, u32)> = processes
         .iter()
         .filter_map(|o| match o {
-            Object::Process { pid, start, .. } if *pid > 1 => Some((*pid, *start)),
+            Object::Process {
+                pid,
+                start,
+                session: Some(session),
+                ..
+            } if *pid > 1 && start_time(*pid).is_none() => Some((*pid, (*start, *session))),
             _ => None,
         })
         .collect();
@@ -74,6 +80,8 @@ pub(super) fn stop_group_leftovers(processes: &[&Object], done: &mut Teardown) {
     }
     let me = std::process::id();
     let own_group = nix::unistd::getpgrp().as_raw() as u32;
+    let field =
+        |pid: u32, n: usize| -> Option<u32> { crate::sys::pidfd::stat_field(pid, n)?.parse().ok() };
     let members: Vec<(u32, u64, u32)> = std::fs::read_dir("/proc")
         .into_iter()
         .flatten()
@@ -81,10 +89,11 @@ pub(super) fn stop_group_leftovers(processes: &[&Object], done: &mut Teardown) {
         .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
         .filter(|pid| *pid != me && *pid > 1)
         .filter_map(|pid| {
-            let group: u32 = crate::sys::pidfd::stat_field(pid, 2)?.parse().ok()?;
+            let group = field(pid, 2)?;
+            let (leader_start, session) = *leaders.get(&group)?;
             let start = start_time(pid)?;
-            let leader_start = *leaders.get(&group)?;
-            (group != own_group && start >= leader_start).then_some((pid, start, group))
+            (group != own_group && field(pid, 3)? == session && start >= leader_start)
+                .then_some((pid, start, group))
         })
         .collect();
     for (pid, start, group) in members {
