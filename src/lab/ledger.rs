@@ -142,7 +142,7 @@ fn out_of_bounds(lab: &str, o: &Object) -> Option<String> {
 
 /// The lab's own directory of files, as `Lab::files_dir` names it.
 fn files_dir(lab: &str) -> String {
-    format!("{STATE_DIR}/{lab}.files")
+    super::names::files_dir(lab).display().to_string()
 }
 
 /// A path netscript writes for lab `lab`: a plain name in its own

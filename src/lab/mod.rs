@@ -166,7 +166,7 @@ impl Lab {
     /// there too (never in /tmp, where another user could make it first).
     pub fn files_dir(&self) -> PathBuf {
         match &self.path {
-            Some(_) => PathBuf::from(STATE_DIR).join(format!("{}.files", self.name)),
+            Some(_) => names::files_dir(&self.name),
             None => PathBuf::from(STATE_DIR).join(format!("repl-{}.files", std::process::id())),
         }
     }

@@ -30,6 +30,11 @@ pub fn check_name(name: &str) -> Result<()> {
     )
 }
 
+/// Lab `name`'s own directory, beside its ledger (`lab::file`).
+pub fn files_dir(name: &str) -> PathBuf {
+    PathBuf::from(STATE_DIR).join(format!("{name}.files"))
+}
+
 /// Whether `dir` is a lab's own directory (/run/netscript/LAB.files),
 /// which teardown removes with all in it.
 pub fn is_files_dir(dir: &str) -> bool {

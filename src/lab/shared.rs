@@ -61,6 +61,21 @@ pub fn of_other_labs(this: &str) -> Vec<(String, Object)> {
         .collect()
 }
 
+/// Give `record` (a sysctl's or a link setting's) what the setting was
+/// before the first change another lab that is up made of it, if one did.
+pub fn take_first_before(this: &str, record: &mut Object) {
+    let others = of_other_labs(this);
+    match (first_record(&others, record).map(|(_, o)| o), record) {
+        (Some(Object::Sysctl { before: first, .. }), Object::Sysctl { before, .. }) => {
+            *before = first.clone();
+        }
+        (Some(Object::Was { before: first, .. }), Object::Was { before, .. }) => {
+            *before = first.clone();
+        }
+        _ => {}
+    }
+}
+
 /// The first record another lab that is up made of `setting`.
 pub fn first_record<'a>(
     others: &'a [(String, Object)],

@@ -42,11 +42,6 @@ impl Pidfd {
         zombie(self.pid)
     }
 
-    /// Its process group, while it has not exited.
-    pub fn group(&self) -> Option<u32> {
-        stat_field(self.pid, 2)?.parse().ok()
-    }
-
     /// Send `signal` to this process (and to no other).
     pub fn signal(&self, signal: i32) -> bool {
         // SAFETY: pidfd_send_signal(2) with our pidfd, a signal, no info.
@@ -97,6 +92,7 @@ impl Held {
         })
     }
 
+    /// Its process group, while it has not exited.
     pub fn group(&self) -> Option<u32> {
         stat_field(self.pid, 2)?.parse().ok()
     }

@@ -315,12 +315,7 @@ impl Op<'_> {
         if self.lab.any(|o| shared::same_setting(o, &record)) {
             return Some(record);
         }
-        let others = shared::of_other_labs(&self.lab.name);
-        if let Some((_, Object::Was { before: first, .. })) = shared::first_record(&others, &record)
-            && let Object::Was { before, .. } = &mut record
-        {
-            *before = first.clone();
-        }
+        shared::take_first_before(&self.lab.name, &mut record);
         Some(record)
     }
 
@@ -357,12 +352,7 @@ impl Op<'_> {
         }
         let made = match index {
             Some(i) => self.made_by_netscript(ns, i)?,
-            None => ns.id().is_some_and(|id| {
-                crate::lab::all()
-                    .iter()
-                    .flat_map(|l| &l.objects)
-                    .any(|o| matches!(o, Object::Netns { name, id: made } if name == ns.name() && *made == id))
-            }),
+            None => ns.id().is_some() && self.netns_made_by_netscript(ns.name()),
         };
         if made {
             return Ok(());

@@ -117,7 +117,7 @@ impl Op<'_> {
     /// Whether namespace `name` (as it is now) is one this run or another
     /// netscript lab still up made or named. An entry that names nothing
     /// (gone, or left unmounted by a killed run) protects nothing.
-    fn netns_made_by_netscript(&self, name: &str) -> bool {
+    pub(super) fn netns_made_by_netscript(&self, name: &str) -> bool {
         let Some(id) = Ns::named(name).id() else {
             return true;
         };
@@ -204,13 +204,7 @@ impl Op<'_> {
             before: sysctl::read(file, key).map_err(|e| e.in_netns(ns.name()))?,
         };
         // Changed by another lab that is up: what it was before that.
-        let others = crate::lab::shared::of_other_labs(&self.lab.name);
-        if let Some((_, Object::Sysctl { before: first, .. })) =
-            crate::lab::shared::first_record(&others, &record)
-            && let Object::Sysctl { before, .. } = &mut record
-        {
-            *before = first.clone();
-        }
+        crate::lab::shared::take_first_before(&self.lab.name, &mut record);
         Ok(Some(record))
     }
 

@@ -46,18 +46,9 @@ impl Op<'_> {
         }
         let recorded = std::cell::Cell::new(None);
         let result = call(&|pid| {
-            let Some(start) = crate::lab::process_start(pid) else {
-                return Ok(());
-            };
-            let netns = ns.name().to_string();
-            let session = None;
-            self.lab.created(Object::Process {
-                pid,
-                start,
-                netns,
-                session,
-            })?;
-            recorded.set(Some(pid));
+            if self.record_process(ns, pid, false)? {
+                recorded.set(Some(pid));
+            }
             Ok(())
         });
         if let Some(pid) = recorded.get() {
@@ -81,18 +72,27 @@ impl Op<'_> {
         let process = spawn::spawn(&target, argv, opts, detach)?;
         let pid = process.borrow().pid;
         self.look(|| format!("{}{} &", exec_prefix(ns), command::display(argv)));
-        if let Some(start) = crate::lab::process_start(pid) {
-            let netns = ns.name().to_string();
-            // It leads its own group (see `spawn::spawn`), in this session.
-            let session = crate::sys::pidfd::stat_field(pid, 3).and_then(|s| s.parse().ok());
-            self.lab.created(Object::Process {
-                pid,
-                start,
-                netns,
-                session,
-            })?;
-        }
+        // It leads its own group (see `spawn::spawn`).
+        self.record_process(ns, pid, true)?;
         Ok(process)
+    }
+
+    /// Record program `pid` in `ns` (by its start time; with its session
+    /// when it leads its own process group); whether it was still there.
+    fn record_process(&self, ns: &Ns, pid: u32, leads_group: bool) -> Result<bool> {
+        let Some(start) = crate::lab::process_start(pid) else {
+            return Ok(false);
+        };
+        let session = leads_group
+            .then(|| crate::sys::pidfd::stat_field(pid, 3)?.parse().ok())
+            .flatten();
+        self.lab.created(Object::Process {
+            pid,
+            start,
+            netns: ns.name().to_string(),
+            session,
+        })?;
+        Ok(true)
     }
 
     /// A spawned program has ended and been reaped (the script stopped or
